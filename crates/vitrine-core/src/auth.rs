@@ -1,0 +1,105 @@
+//! Who is calling: access tokens, `appsecret_proof`, scopes and which nodes a token can see
+//! (spec §1.3, §11 step 1).
+
+use crate::directory::{Directory, Node};
+use crate::error::{ApiError, ErrorKind};
+use crate::model::{Scope, Token};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// What the request carried.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Credentials<'a> {
+    pub access_token: Option<&'a str>,
+    pub appsecret_proof: Option<&'a str>,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub token: Token,
+}
+
+/// What a node id names, without borrowing the directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Business,
+    App,
+    Waba,
+    PhoneNumber,
+    Catalog,
+    Product,
+}
+
+impl NodeKind {
+    pub fn of(node: Node<'_>) -> NodeKind {
+        match node {
+            Node::Business(_) => NodeKind::Business,
+            Node::App(_) => NodeKind::App,
+            Node::Waba(_) => NodeKind::Waba,
+            Node::PhoneNumber(_) => NodeKind::PhoneNumber,
+            Node::Catalog(_) => NodeKind::Catalog,
+            Node::Product(_) => NodeKind::Product,
+        }
+    }
+}
+
+/// Lowercase hex HMAC-SHA256 of `message` keyed by `key`.
+pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => return String::new(),
+    };
+    mac.update(message);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+pub fn authenticate(dir: &Directory, creds: Credentials<'_>, now_ms: i64) -> Result<Principal, ApiError> {
+    let Some(raw) = creds.access_token.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Err(ApiError::new(ErrorKind::AccessTokenRequired));
+    };
+    let token = dir.token(raw).ok_or_else(|| ApiError::new(ErrorKind::InvalidAccessToken))?;
+    if token.expires_at.is_some_and(|at| at <= now_ms) {
+        return Err(ApiError::new(ErrorKind::AccessTokenExpired));
+    }
+    if let Some(app) = dir.app(&token.app_id) {
+        match creds.appsecret_proof {
+            Some(proof) => {
+                let expected = hmac_sha256_hex(app.secret.as_bytes(), raw.as_bytes());
+                if !constant_time_eq(proof.trim().to_ascii_lowercase().as_bytes(), expected.as_bytes()) {
+                    return Err(ApiError::new(ErrorKind::AppsecretProofInvalid));
+                }
+            }
+            None if app.require_appsecret_proof => {
+                return Err(ApiError::new(ErrorKind::AppsecretProofMissing));
+            }
+            None => {}
+        }
+    }
+    Ok(Principal { token: token.clone() })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl Principal {
+    /// Code 10 when the token lacks `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.token.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(ApiError::new(ErrorKind::PermissionDenied)
+                .with_details(format!("The access token needs the {} permission.", scope.as_str())))
+        }
+    }
+
+    /// Whether the token may touch `node`: nodes of its own business, and its own app.
+    pub fn can_see(&self, dir: &Directory, node: Node<'_>) -> bool {
+        match node {
+            Node::App(app) => app.id == self.token.app_id,
+            other => dir.owner_of(other) == Some(self.token.business_id.as_str()),
+        }
+    }
+}

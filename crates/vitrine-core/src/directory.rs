@@ -1,0 +1,214 @@
+//! The in-memory directory of the sandbox: every Graph node and the catalog index.
+//!
+//! Loaded once from the store at start; every write goes to the store first and then here, so no
+//! request reads a table to find a token, a phone number or a product.
+
+use crate::model::{App, Business, Catalog, PhoneNumber, Product, Token, Waba};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Everything the directory holds, as the store loads and saves it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryData {
+    pub businesses: Vec<Business>,
+    pub apps: Vec<App>,
+    pub tokens: Vec<Token>,
+    pub wabas: Vec<Waba>,
+    pub phone_numbers: Vec<PhoneNumber>,
+    pub catalogs: Vec<Catalog>,
+    /// In creation order.
+    pub products: Vec<Product>,
+}
+
+/// A catalog and its products, indexed by retailer id and by creation order.
+#[derive(Debug, Clone)]
+pub struct CatalogIndex {
+    pub catalog: Catalog,
+    by_retailer: HashMap<String, (u64, Product)>,
+    order: BTreeMap<u64, String>,
+    next_seq: u64,
+}
+
+impl CatalogIndex {
+    fn new(catalog: Catalog) -> Self {
+        CatalogIndex { catalog, by_retailer: HashMap::new(), order: BTreeMap::new(), next_seq: 0 }
+    }
+
+    pub fn product(&self, retailer_id: &str) -> Option<&Product> {
+        self.by_retailer.get(retailer_id).map(|(_, p)| p)
+    }
+
+    /// Inserts or replaces (keeping the original position).
+    pub fn upsert(&mut self, product: Product) {
+        match self.by_retailer.get_mut(&product.retailer_id) {
+            Some((_, existing)) => *existing = product,
+            None => {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                self.order.insert(seq, product.retailer_id.clone());
+                self.by_retailer.insert(product.retailer_id.clone(), (seq, product));
+            }
+        }
+    }
+
+    pub fn remove(&mut self, retailer_id: &str) -> Option<Product> {
+        let (seq, product) = self.by_retailer.remove(retailer_id)?;
+        self.order.remove(&seq);
+        Some(product)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_retailer.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_retailer.is_empty()
+    }
+
+    /// Products in creation order.
+    pub fn products(&self) -> impl Iterator<Item = &Product> + '_ {
+        self.order.values().filter_map(|rid| self.product(rid))
+    }
+
+    /// The first product, in catalog order, that can be shown in a message.
+    pub fn first_sendable(&self) -> Option<&Product> {
+        self.products().find(|p| p.is_sendable())
+    }
+}
+
+/// What a Graph node id names.
+#[derive(Debug, Clone, Copy)]
+pub enum Node<'a> {
+    Business(&'a Business),
+    App(&'a App),
+    Waba(&'a Waba),
+    PhoneNumber(&'a PhoneNumber),
+    Catalog(&'a CatalogIndex),
+    Product(&'a Product),
+}
+
+#[derive(Debug, Default)]
+pub struct Directory {
+    businesses: HashMap<String, Business>,
+    apps: HashMap<String, App>,
+    tokens: HashMap<String, Token>,
+    wabas: HashMap<String, Waba>,
+    phone_numbers: HashMap<String, PhoneNumber>,
+    catalogs: HashMap<String, CatalogIndex>,
+    /// Product item id → (catalog id, retailer id).
+    product_ids: HashMap<String, (String, String)>,
+}
+
+impl Directory {
+    pub fn from_data(data: DirectoryData) -> Self {
+        let mut dir = Directory::default();
+        for b in data.businesses {
+            dir.businesses.insert(b.id.clone(), b);
+        }
+        for a in data.apps {
+            dir.apps.insert(a.id.clone(), a);
+        }
+        for t in data.tokens {
+            dir.tokens.insert(t.token.clone(), t);
+        }
+        for w in data.wabas {
+            dir.wabas.insert(w.id.clone(), w);
+        }
+        for p in data.phone_numbers {
+            dir.phone_numbers.insert(p.id.clone(), p);
+        }
+        for c in data.catalogs {
+            dir.catalogs.insert(c.id.clone(), CatalogIndex::new(c));
+        }
+        for p in data.products {
+            dir.upsert_product(p);
+        }
+        dir
+    }
+
+    pub fn token(&self, token: &str) -> Option<&Token> {
+        self.tokens.get(token)
+    }
+
+    pub fn insert_token(&mut self, token: Token) {
+        self.tokens.insert(token.token.clone(), token);
+    }
+
+    pub fn app(&self, id: &str) -> Option<&App> {
+        self.apps.get(id)
+    }
+
+    pub fn business(&self, id: &str) -> Option<&Business> {
+        self.businesses.get(id)
+    }
+
+    pub fn waba(&self, id: &str) -> Option<&Waba> {
+        self.wabas.get(id)
+    }
+
+    pub fn phone_number(&self, id: &str) -> Option<&PhoneNumber> {
+        self.phone_numbers.get(id)
+    }
+
+    pub fn catalog(&self, id: &str) -> Option<&CatalogIndex> {
+        self.catalogs.get(id)
+    }
+
+    pub fn product_by_id(&self, id: &str) -> Option<&Product> {
+        let (catalog, retailer) = self.product_ids.get(id)?;
+        self.catalogs.get(catalog)?.product(retailer)
+    }
+
+    pub fn upsert_product(&mut self, product: Product) {
+        if let Some(index) = self.catalogs.get_mut(&product.catalog_id) {
+            self.product_ids
+                .insert(product.id.clone(), (product.catalog_id.clone(), product.retailer_id.clone()));
+            index.upsert(product);
+        }
+    }
+
+    /// What `id` names, if anything.
+    pub fn node(&self, id: &str) -> Option<Node<'_>> {
+        if let Some(p) = self.phone_numbers.get(id) {
+            return Some(Node::PhoneNumber(p));
+        }
+        if let Some(w) = self.wabas.get(id) {
+            return Some(Node::Waba(w));
+        }
+        if let Some(c) = self.catalogs.get(id) {
+            return Some(Node::Catalog(c));
+        }
+        if let Some(p) = self.product_by_id(id) {
+            return Some(Node::Product(p));
+        }
+        if let Some(b) = self.businesses.get(id) {
+            return Some(Node::Business(b));
+        }
+        self.apps.get(id).map(Node::App)
+    }
+
+    /// The business that owns a node (apps belong to no business: `None`).
+    pub fn owner_of<'a>(&'a self, node: Node<'a>) -> Option<&'a str> {
+        match node {
+            Node::Business(b) => Some(&b.id),
+            Node::App(_) => None,
+            Node::Waba(w) => Some(&w.business_id),
+            Node::PhoneNumber(p) => self.wabas.get(&p.waba_id).map(|w| w.business_id.as_str()),
+            Node::Catalog(c) => Some(&c.catalog.business_id),
+            Node::Product(p) => self.catalogs.get(&p.catalog_id).map(|c| c.catalog.business_id.as_str()),
+        }
+    }
+
+    /// The app a new token of `business_id` is issued from (operator API; not a hot path).
+    pub fn token_app_for(&self, business_id: &str) -> Option<String> {
+        self.tokens
+            .values()
+            .find(|t| t.business_id == business_id)
+            .map(|t| t.app_id.clone())
+            .or_else(|| self.apps.keys().min().cloned())
+    }
+
+    pub fn phone_numbers(&self) -> impl Iterator<Item = &PhoneNumber> {
+        self.phone_numbers.values()
+    }
+}

@@ -1,0 +1,458 @@
+//! The one error catalogue: every Meta error Vitrine can produce.
+//!
+//! [`ErrorKind`] is fieldless; exhaustive `match`es give each kind its code, subcode, HTTP status,
+//! Graph `type` and title, so a new kind cannot silently become a 500. [`ApiError`] carries a kind
+//! plus what varies per occurrence (the sentence of a code-100 error, `error_data.details`).
+//! [`ApiError::to_wire`] is the only place that renders Meta's envelope.
+
+use vitrine_wire::error::{
+    ErrorData, ErrorEnvelope, GraphError, WebhookError, WebhookErrorData,
+};
+
+pub const ERROR_CODES_HREF: &str =
+    "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorKind {
+    /// 1: an unexpected failure inside Vitrine (for example the database is unreachable).
+    Unknown,
+    /// 2: temporarily unable to serve (shutting down, overloaded).
+    ServiceUnavailable,
+    /// 10: the token lacks the permission the call needs.
+    PermissionDenied,
+    /// 100: generic Graph parameter validation.
+    InvalidParameter,
+    /// 100/33: unknown node, a node the token cannot see, or an operation the node does not support.
+    UnsupportedRequest,
+    /// 100: `appsecret_proof` required by the app but not given.
+    AppsecretProofMissing,
+    /// 100: `appsecret_proof` given but wrong.
+    AppsecretProofInvalid,
+    /// 104: no access token.
+    AccessTokenRequired,
+    /// 190: the access token is unknown or malformed.
+    InvalidAccessToken,
+    /// 190/463: the access token has expired.
+    AccessTokenExpired,
+    /// 2500: an unknown path component.
+    UnknownPath,
+    /// 131008
+    RequiredParameterMissing,
+    /// 131009
+    ParameterValueInvalid,
+    /// 131021
+    RecipientCannotBeSender,
+    /// 131026 (normally in a failed status webhook)
+    MessageUndeliverable,
+    /// 131047 (normally in a failed status webhook)
+    ReEngagementMessage,
+    /// 131051
+    UnsupportedMessageType,
+}
+
+/// Graph's error `type` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphType {
+    OAuthException,
+    GraphMethodException,
+}
+
+impl GraphType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GraphType::OAuthException => "OAuthException",
+            GraphType::GraphMethodException => "GraphMethodException",
+        }
+    }
+}
+
+impl ErrorKind {
+    /// Every kind, in catalogue order (for the snapshot test and the docs).
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::Unknown,
+        ErrorKind::ServiceUnavailable,
+        ErrorKind::PermissionDenied,
+        ErrorKind::InvalidParameter,
+        ErrorKind::UnsupportedRequest,
+        ErrorKind::AppsecretProofMissing,
+        ErrorKind::AppsecretProofInvalid,
+        ErrorKind::AccessTokenRequired,
+        ErrorKind::InvalidAccessToken,
+        ErrorKind::AccessTokenExpired,
+        ErrorKind::UnknownPath,
+        ErrorKind::RequiredParameterMissing,
+        ErrorKind::ParameterValueInvalid,
+        ErrorKind::RecipientCannotBeSender,
+        ErrorKind::MessageUndeliverable,
+        ErrorKind::ReEngagementMessage,
+        ErrorKind::UnsupportedMessageType,
+    ];
+
+    pub fn code(self) -> u32 {
+        match self {
+            ErrorKind::Unknown => 1,
+            ErrorKind::ServiceUnavailable => 2,
+            ErrorKind::PermissionDenied => 10,
+            ErrorKind::InvalidParameter
+            | ErrorKind::UnsupportedRequest
+            | ErrorKind::AppsecretProofMissing
+            | ErrorKind::AppsecretProofInvalid => 100,
+            ErrorKind::AccessTokenRequired => 104,
+            ErrorKind::InvalidAccessToken | ErrorKind::AccessTokenExpired => 190,
+            ErrorKind::UnknownPath => 2500,
+            ErrorKind::RequiredParameterMissing => 131008,
+            ErrorKind::ParameterValueInvalid => 131009,
+            ErrorKind::RecipientCannotBeSender => 131021,
+            ErrorKind::MessageUndeliverable => 131026,
+            ErrorKind::ReEngagementMessage => 131047,
+            ErrorKind::UnsupportedMessageType => 131051,
+        }
+    }
+
+    pub fn subcode(self) -> Option<u32> {
+        match self {
+            ErrorKind::UnsupportedRequest => Some(33),
+            ErrorKind::AccessTokenExpired => Some(463),
+            ErrorKind::Unknown
+            | ErrorKind::ServiceUnavailable
+            | ErrorKind::PermissionDenied
+            | ErrorKind::InvalidParameter
+            | ErrorKind::AppsecretProofMissing
+            | ErrorKind::AppsecretProofInvalid
+            | ErrorKind::AccessTokenRequired
+            | ErrorKind::InvalidAccessToken
+            | ErrorKind::UnknownPath
+            | ErrorKind::RequiredParameterMissing
+            | ErrorKind::ParameterValueInvalid
+            | ErrorKind::RecipientCannotBeSender
+            | ErrorKind::MessageUndeliverable
+            | ErrorKind::ReEngagementMessage
+            | ErrorKind::UnsupportedMessageType => None,
+        }
+    }
+
+    /// The default HTTP status (spec §4.3).
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorKind::InvalidParameter
+            | ErrorKind::UnsupportedRequest
+            | ErrorKind::AppsecretProofMissing
+            | ErrorKind::AppsecretProofInvalid
+            | ErrorKind::UnknownPath
+            | ErrorKind::RequiredParameterMissing
+            | ErrorKind::ParameterValueInvalid
+            | ErrorKind::RecipientCannotBeSender
+            | ErrorKind::MessageUndeliverable
+            | ErrorKind::ReEngagementMessage
+            | ErrorKind::UnsupportedMessageType => 400,
+            ErrorKind::AccessTokenRequired
+            | ErrorKind::InvalidAccessToken
+            | ErrorKind::AccessTokenExpired => 401,
+            ErrorKind::PermissionDenied => 403,
+            ErrorKind::Unknown => 500,
+            ErrorKind::ServiceUnavailable => 503,
+        }
+    }
+
+    pub fn graph_type(self) -> GraphType {
+        match self {
+            ErrorKind::UnsupportedRequest
+            | ErrorKind::AppsecretProofMissing
+            | ErrorKind::AppsecretProofInvalid => GraphType::GraphMethodException,
+            ErrorKind::Unknown
+            | ErrorKind::ServiceUnavailable
+            | ErrorKind::PermissionDenied
+            | ErrorKind::InvalidParameter
+            | ErrorKind::AccessTokenRequired
+            | ErrorKind::InvalidAccessToken
+            | ErrorKind::AccessTokenExpired
+            | ErrorKind::UnknownPath
+            | ErrorKind::RequiredParameterMissing
+            | ErrorKind::ParameterValueInvalid
+            | ErrorKind::RecipientCannotBeSender
+            | ErrorKind::MessageUndeliverable
+            | ErrorKind::ReEngagementMessage
+            | ErrorKind::UnsupportedMessageType => GraphType::OAuthException,
+        }
+    }
+
+    /// Meta's title for the code (used in `message` and in webhook error objects).
+    pub fn title(self) -> &'static str {
+        match self {
+            ErrorKind::Unknown => "An unknown error occurred",
+            ErrorKind::ServiceUnavailable => "Service temporarily unavailable",
+            ErrorKind::PermissionDenied => "Application does not have permission for this action",
+            ErrorKind::InvalidParameter => "Invalid parameter",
+            ErrorKind::UnsupportedRequest => "Unsupported request",
+            ErrorKind::AppsecretProofMissing => {
+                "API calls from the server require an appsecret_proof argument"
+            }
+            ErrorKind::AppsecretProofInvalid => {
+                "Invalid appsecret_proof provided in the API argument"
+            }
+            ErrorKind::AccessTokenRequired => {
+                "An access token is required to request this resource."
+            }
+            ErrorKind::InvalidAccessToken => {
+                "Invalid OAuth access token - Cannot parse access token"
+            }
+            ErrorKind::AccessTokenExpired => "Error validating access token: Session has expired",
+            ErrorKind::UnknownPath => "Unknown path components",
+            ErrorKind::RequiredParameterMissing => "Required parameter is missing",
+            ErrorKind::ParameterValueInvalid => "Parameter value is not valid",
+            ErrorKind::RecipientCannotBeSender => "Recipient cannot be sender",
+            ErrorKind::MessageUndeliverable => "Message undeliverable",
+            ErrorKind::ReEngagementMessage => "Re-engagement message",
+            ErrorKind::UnsupportedMessageType => "Unsupported message type",
+        }
+    }
+
+    /// How `message` is built from the title.
+    fn message_style(self) -> MessageStyle {
+        match self {
+            ErrorKind::AccessTokenRequired
+            | ErrorKind::InvalidAccessToken
+            | ErrorKind::AccessTokenExpired
+            | ErrorKind::AppsecretProofMissing
+            | ErrorKind::AppsecretProofInvalid
+            | ErrorKind::UnsupportedRequest
+            | ErrorKind::UnknownPath => MessageStyle::Bare,
+            ErrorKind::Unknown
+            | ErrorKind::ServiceUnavailable
+            | ErrorKind::PermissionDenied
+            | ErrorKind::InvalidParameter
+            | ErrorKind::RequiredParameterMissing
+            | ErrorKind::ParameterValueInvalid
+            | ErrorKind::RecipientCannotBeSender
+            | ErrorKind::MessageUndeliverable
+            | ErrorKind::ReEngagementMessage
+            | ErrorKind::UnsupportedMessageType => MessageStyle::Numbered,
+        }
+    }
+
+    /// WhatsApp codes carry `error_data.messaging_product`.
+    fn is_whatsapp(self) -> bool {
+        self.code() >= 130_000
+    }
+
+    pub fn is_transient(self) -> Option<bool> {
+        match self {
+            ErrorKind::Unknown | ErrorKind::ServiceUnavailable => Some(true),
+            ErrorKind::PermissionDenied
+            | ErrorKind::InvalidParameter
+            | ErrorKind::UnsupportedRequest
+            | ErrorKind::AppsecretProofMissing
+            | ErrorKind::AppsecretProofInvalid
+            | ErrorKind::AccessTokenRequired
+            | ErrorKind::InvalidAccessToken
+            | ErrorKind::AccessTokenExpired
+            | ErrorKind::UnknownPath
+            | ErrorKind::RequiredParameterMissing
+            | ErrorKind::ParameterValueInvalid
+            | ErrorKind::RecipientCannotBeSender
+            | ErrorKind::MessageUndeliverable
+            | ErrorKind::ReEngagementMessage
+            | ErrorKind::UnsupportedMessageType => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum MessageStyle {
+    /// `(#<code>) <text>`
+    Numbered,
+    /// `<text>`
+    Bare,
+}
+
+/// One occurrence of a catalogued error.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.message())]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    /// Replaces the title in `message` (for example "The parameter to is required.").
+    pub text: Option<String>,
+    /// `error_data.details`.
+    pub details: Option<String>,
+    /// Whether `error_data` names `messaging_product` (true on WhatsApp endpoints).
+    pub whatsapp_scope: bool,
+}
+
+impl ApiError {
+    pub fn new(kind: ErrorKind) -> Self {
+        ApiError { kind, text: None, details: None, whatsapp_scope: true }
+    }
+
+    pub fn with_details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+
+    pub fn with_text(mut self, text: impl Into<String>) -> Self {
+        self.text = Some(text.into());
+        self
+    }
+
+    /// Renders `error_data` without `messaging_product` (plain Graph endpoints such as catalogs).
+    pub fn graph_scope(mut self) -> Self {
+        self.whatsapp_scope = false;
+        self
+    }
+
+    /// 100, "(#100) The parameter <name> is required."
+    pub fn param_required(name: &str) -> Self {
+        ApiError::new(ErrorKind::InvalidParameter)
+            .with_text(format!("The parameter {name} is required."))
+    }
+
+    /// 100, "(#100) Invalid parameter" with details.
+    pub fn invalid_param(details: impl Into<String>) -> Self {
+        ApiError::new(ErrorKind::InvalidParameter).with_details(details)
+    }
+
+    /// 131008 naming the missing parameter.
+    pub fn missing(param: &str) -> Self {
+        ApiError::new(ErrorKind::RequiredParameterMissing)
+            .with_details(format!("The parameter {param} is required."))
+    }
+
+    /// 131009 with details.
+    pub fn invalid_value(details: impl Into<String>) -> Self {
+        ApiError::new(ErrorKind::ParameterValueInvalid).with_details(details)
+    }
+
+    /// 100/33: unknown node, invisible node, or unsupported operation on it.
+    pub fn unsupported(method: &str, node_id: &str) -> Self {
+        ApiError::new(ErrorKind::UnsupportedRequest).with_text(format!(
+            "Unsupported {} request. Object with ID '{}' does not exist, cannot be loaded due to \
+             missing permissions, or does not support this operation. Please read the Graph API \
+             documentation at https://developers.facebook.com/docs/graph-api",
+            method.to_ascii_lowercase(),
+            node_id
+        ))
+    }
+
+    /// 2500 "Unknown path components: /a/b".
+    pub fn unknown_path(components: &str) -> Self {
+        ApiError::new(ErrorKind::UnknownPath)
+            .with_text(format!("Unknown path components: {components}"))
+    }
+
+    /// 1, for failures inside Vitrine; the cause goes to the log, not to the client.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        ApiError::new(ErrorKind::Unknown)
+    }
+
+    pub fn code(&self) -> u32 {
+        self.kind.code()
+    }
+
+    pub fn http_status(&self) -> u16 {
+        self.kind.http_status()
+    }
+
+    /// The envelope's `message`.
+    pub fn message(&self) -> String {
+        let text = self.text.as_deref().unwrap_or(self.kind.title());
+        match self.kind.message_style() {
+            MessageStyle::Numbered => format!("(#{}) {}", self.kind.code(), text),
+            MessageStyle::Bare => text.to_owned(),
+        }
+    }
+
+    /// Meta's synchronous envelope.
+    pub fn to_wire(&self, fbtrace_id: &str) -> ErrorEnvelope {
+        let error_data = match (&self.details, self.kind.is_whatsapp()) {
+            (Some(details), _) => Some(ErrorData {
+                messaging_product: self.whatsapp_scope.then(|| "whatsapp".to_owned()),
+                details: details.clone(),
+            }),
+            (None, true) => Some(ErrorData {
+                messaging_product: Some("whatsapp".to_owned()),
+                details: self.kind.title().to_owned(),
+            }),
+            (None, false) => None,
+        };
+        ErrorEnvelope {
+            error: GraphError {
+                message: self.message(),
+                kind: self.kind.graph_type().as_str().to_owned(),
+                code: self.kind.code(),
+                error_subcode: self.kind.subcode(),
+                is_transient: self.kind.is_transient(),
+                error_user_title: None,
+                error_user_msg: None,
+                error_data,
+                fbtrace_id: fbtrace_id.to_owned(),
+            },
+        }
+    }
+
+    /// The error object of webhook payloads (spec §4.2).
+    pub fn to_webhook(&self) -> WebhookError {
+        WebhookError {
+            code: self.kind.code(),
+            title: self.kind.title().to_owned(),
+            message: self.kind.title().to_owned(),
+            error_data: WebhookErrorData {
+                details: self.details.clone().unwrap_or_else(|| self.kind.title().to_owned()),
+            },
+            href: ERROR_CODES_HREF.to_owned(),
+        }
+    }
+}
+
+impl From<ErrorKind> for ApiError {
+    fn from(kind: ErrorKind) -> Self {
+        ApiError::new(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole catalogue, as clients see it; any change shows up in review.
+    #[test]
+    fn catalogue_snapshot() {
+        let rendered: Vec<serde_json::Value> = ErrorKind::ALL
+            .iter()
+            .map(|kind| {
+                let err = ApiError::new(*kind);
+                serde_json::json!({
+                    "kind": format!("{kind:?}"),
+                    "http_status": kind.http_status(),
+                    "envelope": err.to_wire("TRACE"),
+                })
+            })
+            .collect();
+        insta::assert_json_snapshot!(rendered);
+    }
+
+    #[test]
+    fn all_lists_every_kind_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for kind in ErrorKind::ALL {
+            assert!(seen.insert(*kind), "{kind:?} listed twice");
+        }
+        // Adding a variant without listing it: the exhaustive matches above force a new arm,
+        // and this count forces ALL to follow.
+        assert_eq!(seen.len(), 17);
+    }
+
+    #[test]
+    fn messages_follow_meta() {
+        assert_eq!(
+            ApiError::param_required("messaging_product").message(),
+            "(#100) The parameter messaging_product is required."
+        );
+        assert_eq!(
+            ApiError::new(ErrorKind::ParameterValueInvalid).message(),
+            "(#131009) Parameter value is not valid"
+        );
+        assert!(ApiError::unsupported("POST", "123")
+            .message()
+            .starts_with("Unsupported post request. Object with ID '123' does not exist"));
+    }
+}

@@ -1,0 +1,20 @@
+//! Vitrine's rules and state. No HTTP, no SQL: the server and the stores depend on this crate,
+//! never the other way round.
+
+pub mod auth;
+pub mod clock;
+pub mod commerce;
+pub mod directory;
+pub mod error;
+pub mod ids;
+pub mod message;
+pub mod model;
+pub mod sandbox;
+pub mod seed;
+pub mod settings;
+pub mod store;
+pub mod usecase;
+pub mod validate;
+
+pub use error::{ApiError, ErrorKind};
+pub use sandbox::{Sandbox, SandboxOptions};

@@ -1,0 +1,210 @@
+//! Messages as the domain knows them: what a business asked to send (validated), and the record
+//! that is stored before the send is answered.
+
+use crate::clock::Millis;
+use crate::model::{Availability, Product};
+use serde::{Deserialize, Serialize};
+
+/// A validated outgoing message. Each variant holds exactly what its type needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Outgoing {
+    Text {
+        body: String,
+        preview_url: bool,
+        /// Digits of the first `wa.me/c/<number>` catalog link in the body.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        catalog_link: Option<String>,
+    },
+    CatalogMessage {
+        body: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        footer: Option<String>,
+        /// As sent; `None` when the first catalog item provides the thumbnail.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        thumbnail_product_retailer_id: Option<String>,
+    },
+    Product {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        body: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        footer: Option<String>,
+        catalog_id: String,
+        product_retailer_id: String,
+    },
+    ProductList {
+        header: String,
+        body: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        footer: Option<String>,
+        catalog_id: String,
+        sections: Vec<ProductSection>,
+    },
+    Button {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        header: Option<Header>,
+        body: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        footer: Option<String>,
+        buttons: Vec<ReplyButton>,
+    },
+    List {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        header: Option<Header>,
+        body: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        footer: Option<String>,
+        button: String,
+        sections: Vec<ListSection>,
+    },
+}
+
+impl Outgoing {
+    /// `text`, `catalog_message`, `product`, `product_list`, `button` or `list`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outgoing::Text { .. } => "text",
+            Outgoing::CatalogMessage { .. } => "catalog_message",
+            Outgoing::Product { .. } => "product",
+            Outgoing::ProductList { .. } => "product_list",
+            Outgoing::Button { .. } => "button",
+            Outgoing::List { .. } => "list",
+        }
+    }
+
+    /// Whether the message needs the connected catalog.
+    pub fn is_product_message(&self) -> bool {
+        matches!(
+            self,
+            Outgoing::CatalogMessage { .. } | Outgoing::Product { .. } | Outgoing::ProductList { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductSection {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub title: Option<String>,
+    pub product_retailer_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Header {
+    Text { text: String },
+    Image { media: MediaRef },
+    Video { media: MediaRef },
+    Document { media: MediaRef },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaRef {
+    Id(String),
+    Link(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyButton {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListSection {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub title: Option<String>,
+    pub rows: Vec<ListRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListRow {
+    pub id: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+}
+
+/// A send that passed validation, before the catalog is consulted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendRequest {
+    /// `to` exactly as sent.
+    pub to_input: String,
+    /// `to` normalised to digits.
+    pub wa_id: String,
+    pub outgoing: Outgoing,
+    pub context_message_id: Option<String>,
+    pub biz_opaque_callback_data: Option<String>,
+}
+
+/// A product as the message showed it when it was sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductSnapshot {
+    pub product_id: String,
+    pub retailer_id: String,
+    pub name: String,
+    pub price: i64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sale_price: Option<i64>,
+    pub currency: String,
+    pub image_url: String,
+    pub availability: Availability,
+}
+
+impl From<&Product> for ProductSnapshot {
+    fn from(p: &Product) -> Self {
+        ProductSnapshot {
+            product_id: p.id.clone(),
+            retailer_id: p.retailer_id.clone(),
+            name: p.name.clone(),
+            price: p.price,
+            sale_price: p.sale_price,
+            currency: p.currency.clone(),
+            image_url: p.image_url.clone(),
+            availability: p.availability,
+        }
+    }
+}
+
+/// What a message contains after the catalog was consulted: the products it shows (thumbnail
+/// first for catalog messages) and the MPM items that were dropped because nothing matched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Resolved {
+    pub products: Vec<ProductSnapshot>,
+    pub dropped_retailer_ids: Vec<String>,
+}
+
+/// A stored business-to-customer message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageRecord {
+    pub wamid: String,
+    pub phone_number_id: String,
+    pub waba_id: String,
+    /// The customer.
+    pub wa_id: String,
+    pub to_input: String,
+    pub content: Outgoing,
+    pub products: Vec<ProductSnapshot>,
+    pub dropped_retailer_ids: Vec<String>,
+    pub context_message_id: Option<String>,
+    pub biz_opaque_callback_data: Option<String>,
+    pub api_version: String,
+    pub created_at: Millis,
+}
+
+/// A page of `GET /_vitrine/messages`, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MessageQuery {
+    pub phone_number_id: Option<String>,
+    pub wa_id: Option<String>,
+    /// Only messages older than this cursor (exclusive).
+    pub before_cursor: Option<i64>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessagePage {
+    /// Each record with its cursor.
+    pub items: Vec<(i64, MessageRecord)>,
+    pub has_more: bool,
+}

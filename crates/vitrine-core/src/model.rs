@@ -1,0 +1,212 @@
+//! The sandbox's domain: businesses, apps, tokens, WABAs, phone numbers, catalogs and products.
+//! Strict types: a required field is never an `Option` here.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Business {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct App {
+    pub id: String,
+    pub name: String,
+    pub secret: String,
+    pub verify_token: String,
+    /// "Require app secret": calls without a valid `appsecret_proof` are refused.
+    pub require_appsecret_proof: bool,
+}
+
+/// A permission (scope) a token may hold (spec §1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    WhatsappBusinessMessaging,
+    WhatsappBusinessManagement,
+    CatalogManagement,
+    BusinessManagement,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::WhatsappBusinessMessaging,
+        Scope::WhatsappBusinessManagement,
+        Scope::CatalogManagement,
+        Scope::BusinessManagement,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::WhatsappBusinessMessaging => "whatsapp_business_messaging",
+            Scope::WhatsappBusinessManagement => "whatsapp_business_management",
+            Scope::CatalogManagement => "catalog_management",
+            Scope::BusinessManagement => "business_management",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|scope| scope.as_str() == s)
+    }
+}
+
+/// An access token: an opaque string mapped to a business, an app, scopes and an expiry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Token {
+    pub token: String,
+    pub business_id: String,
+    pub app_id: String,
+    pub scopes: BTreeSet<Scope>,
+    /// Sandbox milliseconds; `None` never expires (system-user tokens).
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Waba {
+    pub id: String,
+    pub business_id: String,
+    pub name: String,
+    /// At most one connected catalog.
+    pub catalog_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhoneNumber {
+    pub id: String,
+    pub waba_id: String,
+    /// Digits only, as in webhook `metadata.display_phone_number`.
+    pub display_phone_number: String,
+    pub verified_name: String,
+    pub commerce: CommerceSettings,
+}
+
+/// Per phone number (spec §6.1). `saved` is false until the business first writes them: GET then
+/// answers `{"data": []}` and the defaults apply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommerceSettings {
+    pub id: String,
+    pub is_cart_enabled: bool,
+    pub is_catalog_visible: bool,
+    pub saved: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    pub id: String,
+    pub business_id: String,
+    pub name: String,
+    pub vertical: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Availability {
+    #[serde(rename = "in stock")]
+    InStock,
+    #[serde(rename = "out of stock")]
+    OutOfStock,
+    #[serde(rename = "available for order")]
+    AvailableForOrder,
+    #[serde(rename = "preorder")]
+    Preorder,
+    #[serde(rename = "discontinued")]
+    Discontinued,
+    #[serde(rename = "pending")]
+    Pending,
+    #[serde(rename = "mark_as_sold")]
+    MarkAsSold,
+    #[serde(rename = "mark_as_expired")]
+    MarkAsExpired,
+}
+
+impl Availability {
+    /// Whether a customer can put the item in a cart.
+    pub fn can_be_ordered(self) -> bool {
+        matches!(
+            self,
+            Availability::InStock | Availability::AvailableForOrder | Availability::Preorder
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Published,
+    Staging,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    Approved,
+    Pending,
+    Rejected,
+    Outdated,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    /// Graph node id of the product item.
+    pub id: String,
+    pub catalog_id: String,
+    pub retailer_id: String,
+    pub name: String,
+    pub description: String,
+    /// Minor units of `currency`.
+    pub price: i64,
+    pub currency: String,
+    pub sale_price: Option<i64>,
+    pub image_url: String,
+    pub url: Option<String>,
+    pub availability: Availability,
+    pub condition: String,
+    pub brand: Option<String>,
+    pub category: Option<String>,
+    pub visibility: Visibility,
+    pub review_status: ReviewStatus,
+    pub inventory: Option<i64>,
+}
+
+impl Product {
+    /// Usable in messages: published and approved by review (spec §6.3).
+    pub fn is_sendable(&self) -> bool {
+        self.visibility == Visibility::Published && self.review_status == ReviewStatus::Approved
+    }
+}
+
+/// Digits after the decimal point for an ISO 4217 currency.
+pub fn currency_exponent(code: &str) -> u32 {
+    match code {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        _ => 2,
+    }
+}
+
+/// Minor units to a decimal string in major units ("1299" USD → "12.99").
+pub fn format_major(minor: i64, currency: &str) -> String {
+    let exp = currency_exponent(currency);
+    if exp == 0 {
+        return minor.to_string();
+    }
+    let div = 10i64.pow(exp);
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:0width$}", abs / div as u64, abs % div as u64, width = exp as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn major_units() {
+        assert_eq!(format_major(1299, "USD"), "12.99");
+        assert_eq!(format_major(5, "USD"), "0.05");
+        assert_eq!(format_major(1500, "JPY"), "1500");
+        assert_eq!(format_major(1234, "KWD"), "1.234");
+    }
+}

@@ -1,0 +1,27 @@
+//! Behaviour switches of the sandbox (spec items marked UNCONFIRMED become settings here).
+
+use crate::commerce::MpmNoMatchDetails;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Behaviour {
+    /// The version that serves unversioned Graph calls (`facebook-api-version`).
+    pub default_api_version: String,
+    /// Refuse `catalog_message` without `thumbnail_product_retailer_id` (131009
+    /// "action['parameters'] cannot be empty."), as the API did until 2026. Default: accept and use
+    /// the first catalog item, as Meta's newest guide says.
+    pub catalog_thumbnail_required: bool,
+    /// Which details text the 131009 carries when no MPM item matches the catalog.
+    pub mpm_no_match_details: MpmNoMatchDetails,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            default_api_version: "v23.0".to_owned(),
+            catalog_thumbnail_required: false,
+            mpm_no_match_details: MpmNoMatchDetails::default(),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Use-cases: load → apply rules → save. One file per resource.
+
+pub mod messages;
+pub mod sandbox_info;
+pub mod tokens;

@@ -1,0 +1,598 @@
+//! POST /{phone-number-id}/messages: structure and limits (spec §2, §4.6, §11 steps 2, 4 and 5).
+//! The catalog checks of step 6 are in `crate::commerce`.
+
+use super::{chars, max_len, present, too_long};
+use crate::error::{ApiError, ErrorKind};
+use crate::message::{
+    Header, ListRow, ListSection, MediaRef, Outgoing, ProductSection, ReplyButton, SendRequest,
+};
+use std::collections::HashSet;
+use vitrine_wire::messages::interactive::{self as wi, Interactive};
+use vitrine_wire::messages::SendMessage;
+
+pub const TEXT_BODY_MAX: usize = 4096;
+pub const BIZ_OPAQUE_MAX: usize = 512;
+pub const INTERACTIVE_BODY_MAX: usize = 1024;
+pub const FOOTER_MAX: usize = 60;
+pub const HEADER_TEXT_MAX: usize = 60;
+pub const SECTIONS_MAX: usize = 10;
+pub const SECTION_TITLE_MAX: usize = 24;
+pub const MPM_PRODUCTS_MAX: usize = 30;
+pub const BUTTONS_MAX: usize = 3;
+pub const BUTTON_ID_MAX: usize = 256;
+pub const BUTTON_TITLE_MAX: usize = 20;
+pub const LIST_BUTTON_MAX: usize = 20;
+pub const LIST_ROWS_MAX: usize = 10;
+pub const ROW_ID_MAX: usize = 200;
+pub const ROW_TITLE_MAX: usize = 24;
+pub const ROW_DESCRIPTION_MAX: usize = 72;
+
+/// Message types Meta has that Vitrine does not implement (yet).
+const UNIMPLEMENTED_TYPES: &[&str] = &[
+    "template", "image", "video", "audio", "document", "sticker", "location", "contacts",
+    "reaction",
+];
+const UNIMPLEMENTED_INTERACTIVE: &[&str] = &[
+    "cta_url", "flow", "location_request_message", "address_message", "order_details",
+    "order_status", "call_permission_request", "voice_call", "carousel",
+];
+
+/// Behaviour switches that change validation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SendOptions {
+    /// Refuse a `catalog_message` without a thumbnail, as the API did up to 2026 (spec §2.5).
+    pub catalog_thumbnail_required: bool,
+}
+
+/// Validates a send request given as JSON. `sender_wa_id` is the sending number, digits only.
+pub fn send_message(
+    params: &serde_json::Value,
+    sender_wa_id: &str,
+    options: SendOptions,
+) -> Result<SendRequest, ApiError> {
+    if !params.is_object() {
+        return Err(ApiError::invalid_param("The request body must be a JSON object."));
+    }
+    let req: SendMessage = serde_path_to_error::deserialize(params).map_err(|e| {
+        ApiError::invalid_param(format!(
+            "Param {} has the wrong type: {}",
+            bracket_path(&e.path().to_string()),
+            e.inner()
+        ))
+    })?;
+
+    // Step 2: Graph-level parameters (code 100).
+    match present(&req.messaging_product) {
+        None => return Err(ApiError::param_required("messaging_product")),
+        Some("whatsapp") => {}
+        Some(_) => {
+            return Err(ApiError::invalid_param(
+                "The parameter messaging_product must be set to whatsapp.",
+            ))
+        }
+    }
+    match present(&req.recipient_type) {
+        None | Some("individual") => {}
+        Some("group") => {
+            return Err(ApiError::invalid_param(
+                "recipient_type group (Groups API) is not implemented by Vitrine.",
+            ))
+        }
+        Some(other) => {
+            return Err(ApiError::invalid_param(format!(
+                "Invalid recipient_type '{other}': must be individual or group."
+            )))
+        }
+    }
+    let Some(to_input) = req.to.clone().filter(|t| !t.trim().is_empty()) else {
+        return Err(ApiError::param_required("to"));
+    };
+    let wa_id = normalize_wa_id(&to_input)
+        .ok_or_else(|| ApiError::invalid_param("The parameter to is not a valid phone number."))?;
+    let kind = present(&req.kind).unwrap_or("text");
+    if kind != "text" && kind != "interactive" {
+        return Err(if UNIMPLEMENTED_TYPES.contains(&kind) {
+            ApiError::invalid_param(format!(
+                "Message type '{kind}' is not implemented by Vitrine (see docs/compatibility.md)."
+            ))
+        } else {
+            ApiError::invalid_param(format!("Invalid message type: {kind}"))
+        });
+    }
+    if let Some(data) = &req.biz_opaque_callback_data {
+        if chars(data) > BIZ_OPAQUE_MAX {
+            return Err(ApiError::new(ErrorKind::InvalidParameter).with_text(format!(
+                "Param biz_opaque_callback_data must be at most {BIZ_OPAQUE_MAX} characters long."
+            )));
+        }
+    }
+    let context_message_id = match &req.context {
+        None => None,
+        Some(ctx) => match present(&ctx.message_id) {
+            Some(id) => Some(id.to_owned()),
+            None => return Err(ApiError::param_required("context['message_id']")),
+        },
+    };
+
+    // Step 4: the recipient.
+    if wa_id == sender_wa_id {
+        return Err(ApiError::new(ErrorKind::RecipientCannotBeSender)
+            .with_details("Sender and recipient phone number is the same."));
+    }
+
+    // Step 5: the type's own structure and limits.
+    let outgoing = match kind {
+        "text" => text(&req)?,
+        _ => interactive(req.interactive.as_ref(), options)?,
+    };
+
+    Ok(SendRequest {
+        to_input,
+        wa_id,
+        outgoing,
+        context_message_id,
+        biz_opaque_callback_data: req.biz_opaque_callback_data.clone(),
+    })
+}
+
+/// `+1 (650) 555-1234` → `16505551234`. `None` when no plausible number remains.
+pub fn normalize_wa_id(to: &str) -> Option<String> {
+    let digits: String = to.chars().filter(|c| c.is_ascii_digit()).collect();
+    let rest_ok = to.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    (rest_ok && (5..=15).contains(&digits.len())).then_some(digits)
+}
+
+/// `interactive.action.sections[0].title` → `interactive['action']['sections'][0]['title']`.
+fn bracket_path(dotted: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in dotted.split('.').enumerate() {
+        if let Some((name, idx)) = part.split_once('[') {
+            push_segment(&mut out, i, name);
+            out.push('[');
+            out.push_str(idx);
+        } else {
+            push_segment(&mut out, i, part);
+        }
+    }
+    out
+}
+
+fn push_segment(out: &mut String, i: usize, name: &str) {
+    if i == 0 {
+        out.push_str(name);
+    } else {
+        out.push_str("['");
+        out.push_str(name);
+        out.push_str("']");
+    }
+}
+
+fn text(req: &SendMessage) -> Result<Outgoing, ApiError> {
+    let Some(body) = req.text.as_ref().and_then(|t| t.body.clone()).filter(|b| !b.is_empty())
+    else {
+        return Err(ApiError::param_required("text['body']"));
+    };
+    if chars(&body) > TEXT_BODY_MAX {
+        return Err(ApiError::new(ErrorKind::InvalidParameter).with_text(format!(
+            "Param text['body'] must be at most {TEXT_BODY_MAX} characters long."
+        )));
+    }
+    let preview_url = req.text.as_ref().and_then(|t| t.preview_url).unwrap_or(false);
+    let catalog_link = catalog_link(&body);
+    Ok(Outgoing::Text { body, preview_url, catalog_link })
+}
+
+/// The number of the first `wa.me/c/<number>` link in a text.
+pub fn catalog_link(body: &str) -> Option<String> {
+    const MARK: &str = "wa.me/c/";
+    let mut rest = body;
+    while let Some(at) = rest.find(MARK) {
+        let after = &rest[at + MARK.len()..];
+        let digits: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if !digits.is_empty() {
+            return Some(digits);
+        }
+        rest = after;
+    }
+    None
+}
+
+fn interactive(i: Option<&Interactive>, options: SendOptions) -> Result<Outgoing, ApiError> {
+    let Some(i) = i else {
+        return Err(ApiError::missing("interactive"));
+    };
+    let Some(kind) = present(&i.kind) else {
+        return Err(ApiError::missing("interactive['type']"));
+    };
+    match kind {
+        "catalog_message" => catalog_message(i, options),
+        "product" => product(i),
+        "product_list" => product_list(i),
+        "button" => button(i),
+        "list" => list(i),
+        other if UNIMPLEMENTED_INTERACTIVE.contains(&other) => Err(ApiError::invalid_param(
+            format!(
+                "Interactive type '{other}' is not implemented by Vitrine (see docs/compatibility.md)."
+            ),
+        )),
+        other => Err(ApiError::invalid_value(format!(
+            "Invalid interactive['type'] '{other}'."
+        ))),
+    }
+}
+
+fn body_text(i: &Interactive, required: bool) -> Result<Option<String>, ApiError> {
+    let body = i.body.as_ref().and_then(|b| present(&b.text)).map(str::to_owned);
+    match &body {
+        None if required => return Err(ApiError::missing("interactive['body']['text']")),
+        Some(b) if chars(b) > INTERACTIVE_BODY_MAX => {
+            return Err(too_long("interactive['body']['text']", INTERACTIVE_BODY_MAX))
+        }
+        _ => {}
+    }
+    Ok(body)
+}
+
+fn footer_text(i: &Interactive) -> Result<Option<String>, ApiError> {
+    let footer = i.footer.as_ref().and_then(|f| present(&f.text)).map(str::to_owned);
+    max_len(footer.as_deref(), "interactive['footer']['text']", FOOTER_MAX)?;
+    Ok(footer)
+}
+
+fn action(i: &Interactive) -> Result<&wi::Action, ApiError> {
+    i.action.as_ref().ok_or_else(|| ApiError::missing("interactive['action']"))
+}
+
+fn required<'a>(value: &'a Option<String>, path: &str) -> Result<&'a str, ApiError> {
+    present(value).ok_or_else(|| ApiError::missing(path))
+}
+
+fn catalog_message(i: &Interactive, options: SendOptions) -> Result<Outgoing, ApiError> {
+    if i.header.is_some() {
+        return Err(ApiError::invalid_value(
+            "The parameter interactive['header'] is not allows for catalog messages.",
+        ));
+    }
+    let body = body_text(i, true)?.unwrap_or_default();
+    let footer = footer_text(i)?;
+    let action = action(i)?;
+    match present(&action.name) {
+        None => return Err(ApiError::missing("interactive['action']['name']")),
+        Some("catalog_message") => {}
+        Some(other) => {
+            return Err(ApiError::invalid_value(format!(
+                "Invalid interactive['action']['name'] '{other}': must be catalog_message."
+            )))
+        }
+    }
+    let thumbnail = match &action.parameters {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Object(map)) => match map.get("thumbnail_product_retailer_id") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => None,
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            Some(_) => {
+                return Err(ApiError::invalid_value(
+                    "Param action['parameters']['thumbnail_product_retailer_id'] must be a string.",
+                ))
+            }
+        },
+        Some(_) => {
+            return Err(ApiError::invalid_value("Param action['parameters'] must be an object."))
+        }
+    };
+    if thumbnail.is_none() && options.catalog_thumbnail_required {
+        return Err(ApiError::invalid_value("action['parameters'] cannot be empty."));
+    }
+    Ok(Outgoing::CatalogMessage { body, footer, thumbnail_product_retailer_id: thumbnail })
+}
+
+fn product(i: &Interactive) -> Result<Outgoing, ApiError> {
+    if i.header.is_some() {
+        return Err(ApiError::invalid_value("Header is not supported for this message type"));
+    }
+    let body = body_text(i, false)?;
+    let footer = footer_text(i)?;
+    let action = action(i)?;
+    let catalog_id = required(&action.catalog_id, "interactive['action']['catalog_id']")?;
+    let rid =
+        required(&action.product_retailer_id, "interactive['action']['product_retailer_id']")?;
+    Ok(Outgoing::Product {
+        body,
+        footer,
+        catalog_id: catalog_id.to_owned(),
+        product_retailer_id: rid.to_owned(),
+    })
+}
+
+fn product_list(i: &Interactive) -> Result<Outgoing, ApiError> {
+    let Some(header) = &i.header else {
+        return Err(ApiError::missing("interactive['header']"));
+    };
+    match present(&header.kind) {
+        None => return Err(ApiError::missing("interactive['header']['type']")),
+        Some("text") => {}
+        Some(_) => {
+            return Err(ApiError::invalid_value(
+                "Header is not supported for this message type: product_list needs a text header.",
+            ))
+        }
+    }
+    let header_text = required(&header.text, "interactive['header']['text']")?;
+    max_len(Some(header_text), "interactive['header']['text']", HEADER_TEXT_MAX)?;
+    let body = body_text(i, true)?.unwrap_or_default();
+    let footer = footer_text(i)?;
+    let action = action(i)?;
+    let catalog_id = required(&action.catalog_id, "interactive['action']['catalog_id']")?;
+    let Some(sections) = &action.sections else {
+        return Err(ApiError::missing("interactive['action']['sections']"));
+    };
+    check_section_count(sections.len())?;
+    let multi = sections.len() > 1;
+    let mut total = 0usize;
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(sections.len());
+    for (s, section) in sections.iter().enumerate() {
+        let title = section_title(section, s, multi)?;
+        let Some(items) = &section.product_items else {
+            return Err(ApiError::missing(&format!(
+                "interactive['action']['sections'][{s}]['product_items']"
+            )));
+        };
+        if items.is_empty() {
+            return Err(ApiError::invalid_value(format!(
+                "Param interactive['action']['sections'][{s}]['product_items'] must have at least 1 item."
+            )));
+        }
+        let mut ids = Vec::with_capacity(items.len());
+        for (p, item) in items.iter().enumerate() {
+            let rid = required(
+                &item.product_retailer_id,
+                &format!(
+                    "interactive['action']['sections'][{s}]['product_items'][{p}]['product_retailer_id']"
+                ),
+            )?;
+            total += 1;
+            // Duplicates inside or across sections are dropped silently (spec §2.7).
+            if seen.insert(rid.to_owned()) {
+                ids.push(rid.to_owned());
+            }
+        }
+        if !ids.is_empty() {
+            out.push(ProductSection { title, product_retailer_ids: ids });
+        }
+    }
+    if total > MPM_PRODUCTS_MAX {
+        return Err(ApiError::invalid_value(format!(
+            "Too many products: a multi-product message can hold at most {MPM_PRODUCTS_MAX} products in total, {total} were given."
+        )));
+    }
+    Ok(Outgoing::ProductList {
+        header: header_text.to_owned(),
+        body,
+        footer,
+        catalog_id: catalog_id.to_owned(),
+        sections: out,
+    })
+}
+
+fn check_section_count(n: usize) -> Result<(), ApiError> {
+    if n == 0 || n > SECTIONS_MAX {
+        return Err(ApiError::invalid_value(format!(
+            "Param interactive['action']['sections'] must have between 1 and {SECTIONS_MAX} sections, {n} were given."
+        )));
+    }
+    Ok(())
+}
+
+fn section_title(section: &wi::Section, s: usize, multi: bool) -> Result<Option<String>, ApiError> {
+    let path = format!("interactive['action']['sections'][{s}]['title']");
+    let title = present(&section.title).map(str::to_owned);
+    if title.is_none() && multi {
+        return Err(ApiError::missing(&path));
+    }
+    max_len(title.as_deref(), &path, SECTION_TITLE_MAX)?;
+    Ok(title)
+}
+
+fn optional_header(i: &Interactive, allow_media: bool) -> Result<Option<Header>, ApiError> {
+    let Some(h) = &i.header else { return Ok(None) };
+    let kind = required(&h.kind, "interactive['header']['type']")?;
+    let media = |m: &Option<wi::Media>, name: &str| -> Result<MediaRef, ApiError> {
+        let path = format!("interactive['header']['{name}']");
+        let m = m.as_ref().ok_or_else(|| ApiError::missing(&path))?;
+        match (present(&m.id), present(&m.link)) {
+            (Some(id), _) => Ok(MediaRef::Id(id.to_owned())),
+            (None, Some(link)) => Ok(MediaRef::Link(link.to_owned())),
+            (None, None) => Err(ApiError::missing(&format!("{path}['id' or 'link']"))),
+        }
+    };
+    let header = match kind {
+        "text" => {
+            let text = required(&h.text, "interactive['header']['text']")?;
+            max_len(Some(text), "interactive['header']['text']", HEADER_TEXT_MAX)?;
+            Header::Text { text: text.to_owned() }
+        }
+        "image" if allow_media => Header::Image { media: media(&h.image, "image")? },
+        "video" if allow_media => Header::Video { media: media(&h.video, "video")? },
+        "document" if allow_media => Header::Document { media: media(&h.document, "document")? },
+        other => {
+            return Err(ApiError::invalid_value(format!(
+                "Header type '{other}' is not supported for this message type."
+            )))
+        }
+    };
+    Ok(Some(header))
+}
+
+fn button(i: &Interactive) -> Result<Outgoing, ApiError> {
+    let header = optional_header(i, true)?;
+    let body = body_text(i, true)?.unwrap_or_default();
+    let footer = footer_text(i)?;
+    let action = action(i)?;
+    let Some(buttons) = &action.buttons else {
+        return Err(ApiError::missing("interactive['action']['buttons']"));
+    };
+    if buttons.is_empty() || buttons.len() > BUTTONS_MAX {
+        return Err(ApiError::invalid_value(format!(
+            "Param interactive['action']['buttons'] must have between 1 and {BUTTONS_MAX} buttons, {} were given.",
+            buttons.len()
+        )));
+    }
+    let mut ids = HashSet::new();
+    let mut titles = HashSet::new();
+    let mut out = Vec::with_capacity(buttons.len());
+    for (b, button) in buttons.iter().enumerate() {
+        let base = format!("interactive['action']['buttons'][{b}]");
+        match present(&button.kind) {
+            None => return Err(ApiError::missing(&format!("{base}['type']"))),
+            Some("reply") => {}
+            Some(other) => {
+                return Err(ApiError::invalid_value(format!(
+                    "Invalid {base}['type'] '{other}': must be reply."
+                )))
+            }
+        }
+        let reply = button.reply.as_ref().ok_or_else(|| ApiError::missing(&format!("{base}['reply']")))?;
+        let id = required(&reply.id, &format!("{base}['reply']['id']"))?;
+        max_len(Some(id), &format!("{base}['reply']['id']"), BUTTON_ID_MAX)?;
+        if id.trim() != id {
+            return Err(ApiError::invalid_value(format!(
+                "Param {base}['reply']['id'] must not have leading or trailing spaces."
+            )));
+        }
+        let title = required(&reply.title, &format!("{base}['reply']['title']"))?;
+        max_len(Some(title), &format!("{base}['reply']['title']"), BUTTON_TITLE_MAX)?;
+        if !ids.insert(id) {
+            return Err(ApiError::invalid_value(format!("Duplicate button id '{id}'.")));
+        }
+        if !titles.insert(title) {
+            return Err(ApiError::invalid_value(format!("Duplicate button title '{title}'.")));
+        }
+        out.push(ReplyButton { id: id.to_owned(), title: title.to_owned() });
+    }
+    Ok(Outgoing::Button { header, body, footer, buttons: out })
+}
+
+fn list(i: &Interactive) -> Result<Outgoing, ApiError> {
+    let header = optional_header(i, false)?;
+    let body = body_text(i, true)?.unwrap_or_default();
+    let footer = footer_text(i)?;
+    let action = action(i)?;
+    let label = required(&action.button, "interactive['action']['button']")?;
+    max_len(Some(label), "interactive['action']['button']", LIST_BUTTON_MAX)?;
+    let Some(sections) = &action.sections else {
+        return Err(ApiError::missing("interactive['action']['sections']"));
+    };
+    check_section_count(sections.len())?;
+    let multi = sections.len() > 1;
+    let mut total = 0usize;
+    let mut ids = HashSet::new();
+    let mut out = Vec::with_capacity(sections.len());
+    for (s, section) in sections.iter().enumerate() {
+        let title = section_title(section, s, multi)?;
+        let base = format!("interactive['action']['sections'][{s}]['rows']");
+        let Some(rows) = &section.rows else {
+            return Err(ApiError::missing(&base));
+        };
+        if rows.is_empty() {
+            return Err(ApiError::invalid_value(format!("Param {base} must have at least 1 row.")));
+        }
+        let mut out_rows = Vec::with_capacity(rows.len());
+        for (r, row) in rows.iter().enumerate() {
+            let path = format!("{base}[{r}]");
+            let id = required(&row.id, &format!("{path}['id']"))?;
+            max_len(Some(id), &format!("{path}['id']"), ROW_ID_MAX)?;
+            let title = required(&row.title, &format!("{path}['title']"))?;
+            max_len(Some(title), &format!("{path}['title']"), ROW_TITLE_MAX)?;
+            let description = present(&row.description).map(str::to_owned);
+            max_len(description.as_deref(), &format!("{path}['description']"), ROW_DESCRIPTION_MAX)?;
+            if !ids.insert(id.to_owned()) {
+                return Err(ApiError::invalid_value(format!("Duplicate row id '{id}'.")));
+            }
+            total += 1;
+            out_rows.push(ListRow { id: id.to_owned(), title: title.to_owned(), description });
+        }
+        out.push(ListSection { title, rows: out_rows });
+    }
+    if total > LIST_ROWS_MAX {
+        return Err(ApiError::invalid_value(format!(
+            "Too many rows: a list message can hold at most {LIST_ROWS_MAX} rows in total, {total} were given."
+        )));
+    }
+    Ok(Outgoing::List { header, body, footer, button: label.to_owned(), sections: out })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SENDER: &str = "15550107788";
+
+    fn check(v: serde_json::Value) -> Result<SendRequest, ApiError> {
+        send_message(&v, SENDER, SendOptions::default())
+    }
+
+    #[test]
+    fn normalizes_to() {
+        assert_eq!(normalize_wa_id("+1 (650) 555-1234").as_deref(), Some("16505551234"));
+        assert_eq!(normalize_wa_id("abc"), None);
+        assert_eq!(normalize_wa_id("+1 650 555 1234 ext"), None);
+    }
+
+    #[test]
+    fn bracket_paths() {
+        assert_eq!(bracket_path("interactive.action.sections[0].title"),
+            "interactive['action']['sections'][0]['title']");
+        assert_eq!(bracket_path("to"), "to");
+    }
+
+    #[test]
+    fn finds_catalog_links() {
+        assert_eq!(catalog_link("See https://wa.me/c/15550107788 now").as_deref(), Some("15550107788"));
+        assert_eq!(catalog_link("https://wa.me/15550107788"), None);
+    }
+
+    #[test]
+    fn type_defaults_to_text() {
+        let r = check(json!({"messaging_product":"whatsapp","to":"+1 650 555 0123","text":{"body":"hi"}})).unwrap();
+        assert_eq!(r.wa_id, "16505550123");
+        assert_eq!(r.to_input, "+1 650 555 0123");
+        assert!(matches!(r.outgoing, Outgoing::Text { .. }));
+    }
+
+    #[test]
+    fn order_recipient_before_structure() {
+        let e = check(json!({"messaging_product":"whatsapp","to":SENDER,"type":"interactive"})).unwrap_err();
+        assert_eq!(e.code(), 131021);
+        let e = check(json!({"to":SENDER})).unwrap_err();
+        assert_eq!(e.message(), "(#100) The parameter messaging_product is required.");
+    }
+
+    #[test]
+    fn mpm_dedupes_and_counts() {
+        let items: Vec<_> = (0..31).map(|i| json!({"product_retailer_id": format!("s{i}")})).collect();
+        let e = check(json!({"messaging_product":"whatsapp","to":"1650555","type":"interactive","interactive":{
+            "type":"product_list","header":{"type":"text","text":"h"},"body":{"text":"b"},
+            "action":{"catalog_id":"1","sections":[{"title":"a","product_items":items}]}}})).unwrap_err();
+        assert_eq!(e.code(), 131009);
+        let r = check(json!({"messaging_product":"whatsapp","to":"1650555","type":"interactive","interactive":{
+            "type":"product_list","header":{"type":"text","text":"h"},"body":{"text":"b"},
+            "action":{"catalog_id":"1","sections":[
+                {"title":"a","product_items":[{"product_retailer_id":"x"},{"product_retailer_id":"x"}]},
+                {"title":"b","product_items":[{"product_retailer_id":"x"}]}]}}})).unwrap();
+        let Outgoing::ProductList { sections, .. } = r.outgoing else { panic!() };
+        assert_eq!(sections.len(), 1);
+        assert_eq!(sections[0].product_retailer_ids, vec!["x"]);
+    }
+
+    #[test]
+    fn wrong_json_type_is_code_100_with_path() {
+        let e = check(json!({"messaging_product":"whatsapp","to":"1650555","type":"interactive",
+            "interactive":{"type":"product","action":{"sections":"nope"}}})).unwrap_err();
+        assert_eq!(e.code(), 100);
+        assert!(e.details.unwrap().contains("interactive['action']['sections']"));
+    }
+}

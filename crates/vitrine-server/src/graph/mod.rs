@@ -1,0 +1,157 @@
+//! Graph API dispatch: `/{version}/{node-id}[/{edge}]`, with the version optional.
+//!
+//! Order, as Meta's clients observe it (spec §11): authentication, then the node and whether the
+//! token may see it (100/33), then the edge (2500 when unknown, 100/33 for a method the edge does
+//! not support), then the body's syntax, then the endpoint's own rules.
+
+mod messages;
+
+use crate::params::{self, Params};
+use crate::response::{graph_error, GraphMeta};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
+use vitrine_core::auth::{Credentials, NodeKind, Principal};
+use vitrine_core::ApiError;
+
+/// Everything a Graph endpoint handler gets.
+pub struct GraphRequest {
+    pub state: AppState,
+    pub meta: GraphMeta,
+    pub principal: Principal,
+    pub node_id: String,
+    pub params: Params,
+}
+
+/// `v23.0`-style version segment.
+fn is_version(segment: &str) -> bool {
+    let Some(rest) = segment.strip_prefix('v') else { return false };
+    let mut parts = rest.splitn(2, '.');
+    let major = parts.next().unwrap_or("");
+    let minor = parts.next().unwrap_or("");
+    !major.is_empty()
+        && !minor.is_empty()
+        && major.bytes().all(|b| b.is_ascii_digit())
+        && minor.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The router's fallback: every path that is not Vitrine's own is a Graph path.
+pub async fn dispatch(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let mut segments: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();
+    let api_version = match segments.first() {
+        Some(first) if is_version(first) => {
+            let v = first.to_string();
+            segments.remove(0);
+            v
+        }
+        _ => state.sandbox.behaviour.default_api_version.clone(),
+    };
+    let meta = GraphMeta { api_version, trace_id: state.sandbox.new_trace_id() };
+
+    let (params, body_too_large) = match &body {
+        Ok(bytes) => (params::parse(uri.query(), &headers, bytes).await, false),
+        Err(_) => (params::parse(uri.query(), &headers, &[]).await, true),
+    };
+    let creds = Credentials {
+        access_token: params::access_token(&headers, &params),
+        appsecret_proof: params.str("appsecret_proof"),
+    };
+    let principal = match state.sandbox.authenticate(creds) {
+        Ok(p) => p,
+        Err(e) => return graph_error(&meta, &e),
+    };
+
+    let Some((node_id, rest)) = segments.split_first() else {
+        return graph_error(&meta, &ApiError::unknown_path("/"));
+    };
+    let node_id = node_id.to_string();
+    let kind = match state.sandbox.resolve_node(&principal, method.as_str(), &node_id) {
+        Ok(kind) => kind,
+        Err(e) => return graph_error(&meta, &e),
+    };
+    let edge = match rest {
+        [] => None,
+        [edge] => Some(*edge),
+        [_, extra @ ..] => {
+            return graph_error(&meta, &ApiError::unknown_path(&format!("/{}", extra.join("/"))))
+        }
+    };
+    let Some(endpoint) = route(kind, edge, &method) else {
+        return match edge {
+            Some(e) if !edge_exists(kind, e) => {
+                graph_error(&meta, &ApiError::unknown_path(&format!("/{e}")))
+            }
+            _ => graph_error(&meta, &ApiError::unsupported(method.as_str(), &node_id)),
+        };
+    };
+
+    if body_too_large {
+        return graph_error(&meta, &ApiError::new(vitrine_core::ErrorKind::Unknown).with_text(
+            "Please reduce the amount of data you're asking for, then retry your request",
+        ));
+    }
+    if let Some(err) = &params.body_error {
+        return graph_error(&meta, &ApiError::invalid_param(err.clone()));
+    }
+    let req = GraphRequest { state, meta, principal, node_id, params };
+    match endpoint {
+        Endpoint::SendMessage => messages::send(req).await,
+    }
+}
+
+/// Every Graph endpoint Vitrine serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    /// POST /{phone-number-id}/messages
+    SendMessage,
+}
+
+fn route(kind: NodeKind, edge: Option<&str>, method: &Method) -> Option<Endpoint> {
+    match (kind, edge, method) {
+        (NodeKind::PhoneNumber, Some("messages"), &Method::POST) => Some(Endpoint::SendMessage),
+        _ => None,
+    }
+}
+
+/// Edges a node kind has on Meta, whatever the method (so a wrong method is 100/33, not 2500).
+fn edge_exists(kind: NodeKind, edge: &str) -> bool {
+    match kind {
+        NodeKind::PhoneNumber => {
+            matches!(edge, "messages" | "whatsapp_commerce_settings" | "media" | "register")
+        }
+        NodeKind::Waba => matches!(
+            edge,
+            "message_templates" | "product_catalogs" | "subscribed_apps" | "phone_numbers"
+        ),
+        NodeKind::Business => matches!(edge, "owned_product_catalogs"),
+        NodeKind::Catalog => {
+            matches!(edge, "products" | "items_batch" | "check_batch_request_status" | "product_feeds")
+        }
+        NodeKind::App => matches!(edge, "subscriptions"),
+        NodeKind::Product => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_version;
+
+    #[test]
+    fn versions() {
+        assert!(is_version("v23.0"));
+        assert!(is_version("v13.1"));
+        assert!(!is_version("v23"));
+        assert!(!is_version("23.0"));
+        assert!(!is_version("v.0"));
+        assert!(!is_version("vx.0"));
+    }
+}

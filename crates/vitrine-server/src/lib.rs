@@ -1,0 +1,50 @@
+//! Vitrine's HTTP surface.
+//!
+//! - Graph paths (`/{version}/{node-id}/{edge}`, version optional) speak Meta's API exactly; they
+//!   are dispatched by [`graph::dispatch`], the router's fallback, so every unknown path and method
+//!   also answers in Meta's envelope.
+//! - `/_vitrine/…` is Vitrine's own sandbox and operator API.
+//! - `/assets/…` serves the demo catalog's product images.
+
+mod assets;
+pub mod graph;
+mod params;
+mod response;
+pub mod sandbox;
+
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use vitrine_core::Sandbox;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub sandbox: Arc<Sandbox>,
+    /// When set, `/_vitrine/` requires `Authorization: Bearer <admin token>`; otherwise it answers
+    /// loopback clients only.
+    pub admin_token: Option<Arc<str>>,
+    /// Where this server is reachable, for the facts it reports.
+    pub public_url: Arc<str>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .nest("/_vitrine", sandbox::router(state.clone()))
+        .merge(assets::router())
+        .fallback(graph::dispatch)
+        .layer(CatchPanicLayer::custom(response::panic_response))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

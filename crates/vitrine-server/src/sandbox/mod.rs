@@ -1,0 +1,113 @@
+//! Vitrine's own API under `/_vitrine/`: the sandbox's facts, what was sent, tokens, health.
+//!
+//! Guarded: with an admin token configured, every call but `/health` needs
+//! `Authorization: Bearer <admin token>`; without one, only loopback clients are answered.
+//! Errors use Vitrine's own shape: `{"error": {"code": "...", "message": "..."}}`.
+
+mod info;
+mod messages;
+mod tokens;
+
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/sandbox", get(info::sandbox))
+        .route("/messages", get(messages::list))
+        .route("/messages/{wamid}", get(messages::get))
+        .route("/tokens", post(tokens::mint))
+        .route_layer(middleware::from_fn_with_state(state, guard))
+        .route("/health", get(info::health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// An error of Vitrine's own API.
+#[derive(Debug)]
+pub struct OpError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl OpError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        OpError { status, code, message: message.into() }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        OpError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        OpError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+}
+
+impl From<vitrine_core::ApiError> for OpError {
+    fn from(e: vitrine_core::ApiError) -> Self {
+        let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let code = if status.is_server_error() { "internal" } else { "invalid_request" };
+        let message = match &e.details {
+            Some(d) => format!("{} ({})", e.message(), d),
+            None => e.message(),
+        };
+        OpError::new(status, code, message)
+    }
+}
+
+impl IntoResponse for OpError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// A JSON body, with parse errors in Vitrine's shape. An empty body reads as `{}`.
+pub fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, OpError> {
+    let slice: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
+    serde_json::from_slice(slice).map_err(|e| OpError::bad_request(format!("Invalid JSON body: {e}")))
+}
+
+async fn guard(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let allowed = match &state.admin_token {
+        Some(expected) => req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| t.trim() == expected.as_ref()),
+        None => peer.ip().is_loopback(),
+    };
+    if allowed {
+        next.run(req).await
+    } else if state.admin_token.is_some() {
+        OpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "This call needs Authorization: Bearer <VITRINE_ADMIN_TOKEN>.")
+            .into_response()
+    } else {
+        OpError::new(StatusCode::FORBIDDEN, "forbidden", "Without VITRINE_ADMIN_TOKEN set, /_vitrine/ answers loopback clients only.")
+            .into_response()
+    }
+}
+
+async fn not_found() -> OpError {
+    OpError::not_found("No such /_vitrine/ endpoint.")
+}
+
+async fn method_not_allowed() -> OpError {
+    OpError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This /_vitrine/ endpoint does not support that method.")
+}

@@ -1,0 +1,43 @@
+//! POST /_vitrine/tokens: mint an access token with chosen scopes and expiry.
+
+use super::{json_body, OpError};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use vitrine_core::model::Scope;
+use vitrine_core::seed;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MintRequest {
+    /// Defaults to the demo business.
+    business_id: Option<String>,
+    /// Scope names; defaults to all of them.
+    scopes: Option<Vec<String>>,
+    /// Seconds of sandbox time until the token expires; never when absent.
+    expires_in: Option<i64>,
+}
+
+/// POST /_vitrine/tokens {"business_id", "scopes": [...], "expires_in": seconds}
+pub async fn mint(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, OpError> {
+    let req: MintRequest = json_body(&body)?;
+    let scopes: BTreeSet<Scope> = match req.scopes {
+        None => Scope::ALL.into_iter().collect(),
+        Some(names) => names
+            .iter()
+            .map(|n| Scope::parse(n).ok_or_else(|| OpError::bad_request(format!("Unknown scope '{n}'."))))
+            .collect::<Result<_, _>>()?,
+    };
+    let business = req.business_id.unwrap_or_else(|| seed::BUSINESS_ID.to_owned());
+    let token = state.sandbox.mint_token(&business, scopes, req.expires_in).await?;
+    Ok(Json(json!({
+        "access_token": token.token,
+        "business_id": token.business_id,
+        "scopes": token.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "expires_at": token.expires_at,
+    })))
+}

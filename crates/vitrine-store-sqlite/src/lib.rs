@@ -1,0 +1,122 @@
+//! Vitrine's embedded default store: SQLite in WAL mode.
+//!
+//! Writes go through one writer task that commits whatever is pending as one transaction (group
+//! commit): each caller still waits for its own commit, so a message is durable before its 200,
+//! but many sends share one fsync. Reads use a small pool of reader connections.
+
+mod rows;
+mod writer;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+use vitrine_core::directory::DirectoryData;
+use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
+use vitrine_core::model::Token;
+use vitrine_core::store::{DirectoryStore, MessageStore, StoreError, StoreResult};
+use writer::{WriteOp, Writer};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+pub struct SqliteStore {
+    readers: SqlitePool,
+    writer: Writer,
+    /// Keeps the directory of a `sqlite::memory:` database alive.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(d.message().to_owned()),
+        sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => StoreError::Closed,
+        _ => StoreError::Database(e.to_string()),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) `sqlite://PATH`, or a scratch database for `sqlite::memory:`,
+    /// and applies the migrations.
+    pub async fn open(url: &str) -> StoreResult<SqliteStore> {
+        let (options, scratch) = if url == "sqlite::memory:" || url == "sqlite://:memory:" {
+            // Several connections must see one database, so "memory" is a scratch file that is
+            // removed when the store is dropped; nothing needs to survive, so no fsync.
+            let dir = tempfile::tempdir().map_err(|e| StoreError::Database(e.to_string()))?;
+            let options = SqliteConnectOptions::new()
+                .filename(dir.path().join("vitrine.db"))
+                .synchronous(SqliteSynchronous::Off);
+            (options, Some(dir))
+        } else {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Database(format!("bad SQLite URL {url}: {e}")))?
+                .synchronous(SqliteSynchronous::Full);
+            (options, None)
+        };
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .disable_statement_logging();
+
+        let mut conn = options.connect().await.map_err(db_err)?;
+        MIGRATOR.run(&mut conn).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(options.clone().read_only(true))
+            .await
+            .map_err(db_err)?;
+        let writer = Writer::spawn(conn);
+        Ok(SqliteStore { readers, writer, _scratch: scratch })
+    }
+
+    /// Waits for pending writes and closes every connection.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.readers.close().await;
+    }
+}
+
+#[async_trait]
+impl DirectoryStore for SqliteStore {
+    async fn load_directory(&self) -> StoreResult<Option<DirectoryData>> {
+        let mut conn = self.readers.acquire().await.map_err(db_err)?;
+        let tx = conn.begin().await.map_err(db_err)?;
+        let data = rows::load_directory(tx).await?;
+        Ok(data)
+    }
+
+    async fn seed(&self, data: &DirectoryData) -> StoreResult<()> {
+        self.writer.submit(WriteOp::Seed(Box::new(data.clone()))).await
+    }
+
+    async fn insert_token(&self, token: &Token) -> StoreResult<()> {
+        self.writer.submit(WriteOp::InsertToken(token.clone())).await
+    }
+}
+
+#[async_trait]
+impl MessageStore for SqliteStore {
+    async fn insert_message(&self, record: &MessageRecord) -> StoreResult<()> {
+        let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.writer
+            .submit(WriteOp::InsertMessage {
+                wamid: record.wamid.clone(),
+                phone_number_id: record.phone_number_id.clone(),
+                wa_id: record.wa_id.clone(),
+                created_at: record.created_at.0,
+                json,
+            })
+            .await
+    }
+
+    async fn list_messages(&self, query: &MessageQuery) -> StoreResult<MessagePage> {
+        rows::list_messages(&self.readers, query).await
+    }
+
+    async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>> {
+        rows::get_message(&self.readers, wamid).await
+    }
+}

@@ -1,0 +1,68 @@
+//! POST /{version}/{phone-number-id}/messages: the request body and Meta's answer.
+
+pub mod interactive;
+
+use crate::lenient;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub use interactive::Interactive;
+
+/// The request body of a send. Unknown fields (for example `recipient_identity_key_hash`, sent by
+/// some SDKs) are kept in `other` and tolerated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SendMessage {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub messaging_product: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub recipient_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub to: Option<String>,
+    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub text: Option<Text>,
+    #[serde(default)]
+    pub interactive: Option<Interactive>,
+    #[serde(default)]
+    pub context: Option<Context>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub biz_opaque_callback_data: Option<String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Text {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub body: Option<String>,
+    #[serde(default, deserialize_with = "lenient::boolean")]
+    pub preview_url: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub message_id: Option<String>,
+}
+
+/// Meta's answer to an accepted send.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendMessageResponse {
+    pub messaging_product: String,
+    pub contacts: Vec<ResponseContact>,
+    pub messages: Vec<ResponseMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseContact {
+    pub input: String,
+    pub wa_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseMessage {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_status: Option<String>,
+}

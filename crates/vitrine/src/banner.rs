@@ -1,0 +1,55 @@
+//! The start-up banner: what a user needs to send a first message.
+
+use vitrine_core::Sandbox;
+
+pub fn render(sandbox: &Sandbox, public_url: &str, database: &str) -> String {
+    let f = sandbox.facts(public_url);
+    let products = sandbox.read(|dir| {
+        f.catalog_id.as_deref().and_then(|id| dir.catalog(id)).map(|c| c.len()).unwrap_or(0)
+    });
+    let items: Vec<String> = f
+        .retailer_ids
+        .iter()
+        .take(3)
+        .map(|rid| format!("{{\"product_retailer_id\":\"{rid}\"}}"))
+        .collect();
+    let body = format!(
+        "{{\"messaging_product\":\"whatsapp\",\"to\":\"{to}\",\"type\":\"interactive\",\"interactive\":{{\"type\":\"product_list\",\"header\":{{\"type\":\"text\",\"text\":\"Our picks for you\"}},\"body\":{{\"text\":\"Tap an item, add it to your cart, send the cart.\"}},\"action\":{{\"catalog_id\":\"{catalog}\",\"sections\":[{{\"title\":\"Bestsellers\",\"product_items\":[{items}]}}]}}}}}}",
+        to = f.customer.wa_id,
+        catalog = f.catalog_id.as_deref().unwrap_or(""),
+        items = items.join(","),
+    );
+    format!(
+        "\nVitrine {version}: WhatsApp Cloud API commerce sandbox (not affiliated with Meta)\n\
+         \n  Graph API       {graph}\
+         \n  Database        {database}\
+         \n  Business        {business}    WABA {waba}\
+         \n  Phone number    {phone}    display {display}\
+         \n  Catalog         {catalog}    {products} products, link {link}\
+         \n  App             {app}    secret {secret}\
+         \n  Verify token    {verify}\
+         \n  Access token    {token}\
+         \n  Demo customer   {customer} ({customer_name})\
+         \n  All of this     GET {base}/_vitrine/sandbox\n\
+         \nSend a multi-product message:\n\
+         \n  curl -sS {graph}/{phone}/messages \\\
+         \n    -H 'Authorization: Bearer {token}' \\\
+         \n    -H 'Content-Type: application/json' \\\
+         \n    -d '{body}'\n",
+        version = env!("CARGO_PKG_VERSION"),
+        graph = f.graph_url,
+        base = f.base_url,
+        business = f.business_id,
+        waba = f.waba_id,
+        phone = f.phone_number_id,
+        display = f.display_phone_number,
+        catalog = f.catalog_id.as_deref().unwrap_or("(none connected)"),
+        link = f.catalog_link,
+        app = f.app_id,
+        secret = f.app_secret,
+        verify = f.verify_token,
+        token = f.access_token,
+        customer = f.customer.wa_id,
+        customer_name = f.customer.name,
+    )
+}

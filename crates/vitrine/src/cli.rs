@@ -1,0 +1,210 @@
+//! Command line: `vitrine [serve] [flags]`.
+
+use crate::banner;
+use crate::config::{self, FileConfig, Overrides, ServeConfig};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use vitrine_core::clock::SandboxClock;
+use vitrine_core::commerce::MpmNoMatchDetails;
+use vitrine_core::ids::IdGen;
+use vitrine_core::{Sandbox, SandboxOptions};
+use vitrine_server::AppState;
+use vitrine_store_sqlite::SqliteStore;
+
+/// Vitrine: a self-hosted, wire-compatible sandbox of the commerce part of Meta's WhatsApp Cloud
+/// API (catalog, product messages, carts, orders, templates, webhooks). Not affiliated with Meta.
+///
+/// With no command, `vitrine` runs `serve`.
+#[derive(Debug, Parser)]
+#[command(name = "vitrine", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the sandbox: the Graph API, Vitrine's /_vitrine/ API and the demo data.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum MpmDetails {
+    /// "Products not found in FB Catalog"
+    ProductsNotFound,
+    /// "None of the products provided could be sent. Please check your catalog."
+    NoneCouldBeSent,
+}
+
+/// Settings of `vitrine serve`. Precedence: defaults < --config file < environment < flags.
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8484]
+    #[arg(long, env = "VITRINE_LISTEN", value_name = "ADDR")]
+    listen: Option<String>,
+
+    /// Database URL: sqlite://PATH (created if missing) or sqlite::memory:
+    /// [default: sqlite://vitrine.db]
+    #[arg(long, env = "VITRINE_DATABASE_URL", value_name = "URL")]
+    database: Option<String>,
+
+    /// TOML file with any of: listen, database, admin_token, public_url, seed_demo, and a
+    /// [behaviour] table (default_api_version, catalog_thumbnail_required, mpm_no_match_details)
+    #[arg(long, env = "VITRINE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Require `Authorization: Bearer <token>` on /_vitrine/ (otherwise loopback clients only)
+    #[arg(long, env = "VITRINE_ADMIN_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+
+    /// Base URL clients reach this server at (used for demo image URLs and printed facts)
+    /// [default: http://<listen>]
+    #[arg(long, env = "VITRINE_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+
+    /// Do not seed the demo sandbox into an empty database
+    #[arg(long, env = "VITRINE_NO_SEED")]
+    no_seed: bool,
+
+    /// Graph version that serves unversioned calls [default: v23.0]
+    #[arg(long, env = "VITRINE_API_VERSION", value_name = "VERSION")]
+    api_version: Option<String>,
+
+    /// Refuse catalog messages without thumbnail_product_retailer_id (131009), as the API did
+    /// until 2026 [default: false]
+    #[arg(long, env = "VITRINE_CATALOG_THUMBNAIL_REQUIRED", value_name = "BOOL")]
+    catalog_thumbnail_required: Option<bool>,
+
+    /// error_data.details of the 131009 when no MPM item matches the catalog
+    /// [default: products-not-found]
+    #[arg(long, env = "VITRINE_MPM_NO_MATCH_DETAILS", value_enum)]
+    mpm_no_match_details: Option<MpmDetails>,
+}
+
+impl ServeArgs {
+    fn resolve(&self) -> anyhow::Result<ServeConfig> {
+        let file = match &self.config {
+            Some(path) => FileConfig::load(path)?,
+            None => FileConfig::default(),
+        };
+        Ok(config::resolve(
+            file,
+            Overrides {
+                listen: self.listen.clone(),
+                database: self.database.clone(),
+                admin_token: self.admin_token.clone(),
+                public_url: self.public_url.clone(),
+                no_seed: self.no_seed,
+                default_api_version: self.api_version.clone(),
+                catalog_thumbnail_required: self.catalog_thumbnail_required,
+                mpm_no_match_details: self.mpm_no_match_details.map(|d| match d {
+                    MpmDetails::ProductsNotFound => MpmNoMatchDetails::ProductsNotFound,
+                    MpmDetails::NoneCouldBeSent => MpmNoMatchDetails::NoneCouldBeSent,
+                }),
+            },
+        ))
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Some(Command::Serve(args)) => run_serve(args),
+        None => run_serve(cli.serve),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vitrine: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    let cfg = args.resolve()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(cfg))
+}
+
+async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
+    let local = listener.local_addr()?;
+    let public_url = cfg.public_url.clone().unwrap_or_else(|| {
+        let host = if local.ip().is_unspecified() { "127.0.0.1".to_owned() } else { local.ip().to_string() };
+        let host = if local.is_ipv6() && !local.ip().is_unspecified() { format!("[{host}]") } else { host };
+        format!("http://{host}:{}", local.port())
+    });
+
+    if !cfg.database.starts_with("sqlite:") {
+        anyhow::bail!(
+            "unsupported database URL {}: use sqlite://PATH or sqlite::memory:",
+            cfg.database
+        );
+    }
+    let store = Arc::new(
+        SqliteStore::open(&cfg.database)
+            .await
+            .with_context(|| format!("opening {}", cfg.database))?,
+    );
+    let sandbox = Sandbox::open(
+        store.clone(),
+        Arc::new(SandboxClock::system()),
+        Arc::new(IdGen::from_entropy()),
+        SandboxOptions {
+            behaviour: cfg.behaviour.clone(),
+            public_url: public_url.clone(),
+            seed_demo: cfg.seed_demo,
+        },
+    )
+    .await
+    .context("loading the sandbox")?;
+    let sandbox = Arc::new(sandbox);
+    println!("{}", banner::render(&sandbox, &public_url, &cfg.database));
+
+    let state = AppState {
+        sandbox,
+        admin_token: cfg.admin_token.as_deref().map(Arc::from),
+        public_url: Arc::from(public_url.as_str()),
+    };
+    vitrine_server::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,116 @@
+//! Configuration: defaults < TOML file < environment < flags.
+//!
+//! Flags and environment variables are read by clap (a flag beats its variable); the TOML file
+//! fills what neither gave; defaults fill the rest.
+
+use anyhow::Context;
+use serde::Deserialize;
+use std::path::Path;
+use vitrine_core::commerce::MpmNoMatchDetails;
+use vitrine_core::settings::Behaviour;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8484";
+pub const DEFAULT_DATABASE: &str = "sqlite://vitrine.db";
+
+/// The TOML file's shape. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub database: Option<String>,
+    pub admin_token: Option<String>,
+    pub public_url: Option<String>,
+    pub seed_demo: Option<bool>,
+    #[serde(default)]
+    pub behaviour: FileBehaviour,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileBehaviour {
+    pub default_api_version: Option<String>,
+    pub catalog_thumbnail_required: Option<bool>,
+    pub mpm_no_match_details: Option<MpmNoMatchDetails>,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing the config file {}", path.display()))
+    }
+}
+
+/// The resolved settings of `vitrine serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: String,
+    pub database: String,
+    pub admin_token: Option<String>,
+    pub public_url: Option<String>,
+    pub seed_demo: bool,
+    pub behaviour: Behaviour,
+}
+
+/// What clap read from flags and the environment (each `None` when neither was given).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub database: Option<String>,
+    pub admin_token: Option<String>,
+    pub public_url: Option<String>,
+    pub no_seed: bool,
+    pub default_api_version: Option<String>,
+    pub catalog_thumbnail_required: Option<bool>,
+    pub mpm_no_match_details: Option<MpmNoMatchDetails>,
+}
+
+pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
+    let defaults = Behaviour::default();
+    ServeConfig {
+        listen: over.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+        database: over.database.or(file.database).unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
+        admin_token: over.admin_token.or(file.admin_token).filter(|t| !t.is_empty()),
+        public_url: over.public_url.or(file.public_url),
+        seed_demo: !over.no_seed && file.seed_demo.unwrap_or(true),
+        behaviour: Behaviour {
+            default_api_version: over
+                .default_api_version
+                .or(file.behaviour.default_api_version)
+                .unwrap_or(defaults.default_api_version),
+            catalog_thumbnail_required: over
+                .catalog_thumbnail_required
+                .or(file.behaviour.catalog_thumbnail_required)
+                .unwrap_or(defaults.catalog_thumbnail_required),
+            mpm_no_match_details: over
+                .mpm_no_match_details
+                .or(file.behaviour.mpm_no_match_details)
+                .unwrap_or(defaults.mpm_no_match_details),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precedence_defaults_file_overrides() {
+        let file: FileConfig = toml::from_str(
+            "listen = \"0.0.0.0:9000\"\ndatabase = \"sqlite://x.db\"\n[behaviour]\ncatalog_thumbnail_required = true\n",
+        )
+        .unwrap();
+        let over = Overrides { listen: Some("127.0.0.1:1".into()), ..Default::default() };
+        let cfg = resolve(file, over);
+        assert_eq!(cfg.listen, "127.0.0.1:1");
+        assert_eq!(cfg.database, "sqlite://x.db");
+        assert!(cfg.behaviour.catalog_thumbnail_required);
+        assert_eq!(cfg.behaviour.default_api_version, "v23.0");
+        assert!(cfg.seed_demo);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+    }
+}

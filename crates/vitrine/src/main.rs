@@ -1,0 +1,9 @@
+//! The `vitrine` binary. Everything lives in the library crates; this file only starts it.
+
+mod banner;
+mod cli;
+mod config;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
