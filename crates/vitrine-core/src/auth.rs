@@ -55,11 +55,17 @@ pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-pub fn authenticate(dir: &Directory, creds: Credentials<'_>, now_ms: i64) -> Result<Principal, ApiError> {
+pub fn authenticate(
+    dir: &Directory,
+    creds: Credentials<'_>,
+    now_ms: i64,
+) -> Result<Principal, ApiError> {
     let Some(raw) = creds.access_token.map(str::trim).filter(|t| !t.is_empty()) else {
         return Err(ApiError::new(ErrorKind::AccessTokenRequired));
     };
-    let token = dir.token(raw).ok_or_else(|| ApiError::new(ErrorKind::InvalidAccessToken))?;
+    let token = dir
+        .token(raw)
+        .ok_or_else(|| ApiError::new(ErrorKind::InvalidAccessToken))?;
     if token.expires_at.is_some_and(|at| at <= now_ms) {
         return Err(ApiError::new(ErrorKind::AccessTokenExpired));
     }
@@ -67,7 +73,10 @@ pub fn authenticate(dir: &Directory, creds: Credentials<'_>, now_ms: i64) -> Res
         match creds.appsecret_proof {
             Some(proof) => {
                 let expected = hmac_sha256_hex(app.secret.as_bytes(), raw.as_bytes());
-                if !constant_time_eq(proof.trim().to_ascii_lowercase().as_bytes(), expected.as_bytes()) {
+                if !constant_time_eq(
+                    proof.trim().to_ascii_lowercase().as_bytes(),
+                    expected.as_bytes(),
+                ) {
                     return Err(ApiError::new(ErrorKind::AppsecretProofInvalid));
                 }
             }
@@ -77,7 +86,9 @@ pub fn authenticate(dir: &Directory, creds: Credentials<'_>, now_ms: i64) -> Res
             None => {}
         }
     }
-    Ok(Principal { token: token.clone() })
+    Ok(Principal {
+        token: token.clone(),
+    })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -90,8 +101,12 @@ impl Principal {
         if self.token.scopes.contains(&scope) {
             Ok(())
         } else {
-            Err(ApiError::new(ErrorKind::PermissionDenied)
-                .with_details(format!("The access token needs the {} permission.", scope.as_str())))
+            Err(
+                ApiError::new(ErrorKind::PermissionDenied).with_details(format!(
+                    "The access token needs the {} permission.",
+                    scope.as_str()
+                )),
+            )
         }
     }
 

@@ -7,7 +7,9 @@
 use std::sync::Mutex;
 
 /// Milliseconds since the Unix epoch, in sandbox time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct Millis(pub i64);
 
@@ -56,7 +58,10 @@ impl SandboxClock {
     pub fn new(source: impl TimeSource) -> Self {
         SandboxClock {
             source: Box::new(source),
-            state: Mutex::new(ClockState { offset_ms: 0, frozen_at: None }),
+            state: Mutex::new(ClockState {
+                offset_ms: 0,
+                frozen_at: None,
+            }),
         }
     }
 

@@ -63,18 +63,30 @@ pub fn resolve(
     }
     let sendable = |rid: &str| connected.product(rid).filter(|p| p.is_sendable());
     match outgoing {
-        Outgoing::CatalogMessage { thumbnail_product_retailer_id, .. } => {
+        Outgoing::CatalogMessage {
+            thumbnail_product_retailer_id,
+            ..
+        } => {
             let thumb = match thumbnail_product_retailer_id {
                 Some(rid) => sendable(rid),
                 None => connected.first_sendable(),
             }
             .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND))?;
-            Ok(Resolved { products: vec![ProductSnapshot::from(thumb)], dropped_retailer_ids: vec![] })
+            Ok(Resolved {
+                products: vec![ProductSnapshot::from(thumb)],
+                dropped_retailer_ids: vec![],
+            })
         }
-        Outgoing::Product { product_retailer_id, .. } => {
+        Outgoing::Product {
+            product_retailer_id,
+            ..
+        } => {
             let p = sendable(product_retailer_id)
                 .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND))?;
-            Ok(Resolved { products: vec![ProductSnapshot::from(p)], dropped_retailer_ids: vec![] })
+            Ok(Resolved {
+                products: vec![ProductSnapshot::from(p)],
+                dropped_retailer_ids: vec![],
+            })
         }
         Outgoing::ProductList { sections, .. } => {
             let mut resolved = Resolved::default();
@@ -98,17 +110,28 @@ pub fn resolve(
 /// The MPM as delivered: unmatched items removed, sections left empty removed.
 pub fn drop_unmatched(outgoing: Outgoing, resolved: &Resolved) -> Outgoing {
     match outgoing {
-        Outgoing::ProductList { header, body, footer, catalog_id, sections }
-            if !resolved.dropped_retailer_ids.is_empty() =>
-        {
+        Outgoing::ProductList {
+            header,
+            body,
+            footer,
+            catalog_id,
+            sections,
+        } if !resolved.dropped_retailer_ids.is_empty() => {
             let sections = sections
                 .into_iter()
                 .filter_map(|mut s| {
-                    s.product_retailer_ids.retain(|rid| !resolved.dropped_retailer_ids.contains(rid));
+                    s.product_retailer_ids
+                        .retain(|rid| !resolved.dropped_retailer_ids.contains(rid));
                     (!s.product_retailer_ids.is_empty()).then_some(s)
                 })
                 .collect();
-            Outgoing::ProductList { header, body, footer, catalog_id, sections }
+            Outgoing::ProductList {
+                header,
+                body,
+                footer,
+                catalog_id,
+                sections,
+            }
         }
         other => other,
     }

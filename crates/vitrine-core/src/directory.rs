@@ -31,7 +31,12 @@ pub struct CatalogIndex {
 
 impl CatalogIndex {
     fn new(catalog: Catalog) -> Self {
-        CatalogIndex { catalog, by_retailer: HashMap::new(), order: BTreeMap::new(), next_seq: 0 }
+        CatalogIndex {
+            catalog,
+            by_retailer: HashMap::new(),
+            order: BTreeMap::new(),
+            next_seq: 0,
+        }
     }
 
     pub fn product(&self, retailer_id: &str) -> Option<&Product> {
@@ -46,7 +51,8 @@ impl CatalogIndex {
                 let seq = self.next_seq;
                 self.next_seq += 1;
                 self.order.insert(seq, product.retailer_id.clone());
-                self.by_retailer.insert(product.retailer_id.clone(), (seq, product));
+                self.by_retailer
+                    .insert(product.retailer_id.clone(), (seq, product));
             }
         }
     }
@@ -161,8 +167,10 @@ impl Directory {
 
     pub fn upsert_product(&mut self, product: Product) {
         if let Some(index) = self.catalogs.get_mut(&product.catalog_id) {
-            self.product_ids
-                .insert(product.id.clone(), (product.catalog_id.clone(), product.retailer_id.clone()));
+            self.product_ids.insert(
+                product.id.clone(),
+                (product.catalog_id.clone(), product.retailer_id.clone()),
+            );
             index.upsert(product);
         }
     }
@@ -195,7 +203,10 @@ impl Directory {
             Node::Waba(w) => Some(&w.business_id),
             Node::PhoneNumber(p) => self.wabas.get(&p.waba_id).map(|w| w.business_id.as_str()),
             Node::Catalog(c) => Some(&c.catalog.business_id),
-            Node::Product(p) => self.catalogs.get(&p.catalog_id).map(|c| c.catalog.business_id.as_str()),
+            Node::Product(p) => self
+                .catalogs
+                .get(&p.catalog_id)
+                .map(|c| c.catalog.business_id.as_str()),
         }
     }
 

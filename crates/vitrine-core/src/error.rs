@@ -5,9 +5,7 @@
 //! plus what varies per occurrence (the sentence of a code-100 error, `error_data.details`).
 //! [`ApiError::to_wire`] is the only place that renders Meta's envelope.
 
-use vitrine_wire::error::{
-    ErrorData, ErrorEnvelope, GraphError, WebhookError, WebhookErrorData,
-};
+use vitrine_wire::error::{ErrorData, ErrorEnvelope, GraphError, WebhookError, WebhookErrorData};
 
 pub const ERROR_CODES_HREF: &str =
     "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/";
@@ -280,7 +278,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(kind: ErrorKind) -> Self {
-        ApiError { kind, text: None, details: None, whatsapp_scope: true }
+        ApiError {
+            kind,
+            text: None,
+            details: None,
+            whatsapp_scope: true,
+        }
     }
 
     pub fn with_details(mut self, details: impl Into<String>) -> Self {
@@ -396,7 +399,10 @@ impl ApiError {
             title: self.kind.title().to_owned(),
             message: self.kind.title().to_owned(),
             error_data: WebhookErrorData {
-                details: self.details.clone().unwrap_or_else(|| self.kind.title().to_owned()),
+                details: self
+                    .details
+                    .clone()
+                    .unwrap_or_else(|| self.kind.title().to_owned()),
             },
             href: ERROR_CODES_HREF.to_owned(),
         }

@@ -21,12 +21,16 @@ const TRACE_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 
 impl IdGen {
     pub fn from_entropy() -> Self {
-        IdGen { rng: Mutex::new(StdRng::from_entropy()) }
+        IdGen {
+            rng: Mutex::new(StdRng::from_entropy()),
+        }
     }
 
     /// Deterministic ids for tests.
     pub fn seeded(seed: u64) -> Self {
-        IdGen { rng: Mutex::new(StdRng::seed_from_u64(seed)) }
+        IdGen {
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+        }
     }
 
     fn with_rng<R>(&self, f: impl FnOnce(&mut StdRng) -> R) -> R {
@@ -39,7 +43,10 @@ impl IdGen {
 
     /// A 16-digit Graph node id.
     pub fn node_id(&self) -> String {
-        self.with_rng(|r| r.gen_range(1_000_000_000_000_000u64..10_000_000_000_000_000).to_string())
+        self.with_rng(|r| {
+            r.gen_range(1_000_000_000_000_000u64..10_000_000_000_000_000)
+                .to_string()
+        })
     }
 
     /// `wamid.` + base64 of Meta's framing around the peer's wa_id and 16 random bytes in hex.
@@ -59,13 +66,18 @@ impl IdGen {
         raw.extend_from_slice(&[0x15, 0x02, 0x00, dir, 0x18, hex.len() as u8]);
         raw.extend_from_slice(hex.as_bytes());
         raw.push(0x00);
-        format!("wamid.{}", base64::engine::general_purpose::STANDARD.encode(raw))
+        format!(
+            "wamid.{}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
     }
 
     /// An opaque trace id, 23 characters of `[A-Za-z0-9_-]`.
     pub fn trace_id(&self) -> String {
         self.with_rng(|r| {
-            (0..23).map(|_| TRACE_ALPHABET[r.gen_range(0..TRACE_ALPHABET.len())] as char).collect()
+            (0..23)
+                .map(|_| TRACE_ALPHABET[r.gen_range(0..TRACE_ALPHABET.len())] as char)
+                .collect()
         })
     }
 
@@ -88,7 +100,9 @@ mod tests {
         let b = ids.wamid("16505551234", Direction::Outbound);
         assert_ne!(a, b);
         assert!(a.starts_with("wamid.HBgLMTY1MDU1NTEyMzQVAgARGC"), "{a}");
-        let raw = base64::engine::general_purpose::STANDARD.decode(&a[6..]).unwrap();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(&a[6..])
+            .unwrap();
         assert_eq!(&raw[3..14], b"16505551234");
     }
 

@@ -76,7 +76,9 @@ impl Outgoing {
     pub fn is_product_message(&self) -> bool {
         matches!(
             self,
-            Outgoing::CatalogMessage { .. } | Outgoing::Product { .. } | Outgoing::ProductList { .. }
+            Outgoing::CatalogMessage { .. }
+                | Outgoing::Product { .. }
+                | Outgoing::ProductList { .. }
         )
     }
 }

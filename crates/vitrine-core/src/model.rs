@@ -195,7 +195,12 @@ pub fn format_major(minor: i64, currency: &str) -> String {
     let div = 10i64.pow(exp);
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
-    format!("{sign}{}.{:0width$}", abs / div as u64, abs % div as u64, width = exp as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / div as u64,
+        abs % div as u64,
+        width = exp as usize
+    )
 }
 
 #[cfg(test)]

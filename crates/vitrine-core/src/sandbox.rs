@@ -80,7 +80,12 @@ impl Sandbox {
 
     /// The kind of node `id` names, if the principal may see it; otherwise Meta's 100/33 for
     /// `method`.
-    pub fn resolve_node(&self, principal: &Principal, method: &str, id: &str) -> Result<NodeKind, ApiError> {
+    pub fn resolve_node(
+        &self,
+        principal: &Principal,
+        method: &str,
+        id: &str,
+    ) -> Result<NodeKind, ApiError> {
         self.read(|dir| match dir.node(id) {
             Some(node) if principal.can_see(dir, node) => Ok(NodeKind::of(node)),
             _ => Err(ApiError::unsupported(method, id)),

@@ -27,7 +27,8 @@ pub const OTHER_BUSINESS_ID: &str = "108900412276653";
 pub const OTHER_WABA_ID: &str = "112093557710448";
 pub const OTHER_PHONE_NUMBER_ID: &str = "116204339850127";
 pub const OTHER_DISPLAY_PHONE_NUMBER: &str = "15550109900";
-pub const OTHER_ACCESS_TOKEN: &str = "EAAVitrineOtherBusinessToken000000000000000000000000000000000";
+pub const OTHER_ACCESS_TOKEN: &str =
+    "EAAVitrineOtherBusinessToken000000000000000000000000000000000";
 
 struct Item {
     sku: &'static str,
@@ -40,7 +41,13 @@ struct Item {
     description: &'static str,
 }
 
-const fn item(sku: &'static str, name: &'static str, category: &'static str, price: i64, description: &'static str) -> Item {
+const fn item(
+    sku: &'static str,
+    name: &'static str,
+    category: &'static str,
+    price: i64,
+    description: &'static str,
+) -> Item {
     Item {
         sku,
         name,
@@ -69,33 +76,201 @@ const fn hidden(mut i: Item) -> Item {
 }
 
 const ITEMS: &[Item] = &[
-    item("tee-classic-white", "Classic Cotton Tee, White", "Apparel", 1900, "Heavyweight organic cotton tee with a relaxed fit."),
-    item("tee-classic-black", "Classic Cotton Tee, Black", "Apparel", 1900, "Heavyweight organic cotton tee with a relaxed fit."),
-    item("hoodie-heather-grey", "Fleece Hoodie, Heather Grey", "Apparel", 4900, "Brushed-back fleece hoodie with a kangaroo pocket."),
-    item("cap-canvas-navy", "Canvas Cap, Navy", "Apparel", 2200, "Six-panel washed canvas cap with a brass buckle."),
-    item("socks-merino-3pk", "Merino Socks, 3 Pack", "Apparel", 1400, "Soft merino wool crew socks in three colours."),
-    on_sale(item("jacket-rain-olive", "Packable Rain Jacket, Olive", "Apparel", 8900, "Waterproof, breathable shell that packs into its own pocket."), 6900),
-    item("beans-house-blend-250g", "House Blend Coffee Beans, 250 g", "Coffee", 1250, "Chocolate and hazelnut notes; medium roast."),
-    out_of_stock(item("beans-ethiopia-250g", "Ethiopia Yirgacheffe Beans, 250 g", "Coffee", 1600, "Floral, citrus and bergamot; light roast.")),
-    item("beans-decaf-250g", "Swiss Water Decaf Beans, 250 g", "Coffee", 1350, "Caramel sweetness without the caffeine."),
-    item("grinder-hand-steel", "Hand Grinder, Steel Burrs", "Coffee", 4500, "Consistent grind from espresso to French press."),
-    item("pourover-kit", "Pour-Over Starter Kit", "Coffee", 3900, "Ceramic dripper, 40 filters and a glass server."),
-    item("mug-stoneware-350ml", "Stoneware Mug, 350 ml", "Coffee", 1800, "Hand-glazed stoneware mug; dishwasher safe."),
-    item("candle-cedar-200g", "Cedar & Smoke Candle", "Home", 2400, "Soy wax candle with a cotton wick; 45-hour burn."),
-    item("throw-wool-charcoal", "Wool Throw, Charcoal", "Home", 7500, "Woven lambswool throw, 130 x 180 cm."),
-    item("planter-ceramic-m", "Ceramic Planter, Medium", "Home", 2900, "Matte ceramic planter with a drainage saucer."),
-    out_of_stock(item("lamp-desk-brass", "Brass Desk Lamp", "Home", 6900, "Adjustable arm, warm LED bulb included.")),
-    item("towels-linen-set", "Linen Towel Set", "Home", 3400, "Two bath towels and two hand towels in stone-washed linen."),
-    item("vase-glass-amber", "Amber Glass Vase", "Home", 2600, "Mouth-blown recycled glass, 25 cm tall."),
-    item("tote-canvas-natural", "Canvas Tote, Natural", "Accessories", 1600, "Heavy canvas tote with an inner pocket."),
-    item("wallet-leather-tan", "Leather Card Wallet, Tan", "Accessories", 4200, "Vegetable-tanned leather, holds six cards."),
-    item("bottle-steel-750ml", "Insulated Bottle, 750 ml", "Accessories", 2800, "Keeps drinks cold for 24 hours, hot for 12."),
-    item("sunglasses-round-tortoise", "Round Sunglasses, Tortoise", "Accessories", 5900, "Acetate frames with polarised lenses."),
-    item("notebook-dotted-a5", "Dotted Notebook, A5", "Accessories", 1200, "192 pages of 100 gsm paper with a lay-flat binding."),
-    item("umbrella-compact-black", "Compact Umbrella, Black", "Accessories", 2300, "Wind-resistant frame; opens and closes with one button."),
-    item("gift-card-25", "Gift Card, $25", "Gifts", 2500, "Delivered by WhatsApp message; never expires."),
-    on_sale(item("bundle-coffee-lovers", "Coffee Lovers Bundle", "Gifts", 6500, "House blend, stoneware mug and pour-over kit."), 5500),
-    hidden(item("scarf-wool-preview", "Wool Scarf (coming soon)", "Apparel", 3900, "Not yet published: hidden from customers.")),
+    item(
+        "tee-classic-white",
+        "Classic Cotton Tee, White",
+        "Apparel",
+        1900,
+        "Heavyweight organic cotton tee with a relaxed fit.",
+    ),
+    item(
+        "tee-classic-black",
+        "Classic Cotton Tee, Black",
+        "Apparel",
+        1900,
+        "Heavyweight organic cotton tee with a relaxed fit.",
+    ),
+    item(
+        "hoodie-heather-grey",
+        "Fleece Hoodie, Heather Grey",
+        "Apparel",
+        4900,
+        "Brushed-back fleece hoodie with a kangaroo pocket.",
+    ),
+    item(
+        "cap-canvas-navy",
+        "Canvas Cap, Navy",
+        "Apparel",
+        2200,
+        "Six-panel washed canvas cap with a brass buckle.",
+    ),
+    item(
+        "socks-merino-3pk",
+        "Merino Socks, 3 Pack",
+        "Apparel",
+        1400,
+        "Soft merino wool crew socks in three colours.",
+    ),
+    on_sale(
+        item(
+            "jacket-rain-olive",
+            "Packable Rain Jacket, Olive",
+            "Apparel",
+            8900,
+            "Waterproof, breathable shell that packs into its own pocket.",
+        ),
+        6900,
+    ),
+    item(
+        "beans-house-blend-250g",
+        "House Blend Coffee Beans, 250 g",
+        "Coffee",
+        1250,
+        "Chocolate and hazelnut notes; medium roast.",
+    ),
+    out_of_stock(item(
+        "beans-ethiopia-250g",
+        "Ethiopia Yirgacheffe Beans, 250 g",
+        "Coffee",
+        1600,
+        "Floral, citrus and bergamot; light roast.",
+    )),
+    item(
+        "beans-decaf-250g",
+        "Swiss Water Decaf Beans, 250 g",
+        "Coffee",
+        1350,
+        "Caramel sweetness without the caffeine.",
+    ),
+    item(
+        "grinder-hand-steel",
+        "Hand Grinder, Steel Burrs",
+        "Coffee",
+        4500,
+        "Consistent grind from espresso to French press.",
+    ),
+    item(
+        "pourover-kit",
+        "Pour-Over Starter Kit",
+        "Coffee",
+        3900,
+        "Ceramic dripper, 40 filters and a glass server.",
+    ),
+    item(
+        "mug-stoneware-350ml",
+        "Stoneware Mug, 350 ml",
+        "Coffee",
+        1800,
+        "Hand-glazed stoneware mug; dishwasher safe.",
+    ),
+    item(
+        "candle-cedar-200g",
+        "Cedar & Smoke Candle",
+        "Home",
+        2400,
+        "Soy wax candle with a cotton wick; 45-hour burn.",
+    ),
+    item(
+        "throw-wool-charcoal",
+        "Wool Throw, Charcoal",
+        "Home",
+        7500,
+        "Woven lambswool throw, 130 x 180 cm.",
+    ),
+    item(
+        "planter-ceramic-m",
+        "Ceramic Planter, Medium",
+        "Home",
+        2900,
+        "Matte ceramic planter with a drainage saucer.",
+    ),
+    out_of_stock(item(
+        "lamp-desk-brass",
+        "Brass Desk Lamp",
+        "Home",
+        6900,
+        "Adjustable arm, warm LED bulb included.",
+    )),
+    item(
+        "towels-linen-set",
+        "Linen Towel Set",
+        "Home",
+        3400,
+        "Two bath towels and two hand towels in stone-washed linen.",
+    ),
+    item(
+        "vase-glass-amber",
+        "Amber Glass Vase",
+        "Home",
+        2600,
+        "Mouth-blown recycled glass, 25 cm tall.",
+    ),
+    item(
+        "tote-canvas-natural",
+        "Canvas Tote, Natural",
+        "Accessories",
+        1600,
+        "Heavy canvas tote with an inner pocket.",
+    ),
+    item(
+        "wallet-leather-tan",
+        "Leather Card Wallet, Tan",
+        "Accessories",
+        4200,
+        "Vegetable-tanned leather, holds six cards.",
+    ),
+    item(
+        "bottle-steel-750ml",
+        "Insulated Bottle, 750 ml",
+        "Accessories",
+        2800,
+        "Keeps drinks cold for 24 hours, hot for 12.",
+    ),
+    item(
+        "sunglasses-round-tortoise",
+        "Round Sunglasses, Tortoise",
+        "Accessories",
+        5900,
+        "Acetate frames with polarised lenses.",
+    ),
+    item(
+        "notebook-dotted-a5",
+        "Dotted Notebook, A5",
+        "Accessories",
+        1200,
+        "192 pages of 100 gsm paper with a lay-flat binding.",
+    ),
+    item(
+        "umbrella-compact-black",
+        "Compact Umbrella, Black",
+        "Accessories",
+        2300,
+        "Wind-resistant frame; opens and closes with one button.",
+    ),
+    item(
+        "gift-card-25",
+        "Gift Card, $25",
+        "Gifts",
+        2500,
+        "Delivered by WhatsApp message; never expires.",
+    ),
+    on_sale(
+        item(
+            "bundle-coffee-lovers",
+            "Coffee Lovers Bundle",
+            "Gifts",
+            6500,
+            "House blend, stoneware mug and pour-over kit.",
+        ),
+        5500,
+    ),
+    hidden(item(
+        "scarf-wool-preview",
+        "Wool Scarf (coming soon)",
+        "Apparel",
+        3900,
+        "Not yet published: hidden from customers.",
+    )),
 ];
 
 /// The demo sandbox. `public_url` is where this Vitrine answers; product images are served by
@@ -122,13 +297,23 @@ pub fn demo(public_url: &str) -> DirectoryData {
             category: Some(it.category.to_owned()),
             visibility: it.visibility,
             review_status: ReviewStatus::Approved,
-            inventory: Some(if it.availability == Availability::OutOfStock { 0 } else { 100 }),
+            inventory: Some(if it.availability == Availability::OutOfStock {
+                0
+            } else {
+                100
+            }),
         })
         .collect();
     DirectoryData {
         businesses: vec![
-            Business { id: BUSINESS_ID.into(), name: BUSINESS_NAME.into() },
-            Business { id: OTHER_BUSINESS_ID.into(), name: "Other Business".into() },
+            Business {
+                id: BUSINESS_ID.into(),
+                name: BUSINESS_NAME.into(),
+            },
+            Business {
+                id: OTHER_BUSINESS_ID.into(),
+                name: "Other Business".into(),
+            },
         ],
         apps: vec![App {
             id: APP_ID.into(),
@@ -204,8 +389,12 @@ pub fn demo(public_url: &str) -> DirectoryData {
 }
 
 /// Retailer ids the README and the banner use.
-pub const SAMPLE_RETAILER_IDS: [&str; 4] =
-    ["tee-classic-white", "beans-house-blend-250g", "mug-stoneware-350ml", "candle-cedar-200g"];
+pub const SAMPLE_RETAILER_IDS: [&str; 4] = [
+    "tee-classic-white",
+    "beans-house-blend-250g",
+    "mug-stoneware-350ml",
+    "candle-cedar-200g",
+];
 
 #[cfg(test)]
 mod tests {
@@ -214,11 +403,21 @@ mod tests {
     #[test]
     fn demo_is_rich_enough() {
         let d = demo("http://127.0.0.1:8484");
-        let visible = d.products.iter().filter(|p| p.visibility == Visibility::Published).count();
+        let visible = d
+            .products
+            .iter()
+            .filter(|p| p.visibility == Visibility::Published)
+            .count();
         assert!(visible >= 24);
-        assert!(d.products.iter().any(|p| p.availability == Availability::OutOfStock));
-        let categories: std::collections::BTreeSet<_> =
-            d.products.iter().filter_map(|p| p.category.clone()).collect();
+        assert!(d
+            .products
+            .iter()
+            .any(|p| p.availability == Availability::OutOfStock));
+        let categories: std::collections::BTreeSet<_> = d
+            .products
+            .iter()
+            .filter_map(|p| p.category.clone())
+            .collect();
         assert!(categories.len() >= 3);
         for id in [BUSINESS_ID, WABA_ID, PHONE_NUMBER_ID, APP_ID, CATALOG_ID] {
             assert!((15..=17).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()));

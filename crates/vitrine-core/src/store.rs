@@ -19,7 +19,9 @@ pub enum StoreError {
 impl From<StoreError> for crate::error::ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Closed => crate::error::ApiError::new(crate::error::ErrorKind::ServiceUnavailable),
+            StoreError::Closed => {
+                crate::error::ApiError::new(crate::error::ErrorKind::ServiceUnavailable)
+            }
             other => crate::error::ApiError::internal(other),
         }
     }

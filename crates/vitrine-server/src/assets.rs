@@ -12,21 +12,30 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/assets/demo/{file}", get(demo_image))
 }
 
-const PALETTE: [&str; 6] = ["#f4a261", "#2a9d8f", "#e76f51", "#264653", "#8ab17d", "#b56576"];
+const PALETTE: [&str; 6] = [
+    "#f4a261", "#2a9d8f", "#e76f51", "#264653", "#8ab17d", "#b56576",
+];
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 async fn demo_image(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let sku = file.strip_suffix(".svg").unwrap_or(&file);
     let product = state.sandbox.read(|dir| {
-        dir.catalog(seed::CATALOG_ID).and_then(|c| c.product(sku)).map(|p| (p.name.clone(), p.category.clone()))
+        dir.catalog(seed::CATALOG_ID)
+            .and_then(|c| c.product(sku))
+            .map(|p| (p.name.clone(), p.category.clone()))
     });
     let Some((name, category)) = product else {
         return (StatusCode::NOT_FOUND, "no such demo image").into_response();
     };
-    let hash = sku.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+    let hash = sku
+        .bytes()
+        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
     let color = PALETTE[hash % PALETTE.len()];
     let initial = name.chars().next().unwrap_or('?');
     let svg = format!(
@@ -35,6 +44,12 @@ async fn demo_image(State(state): State<AppState>, Path(file): Path<String>) -> 
         name = escape(&name),
         category = escape(category.as_deref().unwrap_or("")),
     );
-    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=3600")], svg)
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        svg,
+    )
         .into_response()
 }

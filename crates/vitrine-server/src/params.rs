@@ -50,12 +50,15 @@ pub async fn parse(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Par
     if body.iter().all(u8::is_ascii_whitespace) {
         return Params { map, body_error };
     }
-    let content_type = headers
+    let raw_content_type = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let looks_like_json = matches!(body.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b'['));
+        .unwrap_or("");
+    let content_type = raw_content_type.to_ascii_lowercase();
+    let looks_like_json = matches!(
+        body.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    );
     // `curl -d '{...}'` labels JSON as a form: a body that starts like JSON is read as JSON.
     if content_type.starts_with("application/x-www-form-urlencoded") && !looks_like_json {
         match serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) {
@@ -63,7 +66,7 @@ pub async fn parse(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Par
             Err(e) => body_error = Some(format!("Invalid form body: {e}")),
         }
     } else if content_type.starts_with("multipart/form-data") {
-        match multipart_pairs(&content_type, body).await {
+        match multipart_pairs(raw_content_type, body).await {
             Ok(pairs) => merge_pairs(&mut map, pairs),
             Err(e) => body_error = Some(format!("Invalid multipart body: {e}")),
         }

@@ -34,7 +34,10 @@ fn json_bytes(value: &impl Serialize) -> Vec<u8> {
 }
 
 pub fn graph_ok(meta: &GraphMeta, body: &impl Serialize) -> Response {
-    with_headers((StatusCode::OK, Body::from(json_bytes(body))).into_response(), meta)
+    with_headers(
+        (StatusCode::OK, Body::from(json_bytes(body))).into_response(),
+        meta,
+    )
 }
 
 pub fn graph_error(meta: &GraphMeta, err: &ApiError) -> Response {
@@ -46,6 +49,9 @@ pub fn graph_error(meta: &GraphMeta, err: &ApiError) -> Response {
 /// A handler panicked: answer Meta's code 1 instead of dropping the connection.
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
-    let meta = GraphMeta { api_version: "v23.0".to_owned(), trace_id: "VitrinePanic".to_owned() };
+    let meta = GraphMeta {
+        api_version: "v23.0".to_owned(),
+        trace_id: "VitrinePanic".to_owned(),
+    };
     graph_error(&meta, &ApiError::new(vitrine_core::ErrorKind::Unknown))
 }

@@ -29,7 +29,9 @@ pub struct SqliteStore {
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(d.message().to_owned()),
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(d.message().to_owned())
+        }
         sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => StoreError::Closed,
         _ => StoreError::Database(e.to_string()),
     }
@@ -61,7 +63,10 @@ impl SqliteStore {
             .disable_statement_logging();
 
         let mut conn = options.connect().await.map_err(db_err)?;
-        MIGRATOR.run(&mut conn).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        MIGRATOR
+            .run(&mut conn)
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
@@ -69,7 +74,11 @@ impl SqliteStore {
             .await
             .map_err(db_err)?;
         let writer = Writer::spawn(conn);
-        Ok(SqliteStore { readers, writer, _scratch: scratch })
+        Ok(SqliteStore {
+            readers,
+            writer,
+            _scratch: scratch,
+        })
     }
 
     /// Waits for pending writes and closes every connection.
@@ -89,11 +98,15 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn seed(&self, data: &DirectoryData) -> StoreResult<()> {
-        self.writer.submit(WriteOp::Seed(Box::new(data.clone()))).await
+        self.writer
+            .submit(WriteOp::Seed(Box::new(data.clone())))
+            .await
     }
 
     async fn insert_token(&self, token: &Token) -> StoreResult<()> {
-        self.writer.submit(WriteOp::InsertToken(token.clone())).await
+        self.writer
+            .submit(WriteOp::InsertToken(token.clone()))
+            .await
     }
 }
 

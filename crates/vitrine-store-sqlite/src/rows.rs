@@ -14,7 +14,12 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 }
 
 fn scopes_to_text(token: &Token) -> String {
-    token.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+    token
+        .scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub(crate) async fn load_directory(
@@ -28,13 +33,22 @@ pub(crate) async fn load_directory(
         return Ok(None);
     }
     let mut data = DirectoryData::default();
-    for r in sqlx::query("SELECT id, name FROM businesses ORDER BY id").fetch_all(&mut *tx).await.map_err(db_err)? {
-        data.businesses.push(Business { id: r.get(0), name: r.get(1) });
-    }
-    for r in sqlx::query("SELECT id, name, secret, verify_token, require_appsecret_proof FROM apps ORDER BY id")
+    for r in sqlx::query("SELECT id, name FROM businesses ORDER BY id")
         .fetch_all(&mut *tx)
         .await
         .map_err(db_err)?
+    {
+        data.businesses.push(Business {
+            id: r.get(0),
+            name: r.get(1),
+        });
+    }
+    for r in sqlx::query(
+        "SELECT id, name, secret, verify_token, require_appsecret_proof FROM apps ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_err)?
     {
         data.apps.push(App {
             id: r.get(0),
@@ -68,7 +82,12 @@ pub(crate) async fn load_directory(
         .await
         .map_err(db_err)?
     {
-        data.wabas.push(Waba { id: r.get(0), business_id: r.get(1), name: r.get(2), catalog_id: r.get(3) });
+        data.wabas.push(Waba {
+            id: r.get(0),
+            business_id: r.get(1),
+            name: r.get(2),
+            catalog_id: r.get(3),
+        });
     }
     for r in sqlx::query(
         "SELECT id, waba_id, display_phone_number, verified_name, commerce_id, is_cart_enabled, \
@@ -96,17 +115,30 @@ pub(crate) async fn load_directory(
         .await
         .map_err(db_err)?
     {
-        data.catalogs.push(Catalog { id: r.get(0), business_id: r.get(1), name: r.get(2), vertical: r.get(3) });
+        data.catalogs.push(Catalog {
+            id: r.get(0),
+            business_id: r.get(1),
+            name: r.get(2),
+            vertical: r.get(3),
+        });
     }
-    for r in sqlx::query("SELECT data FROM products ORDER BY seq").fetch_all(&mut *tx).await.map_err(db_err)? {
+    for r in sqlx::query("SELECT data FROM products ORDER BY seq")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
         let json: String = r.get(0);
-        data.products.push(serde_json::from_str::<Product>(&json).map_err(corrupt)?);
+        data.products
+            .push(serde_json::from_str::<Product>(&json).map_err(corrupt)?);
     }
     tx.commit().await.map_err(db_err)?;
     Ok(Some(data))
 }
 
-pub(crate) async fn write_seed(conn: &mut SqliteConnection, data: &DirectoryData) -> StoreResult<()> {
+pub(crate) async fn write_seed(
+    conn: &mut SqliteConnection,
+    data: &DirectoryData,
+) -> StoreResult<()> {
     for b in &data.businesses {
         sqlx::query("INSERT INTO businesses (id, name) VALUES (?, ?)")
             .bind(&b.id)
@@ -199,7 +231,8 @@ pub(crate) async fn insert_token(conn: &mut SqliteConnection, t: &Token) -> Stor
 
 pub(crate) async fn list_messages(pool: &SqlitePool, q: &MessageQuery) -> StoreResult<MessagePage> {
     let limit = q.limit.clamp(1, 500) as i64;
-    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT seq, record FROM messages WHERE 1 = 1");
+    let mut sql: QueryBuilder<Sqlite> =
+        QueryBuilder::new("SELECT seq, record FROM messages WHERE 1 = 1");
     if let Some(phone) = &q.phone_number_id {
         sql.push(" AND phone_number_id = ").push_bind(phone);
     }
@@ -217,17 +250,24 @@ pub(crate) async fn list_messages(pool: &SqlitePool, q: &MessageQuery) -> StoreR
         .take(limit as usize)
         .map(|r| {
             let json: String = r.get(1);
-            Ok((r.get::<i64, _>(0), serde_json::from_str::<MessageRecord>(&json).map_err(corrupt)?))
+            Ok((
+                r.get::<i64, _>(0),
+                serde_json::from_str::<MessageRecord>(&json).map_err(corrupt)?,
+            ))
         })
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(MessagePage { items, has_more })
 }
 
-pub(crate) async fn get_message(pool: &SqlitePool, wamid: &str) -> StoreResult<Option<MessageRecord>> {
+pub(crate) async fn get_message(
+    pool: &SqlitePool,
+    wamid: &str,
+) -> StoreResult<Option<MessageRecord>> {
     let json: Option<String> = sqlx::query_scalar("SELECT record FROM messages WHERE wamid = ?")
         .bind(wamid)
         .fetch_optional(pool)
         .await
         .map_err(db_err)?;
-    json.map(|j| serde_json::from_str(&j).map_err(corrupt)).transpose()
+    json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+        .transpose()
 }

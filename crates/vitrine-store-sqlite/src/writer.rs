@@ -19,7 +19,13 @@ pub(crate) enum WriteOp {
     Shutdown,
     Seed(Box<DirectoryData>),
     InsertToken(Token),
-    InsertMessage { wamid: String, phone_number_id: String, wa_id: String, created_at: i64, json: String },
+    InsertMessage {
+        wamid: String,
+        phone_number_id: String,
+        wa_id: String,
+        created_at: i64,
+        json: String,
+    },
 }
 
 struct Job {
@@ -36,12 +42,18 @@ impl Writer {
     pub(crate) fn spawn(conn: SqliteConnection) -> Writer {
         let (tx, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(run(conn, rx));
-        Writer { tx, task: tokio::sync::Mutex::new(Some(task)) }
+        Writer {
+            tx,
+            task: tokio::sync::Mutex::new(Some(task)),
+        }
     }
 
     pub(crate) async fn submit(&self, op: WriteOp) -> StoreResult<()> {
         let (done, wait) = oneshot::channel();
-        self.tx.send(Job { op, done }).await.map_err(|_| StoreError::Closed)?;
+        self.tx
+            .send(Job { op, done })
+            .await
+            .map_err(|_| StoreError::Closed)?;
         wait.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -49,7 +61,13 @@ impl Writer {
     pub(crate) async fn close(&self) {
         let (done, wait) = oneshot::channel();
         // A sentinel: when it is answered, everything queued before it has been committed.
-        let _ = self.tx.send(Job { op: WriteOp::Shutdown, done }).await;
+        let _ = self
+            .tx
+            .send(Job {
+                op: WriteOp::Shutdown,
+                done,
+            })
+            .await;
         let _ = wait.await;
         if let Some(task) = self.task.lock().await.take() {
             let _ = task.await;
@@ -99,7 +117,10 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
         tracing::error!(error = %e, "group commit failed");
         let _ = conn.execute("ROLLBACK").await;
         let msg = e.to_string();
-        results = batch.iter().map(|_| Err(StoreError::Database(msg.clone()))).collect();
+        results = batch
+            .iter()
+            .map(|_| Err(StoreError::Database(msg.clone())))
+            .collect();
     }
     for (job, result) in batch.drain(..).zip(results) {
         let _ = job.done.send(result);
@@ -111,7 +132,13 @@ async fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> StoreResult<()> {
         WriteOp::Shutdown => Ok(()),
         WriteOp::Seed(data) => crate::rows::write_seed(conn, data).await,
         WriteOp::InsertToken(token) => crate::rows::insert_token(conn, token).await,
-        WriteOp::InsertMessage { wamid, phone_number_id, wa_id, created_at, json } => {
+        WriteOp::InsertMessage {
+            wamid,
+            phone_number_id,
+            wa_id,
+            created_at,
+            json,
+        } => {
             sqlx::query(
                 "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record) VALUES (?, ?, ?, ?, ?)",
             )

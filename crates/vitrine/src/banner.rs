@@ -5,7 +5,11 @@ use vitrine_core::Sandbox;
 pub fn render(sandbox: &Sandbox, public_url: &str, database: &str) -> String {
     let f = sandbox.facts(public_url);
     let products = sandbox.read(|dir| {
-        f.catalog_id.as_deref().and_then(|id| dir.catalog(id)).map(|c| c.len()).unwrap_or(0)
+        f.catalog_id
+            .as_deref()
+            .and_then(|id| dir.catalog(id))
+            .map(|c| c.len())
+            .unwrap_or(0)
     });
     let items: Vec<String> = f
         .retailer_ids

@@ -59,7 +59,12 @@ struct ServeArgs {
     config: Option<PathBuf>,
 
     /// Require `Authorization: Bearer <token>` on /_vitrine/ (otherwise loopback clients only)
-    #[arg(long, env = "VITRINE_ADMIN_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "VITRINE_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     admin_token: Option<String>,
 
     /// Base URL clients reach this server at (used for demo image URLs and printed facts)
@@ -135,7 +140,9 @@ pub fn main() -> ExitCode {
 
 fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let cfg = args.resolve()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(serve(cfg))
 }
 
@@ -145,8 +152,16 @@ async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", cfg.listen))?;
     let local = listener.local_addr()?;
     let public_url = cfg.public_url.clone().unwrap_or_else(|| {
-        let host = if local.ip().is_unspecified() { "127.0.0.1".to_owned() } else { local.ip().to_string() };
-        let host = if local.is_ipv6() && !local.ip().is_unspecified() { format!("[{host}]") } else { host };
+        let host = if local.ip().is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else {
+            local.ip().to_string()
+        };
+        let host = if local.is_ipv6() && !local.ip().is_unspecified() {
+            format!("[{host}]")
+        } else {
+            host
+        };
         format!("http://{host}:{}", local.port())
     });
 

@@ -68,9 +68,18 @@ pub struct Overrides {
 pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
     let defaults = Behaviour::default();
     ServeConfig {
-        listen: over.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
-        database: over.database.or(file.database).unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
-        admin_token: over.admin_token.or(file.admin_token).filter(|t| !t.is_empty()),
+        listen: over
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+        database: over
+            .database
+            .or(file.database)
+            .unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
+        admin_token: over
+            .admin_token
+            .or(file.admin_token)
+            .filter(|t| !t.is_empty()),
         public_url: over.public_url.or(file.public_url),
         seed_demo: !over.no_seed && file.seed_demo.unwrap_or(true),
         behaviour: Behaviour {
@@ -100,7 +109,10 @@ mod tests {
             "listen = \"0.0.0.0:9000\"\ndatabase = \"sqlite://x.db\"\n[behaviour]\ncatalog_thumbnail_required = true\n",
         )
         .unwrap();
-        let over = Overrides { listen: Some("127.0.0.1:1".into()), ..Default::default() };
+        let over = Overrides {
+            listen: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        };
         let cfg = resolve(file, over);
         assert_eq!(cfg.listen, "127.0.0.1:1");
         assert_eq!(cfg.database, "sqlite://x.db");

@@ -20,8 +20,9 @@ impl Sandbox {
         params: &serde_json::Value,
     ) -> Result<SendMessageResponse, ApiError> {
         principal.require(Scope::WhatsappBusinessMessaging)?;
-        let options =
-            SendOptions { catalog_thumbnail_required: self.behaviour.catalog_thumbnail_required };
+        let options = SendOptions {
+            catalog_thumbnail_required: self.behaviour.catalog_thumbnail_required,
+        };
         let record = self.read(|dir| {
             let phone = dir
                 .phone_number(phone_number_id)
@@ -52,8 +53,14 @@ impl Sandbox {
         self.store.insert_message(&record).await?;
         Ok(SendMessageResponse {
             messaging_product: "whatsapp".to_owned(),
-            contacts: vec![ResponseContact { input: record.to_input, wa_id: record.wa_id }],
-            messages: vec![ResponseMessage { id: record.wamid, message_status: None }],
+            contacts: vec![ResponseContact {
+                input: record.to_input,
+                wa_id: record.wa_id,
+            }],
+            messages: vec![ResponseMessage {
+                id: record.wamid,
+                message_status: None,
+            }],
         })
     }
 

@@ -54,7 +54,11 @@ impl Sandbox {
                 .as_deref()
                 .and_then(|id| dir.catalog(id))
                 .map(|c| {
-                    c.products().filter(|p| p.is_sendable()).take(6).map(|p| p.retailer_id.clone()).collect()
+                    c.products()
+                        .filter(|p| p.is_sendable())
+                        .take(6)
+                        .map(|p| p.retailer_id.clone())
+                        .collect()
                 })
                 .unwrap_or_default();
             SandboxFacts {

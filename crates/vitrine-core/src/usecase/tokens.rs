@@ -14,12 +14,13 @@ impl Sandbox {
         expires_in_s: Option<i64>,
     ) -> Result<Token, ApiError> {
         let app_id = self.read(|dir| {
-            dir.business(business_id)
-                .map(|_| ())
-                .ok_or_else(|| ApiError::invalid_param(format!("Unknown business_id '{business_id}'.")))?;
+            dir.business(business_id).map(|_| ()).ok_or_else(|| {
+                ApiError::invalid_param(format!("Unknown business_id '{business_id}'."))
+            })?;
             // Tokens belong to the business's app; the sandbox has one app.
-            dir.token_app_for(business_id)
-                .ok_or_else(|| ApiError::invalid_param("The sandbox has no app to issue the token from."))
+            dir.token_app_for(business_id).ok_or_else(|| {
+                ApiError::invalid_param("The sandbox has no app to issue the token from.")
+            })
         })?;
         let token = Token {
             token: format!("EAAV{}", self.ids.hex(40)),

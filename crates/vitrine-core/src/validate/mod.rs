@@ -18,7 +18,9 @@ pub(crate) fn present(s: &Option<String>) -> Option<&str> {
 
 /// 131009 "Param <path> must be at most <max> characters long."
 pub(crate) fn too_long(path: &str, max: usize) -> ApiError {
-    ApiError::invalid_value(format!("Param {path} must be at most {max} characters long."))
+    ApiError::invalid_value(format!(
+        "Param {path} must be at most {max} characters long."
+    ))
 }
 
 /// Checks an optional text against a maximum length.
@@ -28,3 +30,6 @@ pub(crate) fn max_len(value: Option<&str>, path: &str, max: usize) -> Result<(),
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -33,8 +33,15 @@ const UNIMPLEMENTED_TYPES: &[&str] = &[
     "reaction",
 ];
 const UNIMPLEMENTED_INTERACTIVE: &[&str] = &[
-    "cta_url", "flow", "location_request_message", "address_message", "order_details",
-    "order_status", "call_permission_request", "voice_call", "carousel",
+    "cta_url",
+    "flow",
+    "location_request_message",
+    "address_message",
+    "order_details",
+    "order_status",
+    "call_permission_request",
+    "voice_call",
+    "carousel",
 ];
 
 /// Behaviour switches that change validation.
@@ -51,7 +58,9 @@ pub fn send_message(
     options: SendOptions,
 ) -> Result<SendRequest, ApiError> {
     if !params.is_object() {
-        return Err(ApiError::invalid_param("The request body must be a JSON object."));
+        return Err(ApiError::invalid_param(
+            "The request body must be a JSON object.",
+        ));
     }
     let req: SendMessage = serde_path_to_error::deserialize(params).map_err(|e| {
         ApiError::invalid_param(format!(
@@ -101,9 +110,11 @@ pub fn send_message(
     }
     if let Some(data) = &req.biz_opaque_callback_data {
         if chars(data) > BIZ_OPAQUE_MAX {
-            return Err(ApiError::new(ErrorKind::InvalidParameter).with_text(format!(
+            return Err(
+                ApiError::new(ErrorKind::InvalidParameter).with_text(format!(
                 "Param biz_opaque_callback_data must be at most {BIZ_OPAQUE_MAX} characters long."
-            )));
+            )),
+            );
         }
     }
     let context_message_id = match &req.context {
@@ -138,7 +149,9 @@ pub fn send_message(
 /// `+1 (650) 555-1234` → `16505551234`. `None` when no plausible number remains.
 pub fn normalize_wa_id(to: &str) -> Option<String> {
     let digits: String = to.chars().filter(|c| c.is_ascii_digit()).collect();
-    let rest_ok = to.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let rest_ok = to
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
     (rest_ok && (5..=15).contains(&digits.len())).then_some(digits)
 }
 
@@ -168,18 +181,32 @@ fn push_segment(out: &mut String, i: usize, name: &str) {
 }
 
 fn text(req: &SendMessage) -> Result<Outgoing, ApiError> {
-    let Some(body) = req.text.as_ref().and_then(|t| t.body.clone()).filter(|b| !b.is_empty())
+    let Some(body) = req
+        .text
+        .as_ref()
+        .and_then(|t| t.body.clone())
+        .filter(|b| !b.is_empty())
     else {
         return Err(ApiError::param_required("text['body']"));
     };
     if chars(&body) > TEXT_BODY_MAX {
-        return Err(ApiError::new(ErrorKind::InvalidParameter).with_text(format!(
-            "Param text['body'] must be at most {TEXT_BODY_MAX} characters long."
-        )));
+        return Err(
+            ApiError::new(ErrorKind::InvalidParameter).with_text(format!(
+                "Param text['body'] must be at most {TEXT_BODY_MAX} characters long."
+            )),
+        );
     }
-    let preview_url = req.text.as_ref().and_then(|t| t.preview_url).unwrap_or(false);
+    let preview_url = req
+        .text
+        .as_ref()
+        .and_then(|t| t.preview_url)
+        .unwrap_or(false);
     let catalog_link = catalog_link(&body);
-    Ok(Outgoing::Text { body, preview_url, catalog_link })
+    Ok(Outgoing::Text {
+        body,
+        preview_url,
+        catalog_link,
+    })
 }
 
 /// The number of the first `wa.me/c/<number>` link in a text.
@@ -222,11 +249,18 @@ fn interactive(i: Option<&Interactive>, options: SendOptions) -> Result<Outgoing
 }
 
 fn body_text(i: &Interactive, required: bool) -> Result<Option<String>, ApiError> {
-    let body = i.body.as_ref().and_then(|b| present(&b.text)).map(str::to_owned);
+    let body = i
+        .body
+        .as_ref()
+        .and_then(|b| present(&b.text))
+        .map(str::to_owned);
     match &body {
         None if required => return Err(ApiError::missing("interactive['body']['text']")),
         Some(b) if chars(b) > INTERACTIVE_BODY_MAX => {
-            return Err(too_long("interactive['body']['text']", INTERACTIVE_BODY_MAX))
+            return Err(too_long(
+                "interactive['body']['text']",
+                INTERACTIVE_BODY_MAX,
+            ))
         }
         _ => {}
     }
@@ -234,13 +268,23 @@ fn body_text(i: &Interactive, required: bool) -> Result<Option<String>, ApiError
 }
 
 fn footer_text(i: &Interactive) -> Result<Option<String>, ApiError> {
-    let footer = i.footer.as_ref().and_then(|f| present(&f.text)).map(str::to_owned);
-    max_len(footer.as_deref(), "interactive['footer']['text']", FOOTER_MAX)?;
+    let footer = i
+        .footer
+        .as_ref()
+        .and_then(|f| present(&f.text))
+        .map(str::to_owned);
+    max_len(
+        footer.as_deref(),
+        "interactive['footer']['text']",
+        FOOTER_MAX,
+    )?;
     Ok(footer)
 }
 
 fn action(i: &Interactive) -> Result<&wi::Action, ApiError> {
-    i.action.as_ref().ok_or_else(|| ApiError::missing("interactive['action']"))
+    i.action
+        .as_ref()
+        .ok_or_else(|| ApiError::missing("interactive['action']"))
 }
 
 fn required<'a>(value: &'a Option<String>, path: &str) -> Result<&'a str, ApiError> {
@@ -265,39 +309,50 @@ fn catalog_message(i: &Interactive, options: SendOptions) -> Result<Outgoing, Ap
             )))
         }
     }
-    let thumbnail = match &action.parameters {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Object(map)) => match map.get("thumbnail_product_retailer_id") {
+    let thumbnail =
+        match &action.parameters {
             None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(s)) if s.trim().is_empty() => None,
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            Some(serde_json::Value::Object(map)) => match map.get("thumbnail_product_retailer_id") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(s)) if s.trim().is_empty() => None,
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                Some(_) => return Err(ApiError::invalid_value(
+                    "Param action['parameters']['thumbnail_product_retailer_id'] must be a string.",
+                )),
+            },
             Some(_) => {
                 return Err(ApiError::invalid_value(
-                    "Param action['parameters']['thumbnail_product_retailer_id'] must be a string.",
+                    "Param action['parameters'] must be an object.",
                 ))
             }
-        },
-        Some(_) => {
-            return Err(ApiError::invalid_value("Param action['parameters'] must be an object."))
-        }
-    };
+        };
     if thumbnail.is_none() && options.catalog_thumbnail_required {
-        return Err(ApiError::invalid_value("action['parameters'] cannot be empty."));
+        return Err(ApiError::invalid_value(
+            "action['parameters'] cannot be empty.",
+        ));
     }
-    Ok(Outgoing::CatalogMessage { body, footer, thumbnail_product_retailer_id: thumbnail })
+    Ok(Outgoing::CatalogMessage {
+        body,
+        footer,
+        thumbnail_product_retailer_id: thumbnail,
+    })
 }
 
 fn product(i: &Interactive) -> Result<Outgoing, ApiError> {
     if i.header.is_some() {
-        return Err(ApiError::invalid_value("Header is not supported for this message type"));
+        return Err(ApiError::invalid_value(
+            "Header is not supported for this message type",
+        ));
     }
     let body = body_text(i, false)?;
     let footer = footer_text(i)?;
     let action = action(i)?;
     let catalog_id = required(&action.catalog_id, "interactive['action']['catalog_id']")?;
-    let rid =
-        required(&action.product_retailer_id, "interactive['action']['product_retailer_id']")?;
+    let rid = required(
+        &action.product_retailer_id,
+        "interactive['action']['product_retailer_id']",
+    )?;
     Ok(Outgoing::Product {
         body,
         footer,
@@ -320,7 +375,11 @@ fn product_list(i: &Interactive) -> Result<Outgoing, ApiError> {
         }
     }
     let header_text = required(&header.text, "interactive['header']['text']")?;
-    max_len(Some(header_text), "interactive['header']['text']", HEADER_TEXT_MAX)?;
+    max_len(
+        Some(header_text),
+        "interactive['header']['text']",
+        HEADER_TEXT_MAX,
+    )?;
     let body = body_text(i, true)?.unwrap_or_default();
     let footer = footer_text(i)?;
     let action = action(i)?;
@@ -360,7 +419,10 @@ fn product_list(i: &Interactive) -> Result<Outgoing, ApiError> {
             }
         }
         if !ids.is_empty() {
-            out.push(ProductSection { title, product_retailer_ids: ids });
+            out.push(ProductSection {
+                title,
+                product_retailer_ids: ids,
+            });
         }
     }
     if total > MPM_PRODUCTS_MAX {
@@ -412,11 +474,19 @@ fn optional_header(i: &Interactive, allow_media: bool) -> Result<Option<Header>,
         "text" => {
             let text = required(&h.text, "interactive['header']['text']")?;
             max_len(Some(text), "interactive['header']['text']", HEADER_TEXT_MAX)?;
-            Header::Text { text: text.to_owned() }
+            Header::Text {
+                text: text.to_owned(),
+            }
         }
-        "image" if allow_media => Header::Image { media: media(&h.image, "image")? },
-        "video" if allow_media => Header::Video { media: media(&h.video, "video")? },
-        "document" if allow_media => Header::Document { media: media(&h.document, "document")? },
+        "image" if allow_media => Header::Image {
+            media: media(&h.image, "image")?,
+        },
+        "video" if allow_media => Header::Video {
+            media: media(&h.video, "video")?,
+        },
+        "document" if allow_media => Header::Document {
+            media: media(&h.document, "document")?,
+        },
         other => {
             return Err(ApiError::invalid_value(format!(
                 "Header type '{other}' is not supported for this message type."
@@ -454,7 +524,10 @@ fn button(i: &Interactive) -> Result<Outgoing, ApiError> {
                 )))
             }
         }
-        let reply = button.reply.as_ref().ok_or_else(|| ApiError::missing(&format!("{base}['reply']")))?;
+        let reply = button
+            .reply
+            .as_ref()
+            .ok_or_else(|| ApiError::missing(&format!("{base}['reply']")))?;
         let id = required(&reply.id, &format!("{base}['reply']['id']"))?;
         max_len(Some(id), &format!("{base}['reply']['id']"), BUTTON_ID_MAX)?;
         if id.trim() != id {
@@ -463,16 +536,32 @@ fn button(i: &Interactive) -> Result<Outgoing, ApiError> {
             )));
         }
         let title = required(&reply.title, &format!("{base}['reply']['title']"))?;
-        max_len(Some(title), &format!("{base}['reply']['title']"), BUTTON_TITLE_MAX)?;
+        max_len(
+            Some(title),
+            &format!("{base}['reply']['title']"),
+            BUTTON_TITLE_MAX,
+        )?;
         if !ids.insert(id) {
-            return Err(ApiError::invalid_value(format!("Duplicate button id '{id}'.")));
+            return Err(ApiError::invalid_value(format!(
+                "Duplicate button id '{id}'."
+            )));
         }
         if !titles.insert(title) {
-            return Err(ApiError::invalid_value(format!("Duplicate button title '{title}'.")));
+            return Err(ApiError::invalid_value(format!(
+                "Duplicate button title '{title}'."
+            )));
         }
-        out.push(ReplyButton { id: id.to_owned(), title: title.to_owned() });
+        out.push(ReplyButton {
+            id: id.to_owned(),
+            title: title.to_owned(),
+        });
     }
-    Ok(Outgoing::Button { header, body, footer, buttons: out })
+    Ok(Outgoing::Button {
+        header,
+        body,
+        footer,
+        buttons: out,
+    })
 }
 
 fn list(i: &Interactive) -> Result<Outgoing, ApiError> {
@@ -481,7 +570,11 @@ fn list(i: &Interactive) -> Result<Outgoing, ApiError> {
     let footer = footer_text(i)?;
     let action = action(i)?;
     let label = required(&action.button, "interactive['action']['button']")?;
-    max_len(Some(label), "interactive['action']['button']", LIST_BUTTON_MAX)?;
+    max_len(
+        Some(label),
+        "interactive['action']['button']",
+        LIST_BUTTON_MAX,
+    )?;
     let Some(sections) = &action.sections else {
         return Err(ApiError::missing("interactive['action']['sections']"));
     };
@@ -497,7 +590,9 @@ fn list(i: &Interactive) -> Result<Outgoing, ApiError> {
             return Err(ApiError::missing(&base));
         };
         if rows.is_empty() {
-            return Err(ApiError::invalid_value(format!("Param {base} must have at least 1 row.")));
+            return Err(ApiError::invalid_value(format!(
+                "Param {base} must have at least 1 row."
+            )));
         }
         let mut out_rows = Vec::with_capacity(rows.len());
         for (r, row) in rows.iter().enumerate() {
@@ -507,21 +602,38 @@ fn list(i: &Interactive) -> Result<Outgoing, ApiError> {
             let title = required(&row.title, &format!("{path}['title']"))?;
             max_len(Some(title), &format!("{path}['title']"), ROW_TITLE_MAX)?;
             let description = present(&row.description).map(str::to_owned);
-            max_len(description.as_deref(), &format!("{path}['description']"), ROW_DESCRIPTION_MAX)?;
+            max_len(
+                description.as_deref(),
+                &format!("{path}['description']"),
+                ROW_DESCRIPTION_MAX,
+            )?;
             if !ids.insert(id.to_owned()) {
                 return Err(ApiError::invalid_value(format!("Duplicate row id '{id}'.")));
             }
             total += 1;
-            out_rows.push(ListRow { id: id.to_owned(), title: title.to_owned(), description });
+            out_rows.push(ListRow {
+                id: id.to_owned(),
+                title: title.to_owned(),
+                description,
+            });
         }
-        out.push(ListSection { title, rows: out_rows });
+        out.push(ListSection {
+            title,
+            rows: out_rows,
+        });
     }
     if total > LIST_ROWS_MAX {
         return Err(ApiError::invalid_value(format!(
             "Too many rows: a list message can hold at most {LIST_ROWS_MAX} rows in total, {total} were given."
         )));
     }
-    Ok(Outgoing::List { header, body, footer, button: label.to_owned(), sections: out })
+    Ok(Outgoing::List {
+        header,
+        body,
+        footer,
+        button: label.to_owned(),
+        sections: out,
+    })
 }
 
 #[cfg(test)]
@@ -537,27 +649,38 @@ mod tests {
 
     #[test]
     fn normalizes_to() {
-        assert_eq!(normalize_wa_id("+1 (650) 555-1234").as_deref(), Some("16505551234"));
+        assert_eq!(
+            normalize_wa_id("+1 (650) 555-1234").as_deref(),
+            Some("16505551234")
+        );
         assert_eq!(normalize_wa_id("abc"), None);
         assert_eq!(normalize_wa_id("+1 650 555 1234 ext"), None);
     }
 
     #[test]
     fn bracket_paths() {
-        assert_eq!(bracket_path("interactive.action.sections[0].title"),
-            "interactive['action']['sections'][0]['title']");
+        assert_eq!(
+            bracket_path("interactive.action.sections[0].title"),
+            "interactive['action']['sections'][0]['title']"
+        );
         assert_eq!(bracket_path("to"), "to");
     }
 
     #[test]
     fn finds_catalog_links() {
-        assert_eq!(catalog_link("See https://wa.me/c/15550107788 now").as_deref(), Some("15550107788"));
+        assert_eq!(
+            catalog_link("See https://wa.me/c/15550107788 now").as_deref(),
+            Some("15550107788")
+        );
         assert_eq!(catalog_link("https://wa.me/15550107788"), None);
     }
 
     #[test]
     fn type_defaults_to_text() {
-        let r = check(json!({"messaging_product":"whatsapp","to":"+1 650 555 0123","text":{"body":"hi"}})).unwrap();
+        let r = check(
+            json!({"messaging_product":"whatsapp","to":"+1 650 555 0123","text":{"body":"hi"}}),
+        )
+        .unwrap();
         assert_eq!(r.wa_id, "16505550123");
         assert_eq!(r.to_input, "+1 650 555 0123");
         assert!(matches!(r.outgoing, Outgoing::Text { .. }));
@@ -565,15 +688,21 @@ mod tests {
 
     #[test]
     fn order_recipient_before_structure() {
-        let e = check(json!({"messaging_product":"whatsapp","to":SENDER,"type":"interactive"})).unwrap_err();
+        let e = check(json!({"messaging_product":"whatsapp","to":SENDER,"type":"interactive"}))
+            .unwrap_err();
         assert_eq!(e.code(), 131021);
         let e = check(json!({"to":SENDER})).unwrap_err();
-        assert_eq!(e.message(), "(#100) The parameter messaging_product is required.");
+        assert_eq!(
+            e.message(),
+            "(#100) The parameter messaging_product is required."
+        );
     }
 
     #[test]
     fn mpm_dedupes_and_counts() {
-        let items: Vec<_> = (0..31).map(|i| json!({"product_retailer_id": format!("s{i}")})).collect();
+        let items: Vec<_> = (0..31)
+            .map(|i| json!({"product_retailer_id": format!("s{i}")}))
+            .collect();
         let e = check(json!({"messaging_product":"whatsapp","to":"1650555","type":"interactive","interactive":{
             "type":"product_list","header":{"type":"text","text":"h"},"body":{"text":"b"},
             "action":{"catalog_id":"1","sections":[{"title":"a","product_items":items}]}}})).unwrap_err();
@@ -583,16 +712,24 @@ mod tests {
             "action":{"catalog_id":"1","sections":[
                 {"title":"a","product_items":[{"product_retailer_id":"x"},{"product_retailer_id":"x"}]},
                 {"title":"b","product_items":[{"product_retailer_id":"x"}]}]}}})).unwrap();
-        let Outgoing::ProductList { sections, .. } = r.outgoing else { panic!() };
+        let Outgoing::ProductList { sections, .. } = r.outgoing else {
+            panic!()
+        };
         assert_eq!(sections.len(), 1);
         assert_eq!(sections[0].product_retailer_ids, vec!["x"]);
     }
 
     #[test]
     fn wrong_json_type_is_code_100_with_path() {
-        let e = check(json!({"messaging_product":"whatsapp","to":"1650555","type":"interactive",
-            "interactive":{"type":"product","action":{"sections":"nope"}}})).unwrap_err();
+        let e = check(
+            json!({"messaging_product":"whatsapp","to":"1650555","type":"interactive",
+            "interactive":{"type":"product","action":{"sections":"nope"}}}),
+        )
+        .unwrap_err();
         assert_eq!(e.code(), 100);
-        assert!(e.details.unwrap().contains("interactive['action']['sections']"));
+        assert!(e
+            .details
+            .unwrap()
+            .contains("interactive['action']['sections']"));
     }
 }

@@ -28,7 +28,9 @@ pub struct GraphRequest {
 
 /// `v23.0`-style version segment.
 fn is_version(segment: &str) -> bool {
-    let Some(rest) = segment.strip_prefix('v') else { return false };
+    let Some(rest) = segment.strip_prefix('v') else {
+        return false;
+    };
     let mut parts = rest.splitn(2, '.');
     let major = parts.next().unwrap_or("");
     let minor = parts.next().unwrap_or("");
@@ -55,7 +57,10 @@ pub async fn dispatch(
         }
         _ => state.sandbox.behaviour.default_api_version.clone(),
     };
-    let meta = GraphMeta { api_version, trace_id: state.sandbox.new_trace_id() };
+    let meta = GraphMeta {
+        api_version,
+        trace_id: state.sandbox.new_trace_id(),
+    };
 
     let (params, body_too_large) = match &body {
         Ok(bytes) => (params::parse(uri.query(), &headers, bytes).await, false),
@@ -74,7 +79,10 @@ pub async fn dispatch(
         return graph_error(&meta, &ApiError::unknown_path("/"));
     };
     let node_id = node_id.to_string();
-    let kind = match state.sandbox.resolve_node(&principal, method.as_str(), &node_id) {
+    let kind = match state
+        .sandbox
+        .resolve_node(&principal, method.as_str(), &node_id)
+    {
         Ok(kind) => kind,
         Err(e) => return graph_error(&meta, &e),
     };
@@ -82,7 +90,10 @@ pub async fn dispatch(
         [] => None,
         [edge] => Some(*edge),
         [_, extra @ ..] => {
-            return graph_error(&meta, &ApiError::unknown_path(&format!("/{}", extra.join("/"))))
+            return graph_error(
+                &meta,
+                &ApiError::unknown_path(&format!("/{}", extra.join("/"))),
+            )
         }
     };
     let Some(endpoint) = route(kind, edge, &method) else {
@@ -95,14 +106,23 @@ pub async fn dispatch(
     };
 
     if body_too_large {
-        return graph_error(&meta, &ApiError::new(vitrine_core::ErrorKind::Unknown).with_text(
-            "Please reduce the amount of data you're asking for, then retry your request",
-        ));
+        return graph_error(
+            &meta,
+            &ApiError::new(vitrine_core::ErrorKind::Unknown).with_text(
+                "Please reduce the amount of data you're asking for, then retry your request",
+            ),
+        );
     }
     if let Some(err) = &params.body_error {
         return graph_error(&meta, &ApiError::invalid_param(err.clone()));
     }
-    let req = GraphRequest { state, meta, principal, node_id, params };
+    let req = GraphRequest {
+        state,
+        meta,
+        principal,
+        node_id,
+        params,
+    };
     match endpoint {
         Endpoint::SendMessage => messages::send(req).await,
     }
@@ -126,7 +146,10 @@ fn route(kind: NodeKind, edge: Option<&str>, method: &Method) -> Option<Endpoint
 fn edge_exists(kind: NodeKind, edge: &str) -> bool {
     match kind {
         NodeKind::PhoneNumber => {
-            matches!(edge, "messages" | "whatsapp_commerce_settings" | "media" | "register")
+            matches!(
+                edge,
+                "messages" | "whatsapp_commerce_settings" | "media" | "register"
+            )
         }
         NodeKind::Waba => matches!(
             edge,
@@ -134,7 +157,10 @@ fn edge_exists(kind: NodeKind, edge: &str) -> bool {
         ),
         NodeKind::Business => matches!(edge, "owned_product_catalogs"),
         NodeKind::Catalog => {
-            matches!(edge, "products" | "items_batch" | "check_batch_request_status" | "product_feeds")
+            matches!(
+                edge,
+                "products" | "items_batch" | "check_batch_request_status" | "product_feeds"
+            )
         }
         NodeKind::App => matches!(edge, "subscriptions"),
         NodeKind::Product => false,

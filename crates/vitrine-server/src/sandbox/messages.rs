@@ -34,7 +34,10 @@ pub async fn list(
     };
     let before_cursor = match q.before.as_deref() {
         None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| OpError::bad_request("before must be a cursor from paging.before"))?),
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| OpError::bad_request("before must be a cursor from paging.before"))?,
+        ),
     };
     let page = state
         .sandbox
@@ -45,13 +48,20 @@ pub async fn list(
             limit,
         })
         .await?;
-    let next = page.items.last().map(|(cursor, _)| cursor.to_string()).filter(|_| page.has_more);
+    let next = page
+        .items
+        .last()
+        .map(|(cursor, _)| cursor.to_string())
+        .filter(|_| page.has_more);
     let data: Vec<_> = page.items.into_iter().map(|(_, record)| record).collect();
     Ok(Json(json!({ "data": data, "paging": { "before": next } })))
 }
 
 /// GET /_vitrine/messages/{wamid}
-pub async fn get(State(state): State<AppState>, Path(wamid): Path<String>) -> Result<Json<Value>, OpError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(wamid): Path<String>,
+) -> Result<Json<Value>, OpError> {
     match state.sandbox.get_message(&wamid).await? {
         Some(record) => Ok(Json(json!(record))),
         None => Err(OpError::not_found(format!("No message {wamid}."))),

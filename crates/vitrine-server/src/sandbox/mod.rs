@@ -41,7 +41,11 @@ pub struct OpError {
 
 impl OpError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        OpError { status, code, message: message.into() }
+        OpError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -56,7 +60,11 @@ impl OpError {
 impl From<vitrine_core::ApiError> for OpError {
     fn from(e: vitrine_core::ApiError) -> Self {
         let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-        let code = if status.is_server_error() { "internal" } else { "invalid_request" };
+        let code = if status.is_server_error() {
+            "internal"
+        } else {
+            "invalid_request"
+        };
         let message = match &e.details {
             Some(d) => format!("{} ({})", e.message(), d),
             None => e.message(),
@@ -74,8 +82,13 @@ impl IntoResponse for OpError {
 
 /// A JSON body, with parse errors in Vitrine's shape. An empty body reads as `{}`.
 pub fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, OpError> {
-    let slice: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
-    serde_json::from_slice(slice).map_err(|e| OpError::bad_request(format!("Invalid JSON body: {e}")))
+    let slice: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(slice)
+        .map_err(|e| OpError::bad_request(format!("Invalid JSON body: {e}")))
 }
 
 async fn guard(
@@ -96,11 +109,19 @@ async fn guard(
     if allowed {
         next.run(req).await
     } else if state.admin_token.is_some() {
-        OpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "This call needs Authorization: Bearer <VITRINE_ADMIN_TOKEN>.")
-            .into_response()
+        OpError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "This call needs Authorization: Bearer <VITRINE_ADMIN_TOKEN>.",
+        )
+        .into_response()
     } else {
-        OpError::new(StatusCode::FORBIDDEN, "forbidden", "Without VITRINE_ADMIN_TOKEN set, /_vitrine/ answers loopback clients only.")
-            .into_response()
+        OpError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Without VITRINE_ADMIN_TOKEN set, /_vitrine/ answers loopback clients only.",
+        )
+        .into_response()
     }
 }
 
@@ -109,5 +130,9 @@ async fn not_found() -> OpError {
 }
 
 async fn method_not_allowed() -> OpError {
-    OpError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This /_vitrine/ endpoint does not support that method.")
+    OpError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This /_vitrine/ endpoint does not support that method.",
+    )
 }

@@ -29,11 +29,18 @@ pub async fn mint(State(state): State<AppState>, body: Bytes) -> Result<Json<Val
         None => Scope::ALL.into_iter().collect(),
         Some(names) => names
             .iter()
-            .map(|n| Scope::parse(n).ok_or_else(|| OpError::bad_request(format!("Unknown scope '{n}'."))))
+            .map(|n| {
+                Scope::parse(n).ok_or_else(|| OpError::bad_request(format!("Unknown scope '{n}'.")))
+            })
             .collect::<Result<_, _>>()?,
     };
-    let business = req.business_id.unwrap_or_else(|| seed::BUSINESS_ID.to_owned());
-    let token = state.sandbox.mint_token(&business, scopes, req.expires_in).await?;
+    let business = req
+        .business_id
+        .unwrap_or_else(|| seed::BUSINESS_ID.to_owned());
+    let token = state
+        .sandbox
+        .mint_token(&business, scopes, req.expires_in)
+        .await?;
     Ok(Json(json!({
         "access_token": token.token,
         "business_id": token.business_id,

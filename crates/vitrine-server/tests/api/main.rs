@@ -1,0 +1,12 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+//! Integration tests through the real router: every rule of POST /messages, Graph routing and
+//! auth, and the /_vitrine/ API. One binary (link time dominates on small machines).
+
+mod support;
+
+mod auth_and_routing;
+mod messages_interactive;
+mod messages_product;
+mod messages_text;
+mod sandbox_api;

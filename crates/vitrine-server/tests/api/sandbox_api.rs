@@ -1,0 +1,143 @@
+//! Vitrine's own API: facts, message log, tokens, health, and its guard.
+
+use crate::support::*;
+use serde_json::json;
+use vitrine_core::seed;
+
+#[tokio::test]
+async fn sandbox_facts() {
+    let app = spawn_app().await;
+    let r = app.get("/_vitrine/sandbox").await;
+    assert_eq!(r.status.as_u16(), 200);
+    let f = &r.body;
+    assert_eq!(f["phone_number_id"], seed::PHONE_NUMBER_ID);
+    assert_eq!(f["waba_id"], seed::WABA_ID);
+    assert_eq!(f["business_id"], seed::BUSINESS_ID);
+    assert_eq!(f["app_id"], seed::APP_ID);
+    assert_eq!(f["app_secret"], seed::APP_SECRET);
+    assert_eq!(f["verify_token"], seed::VERIFY_TOKEN);
+    assert_eq!(f["access_token"], seed::ACCESS_TOKEN);
+    assert_eq!(f["display_phone_number"], seed::DISPLAY_PHONE_NUMBER);
+    assert_eq!(f["catalog_id"], seed::CATALOG_ID);
+    assert_eq!(f["graph_url"], format!("{}/v23.0", app.base));
+    assert!(f["retailer_ids"].as_array().unwrap().len() >= 3);
+}
+
+#[tokio::test]
+async fn health_and_unknown_sandbox_paths() {
+    let app = spawn_app().await;
+    let r = app.get("/_vitrine/health").await;
+    assert_eq!(r.body["status"], "ok");
+    let r = app.get("/_vitrine/nope").await;
+    assert_eq!(r.status.as_u16(), 404);
+    assert_eq!(
+        r.body,
+        json!({ "error": { "code": "not_found", "message": "No such /_vitrine/ endpoint." } })
+    );
+    let r = app
+        .send(app.client.delete(app.url("/_vitrine/sandbox")))
+        .await;
+    assert_eq!(r.status.as_u16(), 405);
+    assert_eq!(r.body["error"]["code"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn admin_token_guards_the_sandbox_api() {
+    let app = spawn_with(Options {
+        admin_token: Some("s3cret".into()),
+        ..Default::default()
+    })
+    .await;
+    let r = app.get("/_vitrine/sandbox").await;
+    assert_eq!(r.status.as_u16(), 401);
+    assert_eq!(r.body["error"]["code"], "unauthorized");
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/_vitrine/sandbox"))
+                .bearer_auth("wrong"),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 401);
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/_vitrine/sandbox"))
+                .bearer_auth("s3cret"),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200);
+    // Probes need no token.
+    assert_eq!(app.get("/_vitrine/health").await.status.as_u16(), 200);
+}
+
+#[tokio::test]
+async fn message_log_filters_and_pages_newest_first() {
+    let app = spawn_app().await;
+    let mut sent = vec![];
+    for i in 0..5 {
+        let mut body = text(&format!("m{i}"));
+        if i % 2 == 1 {
+            body["to"] = json!("15550001111");
+        }
+        sent.push(app.post_message(body).await.wamid());
+    }
+    let r = app.get("/_vitrine/messages?limit=2").await;
+    let ids: Vec<_> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["wamid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, vec![sent[4].clone(), sent[3].clone()]);
+    let cursor = r.body["paging"]["before"].as_str().unwrap().to_owned();
+    let r = app
+        .get(&format!("/_vitrine/messages?limit=2&before={cursor}"))
+        .await;
+    let ids: Vec<_> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["wamid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, vec![sent[2].clone(), sent[1].clone()]);
+    let r = app
+        .get(&format!(
+            "/_vitrine/messages?customer={CUSTOMER}&phone_number_id={PHONE}"
+        ))
+        .await;
+    assert_eq!(r.body["data"].as_array().unwrap().len(), 3);
+    assert!(r.body["paging"]["before"].is_null());
+    let r = app.get("/_vitrine/messages?limit=0").await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert_eq!(r.body["error"]["code"], "invalid_request");
+    let r = app.get("/_vitrine/messages/wamid.nope").await;
+    assert_eq!(r.status.as_u16(), 404);
+}
+
+#[tokio::test]
+async fn minting_tokens() {
+    let app = spawn_app().await;
+    let r = app
+        .post_json("/_vitrine/tokens", json!({ "scopes": ["bogus"] }))
+        .await;
+    assert_eq!(r.status.as_u16(), 400);
+    let r = app
+        .post_json("/_vitrine/tokens", json!({ "business_id": "1" }))
+        .await;
+    assert_eq!(r.status.as_u16(), 400);
+    let r = app
+        .post_json(
+            "/_vitrine/tokens",
+            json!({ "business_id": seed::OTHER_BUSINESS_ID }),
+        )
+        .await;
+    let token = r.body["access_token"].as_str().unwrap();
+    // That business cannot see the demo number.
+    let r = app.post_message_as(PHONE, token, text("hi")).await;
+    assert_eq!(r.body["error"]["error_subcode"], 33);
+    let r = app
+        .send(app.client.post(app.url("/_vitrine/tokens")).body("{nope"))
+        .await;
+    assert_eq!(r.status.as_u16(), 400);
+}

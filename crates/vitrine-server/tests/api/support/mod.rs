@@ -1,0 +1,288 @@
+//! `spawn_app()`: the real router on port 0 with a fresh database per test.
+
+#![allow(dead_code)]
+
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use vitrine_core::clock::SandboxClock;
+use vitrine_core::directory::DirectoryData;
+use vitrine_core::ids::IdGen;
+use vitrine_core::settings::Behaviour;
+use vitrine_core::store::DirectoryStore;
+use vitrine_core::{seed, Sandbox, SandboxOptions};
+use vitrine_server::AppState;
+use vitrine_store_sqlite::SqliteStore;
+
+pub const TOKEN: &str = seed::ACCESS_TOKEN;
+pub const PHONE: &str = seed::PHONE_NUMBER_ID;
+pub const CATALOG: &str = seed::CATALOG_ID;
+pub const CUSTOMER: &str = seed::CUSTOMER_WA_ID;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub sandbox: Arc<Sandbox>,
+    pub store: Arc<SqliteStore>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Changes the demo data before it is seeded.
+pub type Customize = Box<dyn FnOnce(&mut DirectoryData) + Send>;
+
+#[derive(Default)]
+pub struct Options {
+    pub behaviour: Behaviour,
+    pub admin_token: Option<String>,
+    pub database: Option<String>,
+    pub customize: Option<Customize>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Options::default()).await
+}
+
+pub async fn spawn_with(options: Options) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let store = Arc::new(
+        SqliteStore::open(options.database.as_deref().unwrap_or("sqlite::memory:"))
+            .await
+            .unwrap(),
+    );
+    if let Some(customize) = options.customize {
+        let mut data = seed::demo(&base);
+        customize(&mut data);
+        store.seed(&data).await.unwrap();
+    }
+    let sandbox = Arc::new(
+        Sandbox::open(
+            store.clone(),
+            Arc::new(SandboxClock::system()),
+            Arc::new(IdGen::from_entropy()),
+            SandboxOptions {
+                behaviour: options.behaviour,
+                public_url: base.clone(),
+                seed_demo: true,
+            },
+        )
+        .await
+        .unwrap(),
+    );
+    let state = AppState {
+        sandbox: sandbox.clone(),
+        admin_token: options.admin_token.map(Arc::from),
+        public_url: Arc::from(base.as_str()),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        vitrine_server::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    TestApp {
+        base,
+        client,
+        sandbox,
+        store,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    async fn read(r: reqwest::Response) -> Resp {
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a Graph error: exact status and exact body, `fbtrace_id` aside (it must match the
+    /// `x-fb-trace-id` header).
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, expected_error: Value) {
+        assert_eq!(self.status.as_u16(), status, "status; body: {}", self.text);
+        let trace = self
+            .header("x-fb-trace-id")
+            .expect("x-fb-trace-id header")
+            .to_owned();
+        let mut expected = json!({ "error": expected_error });
+        expected["error"]["fbtrace_id"] = json!(trace);
+        assert_eq!(self.body, expected, "body: {}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/json; charset=UTF-8")
+        );
+    }
+
+    /// Asserts a WhatsApp 131009 with the given details.
+    #[track_caller]
+    pub fn assert_131009(&self, details: &str) {
+        self.assert_error(
+            400,
+            json!({
+                "message": "(#131009) Parameter value is not valid",
+                "type": "OAuthException",
+                "code": 131009,
+                "error_data": { "messaging_product": "whatsapp", "details": details },
+            }),
+        );
+    }
+
+    /// Asserts a WhatsApp 131008 naming the missing parameter.
+    #[track_caller]
+    pub fn assert_131008(&self, param: &str) {
+        self.assert_error(400, json!({
+            "message": "(#131008) Required parameter is missing",
+            "type": "OAuthException",
+            "code": 131008,
+            "error_data": { "messaging_product": "whatsapp", "details": format!("The parameter {param} is required.") },
+        }));
+    }
+
+    /// Asserts a code-100 error with the given sentence and optional details.
+    #[track_caller]
+    pub fn assert_100(&self, sentence: &str, details: Option<&str>) {
+        let mut e = json!({ "message": format!("(#100) {sentence}"), "type": "OAuthException", "code": 100 });
+        if let Some(d) = details {
+            e["error_data"] = json!({ "messaging_product": "whatsapp", "details": d });
+        }
+        self.assert_error(400, e);
+    }
+
+    /// The wamid of a 200 send.
+    #[track_caller]
+    pub fn wamid(&self) -> String {
+        assert_eq!(self.status, StatusCode::OK, "body: {}", self.text);
+        self.body["messages"][0]["id"].as_str().unwrap().to_owned()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
+        Resp::read(req.send().await.unwrap()).await
+    }
+
+    /// POST /v23.0/{phone}/messages with the demo token and a JSON body.
+    pub async fn post_message(&self, body: Value) -> Resp {
+        self.post_message_as(PHONE, TOKEN, body).await
+    }
+
+    pub async fn post_message_as(&self, phone: &str, token: &str, body: Value) -> Resp {
+        self.send(
+            self.client
+                .post(self.url(&format!("/v23.0/{phone}/messages")))
+                .bearer_auth(token)
+                .json(&body),
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> Resp {
+        self.send(self.client.post(self.url(path)).json(&body))
+            .await
+    }
+
+    pub async fn stored(&self, wamid: &str) -> Value {
+        let r = self.get(&format!("/_vitrine/messages/{wamid}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.store.close().await;
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A minimal valid body of each kind.
+pub fn text(body: &str) -> Value {
+    json!({ "messaging_product": "whatsapp", "to": CUSTOMER, "type": "text", "text": { "body": body } })
+}
+
+pub fn interactive(i: Value) -> Value {
+    json!({ "messaging_product": "whatsapp", "to": CUSTOMER, "type": "interactive", "interactive": i })
+}
+
+pub fn spm(rid: &str) -> Value {
+    interactive(json!({
+        "type": "product",
+        "body": { "text": "Back in stock" },
+        "action": { "catalog_id": CATALOG, "product_retailer_id": rid }
+    }))
+}
+
+pub fn mpm(sections: Value) -> Value {
+    interactive(json!({
+        "type": "product_list",
+        "header": { "type": "text", "text": "Our picks" },
+        "body": { "text": "Tap to see more" },
+        "action": { "catalog_id": CATALOG, "sections": sections }
+    }))
+}
+
+pub fn items(rids: &[&str]) -> Value {
+    Value::Array(
+        rids.iter()
+            .map(|r| json!({ "product_retailer_id": r }))
+            .collect(),
+    )
+}
+
+pub fn catalog_message(params: Option<Value>) -> Value {
+    let mut action = json!({ "name": "catalog_message" });
+    if let Some(p) = params {
+        action["parameters"] = p;
+    }
+    interactive(
+        json!({ "type": "catalog_message", "body": { "text": "Browse our catalog" }, "action": action }),
+    )
+}
