@@ -63,9 +63,10 @@ pub fn authenticate(
     let Some(raw) = creds.access_token.map(str::trim).filter(|t| !t.is_empty()) else {
         return Err(ApiError::new(ErrorKind::AccessTokenRequired));
     };
-    let token = dir
-        .token(raw)
-        .ok_or_else(|| ApiError::new(ErrorKind::InvalidAccessToken))?;
+    let Some(token) = dir.token(raw) else {
+        return app_access_token(dir, raw)
+            .ok_or_else(|| ApiError::new(ErrorKind::InvalidAccessToken));
+    };
     if token.expires_at.is_some_and(|at| at <= now_ms) {
         return Err(ApiError::new(ErrorKind::AccessTokenExpired));
     }
@@ -88,6 +89,22 @@ pub fn authenticate(
     }
     Ok(Principal {
         token: token.clone(),
+    })
+}
+
+/// An app access token, `{app-id}|{app-secret}`: it may manage the app's own webhook
+/// subscription and nothing else.
+fn app_access_token(dir: &Directory, raw: &str) -> Option<Principal> {
+    let (app_id, secret) = raw.split_once('|')?;
+    let app = dir.app(app_id)?;
+    constant_time_eq(app.secret.as_bytes(), secret.as_bytes()).then(|| Principal {
+        token: Token {
+            token: raw.to_owned(),
+            business_id: String::new(),
+            app_id: app.id.clone(),
+            scopes: Default::default(),
+            expires_at: None,
+        },
     })
 }
 

@@ -113,6 +113,11 @@ impl SandboxClock {
         })
     }
 
+    /// Real time, for operational timeouts such as delivery leases (never for sandbox rules).
+    pub fn wall_ms(&self) -> i64 {
+        self.source.wall_ms()
+    }
+
     pub fn state(&self) -> ClockState {
         self.with_state(|s| *s)
     }

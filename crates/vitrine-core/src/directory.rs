@@ -82,6 +82,17 @@ impl CatalogIndex {
     }
 }
 
+/// One destination of a webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookTarget {
+    pub app_id: String,
+    pub url: String,
+    /// Signs the body.
+    pub secret: String,
+    /// The app's webhook version, when it has a subscription.
+    pub version: Option<String>,
+}
+
 /// What a Graph node id names.
 #[derive(Debug, Clone, Copy)]
 pub enum Node<'a> {
@@ -208,6 +219,40 @@ impl Directory {
                 .get(&p.catalog_id)
                 .map(|c| c.catalog.business_id.as_str()),
         }
+    }
+
+    /// Where a WABA's webhooks for `field` go: every app subscribed to the WABA whose webhook
+    /// subscribes the field, at the WABA's override URL or else the app's callback.
+    pub fn webhook_targets(&self, waba_id: &str, field: &str) -> Vec<WebhookTarget> {
+        let Some(waba) = self.wabas.get(waba_id) else {
+            return vec![];
+        };
+        waba.subscribed_apps
+            .iter()
+            .filter_map(|sub| {
+                let app = self.apps.get(&sub.app_id)?;
+                let app_sub = app.subscription.as_ref().filter(|s| s.has_field(field));
+                let url = match (&sub.override_callback_uri, app_sub) {
+                    (Some(url), _) => url.clone(),
+                    (None, Some(s)) => s.callback_url.clone(),
+                    (None, None) => return None,
+                };
+                Some(WebhookTarget {
+                    app_id: app.id.clone(),
+                    url,
+                    secret: app.secret.clone(),
+                    version: app_sub.map(|s| s.version.clone()),
+                })
+            })
+            .collect()
+    }
+
+    pub fn app_mut(&mut self, id: &str) -> Option<&mut App> {
+        self.apps.get_mut(id)
+    }
+
+    pub fn waba_mut(&mut self, id: &str) -> Option<&mut Waba> {
+        self.wabas.get_mut(id)
     }
 
     /// The app a new token of `business_id` is issued from (operator API; not a hot path).

@@ -32,8 +32,12 @@ pub enum ErrorKind {
     InvalidAccessToken,
     /// 190/463: the access token has expired.
     AccessTokenExpired,
+    /// 2200: saving a webhook callback failed its verification handshake.
+    CallbackVerificationFailed,
     /// 2500: an unknown path component.
     UnknownPath,
+    /// 131000 (normally in a failed status webhook)
+    SomethingWentWrong,
     /// 131008
     RequiredParameterMissing,
     /// 131009
@@ -77,7 +81,9 @@ impl ErrorKind {
         ErrorKind::AccessTokenRequired,
         ErrorKind::InvalidAccessToken,
         ErrorKind::AccessTokenExpired,
+        ErrorKind::CallbackVerificationFailed,
         ErrorKind::UnknownPath,
+        ErrorKind::SomethingWentWrong,
         ErrorKind::RequiredParameterMissing,
         ErrorKind::ParameterValueInvalid,
         ErrorKind::RecipientCannotBeSender,
@@ -97,7 +103,9 @@ impl ErrorKind {
             | ErrorKind::AppsecretProofInvalid => 100,
             ErrorKind::AccessTokenRequired => 104,
             ErrorKind::InvalidAccessToken | ErrorKind::AccessTokenExpired => 190,
+            ErrorKind::CallbackVerificationFailed => 2200,
             ErrorKind::UnknownPath => 2500,
+            ErrorKind::SomethingWentWrong => 131000,
             ErrorKind::RequiredParameterMissing => 131008,
             ErrorKind::ParameterValueInvalid => 131009,
             ErrorKind::RecipientCannotBeSender => 131021,
@@ -120,7 +128,9 @@ impl ErrorKind {
             | ErrorKind::AccessTokenRequired
             | ErrorKind::InvalidAccessToken
             | ErrorKind::UnknownPath
+            | ErrorKind::CallbackVerificationFailed
             | ErrorKind::RequiredParameterMissing
+            | ErrorKind::SomethingWentWrong
             | ErrorKind::ParameterValueInvalid
             | ErrorKind::RecipientCannotBeSender
             | ErrorKind::MessageUndeliverable
@@ -137,7 +147,9 @@ impl ErrorKind {
             | ErrorKind::AppsecretProofMissing
             | ErrorKind::AppsecretProofInvalid
             | ErrorKind::UnknownPath
+            | ErrorKind::CallbackVerificationFailed
             | ErrorKind::RequiredParameterMissing
+            | ErrorKind::SomethingWentWrong
             | ErrorKind::ParameterValueInvalid
             | ErrorKind::RecipientCannotBeSender
             | ErrorKind::MessageUndeliverable
@@ -165,7 +177,9 @@ impl ErrorKind {
             | ErrorKind::InvalidAccessToken
             | ErrorKind::AccessTokenExpired
             | ErrorKind::UnknownPath
+            | ErrorKind::CallbackVerificationFailed
             | ErrorKind::RequiredParameterMissing
+            | ErrorKind::SomethingWentWrong
             | ErrorKind::ParameterValueInvalid
             | ErrorKind::RecipientCannotBeSender
             | ErrorKind::MessageUndeliverable
@@ -196,6 +210,8 @@ impl ErrorKind {
             }
             ErrorKind::AccessTokenExpired => "Error validating access token: Session has expired",
             ErrorKind::UnknownPath => "Unknown path components",
+            ErrorKind::CallbackVerificationFailed => "Callback verification failed",
+            ErrorKind::SomethingWentWrong => "Something went wrong",
             ErrorKind::RequiredParameterMissing => "Required parameter is missing",
             ErrorKind::ParameterValueInvalid => "Parameter value is not valid",
             ErrorKind::RecipientCannotBeSender => "Recipient cannot be sender",
@@ -220,11 +236,13 @@ impl ErrorKind {
             | ErrorKind::PermissionDenied
             | ErrorKind::InvalidParameter
             | ErrorKind::RequiredParameterMissing
+            | ErrorKind::SomethingWentWrong
             | ErrorKind::ParameterValueInvalid
             | ErrorKind::RecipientCannotBeSender
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
-            | ErrorKind::UnsupportedMessageType => MessageStyle::Numbered,
+            | ErrorKind::UnsupportedMessageType
+            | ErrorKind::CallbackVerificationFailed => MessageStyle::Numbered,
         }
     }
 
@@ -245,7 +263,9 @@ impl ErrorKind {
             | ErrorKind::InvalidAccessToken
             | ErrorKind::AccessTokenExpired
             | ErrorKind::UnknownPath
+            | ErrorKind::CallbackVerificationFailed
             | ErrorKind::RequiredParameterMissing
+            | ErrorKind::SomethingWentWrong
             | ErrorKind::ParameterValueInvalid
             | ErrorKind::RecipientCannotBeSender
             | ErrorKind::MessageUndeliverable
@@ -444,7 +464,7 @@ mod tests {
         }
         // Adding a variant without listing it: the exhaustive matches above force a new arm,
         // and this count forces ALL to follow.
-        assert_eq!(seen.len(), 17);
+        assert_eq!(seen.len(), 19);
     }
 
     #[test]

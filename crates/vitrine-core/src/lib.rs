@@ -15,6 +15,7 @@ pub mod settings;
 pub mod store;
 pub mod usecase;
 pub mod validate;
+pub mod webhook;
 
 pub use error::{ApiError, ErrorKind};
 pub use sandbox::{Sandbox, SandboxOptions};

@@ -18,6 +18,34 @@ pub struct App {
     pub verify_token: String,
     /// "Require app secret": calls without a valid `appsecret_proof` are refused.
     pub require_appsecret_proof: bool,
+    /// The app's webhook (`POST /{app-id}/subscriptions`), once configured.
+    pub subscription: Option<AppSubscription>,
+}
+
+/// An app's webhook callback for `object=whatsapp_business_account`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppSubscription {
+    pub callback_url: String,
+    pub verify_token: String,
+    /// Subscribed fields (`messages`, `message_template_status_update`, ...).
+    pub fields: Vec<String>,
+    /// Webhook payload version (`v23.0`): before v24, statuses carry `conversation`.
+    pub version: String,
+}
+
+impl AppSubscription {
+    pub fn has_field(&self, field: &str) -> bool {
+        self.fields.iter().any(|f| f == field)
+    }
+}
+
+/// An app subscribed to a WABA (`POST /{waba-id}/subscribed_apps`), optionally with its own
+/// callback for this WABA.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WabaSubscription {
+    pub app_id: String,
+    pub override_callback_uri: Option<String>,
+    pub verify_token: Option<String>,
 }
 
 /// A permission (scope) a token may hold (spec §1.3).
@@ -70,6 +98,7 @@ pub struct Waba {
     pub name: String,
     /// At most one connected catalog.
     pub catalog_id: Option<String>,
+    pub subscribed_apps: Vec<WabaSubscription>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

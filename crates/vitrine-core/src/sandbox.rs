@@ -10,7 +10,8 @@ use crate::ids::IdGen;
 use crate::seed;
 use crate::settings::Behaviour;
 use crate::store::{Store, StoreResult};
-use std::sync::{Arc, RwLock};
+use rand::{rngs::StdRng, SeedableRng};
+use std::sync::{Arc, Mutex, RwLock};
 
 pub struct Sandbox {
     pub(crate) store: Arc<dyn Store>,
@@ -18,6 +19,10 @@ pub struct Sandbox {
     pub clock: Arc<SandboxClock>,
     pub ids: Arc<IdGen>,
     pub behaviour: Behaviour,
+    /// The fidelity knobs' random choices (seeded: the same seed gives the same run).
+    fidelity_rng: Mutex<StdRng>,
+    /// Woken whenever webhooks are enqueued, so dispatchers need not poll hard.
+    pub webhook_wakeup: tokio::sync::Notify,
 }
 
 /// How to open a sandbox.
@@ -52,7 +57,11 @@ impl Sandbox {
             directory: RwLock::new(Directory::from_data(data)),
             clock,
             ids,
+            fidelity_rng: Mutex::new(StdRng::seed_from_u64(
+                options.behaviour.webhooks.fidelity_seed,
+            )),
             behaviour: options.behaviour,
+            webhook_wakeup: tokio::sync::Notify::new(),
         })
     }
 
@@ -67,6 +76,14 @@ impl Sandbox {
 
     pub(crate) fn write<R>(&self, f: impl FnOnce(&mut Directory) -> R) -> R {
         let mut guard = match self.directory.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    pub(crate) fn with_fidelity_rng<R>(&self, f: impl FnOnce(&mut StdRng) -> R) -> R {
+        let mut guard = match self.fidelity_rng.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };

@@ -3,7 +3,7 @@
 use crate::directory::DirectoryData;
 use crate::model::{
     App, Availability, Business, Catalog, CommerceSettings, PhoneNumber, Product, ReviewStatus,
-    Scope, Token, Visibility, Waba,
+    Scope, Token, Visibility, Waba, WabaSubscription,
 };
 
 pub const BUSINESS_ID: &str = "107215548836021";
@@ -321,6 +321,7 @@ pub fn demo(public_url: &str) -> DirectoryData {
             secret: APP_SECRET.into(),
             verify_token: VERIFY_TOKEN.into(),
             require_appsecret_proof: false,
+            subscription: None,
         }],
         tokens: vec![
             Token {
@@ -344,12 +345,22 @@ pub fn demo(public_url: &str) -> DirectoryData {
                 business_id: BUSINESS_ID.into(),
                 name: "Vitrine Demo WABA".into(),
                 catalog_id: Some(CATALOG_ID.into()),
+                subscribed_apps: vec![WabaSubscription {
+                    app_id: APP_ID.into(),
+                    override_callback_uri: None,
+                    verify_token: None,
+                }],
             },
             Waba {
                 id: OTHER_WABA_ID.into(),
                 business_id: OTHER_BUSINESS_ID.into(),
                 name: "Other WABA".into(),
                 catalog_id: None,
+                subscribed_apps: vec![WabaSubscription {
+                    app_id: APP_ID.into(),
+                    override_callback_uri: None,
+                    verify_token: None,
+                }],
             },
         ],
         phone_numbers: vec![

@@ -1,6 +1,7 @@
 //! Behaviour switches of the sandbox (spec items marked UNCONFIRMED become settings here).
 
 use crate::commerce::MpmNoMatchDetails;
+use crate::webhook::schedule::WebhookSettings;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,6 +15,8 @@ pub struct Behaviour {
     pub catalog_thumbnail_required: bool,
     /// Which details text the 131009 carries when no MPM item matches the catalog.
     pub mpm_no_match_details: MpmNoMatchDetails,
+    /// Status timing, retries and fidelity knobs.
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for Behaviour {
@@ -22,6 +25,7 @@ impl Default for Behaviour {
             default_api_version: "v23.0".to_owned(),
             catalog_thumbnail_required: false,
             mpm_no_match_details: MpmNoMatchDetails::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! - `/assets/…` serves the demo catalog's product images.
 
 mod assets;
+pub mod dispatcher;
 pub mod graph;
 mod params;
 mod response;
@@ -27,6 +28,25 @@ pub struct AppState {
     pub admin_token: Option<Arc<str>>,
     /// Where this server is reachable, for the facts it reports.
     pub public_url: Arc<str>,
+    /// Runs Meta's handshake when a webhook callback is saved.
+    pub verifier: Arc<dispatcher::HttpVerifier>,
+}
+
+impl AppState {
+    pub fn new(
+        sandbox: Arc<Sandbox>,
+        admin_token: Option<&str>,
+        public_url: &str,
+        client: reqwest::Client,
+    ) -> AppState {
+        let ids = sandbox.ids.clone();
+        AppState {
+            sandbox,
+            admin_token: admin_token.map(Arc::from),
+            public_url: Arc::from(public_url),
+            verifier: Arc::new(dispatcher::HttpVerifier { client, ids }),
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {

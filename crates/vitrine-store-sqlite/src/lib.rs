@@ -12,11 +12,15 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
+use vitrine_core::clock::Millis;
 use vitrine_core::directory::DirectoryData;
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
-use vitrine_core::model::Token;
-use vitrine_core::store::{DirectoryStore, MessageStore, StoreError, StoreResult};
-use writer::{WriteOp, Writer};
+use vitrine_core::model::{AppSubscription, Token, WabaSubscription};
+use vitrine_core::store::{DirectoryStore, MessageStore, StoreError, StoreResult, WebhookStore};
+use vitrine_core::webhook::{
+    AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
+};
+use writer::{WriteOp, WriteResult, Writer};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -88,41 +92,91 @@ impl SqliteStore {
     }
 }
 
+fn done(r: WriteResult) -> StoreResult<()> {
+    match r {
+        WriteResult::Done | WriteResult::Found(_) | WriteResult::Claimed(_) => Ok(()),
+    }
+}
+
 #[async_trait]
 impl DirectoryStore for SqliteStore {
     async fn load_directory(&self) -> StoreResult<Option<DirectoryData>> {
         let mut conn = self.readers.acquire().await.map_err(db_err)?;
         let tx = conn.begin().await.map_err(db_err)?;
-        let data = rows::load_directory(tx).await?;
-        Ok(data)
+        rows::load_directory(tx).await
     }
 
     async fn seed(&self, data: &DirectoryData) -> StoreResult<()> {
-        self.writer
-            .submit(WriteOp::Seed(Box::new(data.clone())))
-            .await
+        done(
+            self.writer
+                .submit(WriteOp::Seed(Box::new(data.clone())))
+                .await?,
+        )
     }
 
     async fn insert_token(&self, token: &Token) -> StoreResult<()> {
-        self.writer
-            .submit(WriteOp::InsertToken(token.clone()))
-            .await
+        done(
+            self.writer
+                .submit(WriteOp::InsertToken(token.clone()))
+                .await?,
+        )
+    }
+
+    async fn save_app_subscription(
+        &self,
+        app_id: &str,
+        sub: Option<&AppSubscription>,
+    ) -> StoreResult<()> {
+        done(
+            self.writer
+                .submit(WriteOp::SaveAppSubscription {
+                    app_id: app_id.to_owned(),
+                    sub: sub.cloned(),
+                })
+                .await?,
+        )
+    }
+
+    async fn save_waba_subscriptions(
+        &self,
+        waba_id: &str,
+        subs: &[WabaSubscription],
+    ) -> StoreResult<()> {
+        done(
+            self.writer
+                .submit(WriteOp::SaveWabaSubscriptions {
+                    waba_id: waba_id.to_owned(),
+                    subs: subs.to_vec(),
+                })
+                .await?,
+        )
     }
 }
 
 #[async_trait]
 impl MessageStore for SqliteStore {
-    async fn insert_message(&self, record: &MessageRecord) -> StoreResult<()> {
+    async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()> {
         let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.writer
-            .submit(WriteOp::InsertMessage {
-                wamid: record.wamid.clone(),
-                phone_number_id: record.phone_number_id.clone(),
-                wa_id: record.wa_id.clone(),
-                created_at: record.created_at.0,
-                json,
-            })
-            .await
+        done(
+            self.writer
+                .submit(WriteOp::InsertMessage {
+                    wamid: record.wamid.clone(),
+                    phone_number_id: record.phone_number_id.clone(),
+                    wa_id: record.wa_id.clone(),
+                    created_at: record.created_at.0,
+                    json,
+                    outbox: outbox.clone(),
+                })
+                .await?,
+        )
+    }
+
+    async fn append_outbox(&self, outbox: &Outbox) -> StoreResult<()> {
+        done(
+            self.writer
+                .submit(WriteOp::AppendOutbox(outbox.clone()))
+                .await?,
+        )
     }
 
     async fn list_messages(&self, query: &MessageQuery) -> StoreResult<MessagePage> {
@@ -131,5 +185,70 @@ impl MessageStore for SqliteStore {
 
     async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>> {
         rows::get_message(&self.readers, wamid).await
+    }
+
+    async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>> {
+        rows::message_statuses(&self.readers, wamid).await
+    }
+}
+
+#[async_trait]
+impl WebhookStore for SqliteStore {
+    async fn claim_due_webhooks(
+        &self,
+        now: Millis,
+        wall_now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Claimed>> {
+        match self
+            .writer
+            .submit(WriteOp::ClaimWebhooks {
+                now,
+                wall_now,
+                lease_until,
+                limit,
+            })
+            .await?
+        {
+            WriteResult::Claimed(c) => Ok(c),
+            WriteResult::Done | WriteResult::Found(_) => Ok(vec![]),
+        }
+    }
+
+    async fn record_attempt(
+        &self,
+        id: i64,
+        attempt: &Attempt,
+        after: AfterAttempt,
+    ) -> StoreResult<()> {
+        done(
+            self.writer
+                .submit(WriteOp::RecordAttempt {
+                    id,
+                    attempt: attempt.clone(),
+                    after,
+                })
+                .await?,
+        )
+    }
+
+    async fn next_webhook_due(&self) -> StoreResult<Option<Millis>> {
+        rows::next_webhook_due(&self.readers).await
+    }
+
+    async fn list_webhooks(&self, query: &WebhookQuery) -> StoreResult<WebhookPage> {
+        rows::list_webhooks(&self.readers, query).await
+    }
+
+    async fn get_webhook(&self, id: i64) -> StoreResult<Option<(WebhookRecord, Vec<Attempt>)>> {
+        rows::get_webhook(&self.readers, id).await
+    }
+
+    async fn redeliver_webhook(&self, id: i64, now: Millis) -> StoreResult<bool> {
+        match self.writer.submit(WriteOp::Redeliver { id, now }).await? {
+            WriteResult::Found(found) => Ok(found),
+            WriteResult::Done | WriteResult::Claimed(_) => Ok(false),
+        }
     }
 }

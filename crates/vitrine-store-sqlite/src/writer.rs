@@ -4,12 +4,14 @@
 //! pending (up to [`MAX_BATCH`]), runs each op inside its own savepoint in one transaction, and
 //! commits once; a failing op is rolled back to its savepoint without affecting the others.
 
-use crate::db_err;
+use crate::{db_err, rows};
 use sqlx::{Connection, Executor, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
+use vitrine_core::clock::Millis;
 use vitrine_core::directory::DirectoryData;
-use vitrine_core::model::Token;
+use vitrine_core::model::{AppSubscription, Token, WabaSubscription};
 use vitrine_core::store::{StoreError, StoreResult};
+use vitrine_core::webhook::{AfterAttempt, Attempt, Claimed, Outbox};
 
 const MAX_BATCH: usize = 512;
 const QUEUE: usize = 8192;
@@ -19,18 +21,50 @@ pub(crate) enum WriteOp {
     Shutdown,
     Seed(Box<DirectoryData>),
     InsertToken(Token),
+    SaveAppSubscription {
+        app_id: String,
+        sub: Option<AppSubscription>,
+    },
+    SaveWabaSubscriptions {
+        waba_id: String,
+        subs: Vec<WabaSubscription>,
+    },
     InsertMessage {
         wamid: String,
         phone_number_id: String,
         wa_id: String,
         created_at: i64,
         json: String,
+        outbox: Outbox,
     },
+    AppendOutbox(Outbox),
+    ClaimWebhooks {
+        now: Millis,
+        wall_now: i64,
+        lease_until: i64,
+        limit: u32,
+    },
+    RecordAttempt {
+        id: i64,
+        attempt: Attempt,
+        after: AfterAttempt,
+    },
+    Redeliver {
+        id: i64,
+        now: Millis,
+    },
+}
+
+/// What an op gives back.
+pub(crate) enum WriteResult {
+    Done,
+    Claimed(Vec<Claimed>),
+    Found(bool),
 }
 
 struct Job {
     op: WriteOp,
-    done: oneshot::Sender<StoreResult<()>>,
+    done: oneshot::Sender<StoreResult<WriteResult>>,
 }
 
 pub(crate) struct Writer {
@@ -48,7 +82,7 @@ impl Writer {
         }
     }
 
-    pub(crate) async fn submit(&self, op: WriteOp) -> StoreResult<()> {
+    pub(crate) async fn submit(&self, op: WriteOp) -> StoreResult<WriteResult> {
         let (done, wait) = oneshot::channel();
         self.tx
             .send(Job { op, done })
@@ -57,18 +91,9 @@ impl Writer {
         wait.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Stops accepting work once the queue is drained and waits for the last commit.
+    /// Waits for everything queued so far to be committed, then stops the writer.
     pub(crate) async fn close(&self) {
-        let (done, wait) = oneshot::channel();
-        // A sentinel: when it is answered, everything queued before it has been committed.
-        let _ = self
-            .tx
-            .send(Job {
-                op: WriteOp::Shutdown,
-                done,
-            })
-            .await;
-        let _ = wait.await;
+        let _ = self.submit(WriteOp::Shutdown).await;
         if let Some(task) = self.task.lock().await.take() {
             let _ = task.await;
         }
@@ -88,6 +113,7 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
         let shutdown = batch.iter().any(|j| matches!(j.op, WriteOp::Shutdown));
         commit_batch(&mut conn, &mut batch).await;
         if shutdown {
+            rx.close();
             break;
         }
     }
@@ -95,18 +121,16 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
 }
 
 async fn commit_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
-    let mut results: Vec<StoreResult<()>> = Vec::with_capacity(batch.len());
+    let mut results: Vec<StoreResult<WriteResult>> = Vec::with_capacity(batch.len());
     let outcome: Result<(), StoreError> = async {
         conn.execute("BEGIN IMMEDIATE").await.map_err(db_err)?;
         for job in batch.iter() {
             conn.execute("SAVEPOINT op").await.map_err(db_err)?;
             let r = apply(conn, &job.op).await;
-            if r.is_ok() {
-                conn.execute("RELEASE op").await.map_err(db_err)?;
-            } else {
+            if r.is_err() {
                 conn.execute("ROLLBACK TO op").await.map_err(db_err)?;
-                conn.execute("RELEASE op").await.map_err(db_err)?;
             }
+            conn.execute("RELEASE op").await.map_err(db_err)?;
             results.push(r);
         }
         conn.execute("COMMIT").await.map_err(db_err)?;
@@ -127,17 +151,24 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
     }
 }
 
-async fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> StoreResult<()> {
+async fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> StoreResult<WriteResult> {
     match op {
-        WriteOp::Shutdown => Ok(()),
-        WriteOp::Seed(data) => crate::rows::write_seed(conn, data).await,
-        WriteOp::InsertToken(token) => crate::rows::insert_token(conn, token).await,
+        WriteOp::Shutdown => {}
+        WriteOp::Seed(data) => rows::write_seed(conn, data).await?,
+        WriteOp::InsertToken(token) => rows::insert_token(conn, token).await?,
+        WriteOp::SaveAppSubscription { app_id, sub } => {
+            rows::save_app_subscription(conn, app_id, sub.as_ref()).await?
+        }
+        WriteOp::SaveWabaSubscriptions { waba_id, subs } => {
+            rows::save_waba_subscriptions(conn, waba_id, subs).await?
+        }
         WriteOp::InsertMessage {
             wamid,
             phone_number_id,
             wa_id,
             created_at,
             json,
+            outbox,
         } => {
             sqlx::query(
                 "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record) VALUES (?, ?, ?, ?, ?)",
@@ -147,10 +178,28 @@ async fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> StoreResult<()> {
             .bind(wa_id)
             .bind(created_at)
             .bind(json)
-            .execute(conn)
+            .execute(&mut *conn)
             .await
             .map_err(db_err)?;
-            Ok(())
+            rows::write_outbox(conn, outbox).await?;
+        }
+        WriteOp::AppendOutbox(outbox) => rows::write_outbox(conn, outbox).await?,
+        WriteOp::ClaimWebhooks {
+            now,
+            wall_now,
+            lease_until,
+            limit,
+        } => {
+            return Ok(WriteResult::Claimed(
+                rows::claim_webhooks(conn, *now, *wall_now, *lease_until, *limit).await?,
+            ))
+        }
+        WriteOp::RecordAttempt { id, attempt, after } => {
+            rows::record_attempt(conn, *id, attempt, *after).await?
+        }
+        WriteOp::Redeliver { id, now } => {
+            return Ok(WriteResult::Found(rows::redeliver(conn, *id, *now).await?))
         }
     }
+    Ok(WriteResult::Done)
 }

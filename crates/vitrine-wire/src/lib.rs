@@ -11,3 +11,4 @@ pub mod error;
 pub mod graph;
 pub mod lenient;
 pub mod messages;
+pub mod webhooks;

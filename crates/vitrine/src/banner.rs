@@ -32,6 +32,7 @@ pub fn render(sandbox: &Sandbox, public_url: &str, database: &str) -> String {
          \n  Catalog         {catalog}    {products} products, link {link}\
          \n  App             {app}    secret {secret}\
          \n  Verify token    {verify}\
+         \n  Webhook         {webhook}\
          \n  Access token    {token}\
          \n  Demo customer   {customer} ({customer_name})\
          \n  All of this     GET {base}/_vitrine/sandbox\n\
@@ -52,6 +53,10 @@ pub fn render(sandbox: &Sandbox, public_url: &str, database: &str) -> String {
         app = f.app_id,
         secret = f.app_secret,
         verify = f.verify_token,
+        webhook = f
+            .webhook_url
+            .as_deref()
+            .unwrap_or("none yet: --webhook-url, or POST /{app-id}/subscriptions"),
         token = f.access_token,
         customer = f.customer.wa_id,
         customer_name = f.customer.name,

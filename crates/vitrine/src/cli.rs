@@ -31,6 +31,9 @@ struct Cli {
 enum Command {
     /// Start the sandbox: the Graph API, Vitrine's /_vitrine/ API and the demo data.
     Serve(ServeArgs),
+    /// Watch webhooks: follow the delivery log, or receive webhooks yourself.
+    #[command(subcommand)]
+    Webhooks(crate::webhooks_cmd::WebhooksCommand),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -89,6 +92,30 @@ struct ServeArgs {
     /// [default: products-not-found]
     #[arg(long, env = "VITRINE_MPM_NO_MATCH_DETAILS", value_enum)]
     mpm_no_match_details: Option<MpmDetails>,
+
+    /// Point the demo app's webhook at this URL at start (no handshake; every field)
+    #[arg(long, env = "VITRINE_WEBHOOK_URL", value_name = "URL")]
+    webhook_url: Option<String>,
+
+    /// The customer reads every message this many ms after it is delivered (a `read` status)
+    #[arg(long, env = "VITRINE_AUTO_READ_MS", value_name = "MS")]
+    auto_read_ms: Option<i64>,
+
+    /// Fidelity: probability (0..1) that a webhook is delivered twice
+    #[arg(long, env = "VITRINE_WEBHOOK_DUPLICATES", value_name = "P")]
+    webhook_duplicates: Option<f64>,
+
+    /// Fidelity: probability (0..1) that a message's `delivered` arrives before its `sent`
+    #[arg(long, env = "VITRINE_WEBHOOK_REORDER", value_name = "P")]
+    webhook_reorder: Option<f64>,
+
+    /// Fidelity: send a message's `sent` and `delivered` together in one POST
+    #[arg(long, env = "VITRINE_WEBHOOK_BATCH")]
+    webhook_batch: bool,
+
+    /// Seed of the fidelity knobs' random choices (same seed, same run)
+    #[arg(long, env = "VITRINE_WEBHOOK_SEED", value_name = "N")]
+    webhook_seed: Option<u64>,
 }
 
 impl ServeArgs {
@@ -111,6 +138,12 @@ impl ServeArgs {
                     MpmDetails::ProductsNotFound => MpmNoMatchDetails::ProductsNotFound,
                     MpmDetails::NoneCouldBeSent => MpmNoMatchDetails::NoneCouldBeSent,
                 }),
+                webhook_url: self.webhook_url.clone(),
+                auto_read_after_ms: self.auto_read_ms,
+                duplicate_probability: self.webhook_duplicates,
+                reorder_probability: self.webhook_reorder,
+                batch_statuses: self.webhook_batch,
+                fidelity_seed: self.webhook_seed,
             },
         ))
     }
@@ -127,6 +160,7 @@ pub fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Some(Command::Serve(args)) => run_serve(args),
+        Some(Command::Webhooks(cmd)) => crate::webhooks_cmd::run(cmd),
         None => run_serve(cli.serve),
     };
     match result {
@@ -189,14 +223,26 @@ async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     .await
     .context("loading the sandbox")?;
     let sandbox = Arc::new(sandbox);
+    if let Some(url) = &cfg.webhook_url {
+        sandbox
+            .set_app_callback(vitrine_core::seed::APP_ID, url)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "--webhook-url: {}",
+                    e.details.clone().unwrap_or_else(|| e.message())
+                )
+            })?;
+    }
     println!("{}", banner::render(&sandbox, &public_url, &cfg.database));
 
-    let state = AppState {
-        sandbox,
-        admin_token: cfg.admin_token.as_deref().map(Arc::from),
-        public_url: Arc::from(public_url.as_str()),
-    };
+    let client = vitrine_server::dispatcher::http_client(std::time::Duration::from_millis(
+        sandbox.behaviour.webhooks.timeout_ms,
+    ));
+    let dispatcher = vitrine_server::dispatcher::Dispatcher::spawn(sandbox.clone(), client.clone());
+    let state = AppState::new(sandbox, cfg.admin_token.as_deref(), &public_url, client);
     vitrine_server::serve(listener, state, shutdown_signal()).await?;
+    dispatcher.stop().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use std::path::Path;
 use vitrine_core::commerce::MpmNoMatchDetails;
 use vitrine_core::settings::Behaviour;
+use vitrine_core::webhook::schedule::WebhookSettings;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8484";
 pub const DEFAULT_DATABASE: &str = "sqlite://vitrine.db";
@@ -21,6 +22,7 @@ pub struct FileConfig {
     pub admin_token: Option<String>,
     pub public_url: Option<String>,
     pub seed_demo: Option<bool>,
+    pub webhook_url: Option<String>,
     #[serde(default)]
     pub behaviour: FileBehaviour,
 }
@@ -31,6 +33,8 @@ pub struct FileBehaviour {
     pub default_api_version: Option<String>,
     pub catalog_thumbnail_required: Option<bool>,
     pub mpm_no_match_details: Option<MpmNoMatchDetails>,
+    /// Every key optional; see `WebhookSettings`.
+    pub webhooks: Option<WebhookSettings>,
 }
 
 impl FileConfig {
@@ -49,6 +53,8 @@ pub struct ServeConfig {
     pub admin_token: Option<String>,
     pub public_url: Option<String>,
     pub seed_demo: bool,
+    /// Points the demo app's webhook here at start.
+    pub webhook_url: Option<String>,
     pub behaviour: Behaviour,
 }
 
@@ -63,6 +69,12 @@ pub struct Overrides {
     pub default_api_version: Option<String>,
     pub catalog_thumbnail_required: Option<bool>,
     pub mpm_no_match_details: Option<MpmNoMatchDetails>,
+    pub webhook_url: Option<String>,
+    pub auto_read_after_ms: Option<i64>,
+    pub duplicate_probability: Option<f64>,
+    pub reorder_probability: Option<f64>,
+    pub batch_statuses: bool,
+    pub fidelity_seed: Option<u64>,
 }
 
 pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
@@ -82,7 +94,30 @@ pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
             .filter(|t| !t.is_empty()),
         public_url: over.public_url.or(file.public_url),
         seed_demo: !over.no_seed && file.seed_demo.unwrap_or(true),
+        webhook_url: over
+            .webhook_url
+            .or(file.webhook_url)
+            .filter(|u| !u.is_empty()),
         behaviour: Behaviour {
+            webhooks: {
+                let mut w = file.behaviour.webhooks.unwrap_or(defaults.webhooks);
+                if let Some(ms) = over.auto_read_after_ms {
+                    w.auto_read_after_ms = Some(ms);
+                }
+                if let Some(p) = over.duplicate_probability {
+                    w.duplicate_probability = p;
+                }
+                if let Some(p) = over.reorder_probability {
+                    w.reorder_probability = p;
+                }
+                if over.batch_statuses {
+                    w.batch_statuses = true;
+                }
+                if let Some(seed) = over.fidelity_seed {
+                    w.fidelity_seed = seed;
+                }
+                w
+            },
             default_api_version: over
                 .default_api_version
                 .or(file.behaviour.default_api_version)
@@ -119,6 +154,25 @@ mod tests {
         assert!(cfg.behaviour.catalog_thumbnail_required);
         assert_eq!(cfg.behaviour.default_api_version, "v23.0");
         assert!(cfg.seed_demo);
+    }
+
+    #[test]
+    fn webhook_settings_from_file_and_flags() {
+        let file: FileConfig = toml::from_str(
+            "[behaviour.webhooks]\nsent_after_ms = 5\nretry_schedule_s = [1, 2]\nduplicate_probability = 0.5\n",
+        )
+        .unwrap();
+        let over = Overrides {
+            duplicate_probability: Some(0.25),
+            batch_statuses: true,
+            ..Default::default()
+        };
+        let w = resolve(file, over).behaviour.webhooks;
+        assert_eq!(w.sent_after_ms, 5);
+        assert_eq!(w.retry_schedule_s, vec![1, 2]);
+        assert_eq!(w.duplicate_probability, 0.25);
+        assert!(w.batch_statuses);
+        assert_eq!(w.delivered_after_ms, 300);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod banner;
 mod cli;
 mod config;
+mod webhooks_cmd;
 
 fn main() -> std::process::ExitCode {
     cli::main()

@@ -7,6 +7,7 @@ use crate::message::{MessagePage, MessageQuery, MessageRecord};
 use crate::model::Scope;
 use crate::sandbox::Sandbox;
 use crate::validate::{self, SendOptions};
+use crate::webhook::Outbox;
 use vitrine_wire::messages::{ResponseContact, ResponseMessage, SendMessageResponse};
 
 impl Sandbox {
@@ -23,7 +24,8 @@ impl Sandbox {
         let options = SendOptions {
             catalog_thumbnail_required: self.behaviour.catalog_thumbnail_required,
         };
-        let record = self.read(|dir| {
+        let now = self.clock.now();
+        let (record, outbox) = self.read(|dir| {
             let phone = dir
                 .phone_number(phone_number_id)
                 .ok_or_else(|| ApiError::unsupported("post", phone_number_id))?;
@@ -35,7 +37,7 @@ impl Sandbox {
                 self.behaviour.mpm_no_match_details,
             )?;
             let content = commerce::drop_unmatched(req.outgoing, &resolved);
-            Ok::<_, ApiError>(MessageRecord {
+            let record = MessageRecord {
                 wamid: self.ids.wamid(&req.wa_id, crate::ids::Direction::Outbound),
                 phone_number_id: phone.id.clone(),
                 waba_id: phone.waba_id.clone(),
@@ -47,10 +49,16 @@ impl Sandbox {
                 context_message_id: req.context_message_id,
                 biz_opaque_callback_data: req.biz_opaque_callback_data,
                 api_version: api_version.to_owned(),
-                created_at: self.clock.now(),
-            })
+                created_at: now,
+            };
+            let statuses = self.scheduled_statuses(&record);
+            let webhooks = self.status_webhooks(dir, &record, &statuses);
+            Ok::<_, ApiError>((record, Outbox { statuses, webhooks }))
         })?;
-        self.store.insert_message(&record).await?;
+        self.store.insert_message(&record, &outbox).await?;
+        if !outbox.webhooks.is_empty() {
+            self.webhook_wakeup.notify_waiters();
+        }
         Ok(SendMessageResponse {
             messaging_product: "whatsapp".to_owned(),
             contacts: vec![ResponseContact {

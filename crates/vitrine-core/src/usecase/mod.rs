@@ -3,3 +3,4 @@
 pub mod messages;
 pub mod sandbox_info;
 pub mod tokens;
+pub mod webhooks;

@@ -17,6 +17,8 @@ pub struct SandboxFacts {
     pub app_id: String,
     pub app_secret: String,
     pub verify_token: String,
+    /// The demo app's webhook callback, once set.
+    pub webhook_url: Option<String>,
     pub access_token: String,
     pub catalog_id: Option<String>,
     pub catalog_link: String,
@@ -73,6 +75,9 @@ impl Sandbox {
                 app_id: seed::APP_ID.to_owned(),
                 app_secret: app.map(|a| a.secret.clone()).unwrap_or_default(),
                 verify_token: app.map(|a| a.verify_token.clone()).unwrap_or_default(),
+                webhook_url: app
+                    .and_then(|a| a.subscription.as_ref())
+                    .map(|s| s.callback_url.clone()),
                 access_token: seed::ACCESS_TOKEN.to_owned(),
                 catalog_id,
                 customer: Customer {

@@ -9,16 +9,58 @@ use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
 const KEYS: &[&str] = &[
-    "messaging_product", "recipient_type", "to", "type", "text", "body", "preview_url",
-    "interactive", "header", "footer", "action", "name", "parameters",
-    "thumbnail_product_retailer_id", "catalog_id", "product_retailer_id", "sections", "title",
-    "product_items", "rows", "id", "description", "buttons", "reply", "button", "image", "link",
-    "context", "message_id", "biz_opaque_callback_data",
+    "messaging_product",
+    "recipient_type",
+    "to",
+    "type",
+    "text",
+    "body",
+    "preview_url",
+    "interactive",
+    "header",
+    "footer",
+    "action",
+    "name",
+    "parameters",
+    "thumbnail_product_retailer_id",
+    "catalog_id",
+    "product_retailer_id",
+    "sections",
+    "title",
+    "product_items",
+    "rows",
+    "id",
+    "description",
+    "buttons",
+    "reply",
+    "button",
+    "image",
+    "link",
+    "context",
+    "message_id",
+    "biz_opaque_callback_data",
 ];
 const WORDS: &[&str] = &[
-    "whatsapp", "individual", "group", "text", "interactive", "catalog_message", "product",
-    "product_list", "button", "list", "reply", "image", "16505550123", "15550107788",
-    seed::CATALOG_ID, "tee-classic-white", "scarf-wool-preview", "", " ", "é",
+    "whatsapp",
+    "individual",
+    "group",
+    "text",
+    "interactive",
+    "catalog_message",
+    "product",
+    "product_list",
+    "button",
+    "list",
+    "reply",
+    "image",
+    "16505550123",
+    "15550107788",
+    seed::CATALOG_ID,
+    "tee-classic-white",
+    "scarf-wool-preview",
+    "",
+    " ",
+    "é",
 ];
 
 fn leaf() -> impl Strategy<Value = Value> {
@@ -72,8 +114,12 @@ fn mutated() -> impl Strategy<Value = Value> {
         &["to"],
         &["context"],
     ];
-    (prop::sample::select(paths), value(), prop::sample::select(WORDS)).prop_map(
-        move |(path, v, kind)| {
+    (
+        prop::sample::select(paths),
+        value(),
+        prop::sample::select(WORDS),
+    )
+        .prop_map(move |(path, v, kind)| {
             let mut req = base.clone();
             req["interactive"]["type"] = json!(kind);
             let mut slot = &mut req;
@@ -82,18 +128,25 @@ fn mutated() -> impl Strategy<Value = Value> {
             }
             *slot = v;
             req
-        },
-    )
+        })
 }
 
 fn check(input: &Value, strict: bool) {
     let dir = Directory::from_data(seed::demo("http://x"));
     let phone = dir.phone_number(seed::PHONE_NUMBER_ID).cloned();
-    let result = send_message(input, seed::DISPLAY_PHONE_NUMBER, SendOptions { catalog_thumbnail_required: strict })
-        .and_then(|req| {
-            let phone = phone.as_ref().ok_or_else(|| crate::ApiError::new(ErrorKind::Unknown))?;
-            commerce::resolve(&dir, phone, &req.outgoing, MpmNoMatchDetails::default()).map(|_| ())
-        });
+    let result = send_message(
+        input,
+        seed::DISPLAY_PHONE_NUMBER,
+        SendOptions {
+            catalog_thumbnail_required: strict,
+        },
+    )
+    .and_then(|req| {
+        let phone = phone
+            .as_ref()
+            .ok_or_else(|| crate::ApiError::new(ErrorKind::Unknown))?;
+        commerce::resolve(&dir, phone, &req.outgoing, MpmNoMatchDetails::default()).map(|_| ())
+    });
     if let Err(e) = result {
         assert!(ErrorKind::ALL.contains(&e.kind));
         assert!((400..500).contains(&e.http_status()), "{e:?}");

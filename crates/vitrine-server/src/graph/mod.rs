@@ -5,6 +5,7 @@
 //! not support), then the body's syntax, then the endpoint's own rules.
 
 mod messages;
+mod subscriptions;
 
 use crate::params::{self, Params};
 use crate::response::{graph_error, GraphMeta};
@@ -125,6 +126,12 @@ pub async fn dispatch(
     };
     match endpoint {
         Endpoint::SendMessage => messages::send(req).await,
+        Endpoint::SubscribeApp => subscriptions::subscribe_app(req).await,
+        Endpoint::AppSubscriptions => subscriptions::app_subscriptions(req),
+        Endpoint::UnsubscribeApp => subscriptions::unsubscribe_app(req).await,
+        Endpoint::SubscribeWaba => subscriptions::subscribe_waba(req).await,
+        Endpoint::WabaSubscribedApps => subscriptions::waba_subscribed_apps(req),
+        Endpoint::UnsubscribeWaba => subscriptions::unsubscribe_waba(req).await,
     }
 }
 
@@ -133,11 +140,33 @@ pub async fn dispatch(
 enum Endpoint {
     /// POST /{phone-number-id}/messages
     SendMessage,
+    /// POST /{app-id}/subscriptions
+    SubscribeApp,
+    /// GET /{app-id}/subscriptions
+    AppSubscriptions,
+    /// DELETE /{app-id}/subscriptions
+    UnsubscribeApp,
+    /// POST /{waba-id}/subscribed_apps
+    SubscribeWaba,
+    /// GET /{waba-id}/subscribed_apps
+    WabaSubscribedApps,
+    /// DELETE /{waba-id}/subscribed_apps
+    UnsubscribeWaba,
 }
 
 fn route(kind: NodeKind, edge: Option<&str>, method: &Method) -> Option<Endpoint> {
     match (kind, edge, method) {
         (NodeKind::PhoneNumber, Some("messages"), &Method::POST) => Some(Endpoint::SendMessage),
+        (NodeKind::App, Some("subscriptions"), &Method::POST) => Some(Endpoint::SubscribeApp),
+        (NodeKind::App, Some("subscriptions"), &Method::GET) => Some(Endpoint::AppSubscriptions),
+        (NodeKind::App, Some("subscriptions"), &Method::DELETE) => Some(Endpoint::UnsubscribeApp),
+        (NodeKind::Waba, Some("subscribed_apps"), &Method::POST) => Some(Endpoint::SubscribeWaba),
+        (NodeKind::Waba, Some("subscribed_apps"), &Method::GET) => {
+            Some(Endpoint::WabaSubscribedApps)
+        }
+        (NodeKind::Waba, Some("subscribed_apps"), &Method::DELETE) => {
+            Some(Endpoint::UnsubscribeWaba)
+        }
         _ => None,
     }
 }

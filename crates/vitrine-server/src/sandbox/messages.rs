@@ -7,6 +7,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use vitrine_core::message::MessageQuery;
+use vitrine_core::{ApiError, ErrorKind};
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -57,13 +58,73 @@ pub async fn list(
     Ok(Json(json!({ "data": data, "paging": { "before": next } })))
 }
 
-/// GET /_vitrine/messages/{wamid}
+/// GET /_vitrine/messages/{wamid}: the message and the statuses it has reached so far.
 pub async fn get(
     State(state): State<AppState>,
     Path(wamid): Path<String>,
 ) -> Result<Json<Value>, OpError> {
-    match state.sandbox.get_message(&wamid).await? {
-        Some(record) => Ok(Json(json!(record))),
+    let Some(record) = state.sandbox.get_message(&wamid).await? else {
+        return Err(OpError::not_found(format!("No message {wamid}.")));
+    };
+    let statuses = state.sandbox.message_statuses(&wamid).await?;
+    let mut v = json!(record);
+    v["status"] = json!(statuses.iter().map(|s| s.status).max().map(|s| s.as_str()));
+    v["statuses"] = json!(statuses
+        .iter()
+        .map(|s| json!({ "status": s.status.as_str(), "timestamp": s.at.unix_seconds().to_string(), "at": s.at.0, "errors": s.errors }))
+        .collect::<Vec<_>>());
+    Ok(Json(v))
+}
+
+/// POST /_vitrine/messages/{wamid}/read: the customer reads the message (a `read` status
+/// webhook follows, never before `delivered`).
+pub async fn read(
+    State(state): State<AppState>,
+    Path(wamid): Path<String>,
+) -> Result<Json<Value>, OpError> {
+    match state.sandbox.mark_read(&wamid).await? {
+        Some(event) => Ok(Json(
+            json!({ "status": event.status.as_str(), "at": event.at.0 }),
+        )),
+        None => Err(OpError::not_found(format!("No message {wamid}."))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailRequest {
+    /// 131026 (undeliverable, default), 131047 (re-engagement) or 131000 (unknown).
+    code: Option<u32>,
+    details: Option<String>,
+}
+
+/// POST /_vitrine/messages/{wamid}/fail {"code": 131026, "details": "..."}: the message fails
+/// now; a `failed` status webhook with Meta's error object follows.
+pub async fn fail(
+    State(state): State<AppState>,
+    Path(wamid): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: FailRequest = super::json_body(&body)?;
+    let (kind, default_details) = match req.code.unwrap_or(131026) {
+        131026 => (ErrorKind::MessageUndeliverable, "Message Undeliverable."),
+        131047 => (
+            ErrorKind::ReEngagementMessage,
+            "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+        ),
+        131000 => (ErrorKind::SomethingWentWrong, "Message failed to send due to an unknown error."),
+        other => {
+            return Err(OpError::bad_request(format!(
+                "code {other} is not a failure Vitrine can simulate; use 131026, 131047 or 131000"
+            )))
+        }
+    };
+    let error =
+        ApiError::new(kind).with_details(req.details.unwrap_or_else(|| default_details.to_owned()));
+    match state.sandbox.mark_failed(&wamid, &error).await? {
+        Some(event) => Ok(Json(
+            json!({ "status": event.status.as_str(), "at": event.at.0, "errors": event.errors }),
+        )),
         None => Err(OpError::not_found(format!("No message {wamid}."))),
     }
 }

@@ -7,6 +7,7 @@
 mod info;
 mod messages;
 mod tokens;
+mod webhooks;
 
 use crate::AppState;
 use axum::body::Bytes;
@@ -24,6 +25,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/sandbox", get(info::sandbox))
         .route("/messages", get(messages::list))
         .route("/messages/{wamid}", get(messages::get))
+        .route("/messages/{wamid}/read", post(messages::read))
+        .route("/messages/{wamid}/fail", post(messages::fail))
+        .route("/webhooks", get(webhooks::list))
+        .route("/webhooks/{id}", get(webhooks::get))
+        .route("/webhooks/{id}/redeliver", post(webhooks::redeliver))
         .route("/tokens", post(tokens::mint))
         .route_layer(middleware::from_fn_with_state(state, guard))
         .route("/health", get(info::health))

@@ -15,7 +15,12 @@ CREATE TABLE apps (
     name                    TEXT NOT NULL,
     secret                  TEXT NOT NULL,
     verify_token            TEXT NOT NULL,
-    require_appsecret_proof INTEGER NOT NULL
+    require_appsecret_proof INTEGER NOT NULL,
+    -- The app's webhook subscription (object whatsapp_business_account), if any.
+    callback_url            TEXT,
+    callback_verify_token   TEXT,
+    webhook_fields          TEXT,   -- comma-separated
+    webhook_version         TEXT
 );
 
 CREATE TABLE tokens (
@@ -31,6 +36,14 @@ CREATE TABLE wabas (
     business_id TEXT NOT NULL,
     name        TEXT NOT NULL,
     catalog_id  TEXT
+);
+
+CREATE TABLE waba_subscriptions (
+    waba_id               TEXT NOT NULL,
+    app_id                TEXT NOT NULL,
+    override_callback_uri TEXT,
+    verify_token          TEXT,
+    PRIMARY KEY (waba_id, app_id)
 );
 
 CREATE TABLE phone_numbers (
@@ -71,3 +84,48 @@ CREATE TABLE messages (
 
 CREATE INDEX messages_by_phone ON messages (phone_number_id, seq);
 CREATE INDEX messages_by_customer ON messages (wa_id, seq);
+
+-- What happened to each message, including statuses scheduled for later (sandbox time).
+CREATE TABLE message_statuses (
+    seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+    wamid  TEXT NOT NULL,
+    status TEXT NOT NULL,
+    at     INTEGER NOT NULL,
+    errors TEXT              -- JSON array of webhook error objects
+);
+
+CREATE INDEX message_statuses_by_wamid ON message_statuses (wamid, at);
+
+-- The webhook outbox: each row's body is the exact bytes sent on every attempt.
+CREATE TABLE webhooks (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id          TEXT NOT NULL,
+    waba_id         TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    wamid           TEXT,
+    status          TEXT,
+    body            BLOB NOT NULL,
+    signature_256   TEXT NOT NULL,
+    signature_1     TEXT NOT NULL,
+    state           TEXT NOT NULL,      -- pending | delivered | dead
+    attempt_count   INTEGER NOT NULL DEFAULT 0,
+    due_at          INTEGER NOT NULL,   -- sandbox ms
+    next_attempt_at INTEGER,            -- sandbox ms, while pending
+    leased_until    INTEGER,            -- wall ms, while a dispatcher holds it
+    delivered_at    INTEGER             -- sandbox ms
+);
+
+CREATE INDEX webhooks_pending ON webhooks (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX webhooks_by_wamid ON webhooks (wamid);
+
+CREATE TABLE webhook_attempts (
+    webhook_id  INTEGER NOT NULL,
+    number      INTEGER NOT NULL,
+    at          INTEGER NOT NULL,   -- sandbox ms
+    http_status INTEGER,
+    latency_ms  INTEGER NOT NULL,
+    response    TEXT,
+    error       TEXT,
+    PRIMARY KEY (webhook_id, number)
+);

@@ -1,0 +1,499 @@
+//! Webhooks: subscribing (Graph), the status life cycle of sent messages, the delivery log and
+//! redelivery (operator), and what a dispatcher needs (claim due rows, record attempts).
+
+use crate::auth::Principal;
+use crate::directory::Directory;
+use crate::error::{ApiError, ErrorKind};
+use crate::message::MessageRecord;
+use crate::model::{AppSubscription, Scope, WabaSubscription};
+use crate::sandbox::Sandbox;
+use crate::webhook::{
+    plan, AfterAttempt, Attempt, Claimed, MessageStatus, NewWebhook, Outbox, StatusEvent,
+    WebhookPage, WebhookQuery, WebhookRecord,
+};
+use serde_json::{json, Value};
+
+/// Performs Meta's verification handshake against a callback URL: `GET
+/// <url>?hub.mode=subscribe&hub.challenge=<n>&hub.verify_token=<token>` must answer 200 with the
+/// challenge. Implemented by the server (it owns the HTTP client).
+#[async_trait::async_trait]
+pub trait CallbackVerifier: Send + Sync {
+    /// `Err` carries what went wrong, for the 2200 error's message.
+    async fn verify(&self, url: &str, verify_token: &str) -> Result<(), String>;
+}
+
+pub const OBJECT: &str = "whatsapp_business_account";
+const KNOWN_FIELDS: &[&str] = &[
+    "messages",
+    "message_template_status_update",
+    "message_template_quality_update",
+    "template_category_update",
+    "phone_number_quality_update",
+    "phone_number_name_update",
+    "account_update",
+    "account_alerts",
+    "business_capability_update",
+    "security",
+];
+
+fn param_str<'a>(params: &'a Value, key: &str) -> Option<&'a str> {
+    params
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn check_url(url: &str, param: &str) -> Result<(), ApiError> {
+    match url::Url::parse(url) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Ok(()),
+        _ => Err(
+            ApiError::invalid_param(format!("The parameter {param} must be an http(s) URL."))
+                .graph_scope(),
+        ),
+    }
+}
+
+fn verification_failed(reason: String) -> ApiError {
+    ApiError::new(ErrorKind::CallbackVerificationFailed).with_text(format!(
+        "Callback verification failed with the following errors: {reason}"
+    ))
+}
+
+/// `fields` as a comma-separated string or a JSON array.
+fn parse_fields(params: &Value) -> Result<Vec<String>, ApiError> {
+    let raw: Vec<String> = match params.get("fields") {
+        None | Some(Value::Null) => vec!["messages".to_owned()],
+        Some(Value::String(s)) => s
+            .split(',')
+            .map(|f| f.trim().to_owned())
+            .filter(|f| !f.is_empty())
+            .collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        Some(_) => {
+            return Err(ApiError::invalid_param(
+                "The parameter fields must be a list of field names.",
+            )
+            .graph_scope())
+        }
+    };
+    for f in &raw {
+        if !KNOWN_FIELDS.contains(&f.as_str()) {
+            return Err(ApiError::invalid_param(format!(
+                "Unknown field '{f}' for object whatsapp_business_account."
+            ))
+            .graph_scope());
+        }
+    }
+    Ok(raw)
+}
+
+impl Sandbox {
+    /// The statuses a just-accepted message will go through on its own: `sent`, `delivered`,
+    /// and `read` when auto-read is on.
+    pub(crate) fn scheduled_statuses(&self, record: &MessageRecord) -> Vec<StatusEvent> {
+        let s = &self.behaviour.webhooks;
+        let sent = record.created_at.plus_ms(s.sent_after_ms.max(0));
+        let delivered = sent.plus_ms(s.delivered_after_ms.max(0));
+        let mut out = vec![
+            StatusEvent {
+                wamid: record.wamid.clone(),
+                status: MessageStatus::Sent,
+                at: sent,
+                errors: vec![],
+            },
+            StatusEvent {
+                wamid: record.wamid.clone(),
+                status: MessageStatus::Delivered,
+                at: delivered,
+                errors: vec![],
+            },
+        ];
+        if let Some(after) = s.auto_read_after_ms {
+            out.push(StatusEvent {
+                wamid: record.wamid.clone(),
+                status: MessageStatus::Read,
+                at: delivered.plus_ms(after.max(0)),
+                errors: vec![],
+            });
+        }
+        out
+    }
+
+    pub(crate) fn status_webhooks(
+        &self,
+        dir: &Directory,
+        record: &MessageRecord,
+        events: &[StatusEvent],
+    ) -> Vec<NewWebhook> {
+        self.with_fidelity_rng(|rng| {
+            plan::status_webhooks(
+                dir,
+                record,
+                events,
+                &self.behaviour.webhooks,
+                &self.behaviour.default_api_version,
+                rng,
+            )
+        })
+    }
+
+    // ---- Graph: POST|GET|DELETE /{app-id}/subscriptions ----
+
+    /// POST /{app-id}/subscriptions: sets the app's callback after the handshake succeeds.
+    pub async fn subscribe_app(
+        &self,
+        principal: &Principal,
+        app_id: &str,
+        api_version: &str,
+        params: &Value,
+        verifier: &dyn CallbackVerifier,
+    ) -> Result<Value, ApiError> {
+        match param_str(params, "object") {
+            None => return Err(ApiError::param_required("object").graph_scope()),
+            Some(OBJECT) => {}
+            Some(other) => {
+                return Err(ApiError::invalid_param(format!(
+                    "Vitrine supports webhooks for object {OBJECT} only, not '{other}'."
+                ))
+                .graph_scope())
+            }
+        }
+        let callback_url = param_str(params, "callback_url")
+            .ok_or_else(|| ApiError::param_required("callback_url").graph_scope())?;
+        check_url(callback_url, "callback_url")?;
+        let verify_token = param_str(params, "verify_token")
+            .ok_or_else(|| ApiError::param_required("verify_token").graph_scope())?;
+        let fields = parse_fields(params)?;
+        if principal.token.app_id != app_id {
+            return Err(ApiError::unsupported("post", app_id));
+        }
+        verifier
+            .verify(callback_url, verify_token)
+            .await
+            .map_err(verification_failed)?;
+        let sub = AppSubscription {
+            callback_url: callback_url.to_owned(),
+            verify_token: verify_token.to_owned(),
+            fields,
+            version: api_version.to_owned(),
+        };
+        self.store.save_app_subscription(app_id, Some(&sub)).await?;
+        self.write(|dir| {
+            if let Some(app) = dir.app_mut(app_id) {
+                app.subscription = Some(sub);
+            }
+        });
+        Ok(json!({ "success": true }))
+    }
+
+    /// GET /{app-id}/subscriptions
+    pub fn app_subscriptions(&self, app_id: &str) -> Value {
+        self.read(|dir| {
+            let data: Vec<Value> = dir
+                .app(app_id)
+                .and_then(|a| a.subscription.as_ref())
+                .map(|s| {
+                    json!({
+                        "object": OBJECT,
+                        "callback_url": s.callback_url,
+                        "active": true,
+                        "fields": s.fields.iter().map(|f| json!({ "name": f, "version": s.version })).collect::<Vec<_>>(),
+                    })
+                })
+                .into_iter()
+                .collect();
+            json!({ "data": data })
+        })
+    }
+
+    /// DELETE /{app-id}/subscriptions
+    pub async fn unsubscribe_app(&self, app_id: &str) -> Result<Value, ApiError> {
+        self.store.save_app_subscription(app_id, None).await?;
+        self.write(|dir| {
+            if let Some(app) = dir.app_mut(app_id) {
+                app.subscription = None;
+            }
+        });
+        Ok(json!({ "success": true }))
+    }
+
+    /// Operator shortcut (`--webhook-url`): points the demo app's webhook at `url` without a
+    /// handshake, subscribed to every field.
+    pub async fn set_app_callback(&self, app_id: &str, url: &str) -> Result<(), ApiError> {
+        check_url(url, "webhook-url")?;
+        let sub = self.read(|dir| {
+            let app = dir
+                .app(app_id)
+                .ok_or_else(|| ApiError::invalid_param(format!("Unknown app {app_id}.")))?;
+            Ok::<_, ApiError>(AppSubscription {
+                callback_url: url.to_owned(),
+                verify_token: app.verify_token.clone(),
+                fields: vec![
+                    "messages".to_owned(),
+                    "message_template_status_update".to_owned(),
+                ],
+                version: self.behaviour.default_api_version.clone(),
+            })
+        })?;
+        self.store.save_app_subscription(app_id, Some(&sub)).await?;
+        self.write(|dir| {
+            if let Some(app) = dir.app_mut(app_id) {
+                app.subscription = Some(sub);
+            }
+        });
+        Ok(())
+    }
+
+    // ---- Graph: POST|GET|DELETE /{waba-id}/subscribed_apps ----
+
+    /// POST /{waba-id}/subscribed_apps, optionally with `override_callback_uri` + `verify_token`.
+    pub async fn subscribe_waba(
+        &self,
+        principal: &Principal,
+        waba_id: &str,
+        params: &Value,
+        verifier: &dyn CallbackVerifier,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::WhatsappBusinessManagement)?;
+        let override_uri = param_str(params, "override_callback_uri");
+        let verify_token = param_str(params, "verify_token");
+        if let Some(uri) = override_uri {
+            check_url(uri, "override_callback_uri")?;
+            let token = verify_token
+                .ok_or_else(|| ApiError::param_required("verify_token").graph_scope())?;
+            verifier
+                .verify(uri, token)
+                .await
+                .map_err(verification_failed)?;
+        }
+        let app_id = principal.token.app_id.clone();
+        let subs = self.read(|dir| {
+            let mut subs = dir
+                .waba(waba_id)
+                .map(|w| w.subscribed_apps.clone())
+                .unwrap_or_default();
+            subs.retain(|s| s.app_id != app_id);
+            subs.push(WabaSubscription {
+                app_id: app_id.clone(),
+                override_callback_uri: override_uri.map(str::to_owned),
+                verify_token: override_uri.and(verify_token).map(str::to_owned),
+            });
+            subs
+        });
+        self.save_waba_subscriptions(waba_id, subs).await?;
+        Ok(json!({ "success": true }))
+    }
+
+    /// GET /{waba-id}/subscribed_apps
+    pub fn waba_subscribed_apps(
+        &self,
+        principal: &Principal,
+        waba_id: &str,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::WhatsappBusinessManagement)?;
+        Ok(self.read(|dir| {
+            let data: Vec<Value> = dir
+                .waba(waba_id)
+                .map(|w| w.subscribed_apps.clone())
+                .unwrap_or_default()
+                .iter()
+                .map(|s| {
+                    let name = dir
+                        .app(&s.app_id)
+                        .map(|a| a.name.clone())
+                        .unwrap_or_default();
+                    let mut v = json!({
+                        "whatsapp_business_api_data": {
+                            "id": s.app_id,
+                            "link": format!("https://www.facebook.com/games/?app_id={}", s.app_id),
+                            "name": name,
+                        }
+                    });
+                    if let Some(uri) = &s.override_callback_uri {
+                        v["override_callback_uri"] = json!(uri);
+                    }
+                    v
+                })
+                .collect();
+            json!({ "data": data })
+        }))
+    }
+
+    /// DELETE /{waba-id}/subscribed_apps: unsubscribes the caller's app.
+    pub async fn unsubscribe_waba(
+        &self,
+        principal: &Principal,
+        waba_id: &str,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::WhatsappBusinessManagement)?;
+        let app_id = principal.token.app_id.clone();
+        let subs = self.read(|dir| {
+            let mut subs = dir
+                .waba(waba_id)
+                .map(|w| w.subscribed_apps.clone())
+                .unwrap_or_default();
+            subs.retain(|s| s.app_id != app_id);
+            subs
+        });
+        self.save_waba_subscriptions(waba_id, subs).await?;
+        Ok(json!({ "success": true }))
+    }
+
+    async fn save_waba_subscriptions(
+        &self,
+        waba_id: &str,
+        subs: Vec<WabaSubscription>,
+    ) -> Result<(), ApiError> {
+        self.store.save_waba_subscriptions(waba_id, &subs).await?;
+        self.write(|dir| {
+            if let Some(w) = dir.waba_mut(waba_id) {
+                w.subscribed_apps = subs;
+            }
+        });
+        Ok(())
+    }
+
+    // ---- Status life cycle (operator) ----
+
+    /// Statuses of a message that have happened by now (sandbox time).
+    pub async fn message_statuses(&self, wamid: &str) -> Result<Vec<StatusEvent>, ApiError> {
+        let now = self.clock.now();
+        let mut all = self.store.message_statuses(wamid).await?;
+        all.retain(|e| e.at <= now);
+        Ok(all)
+    }
+
+    /// The customer reads a message: a `read` status (after `delivered`, never twice).
+    /// `Ok(None)` when there is no such message.
+    pub async fn mark_read(&self, wamid: &str) -> Result<Option<StatusEvent>, ApiError> {
+        let Some(record) = self.store.get_message(wamid).await? else {
+            return Ok(None);
+        };
+        let events = self.store.message_statuses(wamid).await?;
+        if let Some(existing) = events
+            .iter()
+            .find(|e| matches!(e.status, MessageStatus::Read | MessageStatus::Failed))
+        {
+            return Ok(Some(existing.clone()));
+        }
+        let delivered = events
+            .iter()
+            .filter(|e| e.status == MessageStatus::Delivered)
+            .map(|e| e.at)
+            .max();
+        let now = self.clock.now();
+        let at = delivered.map_or(now, |d| d.max(now));
+        let event = StatusEvent {
+            wamid: wamid.to_owned(),
+            status: MessageStatus::Read,
+            at,
+            errors: vec![],
+        };
+        self.append_status(&record, event.clone()).await?;
+        Ok(Some(event))
+    }
+
+    /// The message fails to reach the customer now, with `error` (131026, 131047, 131000...).
+    pub async fn mark_failed(
+        &self,
+        wamid: &str,
+        error: &ApiError,
+    ) -> Result<Option<StatusEvent>, ApiError> {
+        let Some(record) = self.store.get_message(wamid).await? else {
+            return Ok(None);
+        };
+        let event = StatusEvent::failed(wamid, self.clock.now(), error);
+        self.append_status(&record, event.clone()).await?;
+        Ok(Some(event))
+    }
+
+    async fn append_status(
+        &self,
+        record: &MessageRecord,
+        event: StatusEvent,
+    ) -> Result<(), ApiError> {
+        let events = vec![event];
+        let webhooks = self.read(|dir| self.status_webhooks(dir, record, &events));
+        let notify = !webhooks.is_empty();
+        self.store
+            .append_outbox(&Outbox {
+                statuses: events,
+                webhooks,
+            })
+            .await?;
+        if notify {
+            self.webhook_wakeup.notify_waiters();
+        }
+        Ok(())
+    }
+
+    // ---- Delivery log (operator) ----
+
+    pub async fn list_webhooks(&self, query: &WebhookQuery) -> Result<WebhookPage, ApiError> {
+        Ok(self.store.list_webhooks(query).await?)
+    }
+
+    pub async fn get_webhook(
+        &self,
+        id: i64,
+    ) -> Result<Option<(WebhookRecord, Vec<Attempt>)>, ApiError> {
+        Ok(self.store.get_webhook(id).await?)
+    }
+
+    /// Sends a webhook again (same bytes), now. `false` when there is no such webhook.
+    pub async fn redeliver_webhook(&self, id: i64) -> Result<bool, ApiError> {
+        let found = self.store.redeliver_webhook(id, self.clock.now()).await?;
+        if found {
+            self.webhook_wakeup.notify_waiters();
+        }
+        Ok(found)
+    }
+
+    // ---- Dispatcher ----
+
+    /// Leases due webhooks for `lease_ms` of real time.
+    pub async fn claim_due_webhooks(
+        &self,
+        limit: u32,
+        lease_ms: i64,
+    ) -> Result<Vec<Claimed>, ApiError> {
+        let wall = self.clock.wall_ms();
+        Ok(self
+            .store
+            .claim_due_webhooks(self.clock.now(), wall, wall + lease_ms, limit)
+            .await?)
+    }
+
+    /// Records an attempt and schedules what follows (delivered, retry, or dead).
+    pub async fn record_webhook_attempt(
+        &self,
+        claimed: &Claimed,
+        attempt: &Attempt,
+    ) -> Result<AfterAttempt, ApiError> {
+        let after = if attempt.succeeded() {
+            AfterAttempt::Delivered
+        } else {
+            match self
+                .behaviour
+                .webhooks
+                .next_attempt(attempt.number, claimed.due_at, attempt.at)
+            {
+                Some(at) => AfterAttempt::RetryAt(at),
+                None => AfterAttempt::Dead,
+            }
+        };
+        self.store
+            .record_attempt(claimed.id, attempt, after)
+            .await?;
+        Ok(after)
+    }
+
+    /// When the next pending webhook is due, in sandbox time.
+    pub async fn next_webhook_due(&self) -> Result<Option<crate::clock::Millis>, ApiError> {
+        Ok(self.store.next_webhook_due().await?)
+    }
+}

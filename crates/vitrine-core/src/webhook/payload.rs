@@ -1,0 +1,185 @@
+//! Building webhook bodies: Meta's envelope, serialized once with non-ASCII escaped as `\uXXXX`
+//! (lowercase hex), which is what Meta signs and sends.
+
+use super::StatusEvent;
+use serde::Serialize;
+use std::io;
+use vitrine_wire::webhooks::{
+    Change, Conversation, Entry, Metadata, Notification, Origin, Pricing, Status, StatusesValue,
+};
+
+/// serde_json formatter that escapes every non-ASCII character as `\uXXXX` (UTF-16 units).
+struct AsciiFormatter;
+
+impl serde_json::ser::Formatter for AsciiFormatter {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let bytes = fragment.as_bytes();
+        let mut start = 0;
+        for (i, ch) in fragment.char_indices() {
+            if !ch.is_ascii() {
+                w.write_all(&bytes[start..i])?;
+                let mut units = [0u16; 2];
+                for unit in ch.encode_utf16(&mut units) {
+                    write!(w, "\\u{unit:04x}")?;
+                }
+                start = i + ch.len_utf8();
+            }
+        }
+        w.write_all(&bytes[start..])
+    }
+}
+
+/// The bytes of `value` as Meta would send them.
+pub fn to_meta_bytes(value: &impl Serialize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
+    // Our payload types serialize infallibly (string keys, no custom errors).
+    if value.serialize(&mut ser).is_err() {
+        out.clear();
+        out.extend_from_slice(b"{}");
+    }
+    out
+}
+
+/// What a status payload needs to know about the message and its sender.
+pub struct StatusContext<'a> {
+    pub waba_id: &'a str,
+    pub phone_number_id: &'a str,
+    pub display_phone_number: &'a str,
+    pub recipient_id: &'a str,
+    pub biz_opaque_callback_data: Option<&'a str>,
+    /// `Some` for app webhook versions before v24, which still carry `conversation`.
+    pub conversation: Option<ConversationInfo<'a>>,
+}
+
+pub struct ConversationInfo<'a> {
+    pub id: &'a str,
+    /// Unix seconds when the conversation window closes.
+    pub expires_at_s: i64,
+}
+
+/// Whether a webhook version (`v23.0`) still has `conversation` in status webhooks.
+pub fn has_conversation(version: &str) -> bool {
+    let major = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok())
+        .unwrap_or(u32::MAX);
+    major < 24
+}
+
+fn status_object(ctx: &StatusContext<'_>, event: &StatusEvent) -> Status {
+    let failed = event.status == super::MessageStatus::Failed;
+    Status {
+        id: event.wamid.clone(),
+        status: event.status.as_str().to_owned(),
+        timestamp: event.at.unix_seconds().to_string(),
+        recipient_id: ctx.recipient_id.to_owned(),
+        biz_opaque_callback_data: ctx.biz_opaque_callback_data.map(str::to_owned),
+        conversation: match (&ctx.conversation, failed) {
+            (Some(c), false) => Some(Conversation {
+                id: c.id.to_owned(),
+                expiration_timestamp: (event.status == super::MessageStatus::Sent)
+                    .then(|| c.expires_at_s.to_string()),
+                origin: Origin {
+                    kind: "service".to_owned(),
+                },
+            }),
+            _ => None,
+        },
+        pricing: (!failed).then(|| Pricing {
+            billable: true,
+            pricing_model: "PMP".to_owned(),
+            category: "service".to_owned(),
+            kind: Some("free_customer_service".to_owned()),
+        }),
+        errors: (!event.errors.is_empty()).then(|| event.errors.clone()),
+    }
+}
+
+/// A `messages` notification carrying `statuses` (one or several of one message).
+pub fn statuses(ctx: &StatusContext<'_>, events: &[&StatusEvent]) -> Vec<u8> {
+    let value = StatusesValue {
+        messaging_product: "whatsapp".to_owned(),
+        metadata: Metadata {
+            display_phone_number: ctx.display_phone_number.to_owned(),
+            phone_number_id: ctx.phone_number_id.to_owned(),
+        },
+        statuses: events.iter().map(|e| status_object(ctx, e)).collect(),
+    };
+    to_meta_bytes(&Notification {
+        object: "whatsapp_business_account".to_owned(),
+        entry: vec![Entry {
+            id: ctx.waba_id.to_owned(),
+            time: None,
+            changes: vec![Change {
+                value,
+                field: "messages".to_owned(),
+            }],
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Millis;
+    use crate::webhook::MessageStatus;
+
+    #[test]
+    fn non_ascii_is_escaped_lowercase_with_surrogates() {
+        let bytes = to_meta_bytes(&serde_json::json!({ "t": "Café ☕ 😀 \"q\"" }));
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            r#"{"t":"Caf\u00e9 \u2615 \ud83d\ude00 \"q\""}"#
+        );
+    }
+
+    #[test]
+    fn conversation_only_before_v24() {
+        assert!(has_conversation("v23.0"));
+        assert!(has_conversation("v17.0"));
+        assert!(!has_conversation("v24.0"));
+        assert!(!has_conversation("v26.0"));
+    }
+
+    fn ctx(conversation: bool) -> StatusContext<'static> {
+        StatusContext {
+            waba_id: "110457892231604",
+            phone_number_id: "113859604417350",
+            display_phone_number: "15550107788",
+            recipient_id: "16505550123",
+            biz_opaque_callback_data: Some("cart-7781 ✓"),
+            conversation: conversation.then_some(ConversationInfo {
+                id: "4ce0b0aa0b4b0d8c2e1f5a0f4d9c1a77",
+                expires_at_s: 1_750_350_173,
+            }),
+        }
+    }
+
+    #[test]
+    fn status_payloads() {
+        let sent = StatusEvent {
+            wamid: "wamid.X".into(),
+            status: MessageStatus::Sent,
+            at: Millis(1_750_263_773_000),
+            errors: vec![],
+        };
+        let body = String::from_utf8(statuses(&ctx(true), &[&sent])).unwrap();
+        insta::assert_snapshot!("status_sent_v23", body);
+        let failed = StatusEvent::failed(
+            "wamid.X",
+            Millis(1_750_263_800_000),
+            &crate::ApiError::new(crate::ErrorKind::ReEngagementMessage).with_details(
+                "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+            ),
+        );
+        let body = String::from_utf8(statuses(&ctx(false), &[&failed])).unwrap();
+        insta::assert_snapshot!("status_failed_v24", body);
+    }
+}

@@ -1,0 +1,106 @@
+//! Which webhooks an event produces: one per subscribed destination, with the fidelity knobs
+//! (duplicates, out-of-order delivery, batching) applied deterministically from a seeded RNG.
+
+use super::payload::{self, ConversationInfo, StatusContext};
+use super::schedule::WebhookSettings;
+use super::{EventType, MessageStatus, NewWebhook, StatusEvent};
+use crate::directory::Directory;
+use crate::message::MessageRecord;
+use crate::webhook::signature;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The conversation a message belongs to: one per (number, customer, day) in this sandbox.
+fn conversation(msg: &MessageRecord) -> (String, i64) {
+    let day = msg.created_at.0.div_euclid(DAY_MS);
+    let digest = Sha256::digest(format!("{}|{}|{day}", msg.phone_number_id, msg.wa_id).as_bytes());
+    (hex::encode(&digest[..16]), (day + 1) * 86_400)
+}
+
+/// Webhook rows for status events of one message.
+pub fn status_webhooks(
+    dir: &Directory,
+    msg: &MessageRecord,
+    events: &[StatusEvent],
+    settings: &WebhookSettings,
+    default_version: &str,
+    rng: &mut impl Rng,
+) -> Vec<NewWebhook> {
+    if events.is_empty() {
+        return vec![];
+    }
+    let display = dir
+        .phone_number(&msg.phone_number_id)
+        .map(|p| p.display_phone_number.clone())
+        .unwrap_or_default();
+    let (conversation_id, expires_at_s) = conversation(msg);
+    let mut out = vec![];
+    for target in dir.webhook_targets(&msg.waba_id, "messages") {
+        let version = target.version.as_deref().unwrap_or(default_version);
+        let ctx = StatusContext {
+            waba_id: &msg.waba_id,
+            phone_number_id: &msg.phone_number_id,
+            display_phone_number: &display,
+            recipient_id: &msg.wa_id,
+            biz_opaque_callback_data: msg.biz_opaque_callback_data.as_deref(),
+            conversation: payload::has_conversation(version).then_some(ConversationInfo {
+                id: &conversation_id,
+                expires_at_s,
+            }),
+        };
+        let make = |group: &[&StatusEvent], due_at| {
+            let body = payload::statuses(&ctx, group);
+            NewWebhook {
+                app_id: target.app_id.clone(),
+                waba_id: msg.waba_id.clone(),
+                url: target.url.clone(),
+                event_type: EventType::Status,
+                wamid: Some(msg.wamid.clone()),
+                status: group.last().map(|e| e.status),
+                signature_256: signature::sha256_header(&target.secret, &body),
+                signature_1: signature::sha1_header(&target.secret, &body),
+                body,
+                due_at,
+            }
+        };
+        let mut rows: Vec<NewWebhook> = if settings.batch_statuses && events.len() > 1 {
+            let group: Vec<&StatusEvent> = events.iter().collect();
+            let due = events.iter().map(|e| e.at).max().unwrap_or(events[0].at);
+            vec![make(&group, due)]
+        } else {
+            events.iter().map(|e| make(&[e], e.at)).collect()
+        };
+        if settings.reorder_probability > 0.0
+            && rng.gen_bool(settings.reorder_probability.clamp(0.0, 1.0))
+        {
+            // Deliver `delivered` before `sent`: swap their due times.
+            let sent = rows
+                .iter()
+                .position(|r| r.status == Some(MessageStatus::Sent));
+            let delivered = rows
+                .iter()
+                .position(|r| r.status == Some(MessageStatus::Delivered));
+            if let (Some(s), Some(d)) = (sent, delivered) {
+                let (a, b) = (rows[s].due_at, rows[d].due_at);
+                rows[s].due_at = b.plus_ms(1);
+                rows[d].due_at = a;
+            }
+        }
+        if settings.duplicate_probability > 0.0 {
+            let p = settings.duplicate_probability.clamp(0.0, 1.0);
+            let mut dups = vec![];
+            for r in &rows {
+                if rng.gen_bool(p) {
+                    let mut d = r.clone();
+                    d.due_at = d.due_at.plus_ms(500);
+                    dups.push(d);
+                }
+            }
+            rows.extend(dups);
+        }
+        out.extend(rows);
+    }
+    out
+}

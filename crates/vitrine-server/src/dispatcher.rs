@@ -1,0 +1,201 @@
+//! The webhook dispatcher: claims due webhooks from the outbox, POSTs their stored bytes with their
+//! stored signatures, records every attempt, and leaves retries to the schedule.
+//!
+//! At-least-once: a webhook is leased while it is being sent; if this process dies, the lease
+//! runs out and the webhook is sent again (by this node after a restart, or by another).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Semaphore};
+use vitrine_core::webhook::{Attempt, Claimed};
+use vitrine_core::Sandbox;
+
+/// How much of an answer the delivery log keeps.
+const RESPONSE_SNIPPET: usize = 1024;
+/// Longest sleep between looks at the outbox (sandbox time can jump when the clock is moved).
+const MAX_IDLE: Duration = Duration::from_millis(200);
+
+/// The HTTP client webhooks (and callback handshakes) are sent with: keep-alive connections,
+/// `http://` and self-signed `https://` endpoints accepted (this is a sandbox).
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent("facebookexternalua")
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .pool_max_idle_per_host(64)
+        .danger_accept_invalid_certs(true)
+        .no_proxy()
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// A running dispatcher; dropping the handle does not stop it, [`Dispatcher::stop`] does.
+pub struct Dispatcher {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Dispatcher {
+    pub fn spawn(sandbox: Arc<Sandbox>, client: reqwest::Client) -> Dispatcher {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(run(sandbox, client, stopped));
+        Dispatcher { stop, task }
+    }
+
+    /// Stops claiming new work and waits for attempts in flight.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch::Receiver<bool>) {
+    let settings = sandbox.behaviour.webhooks.clone();
+    let concurrency = settings.concurrency.max(1);
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let lease_ms = (settings.timeout_ms as i64)
+        .saturating_mul(2)
+        .saturating_add(30_000);
+    loop {
+        if *stopped.borrow() {
+            break;
+        }
+        let wakeup = sandbox.webhook_wakeup.notified();
+        tokio::pin!(wakeup);
+        wakeup.as_mut().enable();
+
+        let claimed = match sandbox
+            .claim_due_webhooks(concurrency as u32, lease_ms)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming webhooks failed");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        if claimed.is_empty() {
+            let idle = match sandbox.next_webhook_due().await {
+                Ok(Some(due)) => {
+                    let ms = (due.0 - sandbox.clock.now().0).clamp(1, MAX_IDLE.as_millis() as i64);
+                    Duration::from_millis(ms as u64)
+                }
+                _ => MAX_IDLE,
+            };
+            tokio::select! {
+                _ = &mut wakeup => {}
+                _ = tokio::time::sleep(idle) => {}
+                _ = stopped.changed() => {}
+            }
+            continue;
+        }
+        for c in claimed {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let sandbox = sandbox.clone();
+            let client = client.clone();
+            tokio::spawn(async move {
+                deliver(&sandbox, &client, &c).await;
+                drop(permit);
+            });
+        }
+    }
+    // Wait for attempts in flight.
+    let _ = permits.acquire_many(concurrency as u32).await;
+}
+
+async fn deliver(sandbox: &Sandbox, client: &reqwest::Client, c: &Claimed) {
+    let at = sandbox.clock.now();
+    let started = Instant::now();
+    let result = client
+        .post(&c.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("X-Hub-Signature-256", &c.signature_256)
+        .header("X-Hub-Signature", &c.signature_1)
+        .body(c.body.clone())
+        .send()
+        .await;
+    let (http_status, response, error) = match result {
+        Ok(mut resp) => {
+            let status = resp.status().as_u16();
+            let mut snippet = Vec::new();
+            while snippet.len() < RESPONSE_SNIPPET {
+                match resp.chunk().await {
+                    Ok(Some(chunk)) => snippet.extend_from_slice(&chunk),
+                    _ => break,
+                }
+            }
+            snippet.truncate(RESPONSE_SNIPPET);
+            (
+                Some(status),
+                Some(String::from_utf8_lossy(&snippet).into_owned()),
+                None,
+            )
+        }
+        Err(e) => (None, None, Some(describe(&e))),
+    };
+    let attempt = Attempt {
+        number: c.attempts_before + 1,
+        at,
+        http_status,
+        latency_ms: started.elapsed().as_millis() as i64,
+        response,
+        error,
+    };
+    if let Err(e) = sandbox.record_webhook_attempt(c, &attempt).await {
+        tracing::warn!(webhook = c.id, error = %e, "recording a webhook attempt failed; it will be sent again");
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timeout".to_owned()
+    } else if e.is_connect() {
+        format!("connection failed: {e}")
+    } else {
+        e.to_string()
+    }
+}
+
+/// Meta's verification handshake, over the same client.
+pub struct HttpVerifier {
+    pub client: reqwest::Client,
+    pub ids: Arc<vitrine_core::ids::IdGen>,
+}
+
+#[async_trait::async_trait]
+impl vitrine_core::usecase::webhooks::CallbackVerifier for HttpVerifier {
+    async fn verify(&self, url: &str, verify_token: &str) -> Result<(), String> {
+        let challenge = format!(
+            "{}",
+            u64::from_str_radix(&self.ids.hex(4), 16).unwrap_or(1_158_201_444)
+        );
+        let mut target = url::Url::parse(url).map_err(|e| format!("invalid URL: {e}"))?;
+        target
+            .query_pairs_mut()
+            .append_pair("hub.mode", "subscribe")
+            .append_pair("hub.challenge", &challenge)
+            .append_pair("hub.verify_token", verify_token);
+        let resp = self
+            .client
+            .get(target)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        let status = resp.status();
+        let body = resp.text().await.unwrap_or_default();
+        if status.as_u16() != 200 {
+            return Err(format!(
+                "HTTP Status Code = {}; HTTP Message = {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("")
+            ));
+        }
+        if body.trim() != challenge {
+            return Err(format!("The URL couldn't be validated. Response does not match challenge, expected '{challenge}' value but received '{}'", body.chars().take(64).collect::<String>()));
+        }
+        Ok(())
+    }
+}

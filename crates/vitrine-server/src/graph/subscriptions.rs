@@ -1,0 +1,80 @@
+//! Webhook subscriptions:
+//! POST|GET|DELETE /{version}/{app-id}/subscriptions and
+//! POST|GET|DELETE /{version}/{waba-id}/subscribed_apps
+
+use super::GraphRequest;
+use crate::response::{graph_error, graph_ok};
+use axum::response::Response;
+use serde_json::Value;
+use vitrine_core::ApiError;
+
+fn render(req: &GraphRequest, result: Result<Value, ApiError>) -> Response {
+    match result {
+        Ok(v) => graph_ok(&req.meta, &v),
+        Err(e) => graph_error(&req.meta, &e),
+    }
+}
+
+/// POST /{app-id}/subscriptions (`object`, `callback_url`, `verify_token`, `fields`)
+pub async fn subscribe_app(req: GraphRequest) -> Response {
+    let params = Value::Object(req.params.map.clone());
+    let result = req
+        .state
+        .sandbox
+        .subscribe_app(
+            &req.principal,
+            &req.node_id,
+            &req.meta.api_version,
+            &params,
+            req.state.verifier.as_ref(),
+        )
+        .await;
+    render(&req, result)
+}
+
+/// GET /{app-id}/subscriptions
+pub fn app_subscriptions(req: GraphRequest) -> Response {
+    let v = req.state.sandbox.app_subscriptions(&req.node_id);
+    graph_ok(&req.meta, &v)
+}
+
+/// DELETE /{app-id}/subscriptions
+pub async fn unsubscribe_app(req: GraphRequest) -> Response {
+    let result = req.state.sandbox.unsubscribe_app(&req.node_id).await;
+    render(&req, result)
+}
+
+/// POST /{waba-id}/subscribed_apps (optionally `override_callback_uri` + `verify_token`)
+pub async fn subscribe_waba(req: GraphRequest) -> Response {
+    let params = Value::Object(req.params.map.clone());
+    let result = req
+        .state
+        .sandbox
+        .subscribe_waba(
+            &req.principal,
+            &req.node_id,
+            &params,
+            req.state.verifier.as_ref(),
+        )
+        .await;
+    render(&req, result)
+}
+
+/// GET /{waba-id}/subscribed_apps
+pub fn waba_subscribed_apps(req: GraphRequest) -> Response {
+    let result = req
+        .state
+        .sandbox
+        .waba_subscribed_apps(&req.principal, &req.node_id);
+    render(&req, result)
+}
+
+/// DELETE /{waba-id}/subscribed_apps
+pub async fn unsubscribe_waba(req: GraphRequest) -> Response {
+    let result = req
+        .state
+        .sandbox
+        .unsubscribe_waba(&req.principal, &req.node_id)
+        .await;
+    render(&req, result)
+}

@@ -1,0 +1,81 @@
+//! Webhook payloads as Meta sends them (spec §5.3, §5.5). Field order is Meta's: in `changes[]`,
+//! `value` comes before `field`.
+
+use crate::error::WebhookError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification<V> {
+    pub object: String,
+    pub entry: Vec<Entry<V>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry<V> {
+    pub id: String,
+    /// Present on template status updates (a number), absent on `messages`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub time: Option<i64>,
+    pub changes: Vec<Change<V>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change<V> {
+    pub value: V,
+    pub field: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    pub display_phone_number: String,
+    pub phone_number_id: String,
+}
+
+/// `value` of a `messages` change carrying statuses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusesValue {
+    pub messaging_product: String,
+    pub metadata: Metadata,
+    pub statuses: Vec<Status>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub id: String,
+    pub status: String,
+    /// Unix seconds, as a string.
+    pub timestamp: String,
+    pub recipient_id: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub biz_opaque_callback_data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub conversation: Option<Conversation>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub pricing: Option<Pricing>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub errors: Option<Vec<WebhookError>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: String,
+    /// Unix seconds, as a string; on the first status of a conversation.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expiration_timestamp: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Origin {
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pricing {
+    pub billable: bool,
+    pub pricing_model: String,
+    pub category: String,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub kind: Option<String>,
+}
