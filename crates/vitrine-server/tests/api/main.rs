@@ -10,3 +10,4 @@ mod messages_interactive;
 mod messages_product;
 mod messages_text;
 mod sandbox_api;
+mod webhooks;

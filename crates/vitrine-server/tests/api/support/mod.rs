@@ -1,6 +1,9 @@
-//! `spawn_app()`: the real router on port 0 with a fresh database per test.
+//! `spawn_app()`: the real router on port 0 with a fresh database per test, the webhook
+//! dispatcher running, and a fake business endpoint that records every webhook.
 
 #![allow(dead_code)]
+
+pub mod receiver;
 
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
@@ -26,6 +29,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub sandbox: Arc<Sandbox>,
     pub store: Arc<SqliteStore>,
+    dispatcher: Option<vitrine_server::dispatcher::Dispatcher>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -73,11 +77,16 @@ pub async fn spawn_with(options: Options) -> TestApp {
         .await
         .unwrap(),
     );
-    let state = AppState {
-        sandbox: sandbox.clone(),
-        admin_token: options.admin_token.map(Arc::from),
-        public_url: Arc::from(base.as_str()),
-    };
+    let client = vitrine_server::dispatcher::http_client(std::time::Duration::from_millis(
+        sandbox.behaviour.webhooks.timeout_ms,
+    ));
+    let dispatcher = vitrine_server::dispatcher::Dispatcher::spawn(sandbox.clone(), client.clone());
+    let state = AppState::new(
+        sandbox.clone(),
+        options.admin_token.as_deref(),
+        &base,
+        client,
+    );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         vitrine_server::serve(listener, state, async {
@@ -92,6 +101,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         client,
         sandbox,
         store,
+        dispatcher: Some(dispatcher),
         shutdown: Some(tx),
         server: Some(server),
     }
@@ -218,6 +228,39 @@ impl TestApp {
             .await
     }
 
+    /// Points the demo app's webhook at `url` (no handshake).
+    pub async fn set_webhook(&self, url: &str) {
+        self.sandbox
+            .set_app_callback(seed::APP_ID, url)
+            .await
+            .unwrap();
+    }
+
+    /// Moves sandbox time forward.
+    pub fn advance(&self, ms: i64) {
+        self.sandbox.clock.advance_ms(ms);
+    }
+
+    /// Polls the delivery log until `pred` holds for the webhook list filtered by `query`, or
+    /// fails after a deadline.
+    pub async fn wait_webhooks(&self, query: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let r = self
+                .get(&format!("/_vitrine/webhooks?limit=500&{query}"))
+                .await;
+            let rows = r.body["data"].as_array().cloned().unwrap_or_default();
+            if pred(&rows) {
+                return rows;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "webhooks never matched; last: {rows:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn stored(&self, wamid: &str) -> Value {
         let r = self.get(&format!("/_vitrine/messages/{wamid}")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -225,6 +268,9 @@ impl TestApp {
     }
 
     pub async fn stop(mut self) {
+        if let Some(d) = self.dispatcher.take() {
+            d.stop().await;
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

@@ -1,0 +1,796 @@
+//! Webhooks: subscriptions and handshakes, signed bodies, the status life cycle, retries with
+//! identical bytes, dead letters, restarts, redelivery and the fidelity knobs (spec §5).
+
+use crate::support::receiver::{Behaviour as Rx, Receiver};
+use crate::support::*;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use vitrine_core::seed;
+use vitrine_core::settings::Behaviour;
+use vitrine_core::webhook::schedule::WebhookSettings;
+
+fn hmac256(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn with_webhooks(settings: WebhookSettings) -> Options {
+    Options {
+        behaviour: Behaviour {
+            webhooks: settings,
+            ..Behaviour::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn statuses(r: &crate::support::receiver::Received) -> Vec<Value> {
+    r.json()["entry"][0]["changes"][0]["value"]["statuses"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn status_webhooks_are_metas_bytes_signed_with_the_app_secret() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_app().await;
+    app.set_webhook(&rx.url).await;
+    let mut body = text("hi");
+    body["biz_opaque_callback_data"] = json!("cart-7781 café");
+    let wamid = app.post_message(body).await.wamid();
+    let got = rx.wait_for(2).await;
+    for r in &got {
+        assert_eq!(
+            r.headers["x-hub-signature-256"],
+            hmac256(seed::APP_SECRET, &r.body)
+        );
+        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(seed::APP_SECRET.as_bytes()).unwrap();
+        mac.update(&r.body);
+        assert_eq!(
+            r.headers["x-hub-signature"],
+            format!("sha1={}", hex::encode(mac.finalize().into_bytes()))
+        );
+        assert_eq!(r.headers["content-type"], "application/json");
+        assert!(r.body.is_ascii(), "non-ASCII must be escaped");
+        assert!(String::from_utf8_lossy(&r.body)
+            .contains(r#""biz_opaque_callback_data":"cart-7781 caf\u00e9""#));
+    }
+    let mut by_status: Vec<(String, Value)> = got
+        .iter()
+        .map(|r| {
+            (
+                statuses(r)[0]["status"].as_str().unwrap().to_owned(),
+                r.json(),
+            )
+        })
+        .collect();
+    by_status.sort_by(|a, b| b.0.cmp(&a.0));
+    assert_eq!(by_status[0].0, "sent");
+    assert_eq!(by_status[1].0, "delivered");
+    let sent = &by_status[0].1;
+    let stored = app.stored(&wamid).await;
+    let sent_at = stored["statuses"][0]["timestamp"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let conversation =
+        sent["entry"][0]["changes"][0]["value"]["statuses"][0]["conversation"].clone();
+    assert_eq!(conversation["id"].as_str().unwrap().len(), 32);
+    assert!(conversation["expiration_timestamp"].is_string());
+    assert_eq!(
+        sent,
+        &json!({
+            "object": "whatsapp_business_account",
+            "entry": [{
+                "id": seed::WABA_ID,
+                "changes": [{
+                    "value": {
+                        "messaging_product": "whatsapp",
+                        "metadata": { "display_phone_number": seed::DISPLAY_PHONE_NUMBER, "phone_number_id": PHONE },
+                        "statuses": [{
+                            "id": wamid,
+                            "status": "sent",
+                            "timestamp": sent_at,
+                            "recipient_id": CUSTOMER,
+                            "biz_opaque_callback_data": "cart-7781 café",
+                            "conversation": conversation,
+                            "pricing": { "billable": true, "pricing_model": "PMP", "category": "service", "type": "free_customer_service" }
+                        }]
+                    },
+                    "field": "messages"
+                }]
+            }]
+        })
+    );
+    // `delivered` carries the conversation without its expiration.
+    let delivered = statuses(
+        &got.iter()
+            .find(|r| statuses(r)[0]["status"] == "delivered")
+            .unwrap()
+            .clone(),
+    );
+    assert!(delivered[0]["conversation"]
+        .get("expiration_timestamp")
+        .is_none());
+    assert_eq!(stored["status"], "delivered");
+}
+
+#[tokio::test]
+async fn read_comes_from_the_customer_once() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_app().await;
+    app.set_webhook(&rx.url).await;
+    let wamid = app.post_message(text("hi")).await.wamid();
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!("/_vitrine/messages/{wamid}/read"))),
+        )
+        .await;
+    assert_eq!(r.body["status"], "read");
+    app.send(
+        app.client
+            .post(app.url(&format!("/_vitrine/messages/{wamid}/read"))),
+    )
+    .await;
+    let got = rx.wait_for(3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(rx.received().len(), 3, "a second read sends nothing");
+    let read = got
+        .iter()
+        .find(|r| statuses(r)[0]["status"] == "read")
+        .expect("read webhook");
+    let s = &statuses(read)[0];
+    assert_eq!(s["id"], wamid);
+    // Read is never before delivered.
+    let delivered = got
+        .iter()
+        .find(|r| statuses(r)[0]["status"] == "delivered")
+        .unwrap();
+    assert!(
+        s["timestamp"].as_str().unwrap() >= statuses(delivered)[0]["timestamp"].as_str().unwrap()
+    );
+    let r = app
+        .send(
+            app.client
+                .post(app.url("/_vitrine/messages/wamid.nope/read")),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 404);
+}
+
+#[tokio::test]
+async fn auto_read_setting() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_with(with_webhooks(WebhookSettings {
+        auto_read_after_ms: Some(0),
+        ..Default::default()
+    }))
+    .await;
+    app.set_webhook(&rx.url).await;
+    app.post_message(text("hi")).await.wamid();
+    let got = rx.wait_for(3).await;
+    let mut names: Vec<String> = got
+        .iter()
+        .map(|r| statuses(r)[0]["status"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["delivered", "read", "sent"]);
+}
+
+#[tokio::test]
+async fn failed_status_carries_metas_error_object() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_app().await;
+    app.set_webhook(&rx.url).await;
+    let wamid = app.post_message(text("hi")).await.wamid();
+    let r = app
+        .post_json(
+            &format!("/_vitrine/messages/{wamid}/fail"),
+            json!({ "code": 131047 }),
+        )
+        .await;
+    assert_eq!(r.body["status"], "failed");
+    let got = rx.wait_for(3).await;
+    let failed = got
+        .iter()
+        .find(|r| statuses(r)[0]["status"] == "failed")
+        .unwrap();
+    let s = statuses(failed)[0].clone();
+    assert_eq!(
+        s,
+        json!({
+            "id": wamid,
+            "status": "failed",
+            "timestamp": s["timestamp"],
+            "recipient_id": CUSTOMER,
+            "errors": [{
+                "code": 131047,
+                "title": "Re-engagement message",
+                "message": "Re-engagement message",
+                "error_data": { "details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number." },
+                "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
+            }]
+        })
+    );
+    let r = app
+        .post_json(
+            &format!("/_vitrine/messages/{wamid}/fail"),
+            json!({ "code": 42 }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 400);
+}
+
+#[tokio::test]
+async fn failing_endpoint_gets_identical_bytes_on_every_retry() {
+    let rx = Receiver::start(Rx {
+        fail_first: 2,
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_with(with_webhooks(WebhookSettings {
+        delivered_after_ms: 3_600_000,
+        ..Default::default()
+    }))
+    .await;
+    app.set_webhook(&rx.url).await;
+    let wamid = app.post_message(text("hi")).await.wamid();
+    rx.wait_for(1).await;
+    app.wait_webhooks(&format!("wamid={wamid}"), |w| {
+        w.iter().any(|w| w["attempt_count"] == 1)
+    })
+    .await;
+    app.advance(10_000);
+    rx.wait_for(2).await;
+    app.wait_webhooks(&format!("wamid={wamid}"), |w| {
+        w.iter().any(|w| w["attempt_count"] == 2)
+    })
+    .await;
+    app.advance(30_000);
+    let got = rx.wait_for(3).await;
+    assert!(
+        got.iter().all(|r| r.body == got[0].body),
+        "same bytes on every attempt"
+    );
+    assert!(got
+        .iter()
+        .all(|r| r.headers["x-hub-signature-256"] == got[0].headers["x-hub-signature-256"]));
+    let rows = app
+        .wait_webhooks(&format!("wamid={wamid}&status=delivered"), |w| {
+            !w.is_empty()
+        })
+        .await;
+    let detail = app
+        .get(&format!(
+            "/_vitrine/webhooks/{}",
+            rows[0]["id"].as_str().unwrap()
+        ))
+        .await;
+    let attempts = detail.body["attempts"].as_array().unwrap();
+    let codes: Vec<_> = attempts.iter().map(|a| a["http_status"].clone()).collect();
+    assert_eq!(codes, vec![json!(500), json!(500), json!(200)]);
+    assert_eq!(detail.body["state"], "delivered");
+    assert_eq!(
+        detail.body["body"].as_str().unwrap().as_bytes(),
+        got[0].body.as_slice()
+    );
+    assert!(attempts.iter().all(|a| a["latency_ms"].is_number()));
+    // Retries were spaced by the schedule, in sandbox time.
+    let at: Vec<i64> = attempts.iter().map(|a| a["at"].as_i64().unwrap()).collect();
+    assert!(at[1] - at[0] >= 10_000 && at[2] - at[1] >= 30_000, "{at:?}");
+}
+
+#[tokio::test]
+async fn endpoint_that_never_succeeds_ends_dead_after_the_schedule() {
+    let rx = Receiver::start(Rx {
+        fail_first: usize::MAX,
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_with(with_webhooks(WebhookSettings {
+        retry_schedule_s: vec![10, 60],
+        give_up_after_s: 300,
+        delivered_after_ms: 3_600_000,
+        ..Default::default()
+    }))
+    .await;
+    app.set_webhook(&rx.url).await;
+    let wamid = app.post_message(text("hi")).await.wamid();
+    let mut seen = 0;
+    loop {
+        let rows = app
+            .wait_webhooks(&format!("wamid={wamid}"), |w| {
+                w.iter()
+                    .any(|w| w["attempt_count"].as_i64().unwrap() > seen || w["state"] == "dead")
+            })
+            .await;
+        let row = rows.iter().find(|w| w["message_status"] == "sent").unwrap();
+        if row["state"] == "dead" {
+            assert_eq!(
+                row["attempt_count"], 6,
+                "attempts at 0, 10, 70, 130, 190, 250 s"
+            );
+            assert!(row["next_attempt_at"].is_null());
+            break;
+        }
+        seen = row["attempt_count"].as_i64().unwrap();
+        assert!(seen < 10, "never went dead");
+        let next = row["next_attempt_at"].as_i64().unwrap();
+        app.advance(next - app.sandbox.clock.now().0 + 1);
+    }
+    let dead = app.get("/_vitrine/webhooks?status=dead").await;
+    assert_eq!(dead.body["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn endpoint_that_never_answers_times_out_and_is_retried() {
+    let rx = Receiver::start(Rx {
+        hang: true,
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_with(with_webhooks(WebhookSettings {
+        timeout_ms: 300,
+        delivered_after_ms: 3_600_000,
+        ..Default::default()
+    }))
+    .await;
+    app.set_webhook(&rx.url).await;
+    let wamid = app.post_message(text("hi")).await.wamid();
+    let rows = app
+        .wait_webhooks(&format!("wamid={wamid}"), |w| {
+            w.iter().any(|w| w["attempt_count"] == 1)
+        })
+        .await;
+    let sent = rows.iter().find(|w| w["message_status"] == "sent").unwrap();
+    let detail = app
+        .get(&format!(
+            "/_vitrine/webhooks/{}",
+            sent["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(detail.body["state"], "pending", "{}", detail.text);
+    assert_eq!(
+        detail.body["attempts"][0]["error"], "timeout",
+        "{}",
+        detail.text
+    );
+    assert!(detail.body["attempts"][0]["http_status"].is_null());
+    assert!(
+        detail.body["next_attempt_at"].as_i64().unwrap()
+            >= detail.body["attempts"][0]["at"].as_i64().unwrap() + 10_000
+    );
+}
+
+#[tokio::test]
+async fn pending_deliveries_survive_a_restart() {
+    // A port with nobody listening yet.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("v.db").display());
+    let app = spawn_with(Options {
+        database: Some(db.clone()),
+        ..Default::default()
+    })
+    .await;
+    app.set_webhook(&url).await;
+    let wamid = app.post_message(text("hi")).await.wamid();
+    let rows = app
+        .wait_webhooks(&format!("wamid={wamid}"), |w| {
+            w.len() == 2 && w.iter().all(|w| w["attempt_count"] == 1)
+        })
+        .await;
+    let detail = app
+        .get(&format!(
+            "/_vitrine/webhooks/{}",
+            rows[0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(detail.body["attempts"][0]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("connection failed"));
+    app.stop().await;
+
+    let rx = Receiver::start_on(&format!("127.0.0.1:{port}"), Rx::default()).await;
+    let app = spawn_with(Options {
+        database: Some(db),
+        ..Default::default()
+    })
+    .await;
+    app.advance(11_000);
+    let got = rx.wait_for(2).await;
+    let mut names: Vec<String> = got
+        .iter()
+        .map(|r| statuses(r)[0]["status"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["delivered", "sent"]);
+    app.wait_webhooks("status=delivered", |w| w.len() == 2)
+        .await;
+}
+
+#[tokio::test]
+async fn redeliver_sends_the_same_bytes_again() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_app().await;
+    app.set_webhook(&rx.url).await;
+    let wamid = app.post_message(text("hi")).await.wamid();
+    let rows = app
+        .wait_webhooks(&format!("wamid={wamid}&status=delivered"), |w| w.len() == 2)
+        .await;
+    let id = rows[0]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!("/_vitrine/webhooks/{id}/redeliver"))),
+        )
+        .await;
+    assert_eq!(r.body, json!({ "success": true }));
+    let got = rx.wait_for(3).await;
+    let original = rows[0]["body"].as_str().unwrap().as_bytes();
+    assert_eq!(got.iter().filter(|r| r.body == original).count(), 2);
+    app.wait_webhooks(&format!("wamid={wamid}"), |w| {
+        w.iter()
+            .any(|w| w["attempt_count"] == 2 && w["state"] == "delivered")
+    })
+    .await;
+    let r = app
+        .send(
+            app.client
+                .post(app.url("/_vitrine/webhooks/999999/redeliver")),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 404);
+}
+
+#[tokio::test]
+async fn no_callback_no_webhooks_but_statuses_still_happen() {
+    let app = spawn_app().await;
+    let wamid = app.post_message(text("hi")).await.wamid();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.get("/_vitrine/webhooks").await.body["data"], json!([]));
+    assert_eq!(app.stored(&wamid).await["status"], "delivered");
+}
+
+#[tokio::test]
+async fn biz_opaque_callback_data_round_trips_on_every_status() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_with(with_webhooks(WebhookSettings {
+        auto_read_after_ms: Some(0),
+        ..Default::default()
+    }))
+    .await;
+    app.set_webhook(&rx.url).await;
+    let mut body = spm("tee-classic-white");
+    body["biz_opaque_callback_data"] = json!("order-42");
+    app.post_message(body).await.wamid();
+    for r in rx.wait_for(3).await {
+        assert_eq!(statuses(&r)[0]["biz_opaque_callback_data"], "order-42");
+    }
+    // Without it, the field is absent.
+    let wamid = app.post_message(text("x")).await.wamid();
+    let got = rx.wait_for(6).await;
+    for r in got.iter().filter(|r| statuses(r)[0]["id"] == wamid) {
+        assert!(statuses(r)[0].get("biz_opaque_callback_data").is_none());
+    }
+}
+
+// ---- Subscribing ----
+
+#[tokio::test]
+async fn app_subscription_performs_the_handshake() {
+    let rx = Receiver::start(Rx {
+        verify_token: Some("my-token".into()),
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_app().await;
+    let path = format!("/v24.0/{}/subscriptions", seed::APP_ID);
+    let r = app
+        .send(app.client.post(app.url(&path)).bearer_auth(TOKEN).form(&[
+            ("object", "whatsapp_business_account"),
+            ("callback_url", rx.url.as_str()),
+            ("verify_token", "my-token"),
+            ("fields", "messages,message_template_status_update"),
+        ]))
+        .await;
+    assert_eq!(r.body, json!({ "success": true }), "{}", r.text);
+    let hs = &rx.handshakes()[0];
+    assert_eq!(hs["hub.mode"], "subscribe");
+    assert_eq!(hs["hub.verify_token"], "my-token");
+    assert!(hs["hub.challenge"].parse::<u64>().is_ok());
+    let r = app
+        .send(app.client.get(app.url(&path)).bearer_auth(TOKEN))
+        .await;
+    assert_eq!(
+        r.body,
+        json!({ "data": [{
+            "object": "whatsapp_business_account",
+            "callback_url": rx.url,
+            "active": true,
+            "fields": [ { "name": "messages", "version": "v24.0" }, { "name": "message_template_status_update", "version": "v24.0" } ]
+        }] })
+    );
+    // Webhook version v24: no `conversation` in statuses.
+    app.post_message(text("hi")).await.wamid();
+    for r in rx.wait_for(2).await {
+        assert!(statuses(&r)[0].get("conversation").is_none());
+        assert!(statuses(&r)[0].get("pricing").is_some());
+    }
+}
+
+#[tokio::test]
+async fn app_access_token_may_manage_subscriptions() {
+    let rx = Receiver::start(Rx {
+        verify_token: Some("t".into()),
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_app().await;
+    let app_token = format!("{}|{}", seed::APP_ID, seed::APP_SECRET);
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!("/v23.0/{}/subscriptions", seed::APP_ID)))
+                .bearer_auth(&app_token)
+                .json(&json!({ "object": "whatsapp_business_account", "callback_url": rx.url, "verify_token": "t", "fields": ["messages"] })),
+        )
+        .await;
+    assert_eq!(r.body, json!({ "success": true }), "{}", r.text);
+    // ... but it cannot send messages.
+    let r = app.post_message_as(PHONE, &app_token, text("x")).await;
+    assert_eq!(r.body["error"]["error_subcode"], 33);
+    let r = app
+        .post_message_as(PHONE, &format!("{}|wrong", seed::APP_ID), text("x"))
+        .await;
+    assert_eq!(r.body["error"]["code"], 190);
+}
+
+#[tokio::test]
+async fn failed_handshake_saves_nothing() {
+    let rx = Receiver::start(Rx {
+        verify_token: Some("right".into()),
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_app().await;
+    let path = format!("/v23.0/{}/subscriptions", seed::APP_ID);
+    let post = |token: &str, url: &str| {
+        app.client.post(app.url(&path)).bearer_auth(TOKEN).json(&json!({
+            "object": "whatsapp_business_account", "callback_url": url, "verify_token": token, "fields": "messages"
+        }))
+    };
+    let r = app.send(post("wrong", &rx.url)).await;
+    r.assert_error(400, json!({
+        "message": "(#2200) Callback verification failed with the following errors: HTTP Status Code = 403; HTTP Message = Forbidden",
+        "type": "OAuthException",
+        "code": 2200,
+    }));
+    let r = app
+        .send(post("right", "http://127.0.0.1:1/nothing-here"))
+        .await;
+    assert_eq!(r.body["error"]["code"], 2200);
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("connection failed"));
+    let r = app
+        .send(app.client.get(app.url(&path)).bearer_auth(TOKEN))
+        .await;
+    assert_eq!(r.body, json!({ "data": [] }));
+    // Parameter errors come first and name the parameter.
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&path))
+                .bearer_auth(TOKEN)
+                .json(&json!({ "object": "whatsapp_business_account", "verify_token": "x" })),
+        )
+        .await;
+    r.assert_error(400, json!({ "message": "(#100) The parameter callback_url is required.", "type": "OAuthException", "code": 100 }));
+    let r = app
+        .send(app.client.post(app.url(&path)).bearer_auth(TOKEN).json(&json!({ "object": "whatsapp_business_account", "callback_url": "ftp://x", "verify_token": "x" })))
+        .await;
+    assert_eq!(
+        r.body["error"]["error_data"]["details"],
+        "The parameter callback_url must be an http(s) URL."
+    );
+    assert!(r.body["error"]["error_data"]
+        .get("messaging_product")
+        .is_none());
+    // The other business's token cannot touch this app's subscriptions? It can: same app. A
+    // token of another app cannot see the app node.
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/v23.0/1111111111111111/subscriptions"))
+                .bearer_auth(TOKEN),
+        )
+        .await;
+    assert_eq!(r.body["error"]["error_subcode"], 33);
+}
+
+#[tokio::test]
+async fn waba_override_callback() {
+    let main = Receiver::start(Rx::default()).await;
+    let over = Receiver::start(Rx {
+        verify_token: Some("ov".into()),
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_app().await;
+    app.set_webhook(&main.url).await;
+    let path = format!("/v23.0/{}/subscribed_apps", seed::WABA_ID);
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&path))
+                .bearer_auth(TOKEN)
+                .json(&json!({ "override_callback_uri": over.url, "verify_token": "ov" })),
+        )
+        .await;
+    assert_eq!(r.body, json!({ "success": true }), "{}", r.text);
+    let r = app
+        .send(app.client.get(app.url(&path)).bearer_auth(TOKEN))
+        .await;
+    assert_eq!(
+        r.body["data"][0]["whatsapp_business_api_data"]["id"],
+        seed::APP_ID
+    );
+    assert_eq!(r.body["data"][0]["override_callback_uri"], over.url);
+    app.post_message(text("hi")).await.wamid();
+    over.wait_for(2).await;
+    assert!(main.received().is_empty());
+    // Back to the app's own callback.
+    let r = app
+        .send(app.client.post(app.url(&path)).bearer_auth(TOKEN))
+        .await;
+    assert_eq!(r.body, json!({ "success": true }));
+    app.post_message(text("again")).await.wamid();
+    main.wait_for(2).await;
+    // Unsubscribed: nothing is sent.
+    let r = app
+        .send(app.client.delete(app.url(&path)).bearer_auth(TOKEN))
+        .await;
+    assert_eq!(r.body, json!({ "success": true }));
+    assert_eq!(
+        app.send(app.client.get(app.url(&path)).bearer_auth(TOKEN))
+            .await
+            .body,
+        json!({ "data": [] })
+    );
+    let before = app.get("/_vitrine/webhooks").await.body["data"]
+        .as_array()
+        .unwrap()
+        .len();
+    app.post_message(text("quiet")).await.wamid();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        app.get("/_vitrine/webhooks").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        before
+    );
+    // A failed override handshake is refused.
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&path))
+                .bearer_auth(TOKEN)
+                .json(&json!({ "override_callback_uri": over.url, "verify_token": "bad" })),
+        )
+        .await;
+    assert_eq!(r.body["error"]["code"], 2200);
+}
+
+// ---- Fidelity knobs ----
+
+#[tokio::test]
+async fn duplicate_knob_sends_identical_duplicates() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_with(with_webhooks(WebhookSettings {
+        duplicate_probability: 1.0,
+        ..Default::default()
+    }))
+    .await;
+    app.set_webhook(&rx.url).await;
+    app.post_message(text("hi")).await.wamid();
+    let got = rx.wait_for(4).await;
+    for r in &got {
+        assert_eq!(got.iter().filter(|o| o.body == r.body).count(), 2);
+    }
+}
+
+#[tokio::test]
+async fn batch_knob_puts_statuses_in_one_post() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_with(with_webhooks(WebhookSettings {
+        batch_statuses: true,
+        ..Default::default()
+    }))
+    .await;
+    app.set_webhook(&rx.url).await;
+    app.post_message(text("hi")).await.wamid();
+    let got = rx.wait_for(1).await;
+    let names: Vec<_> = statuses(&got[0])
+        .iter()
+        .map(|s| s["status"].clone())
+        .collect();
+    assert_eq!(names, vec![json!("sent"), json!("delivered")]);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(rx.received().len(), 1);
+}
+
+#[tokio::test]
+async fn reorder_knob_delivers_delivered_before_sent() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_with(with_webhooks(WebhookSettings {
+        reorder_probability: 1.0,
+        sent_after_ms: 0,
+        delivered_after_ms: 200,
+        ..Default::default()
+    }))
+    .await;
+    app.set_webhook(&rx.url).await;
+    app.post_message(text("hi")).await.wamid();
+    let got = rx.wait_for(2).await;
+    assert_eq!(statuses(&got[0])[0]["status"], "delivered");
+    assert_eq!(statuses(&got[1])[0]["status"], "sent");
+    // Timestamps stay truthful.
+    assert!(
+        statuses(&got[0])[0]["timestamp"].as_str().unwrap()
+            >= statuses(&got[1])[0]["timestamp"].as_str().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn delivery_log_filters() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_app().await;
+    app.set_webhook(&rx.url).await;
+    let a = app.post_message(text("a")).await.wamid();
+    app.post_message(text("b")).await.wamid();
+    app.wait_webhooks("status=delivered", |w| w.len() == 4)
+        .await;
+    let r = app.get(&format!("/_vitrine/webhooks?wamid={a}")).await;
+    assert_eq!(r.body["data"].as_array().unwrap().len(), 2);
+    let r = app.get("/_vitrine/webhooks?event=status&limit=3").await;
+    assert_eq!(r.body["data"].as_array().unwrap().len(), 3);
+    let before = r.body["paging"]["before"].as_str().unwrap().to_owned();
+    let r = app
+        .get(&format!("/_vitrine/webhooks?before={before}"))
+        .await;
+    assert_eq!(r.body["data"].as_array().unwrap().len(), 1);
+    let r = app.get("/_vitrine/webhooks?after=0&limit=10").await;
+    let ids: Vec<i64> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "after= pages oldest first"
+    );
+    assert_eq!(
+        app.get("/_vitrine/webhooks?status=lost")
+            .await
+            .status
+            .as_u16(),
+        400
+    );
+    assert_eq!(app.get("/_vitrine/webhooks/abc").await.status.as_u16(), 400);
+    assert_eq!(
+        app.get("/_vitrine/webhooks/12345").await.status.as_u16(),
+        404
+    );
+}
