@@ -53,29 +53,41 @@ async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch:
     let settings = sandbox.behaviour.webhooks.clone();
     let concurrency = settings.concurrency.max(1);
     let permits = Arc::new(Semaphore::new(concurrency));
-    let lease_ms = (settings.timeout_ms as i64)
-        .saturating_mul(2)
-        .saturating_add(30_000);
+    // Only as many webhooks are claimed as there are free permits, so each is sent at once and
+    // an attempt ends within the timeout: the lease only has to outlast that.
+    let lease_ms = (settings.timeout_ms as i64).saturating_add(5_000);
     loop {
         if *stopped.borrow() {
             break;
+        }
+        let mut held = tokio::select! {
+            p = permits.clone().acquire_owned() => match p { Ok(p) => vec![p], Err(_) => break },
+            _ = stopped.changed() => continue,
+        };
+        while held.len() < concurrency {
+            match permits.clone().try_acquire_owned() {
+                Ok(p) => held.push(p),
+                Err(_) => break,
+            }
         }
         let wakeup = sandbox.webhook_wakeup.notified();
         tokio::pin!(wakeup);
         wakeup.as_mut().enable();
 
         let claimed = match sandbox
-            .claim_due_webhooks(concurrency as u32, lease_ms)
+            .claim_due_webhooks(held.len() as u32, lease_ms)
             .await
         {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming webhooks failed");
+                drop(held);
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 continue;
             }
         };
         if claimed.is_empty() {
+            drop(held);
             let idle = match sandbox.next_webhook_due().await {
                 Ok(Some(due)) => {
                     let ms = (due.0 - sandbox.clock.now().0).clamp(1, MAX_IDLE.as_millis() as i64);
@@ -90,10 +102,7 @@ async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch:
             }
             continue;
         }
-        for c in claimed {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
-            };
+        for (c, permit) in claimed.into_iter().zip(held) {
             let sandbox = sandbox.clone();
             let client = client.clone();
             tokio::spawn(async move {

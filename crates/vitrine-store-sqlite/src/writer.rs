@@ -1,8 +1,8 @@
 //! The single writer: group commit over one connection.
 //!
 //! Callers send a [`WriteOp`] and wait for its result. The writer takes everything that is
-//! pending (up to [`MAX_BATCH`]), runs each op inside its own savepoint in one transaction, and
-//! commits once; a failing op is rolled back to its savepoint without affecting the others.
+//! pending (up to [`MAX_BATCH`]) and commits it as one transaction; if an op fails, the others
+//! are retried one by one, so a bad op never takes the batch down.
 
 use crate::{db_err, rows};
 use sqlx::{Connection, Executor, SqliteConnection};
@@ -120,35 +120,54 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
     let _ = conn.close().await;
 }
 
+/// Runs the batch as one transaction. Failures are rare (a duplicate key), so the batch is first
+/// tried whole; if anything fails, it is rolled back and each op is retried in a transaction of
+/// its own, so one bad op never takes the others down.
 async fn commit_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
-    let mut results: Vec<StoreResult<WriteResult>> = Vec::with_capacity(batch.len());
-    let outcome: Result<(), StoreError> = async {
-        conn.execute("BEGIN IMMEDIATE").await.map_err(db_err)?;
-        for job in batch.iter() {
-            conn.execute("SAVEPOINT op").await.map_err(db_err)?;
-            let r = apply(conn, &job.op).await;
-            if r.is_err() {
-                conn.execute("ROLLBACK TO op").await.map_err(db_err)?;
+    let results = match run_in_transaction(conn, batch.iter().map(|j| &j.op)).await {
+        Ok(results) => results,
+        Err(_) if batch.len() > 1 => {
+            let mut results = Vec::with_capacity(batch.len());
+            for job in batch.iter() {
+                results.push(
+                    match run_in_transaction(conn, std::iter::once(&job.op)).await {
+                        Ok(mut one) => one.pop().unwrap_or(Ok(WriteResult::Done)),
+                        Err(e) => Err(e),
+                    },
+                );
             }
-            conn.execute("RELEASE op").await.map_err(db_err)?;
-            results.push(r);
+            results
         }
-        conn.execute("COMMIT").await.map_err(db_err)?;
-        Ok(())
-    }
-    .await;
-    if let Err(e) = outcome {
-        tracing::error!(error = %e, "group commit failed");
-        let _ = conn.execute("ROLLBACK").await;
-        let msg = e.to_string();
-        results = batch
-            .iter()
-            .map(|_| Err(StoreError::Database(msg.clone())))
-            .collect();
-    }
+        Err(e) => vec![Err(e)],
+    };
     for (job, result) in batch.drain(..).zip(results) {
         let _ = job.done.send(result);
     }
+}
+
+/// All ops in one transaction: `Ok` with every result when everything succeeded and committed,
+/// `Err` (rolled back) when any op or the commit failed.
+async fn run_in_transaction<'a>(
+    conn: &mut SqliteConnection,
+    ops: impl Iterator<Item = &'a WriteOp>,
+) -> StoreResult<Vec<StoreResult<WriteResult>>> {
+    conn.execute("BEGIN IMMEDIATE").await.map_err(db_err)?;
+    let mut results = Vec::new();
+    for op in ops {
+        match apply(conn, op).await {
+            Ok(r) => results.push(Ok(r)),
+            Err(e) => {
+                let _ = conn.execute("ROLLBACK").await;
+                return Err(e);
+            }
+        }
+    }
+    if let Err(e) = conn.execute("COMMIT").await {
+        tracing::error!(error = %e, "commit failed");
+        let _ = conn.execute("ROLLBACK").await;
+        return Err(db_err(e));
+    }
+    Ok(results)
 }
 
 async fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> StoreResult<WriteResult> {

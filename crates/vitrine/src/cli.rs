@@ -2,17 +2,10 @@
 
 use crate::banner;
 use crate::config::{self, FileConfig, Overrides, ServeConfig};
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use vitrine_core::clock::SandboxClock;
 use vitrine_core::commerce::MpmNoMatchDetails;
-use vitrine_core::ids::IdGen;
-use vitrine_core::{Sandbox, SandboxOptions};
-use vitrine_server::AppState;
-use vitrine_store_sqlite::SqliteStore;
 
 /// Vitrine: a self-hosted, wire-compatible sandbox of the commerce part of Meta's WhatsApp Cloud
 /// API (catalog, product messages, carts, orders, templates, webhooks). Not affiliated with Meta.
@@ -34,6 +27,8 @@ enum Command {
     /// Watch webhooks: follow the delivery log, or receive webhooks yourself.
     #[command(subcommand)]
     Webhooks(crate::webhooks_cmd::WebhooksCommand),
+    /// Measure POST /messages and webhook delivery throughput on this machine.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -161,6 +156,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Serve(args)) => run_serve(args),
         Some(Command::Webhooks(cmd)) => crate::webhooks_cmd::run(cmd),
+        Some(Command::Bench(args)) => crate::bench::run(args),
         None => run_serve(cli.serve),
     };
     match result {
@@ -181,69 +177,12 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(&cfg.listen)
-        .await
-        .with_context(|| format!("listening on {}", cfg.listen))?;
-    let local = listener.local_addr()?;
-    let public_url = cfg.public_url.clone().unwrap_or_else(|| {
-        let host = if local.ip().is_unspecified() {
-            "127.0.0.1".to_owned()
-        } else {
-            local.ip().to_string()
-        };
-        let host = if local.is_ipv6() && !local.ip().is_unspecified() {
-            format!("[{host}]")
-        } else {
-            host
-        };
-        format!("http://{host}:{}", local.port())
-    });
-
-    if !cfg.database.starts_with("sqlite:") {
-        anyhow::bail!(
-            "unsupported database URL {}: use sqlite://PATH or sqlite::memory:",
-            cfg.database
-        );
-    }
-    let store = Arc::new(
-        SqliteStore::open(&cfg.database)
-            .await
-            .with_context(|| format!("opening {}", cfg.database))?,
+    let (node, listener) = crate::node::Node::open(&cfg).await?;
+    println!(
+        "{}",
+        banner::render(&node.sandbox, &node.public_url, &cfg.database)
     );
-    let sandbox = Sandbox::open(
-        store.clone(),
-        Arc::new(SandboxClock::system()),
-        Arc::new(IdGen::from_entropy()),
-        SandboxOptions {
-            behaviour: cfg.behaviour.clone(),
-            public_url: public_url.clone(),
-            seed_demo: cfg.seed_demo,
-        },
-    )
-    .await
-    .context("loading the sandbox")?;
-    let sandbox = Arc::new(sandbox);
-    if let Some(url) = &cfg.webhook_url {
-        sandbox
-            .set_app_callback(vitrine_core::seed::APP_ID, url)
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "--webhook-url: {}",
-                    e.details.clone().unwrap_or_else(|| e.message())
-                )
-            })?;
-    }
-    println!("{}", banner::render(&sandbox, &public_url, &cfg.database));
-
-    let client = vitrine_server::dispatcher::http_client(std::time::Duration::from_millis(
-        sandbox.behaviour.webhooks.timeout_ms,
-    ));
-    let dispatcher = vitrine_server::dispatcher::Dispatcher::spawn(sandbox.clone(), client.clone());
-    let state = AppState::new(sandbox, cfg.admin_token.as_deref(), &public_url, client);
-    vitrine_server::serve(listener, state, shutdown_signal()).await?;
-    dispatcher.stop().await;
-    store.close().await;
+    node.run(listener, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,8 +1,10 @@
 //! The `vitrine` binary. Everything lives in the library crates; this file only starts it.
 
 mod banner;
+mod bench;
 mod cli;
 mod config;
+mod node;
 mod webhooks_cmd;
 
 fn main() -> std::process::ExitCode {

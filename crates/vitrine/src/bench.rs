@@ -1,0 +1,193 @@
+//! `vitrine bench`: throughput of POST /messages and of webhook delivery, measured end to end on
+//! this machine (a real server on loopback, a real SQLite file with fsync, a minimal receiver).
+//! Benchmarks live here, never in timed tests: the machines are shared and noisy.
+
+use crate::config::{self, FileConfig, Overrides};
+use crate::node::Node;
+use axum::routing::post;
+use axum::Router;
+use clap::Args;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use vitrine_core::seed;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Messages to send
+    #[arg(long, default_value_t = 20_000)]
+    messages: usize,
+    /// Concurrent senders (keep-alive connections)
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Database URL [default: a fresh SQLite file in a temporary directory]
+    #[arg(long)]
+    database: Option<String>,
+    /// Measure sends alone: no webhook subscriber
+    #[arg(long)]
+    no_webhooks: bool,
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(bench(args))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+async fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    // A minimal business endpoint: count and answer 200.
+    let received = Arc::new(AtomicU64::new(0));
+    let counter = received.clone();
+    let rx = Router::new().route(
+        "/hook",
+        post(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::Relaxed);
+                "ok"
+            }
+        }),
+    );
+    let rx_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let hook = format!("http://{}/hook", rx_listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(rx_listener, rx).await;
+    });
+
+    let scratch = tempfile::tempdir()?;
+    let database = args
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", scratch.path().join("bench.db").display()));
+    let mut cfg = config::resolve(
+        FileConfig::default(),
+        Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            database: Some(database.clone()),
+            webhook_url: (!args.no_webhooks).then_some(hook),
+            ..Default::default()
+        },
+    );
+    cfg.behaviour.webhooks.sent_after_ms = 0;
+    cfg.behaviour.webhooks.delivered_after_ms = 0;
+    let (node, listener) = Node::open(&cfg).await?;
+    let base = node.public_url.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(node.run(listener, async {
+        let _ = stopped.await;
+    }));
+
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+    let url = format!("{base}/v23.0/{}/messages", seed::PHONE_NUMBER_ID);
+    let body = serde_json::json!({
+        "messaging_product": "whatsapp",
+        "to": seed::CUSTOMER_WA_ID,
+        "type": "interactive",
+        "interactive": {
+            "type": "product_list",
+            "header": { "type": "text", "text": "Our picks" },
+            "body": { "text": "Tap an item to see more" },
+            "action": { "catalog_id": seed::CATALOG_ID, "sections": [
+                { "title": "Coffee", "product_items": [
+                    { "product_retailer_id": "beans-house-blend-250g" },
+                    { "product_retailer_id": "mug-stoneware-350ml" } ] } ] }
+        }
+    });
+    let body = Arc::new(serde_json::to_vec(&body)?);
+    println!(
+        "vitrine bench: {} multi-product messages, {} concurrent senders, {database}",
+        args.messages, args.concurrency
+    );
+
+    let started = Instant::now();
+    let per_worker = args.messages.div_ceil(args.concurrency.max(1));
+    let mut workers = vec![];
+    for w in 0..args.concurrency.max(1) {
+        let count = per_worker.min(args.messages.saturating_sub(w * per_worker));
+        let client = client.clone();
+        let url = url.clone();
+        let body = body.clone();
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(count);
+            let mut errors = 0usize;
+            for _ in 0..count {
+                let t = Instant::now();
+                let ok = client
+                    .post(&url)
+                    .bearer_auth(seed::ACCESS_TOKEN)
+                    .header("Content-Type", "application/json")
+                    .body(body.as_ref().clone())
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false);
+                latencies.push(t.elapsed());
+                if !ok {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies = Vec::with_capacity(args.messages);
+    let mut errors = 0;
+    for w in workers {
+        let (l, e) = w.await?;
+        latencies.extend(l);
+        errors += e;
+    }
+    let send_elapsed = started.elapsed();
+    latencies.sort();
+    let accepted = latencies.len() - errors;
+
+    let expected = if args.no_webhooks {
+        0
+    } else {
+        2 * accepted as u64
+    };
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while received.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let all_elapsed = started.elapsed();
+    let delivered = received.load(Ordering::Relaxed);
+
+    println!();
+    println!(
+        "POST /messages   {accepted} accepted, {errors} failed in {:.2} s",
+        send_elapsed.as_secs_f64()
+    );
+    println!(
+        "                 {:.0} messages/s (each durable before its 200)",
+        accepted as f64 / send_elapsed.as_secs_f64()
+    );
+    println!(
+        "                 latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    println!(
+        "webhooks         {delivered} of {expected} status webhooks delivered in {:.2} s: {:.0} events/s",
+        all_elapsed.as_secs_f64(),
+        delivered as f64 / all_elapsed.as_secs_f64()
+    );
+    let _ = stop.send(());
+    server.await??;
+    if delivered < expected {
+        anyhow::bail!("only {delivered} of {expected} webhooks were delivered");
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! One running Vitrine: store, sandbox, webhook dispatcher and HTTP server, opened from the
+//! resolved configuration. `serve` and `bench` both start it this way.
+
+use crate::config::ServeConfig;
+use anyhow::Context;
+use std::sync::Arc;
+use std::time::Duration;
+use vitrine_core::clock::SandboxClock;
+use vitrine_core::ids::IdGen;
+use vitrine_core::{Sandbox, SandboxOptions};
+use vitrine_server::dispatcher::{self, Dispatcher};
+use vitrine_server::AppState;
+use vitrine_store_sqlite::SqliteStore;
+
+pub struct Node {
+    pub sandbox: Arc<Sandbox>,
+    pub public_url: String,
+    store: Arc<SqliteStore>,
+    admin_token: Option<String>,
+}
+
+impl Node {
+    /// Binds the listener, opens (and if new, seeds) the database, applies `--webhook-url`.
+    pub async fn open(cfg: &ServeConfig) -> anyhow::Result<(Node, tokio::net::TcpListener)> {
+        let listener = tokio::net::TcpListener::bind(&cfg.listen)
+            .await
+            .with_context(|| format!("listening on {}", cfg.listen))?;
+        let local = listener.local_addr()?;
+        let public_url = cfg.public_url.clone().unwrap_or_else(|| {
+            let host = if local.ip().is_unspecified() {
+                "127.0.0.1".to_owned()
+            } else {
+                local.ip().to_string()
+            };
+            let host = if local.is_ipv6() && !local.ip().is_unspecified() {
+                format!("[{host}]")
+            } else {
+                host
+            };
+            format!("http://{host}:{}", local.port())
+        });
+        if !cfg.database.starts_with("sqlite:") {
+            anyhow::bail!(
+                "unsupported database URL {}: use sqlite://PATH or sqlite::memory:",
+                cfg.database
+            );
+        }
+        let store = Arc::new(
+            SqliteStore::open(&cfg.database)
+                .await
+                .with_context(|| format!("opening {}", cfg.database))?,
+        );
+        let sandbox = Sandbox::open(
+            store.clone(),
+            Arc::new(SandboxClock::system()),
+            Arc::new(IdGen::from_entropy()),
+            SandboxOptions {
+                behaviour: cfg.behaviour.clone(),
+                public_url: public_url.clone(),
+                seed_demo: cfg.seed_demo,
+            },
+        )
+        .await
+        .context("loading the sandbox")?;
+        let sandbox = Arc::new(sandbox);
+        if let Some(url) = &cfg.webhook_url {
+            sandbox
+                .set_app_callback(vitrine_core::seed::APP_ID, url)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "--webhook-url: {}",
+                        e.details.clone().unwrap_or_else(|| e.message())
+                    )
+                })?;
+        }
+        let node = Node {
+            sandbox,
+            public_url,
+            store,
+            admin_token: cfg.admin_token.clone(),
+        };
+        Ok((node, listener))
+    }
+
+    /// Serves until `shutdown`, then stops the dispatcher and commits pending writes.
+    pub async fn run(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let client = dispatcher::http_client(Duration::from_millis(
+            self.sandbox.behaviour.webhooks.timeout_ms,
+        ));
+        let dispatcher = Dispatcher::spawn(self.sandbox.clone(), client.clone());
+        let state = AppState::new(
+            self.sandbox.clone(),
+            self.admin_token.as_deref(),
+            &self.public_url,
+            client,
+        );
+        let served = vitrine_server::serve(listener, state, shutdown).await;
+        dispatcher.stop().await;
+        self.store.close().await;
+        served?;
+        Ok(())
+    }
+}
