@@ -16,11 +16,12 @@ use vitrine_core::clock::Millis;
 use vitrine_core::directory::DirectoryData;
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::model::{AppSubscription, Token, WabaSubscription};
+use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
 use vitrine_core::store::{DirectoryStore, MessageStore, StoreError, StoreResult, WebhookStore};
 use vitrine_core::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
 };
-use writer::{WriteOp, WriteResult, Writer};
+use writer::SqliteTransactor;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -77,7 +78,7 @@ impl SqliteStore {
             .connect_with(options.clone().read_only(true))
             .await
             .map_err(db_err)?;
-        let writer = Writer::spawn(conn);
+        let writer = Writer::spawn(SqliteTransactor(conn));
         Ok(SqliteStore {
             readers,
             writer,
@@ -92,12 +93,6 @@ impl SqliteStore {
     }
 }
 
-fn done(r: WriteResult) -> StoreResult<()> {
-    match r {
-        WriteResult::Done | WriteResult::Found(_) | WriteResult::Claimed(_) => Ok(()),
-    }
-}
-
 #[async_trait]
 impl DirectoryStore for SqliteStore {
     async fn load_directory(&self) -> StoreResult<Option<DirectoryData>> {
@@ -107,19 +102,13 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn seed(&self, data: &DirectoryData) -> StoreResult<()> {
-        done(
-            self.writer
-                .submit(WriteOp::Seed(Box::new(data.clone())))
-                .await?,
-        )
+        self.writer
+            .write(WriteOp::Seed(Box::new(data.clone())))
+            .await
     }
 
     async fn insert_token(&self, token: &Token) -> StoreResult<()> {
-        done(
-            self.writer
-                .submit(WriteOp::InsertToken(token.clone()))
-                .await?,
-        )
+        self.writer.write(WriteOp::InsertToken(token.clone())).await
     }
 
     async fn save_app_subscription(
@@ -127,14 +116,12 @@ impl DirectoryStore for SqliteStore {
         app_id: &str,
         sub: Option<&AppSubscription>,
     ) -> StoreResult<()> {
-        done(
-            self.writer
-                .submit(WriteOp::SaveAppSubscription {
-                    app_id: app_id.to_owned(),
-                    sub: sub.cloned(),
-                })
-                .await?,
-        )
+        self.writer
+            .write(WriteOp::SaveAppSubscription {
+                app_id: app_id.to_owned(),
+                sub: sub.cloned(),
+            })
+            .await
     }
 
     async fn save_waba_subscriptions(
@@ -142,14 +129,12 @@ impl DirectoryStore for SqliteStore {
         waba_id: &str,
         subs: &[WabaSubscription],
     ) -> StoreResult<()> {
-        done(
-            self.writer
-                .submit(WriteOp::SaveWabaSubscriptions {
-                    waba_id: waba_id.to_owned(),
-                    subs: subs.to_vec(),
-                })
-                .await?,
-        )
+        self.writer
+            .write(WriteOp::SaveWabaSubscriptions {
+                waba_id: waba_id.to_owned(),
+                subs: subs.to_vec(),
+            })
+            .await
     }
 }
 
@@ -157,26 +142,22 @@ impl DirectoryStore for SqliteStore {
 impl MessageStore for SqliteStore {
     async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()> {
         let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        done(
-            self.writer
-                .submit(WriteOp::InsertMessage {
-                    wamid: record.wamid.clone(),
-                    phone_number_id: record.phone_number_id.clone(),
-                    wa_id: record.wa_id.clone(),
-                    created_at: record.created_at.0,
-                    json,
-                    outbox: outbox.clone(),
-                })
-                .await?,
-        )
+        self.writer
+            .write(WriteOp::InsertMessage {
+                wamid: record.wamid.clone(),
+                phone_number_id: record.phone_number_id.clone(),
+                wa_id: record.wa_id.clone(),
+                created_at: record.created_at.0,
+                json,
+                outbox: outbox.clone(),
+            })
+            .await
     }
 
     async fn append_outbox(&self, outbox: &Outbox) -> StoreResult<()> {
-        done(
-            self.writer
-                .submit(WriteOp::AppendOutbox(outbox.clone()))
-                .await?,
-        )
+        self.writer
+            .write(WriteOp::AppendOutbox(outbox.clone()))
+            .await
     }
 
     async fn list_messages(&self, query: &MessageQuery) -> StoreResult<MessagePage> {
@@ -222,15 +203,13 @@ impl WebhookStore for SqliteStore {
         attempt: &Attempt,
         after: AfterAttempt,
     ) -> StoreResult<()> {
-        done(
-            self.writer
-                .submit(WriteOp::RecordAttempt {
-                    id,
-                    attempt: attempt.clone(),
-                    after,
-                })
-                .await?,
-        )
+        self.writer
+            .write(WriteOp::RecordAttempt {
+                id,
+                attempt: attempt.clone(),
+                after,
+            })
+            .await
     }
 
     async fn next_webhook_due(&self) -> StoreResult<Option<Millis>> {

@@ -1,5 +1,7 @@
 //! Storage traits, implemented by each backend crate. Rows never leave those crates.
 
+pub mod writer;
+
 use crate::clock::Millis;
 use crate::directory::DirectoryData;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};

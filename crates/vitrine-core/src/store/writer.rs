@@ -1,0 +1,187 @@
+//! Group commit, for every backend: one writer task per node owns one connection, takes every
+//! write that is pending (up to [`MAX_BATCH`]) and commits them as one transaction. Each caller
+//! still waits for its own commit, so a write is durable before it is acknowledged, but many
+//! writes share one fsync. If any write of a batch fails, the batch is rolled back and each write
+//! is retried in a transaction of its own, so one bad write never takes the others down.
+//!
+//! Backends describe how to run one [`WriteOp`] inside a transaction ([`Transactor`]); the
+//! batching, ordering and failure handling live here once.
+
+use super::{StoreError, StoreResult};
+use crate::clock::Millis;
+use crate::directory::DirectoryData;
+use crate::model::{AppSubscription, Token, WabaSubscription};
+use crate::webhook::{AfterAttempt, Attempt, Claimed, Outbox};
+use tokio::sync::{mpsc, oneshot};
+
+pub const MAX_BATCH: usize = 512;
+const QUEUE: usize = 8192;
+
+/// Every write a store performs.
+#[derive(Debug, Clone)]
+pub enum WriteOp {
+    /// Answered once everything queued before it is committed; stops the writer.
+    Shutdown,
+    Seed(Box<DirectoryData>),
+    InsertToken(Token),
+    SaveAppSubscription {
+        app_id: String,
+        sub: Option<AppSubscription>,
+    },
+    SaveWabaSubscriptions {
+        waba_id: String,
+        subs: Vec<WabaSubscription>,
+    },
+    InsertMessage {
+        wamid: String,
+        phone_number_id: String,
+        wa_id: String,
+        created_at: i64,
+        json: String,
+        outbox: Outbox,
+    },
+    AppendOutbox(Outbox),
+    ClaimWebhooks {
+        now: Millis,
+        wall_now: i64,
+        lease_until: i64,
+        limit: u32,
+    },
+    RecordAttempt {
+        id: i64,
+        attempt: Attempt,
+        after: AfterAttempt,
+    },
+    Redeliver {
+        id: i64,
+        now: Millis,
+    },
+}
+
+/// What a write gives back.
+#[derive(Debug)]
+pub enum WriteResult {
+    Done,
+    Claimed(Vec<Claimed>),
+    Found(bool),
+}
+
+/// One connection that can run writes in a transaction.
+#[async_trait::async_trait]
+pub trait Transactor: Send + 'static {
+    async fn begin(&mut self) -> StoreResult<()>;
+    async fn apply(&mut self, op: &WriteOp) -> StoreResult<WriteResult>;
+    async fn commit(&mut self) -> StoreResult<()>;
+    async fn rollback(&mut self);
+    async fn close(self);
+}
+
+struct Job {
+    op: WriteOp,
+    done: oneshot::Sender<StoreResult<WriteResult>>,
+}
+
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+    task: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Writer {
+    pub fn spawn<T: Transactor>(conn: T) -> Writer {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let task = tokio::spawn(run(conn, rx));
+        Writer {
+            tx,
+            task: tokio::sync::Mutex::new(Some(task)),
+        }
+    }
+
+    pub async fn submit(&self, op: WriteOp) -> StoreResult<WriteResult> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .send(Job { op, done })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        wait.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Submits a write that returns nothing.
+    pub async fn write(&self, op: WriteOp) -> StoreResult<()> {
+        self.submit(op).await.map(|_| ())
+    }
+
+    /// Waits for everything queued so far to be committed, then stops the writer.
+    pub async fn close(&self) {
+        let _ = self.submit(WriteOp::Shutdown).await;
+        if let Some(task) = self.task.lock().await.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn run<T: Transactor>(mut conn: T, mut rx: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let shutdown = batch.iter().any(|j| matches!(j.op, WriteOp::Shutdown));
+        commit_batch(&mut conn, &mut batch).await;
+        if shutdown {
+            rx.close();
+            break;
+        }
+    }
+    conn.close().await;
+}
+
+async fn commit_batch<T: Transactor>(conn: &mut T, batch: &mut Vec<Job>) {
+    let results = match run_in_transaction(conn, batch.iter().map(|j| &j.op)).await {
+        Ok(results) => results,
+        Err(_) if batch.len() > 1 => {
+            let mut results = Vec::with_capacity(batch.len());
+            for job in batch.iter() {
+                results.push(
+                    match run_in_transaction(conn, std::iter::once(&job.op)).await {
+                        Ok(mut one) => one.pop().unwrap_or(Ok(WriteResult::Done)),
+                        Err(e) => Err(e),
+                    },
+                );
+            }
+            results
+        }
+        Err(e) => vec![Err(e)],
+    };
+    for (job, result) in batch.drain(..).zip(results) {
+        let _ = job.done.send(result);
+    }
+}
+
+/// All ops in one transaction: `Ok` with every result when everything succeeded and committed,
+/// `Err` (rolled back) when any op or the commit failed.
+async fn run_in_transaction<'a, T: Transactor>(
+    conn: &mut T,
+    ops: impl Iterator<Item = &'a WriteOp>,
+) -> StoreResult<Vec<StoreResult<WriteResult>>> {
+    conn.begin().await?;
+    let mut results = Vec::new();
+    for op in ops {
+        match conn.apply(op).await {
+            Ok(r) => results.push(Ok(r)),
+            Err(e) => {
+                conn.rollback().await;
+                return Err(e);
+            }
+        }
+    }
+    if let Err(e) = conn.commit().await {
+        tracing::error!(error = %e, "commit failed");
+        conn.rollback().await;
+        return Err(e);
+    }
+    Ok(results)
+}
