@@ -17,7 +17,9 @@ use vitrine_core::directory::DirectoryData;
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::model::{AppSubscription, Token, WabaSubscription};
 use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
-use vitrine_core::store::{DirectoryStore, MessageStore, StoreError, StoreResult, WebhookStore};
+use vitrine_core::store::{
+    DirectoryStore, Lifecycle, MessageStore, StoreError, StoreResult, WebhookStore,
+};
 use vitrine_core::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
 };
@@ -67,11 +69,16 @@ impl SqliteStore {
             .pragma("temp_store", "memory")
             .disable_statement_logging();
 
-        let mut conn = options.connect().await.map_err(db_err)?;
-        MIGRATOR
-            .run(&mut conn)
+        // The migrator runs on a pool (its future over a bare connection is not `Send`).
+        let migrations = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
             .await
-            .map_err(|e| StoreError::Database(e.to_string()))?;
+            .map_err(db_err)?;
+        let migrated = MIGRATOR.run(&migrations).await;
+        migrations.close().await;
+        migrated.map_err(|e| StoreError::Database(e.to_string()))?;
+        let conn = options.connect().await.map_err(db_err)?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
@@ -85,9 +92,11 @@ impl SqliteStore {
             _scratch: scratch,
         })
     }
+}
 
-    /// Waits for pending writes and closes every connection.
-    pub async fn close(&self) {
+#[async_trait]
+impl Lifecycle for SqliteStore {
+    async fn close(&self) {
         self.writer.close().await;
         self.readers.close().await;
     }

@@ -29,6 +29,15 @@ enum Command {
     Webhooks(crate::webhooks_cmd::WebhooksCommand),
     /// Measure POST /messages and webhook delivery throughput on this machine.
     Bench(crate::bench::BenchArgs),
+    /// Apply pending database migrations and exit (also done at every start, under a lock).
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    /// Database URL: sqlite://PATH or postgres://…
+    #[arg(long, env = "VITRINE_DATABASE_URL", default_value = config::DEFAULT_DATABASE)]
+    database: String,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -157,6 +166,7 @@ pub fn main() -> ExitCode {
         Some(Command::Serve(args)) => run_serve(args),
         Some(Command::Webhooks(cmd)) => crate::webhooks_cmd::run(cmd),
         Some(Command::Bench(args)) => crate::bench::run(args),
+        Some(Command::Migrate(args)) => run_migrate(args),
         None => run_serve(cli.serve),
     };
     match result {
@@ -166,6 +176,19 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        // Opening a store applies its migrations.
+        let store = crate::node::open_store(&args.database).await?;
+        vitrine_core::store::Lifecycle::close(store.as_ref()).await;
+        println!("{}: migrations applied", args.database);
+        Ok(())
+    })
 }
 
 fn run_serve(args: ServeArgs) -> anyhow::Result<()> {

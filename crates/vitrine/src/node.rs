@@ -7,15 +7,38 @@ use std::sync::Arc;
 use std::time::Duration;
 use vitrine_core::clock::SandboxClock;
 use vitrine_core::ids::IdGen;
+use vitrine_core::store::Store;
 use vitrine_core::{Sandbox, SandboxOptions};
 use vitrine_server::dispatcher::{self, Dispatcher};
 use vitrine_server::AppState;
+use vitrine_store_postgres::PgStore;
 use vitrine_store_sqlite::SqliteStore;
+
+/// Opens the store a database URL names: `sqlite:…` or `postgres://…`.
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(
+            SqliteStore::open(url)
+                .await
+                .with_context(|| format!("opening {url}"))?,
+        ))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(
+            PgStore::open(url)
+                .await
+                .context("opening the PostgreSQL database")?,
+        ))
+    } else {
+        anyhow::bail!(
+            "unsupported database URL {url}: use sqlite://PATH, sqlite::memory: or postgres://…"
+        )
+    }
+}
 
 pub struct Node {
     pub sandbox: Arc<Sandbox>,
     pub public_url: String,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
     admin_token: Option<String>,
 }
 
@@ -39,17 +62,7 @@ impl Node {
             };
             format!("http://{host}:{}", local.port())
         });
-        if !cfg.database.starts_with("sqlite:") {
-            anyhow::bail!(
-                "unsupported database URL {}: use sqlite://PATH or sqlite::memory:",
-                cfg.database
-            );
-        }
-        let store = Arc::new(
-            SqliteStore::open(&cfg.database)
-                .await
-                .with_context(|| format!("opening {}", cfg.database))?,
-        );
+        let store = open_store(&cfg.database).await?;
         let sandbox = Sandbox::open(
             store.clone(),
             Arc::new(SandboxClock::system()),

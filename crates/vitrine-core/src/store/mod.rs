@@ -1,5 +1,7 @@
 //! Storage traits, implemented by each backend crate. Rows never leave those crates.
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod writer;
 
 use crate::clock::Millis;
@@ -97,7 +99,14 @@ pub trait WebhookStore: Send + Sync + 'static {
     async fn redeliver_webhook(&self, id: i64, now: Millis) -> StoreResult<bool>;
 }
 
-/// Everything a backend provides.
-pub trait Store: DirectoryStore + MessageStore + WebhookStore {}
+/// Opening and closing.
+#[async_trait::async_trait]
+pub trait Lifecycle: Send + Sync + 'static {
+    /// Commits pending writes and closes every connection.
+    async fn close(&self);
+}
 
-impl<T: DirectoryStore + MessageStore + WebhookStore> Store for T {}
+/// Everything a backend provides.
+pub trait Store: DirectoryStore + MessageStore + WebhookStore + Lifecycle {}
+
+impl<T: DirectoryStore + MessageStore + WebhookStore + Lifecycle> Store for T {}

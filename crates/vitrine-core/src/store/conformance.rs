@@ -1,0 +1,564 @@
+//! The store conformance suite: every store operation, run against each backend by that backend's
+//! own tests (`cargo test -p vitrine-store-sqlite`, `-p vitrine-store-postgres`). A new store
+//! operation gets its case here, once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::{Store, StoreError};
+use crate::clock::Millis;
+use crate::message::{MessageQuery, MessageRecord, Outgoing};
+use crate::model::{AppSubscription, Scope, Token, WabaSubscription};
+use crate::seed;
+use crate::webhook::{
+    AfterAttempt, Attempt, DeliveryState, EventType, MessageStatus, NewWebhook, Outbox,
+    StatusEvent, WebhookQuery,
+};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// Makes a fresh, empty store for one case.
+pub type Factory =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Arc<dyn Store>> + Send>> + Send + Sync>;
+
+/// Runs every case, each on a fresh store.
+pub async fn run_all(factory: Factory) {
+    for (name, case) in cases() {
+        let store = factory().await;
+        eprintln!("store conformance: {name}");
+        case(store.clone()).await;
+        store.close().await;
+    }
+}
+
+type Case = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+fn cases() -> Vec<(&'static str, Case)> {
+    vec![
+        ("seed_and_load_directory", |s| {
+            Box::pin(seed_and_load_directory(s))
+        }),
+        ("tokens", |s| Box::pin(tokens(s))),
+        ("subscriptions", |s| Box::pin(subscriptions(s))),
+        ("messages_and_paging", |s| Box::pin(messages_and_paging(s))),
+        ("statuses_in_time_order", |s| {
+            Box::pin(statuses_in_time_order(s))
+        }),
+        ("failing_write_keeps_its_batch", |s| {
+            Box::pin(failing_write_keeps_its_batch(s))
+        }),
+        ("claims_lease_due_rows_once", |s| {
+            Box::pin(claims_lease_due_rows_once(s))
+        }),
+        ("attempts_retry_dead_redeliver", |s| {
+            Box::pin(attempts_retry_dead_redeliver(s))
+        }),
+        ("webhook_log_filters", |s| Box::pin(webhook_log_filters(s))),
+    ]
+}
+
+pub fn message(wamid: &str, wa_id: &str, created: i64) -> MessageRecord {
+    MessageRecord {
+        wamid: wamid.to_owned(),
+        phone_number_id: seed::PHONE_NUMBER_ID.to_owned(),
+        waba_id: seed::WABA_ID.to_owned(),
+        wa_id: wa_id.to_owned(),
+        to_input: format!("+{wa_id}"),
+        content: Outgoing::Text {
+            body: "hé".into(),
+            preview_url: false,
+            catalog_link: None,
+        },
+        products: vec![],
+        dropped_retailer_ids: vec![],
+        context_message_id: None,
+        biz_opaque_callback_data: Some("opaque".into()),
+        api_version: "v23.0".into(),
+        created_at: Millis(created),
+    }
+}
+
+pub fn webhook(wamid: &str, status: MessageStatus, due: i64) -> NewWebhook {
+    NewWebhook {
+        app_id: seed::APP_ID.into(),
+        waba_id: seed::WABA_ID.into(),
+        url: "http://127.0.0.1:1/hook".into(),
+        event_type: EventType::Status,
+        wamid: Some(wamid.into()),
+        status: Some(status),
+        body: format!("{{\"wamid\":\"{wamid}\"}}").into_bytes(),
+        signature_256: "sha256=a".into(),
+        signature_1: "sha1=b".into(),
+        due_at: Millis(due),
+    }
+}
+
+async fn seeded(store: &Arc<dyn Store>) {
+    store.seed(&seed::demo("http://x")).await.unwrap();
+}
+
+async fn seed_and_load_directory(store: Arc<dyn Store>) {
+    assert!(
+        store.load_directory().await.unwrap().is_none(),
+        "a new store is not seeded"
+    );
+    let data = seed::demo("http://x");
+    store.seed(&data).await.unwrap();
+    let loaded = store.load_directory().await.unwrap().unwrap();
+    assert_eq!(loaded.businesses.len(), data.businesses.len());
+    assert_eq!(loaded.apps, data.apps);
+    let mut tokens = loaded.tokens.clone();
+    tokens.sort_by(|a, b| a.token.cmp(&b.token));
+    let mut expected = data.tokens.clone();
+    expected.sort_by(|a, b| a.token.cmp(&b.token));
+    assert_eq!(tokens, expected);
+    let mut wabas = loaded.wabas.clone();
+    wabas.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut ew = data.wabas.clone();
+    ew.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(wabas, ew);
+    let mut phones = loaded.phone_numbers.clone();
+    phones.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut ep = data.phone_numbers.clone();
+    ep.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(phones, ep);
+    assert_eq!(loaded.catalogs, data.catalogs);
+    assert_eq!(loaded.products, data.products, "products in creation order");
+    // Seeding twice is refused, not doubled.
+    assert!(store.seed(&data).await.is_err());
+}
+
+async fn tokens(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let t = Token {
+        token: "EAAtest".into(),
+        business_id: seed::BUSINESS_ID.into(),
+        app_id: seed::APP_ID.into(),
+        scopes: [Scope::CatalogManagement, Scope::WhatsappBusinessMessaging]
+            .into_iter()
+            .collect(),
+        expires_at: Some(123),
+    };
+    store.insert_token(&t).await.unwrap();
+    assert!(matches!(
+        store.insert_token(&t).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let loaded = store.load_directory().await.unwrap().unwrap();
+    assert!(loaded.tokens.contains(&t));
+}
+
+async fn subscriptions(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let sub = AppSubscription {
+        callback_url: "http://h/1".into(),
+        verify_token: "v".into(),
+        fields: vec!["messages".into(), "message_template_status_update".into()],
+        version: "v24.0".into(),
+    };
+    store
+        .save_app_subscription(seed::APP_ID, Some(&sub))
+        .await
+        .unwrap();
+    let waba_subs = vec![WabaSubscription {
+        app_id: seed::APP_ID.into(),
+        override_callback_uri: Some("http://h/2".into()),
+        verify_token: Some("w".into()),
+    }];
+    store
+        .save_waba_subscriptions(seed::WABA_ID, &waba_subs)
+        .await
+        .unwrap();
+    let loaded = store.load_directory().await.unwrap().unwrap();
+    assert_eq!(loaded.apps[0].subscription.as_ref(), Some(&sub));
+    let waba = loaded.wabas.iter().find(|w| w.id == seed::WABA_ID).unwrap();
+    assert_eq!(waba.subscribed_apps, waba_subs);
+    store
+        .save_app_subscription(seed::APP_ID, None)
+        .await
+        .unwrap();
+    store
+        .save_waba_subscriptions(seed::WABA_ID, &[])
+        .await
+        .unwrap();
+    let loaded = store.load_directory().await.unwrap().unwrap();
+    assert!(loaded.apps[0].subscription.is_none());
+    assert!(loaded
+        .wabas
+        .iter()
+        .find(|w| w.id == seed::WABA_ID)
+        .unwrap()
+        .subscribed_apps
+        .is_empty());
+}
+
+async fn messages_and_paging(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    for i in 0..7 {
+        let wa = if i % 2 == 0 { "111" } else { "222" };
+        store
+            .insert_message(&message(&format!("w{i}"), wa, i), &Outbox::default())
+            .await
+            .unwrap();
+    }
+    let got = store.get_message("w3").await.unwrap().unwrap();
+    assert_eq!(got, message("w3", "222", 3));
+    assert!(store.get_message("nope").await.unwrap().is_none());
+    let page = store
+        .list_messages(&MessageQuery {
+            limit: 3,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<_> = page.items.iter().map(|(_, m)| m.wamid.clone()).collect();
+    assert_eq!(ids, vec!["w6", "w5", "w4"]);
+    assert!(page.has_more);
+    let next = store
+        .list_messages(&MessageQuery {
+            limit: 3,
+            before_cursor: Some(page.items[2].0),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<_> = next.items.iter().map(|(_, m)| m.wamid.clone()).collect();
+    assert_eq!(ids, vec!["w3", "w2", "w1"]);
+    let only = store
+        .list_messages(&MessageQuery {
+            wa_id: Some("222".into()),
+            phone_number_id: Some(seed::PHONE_NUMBER_ID.into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(only.items.len(), 3);
+    assert!(!only.has_more);
+    assert!(matches!(
+        store
+            .insert_message(&message("w1", "111", 9), &Outbox::default())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+}
+
+async fn statuses_in_time_order(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let err = crate::ApiError::new(crate::ErrorKind::MessageUndeliverable).with_details("d");
+    let outbox = Outbox {
+        statuses: vec![
+            StatusEvent {
+                wamid: "w".into(),
+                status: MessageStatus::Delivered,
+                at: Millis(20),
+                errors: vec![],
+            },
+            StatusEvent {
+                wamid: "w".into(),
+                status: MessageStatus::Sent,
+                at: Millis(10),
+                errors: vec![],
+            },
+        ],
+        webhooks: vec![],
+    };
+    store
+        .insert_message(&message("w", "111", 1), &outbox)
+        .await
+        .unwrap();
+    let failed = StatusEvent::failed("w", Millis(30), &err);
+    store
+        .append_outbox(&Outbox {
+            statuses: vec![failed.clone()],
+            webhooks: vec![],
+        })
+        .await
+        .unwrap();
+    let got = store.message_statuses("w").await.unwrap();
+    let order: Vec<_> = got.iter().map(|e| e.status).collect();
+    assert_eq!(
+        order,
+        vec![
+            MessageStatus::Sent,
+            MessageStatus::Delivered,
+            MessageStatus::Failed
+        ]
+    );
+    assert_eq!(got[2], failed);
+}
+
+async fn failing_write_keeps_its_batch(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let dup = Token {
+        token: seed::ACCESS_TOKEN.into(),
+        business_id: seed::BUSINESS_ID.into(),
+        app_id: seed::APP_ID.into(),
+        scopes: Default::default(),
+        expires_at: None,
+    };
+    let mut tasks = vec![];
+    for i in 0..20 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.insert_message(&message(&format!("m{i}"), "111", i), &Outbox::default())
+                .await
+        }));
+    }
+    let s = store.clone();
+    let bad = tokio::spawn(async move { s.insert_token(&dup).await });
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert!(matches!(bad.await.unwrap(), Err(StoreError::Conflict(_))));
+    for i in 0..20 {
+        assert!(store.get_message(&format!("m{i}")).await.unwrap().is_some());
+    }
+}
+
+async fn claims_lease_due_rows_once(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let outbox = Outbox {
+        statuses: vec![],
+        webhooks: vec![
+            webhook("w", MessageStatus::Sent, 100),
+            webhook("w", MessageStatus::Delivered, 5_000),
+        ],
+    };
+    store
+        .insert_message(&message("w", "111", 1), &outbox)
+        .await
+        .unwrap();
+    assert_eq!(store.next_webhook_due().await.unwrap(), Some(Millis(100)));
+    let first = store
+        .claim_due_webhooks(Millis(200), 0, 10_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].body, b"{\"wamid\":\"w\"}");
+    assert_eq!(first[0].signature_256, "sha256=a");
+    assert_eq!(first[0].attempts_before, 0);
+    assert_eq!(first[0].due_at, Millis(100));
+    assert!(
+        store
+            .claim_due_webhooks(Millis(200), 5_000, 20_000, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    let again = store
+        .claim_due_webhooks(Millis(200), 10_001, 20_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1, "the lease ran out");
+    // Concurrent claimers never get the same row.
+    let mut tasks = vec![];
+    for _ in 0..4 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.claim_due_webhooks(Millis(10_000), 30_000, 60_000, 10)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut ids = vec![];
+    for t in tasks {
+        ids.extend(t.await.unwrap().into_iter().map(|c| c.id));
+    }
+    ids.sort();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(before, ids.len());
+    assert_eq!(ids.len(), 2);
+}
+
+async fn attempts_retry_dead_redeliver(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let outbox = Outbox {
+        statuses: vec![],
+        webhooks: vec![
+            webhook("w", MessageStatus::Sent, 0),
+            webhook("w", MessageStatus::Delivered, 0),
+        ],
+    };
+    store
+        .insert_message(&message("w", "111", 1), &outbox)
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_due_webhooks(Millis(0), 0, 1_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    let fail = |n, at| Attempt {
+        number: n,
+        at: Millis(at),
+        http_status: Some(500),
+        latency_ms: 3,
+        response: Some("boom".into()),
+        error: None,
+    };
+    store
+        .record_attempt(
+            claimed[0].id,
+            &fail(1, 0),
+            AfterAttempt::RetryAt(Millis(10_000)),
+        )
+        .await
+        .unwrap();
+    let conn_err = Attempt {
+        number: 1,
+        at: Millis(0),
+        http_status: None,
+        latency_ms: 1,
+        response: None,
+        error: Some("connection failed".into()),
+    };
+    store
+        .record_attempt(claimed[1].id, &conn_err, AfterAttempt::Dead)
+        .await
+        .unwrap();
+    let (rec, attempts) = store.get_webhook(claimed[0].id).await.unwrap().unwrap();
+    assert_eq!(rec.state, DeliveryState::Pending);
+    assert_eq!(rec.next_attempt_at, Some(Millis(10_000)));
+    assert_eq!(rec.attempt_count, 1);
+    assert_eq!(attempts, vec![fail(1, 0)]);
+    assert!(store
+        .claim_due_webhooks(Millis(9_999), 5_000, 9_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let retry = store
+        .claim_due_webhooks(Millis(10_000), 5_000, 9_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(retry.len(), 1);
+    assert_eq!(retry[0].attempts_before, 1);
+    let ok = Attempt {
+        number: 2,
+        at: Millis(10_000),
+        http_status: Some(200),
+        latency_ms: 2,
+        response: Some("".into()),
+        error: None,
+    };
+    store
+        .record_attempt(retry[0].id, &ok, AfterAttempt::Delivered)
+        .await
+        .unwrap();
+    let (rec, attempts) = store.get_webhook(claimed[0].id).await.unwrap().unwrap();
+    assert_eq!(rec.state, DeliveryState::Delivered);
+    assert_eq!(rec.delivered_at, Some(Millis(10_000)));
+    assert_eq!(attempts.len(), 2);
+    let (dead, dead_attempts) = store.get_webhook(claimed[1].id).await.unwrap().unwrap();
+    assert_eq!(dead.state, DeliveryState::Dead);
+    assert_eq!(dead.next_attempt_at, None);
+    assert_eq!(dead_attempts, vec![conn_err]);
+    assert_eq!(store.next_webhook_due().await.unwrap(), None);
+    assert!(store
+        .redeliver_webhook(dead.id, Millis(50_000))
+        .await
+        .unwrap());
+    assert!(!store
+        .redeliver_webhook(987_654, Millis(50_000))
+        .await
+        .unwrap());
+    let again = store
+        .claim_due_webhooks(Millis(50_000), 99_000, 100_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts_before, 1);
+    assert!(store.get_webhook(424_242).await.unwrap().is_none());
+}
+
+async fn webhook_log_filters(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    for (i, w) in ["a", "b", "c"].iter().enumerate() {
+        let outbox = Outbox {
+            statuses: vec![],
+            webhooks: vec![
+                webhook(w, MessageStatus::Sent, i as i64),
+                webhook(w, MessageStatus::Delivered, i as i64),
+            ],
+        };
+        store
+            .insert_message(&message(w, "111", i as i64), &outbox)
+            .await
+            .unwrap();
+    }
+    let all = store
+        .list_webhooks(&WebhookQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 6);
+    assert!(
+        all.items.windows(2).all(|w| w[0].id > w[1].id),
+        "newest first"
+    );
+    assert_eq!(all.items[0].body, "{\"wamid\":\"c\"}");
+    assert_eq!(all.items[0].status, Some(MessageStatus::Delivered));
+    let b = store
+        .list_webhooks(&WebhookQuery {
+            wamid: Some("b".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(b.items.len(), 2);
+    let page = store
+        .list_webhooks(&WebhookQuery {
+            limit: 4,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(page.has_more);
+    let rest = store
+        .list_webhooks(&WebhookQuery {
+            limit: 4,
+            before_id: Some(page.items[3].id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 2);
+    assert!(!rest.has_more);
+    let after = store
+        .list_webhooks(&WebhookQuery {
+            limit: 100,
+            after_id: Some(all.items[3].id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(after.items.len(), 3);
+    assert!(
+        after.items.windows(2).all(|w| w[0].id < w[1].id),
+        "oldest first after a cursor"
+    );
+    let pending = store
+        .list_webhooks(&WebhookQuery {
+            state: Some(DeliveryState::Pending),
+            event_type: Some(EventType::Status),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(pending.items.len(), 6);
+    let none = store
+        .list_webhooks(&WebhookQuery {
+            state: Some(DeliveryState::Dead),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(none.items.is_empty());
+}

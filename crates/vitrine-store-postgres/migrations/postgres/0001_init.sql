@@ -1,0 +1,131 @@
+-- Vitrine schema, version 1. Forward-only; the SQLite folder has the same file names.
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE businesses (
+    id   TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+);
+
+CREATE TABLE apps (
+    id                      TEXT PRIMARY KEY,
+    name                    TEXT NOT NULL,
+    secret                  TEXT NOT NULL,
+    verify_token            TEXT NOT NULL,
+    require_appsecret_proof BOOLEAN NOT NULL,
+    -- The app's webhook subscription (object whatsapp_business_account), if any.
+    callback_url            TEXT,
+    callback_verify_token   TEXT,
+    webhook_fields          TEXT,   -- comma-separated
+    webhook_version         TEXT
+);
+
+CREATE TABLE tokens (
+    token       TEXT PRIMARY KEY,
+    business_id TEXT NOT NULL,
+    app_id      TEXT NOT NULL,
+    scopes      TEXT NOT NULL,   -- comma-separated scope names
+    expires_at  BIGINT           -- sandbox milliseconds
+);
+
+CREATE TABLE wabas (
+    id          TEXT PRIMARY KEY,
+    business_id TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    catalog_id  TEXT
+);
+
+CREATE TABLE waba_subscriptions (
+    waba_id               TEXT NOT NULL,
+    app_id                TEXT NOT NULL,
+    override_callback_uri TEXT,
+    verify_token          TEXT,
+    PRIMARY KEY (waba_id, app_id)
+);
+
+CREATE TABLE phone_numbers (
+    id                   TEXT PRIMARY KEY,
+    waba_id              TEXT NOT NULL,
+    display_phone_number TEXT NOT NULL,
+    verified_name        TEXT NOT NULL,
+    commerce_id          TEXT NOT NULL,
+    is_cart_enabled      BOOLEAN NOT NULL,
+    is_catalog_visible   BOOLEAN NOT NULL,
+    commerce_saved       BOOLEAN NOT NULL
+);
+
+CREATE TABLE catalogs (
+    id          TEXT PRIMARY KEY,
+    business_id TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    vertical    TEXT NOT NULL
+);
+
+CREATE TABLE products (
+    seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    catalog_id  TEXT NOT NULL,
+    retailer_id TEXT NOT NULL,
+    data        TEXT NOT NULL,   -- the product's fields as JSON
+    UNIQUE (catalog_id, retailer_id)
+);
+
+CREATE TABLE messages (
+    seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    wamid           TEXT NOT NULL UNIQUE,
+    phone_number_id TEXT NOT NULL,
+    wa_id           TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    record          TEXT NOT NULL   -- the message record as JSON
+);
+
+CREATE INDEX messages_by_phone ON messages (phone_number_id, seq);
+CREATE INDEX messages_by_customer ON messages (wa_id, seq);
+
+-- What happened to each message, including statuses scheduled for later (sandbox time).
+CREATE TABLE message_statuses (
+    seq    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    wamid  TEXT NOT NULL,
+    status TEXT NOT NULL,
+    at     BIGINT NOT NULL,
+    errors TEXT              -- JSON array of webhook error objects
+);
+
+CREATE INDEX message_statuses_by_wamid ON message_statuses (wamid, at);
+
+-- The webhook outbox: each row's body is the exact bytes sent on every attempt.
+CREATE TABLE webhooks (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    app_id          TEXT NOT NULL,
+    waba_id         TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    wamid           TEXT,
+    status          TEXT,
+    body            BYTEA NOT NULL,
+    signature_256   TEXT NOT NULL,
+    signature_1     TEXT NOT NULL,
+    state           TEXT NOT NULL,      -- pending | delivered | dead
+    attempt_count   BIGINT NOT NULL DEFAULT 0,
+    due_at          BIGINT NOT NULL,    -- sandbox ms
+    next_attempt_at BIGINT,             -- sandbox ms, while pending
+    leased_until    BIGINT,             -- wall ms, while a dispatcher holds it
+    delivered_at    BIGINT              -- sandbox ms
+);
+
+CREATE INDEX webhooks_pending ON webhooks (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX webhooks_by_wamid ON webhooks (wamid);
+
+CREATE TABLE webhook_attempts (
+    webhook_id  BIGINT NOT NULL,
+    number      BIGINT NOT NULL,
+    at          BIGINT NOT NULL,   -- sandbox ms
+    http_status BIGINT,
+    latency_ms  BIGINT NOT NULL,
+    response    TEXT,
+    error       TEXT,
+    PRIMARY KEY (webhook_id, number)
+);

@@ -1,0 +1,312 @@
+//! Vitrine's PostgreSQL store, for several nodes on one database.
+//!
+//! The same traits and the same group-commit writer as SQLite: each node has one writer
+//! connection that commits whatever is pending as one transaction, and a pool of readers. Due
+//! webhooks are claimed with `FOR UPDATE SKIP LOCKED`, so every node can dispatch and each
+//! webhook is sent by one node at a time. Migrations run under PostgreSQL's advisory lock, so
+//! nodes starting together migrate once.
+
+mod rows;
+mod writer;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+use std::str::FromStr;
+use std::time::Duration;
+use vitrine_core::clock::Millis;
+use vitrine_core::directory::DirectoryData;
+use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
+use vitrine_core::model::{AppSubscription, Token, WabaSubscription};
+use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
+use vitrine_core::store::{
+    DirectoryStore, Lifecycle, MessageStore, StoreError, StoreResult, WebhookStore,
+};
+use vitrine_core::webhook::{
+    AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
+};
+use writer::PgTransactor;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+pub struct PgStore {
+    readers: PgPool,
+    writer: Writer,
+}
+
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(d.message().to_owned())
+        }
+        sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => StoreError::Closed,
+        _ => StoreError::Database(e.to_string()),
+    }
+}
+
+fn options(url: &str) -> StoreResult<PgConnectOptions> {
+    Ok(PgConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Database(format!("bad PostgreSQL URL: {e}")))?
+        .disable_statement_logging())
+}
+
+impl PgStore {
+    /// Connects to `postgres://…` and applies the migrations (under an advisory lock).
+    pub async fn open(url: &str) -> StoreResult<PgStore> {
+        let options = options(url)?;
+        migrate_with(&options).await?;
+        let readers = PgPoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await
+            .map_err(db_err)?;
+        let conn = options.connect().await.map_err(db_err)?;
+        Ok(PgStore {
+            readers,
+            writer: Writer::spawn(PgTransactor(conn)),
+        })
+    }
+
+    /// Applies pending migrations and returns (for `vitrine migrate`).
+    pub async fn migrate(url: &str) -> StoreResult<()> {
+        migrate_with(&options(url)?).await
+    }
+}
+
+#[async_trait]
+impl Lifecycle for PgStore {
+    async fn close(&self) {
+        self.writer.close().await;
+        self.readers.close().await;
+    }
+}
+
+/// sqlx's migrator takes PostgreSQL's advisory lock for the whole run, so nodes starting
+/// together apply each migration once. It runs on a thread of its own: its future is not `Send`
+/// (an sqlx limitation), and callers may be spawned tasks.
+async fn migrate_with(options: &PgConnectOptions) -> StoreResult<()> {
+    let options = options.clone();
+    let run = move || -> StoreResult<()> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        rt.block_on(async {
+            let mut conn = options.connect().await.map_err(db_err)?;
+            let result = MIGRATOR
+                .run(&mut conn)
+                .await
+                .map_err(|e| StoreError::Database(e.to_string()));
+            let _ = sqlx::Connection::close(conn).await;
+            result
+        })
+    };
+    tokio::task::spawn_blocking(run)
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
+}
+
+#[async_trait]
+impl DirectoryStore for PgStore {
+    async fn load_directory(&self) -> StoreResult<Option<DirectoryData>> {
+        let mut conn = self.readers.acquire().await.map_err(db_err)?;
+        let tx = conn.begin().await.map_err(db_err)?;
+        rows::load_directory(tx).await
+    }
+
+    async fn seed(&self, data: &DirectoryData) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::Seed(Box::new(data.clone())))
+            .await
+    }
+
+    async fn insert_token(&self, token: &Token) -> StoreResult<()> {
+        self.writer.write(WriteOp::InsertToken(token.clone())).await
+    }
+
+    async fn save_app_subscription(
+        &self,
+        app_id: &str,
+        sub: Option<&AppSubscription>,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::SaveAppSubscription {
+                app_id: app_id.to_owned(),
+                sub: sub.cloned(),
+            })
+            .await
+    }
+
+    async fn save_waba_subscriptions(
+        &self,
+        waba_id: &str,
+        subs: &[WabaSubscription],
+    ) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::SaveWabaSubscriptions {
+                waba_id: waba_id.to_owned(),
+                subs: subs.to_vec(),
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl MessageStore for PgStore {
+    async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()> {
+        let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.writer
+            .write(WriteOp::InsertMessage {
+                wamid: record.wamid.clone(),
+                phone_number_id: record.phone_number_id.clone(),
+                wa_id: record.wa_id.clone(),
+                created_at: record.created_at.0,
+                json,
+                outbox: outbox.clone(),
+            })
+            .await
+    }
+
+    async fn append_outbox(&self, outbox: &Outbox) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::AppendOutbox(outbox.clone()))
+            .await
+    }
+
+    async fn list_messages(&self, query: &MessageQuery) -> StoreResult<MessagePage> {
+        rows::list_messages(&self.readers, query).await
+    }
+
+    async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>> {
+        rows::get_message(&self.readers, wamid).await
+    }
+
+    async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>> {
+        rows::message_statuses(&self.readers, wamid).await
+    }
+}
+
+#[async_trait]
+impl WebhookStore for PgStore {
+    async fn claim_due_webhooks(
+        &self,
+        now: Millis,
+        wall_now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Claimed>> {
+        match self
+            .writer
+            .submit(WriteOp::ClaimWebhooks {
+                now,
+                wall_now,
+                lease_until,
+                limit,
+            })
+            .await?
+        {
+            WriteResult::Claimed(c) => Ok(c),
+            WriteResult::Done | WriteResult::Found(_) => Ok(vec![]),
+        }
+    }
+
+    async fn record_attempt(
+        &self,
+        id: i64,
+        attempt: &Attempt,
+        after: AfterAttempt,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::RecordAttempt {
+                id,
+                attempt: attempt.clone(),
+                after,
+            })
+            .await
+    }
+
+    async fn next_webhook_due(&self) -> StoreResult<Option<Millis>> {
+        rows::next_webhook_due(&self.readers).await
+    }
+
+    async fn list_webhooks(&self, query: &WebhookQuery) -> StoreResult<WebhookPage> {
+        rows::list_webhooks(&self.readers, query).await
+    }
+
+    async fn get_webhook(&self, id: i64) -> StoreResult<Option<(WebhookRecord, Vec<Attempt>)>> {
+        rows::get_webhook(&self.readers, id).await
+    }
+
+    async fn redeliver_webhook(&self, id: i64, now: Millis) -> StoreResult<bool> {
+        match self.writer.submit(WriteOp::Redeliver { id, now }).await? {
+            WriteResult::Found(found) => Ok(found),
+            WriteResult::Done | WriteResult::Claimed(_) => Ok(false),
+        }
+    }
+}
+
+/// A database of its own for one test or benchmark run, dropped with [`ScratchDatabase::drop_now`]
+/// (PostgreSQL's `DROP DATABASE … WITH (FORCE)`).
+pub struct ScratchDatabase {
+    pub url: String,
+    name: String,
+    admin_url: String,
+}
+
+impl ScratchDatabase {
+    /// Creates `vitrine_scratch_<random>` on the server of `admin_url` (any database the user
+    /// can connect to, for example `postgres://postgres@127.0.0.1:5432/test`).
+    pub async fn create(admin_url: &str) -> StoreResult<ScratchDatabase> {
+        let options = options(admin_url)?;
+        let mut conn = options.connect().await.map_err(db_err)?;
+        let name = format!(
+            "vitrine_scratch_{}_{}",
+            std::process::id(),
+            NEXT_SCRATCH.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .map_err(db_err)?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .map_err(db_err)?;
+        let _ = sqlx::Connection::close(conn).await;
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, db)) => {
+                let query = db
+                    .split_once('?')
+                    .map(|(_, q)| format!("?{q}"))
+                    .unwrap_or_default();
+                format!("{server}/{name}{query}")
+            }
+            None => {
+                return Err(StoreError::Database(format!(
+                    "no database in URL {admin_url}"
+                )))
+            }
+        };
+        Ok(ScratchDatabase {
+            url,
+            name,
+            admin_url: admin_url.to_owned(),
+        })
+    }
+
+    pub async fn drop_now(&self) -> StoreResult<()> {
+        let mut conn = options(&self.admin_url)?.connect().await.map_err(db_err)?;
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+static NEXT_SCRATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

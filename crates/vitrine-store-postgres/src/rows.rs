@@ -1,0 +1,621 @@
+//! SQL and row mapping. Row shapes stay in this crate.
+
+use crate::db_err;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row, Transaction};
+use vitrine_core::clock::Millis;
+use vitrine_core::directory::DirectoryData;
+use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
+use vitrine_core::model::{
+    App, AppSubscription, Business, Catalog, CommerceSettings, PhoneNumber, Product, Scope, Token,
+    Waba, WabaSubscription,
+};
+use vitrine_core::store::{StoreError, StoreResult};
+use vitrine_core::webhook::{
+    AfterAttempt, Attempt, Claimed, DeliveryState, EventType, MessageStatus, Outbox, StatusEvent,
+    WebhookPage, WebhookQuery, WebhookRecord,
+};
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn scopes_to_text(token: &Token) -> String {
+    token
+        .scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) async fn load_directory(
+    mut tx: Transaction<'_, Postgres>,
+) -> StoreResult<Option<DirectoryData>> {
+    let seeded: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'seeded'")
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    if seeded.is_none() {
+        return Ok(None);
+    }
+    let mut data = DirectoryData::default();
+    for r in sqlx::query("SELECT id, name FROM businesses ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        data.businesses.push(Business {
+            id: r.get(0),
+            name: r.get(1),
+        });
+    }
+    for r in sqlx::query(
+        "SELECT id, name, secret, verify_token, require_appsecret_proof, callback_url, \
+         callback_verify_token, webhook_fields, webhook_version FROM apps ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_err)?
+    {
+        data.apps.push(App {
+            id: r.get(0),
+            name: r.get(1),
+            secret: r.get(2),
+            verify_token: r.get(3),
+            require_appsecret_proof: r.get::<bool, _>(4),
+            subscription: r
+                .get::<Option<String>, _>(5)
+                .map(|callback_url| AppSubscription {
+                    callback_url,
+                    verify_token: r.get::<Option<String>, _>(6).unwrap_or_default(),
+                    fields: r
+                        .get::<Option<String>, _>(7)
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    version: r.get::<Option<String>, _>(8).unwrap_or_default(),
+                }),
+        });
+    }
+    for r in sqlx::query("SELECT token, business_id, app_id, scopes, expires_at FROM tokens")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        let scopes_text: String = r.get(3);
+        let scopes = scopes_text
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| Scope::parse(s).ok_or_else(|| corrupt(format!("unknown scope {s}"))))
+            .collect::<StoreResult<_>>()?;
+        data.tokens.push(Token {
+            token: r.get(0),
+            business_id: r.get(1),
+            app_id: r.get(2),
+            scopes,
+            expires_at: r.get(4),
+        });
+    }
+    for r in sqlx::query("SELECT id, business_id, name, catalog_id FROM wabas ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        data.wabas.push(Waba {
+            id: r.get(0),
+            business_id: r.get(1),
+            name: r.get(2),
+            catalog_id: r.get(3),
+            subscribed_apps: vec![],
+        });
+    }
+    for r in sqlx::query(
+        "SELECT waba_id, app_id, override_callback_uri, verify_token FROM waba_subscriptions ORDER BY waba_id, app_id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_err)?
+    {
+        let waba_id: String = r.get(0);
+        if let Some(w) = data.wabas.iter_mut().find(|w| w.id == waba_id) {
+            w.subscribed_apps.push(WabaSubscription {
+                app_id: r.get(1),
+                override_callback_uri: r.get(2),
+                verify_token: r.get(3),
+            });
+        }
+    }
+    for r in sqlx::query(
+        "SELECT id, waba_id, display_phone_number, verified_name, commerce_id, is_cart_enabled, \
+         is_catalog_visible, commerce_saved FROM phone_numbers ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_err)?
+    {
+        data.phone_numbers.push(PhoneNumber {
+            id: r.get(0),
+            waba_id: r.get(1),
+            display_phone_number: r.get(2),
+            verified_name: r.get(3),
+            commerce: CommerceSettings {
+                id: r.get(4),
+                is_cart_enabled: r.get::<bool, _>(5),
+                is_catalog_visible: r.get::<bool, _>(6),
+                saved: r.get::<bool, _>(7),
+            },
+        });
+    }
+    for r in sqlx::query("SELECT id, business_id, name, vertical FROM catalogs ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        data.catalogs.push(Catalog {
+            id: r.get(0),
+            business_id: r.get(1),
+            name: r.get(2),
+            vertical: r.get(3),
+        });
+    }
+    for r in sqlx::query("SELECT data FROM products ORDER BY seq")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        let json: String = r.get(0);
+        data.products
+            .push(serde_json::from_str::<Product>(&json).map_err(corrupt)?);
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(Some(data))
+}
+
+pub(crate) async fn write_seed(conn: &mut PgConnection, data: &DirectoryData) -> StoreResult<()> {
+    for b in &data.businesses {
+        sqlx::query("INSERT INTO businesses (id, name) VALUES ($1, $2)")
+            .bind(&b.id)
+            .bind(&b.name)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    for a in &data.apps {
+        sqlx::query("INSERT INTO apps (id, name, secret, verify_token, require_appsecret_proof) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&a.id)
+            .bind(&a.name)
+            .bind(&a.secret)
+            .bind(&a.verify_token)
+            .bind(a.require_appsecret_proof)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    for a in &data.apps {
+        save_app_subscription(conn, &a.id, a.subscription.as_ref()).await?;
+    }
+    for t in &data.tokens {
+        insert_token(conn, t).await?;
+    }
+    for w in &data.wabas {
+        sqlx::query(
+            "INSERT INTO wabas (id, business_id, name, catalog_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&w.id)
+        .bind(&w.business_id)
+        .bind(&w.name)
+        .bind(&w.catalog_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    for w in &data.wabas {
+        save_waba_subscriptions(conn, &w.id, &w.subscribed_apps).await?;
+    }
+    for p in &data.phone_numbers {
+        sqlx::query(
+            "INSERT INTO phone_numbers (id, waba_id, display_phone_number, verified_name, commerce_id, \
+             is_cart_enabled, is_catalog_visible, commerce_saved) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&p.id)
+        .bind(&p.waba_id)
+        .bind(&p.display_phone_number)
+        .bind(&p.verified_name)
+        .bind(&p.commerce.id)
+        .bind(p.commerce.is_cart_enabled)
+        .bind(p.commerce.is_catalog_visible)
+        .bind(p.commerce.saved)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    for c in &data.catalogs {
+        sqlx::query(
+            "INSERT INTO catalogs (id, business_id, name, vertical) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&c.id)
+        .bind(&c.business_id)
+        .bind(&c.name)
+        .bind(&c.vertical)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    for p in &data.products {
+        let json = serde_json::to_string(p).map_err(corrupt)?;
+        sqlx::query(
+            "INSERT INTO products (id, catalog_id, retailer_id, data) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&p.id)
+        .bind(&p.catalog_id)
+        .bind(&p.retailer_id)
+        .bind(json)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('seeded', 'demo')")
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn insert_token(conn: &mut PgConnection, t: &Token) -> StoreResult<()> {
+    sqlx::query("INSERT INTO tokens (token, business_id, app_id, scopes, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&t.token)
+        .bind(&t.business_id)
+        .bind(&t.app_id)
+        .bind(scopes_to_text(t))
+        .bind(t.expires_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn list_messages(pool: &PgPool, q: &MessageQuery) -> StoreResult<MessagePage> {
+    let limit = q.limit.clamp(1, 500) as i64;
+    let mut sql: QueryBuilder<Postgres> =
+        QueryBuilder::new("SELECT seq, record FROM messages WHERE 1 = 1");
+    if let Some(phone) = &q.phone_number_id {
+        sql.push(" AND phone_number_id = ").push_bind(phone);
+    }
+    if let Some(wa_id) = &q.wa_id {
+        sql.push(" AND wa_id = ").push_bind(wa_id);
+    }
+    if let Some(cursor) = q.before_cursor {
+        sql.push(" AND seq < ").push_bind(cursor);
+    }
+    sql.push(" ORDER BY seq DESC LIMIT ").push_bind(limit + 1);
+    let rows = sql.build().fetch_all(pool).await.map_err(db_err)?;
+    let has_more = rows.len() as i64 > limit;
+    let items = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| {
+            let json: String = r.get(1);
+            Ok((
+                r.get::<i64, _>(0),
+                serde_json::from_str::<MessageRecord>(&json).map_err(corrupt)?,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(MessagePage { items, has_more })
+}
+
+pub(crate) async fn get_message(pool: &PgPool, wamid: &str) -> StoreResult<Option<MessageRecord>> {
+    let json: Option<String> = sqlx::query_scalar("SELECT record FROM messages WHERE wamid = $1")
+        .bind(wamid)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?;
+    json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+        .transpose()
+}
+
+pub(crate) async fn save_app_subscription(
+    conn: &mut PgConnection,
+    app_id: &str,
+    sub: Option<&AppSubscription>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE apps SET callback_url = $1, callback_verify_token = $2, webhook_fields = $3, webhook_version = $4 WHERE id = $5",
+    )
+    .bind(sub.map(|s| s.callback_url.clone()))
+    .bind(sub.map(|s| s.verify_token.clone()))
+    .bind(sub.map(|s| s.fields.join(",")))
+    .bind(sub.map(|s| s.version.clone()))
+    .bind(app_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn save_waba_subscriptions(
+    conn: &mut PgConnection,
+    waba_id: &str,
+    subs: &[WabaSubscription],
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM waba_subscriptions WHERE waba_id = $1")
+        .bind(waba_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    for s in subs {
+        sqlx::query(
+            "INSERT INTO waba_subscriptions (waba_id, app_id, override_callback_uri, verify_token) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(waba_id)
+        .bind(&s.app_id)
+        .bind(&s.override_callback_uri)
+        .bind(&s.verify_token)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn write_outbox(conn: &mut PgConnection, outbox: &Outbox) -> StoreResult<()> {
+    for e in &outbox.statuses {
+        let errors = if e.errors.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&e.errors).map_err(corrupt)?)
+        };
+        sqlx::query(
+            "INSERT INTO message_statuses (wamid, status, at, errors) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&e.wamid)
+        .bind(e.status.as_str())
+        .bind(e.at.0)
+        .bind(errors)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    for w in &outbox.webhooks {
+        sqlx::query(
+            "INSERT INTO webhooks (app_id, waba_id, url, event_type, wamid, status, body, signature_256, \
+             signature_1, state, attempt_count, due_at, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11)",
+        )
+        .bind(&w.app_id)
+        .bind(&w.waba_id)
+        .bind(&w.url)
+        .bind(w.event_type.as_str())
+        .bind(&w.wamid)
+        .bind(w.status.map(|s| s.as_str()))
+        .bind(&w.body)
+        .bind(&w.signature_256)
+        .bind(&w.signature_1)
+        .bind(w.due_at.0)
+        .bind(w.due_at.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn claim_webhooks(
+    conn: &mut PgConnection,
+    now: Millis,
+    wall_now: i64,
+    lease_until: i64,
+    limit: u32,
+) -> StoreResult<Vec<Claimed>> {
+    let rows = sqlx::query(
+        "UPDATE webhooks SET leased_until = $1 WHERE id IN ( \
+           SELECT id FROM webhooks WHERE state = 'pending' AND next_attempt_at <= $2 \
+           AND (leased_until IS NULL OR leased_until < $3) ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, url, body, signature_256, signature_1, attempt_count, due_at",
+    )
+    .bind(lease_until)
+    .bind(now.0)
+    .bind(wall_now)
+    .bind(limit as i64)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Claimed {
+            id: r.get(0),
+            url: r.get(1),
+            body: r.get(2),
+            signature_256: r.get(3),
+            signature_1: r.get(4),
+            attempts_before: r.get(5),
+            due_at: Millis(r.get(6)),
+        })
+        .collect())
+}
+
+pub(crate) async fn record_attempt(
+    conn: &mut PgConnection,
+    id: i64,
+    a: &Attempt,
+    after: AfterAttempt,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO webhook_attempts (webhook_id, number, at, http_status, latency_ms, response, error) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(a.number)
+    .bind(a.at.0)
+    .bind(a.http_status.map(i64::from))
+    .bind(a.latency_ms)
+    .bind(&a.response)
+    .bind(&a.error)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    let (state, next, delivered) = match after {
+        AfterAttempt::Delivered => (DeliveryState::Delivered, None, Some(a.at.0)),
+        AfterAttempt::RetryAt(at) => (DeliveryState::Pending, Some(at.0), None),
+        AfterAttempt::Dead => (DeliveryState::Dead, None, None),
+    };
+    sqlx::query(
+        "UPDATE webhooks SET state = $1, next_attempt_at = $2, delivered_at = COALESCE($3, delivered_at), \
+         leased_until = NULL, attempt_count = GREATEST(attempt_count, $4) WHERE id = $5",
+    )
+    .bind(state.as_str())
+    .bind(next)
+    .bind(delivered)
+    .bind(a.number)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn redeliver(conn: &mut PgConnection, id: i64, now: Millis) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "UPDATE webhooks SET state = 'pending', next_attempt_at = $1, leased_until = NULL WHERE id = $2",
+    )
+    .bind(now.0)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected() > 0)
+}
+
+pub(crate) async fn message_statuses(pool: &PgPool, wamid: &str) -> StoreResult<Vec<StatusEvent>> {
+    let rows = sqlx::query(
+        "SELECT status, at, errors FROM message_statuses WHERE wamid = $1 ORDER BY at, seq",
+    )
+    .bind(wamid)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.into_iter()
+        .map(|r| {
+            let status: String = r.get(0);
+            let errors: Option<String> = r.get(2);
+            Ok(StatusEvent {
+                wamid: wamid.to_owned(),
+                status: MessageStatus::parse(&status)
+                    .ok_or_else(|| corrupt(format!("status {status}")))?,
+                at: Millis(r.get(1)),
+                errors: match errors {
+                    Some(e) => serde_json::from_str(&e).map_err(corrupt)?,
+                    None => vec![],
+                },
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn next_webhook_due(pool: &PgPool) -> StoreResult<Option<Millis>> {
+    let at: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM webhooks WHERE state = 'pending'")
+            .fetch_one(pool)
+            .await
+            .map_err(db_err)?;
+    Ok(at.map(Millis))
+}
+
+const WEBHOOK_COLUMNS: &str =
+    "id, app_id, waba_id, url, event_type, wamid, status, body, signature_256, \
+     signature_1, state, attempt_count, due_at, next_attempt_at, delivered_at";
+
+fn webhook_from_row(r: &sqlx::postgres::PgRow) -> StoreResult<WebhookRecord> {
+    let event: String = r.get(4);
+    let status: Option<String> = r.get(6);
+    let state: String = r.get(10);
+    let body: Vec<u8> = r.get(7);
+    Ok(WebhookRecord {
+        id: r.get(0),
+        app_id: r.get(1),
+        waba_id: r.get(2),
+        url: r.get(3),
+        event_type: EventType::parse(&event)
+            .ok_or_else(|| corrupt(format!("event type {event}")))?,
+        wamid: r.get(5),
+        status: status.as_deref().and_then(MessageStatus::parse),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        signature_256: r.get(8),
+        signature_1: r.get(9),
+        state: DeliveryState::parse(&state).ok_or_else(|| corrupt(format!("state {state}")))?,
+        attempt_count: r.get(11),
+        due_at: Millis(r.get(12)),
+        next_attempt_at: r.get::<Option<i64>, _>(13).map(Millis),
+        delivered_at: r.get::<Option<i64>, _>(14).map(Millis),
+    })
+}
+
+pub(crate) async fn list_webhooks(pool: &PgPool, q: &WebhookQuery) -> StoreResult<WebhookPage> {
+    let limit = q.limit.clamp(1, 500) as i64;
+    let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE 1 = 1"
+    ));
+    if let Some(state) = q.state {
+        sql.push(" AND state = ").push_bind(state.as_str());
+    }
+    if let Some(wamid) = &q.wamid {
+        sql.push(" AND wamid = ").push_bind(wamid.clone());
+    }
+    if let Some(event) = q.event_type {
+        sql.push(" AND event_type = ").push_bind(event.as_str());
+    }
+    if let Some(before) = q.before_id {
+        sql.push(" AND id < ").push_bind(before);
+    }
+    if let Some(after) = q.after_id {
+        sql.push(" AND id > ").push_bind(after);
+        sql.push(" ORDER BY id ASC LIMIT ").push_bind(limit + 1);
+    } else {
+        sql.push(" ORDER BY id DESC LIMIT ").push_bind(limit + 1);
+    }
+    let rows = sql.build().fetch_all(pool).await.map_err(db_err)?;
+    let has_more = rows.len() as i64 > limit;
+    let items = rows
+        .iter()
+        .take(limit as usize)
+        .map(webhook_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(WebhookPage { items, has_more })
+}
+
+pub(crate) async fn get_webhook(
+    pool: &PgPool,
+    id: i64,
+) -> StoreResult<Option<(WebhookRecord, Vec<Attempt>)>> {
+    let Some(row) = sqlx::query(&format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?
+    else {
+        return Ok(None);
+    };
+    let record = webhook_from_row(&row)?;
+    let attempts = sqlx::query(
+        "SELECT number, at, http_status, latency_ms, response, error FROM webhook_attempts WHERE webhook_id = $1 ORDER BY number",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?
+    .into_iter()
+    .map(|r| Attempt {
+        number: r.get(0),
+        at: Millis(r.get(1)),
+        http_status: r.get::<Option<i64>, _>(2).and_then(|s| u16::try_from(s).ok()),
+        latency_ms: r.get(3),
+        response: r.get(4),
+        error: r.get(5),
+    })
+    .collect();
+    Ok(Some((record, attempts)))
+}

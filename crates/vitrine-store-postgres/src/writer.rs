@@ -1,0 +1,86 @@
+//! How the shared group-commit writer (`vitrine_core::store::writer`) runs each write on PostgreSQL.
+
+use crate::{db_err, rows};
+use sqlx::{Connection, Executor, PgConnection};
+use vitrine_core::store::writer::{Transactor, WriteOp, WriteResult};
+use vitrine_core::store::StoreResult;
+
+pub(crate) struct PgTransactor(pub(crate) PgConnection);
+
+#[async_trait::async_trait]
+impl Transactor for PgTransactor {
+    async fn begin(&mut self) -> StoreResult<()> {
+        self.0.execute("BEGIN").await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn apply(&mut self, op: &WriteOp) -> StoreResult<WriteResult> {
+        apply(&mut self.0, op).await
+    }
+
+    async fn commit(&mut self) -> StoreResult<()> {
+        self.0.execute("COMMIT").await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn rollback(&mut self) {
+        let _ = self.0.execute("ROLLBACK").await;
+    }
+
+    async fn close(self) {
+        let _ = self.0.close().await;
+    }
+}
+
+async fn apply(conn: &mut PgConnection, op: &WriteOp) -> StoreResult<WriteResult> {
+    match op {
+        WriteOp::Shutdown => {}
+        WriteOp::Seed(data) => rows::write_seed(conn, data).await?,
+        WriteOp::InsertToken(token) => rows::insert_token(conn, token).await?,
+        WriteOp::SaveAppSubscription { app_id, sub } => {
+            rows::save_app_subscription(conn, app_id, sub.as_ref()).await?
+        }
+        WriteOp::SaveWabaSubscriptions { waba_id, subs } => {
+            rows::save_waba_subscriptions(conn, waba_id, subs).await?
+        }
+        WriteOp::InsertMessage {
+            wamid,
+            phone_number_id,
+            wa_id,
+            created_at,
+            json,
+            outbox,
+        } => {
+            sqlx::query(
+                "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(wamid)
+            .bind(phone_number_id)
+            .bind(wa_id)
+            .bind(created_at)
+            .bind(json)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            rows::write_outbox(conn, outbox).await?;
+        }
+        WriteOp::AppendOutbox(outbox) => rows::write_outbox(conn, outbox).await?,
+        WriteOp::ClaimWebhooks {
+            now,
+            wall_now,
+            lease_until,
+            limit,
+        } => {
+            return Ok(WriteResult::Claimed(
+                rows::claim_webhooks(conn, *now, *wall_now, *lease_until, *limit).await?,
+            ))
+        }
+        WriteOp::RecordAttempt { id, attempt, after } => {
+            rows::record_attempt(conn, *id, attempt, *after).await?
+        }
+        WriteOp::Redeliver { id, now } => {
+            return Ok(WriteResult::Found(rows::redeliver(conn, *id, *now).await?))
+        }
+    }
+    Ok(WriteResult::Done)
+}
