@@ -60,8 +60,8 @@ async fn accepted_message_is_stored_before_the_answer() {
 
 #[tokio::test]
 async fn messages_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("v.db").display());
+    let db = fresh_database().await;
+    let url = db.url.clone();
     let app = spawn_with(Options {
         database: Some(url.clone()),
         ..Default::default()

@@ -373,8 +373,8 @@ async fn pending_deliveries_survive_a_restart() {
         l.local_addr().unwrap().port()
     };
     let url = format!("http://127.0.0.1:{port}/hook");
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("v.db").display());
+    let scratch = fresh_database().await;
+    let db = scratch.url.clone();
     let app = spawn_with(Options {
         database: Some(db.clone()),
         ..Default::default()

@@ -14,10 +14,77 @@ use vitrine_core::clock::SandboxClock;
 use vitrine_core::directory::DirectoryData;
 use vitrine_core::ids::IdGen;
 use vitrine_core::settings::Behaviour;
-use vitrine_core::store::DirectoryStore;
+use vitrine_core::store::Store;
 use vitrine_core::{seed, Sandbox, SandboxOptions};
 use vitrine_server::AppState;
+use vitrine_store_postgres::{PgStore, ScratchDatabase};
 use vitrine_store_sqlite::SqliteStore;
+
+/// Which backend the API tests run on: `VITRINE_TEST_DATABASE=sqlite` (default) or `postgres`
+/// (a fresh database per test on `VITRINE_TEST_POSTGRES_URL`, default
+/// postgres://postgres@127.0.0.1:5432/test).
+pub fn backend_is_postgres() -> bool {
+    match std::env::var("VITRINE_TEST_DATABASE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("VITRINE_TEST_DATABASE must be sqlite or postgres, not {other}"),
+    }
+}
+
+/// A database for one test, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    pg: Option<ScratchDatabase>,
+}
+
+pub async fn fresh_database() -> TestDb {
+    if backend_is_postgres() {
+        let admin = std::env::var("VITRINE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let db = ScratchDatabase::create(&admin)
+            .await
+            .expect("VITRINE_TEST_DATABASE=postgres but PostgreSQL is not reachable");
+        TestDb {
+            url: db.url.clone(),
+            _sqlite_dir: None,
+            pg: Some(db),
+        }
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("vitrine.db").display());
+        TestDb {
+            url,
+            _sqlite_dir: Some(dir),
+            pg: None,
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(db) = self.pg.take() {
+            // Drop is not async: drop the database from a thread with its own runtime.
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    let _ = rt.block_on(db.drop_now());
+                }
+            })
+            .join();
+        }
+    }
+}
+
+pub async fn open_store(url: &str) -> Arc<dyn Store> {
+    if url.starts_with("postgres") {
+        Arc::new(PgStore::open(url).await.unwrap())
+    } else {
+        Arc::new(SqliteStore::open(url).await.unwrap())
+    }
+}
 
 pub const TOKEN: &str = seed::ACCESS_TOKEN;
 pub const PHONE: &str = seed::PHONE_NUMBER_ID;
@@ -28,7 +95,9 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub sandbox: Arc<Sandbox>,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
+    /// The database this app owns (none when the test passed its own URL).
+    _db: Option<TestDb>,
     dispatcher: Option<vitrine_server::dispatcher::Dispatcher>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -53,11 +122,14 @@ pub async fn spawn_with(options: Options) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
-    let store = Arc::new(
-        SqliteStore::open(options.database.as_deref().unwrap_or("sqlite::memory:"))
-            .await
-            .unwrap(),
-    );
+    let (url, db) = match options.database {
+        Some(url) => (url, None),
+        None => {
+            let db = fresh_database().await;
+            (db.url.clone(), Some(db))
+        }
+    };
+    let store = open_store(&url).await;
     if let Some(customize) = options.customize {
         let mut data = seed::demo(&base);
         customize(&mut data);
@@ -101,6 +173,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         client,
         sandbox,
         store,
+        _db: db,
         dispatcher: Some(dispatcher),
         shutdown: Some(tx),
         server: Some(server),
