@@ -20,6 +20,35 @@ pub struct DirectoryData {
     pub products: Vec<Product>,
 }
 
+/// One change to the directory, as written to the store's change log. Every node applies the log
+/// in order, so all nodes answer alike after another node writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "entity", rename_all = "snake_case")]
+pub enum DirectoryChange {
+    /// A new token (a duplicate token is refused).
+    Token(Token),
+    /// An app, as it now is.
+    App(App),
+    /// A WABA, as it now is.
+    Waba(Waba),
+    /// A phone number, as it now is.
+    PhoneNumber(PhoneNumber),
+    /// A catalog, as it now is.
+    Catalog(Catalog),
+    /// A product, as it now is.
+    Product(Product),
+    /// The sandbox clock's state.
+    Clock(crate::clock::ClockState),
+}
+
+/// The directory as a store loads it: the data, the clock, and the last change it includes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadedDirectory {
+    pub data: DirectoryData,
+    pub clock: Option<crate::clock::ClockState>,
+    pub last_change: i64,
+}
+
 /// A catalog and its products, indexed by retailer id and by creation order.
 #[derive(Debug, Clone)]
 pub struct CatalogIndex {
@@ -147,8 +176,32 @@ impl Directory {
         self.tokens.get(token)
     }
 
-    pub fn insert_token(&mut self, token: Token) {
-        self.tokens.insert(token.token.clone(), token);
+    /// Applies a change from the log (or made here). The clock is not part of the directory:
+    /// the caller applies `Clock` changes to the sandbox clock.
+    pub fn apply(&mut self, change: &DirectoryChange) {
+        match change {
+            DirectoryChange::Token(t) => {
+                self.tokens.insert(t.token.clone(), t.clone());
+            }
+            DirectoryChange::App(a) => {
+                self.apps.insert(a.id.clone(), a.clone());
+            }
+            DirectoryChange::Waba(w) => {
+                self.wabas.insert(w.id.clone(), w.clone());
+            }
+            DirectoryChange::PhoneNumber(p) => {
+                self.phone_numbers.insert(p.id.clone(), p.clone());
+            }
+            DirectoryChange::Catalog(c) => match self.catalogs.get_mut(&c.id) {
+                Some(index) => index.catalog = c.clone(),
+                None => {
+                    self.catalogs
+                        .insert(c.id.clone(), CatalogIndex::new(c.clone()));
+                }
+            },
+            DirectoryChange::Product(p) => self.upsert_product(p.clone()),
+            DirectoryChange::Clock(_) => {}
+        }
     }
 
     pub fn app(&self, id: &str) -> Option<&App> {
@@ -245,14 +298,6 @@ impl Directory {
                 })
             })
             .collect()
-    }
-
-    pub fn app_mut(&mut self, id: &str) -> Option<&mut App> {
-        self.apps.get_mut(id)
-    }
-
-    pub fn waba_mut(&mut self, id: &str) -> Option<&mut Waba> {
-        self.wabas.get_mut(id)
     }
 
     /// The app a new token of `business_id` is issued from (operator API; not a hot path).

@@ -7,6 +7,7 @@
 //! - `/assets/…` serves the demo catalog's product images.
 
 mod assets;
+pub mod cluster;
 pub mod dispatcher;
 pub mod graph;
 mod params;

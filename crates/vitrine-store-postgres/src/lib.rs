@@ -10,14 +10,15 @@ mod rows;
 mod writer;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use vitrine_core::clock::Millis;
-use vitrine_core::directory::DirectoryData;
+use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
-use vitrine_core::model::{AppSubscription, Token, WabaSubscription};
 use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
 use vitrine_core::store::{
     DirectoryStore, Lifecycle, MessageStore, StoreError, StoreResult, WebhookStore,
@@ -32,6 +33,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 pub struct PgStore {
     readers: PgPool,
     writer: Writer,
+    /// Woken by `NOTIFY vitrine_directory` from any node.
+    changes: Arc<Notify>,
+    listener: tokio::task::JoinHandle<()>,
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
@@ -63,9 +67,13 @@ impl PgStore {
             .await
             .map_err(db_err)?;
         let conn = options.connect().await.map_err(db_err)?;
+        let changes = Arc::new(Notify::new());
+        let listener = tokio::spawn(listen(readers.clone(), changes.clone()));
         Ok(PgStore {
             readers,
             writer: Writer::spawn(PgTransactor(conn)),
+            changes,
+            listener,
         })
     }
 
@@ -75,9 +83,28 @@ impl PgStore {
     }
 }
 
+/// Follows `NOTIFY vitrine_directory`; reconnects after a failure (nodes also poll, so a missed
+/// notification only delays a change).
+async fn listen(pool: PgPool, changes: Arc<Notify>) {
+    loop {
+        match PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if listener.listen("vitrine_directory").await.is_ok() {
+                    while listener.recv().await.is_ok() {
+                        changes.notify_one();
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "LISTEN vitrine_directory failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
 #[async_trait]
 impl Lifecycle for PgStore {
     async fn close(&self) {
+        self.listener.abort();
         self.writer.close().await;
         self.readers.close().await;
     }
@@ -110,10 +137,19 @@ async fn migrate_with(options: &PgConnectOptions) -> StoreResult<()> {
 
 #[async_trait]
 impl DirectoryStore for PgStore {
-    async fn load_directory(&self) -> StoreResult<Option<DirectoryData>> {
+    async fn load_directory(&self) -> StoreResult<Option<LoadedDirectory>> {
         let mut conn = self.readers.acquire().await.map_err(db_err)?;
-        let tx = conn.begin().await.map_err(db_err)?;
+        let mut tx = conn.begin().await.map_err(db_err)?;
+        // One snapshot: the data and the last change it includes must agree.
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         rows::load_directory(tx).await
+    }
+
+    fn change_signal(&self) -> Option<Arc<Notify>> {
+        Some(self.changes.clone())
     }
 
     async fn seed(&self, data: &DirectoryData) -> StoreResult<()> {
@@ -122,34 +158,38 @@ impl DirectoryStore for PgStore {
             .await
     }
 
-    async fn insert_token(&self, token: &Token) -> StoreResult<()> {
-        self.writer.write(WriteOp::InsertToken(token.clone())).await
+    async fn apply_change(&self, change: &DirectoryChange) -> StoreResult<i64> {
+        match self
+            .writer
+            .submit(WriteOp::Change(Box::new(change.clone())))
+            .await?
+        {
+            WriteResult::Number(seq) => Ok(seq),
+            _ => Err(StoreError::Database("unexpected write result".into())),
+        }
     }
 
-    async fn save_app_subscription(
+    async fn changes_since(
         &self,
-        app_id: &str,
-        sub: Option<&AppSubscription>,
-    ) -> StoreResult<()> {
-        self.writer
-            .write(WriteOp::SaveAppSubscription {
-                app_id: app_id.to_owned(),
-                sub: sub.cloned(),
-            })
-            .await
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, DirectoryChange)>> {
+        rows::changes_since(&self.readers, after, limit).await
     }
 
-    async fn save_waba_subscriptions(
-        &self,
-        waba_id: &str,
-        subs: &[WabaSubscription],
-    ) -> StoreResult<()> {
-        self.writer
-            .write(WriteOp::SaveWabaSubscriptions {
-                waba_id: waba_id.to_owned(),
-                subs: subs.to_vec(),
+    async fn heartbeat(&self, node_id: &str, wall_now: i64, ttl_ms: i64) -> StoreResult<usize> {
+        match self
+            .writer
+            .submit(WriteOp::Heartbeat {
+                node_id: node_id.to_owned(),
+                wall_now,
+                ttl_ms,
             })
-            .await
+            .await?
+        {
+            WriteResult::Number(n) => Ok(usize::try_from(n).unwrap_or(1)),
+            _ => Err(StoreError::Database("unexpected write result".into())),
+        }
     }
 }
 
@@ -208,7 +248,7 @@ impl WebhookStore for PgStore {
             .await?
         {
             WriteResult::Claimed(c) => Ok(c),
-            WriteResult::Done | WriteResult::Found(_) => Ok(vec![]),
+            _ => Ok(vec![]),
         }
     }
 
@@ -242,7 +282,7 @@ impl WebhookStore for PgStore {
     async fn redeliver_webhook(&self, id: i64, now: Millis) -> StoreResult<bool> {
         match self.writer.submit(WriteOp::Redeliver { id, now }).await? {
             WriteResult::Found(found) => Ok(found),
-            WriteResult::Done | WriteResult::Claimed(_) => Ok(false),
+            _ => Ok(false),
         }
     }
 }

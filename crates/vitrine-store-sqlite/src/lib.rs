@@ -13,9 +13,8 @@ use sqlx::{ConnectOptions, Connection, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 use vitrine_core::clock::Millis;
-use vitrine_core::directory::DirectoryData;
+use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
-use vitrine_core::model::{AppSubscription, Token, WabaSubscription};
 use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
 use vitrine_core::store::{
     DirectoryStore, Lifecycle, MessageStore, StoreError, StoreResult, WebhookStore,
@@ -104,7 +103,7 @@ impl Lifecycle for SqliteStore {
 
 #[async_trait]
 impl DirectoryStore for SqliteStore {
-    async fn load_directory(&self) -> StoreResult<Option<DirectoryData>> {
+    async fn load_directory(&self) -> StoreResult<Option<LoadedDirectory>> {
         let mut conn = self.readers.acquire().await.map_err(db_err)?;
         let tx = conn.begin().await.map_err(db_err)?;
         rows::load_directory(tx).await
@@ -116,34 +115,38 @@ impl DirectoryStore for SqliteStore {
             .await
     }
 
-    async fn insert_token(&self, token: &Token) -> StoreResult<()> {
-        self.writer.write(WriteOp::InsertToken(token.clone())).await
+    async fn apply_change(&self, change: &DirectoryChange) -> StoreResult<i64> {
+        match self
+            .writer
+            .submit(WriteOp::Change(Box::new(change.clone())))
+            .await?
+        {
+            WriteResult::Number(seq) => Ok(seq),
+            _ => Err(StoreError::Database("unexpected write result".into())),
+        }
     }
 
-    async fn save_app_subscription(
+    async fn changes_since(
         &self,
-        app_id: &str,
-        sub: Option<&AppSubscription>,
-    ) -> StoreResult<()> {
-        self.writer
-            .write(WriteOp::SaveAppSubscription {
-                app_id: app_id.to_owned(),
-                sub: sub.cloned(),
-            })
-            .await
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, DirectoryChange)>> {
+        rows::changes_since(&self.readers, after, limit).await
     }
 
-    async fn save_waba_subscriptions(
-        &self,
-        waba_id: &str,
-        subs: &[WabaSubscription],
-    ) -> StoreResult<()> {
-        self.writer
-            .write(WriteOp::SaveWabaSubscriptions {
-                waba_id: waba_id.to_owned(),
-                subs: subs.to_vec(),
+    async fn heartbeat(&self, node_id: &str, wall_now: i64, ttl_ms: i64) -> StoreResult<usize> {
+        match self
+            .writer
+            .submit(WriteOp::Heartbeat {
+                node_id: node_id.to_owned(),
+                wall_now,
+                ttl_ms,
             })
-            .await
+            .await?
+        {
+            WriteResult::Number(n) => Ok(usize::try_from(n).unwrap_or(1)),
+            _ => Err(StoreError::Database("unexpected write result".into())),
+        }
     }
 }
 
@@ -202,7 +205,7 @@ impl WebhookStore for SqliteStore {
             .await?
         {
             WriteResult::Claimed(c) => Ok(c),
-            WriteResult::Done | WriteResult::Found(_) => Ok(vec![]),
+            _ => Ok(vec![]),
         }
     }
 
@@ -236,7 +239,7 @@ impl WebhookStore for SqliteStore {
     async fn redeliver_webhook(&self, id: i64, now: Millis) -> StoreResult<bool> {
         match self.writer.submit(WriteOp::Redeliver { id, now }).await? {
             WriteResult::Found(found) => Ok(found),
-            WriteResult::Done | WriteResult::Claimed(_) => Ok(false),
+            _ => Ok(false),
         }
     }
 }

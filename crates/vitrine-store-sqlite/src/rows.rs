@@ -3,7 +3,7 @@
 use crate::db_err;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use vitrine_core::clock::Millis;
-use vitrine_core::directory::DirectoryData;
+use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::model::{
     App, AppSubscription, Business, Catalog, CommerceSettings, PhoneNumber, Product, Scope, Token,
@@ -30,7 +30,7 @@ fn scopes_to_text(token: &Token) -> String {
 
 pub(crate) async fn load_directory(
     mut tx: Transaction<'_, Sqlite>,
-) -> StoreResult<Option<DirectoryData>> {
+) -> StoreResult<Option<LoadedDirectory>> {
     let seeded: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'seeded'")
         .fetch_optional(&mut *tx)
         .await
@@ -62,7 +62,7 @@ pub(crate) async fn load_directory(
             name: r.get(1),
             secret: r.get(2),
             verify_token: r.get(3),
-            require_appsecret_proof: r.get::<i64, _>(4) != 0,
+            require_appsecret_proof: r.get::<bool, _>(4),
             subscription: r
                 .get::<Option<String>, _>(5)
                 .map(|callback_url| AppSubscription {
@@ -142,9 +142,9 @@ pub(crate) async fn load_directory(
             verified_name: r.get(3),
             commerce: CommerceSettings {
                 id: r.get(4),
-                is_cart_enabled: r.get::<i64, _>(5) != 0,
-                is_catalog_visible: r.get::<i64, _>(6) != 0,
-                saved: r.get::<i64, _>(7) != 0,
+                is_cart_enabled: r.get::<bool, _>(5),
+                is_catalog_visible: r.get::<bool, _>(6),
+                saved: r.get::<bool, _>(7),
             },
         });
     }
@@ -169,14 +169,40 @@ pub(crate) async fn load_directory(
         data.products
             .push(serde_json::from_str::<Product>(&json).map_err(corrupt)?);
     }
+    let clock: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'clock'")
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    let clock = clock
+        .map(|c| serde_json::from_str(&c).map_err(corrupt))
+        .transpose()?;
+    let last_change: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM directory_changes")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
     tx.commit().await.map_err(db_err)?;
-    Ok(Some(data))
+    Ok(Some(LoadedDirectory {
+        data,
+        clock,
+        last_change,
+    }))
+}
+
+/// SQLite has one node: nobody to tell.
+async fn notify_change(_conn: &mut SqliteConnection, _seq: i64) -> StoreResult<()> {
+    Ok(())
 }
 
 pub(crate) async fn write_seed(
     conn: &mut SqliteConnection,
     data: &DirectoryData,
 ) -> StoreResult<()> {
+    // First, so that a second seed (another node starting at the same time) conflicts at once.
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('seeded', 'demo')")
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
     for b in &data.businesses {
         sqlx::query("INSERT INTO businesses (id, name) VALUES (?, ?)")
             .bind(&b.id)
@@ -186,90 +212,243 @@ pub(crate) async fn write_seed(
             .map_err(db_err)?;
     }
     for a in &data.apps {
-        sqlx::query("INSERT INTO apps (id, name, secret, verify_token, require_appsecret_proof) VALUES (?, ?, ?, ?, ?)")
-            .bind(&a.id)
-            .bind(&a.name)
-            .bind(&a.secret)
-            .bind(&a.verify_token)
-            .bind(a.require_appsecret_proof as i64)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
-    }
-    for a in &data.apps {
-        save_app_subscription(conn, &a.id, a.subscription.as_ref()).await?;
+        upsert_app(conn, a).await?;
     }
     for t in &data.tokens {
         insert_token(conn, t).await?;
     }
     for w in &data.wabas {
-        sqlx::query("INSERT INTO wabas (id, business_id, name, catalog_id) VALUES (?, ?, ?, ?)")
-            .bind(&w.id)
-            .bind(&w.business_id)
-            .bind(&w.name)
-            .bind(&w.catalog_id)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
-    }
-    for w in &data.wabas {
-        save_waba_subscriptions(conn, &w.id, &w.subscribed_apps).await?;
+        upsert_waba(conn, w).await?;
     }
     for p in &data.phone_numbers {
-        sqlx::query(
-            "INSERT INTO phone_numbers (id, waba_id, display_phone_number, verified_name, commerce_id, \
-             is_cart_enabled, is_catalog_visible, commerce_saved) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&p.id)
-        .bind(&p.waba_id)
-        .bind(&p.display_phone_number)
-        .bind(&p.verified_name)
-        .bind(&p.commerce.id)
-        .bind(p.commerce.is_cart_enabled as i64)
-        .bind(p.commerce.is_catalog_visible as i64)
-        .bind(p.commerce.saved as i64)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
+        upsert_phone_number(conn, p).await?;
     }
     for c in &data.catalogs {
-        sqlx::query("INSERT INTO catalogs (id, business_id, name, vertical) VALUES (?, ?, ?, ?)")
-            .bind(&c.id)
-            .bind(&c.business_id)
-            .bind(&c.name)
-            .bind(&c.vertical)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
+        upsert_catalog(conn, c).await?;
     }
     for p in &data.products {
-        let json = serde_json::to_string(p).map_err(corrupt)?;
-        sqlx::query("INSERT INTO products (id, catalog_id, retailer_id, data) VALUES (?, ?, ?, ?)")
-            .bind(&p.id)
-            .bind(&p.catalog_id)
-            .bind(&p.retailer_id)
+        upsert_product(conn, p).await?;
+    }
+    Ok(())
+}
+
+/// Writes a directory change and appends it to the change log; returns its sequence number.
+pub(crate) async fn apply_change(
+    conn: &mut SqliteConnection,
+    change: &DirectoryChange,
+) -> StoreResult<i64> {
+    match change {
+        DirectoryChange::Token(t) => insert_token(conn, t).await?,
+        DirectoryChange::App(a) => upsert_app(conn, a).await?,
+        DirectoryChange::Waba(w) => upsert_waba(conn, w).await?,
+        DirectoryChange::PhoneNumber(p) => upsert_phone_number(conn, p).await?,
+        DirectoryChange::Catalog(c) => upsert_catalog(conn, c).await?,
+        DirectoryChange::Product(p) => upsert_product(conn, p).await?,
+        DirectoryChange::Clock(state) => {
+            let json = serde_json::to_string(state).map_err(corrupt)?;
+            sqlx::query(
+                "INSERT INTO meta (key, value) VALUES ('clock', ?) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
             .bind(json)
             .execute(&mut *conn)
             .await
             .map_err(db_err)?;
+        }
     }
-    sqlx::query("INSERT INTO meta (key, value) VALUES ('seeded', 'demo')")
+    let json = serde_json::to_string(change).map_err(corrupt)?;
+    let seq: i64 =
+        sqlx::query_scalar("INSERT INTO directory_changes (change) VALUES (?) RETURNING seq")
+            .bind(json)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    notify_change(conn, seq).await?;
+    Ok(seq)
+}
+
+pub(crate) async fn changes_since(
+    pool: &SqlitePool,
+    after: i64,
+    limit: u32,
+) -> StoreResult<Vec<(i64, DirectoryChange)>> {
+    let rows =
+        sqlx::query("SELECT seq, change FROM directory_changes WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(after)
+            .bind(limit as i64)
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?;
+    rows.into_iter()
+        .map(|r| {
+            let json: String = r.get(1);
+            Ok((
+                r.get::<i64, _>(0),
+                serde_json::from_str(&json).map_err(corrupt)?,
+            ))
+        })
+        .collect()
+}
+
+pub(crate) async fn heartbeat(
+    conn: &mut SqliteConnection,
+    node_id: &str,
+    wall_now: i64,
+    ttl_ms: i64,
+) -> StoreResult<i64> {
+    sqlx::query(
+        "INSERT INTO nodes (id, heartbeat_at) VALUES (?, ?) \
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+    )
+    .bind(node_id)
+    .bind(wall_now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    // Forget nodes long gone.
+    sqlx::query("DELETE FROM nodes WHERE heartbeat_at < ?")
+        .bind(wall_now - 100 * ttl_ms)
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;
+    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM nodes WHERE heartbeat_at > ?")
+        .bind(wall_now - ttl_ms)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(live)
+}
+
+pub(crate) async fn upsert_app(conn: &mut SqliteConnection, a: &App) -> StoreResult<()> {
+    let sub = a.subscription.as_ref();
+    sqlx::query(
+        "INSERT INTO apps (id, name, secret, verify_token, require_appsecret_proof, callback_url, \
+         callback_verify_token, webhook_fields, webhook_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, secret = excluded.secret, \
+         verify_token = excluded.verify_token, require_appsecret_proof = excluded.require_appsecret_proof, \
+         callback_url = excluded.callback_url, callback_verify_token = excluded.callback_verify_token, \
+         webhook_fields = excluded.webhook_fields, webhook_version = excluded.webhook_version",
+    )
+    .bind(&a.id)
+    .bind(&a.name)
+    .bind(&a.secret)
+    .bind(&a.verify_token)
+    .bind(a.require_appsecret_proof)
+    .bind(sub.map(|s| s.callback_url.clone()))
+    .bind(sub.map(|s| s.verify_token.clone()))
+    .bind(sub.map(|s| s.fields.join(",")))
+    .bind(sub.map(|s| s.version.clone()))
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn upsert_waba(conn: &mut SqliteConnection, w: &Waba) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO wabas (id, business_id, name, catalog_id) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET business_id = excluded.business_id, name = excluded.name, \
+         catalog_id = excluded.catalog_id",
+    )
+    .bind(&w.id)
+    .bind(&w.business_id)
+    .bind(&w.name)
+    .bind(&w.catalog_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    sqlx::query("DELETE FROM waba_subscriptions WHERE waba_id = ?")
+        .bind(&w.id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    for s in &w.subscribed_apps {
+        sqlx::query(
+            "INSERT INTO waba_subscriptions (waba_id, app_id, override_callback_uri, verify_token) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&w.id)
+        .bind(&s.app_id)
+        .bind(&s.override_callback_uri)
+        .bind(&s.verify_token)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn upsert_phone_number(
+    conn: &mut SqliteConnection,
+    p: &PhoneNumber,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO phone_numbers (id, waba_id, display_phone_number, verified_name, commerce_id, \
+         is_cart_enabled, is_catalog_visible, commerce_saved) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET waba_id = excluded.waba_id, \
+         display_phone_number = excluded.display_phone_number, verified_name = excluded.verified_name, \
+         commerce_id = excluded.commerce_id, is_cart_enabled = excluded.is_cart_enabled, \
+         is_catalog_visible = excluded.is_catalog_visible, commerce_saved = excluded.commerce_saved",
+    )
+    .bind(&p.id)
+    .bind(&p.waba_id)
+    .bind(&p.display_phone_number)
+    .bind(&p.verified_name)
+    .bind(&p.commerce.id)
+    .bind(p.commerce.is_cart_enabled)
+    .bind(p.commerce.is_catalog_visible)
+    .bind(p.commerce.saved)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn upsert_catalog(conn: &mut SqliteConnection, c: &Catalog) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO catalogs (id, business_id, name, vertical) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET business_id = excluded.business_id, name = excluded.name, \
+         vertical = excluded.vertical",
+    )
+    .bind(&c.id)
+    .bind(&c.business_id)
+    .bind(&c.name)
+    .bind(&c.vertical)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Keeps a product's place (`seq`) in its catalog when it is updated.
+pub(crate) async fn upsert_product(conn: &mut SqliteConnection, p: &Product) -> StoreResult<()> {
+    let json = serde_json::to_string(p).map_err(corrupt)?;
+    sqlx::query(
+        "INSERT INTO products (id, catalog_id, retailer_id, data) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET catalog_id = excluded.catalog_id, \
+         retailer_id = excluded.retailer_id, data = excluded.data",
+    )
+    .bind(&p.id)
+    .bind(&p.catalog_id)
+    .bind(&p.retailer_id)
+    .bind(json)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
     Ok(())
 }
 
 pub(crate) async fn insert_token(conn: &mut SqliteConnection, t: &Token) -> StoreResult<()> {
-    sqlx::query("INSERT INTO tokens (token, business_id, app_id, scopes, expires_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(&t.token)
-        .bind(&t.business_id)
-        .bind(&t.app_id)
-        .bind(scopes_to_text(t))
-        .bind(t.expires_at)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO tokens (token, business_id, app_id, scopes, expires_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&t.token)
+    .bind(&t.business_id)
+    .bind(&t.app_id)
+    .bind(scopes_to_text(t))
+    .bind(t.expires_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
     Ok(())
 }
 
@@ -314,50 +493,6 @@ pub(crate) async fn get_message(
         .map_err(db_err)?;
     json.map(|j| serde_json::from_str(&j).map_err(corrupt))
         .transpose()
-}
-
-pub(crate) async fn save_app_subscription(
-    conn: &mut SqliteConnection,
-    app_id: &str,
-    sub: Option<&AppSubscription>,
-) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE apps SET callback_url = ?, callback_verify_token = ?, webhook_fields = ?, webhook_version = ? WHERE id = ?",
-    )
-    .bind(sub.map(|s| s.callback_url.clone()))
-    .bind(sub.map(|s| s.verify_token.clone()))
-    .bind(sub.map(|s| s.fields.join(",")))
-    .bind(sub.map(|s| s.version.clone()))
-    .bind(app_id)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
-    Ok(())
-}
-
-pub(crate) async fn save_waba_subscriptions(
-    conn: &mut SqliteConnection,
-    waba_id: &str,
-    subs: &[WabaSubscription],
-) -> StoreResult<()> {
-    sqlx::query("DELETE FROM waba_subscriptions WHERE waba_id = ?")
-        .bind(waba_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    for s in subs {
-        sqlx::query(
-            "INSERT INTO waba_subscriptions (waba_id, app_id, override_callback_uri, verify_token) VALUES (?, ?, ?, ?)",
-        )
-        .bind(waba_id)
-        .bind(&s.app_id)
-        .bind(&s.override_callback_uri)
-        .bind(&s.verify_token)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    }
-    Ok(())
 }
 
 pub(crate) async fn write_outbox(conn: &mut SqliteConnection, outbox: &Outbox) -> StoreResult<()> {

@@ -36,12 +36,17 @@ async fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> StoreResult<WriteRe
     match op {
         WriteOp::Shutdown => {}
         WriteOp::Seed(data) => rows::write_seed(conn, data).await?,
-        WriteOp::InsertToken(token) => rows::insert_token(conn, token).await?,
-        WriteOp::SaveAppSubscription { app_id, sub } => {
-            rows::save_app_subscription(conn, app_id, sub.as_ref()).await?
+        WriteOp::Change(change) => {
+            return Ok(WriteResult::Number(rows::apply_change(conn, change).await?))
         }
-        WriteOp::SaveWabaSubscriptions { waba_id, subs } => {
-            rows::save_waba_subscriptions(conn, waba_id, subs).await?
+        WriteOp::Heartbeat {
+            node_id,
+            wall_now,
+            ttl_ms,
+        } => {
+            return Ok(WriteResult::Number(
+                rows::heartbeat(conn, node_id, *wall_now, *ttl_ms).await?,
+            ))
         }
         WriteOp::InsertMessage {
             wamid,

@@ -106,6 +106,7 @@ impl Node {
             self.sandbox.behaviour.webhooks.timeout_ms,
         ));
         let dispatcher = Dispatcher::spawn(self.sandbox.clone(), client.clone());
+        let cluster = vitrine_server::cluster::Cluster::spawn(self.sandbox.clone());
         let state = AppState::new(
             self.sandbox.clone(),
             self.admin_token.as_deref(),
@@ -114,6 +115,7 @@ impl Node {
         );
         let served = vitrine_server::serve(listener, state, shutdown).await;
         dispatcher.stop().await;
+        cluster.stop().await;
         self.store.close().await;
         served?;
         Ok(())

@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::{Store, StoreError};
-use crate::clock::Millis;
+use crate::clock::{ClockState, Millis};
+use crate::directory::DirectoryChange;
 use crate::message::{MessageQuery, MessageRecord, Outgoing};
 use crate::model::{AppSubscription, Scope, Token, WabaSubscription};
 use crate::seed;
@@ -40,6 +41,12 @@ fn cases() -> Vec<(&'static str, Case)> {
         }),
         ("tokens", |s| Box::pin(tokens(s))),
         ("subscriptions", |s| Box::pin(subscriptions(s))),
+        ("change_log_clock_and_products", |s| {
+            Box::pin(change_log_clock_and_products(s))
+        }),
+        ("heartbeats_count_live_nodes", |s| {
+            Box::pin(heartbeats_count_live_nodes(s))
+        }),
         ("messages_and_paging", |s| Box::pin(messages_and_paging(s))),
         ("statuses_in_time_order", |s| {
             Box::pin(statuses_in_time_order(s))
@@ -105,6 +112,9 @@ async fn seed_and_load_directory(store: Arc<dyn Store>) {
     let data = seed::demo("http://x");
     store.seed(&data).await.unwrap();
     let loaded = store.load_directory().await.unwrap().unwrap();
+    assert_eq!(loaded.last_change, 0);
+    assert_eq!(loaded.clock, None);
+    let loaded = loaded.data;
     assert_eq!(loaded.businesses.len(), data.businesses.len());
     assert_eq!(loaded.apps, data.apps);
     let mut tokens = loaded.tokens.clone();
@@ -139,57 +149,115 @@ async fn tokens(store: Arc<dyn Store>) {
             .collect(),
         expires_at: Some(123),
     };
-    store.insert_token(&t).await.unwrap();
+    store
+        .apply_change(&DirectoryChange::Token(t.clone()))
+        .await
+        .unwrap();
     assert!(matches!(
-        store.insert_token(&t).await,
+        store.apply_change(&DirectoryChange::Token(t.clone())).await,
         Err(StoreError::Conflict(_))
     ));
     let loaded = store.load_directory().await.unwrap().unwrap();
-    assert!(loaded.tokens.contains(&t));
+    assert!(loaded.data.tokens.contains(&t));
+    assert_eq!(
+        loaded.last_change, 1,
+        "the refused duplicate left no change behind"
+    );
 }
 
 async fn subscriptions(store: Arc<dyn Store>) {
     seeded(&store).await;
-    let sub = AppSubscription {
+    let mut app = seed::demo("http://x").apps[0].clone();
+    app.subscription = Some(AppSubscription {
         callback_url: "http://h/1".into(),
         verify_token: "v".into(),
         fields: vec!["messages".into(), "message_template_status_update".into()],
         version: "v24.0".into(),
-    };
+    });
     store
-        .save_app_subscription(seed::APP_ID, Some(&sub))
+        .apply_change(&DirectoryChange::App(app.clone()))
         .await
         .unwrap();
-    let waba_subs = vec![WabaSubscription {
+    let mut waba = seed::demo("http://x").wabas[0].clone();
+    waba.subscribed_apps = vec![WabaSubscription {
         app_id: seed::APP_ID.into(),
         override_callback_uri: Some("http://h/2".into()),
         verify_token: Some("w".into()),
     }];
     store
-        .save_waba_subscriptions(seed::WABA_ID, &waba_subs)
+        .apply_change(&DirectoryChange::Waba(waba.clone()))
         .await
         .unwrap();
-    let loaded = store.load_directory().await.unwrap().unwrap();
-    assert_eq!(loaded.apps[0].subscription.as_ref(), Some(&sub));
-    let waba = loaded.wabas.iter().find(|w| w.id == seed::WABA_ID).unwrap();
-    assert_eq!(waba.subscribed_apps, waba_subs);
+    let loaded = store.load_directory().await.unwrap().unwrap().data;
+    assert_eq!(loaded.apps[0], app);
+    assert_eq!(
+        loaded.wabas.iter().find(|w| w.id == waba.id).unwrap(),
+        &waba
+    );
+    app.subscription = None;
+    waba.subscribed_apps.clear();
     store
-        .save_app_subscription(seed::APP_ID, None)
+        .apply_change(&DirectoryChange::App(app.clone()))
         .await
         .unwrap();
     store
-        .save_waba_subscriptions(seed::WABA_ID, &[])
+        .apply_change(&DirectoryChange::Waba(waba.clone()))
         .await
         .unwrap();
+    let loaded = store.load_directory().await.unwrap().unwrap().data;
+    assert_eq!(loaded.apps[0], app);
+    assert_eq!(
+        loaded.wabas.iter().find(|w| w.id == waba.id).unwrap(),
+        &waba
+    );
+}
+
+async fn change_log_clock_and_products(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let demo = seed::demo("http://x");
+    let mut product = demo.products[3].clone();
+    product.price = 999;
+    product.availability = crate::model::Availability::OutOfStock;
+    let mut phone = demo.phone_numbers[0].clone();
+    phone.commerce.is_catalog_visible = false;
+    let clock = ClockState {
+        offset_ms: 86_400_000,
+        frozen_at: Some(42),
+    };
+    let changes = vec![
+        DirectoryChange::Product(product.clone()),
+        DirectoryChange::PhoneNumber(phone.clone()),
+        DirectoryChange::Clock(clock),
+    ];
+    let mut seqs = vec![];
+    for c in &changes {
+        seqs.push(store.apply_change(c).await.unwrap());
+    }
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    let log = store.changes_since(0, 100).await.unwrap();
+    assert_eq!(
+        log.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+        changes
+    );
+    assert_eq!(store.changes_since(seqs[1], 100).await.unwrap().len(), 1);
+    assert_eq!(store.changes_since(0, 2).await.unwrap().len(), 2);
     let loaded = store.load_directory().await.unwrap().unwrap();
-    assert!(loaded.apps[0].subscription.is_none());
-    assert!(loaded
-        .wabas
-        .iter()
-        .find(|w| w.id == seed::WABA_ID)
-        .unwrap()
-        .subscribed_apps
-        .is_empty());
+    assert_eq!(loaded.last_change, seqs[2]);
+    assert_eq!(loaded.clock, Some(clock));
+    assert_eq!(
+        loaded.data.products[3], product,
+        "an updated product keeps its place"
+    );
+    assert_eq!(loaded.data.products.len(), demo.products.len());
+    assert!(loaded.data.phone_numbers.contains(&phone));
+}
+
+async fn heartbeats_count_live_nodes(store: Arc<dyn Store>) {
+    assert_eq!(store.heartbeat("a", 10_000, 3_000).await.unwrap(), 1);
+    assert_eq!(store.heartbeat("b", 10_500, 3_000).await.unwrap(), 2);
+    assert_eq!(store.heartbeat("a", 11_000, 3_000).await.unwrap(), 2);
+    // b went quiet.
+    assert_eq!(store.heartbeat("a", 14_000, 3_000).await.unwrap(), 1);
 }
 
 async fn messages_and_paging(store: Arc<dyn Store>) {
@@ -306,7 +374,7 @@ async fn failing_write_keeps_its_batch(store: Arc<dyn Store>) {
         }));
     }
     let s = store.clone();
-    let bad = tokio::spawn(async move { s.insert_token(&dup).await });
+    let bad = tokio::spawn(async move { s.apply_change(&DirectoryChange::Token(dup)).await });
     for t in tasks {
         t.await.unwrap().unwrap();
     }

@@ -5,12 +5,12 @@ pub mod conformance;
 pub mod writer;
 
 use crate::clock::Millis;
-use crate::directory::DirectoryData;
+use crate::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
-use crate::model::{AppSubscription, Token, WabaSubscription};
 use crate::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
 };
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -37,26 +37,32 @@ impl From<StoreError> for crate::error::ApiError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The sandbox's nodes: businesses, apps, tokens, WABAs, numbers, catalogs, products.
+/// The sandbox's nodes: businesses, apps, tokens, WABAs, numbers, catalogs, products, and the
+/// clock. Every change after the seed goes through [`DirectoryStore::apply_change`], which writes
+/// the entity and appends it to a change log in one transaction; other nodes follow the log.
 #[async_trait::async_trait]
 pub trait DirectoryStore: Send + Sync + 'static {
-    /// `None` until the sandbox was seeded.
-    async fn load_directory(&self) -> StoreResult<Option<DirectoryData>>;
+    /// `None` until the sandbox was seeded. The data, the clock and the last change it includes
+    /// are read in one snapshot.
+    async fn load_directory(&self) -> StoreResult<Option<LoadedDirectory>>;
     /// Writes the seed in one transaction and marks the sandbox seeded.
     async fn seed(&self, data: &DirectoryData) -> StoreResult<()>;
-    async fn insert_token(&self, token: &Token) -> StoreResult<()>;
-    /// Sets (or with `None`, removes) an app's webhook subscription.
-    async fn save_app_subscription(
+    /// Writes a change and appends it to the change log; returns its sequence number.
+    async fn apply_change(&self, change: &DirectoryChange) -> StoreResult<i64>;
+    /// Changes after `after`, oldest first, at most `limit`.
+    async fn changes_since(
         &self,
-        app_id: &str,
-        sub: Option<&AppSubscription>,
-    ) -> StoreResult<()>;
-    /// Replaces the apps subscribed to a WABA.
-    async fn save_waba_subscriptions(
-        &self,
-        waba_id: &str,
-        subs: &[WabaSubscription],
-    ) -> StoreResult<()>;
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, DirectoryChange)>>;
+    /// Woken when another node may have written a change (PostgreSQL LISTEN/NOTIFY); `None` when
+    /// the backend has no such signal.
+    fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
+        None
+    }
+    /// Records that node `node_id` is alive at `wall_now` and returns how many nodes were alive
+    /// within the last `ttl_ms` (this one included).
+    async fn heartbeat(&self, node_id: &str, wall_now: i64, ttl_ms: i64) -> StoreResult<usize>;
 }
 
 /// Messages and their status events. Every write returns once it is durable, and writes the

@@ -9,8 +9,7 @@
 
 use super::{StoreError, StoreResult};
 use crate::clock::Millis;
-use crate::directory::DirectoryData;
-use crate::model::{AppSubscription, Token, WabaSubscription};
+use crate::directory::{DirectoryChange, DirectoryData};
 use crate::webhook::{AfterAttempt, Attempt, Claimed, Outbox};
 use tokio::sync::{mpsc, oneshot};
 
@@ -23,14 +22,12 @@ pub enum WriteOp {
     /// Answered once everything queued before it is committed; stops the writer.
     Shutdown,
     Seed(Box<DirectoryData>),
-    InsertToken(Token),
-    SaveAppSubscription {
-        app_id: String,
-        sub: Option<AppSubscription>,
-    },
-    SaveWabaSubscriptions {
-        waba_id: String,
-        subs: Vec<WabaSubscription>,
+    /// A directory change and its change-log entry.
+    Change(Box<DirectoryChange>),
+    Heartbeat {
+        node_id: String,
+        wall_now: i64,
+        ttl_ms: i64,
     },
     InsertMessage {
         wamid: String,
@@ -62,6 +59,8 @@ pub enum WriteOp {
 #[derive(Debug)]
 pub enum WriteResult {
     Done,
+    /// A sequence number or a count.
+    Number(i64),
     Claimed(Vec<Claimed>),
     Found(bool),
 }

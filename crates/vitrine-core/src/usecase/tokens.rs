@@ -29,8 +29,8 @@ impl Sandbox {
             scopes,
             expires_at: expires_in_s.map(|s| self.clock.now().plus_ms(s.saturating_mul(1000)).0),
         };
-        self.store.insert_token(&token).await?;
-        self.write(|dir| dir.insert_token(token.clone()));
+        self.commit_change(crate::directory::DirectoryChange::Token(token.clone()))
+            .await?;
         Ok(token)
     }
 }

@@ -2,7 +2,7 @@
 //! redelivery (operator), and what a dispatcher needs (claim due rows, record attempts).
 
 use crate::auth::Principal;
-use crate::directory::Directory;
+use crate::directory::{Directory, DirectoryChange};
 use crate::error::{ApiError, ErrorKind};
 use crate::message::MessageRecord;
 use crate::model::{AppSubscription, Scope, WabaSubscription};
@@ -181,12 +181,7 @@ impl Sandbox {
             fields,
             version: api_version.to_owned(),
         };
-        self.store.save_app_subscription(app_id, Some(&sub)).await?;
-        self.write(|dir| {
-            if let Some(app) = dir.app_mut(app_id) {
-                app.subscription = Some(sub);
-            }
-        });
+        self.set_app_subscription(app_id, Some(sub)).await?;
         Ok(json!({ "success": true }))
     }
 
@@ -212,12 +207,7 @@ impl Sandbox {
 
     /// DELETE /{app-id}/subscriptions
     pub async fn unsubscribe_app(&self, app_id: &str) -> Result<Value, ApiError> {
-        self.store.save_app_subscription(app_id, None).await?;
-        self.write(|dir| {
-            if let Some(app) = dir.app_mut(app_id) {
-                app.subscription = None;
-            }
-        });
+        self.set_app_subscription(app_id, None).await?;
         Ok(json!({ "success": true }))
     }
 
@@ -239,12 +229,7 @@ impl Sandbox {
                 version: self.behaviour.default_api_version.clone(),
             })
         })?;
-        self.store.save_app_subscription(app_id, Some(&sub)).await?;
-        self.write(|dir| {
-            if let Some(app) = dir.app_mut(app_id) {
-                app.subscription = Some(sub);
-            }
-        });
+        self.set_app_subscription(app_id, Some(sub)).await?;
         Ok(())
     }
 
@@ -348,13 +333,25 @@ impl Sandbox {
         waba_id: &str,
         subs: Vec<WabaSubscription>,
     ) -> Result<(), ApiError> {
-        self.store.save_waba_subscriptions(waba_id, &subs).await?;
-        self.write(|dir| {
-            if let Some(w) = dir.waba_mut(waba_id) {
-                w.subscribed_apps = subs;
-            }
-        });
-        Ok(())
+        let waba = self.read(|dir| dir.waba(waba_id).cloned());
+        let Some(mut waba) = waba else {
+            return Err(ApiError::unsupported("post", waba_id));
+        };
+        waba.subscribed_apps = subs;
+        self.commit_change(DirectoryChange::Waba(waba)).await
+    }
+
+    async fn set_app_subscription(
+        &self,
+        app_id: &str,
+        sub: Option<AppSubscription>,
+    ) -> Result<(), ApiError> {
+        let app = self.read(|dir| dir.app(app_id).cloned());
+        let Some(mut app) = app else {
+            return Err(ApiError::unsupported("post", app_id));
+        };
+        app.subscription = sub;
+        self.commit_change(DirectoryChange::App(app)).await
     }
 
     // ---- Status life cycle (operator) ----

@@ -129,3 +129,16 @@ CREATE TABLE webhook_attempts (
     error       TEXT,
     PRIMARY KEY (webhook_id, number)
 );
+
+-- Every change to the directory after the seed, in order: other nodes follow this log
+-- (woken by NOTIFY vitrine_directory).
+CREATE TABLE directory_changes (
+    seq    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    change TEXT NOT NULL   -- the change as JSON
+);
+
+-- Nodes sharing the database, for limits shared among them.
+CREATE TABLE nodes (
+    id           TEXT PRIMARY KEY,
+    heartbeat_at BIGINT NOT NULL   -- wall ms
+);

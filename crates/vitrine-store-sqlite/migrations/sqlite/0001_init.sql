@@ -129,3 +129,15 @@ CREATE TABLE webhook_attempts (
     error       TEXT,
     PRIMARY KEY (webhook_id, number)
 );
+
+-- Every change to the directory after the seed, in order: other nodes follow this log.
+CREATE TABLE directory_changes (
+    seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+    change TEXT NOT NULL   -- the change as JSON
+);
+
+-- Nodes sharing the database, for limits shared among them.
+CREATE TABLE nodes (
+    id           TEXT PRIMARY KEY,
+    heartbeat_at INTEGER NOT NULL   -- wall ms
+);

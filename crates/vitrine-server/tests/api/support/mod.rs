@@ -99,6 +99,7 @@ pub struct TestApp {
     /// The database this app owns (none when the test passed its own URL).
     _db: Option<TestDb>,
     dispatcher: Option<vitrine_server::dispatcher::Dispatcher>,
+    cluster: Option<vitrine_server::cluster::Cluster>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -153,6 +154,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         sandbox.behaviour.webhooks.timeout_ms,
     ));
     let dispatcher = vitrine_server::dispatcher::Dispatcher::spawn(sandbox.clone(), client.clone());
+    let cluster = vitrine_server::cluster::Cluster::spawn(sandbox.clone());
     let state = AppState::new(
         sandbox.clone(),
         options.admin_token.as_deref(),
@@ -175,6 +177,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         store,
         _db: db,
         dispatcher: Some(dispatcher),
+        cluster: Some(cluster),
         shutdown: Some(tx),
         server: Some(server),
     }
@@ -343,6 +346,9 @@ impl TestApp {
     pub async fn stop(mut self) {
         if let Some(d) = self.dispatcher.take() {
             d.stop().await;
+        }
+        if let Some(c) = self.cluster.take() {
+            c.stop().await;
         }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
