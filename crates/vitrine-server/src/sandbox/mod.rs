@@ -4,6 +4,7 @@
 //! `Authorization: Bearer <admin token>`; without one, only loopback clients are answered.
 //! Errors use Vitrine's own shape: `{"error": {"code": "...", "message": "..."}}`.
 
+mod clock;
 mod info;
 mod messages;
 mod tokens;
@@ -31,6 +32,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/webhooks/{id}", get(webhooks::get))
         .route("/webhooks/{id}/redeliver", post(webhooks::redeliver))
         .route("/tokens", post(tokens::mint))
+        .route("/clock", get(clock::get))
+        .route("/clock/advance", post(clock::advance))
+        .route("/clock/set", post(clock::set))
+        .route("/clock/freeze", post(clock::freeze))
+        .route("/clock/unfreeze", post(clock::unfreeze))
         .route_layer(middleware::from_fn_with_state(state, guard))
         .route("/health", get(info::health))
         .fallback(not_found)

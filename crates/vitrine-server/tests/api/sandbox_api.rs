@@ -141,3 +141,62 @@ async fn minting_tokens() {
         .await;
     assert_eq!(r.status.as_u16(), 400);
 }
+
+#[tokio::test]
+async fn the_sandbox_clock_moves_freezes_and_survives_a_restart() {
+    let db = fresh_database().await;
+    let app = spawn_with(Options {
+        database: Some(db.url.clone()),
+        ..Default::default()
+    })
+    .await;
+    let t0 = app.get("/_vitrine/clock").await.body["now_ms"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .post_json("/_vitrine/clock/advance", json!({ "seconds": 86400 }))
+        .await;
+    assert!(r.body["now_ms"].as_i64().unwrap() >= t0 + 86_400_000);
+    let r = app.post_json("/_vitrine/clock/freeze", json!({})).await;
+    assert_eq!(r.body["frozen"], true);
+    let frozen = r.body["now_ms"].as_i64().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    assert_eq!(app.get("/_vitrine/clock").await.body["now_ms"], frozen);
+    let r = app
+        .post_json("/_vitrine/clock/advance", json!({ "ms": 5 }))
+        .await;
+    assert_eq!(r.body["now_ms"], frozen + 5);
+    let r = app
+        .post_json("/_vitrine/clock/set", json!({ "unix": 2_000_000_000 }))
+        .await;
+    assert_eq!(r.body["now_ms"], 2_000_000_000_000i64);
+    assert_eq!(r.body["unix"], 2_000_000_000i64);
+    let r = app.post_json("/_vitrine/clock/unfreeze", json!({})).await;
+    assert_eq!(r.body["frozen"], false);
+    assert!(r.body["now_ms"].as_i64().unwrap() >= 2_000_000_000_000);
+    assert_eq!(
+        app.post_json("/_vitrine/clock/advance", json!({}))
+            .await
+            .status
+            .as_u16(),
+        400
+    );
+    assert_eq!(
+        app.post_json("/_vitrine/clock/advance", json!({ "hours": 1 }))
+            .await
+            .status
+            .as_u16(),
+        400
+    );
+    app.stop().await;
+    // Another process on the same database starts on the same clock.
+    let app = spawn_with(Options {
+        database: Some(db.url.clone()),
+        ..Default::default()
+    })
+    .await;
+    let now = app.get("/_vitrine/clock").await.body["now_ms"]
+        .as_i64()
+        .unwrap();
+    assert!(now >= 2_000_000_000_000 && now < 2_000_000_060_000, "{now}");
+}
