@@ -36,6 +36,8 @@ pub enum ErrorKind {
     CallbackVerificationFailed,
     /// 2500: an unknown path component.
     UnknownPath,
+    /// 130429: over the number's messages-per-second limit.
+    RateLimitHit,
     /// 131000 (normally in a failed status webhook)
     SomethingWentWrong,
     /// 131008
@@ -50,6 +52,8 @@ pub enum ErrorKind {
     ReEngagementMessage,
     /// 131051
     UnsupportedMessageType,
+    /// 131056: too many messages to one customer in a short time.
+    PairRateLimitHit,
 }
 
 /// Graph's error `type` field.
@@ -83,6 +87,7 @@ impl ErrorKind {
         ErrorKind::AccessTokenExpired,
         ErrorKind::CallbackVerificationFailed,
         ErrorKind::UnknownPath,
+        ErrorKind::RateLimitHit,
         ErrorKind::SomethingWentWrong,
         ErrorKind::RequiredParameterMissing,
         ErrorKind::ParameterValueInvalid,
@@ -90,6 +95,7 @@ impl ErrorKind {
         ErrorKind::MessageUndeliverable,
         ErrorKind::ReEngagementMessage,
         ErrorKind::UnsupportedMessageType,
+        ErrorKind::PairRateLimitHit,
     ];
 
     pub fn code(self) -> u32 {
@@ -105,6 +111,7 @@ impl ErrorKind {
             ErrorKind::InvalidAccessToken | ErrorKind::AccessTokenExpired => 190,
             ErrorKind::CallbackVerificationFailed => 2200,
             ErrorKind::UnknownPath => 2500,
+            ErrorKind::RateLimitHit => 130429,
             ErrorKind::SomethingWentWrong => 131000,
             ErrorKind::RequiredParameterMissing => 131008,
             ErrorKind::ParameterValueInvalid => 131009,
@@ -112,6 +119,7 @@ impl ErrorKind {
             ErrorKind::MessageUndeliverable => 131026,
             ErrorKind::ReEngagementMessage => 131047,
             ErrorKind::UnsupportedMessageType => 131051,
+            ErrorKind::PairRateLimitHit => 131056,
         }
     }
 
@@ -119,6 +127,7 @@ impl ErrorKind {
         match self {
             ErrorKind::UnsupportedRequest => Some(33),
             ErrorKind::AccessTokenExpired => Some(463),
+            ErrorKind::RateLimitHit => Some(2494055),
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
             | ErrorKind::PermissionDenied
@@ -135,7 +144,8 @@ impl ErrorKind {
             | ErrorKind::RecipientCannotBeSender
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
-            | ErrorKind::UnsupportedMessageType => None,
+            | ErrorKind::UnsupportedMessageType
+            | ErrorKind::PairRateLimitHit => None,
         }
     }
 
@@ -159,6 +169,7 @@ impl ErrorKind {
             | ErrorKind::InvalidAccessToken
             | ErrorKind::AccessTokenExpired => 401,
             ErrorKind::PermissionDenied => 403,
+            ErrorKind::RateLimitHit | ErrorKind::PairRateLimitHit => 429,
             ErrorKind::Unknown => 500,
             ErrorKind::ServiceUnavailable => 503,
         }
@@ -184,7 +195,9 @@ impl ErrorKind {
             | ErrorKind::RecipientCannotBeSender
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
-            | ErrorKind::UnsupportedMessageType => GraphType::OAuthException,
+            | ErrorKind::UnsupportedMessageType
+            | ErrorKind::RateLimitHit
+            | ErrorKind::PairRateLimitHit => GraphType::OAuthException,
         }
     }
 
@@ -218,6 +231,10 @@ impl ErrorKind {
             ErrorKind::MessageUndeliverable => "Message undeliverable",
             ErrorKind::ReEngagementMessage => "Re-engagement message",
             ErrorKind::UnsupportedMessageType => "Unsupported message type",
+            ErrorKind::RateLimitHit => "Rate limit hit",
+            ErrorKind::PairRateLimitHit => {
+                "(Business Account, Consumer Account) pair rate limit hit"
+            }
         }
     }
 
@@ -242,7 +259,9 @@ impl ErrorKind {
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
-            | ErrorKind::CallbackVerificationFailed => MessageStyle::Numbered,
+            | ErrorKind::CallbackVerificationFailed
+            | ErrorKind::RateLimitHit
+            | ErrorKind::PairRateLimitHit => MessageStyle::Numbered,
         }
     }
 
@@ -270,7 +289,9 @@ impl ErrorKind {
             | ErrorKind::RecipientCannotBeSender
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
-            | ErrorKind::UnsupportedMessageType => None,
+            | ErrorKind::UnsupportedMessageType
+            | ErrorKind::RateLimitHit
+            | ErrorKind::PairRateLimitHit => None,
         }
     }
 }
@@ -294,6 +315,8 @@ pub struct ApiError {
     pub details: Option<String>,
     /// Whether `error_data` names `messaging_product` (true on WhatsApp endpoints).
     pub whatsapp_scope: bool,
+    /// For throttling errors: whose usage the `x-business-use-case-usage` header reports.
+    pub usage_of: Option<String>,
 }
 
 impl ApiError {
@@ -303,7 +326,14 @@ impl ApiError {
             text: None,
             details: None,
             whatsapp_scope: true,
+            usage_of: None,
         }
+    }
+
+    /// Reports `id`'s usage in `x-business-use-case-usage` (throttling errors).
+    pub fn with_usage_of(mut self, id: impl Into<String>) -> Self {
+        self.usage_of = Some(id.into());
+        self
     }
 
     pub fn with_details(mut self, details: impl Into<String>) -> Self {
@@ -464,7 +494,7 @@ mod tests {
         }
         // Adding a variant without listing it: the exhaustive matches above force a new arm,
         // and this count forces ALL to follow.
-        assert_eq!(seen.len(), 19);
+        assert_eq!(seen.len(), 21);
     }
 
     #[test]

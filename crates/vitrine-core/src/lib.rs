@@ -7,6 +7,7 @@ pub mod commerce;
 pub mod directory;
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod message;
 pub mod model;
 pub mod sandbox;

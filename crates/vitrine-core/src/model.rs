@@ -109,6 +109,53 @@ pub struct PhoneNumber {
     pub display_phone_number: String,
     pub verified_name: String,
     pub commerce: CommerceSettings,
+    pub throughput: Throughput,
+}
+
+/// Messages-per-second level of a number (spec §8.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ThroughputLevel {
+    /// 80 messages per second.
+    Standard,
+    /// 1,000 messages per second.
+    High,
+}
+
+impl ThroughputLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThroughputLevel::Standard => "STANDARD",
+            ThroughputLevel::High => "HIGH",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ThroughputLevel> {
+        match s.to_ascii_uppercase().as_str() {
+            "STANDARD" => Some(ThroughputLevel::Standard),
+            "HIGH" => Some(ThroughputLevel::High),
+            _ => None,
+        }
+    }
+}
+
+/// A number's throughput: its level, optionally overridden by a custom limit or none at all
+/// (for load tests of Vitrine itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Throughput {
+    pub level: ThroughputLevel,
+    pub custom_mps: Option<u32>,
+    pub unlimited: bool,
+}
+
+impl Default for Throughput {
+    fn default() -> Self {
+        Throughput {
+            level: ThroughputLevel::Standard,
+            custom_mps: None,
+            unlimited: false,
+        }
+    }
 }
 
 /// Per phone number (spec §6.1). `saved` is false until the business first writes them: GET then

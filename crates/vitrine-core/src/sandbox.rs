@@ -33,6 +33,8 @@ pub struct Sandbox {
     pub node_id: String,
     /// Nodes alive at the last heartbeat (1 when alone); limits are shared among them.
     live_nodes: AtomicUsize,
+    /// Throughput and pair-rate budgets of this node.
+    pub(crate) limiter: crate::limits::Limiter,
 }
 
 /// How to open a sandbox.
@@ -74,6 +76,7 @@ impl Sandbox {
             applied: AtomicI64::new(loaded.last_change),
             node_id: ids.hex(8),
             live_nodes: AtomicUsize::new(1),
+            limiter: Default::default(),
             clock,
             ids,
             fidelity_rng: Mutex::new(StdRng::seed_from_u64(

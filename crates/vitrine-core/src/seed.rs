@@ -3,7 +3,7 @@
 use crate::directory::DirectoryData;
 use crate::model::{
     App, Availability, Business, Catalog, CommerceSettings, PhoneNumber, Product, ReviewStatus,
-    Scope, Token, Visibility, Waba, WabaSubscription,
+    Scope, Throughput, Token, Visibility, Waba, WabaSubscription,
 };
 
 pub const BUSINESS_ID: &str = "107215548836021";
@@ -375,6 +375,7 @@ pub fn demo(public_url: &str) -> DirectoryData {
                     is_catalog_visible: true,
                     saved: true,
                 },
+                throughput: Throughput::default(),
             },
             PhoneNumber {
                 id: OTHER_PHONE_NUMBER_ID.into(),
@@ -387,6 +388,7 @@ pub fn demo(public_url: &str) -> DirectoryData {
                     is_catalog_visible: false,
                     saved: false,
                 },
+                throughput: Throughput::default(),
             },
         ],
         catalogs: vec![Catalog {

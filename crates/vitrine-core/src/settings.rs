@@ -1,6 +1,7 @@
 //! Behaviour switches of the sandbox (spec items marked UNCONFIRMED become settings here).
 
 use crate::commerce::MpmNoMatchDetails;
+use crate::limits::LimitSettings;
 use crate::webhook::schedule::WebhookSettings;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,8 @@ pub struct Behaviour {
     pub mpm_no_match_details: MpmNoMatchDetails,
     /// Status timing, retries and fidelity knobs.
     pub webhooks: WebhookSettings,
+    /// Throughput and pair rate limits.
+    pub limits: LimitSettings,
 }
 
 impl Default for Behaviour {
@@ -26,6 +29,7 @@ impl Default for Behaviour {
             catalog_thumbnail_required: false,
             mpm_no_match_details: MpmNoMatchDetails::default(),
             webhooks: WebhookSettings::default(),
+            limits: LimitSettings::default(),
         }
     }
 }

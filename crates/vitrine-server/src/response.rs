@@ -43,7 +43,21 @@ pub fn graph_ok(meta: &GraphMeta, body: &impl Serialize) -> Response {
 pub fn graph_error(meta: &GraphMeta, err: &ApiError) -> Response {
     let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     let body = json_bytes(&err.to_wire(&meta.trace_id));
-    with_headers((status, Body::from(body)).into_response(), meta)
+    let mut resp = with_headers((status, Body::from(body)).into_response(), meta);
+    if let Some(id) = &err.usage_of {
+        // The whole allowance is used (100 %), regained within the second.
+        let usage = serde_json::json!({ id.as_str(): [{
+            "type": "whatsapp_business_messaging",
+            "call_count": 100,
+            "total_cputime": 0,
+            "total_time": 0,
+            "estimated_time_to_regain_access": 0
+        }] });
+        if let Ok(v) = HeaderValue::from_str(&usage.to_string()) {
+            resp.headers_mut().insert("x-business-use-case-usage", v);
+        }
+    }
+    resp
 }
 
 /// A handler panicked: answer Meta's code 1 instead of dropping the connection.

@@ -6,8 +6,8 @@ use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::model::{
-    App, AppSubscription, Business, Catalog, CommerceSettings, PhoneNumber, Product, Scope, Token,
-    Waba, WabaSubscription,
+    App, AppSubscription, Business, Catalog, CommerceSettings, PhoneNumber, Product, Scope,
+    Throughput, ThroughputLevel, Token, Waba, WabaSubscription,
 };
 use vitrine_core::store::{StoreError, StoreResult};
 use vitrine_core::webhook::{
@@ -129,7 +129,8 @@ pub(crate) async fn load_directory(
     }
     for r in sqlx::query(
         "SELECT id, waba_id, display_phone_number, verified_name, commerce_id, is_cart_enabled, \
-         is_catalog_visible, commerce_saved FROM phone_numbers ORDER BY id",
+         is_catalog_visible, commerce_saved, throughput_level, throughput_mps, throughput_unlimited \
+         FROM phone_numbers ORDER BY id",
     )
     .fetch_all(&mut *tx)
     .await
@@ -145,6 +146,14 @@ pub(crate) async fn load_directory(
                 is_cart_enabled: r.get::<bool, _>(5),
                 is_catalog_visible: r.get::<bool, _>(6),
                 saved: r.get::<bool, _>(7),
+            },
+            throughput: Throughput {
+                level: {
+                    let level: String = r.get(8);
+                    ThroughputLevel::parse(&level).ok_or_else(|| corrupt(format!("throughput level {level}")))?
+                },
+                custom_mps: r.get::<Option<i64>, _>(9).and_then(|m| u32::try_from(m).ok()),
+                unlimited: r.get::<bool, _>(10),
             },
         });
     }
@@ -383,11 +392,14 @@ pub(crate) async fn upsert_phone_number(
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO phone_numbers (id, waba_id, display_phone_number, verified_name, commerce_id, \
-         is_cart_enabled, is_catalog_visible, commerce_saved) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         is_cart_enabled, is_catalog_visible, commerce_saved, throughput_level, throughput_mps, \
+         throughput_unlimited) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (id) DO UPDATE SET waba_id = excluded.waba_id, \
          display_phone_number = excluded.display_phone_number, verified_name = excluded.verified_name, \
          commerce_id = excluded.commerce_id, is_cart_enabled = excluded.is_cart_enabled, \
-         is_catalog_visible = excluded.is_catalog_visible, commerce_saved = excluded.commerce_saved",
+         is_catalog_visible = excluded.is_catalog_visible, commerce_saved = excluded.commerce_saved, \
+         throughput_level = excluded.throughput_level, throughput_mps = excluded.throughput_mps, \
+         throughput_unlimited = excluded.throughput_unlimited",
     )
     .bind(&p.id)
     .bind(&p.waba_id)
@@ -397,6 +409,9 @@ pub(crate) async fn upsert_phone_number(
     .bind(p.commerce.is_cart_enabled)
     .bind(p.commerce.is_catalog_visible)
     .bind(p.commerce.saved)
+    .bind(p.throughput.level.as_str())
+    .bind(p.throughput.custom_mps.map(i64::from))
+    .bind(p.throughput.unlimited)
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;

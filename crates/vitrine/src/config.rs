@@ -7,6 +7,7 @@ use anyhow::Context;
 use serde::Deserialize;
 use std::path::Path;
 use vitrine_core::commerce::MpmNoMatchDetails;
+use vitrine_core::limits::LimitSettings;
 use vitrine_core::settings::Behaviour;
 use vitrine_core::webhook::schedule::WebhookSettings;
 
@@ -35,6 +36,8 @@ pub struct FileBehaviour {
     pub mpm_no_match_details: Option<MpmNoMatchDetails>,
     /// Every key optional; see `WebhookSettings`.
     pub webhooks: Option<WebhookSettings>,
+    /// Every key optional; see `LimitSettings`.
+    pub limits: Option<LimitSettings>,
 }
 
 impl FileConfig {
@@ -99,6 +102,7 @@ pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
             .or(file.webhook_url)
             .filter(|u| !u.is_empty()),
         behaviour: Behaviour {
+            limits: file.behaviour.limits.unwrap_or(defaults.limits),
             webhooks: {
                 let mut w = file.behaviour.webhooks.unwrap_or(defaults.webhooks);
                 if let Some(ms) = over.auto_read_after_ms {

@@ -1,13 +1,23 @@
 //! Sending messages and reading them back.
 
 use crate::auth::Principal;
+use crate::clock::Millis;
 use crate::commerce;
 use crate::error::ApiError;
+use crate::error::ErrorKind;
+use crate::limits::PairLimitChannel;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
+use crate::model::PhoneNumber;
 use crate::model::Scope;
 use crate::sandbox::Sandbox;
 use crate::validate::{self, SendOptions};
-use crate::webhook::Outbox;
+use crate::webhook::{Outbox, StatusEvent};
+
+fn pair_limit_error() -> ApiError {
+    ApiError::new(ErrorKind::PairRateLimitHit).with_details(
+        "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.",
+    )
+}
 use vitrine_wire::messages::{ResponseContact, ResponseMessage, SendMessageResponse};
 
 impl Sandbox {
@@ -29,7 +39,14 @@ impl Sandbox {
             let phone = dir
                 .phone_number(phone_number_id)
                 .ok_or_else(|| ApiError::unsupported("post", phone_number_id))?;
-            let req = validate::send_message(params, &phone.display_phone_number, options)?;
+            let mut pair_limited = false;
+            let mut throttle = |wa_id: &str| self.throttle(phone, wa_id, now, &mut pair_limited);
+            let req = validate::send_message(
+                params,
+                &phone.display_phone_number,
+                options,
+                &mut throttle,
+            )?;
             let resolved = commerce::resolve(
                 dir,
                 phone,
@@ -51,7 +68,11 @@ impl Sandbox {
                 api_version: api_version.to_owned(),
                 created_at: now,
             };
-            let statuses = self.scheduled_statuses(&record);
+            let statuses = if pair_limited {
+                vec![StatusEvent::failed(&record.wamid, now, &pair_limit_error())]
+            } else {
+                self.scheduled_statuses(&record)
+            };
             let webhooks = self.status_webhooks(dir, &record, &statuses);
             Ok::<_, ApiError>((record, Outbox { statuses, webhooks }))
         })?;
@@ -70,6 +91,36 @@ impl Sandbox {
                 message_status: None,
             }],
         })
+    }
+
+    /// Step 3 of a send: the number's messages-per-second budget (130429), then the pair rate
+    /// limit (131056, synchronous or, by setting, a failed status: `pair_limited`).
+    fn throttle(
+        &self,
+        phone: &PhoneNumber,
+        wa_id: &str,
+        now: Millis,
+        pair_limited: &mut bool,
+    ) -> Result<(), ApiError> {
+        let limits = &self.behaviour.limits;
+        let nodes = self.live_nodes();
+        if !self
+            .limiter
+            .take_number(&phone.id, limits.mps(&phone.throughput), nodes, now)
+        {
+            return Err(ApiError::new(ErrorKind::RateLimitHit)
+                .with_details("Cloud API message throughput has been reached.")
+                .with_usage_of(phone.waba_id.clone()));
+        }
+        if !self.limiter.take_pair(&phone.id, wa_id, limits, nodes, now) {
+            match limits.pair_limit_channel {
+                PairLimitChannel::Sync => {
+                    return Err(pair_limit_error().with_usage_of(phone.waba_id.clone()))
+                }
+                PairLimitChannel::Webhook => *pair_limited = true,
+            }
+        }
+        Ok(())
     }
 
     /// Newest first.

@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod messages;
+pub mod phone_numbers;
 pub mod sandbox_info;
 pub mod tokens;
 pub mod webhooks;

@@ -140,6 +140,7 @@ fn check(input: &Value, strict: bool) {
         SendOptions {
             catalog_thumbnail_required: strict,
         },
+        &mut |_| Ok(()),
     )
     .and_then(|req| {
         let phone = phone

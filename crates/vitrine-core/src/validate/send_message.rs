@@ -52,10 +52,13 @@ pub struct SendOptions {
 }
 
 /// Validates a send request given as JSON. `sender_wa_id` is the sending number, digits only.
+/// `throttle` runs step 3 (throughput and pair limits) once the recipient is known, so errors
+/// come in Meta's order.
 pub fn send_message(
     params: &serde_json::Value,
     sender_wa_id: &str,
     options: SendOptions,
+    throttle: &mut dyn FnMut(&str) -> Result<(), ApiError>,
 ) -> Result<SendRequest, ApiError> {
     if !params.is_object() {
         return Err(ApiError::invalid_param(
@@ -124,6 +127,9 @@ pub fn send_message(
             None => return Err(ApiError::param_required("context['message_id']")),
         },
     };
+
+    // Step 3: throughput.
+    throttle(&wa_id)?;
 
     // Step 4: the recipient.
     if wa_id == sender_wa_id {
@@ -644,7 +650,7 @@ mod tests {
     const SENDER: &str = "15550107788";
 
     fn check(v: serde_json::Value) -> Result<SendRequest, ApiError> {
-        send_message(&v, SENDER, SendOptions::default())
+        send_message(&v, SENDER, SendOptions::default(), &mut |_| Ok(()))
     }
 
     #[test]

@@ -126,6 +126,17 @@ pub async fn dispatch(
     };
     match endpoint {
         Endpoint::SendMessage => messages::send(req).await,
+        Endpoint::PhoneNumber => {
+            let fields = req.params.str("fields");
+            let result = req
+                .state
+                .sandbox
+                .phone_number_node(&req.principal, &req.node_id, fields);
+            match result {
+                Ok(v) => crate::response::graph_ok(&req.meta, &v),
+                Err(e) => graph_error(&req.meta, &e),
+            }
+        }
         Endpoint::SubscribeApp => subscriptions::subscribe_app(req).await,
         Endpoint::AppSubscriptions => subscriptions::app_subscriptions(req),
         Endpoint::UnsubscribeApp => subscriptions::unsubscribe_app(req).await,
@@ -140,6 +151,8 @@ pub async fn dispatch(
 enum Endpoint {
     /// POST /{phone-number-id}/messages
     SendMessage,
+    /// GET /{phone-number-id}
+    PhoneNumber,
     /// POST /{app-id}/subscriptions
     SubscribeApp,
     /// GET /{app-id}/subscriptions
@@ -157,6 +170,7 @@ enum Endpoint {
 fn route(kind: NodeKind, edge: Option<&str>, method: &Method) -> Option<Endpoint> {
     match (kind, edge, method) {
         (NodeKind::PhoneNumber, Some("messages"), &Method::POST) => Some(Endpoint::SendMessage),
+        (NodeKind::PhoneNumber, None, &Method::GET) => Some(Endpoint::PhoneNumber),
         (NodeKind::App, Some("subscriptions"), &Method::POST) => Some(Endpoint::SubscribeApp),
         (NodeKind::App, Some("subscriptions"), &Method::GET) => Some(Endpoint::AppSubscriptions),
         (NodeKind::App, Some("subscriptions"), &Method::DELETE) => Some(Endpoint::UnsubscribeApp),

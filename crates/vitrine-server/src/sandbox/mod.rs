@@ -7,6 +7,7 @@
 mod clock;
 mod info;
 mod messages;
+mod phone_numbers;
 mod tokens;
 mod webhooks;
 
@@ -32,6 +33,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/webhooks/{id}", get(webhooks::get))
         .route("/webhooks/{id}/redeliver", post(webhooks::redeliver))
         .route("/tokens", post(tokens::mint))
+        .route(
+            "/phone_numbers/{id}/throughput",
+            post(phone_numbers::throughput),
+        )
         .route("/clock", get(clock::get))
         .route("/clock/advance", post(clock::advance))
         .route("/clock/set", post(clock::set))

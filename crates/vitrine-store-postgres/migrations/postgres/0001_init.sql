@@ -54,7 +54,10 @@ CREATE TABLE phone_numbers (
     commerce_id          TEXT NOT NULL,
     is_cart_enabled      BOOLEAN NOT NULL,
     is_catalog_visible   BOOLEAN NOT NULL,
-    commerce_saved       BOOLEAN NOT NULL
+    commerce_saved       BOOLEAN NOT NULL,
+    throughput_level     TEXT NOT NULL,      -- STANDARD | HIGH
+    throughput_mps       BIGINT,             -- a custom limit
+    throughput_unlimited BOOLEAN NOT NULL
 );
 
 CREATE TABLE catalogs (

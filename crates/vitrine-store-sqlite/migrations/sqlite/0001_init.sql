@@ -54,7 +54,10 @@ CREATE TABLE phone_numbers (
     commerce_id          TEXT NOT NULL,
     is_cart_enabled      INTEGER NOT NULL,
     is_catalog_visible   INTEGER NOT NULL,
-    commerce_saved       INTEGER NOT NULL
+    commerce_saved       INTEGER NOT NULL,
+    throughput_level     TEXT NOT NULL,      -- STANDARD | HIGH
+    throughput_mps       INTEGER,             -- a custom limit
+    throughput_unlimited INTEGER NOT NULL
 );
 
 CREATE TABLE catalogs (
