@@ -225,3 +225,190 @@ async fn banner_prints_what_a_first_message_needs() {
         assert!(text.contains(needle), "banner lacks {needle}:\n{text}");
     }
 }
+
+/// Every (wamid, status) the receiver got, with how many times.
+fn received_statuses(rx: &Rx) -> std::collections::HashMap<(String, String), usize> {
+    let mut seen = std::collections::HashMap::new();
+    for b in rx.bodies.lock().unwrap().iter() {
+        let v: serde_json::Value = serde_json::from_slice(b).unwrap();
+        for s in v["entry"][0]["changes"][0]["value"]["statuses"]
+            .as_array()
+            .unwrap()
+        {
+            let key = (
+                s["id"].as_str().unwrap().to_owned(),
+                s["status"].as_str().unwrap().to_owned(),
+            );
+            *seen.entry(key).or_insert(0) += 1;
+        }
+    }
+    seen
+}
+
+async fn send(client: &reqwest::Client, base: &str, i: usize) -> Option<String> {
+    let r = client
+        .post(format!("{base}/v23.0/{PHONE}/messages"))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "messaging_product": "whatsapp", "to": format!("1650555{i:04}"), "text": { "body": format!("m{i}") } }))
+        .send()
+        .await
+        .ok()?;
+    if r.status().as_u16() != 200 {
+        return None;
+    }
+    let v: serde_json::Value = r.json().await.ok()?;
+    v["messages"][0]["id"].as_str().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn two_nodes_on_one_postgres_database() {
+    let admin = std::env::var("VITRINE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let db = vitrine_store_postgres::ScratchDatabase::create(&admin)
+        .await
+        .expect("PostgreSQL must be reachable for the two-node test");
+
+    let rx = Arc::new(Rx::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = Router::new()
+        .route("/hook", post(receive))
+        .with_state(rx.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("vitrine.toml");
+    std::fs::write(
+        &config,
+        "[behaviour.webhooks]\nsent_after_ms = 0\ndelivered_after_ms = 0\ntimeout_ms = 1000\nretry_schedule_s = [1]\n",
+    )
+    .unwrap();
+    let args = [
+        "--database",
+        db.url.as_str(),
+        "--webhook-url",
+        hook.as_str(),
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    let a = Vitrine::start(&args).await;
+    let b = Vitrine::start(&args).await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+
+    // A change made on one node reaches the other: lift the throughput limit on A, see it on B.
+    let r = client
+        .post(format!(
+            "{}/_vitrine/phone_numbers/{PHONE}/throughput",
+            a.base
+        ))
+        .json(&serde_json::json!({ "level": "HIGH", "unlimited": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let minted: serde_json::Value = client
+        .post(format!("{}/_vitrine/tokens", a.base))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = minted["access_token"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let r: serde_json::Value = client
+            .get(format!("{}/v23.0/{PHONE}?fields=throughput", b.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if r["throughput"]["level"] == "HIGH" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "node B never saw node A's changes: {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Messages sent to both nodes: every status webhook exactly once.
+    let mut wamids = vec![];
+    for i in 0..60 {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        wamids.push(send(&client, base, i).await.expect("send accepted"));
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while received_statuses(&rx).len() < 120 {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of 120 webhooks",
+            received_statuses(&rx).len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seen = received_statuses(&rx);
+    assert!(
+        seen.values().all(|n| *n == 1),
+        "a webhook was delivered twice by the two nodes"
+    );
+    assert!(wamids
+        .iter()
+        .all(|w| seen.contains_key(&(w.clone(), "sent".into()))
+            && seen.contains_key(&(w.clone(), "delivered".into()))));
+
+    // Kill node B in the middle of a load: nothing that got a 200 is lost.
+    let mut accepted = vec![];
+    let mut b = Some(b);
+    for i in 100..260 {
+        if i == 160 {
+            b.take().unwrap().kill9();
+        }
+        let base = match (&b, i % 2) {
+            (Some(b), 1) => b.base.clone(),
+            _ => a.base.clone(),
+        };
+        if let Some(w) = send(&client, &base, i).await {
+            accepted.push(w);
+        }
+    }
+    assert!(
+        accepted.len() >= 150,
+        "node A kept accepting: {}",
+        accepted.len()
+    );
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let seen = received_statuses(&rx);
+        let missing = accepted
+            .iter()
+            .filter(|w| {
+                !seen.contains_key(&((*w).clone(), "delivered".into()))
+                    || !seen.contains_key(&((*w).clone(), "sent".into()))
+            })
+            .count();
+        if missing == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{missing} accepted messages still lack webhooks"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for w in &accepted {
+        let r = client
+            .get(format!("{}/_vitrine/messages/{w}", a.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "message {w} lost");
+    }
+    drop(a);
+    db.drop_now().await.unwrap();
+}

@@ -198,5 +198,8 @@ async fn the_sandbox_clock_moves_freezes_and_survives_a_restart() {
     let now = app.get("/_vitrine/clock").await.body["now_ms"]
         .as_i64()
         .unwrap();
-    assert!((2_000_000_000_000..2_000_000_060_000).contains(&now), "{now}");
+    assert!(
+        (2_000_000_000_000..2_000_000_060_000).contains(&now),
+        "{now}"
+    );
 }
