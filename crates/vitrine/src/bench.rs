@@ -26,6 +26,9 @@ pub struct BenchArgs {
     /// Measure sends alone: no webhook subscriber
     #[arg(long)]
     no_webhooks: bool,
+    /// Nodes sharing the database (in this process; PostgreSQL for more than one)
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -79,18 +82,38 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     );
     cfg.behaviour.webhooks.sent_after_ms = 0;
     cfg.behaviour.webhooks.delivered_after_ms = 0;
-    let (node, listener) = Node::open(&cfg).await?;
-    let base = node.public_url.clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(node.run(listener, async {
-        let _ = stopped.await;
-    }));
+    // Vitrine itself is measured here, not Meta's limits.
+    cfg.behaviour.limits.pair_limit = false;
+    let nodes = args.nodes.max(1);
+    if nodes > 1 && database.starts_with("sqlite") {
+        anyhow::bail!("several nodes need a shared PostgreSQL database: --database postgres://…");
+    }
+    let mut bases = vec![];
+    let mut stops = vec![];
+    let mut servers = vec![];
+    for _ in 0..nodes {
+        let (node, listener) = Node::open(&cfg).await?;
+        node.sandbox
+            .set_throughput(
+                seed::PHONE_NUMBER_ID,
+                vitrine_core::model::Throughput { unlimited: true, ..Default::default() },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        bases.push(node.public_url.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        stops.push(stop);
+        servers.push(tokio::spawn(node.run(listener, async {
+            let _ = stopped.await;
+        })));
+    }
 
     let client = reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
-    let url = format!("{base}/v23.0/{}/messages", seed::PHONE_NUMBER_ID);
+    let urls: Vec<String> =
+        bases.iter().map(|b| format!("{b}/v23.0/{}/messages", seed::PHONE_NUMBER_ID)).collect();
     let body = serde_json::json!({
         "messaging_product": "whatsapp",
         "to": seed::CUSTOMER_WA_ID,
@@ -107,7 +130,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     });
     let body = Arc::new(serde_json::to_vec(&body)?);
     println!(
-        "vitrine bench: {} multi-product messages, {} concurrent senders, {database}",
+        "vitrine bench: {} multi-product messages, {} concurrent senders, {nodes} node(s), {database}",
         args.messages, args.concurrency
     );
 
@@ -117,7 +140,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     for w in 0..args.concurrency.max(1) {
         let count = per_worker.min(args.messages.saturating_sub(w * per_worker));
         let client = client.clone();
-        let url = url.clone();
+        // Senders are spread over the nodes, as a load balancer would.
+        let url = urls[w % urls.len()].clone();
         let body = body.clone();
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(count);
@@ -184,8 +208,12 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         all_elapsed.as_secs_f64(),
         delivered as f64 / all_elapsed.as_secs_f64()
     );
-    let _ = stop.send(());
-    server.await??;
+    for stop in stops {
+        let _ = stop.send(());
+    }
+    for server in servers {
+        server.await??;
+    }
     if delivered < expected {
         anyhow::bail!("only {delivered} of {expected} webhooks were delivered");
     }
