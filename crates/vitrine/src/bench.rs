@@ -96,7 +96,10 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         node.sandbox
             .set_throughput(
                 seed::PHONE_NUMBER_ID,
-                vitrine_core::model::Throughput { unlimited: true, ..Default::default() },
+                vitrine_core::model::Throughput {
+                    unlimited: true,
+                    ..Default::default()
+                },
             )
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
@@ -112,8 +115,10 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         .no_proxy()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
-    let urls: Vec<String> =
-        bases.iter().map(|b| format!("{b}/v23.0/{}/messages", seed::PHONE_NUMBER_ID)).collect();
+    let urls: Vec<String> = bases
+        .iter()
+        .map(|b| format!("{b}/v23.0/{}/messages", seed::PHONE_NUMBER_ID))
+        .collect();
     let body = serde_json::json!({
         "messaging_product": "whatsapp",
         "to": seed::CUSTOMER_WA_ID,
