@@ -37,6 +37,14 @@ pub enum DirectoryChange {
     Catalog(Catalog),
     /// A product, as it now is.
     Product(Product),
+    /// A product removed from its catalog.
+    ProductDeleted {
+        id: String,
+        catalog_id: String,
+        retailer_id: String,
+    },
+    /// A catalog removed, with its products.
+    CatalogDeleted { id: String },
     /// The sandbox clock's state.
     Clock(crate::clock::ClockState),
 }
@@ -103,6 +111,27 @@ impl CatalogIndex {
     /// Products in creation order.
     pub fn products(&self) -> impl Iterator<Item = &Product> + '_ {
         self.order.values().filter_map(|rid| self.product(rid))
+    }
+
+    /// Products after (exclusive) position `after`, in creation order, with their positions.
+    pub fn page_after(&self, after: Option<u64>) -> impl Iterator<Item = (u64, &Product)> + '_ {
+        let start = after.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        self.order
+            .range((start, std::ops::Bound::Unbounded))
+            .filter_map(|(seq, rid)| self.product(rid).map(|p| (*seq, p)))
+    }
+
+    /// Products before (exclusive) position `before`, newest position first.
+    pub fn page_before(&self, before: u64) -> impl Iterator<Item = (u64, &Product)> + '_ {
+        self.order
+            .range(..before)
+            .rev()
+            .filter_map(|(seq, rid)| self.product(rid).map(|p| (*seq, p)))
+    }
+
+    /// The position of a product in creation order.
+    pub fn position(&self, retailer_id: &str) -> Option<u64> {
+        self.by_retailer.get(retailer_id).map(|(seq, _)| *seq)
     }
 
     /// The first product, in catalog order, that can be shown in a message.
@@ -200,6 +229,23 @@ impl Directory {
                 }
             },
             DirectoryChange::Product(p) => self.upsert_product(p.clone()),
+            DirectoryChange::ProductDeleted {
+                id,
+                catalog_id,
+                retailer_id,
+            } => {
+                self.product_ids.remove(id);
+                if let Some(index) = self.catalogs.get_mut(catalog_id) {
+                    index.remove(retailer_id);
+                }
+            }
+            DirectoryChange::CatalogDeleted { id } => {
+                if let Some(index) = self.catalogs.remove(id) {
+                    for p in index.products() {
+                        self.product_ids.remove(&p.id);
+                    }
+                }
+            }
             DirectoryChange::Clock(_) => {}
         }
     }
@@ -311,5 +357,24 @@ impl Directory {
 
     pub fn phone_numbers(&self) -> impl Iterator<Item = &PhoneNumber> {
         self.phone_numbers.values()
+    }
+
+    /// Catalogs a business owns, by id.
+    pub fn catalogs_of(&self, business_id: &str) -> Vec<&CatalogIndex> {
+        let mut v: Vec<&CatalogIndex> = self
+            .catalogs
+            .values()
+            .filter(|c| c.catalog.business_id == business_id)
+            .collect();
+        v.sort_by(|a, b| a.catalog.id.cmp(&b.catalog.id));
+        v
+    }
+
+    /// WABAs with `catalog_id` connected.
+    pub fn wabas_with_catalog(&self, catalog_id: &str) -> Vec<&Waba> {
+        self.wabas
+            .values()
+            .filter(|w| w.catalog_id.as_deref() == Some(catalog_id))
+            .collect()
     }
 }

@@ -36,6 +36,8 @@ pub enum ErrorKind {
     CallbackVerificationFailed,
     /// 2500: an unknown path component.
     UnknownPath,
+    /// 10800: a product with this retailer id already exists in the catalog (UNCONFIRMED code).
+    DuplicateRetailerId,
     /// 130429: over the number's messages-per-second limit.
     RateLimitHit,
     /// 131000 (normally in a failed status webhook)
@@ -87,6 +89,7 @@ impl ErrorKind {
         ErrorKind::AccessTokenExpired,
         ErrorKind::CallbackVerificationFailed,
         ErrorKind::UnknownPath,
+        ErrorKind::DuplicateRetailerId,
         ErrorKind::RateLimitHit,
         ErrorKind::SomethingWentWrong,
         ErrorKind::RequiredParameterMissing,
@@ -111,6 +114,7 @@ impl ErrorKind {
             ErrorKind::InvalidAccessToken | ErrorKind::AccessTokenExpired => 190,
             ErrorKind::CallbackVerificationFailed => 2200,
             ErrorKind::UnknownPath => 2500,
+            ErrorKind::DuplicateRetailerId => 10800,
             ErrorKind::RateLimitHit => 130429,
             ErrorKind::SomethingWentWrong => 131000,
             ErrorKind::RequiredParameterMissing => 131008,
@@ -138,6 +142,7 @@ impl ErrorKind {
             | ErrorKind::InvalidAccessToken
             | ErrorKind::UnknownPath
             | ErrorKind::CallbackVerificationFailed
+            | ErrorKind::DuplicateRetailerId
             | ErrorKind::RequiredParameterMissing
             | ErrorKind::SomethingWentWrong
             | ErrorKind::ParameterValueInvalid
@@ -158,6 +163,7 @@ impl ErrorKind {
             | ErrorKind::AppsecretProofInvalid
             | ErrorKind::UnknownPath
             | ErrorKind::CallbackVerificationFailed
+            | ErrorKind::DuplicateRetailerId
             | ErrorKind::RequiredParameterMissing
             | ErrorKind::SomethingWentWrong
             | ErrorKind::ParameterValueInvalid
@@ -189,6 +195,7 @@ impl ErrorKind {
             | ErrorKind::AccessTokenExpired
             | ErrorKind::UnknownPath
             | ErrorKind::CallbackVerificationFailed
+            | ErrorKind::DuplicateRetailerId
             | ErrorKind::RequiredParameterMissing
             | ErrorKind::SomethingWentWrong
             | ErrorKind::ParameterValueInvalid
@@ -224,6 +231,7 @@ impl ErrorKind {
             ErrorKind::AccessTokenExpired => "Error validating access token: Session has expired",
             ErrorKind::UnknownPath => "Unknown path components",
             ErrorKind::CallbackVerificationFailed => "Callback verification failed",
+            ErrorKind::DuplicateRetailerId => "Duplicate retailer_id",
             ErrorKind::SomethingWentWrong => "Something went wrong",
             ErrorKind::RequiredParameterMissing => "Required parameter is missing",
             ErrorKind::ParameterValueInvalid => "Parameter value is not valid",
@@ -261,7 +269,8 @@ impl ErrorKind {
             | ErrorKind::UnsupportedMessageType
             | ErrorKind::CallbackVerificationFailed
             | ErrorKind::RateLimitHit
-            | ErrorKind::PairRateLimitHit => MessageStyle::Numbered,
+            | ErrorKind::PairRateLimitHit
+            | ErrorKind::DuplicateRetailerId => MessageStyle::Numbered,
         }
     }
 
@@ -283,6 +292,7 @@ impl ErrorKind {
             | ErrorKind::AccessTokenExpired
             | ErrorKind::UnknownPath
             | ErrorKind::CallbackVerificationFailed
+            | ErrorKind::DuplicateRetailerId
             | ErrorKind::RequiredParameterMissing
             | ErrorKind::SomethingWentWrong
             | ErrorKind::ParameterValueInvalid
@@ -494,7 +504,7 @@ mod tests {
         }
         // Adding a variant without listing it: the exhaustive matches above force a new arm,
         // and this count forces ALL to follow.
-        assert_eq!(seen.len(), 21);
+        assert_eq!(seen.len(), 22);
     }
 
     #[test]

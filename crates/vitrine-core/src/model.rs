@@ -197,6 +197,37 @@ pub enum Availability {
 }
 
 impl Availability {
+    pub const ALL: [Availability; 8] = [
+        Availability::InStock,
+        Availability::OutOfStock,
+        Availability::AvailableForOrder,
+        Availability::Preorder,
+        Availability::Discontinued,
+        Availability::Pending,
+        Availability::MarkAsSold,
+        Availability::MarkAsExpired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Availability::InStock => "in stock",
+            Availability::OutOfStock => "out of stock",
+            Availability::AvailableForOrder => "available for order",
+            Availability::Preorder => "preorder",
+            Availability::Discontinued => "discontinued",
+            Availability::Pending => "pending",
+            Availability::MarkAsSold => "mark_as_sold",
+            Availability::MarkAsExpired => "mark_as_expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Availability> {
+        let s = s.trim().to_ascii_lowercase().replace('_', " ");
+        Availability::ALL
+            .into_iter()
+            .find(|a| a.as_str().replace('_', " ") == s)
+    }
+
     /// Whether a customer can put the item in a cart.
     pub fn can_be_ordered(self) -> bool {
         matches!(
@@ -213,6 +244,15 @@ pub enum Visibility {
     Staging,
 }
 
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Published => "published",
+            Visibility::Staging => "staging",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewStatus {
@@ -220,6 +260,17 @@ pub enum ReviewStatus {
     Pending,
     Rejected,
     Outdated,
+}
+
+impl ReviewStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Approved => "approved",
+            ReviewStatus::Pending => "pending",
+            ReviewStatus::Rejected => "rejected",
+            ReviewStatus::Outdated => "outdated",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,6 +294,19 @@ pub struct Product {
     pub visibility: Visibility,
     pub review_status: ReviewStatus,
     pub inventory: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub additional_image_urls: Vec<String>,
+    /// ISO-8601 start and end of the sale price, as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_price_start_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_price_end_date: Option<String>,
+    /// Further API fields (`color`, `size`, `gtin`, `custom_label_0`, ...), as given.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub extra: std::collections::BTreeMap<String, String>,
+    /// When the product last changed (sandbox ms); a message keeps what it showed at sending.
+    #[serde(default)]
+    pub updated_at: i64,
 }
 
 impl Product {

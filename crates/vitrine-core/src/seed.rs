@@ -302,6 +302,11 @@ pub fn demo(public_url: &str) -> DirectoryData {
             } else {
                 100
             }),
+            additional_image_urls: vec![],
+            sale_price_start_date: None,
+            sale_price_end_date: None,
+            extra: Default::default(),
+            updated_at: 0,
         })
         .collect();
     DirectoryData {

@@ -20,6 +20,8 @@ pub struct Behaviour {
     pub webhooks: WebhookSettings,
     /// Throughput and pair rate limits.
     pub limits: LimitSettings,
+    /// How long after it is accepted an `items_batch` request is processed (sandbox ms).
+    pub batch_delay_ms: i64,
 }
 
 impl Default for Behaviour {
@@ -30,6 +32,7 @@ impl Default for Behaviour {
             mpm_no_match_details: MpmNoMatchDetails::default(),
             webhooks: WebhookSettings::default(),
             limits: LimitSettings::default(),
+            batch_delay_ms: 1_000,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What keeps nodes sharing one database alike: each node follows the store's directory change
 //! log (woken by PostgreSQL NOTIFY, and polling in case a notification is missed), and
-//! heartbeats so that limits can be shared among the nodes alive.
+//! heartbeats so that limits can be shared among the nodes alive. The same tick processes due
+//! catalog batches (claimed, so one node runs each).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +54,9 @@ async fn run(sandbox: Arc<Sandbox>, mut stopped: watch::Receiver<bool>) {
         }
         if let Err(e) = sandbox.sync_directory().await {
             tracing::warn!(error = %e, "following the directory change log failed");
+        }
+        if let Err(e) = sandbox.process_due_batches().await {
+            tracing::warn!(error = %e, "processing catalog batches failed");
         }
     }
 }

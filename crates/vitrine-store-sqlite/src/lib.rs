@@ -12,12 +12,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
+use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
 use vitrine_core::store::{
-    DirectoryStore, Lifecycle, MessageStore, StoreError, StoreResult, WebhookStore,
+    BatchStore, DirectoryStore, Lifecycle, MessageStore, StoreError, StoreResult, WebhookStore,
 };
 use vitrine_core::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
@@ -182,6 +183,50 @@ impl MessageStore for SqliteStore {
 
     async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>> {
         rows::message_statuses(&self.readers, wamid).await
+    }
+}
+
+#[async_trait]
+impl BatchStore for SqliteStore {
+    async fn insert_batch(&self, job: &BatchJob) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::InsertBatch(Box::new(job.clone())))
+            .await
+    }
+
+    async fn get_batch(&self, handle: &str) -> StoreResult<Option<BatchJob>> {
+        rows::get_batch(&self.readers, handle).await
+    }
+
+    async fn claim_batches(
+        &self,
+        now: Millis,
+        wall_now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<BatchJob>> {
+        match self
+            .writer
+            .submit(WriteOp::ClaimBatches {
+                now,
+                wall_now,
+                lease_until,
+                limit,
+            })
+            .await?
+        {
+            WriteResult::Batches(b) => Ok(b),
+            _ => Ok(vec![]),
+        }
+    }
+
+    async fn finish_batch(&self, handle: &str, result: &BatchResult) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::FinishBatch {
+                handle: handle.to_owned(),
+                result: result.clone(),
+            })
+            .await
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::db_err;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
@@ -253,6 +254,25 @@ pub(crate) async fn apply_change(
         DirectoryChange::PhoneNumber(p) => upsert_phone_number(conn, p).await?,
         DirectoryChange::Catalog(c) => upsert_catalog(conn, c).await?,
         DirectoryChange::Product(p) => upsert_product(conn, p).await?,
+        DirectoryChange::ProductDeleted { id, .. } => {
+            sqlx::query("DELETE FROM products WHERE id = ?")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        DirectoryChange::CatalogDeleted { id } => {
+            sqlx::query("DELETE FROM products WHERE catalog_id = ?")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            sqlx::query("DELETE FROM catalogs WHERE id = ?")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
         DirectoryChange::Clock(state) => {
             let json = serde_json::to_string(state).map_err(corrupt)?;
             sqlx::query(
@@ -773,4 +793,89 @@ pub(crate) async fn get_webhook(
     })
     .collect();
     Ok(Some((record, attempts)))
+}
+
+pub(crate) async fn insert_batch(conn: &mut SqliteConnection, b: &BatchJob) -> StoreResult<()> {
+    let requests = serde_json::to_string(&b.requests).map_err(corrupt)?;
+    sqlx::query(
+        "INSERT INTO catalog_batches (handle, catalog_id, requests, allow_upsert, due_at, status) \
+         VALUES (?, ?, ?, ?, ?, 'started')",
+    )
+    .bind(&b.handle)
+    .bind(&b.catalog_id)
+    .bind(requests)
+    .bind(b.allow_upsert)
+    .bind(b.due_at.0)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+const BATCH_COLUMNS: &str = "handle, catalog_id, requests, allow_upsert, due_at, status, result";
+
+fn batch_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<BatchJob> {
+    let requests: String = r.get(2);
+    let status: String = r.get(5);
+    let result: Option<String> = r.get(6);
+    Ok(BatchJob {
+        handle: r.get(0),
+        catalog_id: r.get(1),
+        requests: serde_json::from_str(&requests).map_err(corrupt)?,
+        allow_upsert: r.get::<bool, _>(3),
+        due_at: Millis(r.get(4)),
+        finished: status == "finished",
+        result: result
+            .map(|j| serde_json::from_str(&j).map_err(corrupt))
+            .transpose()?,
+    })
+}
+
+pub(crate) async fn claim_batches(
+    conn: &mut SqliteConnection,
+    now: Millis,
+    wall_now: i64,
+    lease_until: i64,
+    limit: u32,
+) -> StoreResult<Vec<BatchJob>> {
+    let rows = sqlx::query(&format!(
+        "UPDATE catalog_batches SET leased_until = ? WHERE handle IN ( \
+           SELECT handle FROM catalog_batches WHERE status = 'started' AND due_at <= ? \
+           AND (leased_until IS NULL OR leased_until < ?) ORDER BY due_at LIMIT ?) \
+         RETURNING {BATCH_COLUMNS}"
+    ))
+    .bind(lease_until)
+    .bind(now.0)
+    .bind(wall_now)
+    .bind(limit as i64)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(batch_from_row).collect()
+}
+
+pub(crate) async fn finish_batch(
+    conn: &mut SqliteConnection,
+    handle: &str,
+    result: &BatchResult,
+) -> StoreResult<()> {
+    let json = serde_json::to_string(result).map_err(corrupt)?;
+    sqlx::query("UPDATE catalog_batches SET status = 'finished', result = ?, leased_until = NULL WHERE handle = ?")
+        .bind(json)
+        .bind(handle)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn get_batch(pool: &SqlitePool, handle: &str) -> StoreResult<Option<BatchJob>> {
+    let row = sqlx::query(&format!(
+        "SELECT {BATCH_COLUMNS} FROM catalog_batches WHERE handle = ?"
+    ))
+    .bind(handle)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    row.as_ref().map(batch_from_row).transpose()
 }

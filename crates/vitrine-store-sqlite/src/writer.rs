@@ -83,6 +83,18 @@ async fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> StoreResult<WriteRe
         WriteOp::RecordAttempt { id, attempt, after } => {
             rows::record_attempt(conn, *id, attempt, *after).await?
         }
+        WriteOp::InsertBatch(job) => rows::insert_batch(conn, job).await?,
+        WriteOp::ClaimBatches {
+            now,
+            wall_now,
+            lease_until,
+            limit,
+        } => {
+            return Ok(WriteResult::Batches(
+                rows::claim_batches(conn, *now, *wall_now, *lease_until, *limit).await?,
+            ))
+        }
+        WriteOp::FinishBatch { handle, result } => rows::finish_batch(conn, handle, result).await?,
         WriteOp::Redeliver { id, now } => {
             return Ok(WriteResult::Found(rows::redeliver(conn, *id, *now).await?))
         }

@@ -38,6 +38,7 @@ pub struct FileBehaviour {
     pub webhooks: Option<WebhookSettings>,
     /// Every key optional; see `LimitSettings`.
     pub limits: Option<LimitSettings>,
+    pub batch_delay_ms: Option<i64>,
 }
 
 impl FileConfig {
@@ -103,6 +104,10 @@ pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
             .filter(|u| !u.is_empty()),
         behaviour: Behaviour {
             limits: file.behaviour.limits.unwrap_or(defaults.limits),
+            batch_delay_ms: file
+                .behaviour
+                .batch_delay_ms
+                .unwrap_or(defaults.batch_delay_ms),
             webhooks: {
                 let mut w = file.behaviour.webhooks.unwrap_or(defaults.webhooks);
                 if let Some(ms) = over.auto_read_after_ms {

@@ -4,6 +4,7 @@
 pub mod conformance;
 pub mod writer;
 
+use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
 use crate::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
@@ -105,6 +106,23 @@ pub trait WebhookStore: Send + Sync + 'static {
     async fn redeliver_webhook(&self, id: i64, now: Millis) -> StoreResult<bool>;
 }
 
+/// `items_batch` jobs.
+#[async_trait::async_trait]
+pub trait BatchStore: Send + Sync + 'static {
+    async fn insert_batch(&self, job: &BatchJob) -> StoreResult<()>;
+    async fn get_batch(&self, handle: &str) -> StoreResult<Option<BatchJob>>;
+    /// Leases up to `limit` unfinished jobs due at `now` (sandbox) whose lease ended before
+    /// `wall_now`, until `lease_until` (wall).
+    async fn claim_batches(
+        &self,
+        now: Millis,
+        wall_now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<BatchJob>>;
+    async fn finish_batch(&self, handle: &str, result: &BatchResult) -> StoreResult<()>;
+}
+
 /// Opening and closing.
 #[async_trait::async_trait]
 pub trait Lifecycle: Send + Sync + 'static {
@@ -113,6 +131,6 @@ pub trait Lifecycle: Send + Sync + 'static {
 }
 
 /// Everything a backend provides.
-pub trait Store: DirectoryStore + MessageStore + WebhookStore + Lifecycle {}
+pub trait Store: DirectoryStore + MessageStore + WebhookStore + BatchStore + Lifecycle {}
 
-impl<T: DirectoryStore + MessageStore + WebhookStore + Lifecycle> Store for T {}
+impl<T: DirectoryStore + MessageStore + WebhookStore + BatchStore + Lifecycle> Store for T {}

@@ -8,6 +8,7 @@
 //! batching, ordering and failure handling live here once.
 
 use super::{StoreError, StoreResult};
+use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
 use crate::directory::{DirectoryChange, DirectoryData};
 use crate::webhook::{AfterAttempt, Attempt, Claimed, Outbox};
@@ -49,6 +50,17 @@ pub enum WriteOp {
         attempt: Attempt,
         after: AfterAttempt,
     },
+    InsertBatch(Box<BatchJob>),
+    ClaimBatches {
+        now: Millis,
+        wall_now: i64,
+        lease_until: i64,
+        limit: u32,
+    },
+    FinishBatch {
+        handle: String,
+        result: BatchResult,
+    },
     Redeliver {
         id: i64,
         now: Millis,
@@ -62,6 +74,7 @@ pub enum WriteResult {
     /// A sequence number or a count.
     Number(i64),
     Claimed(Vec<Claimed>),
+    Batches(Vec<BatchJob>),
     Found(bool),
 }
 

@@ -4,6 +4,7 @@
 //! token may see it (100/33), then the edge (2500 when unknown, 100/33 for a method the edge does
 //! not support), then the body's syntax, then the endpoint's own rules.
 
+mod catalog;
 mod messages;
 mod subscriptions;
 
@@ -143,6 +144,7 @@ pub async fn dispatch(
         Endpoint::SubscribeWaba => subscriptions::subscribe_waba(req).await,
         Endpoint::WabaSubscribedApps => subscriptions::waba_subscribed_apps(req),
         Endpoint::UnsubscribeWaba => subscriptions::unsubscribe_waba(req).await,
+        Endpoint::Catalog(e) => catalog::handle(e, req).await,
     }
 }
 
@@ -165,6 +167,8 @@ enum Endpoint {
     WabaSubscribedApps,
     /// DELETE /{waba-id}/subscribed_apps
     UnsubscribeWaba,
+    /// Catalogs, products, batches, the WABA's catalog, commerce settings.
+    Catalog(catalog::CatalogEndpoint),
 }
 
 fn route(kind: NodeKind, edge: Option<&str>, method: &Method) -> Option<Endpoint> {
@@ -181,8 +185,40 @@ fn route(kind: NodeKind, edge: Option<&str>, method: &Method) -> Option<Endpoint
         (NodeKind::Waba, Some("subscribed_apps"), &Method::DELETE) => {
             Some(Endpoint::UnsubscribeWaba)
         }
-        _ => None,
+        _ => catalog_route(kind, edge, method).map(Endpoint::Catalog),
     }
+}
+
+fn catalog_route(
+    kind: NodeKind,
+    edge: Option<&str>,
+    method: &Method,
+) -> Option<catalog::CatalogEndpoint> {
+    use catalog::CatalogEndpoint as C;
+    Some(match (kind, edge, method) {
+        (NodeKind::Business, Some("owned_product_catalogs"), &Method::POST) => C::CreateCatalog,
+        (NodeKind::Business, Some("owned_product_catalogs"), &Method::GET) => C::ListCatalogs,
+        (NodeKind::Catalog, None, &Method::GET) => C::GetCatalog,
+        (NodeKind::Catalog, None, &Method::POST) => C::UpdateCatalog,
+        (NodeKind::Catalog, None, &Method::DELETE) => C::DeleteCatalog,
+        (NodeKind::Catalog, Some("products"), &Method::POST) => C::CreateProduct,
+        (NodeKind::Catalog, Some("products"), &Method::GET) => C::ListProducts,
+        (NodeKind::Catalog, Some("items_batch"), &Method::POST) => C::ItemsBatch,
+        (NodeKind::Catalog, Some("check_batch_request_status"), &Method::GET) => C::BatchStatus,
+        (NodeKind::Product, None, &Method::GET) => C::GetProduct,
+        (NodeKind::Product, None, &Method::POST) => C::UpdateProduct,
+        (NodeKind::Product, None, &Method::DELETE) => C::DeleteProduct,
+        (NodeKind::Waba, Some("product_catalogs"), &Method::GET) => C::WabaCatalogs,
+        (NodeKind::Waba, Some("product_catalogs"), &Method::POST) => C::ConnectCatalog,
+        (NodeKind::Waba, Some("product_catalogs"), &Method::DELETE) => C::DisconnectCatalog,
+        (NodeKind::PhoneNumber, Some("whatsapp_commerce_settings"), &Method::GET) => {
+            C::GetCommerceSettings
+        }
+        (NodeKind::PhoneNumber, Some("whatsapp_commerce_settings"), &Method::POST) => {
+            C::SetCommerceSettings
+        }
+        _ => return None,
+    })
 }
 
 /// Edges a node kind has on Meta, whatever the method (so a wrong method is 100/33, not 2500).

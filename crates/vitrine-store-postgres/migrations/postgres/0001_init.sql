@@ -145,3 +145,15 @@ CREATE TABLE nodes (
     id           TEXT PRIMARY KEY,
     heartbeat_at BIGINT NOT NULL   -- wall ms
 );
+
+-- items_batch requests, processed asynchronously on the sandbox clock.
+CREATE TABLE catalog_batches (
+    handle       TEXT PRIMARY KEY,
+    catalog_id   TEXT NOT NULL,
+    requests     TEXT NOT NULL,      -- the requests as JSON
+    allow_upsert BOOLEAN NOT NULL,
+    due_at       BIGINT NOT NULL,     -- sandbox ms
+    status       TEXT NOT NULL,      -- started | finished
+    result       TEXT,               -- per-item errors as JSON, once finished
+    leased_until BIGINT              -- wall ms, while a node processes it
+);

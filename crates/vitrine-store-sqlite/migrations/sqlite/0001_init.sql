@@ -144,3 +144,15 @@ CREATE TABLE nodes (
     id           TEXT PRIMARY KEY,
     heartbeat_at INTEGER NOT NULL   -- wall ms
 );
+
+-- items_batch requests, processed asynchronously on the sandbox clock.
+CREATE TABLE catalog_batches (
+    handle       TEXT PRIMARY KEY,
+    catalog_id   TEXT NOT NULL,
+    requests     TEXT NOT NULL,      -- the requests as JSON
+    allow_upsert INTEGER NOT NULL,
+    due_at       INTEGER NOT NULL,     -- sandbox ms
+    status       TEXT NOT NULL,      -- started | finished
+    result       TEXT,               -- per-item errors as JSON, once finished
+    leased_until INTEGER              -- wall ms, while a node processes it
+);

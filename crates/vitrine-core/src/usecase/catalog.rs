@@ -1,0 +1,786 @@
+//! The catalog (inventory) API: catalogs, products, batches, the WABA's catalog connection and a
+//! number's commerce settings (spec §6, §10). Every write is a directory change, so every node and
+//! every later send sees the catalog as it is now.
+
+use crate::auth::Principal;
+use crate::catalog::batch::{BatchJob, BatchResult, ItemError};
+use crate::catalog::fields::{self, ProductPatch};
+use crate::catalog::filter;
+use crate::directory::{CatalogIndex, DirectoryChange};
+use crate::error::{ApiError, ErrorKind};
+use crate::model::{Catalog, Product, Scope};
+use crate::sandbox::Sandbox;
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+pub const VERTICALS: &[&str] = &[
+    "commerce",
+    "hotels",
+    "flights",
+    "destinations",
+    "home_listings",
+    "vehicles",
+    "offline_commerce",
+];
+pub const BATCH_MAX: usize = 5_000;
+const PAGE_DEFAULT: usize = 25;
+const PAGE_MAX: usize = 1_000;
+
+fn graph(e: ApiError) -> ApiError {
+    e.graph_scope()
+}
+
+fn bad(details: impl Into<String>) -> ApiError {
+    ApiError::invalid_param(details).graph_scope()
+}
+
+fn str_param<'a>(params: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    params
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn bool_param(params: &Map<String, Value>, key: &str) -> Result<Option<bool>, ApiError> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s == "true" || s == "1" => Ok(Some(true)),
+        Some(Value::String(s)) if s == "false" || s == "0" => Ok(Some(false)),
+        Some(_) => Err(bad(format!("Param {key} must be true or false."))),
+    }
+}
+
+/// Cursors are opaque to clients: base64 of a position in the catalog.
+fn cursor(seq: u64) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("vitrine:{seq}"))
+}
+
+fn parse_cursor(c: &str) -> Result<u64, ApiError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c.trim_end_matches('='))
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix("vitrine:").and_then(|n| n.parse().ok()))
+        .ok_or_else(|| bad("Invalid cursor."))
+}
+
+/// Where list links point: this server's Graph URL of the edge.
+pub struct EdgeUrl {
+    pub base: String,
+}
+
+impl EdgeUrl {
+    fn with(&self, params: &[(&str, &str)]) -> String {
+        match url::Url::parse_with_params(&self.base, params) {
+            Ok(u) => u.to_string(),
+            Err(_) => self.base.clone(),
+        }
+    }
+}
+
+fn catalog_view(c: &CatalogIndex, fields: &[String]) -> Result<Value, ApiError> {
+    let mut out = Map::new();
+    for f in fields {
+        let v = match f.as_str() {
+            "id" => json!(c.catalog.id),
+            "name" => json!(c.catalog.name),
+            "vertical" => json!(c.catalog.vertical),
+            "product_count" => json!(c.len()),
+            "business" => json!({ "id": c.catalog.business_id }),
+            other => {
+                return Err(ApiError::new(ErrorKind::InvalidParameter)
+                    .with_text(format!(
+                        "Tried accessing nonexisting field ({other}) on node type (ProductCatalog)"
+                    ))
+                    .graph_scope())
+            }
+        };
+        out.insert(f.clone(), v);
+    }
+    out.entry("id").or_insert_with(|| json!(c.catalog.id));
+    Ok(Value::Object(out))
+}
+
+fn field_list(fields: Option<&str>, default: &[&str]) -> Vec<String> {
+    match fields {
+        Some(f) => f
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => default.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+impl Sandbox {
+    // ---- Catalogs ----
+
+    /// POST /{business-id}/owned_product_catalogs
+    pub async fn create_catalog(
+        &self,
+        principal: &Principal,
+        business_id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal
+            .require(Scope::BusinessManagement)
+            .map_err(graph)?;
+        let name =
+            str_param(params, "name").ok_or_else(|| graph(ApiError::param_required("name")))?;
+        if name.chars().count() > 200 {
+            return Err(bad("Param name must be at most 200 characters long."));
+        }
+        let vertical = str_param(params, "vertical").unwrap_or("commerce");
+        if !VERTICALS.contains(&vertical) {
+            return Err(bad(format!(
+                "Param vertical must be one of {{{}}}.",
+                VERTICALS.join(", ")
+            )));
+        }
+        let catalog = Catalog {
+            id: self.ids.node_id(),
+            business_id: business_id.to_owned(),
+            name: name.to_owned(),
+            vertical: vertical.to_owned(),
+        };
+        let id = catalog.id.clone();
+        self.commit_change(DirectoryChange::Catalog(catalog))
+            .await?;
+        Ok(json!({ "id": id }))
+    }
+
+    /// GET /{business-id}/owned_product_catalogs
+    pub fn list_catalogs(
+        &self,
+        principal: &Principal,
+        business_id: &str,
+        fields: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::CatalogManagement).map_err(graph)?;
+        let fields = field_list(fields, &["id", "name"]);
+        self.read(|dir| {
+            let data = dir
+                .catalogs_of(business_id)
+                .into_iter()
+                .map(|c| catalog_view(c, &fields))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(json!({ "data": data }))
+        })
+    }
+
+    /// GET /{catalog-id}
+    pub fn get_catalog(
+        &self,
+        principal: &Principal,
+        id: &str,
+        fields: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::CatalogManagement).map_err(graph)?;
+        let fields = field_list(fields, &["id", "name"]);
+        self.read(|dir| {
+            catalog_view(
+                dir.catalog(id)
+                    .ok_or_else(|| ApiError::unsupported("get", id))?,
+                &fields,
+            )
+        })
+    }
+
+    /// POST /{catalog-id} (`name`)
+    pub async fn update_catalog(
+        &self,
+        principal: &Principal,
+        id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::CatalogManagement).map_err(graph)?;
+        let mut catalog = self
+            .read(|dir| dir.catalog(id).map(|c| c.catalog.clone()))
+            .ok_or_else(|| ApiError::unsupported("post", id))?;
+        if let Some(name) = str_param(params, "name") {
+            catalog.name = name.to_owned();
+        }
+        self.commit_change(DirectoryChange::Catalog(catalog))
+            .await?;
+        Ok(json!({ "success": true }))
+    }
+
+    /// DELETE /{catalog-id}: the catalog and its products; WABAs it was connected to lose it.
+    pub async fn delete_catalog(&self, principal: &Principal, id: &str) -> Result<Value, ApiError> {
+        principal.require(Scope::CatalogManagement).map_err(graph)?;
+        let wabas: Vec<_> =
+            self.read(|dir| dir.wabas_with_catalog(id).into_iter().cloned().collect());
+        for mut w in wabas {
+            w.catalog_id = None;
+            self.commit_change(DirectoryChange::Waba(w)).await?;
+        }
+        self.commit_change(DirectoryChange::CatalogDeleted { id: id.to_owned() })
+            .await?;
+        Ok(json!({ "success": true }))
+    }
+
+    // ---- Products ----
+
+    /// POST /{catalog-id}/products: create, or with `allow_upsert=true` update the product with
+    /// the same retailer id.
+    pub async fn create_product(
+        &self,
+        principal: &Principal,
+        catalog_id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::CatalogManagement).map_err(graph)?;
+        let allow_upsert = bool_param(params, "allow_upsert")?.unwrap_or(false);
+        let patch = ProductPatch::from_api(params)?;
+        let retailer_id = patch
+            .retailer_id
+            .clone()
+            .ok_or_else(|| graph(ApiError::param_required("retailer_id")))?;
+        let now = self.clock.now().0;
+        let existing = self.read(|dir| {
+            dir.catalog(catalog_id)
+                .and_then(|c| c.product(&retailer_id))
+                .cloned()
+        });
+        let product = match existing {
+            Some(_) if !allow_upsert => {
+                return Err(ApiError::new(ErrorKind::DuplicateRetailerId)
+                    .with_details(format!(
+                        "A product with retailer_id '{retailer_id}' already exists in catalog {catalog_id}; send allow_upsert=true to update it."
+                    ))
+                    .graph_scope())
+            }
+            Some(mut p) => {
+                patch.apply(&mut p, now);
+                p
+            }
+            None => patch.create(self.ids.node_id(), catalog_id, now)?,
+        };
+        let id = product.id.clone();
+        self.commit_change(DirectoryChange::Product(product))
+            .await?;
+        Ok(json!({ "id": id }))
+    }
+
+    /// GET /{catalog-id}/products (`fields`, `limit`, `after`/`before`, `filter`, `summary`)
+    pub fn list_products(
+        &self,
+        principal: &Principal,
+        catalog_id: &str,
+        params: &Map<String, Value>,
+        edge: &EdgeUrl,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::CatalogManagement).map_err(graph)?;
+        let fields = fields::parse_read_fields(str_param(params, "fields"))?;
+        let limit = match params.get("limit") {
+            None => PAGE_DEFAULT,
+            Some(v) => v
+                .as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .filter(|l| *l >= 1)
+                .map(|l| (l as usize).min(PAGE_MAX))
+                .ok_or_else(|| bad("Param limit must be a positive integer."))?,
+        };
+        let rule = params.get("filter").map(filter::parse).transpose()?;
+        let summary = bool_param(params, "summary")?.unwrap_or(false);
+        let after = str_param(params, "after").map(parse_cursor).transpose()?;
+        let before = str_param(params, "before").map(parse_cursor).transpose()?;
+        self.read(|dir| {
+            let catalog = dir
+                .catalog(catalog_id)
+                .ok_or_else(|| ApiError::unsupported("get", catalog_id))?;
+            let matches = |p: &Product| rule.as_ref().is_none_or(|r| r.matches(p));
+            let page: Vec<(u64, &Product)> = match before {
+                Some(b) => {
+                    let mut v: Vec<_> = catalog
+                        .page_before(b)
+                        .filter(|(_, p)| matches(p))
+                        .take(limit)
+                        .collect();
+                    v.reverse();
+                    v
+                }
+                None => catalog
+                    .page_after(after)
+                    .filter(|(_, p)| matches(p))
+                    .take(limit)
+                    .collect(),
+            };
+            let data = page
+                .iter()
+                .map(|(_, p)| fields::render(p, &fields))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut out = json!({ "data": data });
+            if let (Some((first, _)), Some((last, _))) = (page.first(), page.last()) {
+                let (before_c, after_c) = (cursor(*first), cursor(*last));
+                let mut paging = json!({ "cursors": { "before": before_c, "after": after_c } });
+                let limit_s = limit.to_string();
+                let mut carry: Vec<(&str, &str)> = vec![("limit", limit_s.as_str())];
+                if let Some(f) = str_param(params, "fields") {
+                    carry.push(("fields", f));
+                }
+                let filter_s = params.get("filter").map(|f| match f {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+                if let Some(f) = filter_s.as_deref() {
+                    carry.push(("filter", f));
+                }
+                if catalog.page_after(Some(*last)).any(|(_, p)| matches(p)) {
+                    let mut q = carry.clone();
+                    q.push(("after", after_c.as_str()));
+                    paging["next"] = json!(edge.with(&q));
+                }
+                if catalog.page_before(*first).any(|(_, p)| matches(p)) {
+                    let mut q = carry.clone();
+                    q.push(("before", before_c.as_str()));
+                    paging["previous"] = json!(edge.with(&q));
+                }
+                out["paging"] = paging;
+            }
+            if summary {
+                let total = catalog.products().filter(|p| matches(p)).count();
+                out["summary"] = json!({ "total_count": total });
+            }
+            Ok(out)
+        })
+    }
+
+    /// GET /{product-item-id}
+    pub fn get_product(
+        &self,
+        principal: &Principal,
+        id: &str,
+        fields: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::CatalogManagement).map_err(graph)?;
+        let fields = fields::parse_read_fields(fields)?;
+        self.read(|dir| {
+            fields::render(
+                dir.product_by_id(id)
+                    .ok_or_else(|| ApiError::unsupported("get", id))?,
+                &fields,
+            )
+        })
+    }
+
+    /// POST /{product-item-id}: the fields given.
+    pub async fn update_product(
+        &self,
+        principal: &Principal,
+        id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::CatalogManagement).map_err(graph)?;
+        let patch = ProductPatch::from_api(params)?;
+        let mut product = self
+            .read(|dir| dir.product_by_id(id).cloned())
+            .ok_or_else(|| ApiError::unsupported("post", id))?;
+        if let Some(rid) = &patch.retailer_id {
+            let taken = self.read(|dir| {
+                dir.catalog(&product.catalog_id)
+                    .and_then(|c| c.product(rid))
+                    .is_some_and(|p| p.id != product.id)
+            });
+            if taken {
+                return Err(ApiError::new(ErrorKind::DuplicateRetailerId)
+                    .with_details(format!(
+                        "A product with retailer_id '{rid}' already exists in this catalog."
+                    ))
+                    .graph_scope());
+            }
+            if *rid != product.retailer_id {
+                // The retailer id is the catalog's key: move the product.
+                self.commit_change(DirectoryChange::ProductDeleted {
+                    id: product.id.clone(),
+                    catalog_id: product.catalog_id.clone(),
+                    retailer_id: product.retailer_id.clone(),
+                })
+                .await?;
+            }
+        }
+        patch.apply(&mut product, self.clock.now().0);
+        self.commit_change(DirectoryChange::Product(product))
+            .await?;
+        Ok(json!({ "success": true }))
+    }
+
+    /// DELETE /{product-item-id}
+    pub async fn delete_product(&self, principal: &Principal, id: &str) -> Result<Value, ApiError> {
+        principal.require(Scope::CatalogManagement).map_err(graph)?;
+        let product = self
+            .read(|dir| dir.product_by_id(id).cloned())
+            .ok_or_else(|| ApiError::unsupported("delete", id))?;
+        self.commit_change(DirectoryChange::ProductDeleted {
+            id: product.id,
+            catalog_id: product.catalog_id,
+            retailer_id: product.retailer_id,
+        })
+        .await?;
+        Ok(json!({ "success": true }))
+    }
+
+    /// Creates or updates one product from feed-spec fields (feed import, batches).
+    pub async fn upsert_feed_item(
+        &self,
+        catalog_id: &str,
+        data: &Map<String, Value>,
+    ) -> Result<(), ApiError> {
+        let patch = ProductPatch::from_feed(data)?;
+        let rid = patch
+            .retailer_id
+            .clone()
+            .ok_or_else(|| graph(ApiError::param_required("id")))?;
+        let now = self.clock.now().0;
+        let existing = self.read(|dir| {
+            dir.catalog(catalog_id)
+                .map(|c| c.product(&rid).cloned())
+                .ok_or_else(|| bad(format!("Unknown catalog {catalog_id}.")))
+        })?;
+        let product = match existing {
+            Some(mut p) => {
+                patch.apply(&mut p, now);
+                p
+            }
+            None => patch.create(self.ids.node_id(), catalog_id, now)?,
+        };
+        self.commit_change(DirectoryChange::Product(product)).await
+    }
+
+    // ---- Batches ----
+
+    /// POST /{catalog-id}/items_batch
+    pub async fn items_batch(
+        &self,
+        principal: &Principal,
+        catalog_id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::CatalogManagement).map_err(graph)?;
+        match str_param(params, "item_type") {
+            None => return Err(graph(ApiError::param_required("item_type"))),
+            Some("PRODUCT_ITEM") => {}
+            Some(other) => {
+                return Err(bad(format!(
+                    "Vitrine supports item_type PRODUCT_ITEM only, not {other}."
+                )))
+            }
+        }
+        let requests = match params.get("requests") {
+            None => return Err(graph(ApiError::param_required("requests"))),
+            Some(Value::String(s)) => serde_json::from_str::<Value>(s)
+                .map_err(|e| bad(format!("Param requests must be a JSON array: {e}")))?,
+            Some(v) => v.clone(),
+        };
+        let Value::Array(items) = &requests else {
+            return Err(bad("Param requests must be a JSON array."));
+        };
+        if items.is_empty() {
+            return Err(bad("Param requests must not be empty."));
+        }
+        if items.len() > BATCH_MAX {
+            return Err(ApiError::new(ErrorKind::Unknown)
+                .with_text(
+                    "Please reduce the amount of data you're asking for, then retry your request",
+                )
+                .with_details(format!(
+                    "At most {BATCH_MAX} requests per batch, {} were given.",
+                    items.len()
+                ))
+                .graph_scope());
+        }
+        let allow_upsert = bool_param(params, "allow_upsert")?.unwrap_or(true);
+        let mut validation = vec![];
+        for item in items {
+            let (method, data) = match (
+                item.get("method").and_then(Value::as_str),
+                item.get("data").and_then(Value::as_object),
+            ) {
+                (Some(m), Some(d)) => (m, d),
+                _ => return Err(bad("Each request needs a method and a data object.")),
+            };
+            let rid = data.get("id").map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+            });
+            let Some(rid) = rid else {
+                return Err(bad("Each request's data needs an id (the retailer id)."));
+            };
+            match method {
+                "CREATE" | "UPDATE" => {
+                    if let Err(e) = ProductPatch::from_feed(data) {
+                        validation.push(json!({ "retailer_id": rid, "errors": [{ "message": e.details.clone().unwrap_or_else(|| e.message()) }] }));
+                    }
+                }
+                "DELETE" => {}
+                other => {
+                    return Err(bad(format!(
+                        "Invalid method {other}: must be CREATE, UPDATE or DELETE."
+                    )))
+                }
+            }
+        }
+        let handle = format!("AcVitrine{}", self.ids.hex(16));
+        let job = BatchJob {
+            handle: handle.clone(),
+            catalog_id: catalog_id.to_owned(),
+            requests,
+            allow_upsert,
+            due_at: self
+                .clock
+                .now()
+                .plus_ms(self.behaviour.batch_delay_ms.max(0)),
+            finished: false,
+            result: None,
+        };
+        self.store.insert_batch(&job).await?;
+        Ok(json!({ "handles": [handle], "validation_status": validation }))
+    }
+
+    /// GET /{catalog-id}/check_batch_request_status?handle=…
+    pub async fn batch_status(
+        &self,
+        principal: &Principal,
+        catalog_id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::CatalogManagement).map_err(graph)?;
+        let handle =
+            str_param(params, "handle").ok_or_else(|| graph(ApiError::param_required("handle")))?;
+        // Due jobs are processed here too, so a caller never waits on the background tick.
+        self.process_due_batches().await?;
+        let job = self
+            .store
+            .get_batch(handle)
+            .await?
+            .filter(|j| j.catalog_id == catalog_id)
+            .ok_or_else(|| bad(format!("Unknown handle {handle}.")))?;
+        let result = job.result.clone().unwrap_or_default();
+        let ids: Vec<&str> = result.errors.iter().map(|e| e.id.as_str()).collect();
+        Ok(json!({ "data": [{
+            "handle": job.handle,
+            "status": if job.finished { "finished" } else { "started" },
+            "errors_total_count": result.errors.len(),
+            "errors": result.errors,
+            "warnings_total_count": result.warnings.len(),
+            "warnings": result.warnings,
+            "ids_of_invalid_requests": ids,
+        }] }))
+    }
+
+    /// Applies due batches item by item: good items land, bad ones are reported. Returns how many
+    /// batches finished.
+    pub async fn process_due_batches(&self) -> Result<usize, ApiError> {
+        let wall = self.clock.wall_ms();
+        let jobs = self
+            .store
+            .claim_batches(self.clock.now(), wall, wall + 60_000, 4)
+            .await?;
+        let n = jobs.len();
+        for job in jobs {
+            let result = self.apply_batch(&job).await;
+            self.store.finish_batch(&job.handle, &result).await?;
+        }
+        Ok(n)
+    }
+
+    async fn apply_batch(&self, job: &BatchJob) -> BatchResult {
+        let mut result = BatchResult::default();
+        let items = job.requests.as_array().cloned().unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            let method = item.get("method").and_then(Value::as_str).unwrap_or("");
+            let data = item
+                .get("data")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            let rid = data
+                .get("id")
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .unwrap_or_default();
+            let exists = self.read(|dir| {
+                dir.catalog(&job.catalog_id)
+                    .and_then(|c| c.product(&rid))
+                    .cloned()
+            });
+            let outcome: Result<(), String> = match (method, exists) {
+                ("CREATE", Some(_)) if !job.allow_upsert => {
+                    Err(format!("A product with id {rid} already exists."))
+                }
+                ("UPDATE", None) if !job.allow_upsert => {
+                    Err(format!("No product with id {rid} to update."))
+                }
+                ("DELETE", None) => Err(format!("No product with id {rid} to delete.")),
+                ("DELETE", Some(p)) => self
+                    .commit_change(DirectoryChange::ProductDeleted {
+                        id: p.id,
+                        catalog_id: p.catalog_id,
+                        retailer_id: p.retailer_id,
+                    })
+                    .await
+                    .map_err(|e| e.message()),
+                _ => self
+                    .upsert_feed_item(&job.catalog_id, &data)
+                    .await
+                    .map_err(|e| e.details.clone().unwrap_or_else(|| e.message())),
+            };
+            if let Err(message) = outcome {
+                result.errors.push(ItemError {
+                    line: i + 1,
+                    id: rid,
+                    message,
+                });
+            }
+        }
+        result
+    }
+
+    // ---- The WABA's catalog ----
+
+    /// GET /{waba-id}/product_catalogs
+    pub fn waba_catalogs(
+        &self,
+        principal: &Principal,
+        waba_id: &str,
+        fields: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        principal
+            .require(Scope::WhatsappBusinessManagement)
+            .map_err(graph)?;
+        let fields = field_list(fields, &["id", "name"]);
+        self.read(|dir| {
+            let data = dir
+                .waba(waba_id)
+                .and_then(|w| w.catalog_id.as_deref())
+                .and_then(|id| dir.catalog(id))
+                .map(|c| catalog_view(c, &fields))
+                .transpose()?
+                .into_iter()
+                .collect::<Vec<_>>();
+            Ok(json!({ "data": data }))
+        })
+    }
+
+    /// POST /{waba-id}/product_catalogs (`catalog_id`): one catalog per WABA.
+    pub async fn connect_catalog(
+        &self,
+        principal: &Principal,
+        waba_id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal
+            .require(Scope::WhatsappBusinessManagement)
+            .map_err(graph)?;
+        let catalog_id = str_param(params, "catalog_id")
+            .ok_or_else(|| graph(ApiError::param_required("catalog_id")))?;
+        let mut waba = self
+            .read(|dir| dir.waba(waba_id).cloned())
+            .ok_or_else(|| ApiError::unsupported("post", waba_id))?;
+        let catalog = self.read(|dir| dir.catalog(catalog_id).map(|c| c.catalog.clone()));
+        let catalog = catalog.filter(|c| {
+            c.business_id == waba.business_id || principal.token.business_id == c.business_id
+        });
+        let Some(catalog) = catalog else {
+            return Err(bad(format!("Catalog {catalog_id} does not exist or cannot be used by this WhatsApp Business Account.")));
+        };
+        if catalog.vertical != "commerce" {
+            return Err(bad("Only catalogs of vertical commerce can be connected to a WhatsApp Business Account."));
+        }
+        match waba.catalog_id.as_deref() {
+            Some(current) if current == catalog_id => return Ok(json!({ "success": true })),
+            Some(current) => {
+                return Err(bad(format!(
+                    "This WhatsApp Business Account already has catalog {current} connected; disconnect it first."
+                )))
+            }
+            None => {}
+        }
+        waba.catalog_id = Some(catalog_id.to_owned());
+        self.commit_change(DirectoryChange::Waba(waba)).await?;
+        Ok(json!({ "success": true }))
+    }
+
+    /// DELETE /{waba-id}/product_catalogs?catalog_id=…
+    pub async fn disconnect_catalog(
+        &self,
+        principal: &Principal,
+        waba_id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal
+            .require(Scope::WhatsappBusinessManagement)
+            .map_err(graph)?;
+        let catalog_id = str_param(params, "catalog_id")
+            .ok_or_else(|| graph(ApiError::param_required("catalog_id")))?;
+        let mut waba = self
+            .read(|dir| dir.waba(waba_id).cloned())
+            .ok_or_else(|| ApiError::unsupported("delete", waba_id))?;
+        if waba.catalog_id.as_deref() != Some(catalog_id) {
+            return Err(bad(format!(
+                "Catalog {catalog_id} is not connected to this WhatsApp Business Account."
+            )));
+        }
+        waba.catalog_id = None;
+        self.commit_change(DirectoryChange::Waba(waba)).await?;
+        Ok(json!({ "success": true }))
+    }
+
+    // ---- Commerce settings ----
+
+    /// GET /{phone-number-id}/whatsapp_commerce_settings
+    pub fn commerce_settings(
+        &self,
+        principal: &Principal,
+        phone_id: &str,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::WhatsappBusinessManagement)?;
+        let phone = self
+            .read(|dir| dir.phone_number(phone_id).cloned())
+            .ok_or_else(|| ApiError::unsupported("get", phone_id))?;
+        let c = &phone.commerce;
+        Ok(if c.saved {
+            json!({ "data": [{ "is_cart_enabled": c.is_cart_enabled, "is_catalog_visible": c.is_catalog_visible, "id": c.id }] })
+        } else {
+            json!({ "data": [] })
+        })
+    }
+
+    /// POST /{phone-number-id}/whatsapp_commerce_settings (`is_cart_enabled`, `is_catalog_visible`)
+    pub async fn set_commerce_settings(
+        &self,
+        principal: &Principal,
+        phone_id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::WhatsappBusinessManagement)?;
+        let cart = bool_param(params, "is_cart_enabled")
+            .map_err(|e| e.with_details("Param is_cart_enabled must be true or false."))?;
+        let visible = bool_param(params, "is_catalog_visible")
+            .map_err(|e| e.with_details("Param is_catalog_visible must be true or false."))?;
+        if cart.is_none() && visible.is_none() {
+            return Err(ApiError::new(ErrorKind::InvalidParameter)
+                .with_text("One feature setting must be specified"));
+        }
+        let mut phone = self
+            .read(|dir| dir.phone_number(phone_id).cloned())
+            .ok_or_else(|| ApiError::unsupported("post", phone_id))?;
+        if let Some(c) = cart {
+            phone.commerce.is_cart_enabled = c;
+        }
+        if let Some(v) = visible {
+            phone.commerce.is_catalog_visible = v;
+        }
+        phone.commerce.saved = true;
+        self.commit_change(DirectoryChange::PhoneNumber(phone))
+            .await?;
+        Ok(json!({ "success": true }))
+    }
+}
