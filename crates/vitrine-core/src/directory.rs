@@ -22,6 +22,8 @@ pub struct DirectoryData {
 
 /// One change to the directory, as written to the store's change log. Every node applies the log
 /// in order, so all nodes answer alike after another node writes.
+// Changes are short-lived and moved rarely; boxing the product would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "entity", rename_all = "snake_case")]
 pub enum DirectoryChange {
