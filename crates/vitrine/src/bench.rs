@@ -29,6 +29,10 @@ pub struct BenchArgs {
     /// Nodes sharing the database (in this process; PostgreSQL for more than one)
     #[arg(long, default_value_t = 1)]
     nodes: usize,
+    /// Grow the demo catalog to this many products first (a generated feed, imported and
+    /// timed); the messages then show products from its far end
+    #[arg(long)]
+    catalog_size: Option<usize>,
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -89,6 +93,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         anyhow::bail!("several nodes need a shared PostgreSQL database: --database postgres://…");
     }
     let mut bases = vec![];
+    let mut first_sandbox = None;
     let mut stops = vec![];
     let mut servers = vec![];
     for _ in 0..nodes {
@@ -104,6 +109,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
         bases.push(node.public_url.clone());
+        first_sandbox.get_or_insert_with(|| node.sandbox.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         stops.push(stop);
         servers.push(tokio::spawn(node.run(listener, async {
@@ -111,6 +117,52 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         })));
     }
 
+    let mut items = vec![
+        "beans-house-blend-250g".to_owned(),
+        "mug-stoneware-350ml".to_owned(),
+    ];
+    if let Some(size) = args.catalog_size {
+        let sandbox = first_sandbox
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("no node"))?;
+        let generated = size.saturating_sub(27);
+        let rows = futures_util::stream::iter((0..generated).map(|i| {
+            let mut m = serde_json::Map::new();
+            for (k, v) in [
+                ("id", format!("gen-{i}")),
+                ("title", format!("Generated product {i}")),
+                ("description", format!("Product number {i}")),
+                ("availability", "in stock".to_owned()),
+                ("condition", "new".to_owned()),
+                ("price", format!("{}.{:02} USD", 1 + i % 500, i % 100)),
+                ("link", format!("https://shop.example.com/p/{i}")),
+                ("image_link", format!("https://cdn.example.com/{i}.jpg")),
+            ] {
+                m.insert(k.to_owned(), serde_json::Value::String(v));
+            }
+            ((i + 2) as u64, Ok(m))
+        }));
+        let t = Instant::now();
+        let report = sandbox
+            .import_feed(seed::CATALOG_ID, rows, |_| {})
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "catalog import   {} generated products in {secs:.2} s: {:.0} rows/s ({} failed)",
+            report.imported,
+            report.rows as f64 / secs.max(1e-9),
+            report.failed
+        );
+        if generated > 0 {
+            items = vec![
+                format!("gen-{}", generated - 1),
+                format!("gen-{}", generated / 2),
+            ];
+        }
+        // Let the other nodes catch up with the change log.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     let client = reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(args.concurrency)
@@ -128,9 +180,9 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             "header": { "type": "text", "text": "Our picks" },
             "body": { "text": "Tap an item to see more" },
             "action": { "catalog_id": seed::CATALOG_ID, "sections": [
-                { "title": "Coffee", "product_items": [
-                    { "product_retailer_id": "beans-house-blend-250g" },
-                    { "product_retailer_id": "mug-stoneware-350ml" } ] } ] }
+                { "title": "Picks", "product_items": [
+                    { "product_retailer_id": items[0] },
+                    { "product_retailer_id": items[1] } ] } ] }
         }
     });
     let body = Arc::new(serde_json::to_vec(&body)?);

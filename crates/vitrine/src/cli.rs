@@ -31,6 +31,9 @@ enum Command {
     Bench(crate::bench::BenchArgs),
     /// Apply pending database migrations and exit (also done at every start, under a lock).
     Migrate(MigrateArgs),
+    /// Manage catalogs from files.
+    #[command(subcommand)]
+    Catalog(crate::catalog_cmd::CatalogCommand),
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +170,7 @@ pub fn main() -> ExitCode {
         Some(Command::Webhooks(cmd)) => crate::webhooks_cmd::run(cmd),
         Some(Command::Bench(args)) => crate::bench::run(args),
         Some(Command::Migrate(args)) => run_migrate(args),
+        Some(Command::Catalog(cmd)) => crate::catalog_cmd::run(cmd),
         None => run_serve(cli.serve),
     };
     match result {

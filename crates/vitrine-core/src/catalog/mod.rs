@@ -2,6 +2,7 @@
 //! rendering, Meta's filter rules, and batch jobs (spec §10).
 
 pub mod batch;
+pub mod feed;
 pub mod fields;
 pub mod filter;
 pub mod price;

@@ -784,3 +784,70 @@ impl Sandbox {
         Ok(json!({ "success": true }))
     }
 }
+
+/// What a feed import did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ImportReport {
+    pub rows: u64,
+    pub imported: u64,
+    pub failed: u64,
+    /// The first failures, with their line numbers.
+    pub errors: Vec<ImportError>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ImportError {
+    pub line: u64,
+    pub reason: String,
+}
+
+const IMPORT_CONCURRENCY: usize = 256;
+const IMPORT_ERRORS_KEPT: usize = 1_000;
+
+impl Sandbox {
+    /// Upserts every row of a feed (re-importing a file changes nothing new): good rows land,
+    /// bad rows are reported with their line. Rows are applied concurrently so that the
+    /// group-commit writer batches them; `progress` hears the rows done.
+    pub async fn import_feed<S>(
+        &self,
+        catalog_id: &str,
+        rows: S,
+        mut progress: impl FnMut(u64),
+    ) -> Result<ImportReport, ApiError>
+    where
+        S: futures_util::Stream<Item = crate::catalog::feed::FeedRow>,
+    {
+        use futures_util::StreamExt;
+        if self.read(|dir| dir.catalog(catalog_id).is_none()) {
+            return Err(bad(format!("Unknown catalog {catalog_id}.")));
+        }
+        let mut report = ImportReport::default();
+        let results = rows
+            .map(|(line, row)| async move {
+                let outcome = match row {
+                    Ok(data) => self
+                        .upsert_feed_item(catalog_id, &data)
+                        .await
+                        .map_err(|e| e.details.clone().unwrap_or_else(|| e.message())),
+                    Err(reason) => Err(reason),
+                };
+                (line, outcome)
+            })
+            .buffered(IMPORT_CONCURRENCY);
+        let mut results = std::pin::pin!(results);
+        while let Some((line, outcome)) = results.next().await {
+            report.rows += 1;
+            match outcome {
+                Ok(()) => report.imported += 1,
+                Err(reason) => {
+                    report.failed += 1;
+                    if report.errors.len() < IMPORT_ERRORS_KEPT {
+                        report.errors.push(ImportError { line, reason });
+                    }
+                }
+            }
+            progress(report.rows);
+        }
+        Ok(report)
+    }
+}

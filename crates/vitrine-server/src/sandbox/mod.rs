@@ -4,6 +4,7 @@
 //! `Authorization: Bearer <admin token>`; without one, only loopback clients are answered.
 //! Errors use Vitrine's own shape: `{"error": {"code": "...", "message": "..."}}`.
 
+mod catalogs;
 mod clock;
 mod info;
 mod messages;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/webhooks/{id}", get(webhooks::get))
         .route("/webhooks/{id}/redeliver", post(webhooks::redeliver))
         .route("/tokens", post(tokens::mint))
+        .route("/catalogs/{id}/import", post(catalogs::import))
         .route(
             "/phone_numbers/{id}/throughput",
             post(phone_numbers::throughput),
