@@ -412,3 +412,70 @@ async fn two_nodes_on_one_postgres_database() {
     drop(a);
     db.drop_now().await.unwrap();
 }
+
+#[tokio::test]
+async fn catalog_import_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.csv");
+    let mut text =
+        String::from("id,title,description,availability,condition,price,link,image_link\n");
+    for i in 0..500 {
+        text.push_str(&format!(
+            "cli-{i},Item {i},Desc,in stock,new,{i}.50 USD,https://x/p/{i},https://x/{i}.jpg\n"
+        ));
+    }
+    std::fs::write(&feed, &text).unwrap();
+    let db = format!("sqlite://{}", dir.path().join("v.db").display());
+    let run = |file: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_vitrine"))
+            .args([
+                "catalog",
+                "import",
+                file.to_str().unwrap(),
+                "--catalog",
+                "771804362295518",
+                "--database",
+                &db,
+            ])
+            .stderr(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&feed);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("500 rows, 500 imported, 0 failed"));
+    // A bad row: reported with its line, and the exit status says so.
+    text.push_str("cli-bad,Bad,Desc,in stock,new,free,https://x/p,https://x/i.jpg\n");
+    std::fs::write(&feed, &text).unwrap();
+    let out = run(&feed);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("501 rows, 500 imported, 1 failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 502: price: invalid value 'free'"),
+        "{stdout}"
+    );
+    // A server on that database sees the products.
+    let vitrine = Vitrine::start(&["--database", &db]).await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let r: serde_json::Value = client
+        .get(format!(
+            "{}/v23.0/771804362295518?fields=product_count",
+            vitrine.base
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["product_count"], 527);
+}

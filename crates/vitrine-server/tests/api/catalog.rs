@@ -622,3 +622,67 @@ async fn commerce_settings_in_every_parameter_form() {
         .await;
     assert_eq!(r.body, json!({ "data": [] }));
 }
+
+#[tokio::test]
+async fn feed_import_upserts_and_reports_bad_rows() {
+    let app = spawn_app().await;
+    let feed = "id,title,description,availability,condition,price,link,image_link,brand\n\
+                feed-1,\"Tee, blue\",Soft cotton,in stock,new,12.99 USD,https://x/p/1,https://x/1.jpg,Acme\n\
+                feed-2,Cap,Canvas cap,out of stock,new,9.50 USD,https://x/p/2,https://x/2.jpg,Acme\n\
+                feed-3,Broken,No price,in stock,new,cheap,https://x/p/3,https://x/3.jpg,Acme\n\
+                gift-card-25,Gift card,Updated by the feed,in stock,new,25.00 USD,https://x/p/g,https://x/g.jpg,Acme\n";
+    let import = || {
+        app.send(
+            app.client
+                .post(app.url(&format!("/_vitrine/catalogs/{CATALOG}/import")))
+                .body(feed),
+        )
+    };
+    let r = import().await;
+    assert_eq!(
+        r.body,
+        json!({ "rows": 4, "imported": 3, "failed": 1, "errors": [
+            { "line": 4, "reason": "price: invalid value 'cheap' (expected \"12.99 USD\")" }
+        ] })
+    );
+    let count = app.product_count().await;
+    assert_eq!(count, 29);
+    // Again: the same result, nothing doubled.
+    assert_eq!(import().await.body["imported"], 3);
+    assert_eq!(app.product_count().await, count);
+    let wamid = app.post_message(spm("feed-1")).await.wamid();
+    assert_eq!(app.stored(&wamid).await["products"][0]["name"], "Tee, blue");
+    let r = app
+        .graph_get("/7337219806314524?fields=description,price")
+        .await;
+    assert_eq!(r.body["description"], "Updated by the feed");
+    // TSV.
+    let tsv = "id\ttitle\tdescription\tprice\timage_link\nfeed-tsv\tMug\tStoneware\t8.00 USD\thttps://x/m.jpg\n";
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!("/_vitrine/catalogs/{CATALOG}/import?format=tsv")))
+                .body(tsv),
+        )
+        .await;
+    assert_eq!(r.body["imported"], 1, "{}", r.text);
+    let r = app
+        .send(
+            app.client
+                .post(app.url("/_vitrine/catalogs/123/import"))
+                .body(feed),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 400);
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!("/_vitrine/catalogs/{CATALOG}/import")))
+                .body("title\nx\n"),
+        )
+        .await;
+    assert_eq!(
+        r.body["error"]["message"],
+        "the header line has no id column"
+    );
+}
