@@ -11,7 +11,9 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, SqlitePool};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
@@ -23,7 +25,7 @@ use vitrine_core::store::{
 use vitrine_core::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
 };
-use writer::SqliteTransactor;
+use writer::SqlTransactor;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -85,7 +87,7 @@ impl SqliteStore {
             .connect_with(options.clone().read_only(true))
             .await
             .map_err(db_err)?;
-        let writer = Writer::spawn(SqliteTransactor(conn));
+        let writer = Writer::spawn(SqlTransactor(conn));
         Ok(SqliteStore {
             readers,
             writer,
@@ -102,189 +104,18 @@ impl Lifecycle for SqliteStore {
     }
 }
 
-#[async_trait]
-impl DirectoryStore for SqliteStore {
-    async fn load_directory(&self) -> StoreResult<Option<LoadedDirectory>> {
-        let mut conn = self.readers.acquire().await.map_err(db_err)?;
-        let tx = conn.begin().await.map_err(db_err)?;
-        rows::load_directory(tx).await
-    }
+/// A read of the directory is one snapshot by itself in WAL mode.
+async fn snapshot(_tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> StoreResult<()> {
+    Ok(())
+}
 
-    async fn seed(&self, data: &DirectoryData) -> StoreResult<()> {
-        self.writer
-            .write(WriteOp::Seed(Box::new(data.clone())))
-            .await
-    }
-
-    async fn apply_change(&self, change: &DirectoryChange) -> StoreResult<i64> {
-        match self
-            .writer
-            .submit(WriteOp::Change(Box::new(change.clone())))
-            .await?
-        {
-            WriteResult::Number(seq) => Ok(seq),
-            _ => Err(StoreError::Database("unexpected write result".into())),
-        }
-    }
-
-    async fn changes_since(
-        &self,
-        after: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<(i64, DirectoryChange)>> {
-        rows::changes_since(&self.readers, after, limit).await
-    }
-
-    async fn heartbeat(&self, node_id: &str, wall_now: i64, ttl_ms: i64) -> StoreResult<usize> {
-        match self
-            .writer
-            .submit(WriteOp::Heartbeat {
-                node_id: node_id.to_owned(),
-                wall_now,
-                ttl_ms,
-            })
-            .await?
-        {
-            WriteResult::Number(n) => Ok(usize::try_from(n).unwrap_or(1)),
-            _ => Err(StoreError::Database("unexpected write result".into())),
-        }
+impl SqliteStore {
+    /// One process per SQLite file: the change log is polled, nothing signals.
+    fn signal(&self) -> Option<Arc<Notify>> {
+        None
     }
 }
 
-#[async_trait]
-impl MessageStore for SqliteStore {
-    async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()> {
-        let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.writer
-            .write(WriteOp::InsertMessage {
-                wamid: record.wamid.clone(),
-                phone_number_id: record.phone_number_id.clone(),
-                wa_id: record.wa_id.clone(),
-                created_at: record.created_at.0,
-                json,
-                outbox: outbox.clone(),
-            })
-            .await
-    }
+type ThisStore = SqliteStore;
 
-    async fn append_outbox(&self, outbox: &Outbox) -> StoreResult<()> {
-        self.writer
-            .write(WriteOp::AppendOutbox(outbox.clone()))
-            .await
-    }
-
-    async fn list_messages(&self, query: &MessageQuery) -> StoreResult<MessagePage> {
-        rows::list_messages(&self.readers, query).await
-    }
-
-    async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>> {
-        rows::get_message(&self.readers, wamid).await
-    }
-
-    async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>> {
-        rows::message_statuses(&self.readers, wamid).await
-    }
-}
-
-#[async_trait]
-impl BatchStore for SqliteStore {
-    async fn insert_batch(&self, job: &BatchJob) -> StoreResult<()> {
-        self.writer
-            .write(WriteOp::InsertBatch(Box::new(job.clone())))
-            .await
-    }
-
-    async fn get_batch(&self, handle: &str) -> StoreResult<Option<BatchJob>> {
-        rows::get_batch(&self.readers, handle).await
-    }
-
-    async fn claim_batches(
-        &self,
-        now: Millis,
-        wall_now: i64,
-        lease_until: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<BatchJob>> {
-        match self
-            .writer
-            .submit(WriteOp::ClaimBatches {
-                now,
-                wall_now,
-                lease_until,
-                limit,
-            })
-            .await?
-        {
-            WriteResult::Batches(b) => Ok(b),
-            _ => Ok(vec![]),
-        }
-    }
-
-    async fn finish_batch(&self, handle: &str, result: &BatchResult) -> StoreResult<()> {
-        self.writer
-            .write(WriteOp::FinishBatch {
-                handle: handle.to_owned(),
-                result: result.clone(),
-            })
-            .await
-    }
-}
-
-#[async_trait]
-impl WebhookStore for SqliteStore {
-    async fn claim_due_webhooks(
-        &self,
-        now: Millis,
-        wall_now: i64,
-        lease_until: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<Claimed>> {
-        match self
-            .writer
-            .submit(WriteOp::ClaimWebhooks {
-                now,
-                wall_now,
-                lease_until,
-                limit,
-            })
-            .await?
-        {
-            WriteResult::Claimed(c) => Ok(c),
-            _ => Ok(vec![]),
-        }
-    }
-
-    async fn record_attempt(
-        &self,
-        id: i64,
-        attempt: &Attempt,
-        after: AfterAttempt,
-    ) -> StoreResult<()> {
-        self.writer
-            .write(WriteOp::RecordAttempt {
-                id,
-                attempt: attempt.clone(),
-                after,
-            })
-            .await
-    }
-
-    async fn next_webhook_due(&self) -> StoreResult<Option<Millis>> {
-        rows::next_webhook_due(&self.readers).await
-    }
-
-    async fn list_webhooks(&self, query: &WebhookQuery) -> StoreResult<WebhookPage> {
-        rows::list_webhooks(&self.readers, query).await
-    }
-
-    async fn get_webhook(&self, id: i64) -> StoreResult<Option<(WebhookRecord, Vec<Attempt>)>> {
-        rows::get_webhook(&self.readers, id).await
-    }
-
-    async fn redeliver_webhook(&self, id: i64, now: Millis) -> StoreResult<bool> {
-        match self.writer.submit(WriteOp::Redeliver { id, now }).await? {
-            WriteResult::Found(found) => Ok(found),
-            _ => Ok(false),
-        }
-    }
-}
+include!("../../sql/store.rs");

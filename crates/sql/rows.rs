@@ -1,0 +1,868 @@
+// SQL and row mapping shared by both stores: every statement is written once, for SQLite and
+// PostgreSQL alike (`$1` placeholders, `ON CONFLICT`, `RETURNING`). Each store's `rows.rs`
+// includes this file after naming its types and the few spellings that differ:
+// `Conn`, `Pool`, `Db`, `DbRow`, `GREATEST`, `SKIP_LOCKED` and `notify_change`.
+// Row shapes never leave the store crates.
+
+use crate::db_err;
+use sqlx::{QueryBuilder, Row, Transaction};
+use vitrine_core::catalog::batch::{BatchJob, BatchResult};
+use vitrine_core::clock::Millis;
+use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
+use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
+use vitrine_core::model::{
+    App, AppSubscription, Business, Catalog, CommerceSettings, PhoneNumber, Product, Scope,
+    Throughput, ThroughputLevel, Token, Waba, WabaSubscription,
+};
+use vitrine_core::store::{StoreError, StoreResult};
+use vitrine_core::webhook::{
+    AfterAttempt, Attempt, Claimed, DeliveryState, EventType, MessageStatus, Outbox, StatusEvent,
+    WebhookPage, WebhookQuery, WebhookRecord,
+};
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn scopes_to_text(token: &Token) -> String {
+    token
+        .scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) async fn load_directory(
+    mut tx: Transaction<'_, Db>,
+) -> StoreResult<Option<LoadedDirectory>> {
+    let seeded: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'seeded'")
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    if seeded.is_none() {
+        return Ok(None);
+    }
+    let mut data = DirectoryData::default();
+    for r in sqlx::query("SELECT id, name FROM businesses ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        data.businesses.push(Business {
+            id: r.get(0),
+            name: r.get(1),
+        });
+    }
+    for r in sqlx::query(
+        "SELECT id, name, secret, verify_token, require_appsecret_proof, callback_url, \
+         callback_verify_token, webhook_fields, webhook_version FROM apps ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_err)?
+    {
+        data.apps.push(App {
+            id: r.get(0),
+            name: r.get(1),
+            secret: r.get(2),
+            verify_token: r.get(3),
+            require_appsecret_proof: r.get::<bool, _>(4),
+            subscription: r
+                .get::<Option<String>, _>(5)
+                .map(|callback_url| AppSubscription {
+                    callback_url,
+                    verify_token: r.get::<Option<String>, _>(6).unwrap_or_default(),
+                    fields: r
+                        .get::<Option<String>, _>(7)
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    version: r.get::<Option<String>, _>(8).unwrap_or_default(),
+                }),
+        });
+    }
+    for r in sqlx::query("SELECT token, business_id, app_id, scopes, expires_at FROM tokens")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        let scopes_text: String = r.get(3);
+        let scopes = scopes_text
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| Scope::parse(s).ok_or_else(|| corrupt(format!("unknown scope {s}"))))
+            .collect::<StoreResult<_>>()?;
+        data.tokens.push(Token {
+            token: r.get(0),
+            business_id: r.get(1),
+            app_id: r.get(2),
+            scopes,
+            expires_at: r.get(4),
+        });
+    }
+    for r in sqlx::query("SELECT id, business_id, name, catalog_id FROM wabas ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        data.wabas.push(Waba {
+            id: r.get(0),
+            business_id: r.get(1),
+            name: r.get(2),
+            catalog_id: r.get(3),
+            subscribed_apps: vec![],
+        });
+    }
+    for r in sqlx::query(
+        "SELECT waba_id, app_id, override_callback_uri, verify_token FROM waba_subscriptions ORDER BY waba_id, app_id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_err)?
+    {
+        let waba_id: String = r.get(0);
+        if let Some(w) = data.wabas.iter_mut().find(|w| w.id == waba_id) {
+            w.subscribed_apps.push(WabaSubscription {
+                app_id: r.get(1),
+                override_callback_uri: r.get(2),
+                verify_token: r.get(3),
+            });
+        }
+    }
+    for r in sqlx::query(
+        "SELECT id, waba_id, display_phone_number, verified_name, commerce_id, is_cart_enabled, \
+         is_catalog_visible, commerce_saved, throughput_level, throughput_mps, throughput_unlimited \
+         FROM phone_numbers ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_err)?
+    {
+        data.phone_numbers.push(PhoneNumber {
+            id: r.get(0),
+            waba_id: r.get(1),
+            display_phone_number: r.get(2),
+            verified_name: r.get(3),
+            commerce: CommerceSettings {
+                id: r.get(4),
+                is_cart_enabled: r.get::<bool, _>(5),
+                is_catalog_visible: r.get::<bool, _>(6),
+                saved: r.get::<bool, _>(7),
+            },
+            throughput: Throughput {
+                level: {
+                    let level: String = r.get(8);
+                    ThroughputLevel::parse(&level).ok_or_else(|| corrupt(format!("throughput level {level}")))?
+                },
+                custom_mps: r.get::<Option<i64>, _>(9).and_then(|m| u32::try_from(m).ok()),
+                unlimited: r.get::<bool, _>(10),
+            },
+        });
+    }
+    for r in sqlx::query("SELECT id, business_id, name, vertical FROM catalogs ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        data.catalogs.push(Catalog {
+            id: r.get(0),
+            business_id: r.get(1),
+            name: r.get(2),
+            vertical: r.get(3),
+        });
+    }
+    for r in sqlx::query("SELECT data FROM products ORDER BY seq")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        let json: String = r.get(0);
+        data.products
+            .push(serde_json::from_str::<Product>(&json).map_err(corrupt)?);
+    }
+    let clock: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'clock'")
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    let clock = clock
+        .map(|c| serde_json::from_str(&c).map_err(corrupt))
+        .transpose()?;
+    let last_change: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM directory_changes")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(Some(LoadedDirectory {
+        data,
+        clock,
+        last_change,
+    }))
+}
+
+pub(crate) async fn write_seed(conn: &mut Conn, data: &DirectoryData) -> StoreResult<()> {
+    // First, so that a second seed (another node starting at the same time) conflicts at once.
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('seeded', 'demo')")
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    for b in &data.businesses {
+        sqlx::query("INSERT INTO businesses (id, name) VALUES ($1, $2)")
+            .bind(&b.id)
+            .bind(&b.name)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    for a in &data.apps {
+        upsert_app(conn, a).await?;
+    }
+    for t in &data.tokens {
+        insert_token(conn, t).await?;
+    }
+    for w in &data.wabas {
+        upsert_waba(conn, w).await?;
+    }
+    for p in &data.phone_numbers {
+        upsert_phone_number(conn, p).await?;
+    }
+    for c in &data.catalogs {
+        upsert_catalog(conn, c).await?;
+    }
+    for p in &data.products {
+        upsert_product(conn, p).await?;
+    }
+    Ok(())
+}
+
+/// Writes a directory change and appends it to the change log; returns its sequence number.
+pub(crate) async fn apply_change(conn: &mut Conn, change: &DirectoryChange) -> StoreResult<i64> {
+    match change {
+        DirectoryChange::Token(t) => insert_token(conn, t).await?,
+        DirectoryChange::App(a) => upsert_app(conn, a).await?,
+        DirectoryChange::Waba(w) => upsert_waba(conn, w).await?,
+        DirectoryChange::PhoneNumber(p) => upsert_phone_number(conn, p).await?,
+        DirectoryChange::Catalog(c) => upsert_catalog(conn, c).await?,
+        DirectoryChange::Product(p) => upsert_product(conn, p).await?,
+        DirectoryChange::ProductDeleted { id, .. } => {
+            sqlx::query("DELETE FROM products WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        DirectoryChange::CatalogDeleted { id } => {
+            sqlx::query("DELETE FROM products WHERE catalog_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            sqlx::query("DELETE FROM catalogs WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        DirectoryChange::Clock(state) => {
+            let json = serde_json::to_string(state).map_err(corrupt)?;
+            sqlx::query(
+                "INSERT INTO meta (key, value) VALUES ('clock', $1) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(json)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+    }
+    let json = serde_json::to_string(change).map_err(corrupt)?;
+    let seq: i64 =
+        sqlx::query_scalar("INSERT INTO directory_changes (change) VALUES ($1) RETURNING seq")
+            .bind(json)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    notify_change(conn, seq).await?;
+    Ok(seq)
+}
+
+pub(crate) async fn changes_since(
+    pool: &Pool,
+    after: i64,
+    limit: u32,
+) -> StoreResult<Vec<(i64, DirectoryChange)>> {
+    let rows = sqlx::query(
+        "SELECT seq, change FROM directory_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.into_iter()
+        .map(|r| {
+            let json: String = r.get(1);
+            Ok((
+                r.get::<i64, _>(0),
+                serde_json::from_str(&json).map_err(corrupt)?,
+            ))
+        })
+        .collect()
+}
+
+pub(crate) async fn heartbeat(
+    conn: &mut Conn,
+    node_id: &str,
+    wall_now: i64,
+    ttl_ms: i64,
+) -> StoreResult<i64> {
+    sqlx::query(
+        "INSERT INTO nodes (id, heartbeat_at) VALUES ($1, $2) \
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+    )
+    .bind(node_id)
+    .bind(wall_now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    // Forget nodes long gone.
+    sqlx::query("DELETE FROM nodes WHERE heartbeat_at < $1")
+        .bind(wall_now - 100 * ttl_ms)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM nodes WHERE heartbeat_at > $1")
+        .bind(wall_now - ttl_ms)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(live)
+}
+
+pub(crate) async fn upsert_app(conn: &mut Conn, a: &App) -> StoreResult<()> {
+    let sub = a.subscription.as_ref();
+    sqlx::query(
+        "INSERT INTO apps (id, name, secret, verify_token, require_appsecret_proof, callback_url, \
+         callback_verify_token, webhook_fields, webhook_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, secret = excluded.secret, \
+         verify_token = excluded.verify_token, require_appsecret_proof = excluded.require_appsecret_proof, \
+         callback_url = excluded.callback_url, callback_verify_token = excluded.callback_verify_token, \
+         webhook_fields = excluded.webhook_fields, webhook_version = excluded.webhook_version",
+    )
+    .bind(&a.id)
+    .bind(&a.name)
+    .bind(&a.secret)
+    .bind(&a.verify_token)
+    .bind(a.require_appsecret_proof)
+    .bind(sub.map(|s| s.callback_url.clone()))
+    .bind(sub.map(|s| s.verify_token.clone()))
+    .bind(sub.map(|s| s.fields.join(",")))
+    .bind(sub.map(|s| s.version.clone()))
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn upsert_waba(conn: &mut Conn, w: &Waba) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO wabas (id, business_id, name, catalog_id) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) DO UPDATE SET business_id = excluded.business_id, name = excluded.name, \
+         catalog_id = excluded.catalog_id",
+    )
+    .bind(&w.id)
+    .bind(&w.business_id)
+    .bind(&w.name)
+    .bind(&w.catalog_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    sqlx::query("DELETE FROM waba_subscriptions WHERE waba_id = $1")
+        .bind(&w.id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    for s in &w.subscribed_apps {
+        sqlx::query(
+            "INSERT INTO waba_subscriptions (waba_id, app_id, override_callback_uri, verify_token) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&w.id)
+        .bind(&s.app_id)
+        .bind(&s.override_callback_uri)
+        .bind(&s.verify_token)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn upsert_phone_number(conn: &mut Conn, p: &PhoneNumber) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO phone_numbers (id, waba_id, display_phone_number, verified_name, commerce_id, \
+         is_cart_enabled, is_catalog_visible, commerce_saved, throughput_level, throughput_mps, \
+         throughput_unlimited) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (id) DO UPDATE SET waba_id = excluded.waba_id, \
+         display_phone_number = excluded.display_phone_number, verified_name = excluded.verified_name, \
+         commerce_id = excluded.commerce_id, is_cart_enabled = excluded.is_cart_enabled, \
+         is_catalog_visible = excluded.is_catalog_visible, commerce_saved = excluded.commerce_saved, \
+         throughput_level = excluded.throughput_level, throughput_mps = excluded.throughput_mps, \
+         throughput_unlimited = excluded.throughput_unlimited",
+    )
+    .bind(&p.id)
+    .bind(&p.waba_id)
+    .bind(&p.display_phone_number)
+    .bind(&p.verified_name)
+    .bind(&p.commerce.id)
+    .bind(p.commerce.is_cart_enabled)
+    .bind(p.commerce.is_catalog_visible)
+    .bind(p.commerce.saved)
+    .bind(p.throughput.level.as_str())
+    .bind(p.throughput.custom_mps.map(i64::from))
+    .bind(p.throughput.unlimited)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn upsert_catalog(conn: &mut Conn, c: &Catalog) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO catalogs (id, business_id, name, vertical) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) DO UPDATE SET business_id = excluded.business_id, name = excluded.name, \
+         vertical = excluded.vertical",
+    )
+    .bind(&c.id)
+    .bind(&c.business_id)
+    .bind(&c.name)
+    .bind(&c.vertical)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Keeps a product's place (`seq`) in its catalog when it is updated.
+pub(crate) async fn upsert_product(conn: &mut Conn, p: &Product) -> StoreResult<()> {
+    let json = serde_json::to_string(p).map_err(corrupt)?;
+    sqlx::query(
+        "INSERT INTO products (id, catalog_id, retailer_id, data) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) DO UPDATE SET catalog_id = excluded.catalog_id, \
+         retailer_id = excluded.retailer_id, data = excluded.data",
+    )
+    .bind(&p.id)
+    .bind(&p.catalog_id)
+    .bind(&p.retailer_id)
+    .bind(json)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn insert_token(conn: &mut Conn, t: &Token) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO tokens (token, business_id, app_id, scopes, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&t.token)
+    .bind(&t.business_id)
+    .bind(&t.app_id)
+    .bind(scopes_to_text(t))
+    .bind(t.expires_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn list_messages(pool: &Pool, q: &MessageQuery) -> StoreResult<MessagePage> {
+    let limit = q.limit.clamp(1, 500) as i64;
+    let mut sql: QueryBuilder<Db> =
+        QueryBuilder::new("SELECT seq, record FROM messages WHERE 1 = 1");
+    if let Some(phone) = &q.phone_number_id {
+        sql.push(" AND phone_number_id = ").push_bind(phone);
+    }
+    if let Some(wa_id) = &q.wa_id {
+        sql.push(" AND wa_id = ").push_bind(wa_id);
+    }
+    if let Some(cursor) = q.before_cursor {
+        sql.push(" AND seq < ").push_bind(cursor);
+    }
+    sql.push(" ORDER BY seq DESC LIMIT ").push_bind(limit + 1);
+    let rows = sql.build().fetch_all(pool).await.map_err(db_err)?;
+    let has_more = rows.len() as i64 > limit;
+    let items = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| {
+            let json: String = r.get(1);
+            Ok((
+                r.get::<i64, _>(0),
+                serde_json::from_str::<MessageRecord>(&json).map_err(corrupt)?,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(MessagePage { items, has_more })
+}
+
+pub(crate) async fn get_message(pool: &Pool, wamid: &str) -> StoreResult<Option<MessageRecord>> {
+    let json: Option<String> = sqlx::query_scalar("SELECT record FROM messages WHERE wamid = $1")
+        .bind(wamid)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?;
+    json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+        .transpose()
+}
+
+pub(crate) async fn write_outbox(conn: &mut Conn, outbox: &Outbox) -> StoreResult<()> {
+    for e in &outbox.statuses {
+        let errors = if e.errors.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&e.errors).map_err(corrupt)?)
+        };
+        sqlx::query(
+            "INSERT INTO message_statuses (wamid, status, at, errors) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&e.wamid)
+        .bind(e.status.as_str())
+        .bind(e.at.0)
+        .bind(errors)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    for w in &outbox.webhooks {
+        sqlx::query(
+            "INSERT INTO webhooks (app_id, waba_id, url, event_type, wamid, status, body, signature_256, \
+             signature_1, state, attempt_count, due_at, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11)",
+        )
+        .bind(&w.app_id)
+        .bind(&w.waba_id)
+        .bind(&w.url)
+        .bind(w.event_type.as_str())
+        .bind(&w.wamid)
+        .bind(w.status.map(|s| s.as_str()))
+        .bind(&w.body)
+        .bind(&w.signature_256)
+        .bind(&w.signature_1)
+        .bind(w.due_at.0)
+        .bind(w.due_at.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn claim_webhooks(
+    conn: &mut Conn,
+    now: Millis,
+    wall_now: i64,
+    lease_until: i64,
+    limit: u32,
+) -> StoreResult<Vec<Claimed>> {
+    let rows = sqlx::query(
+        &format!(
+        "UPDATE webhooks SET leased_until = $1 WHERE id IN ( \
+           SELECT id FROM webhooks WHERE state = 'pending' AND next_attempt_at <= $2 \
+           AND (leased_until IS NULL OR leased_until < $3) ORDER BY next_attempt_at, id LIMIT $4 {SKIP_LOCKED}) \
+         RETURNING id, url, body, signature_256, signature_1, attempt_count, due_at"
+    ),
+    )
+    .bind(lease_until)
+    .bind(now.0)
+    .bind(wall_now)
+    .bind(limit as i64)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Claimed {
+            id: r.get(0),
+            url: r.get(1),
+            body: r.get(2),
+            signature_256: r.get(3),
+            signature_1: r.get(4),
+            attempts_before: r.get(5),
+            due_at: Millis(r.get(6)),
+        })
+        .collect())
+}
+
+pub(crate) async fn record_attempt(
+    conn: &mut Conn,
+    id: i64,
+    a: &Attempt,
+    after: AfterAttempt,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO webhook_attempts (webhook_id, number, at, http_status, latency_ms, response, error) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(a.number)
+    .bind(a.at.0)
+    .bind(a.http_status.map(i64::from))
+    .bind(a.latency_ms)
+    .bind(&a.response)
+    .bind(&a.error)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    let (state, next, delivered) = match after {
+        AfterAttempt::Delivered => (DeliveryState::Delivered, None, Some(a.at.0)),
+        AfterAttempt::RetryAt(at) => (DeliveryState::Pending, Some(at.0), None),
+        AfterAttempt::Dead => (DeliveryState::Dead, None, None),
+    };
+    sqlx::query(
+        &format!(
+        "UPDATE webhooks SET state = $1, next_attempt_at = $2, delivered_at = COALESCE($3, delivered_at), \
+         leased_until = NULL, attempt_count = {GREATEST}(attempt_count, $4) WHERE id = $5"
+    ),
+    )
+    .bind(state.as_str())
+    .bind(next)
+    .bind(delivered)
+    .bind(a.number)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn redeliver(conn: &mut Conn, id: i64, now: Millis) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "UPDATE webhooks SET state = 'pending', next_attempt_at = $1, leased_until = NULL WHERE id = $2",
+    )
+    .bind(now.0)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected() > 0)
+}
+
+pub(crate) async fn message_statuses(pool: &Pool, wamid: &str) -> StoreResult<Vec<StatusEvent>> {
+    let rows = sqlx::query(
+        "SELECT status, at, errors FROM message_statuses WHERE wamid = $1 ORDER BY at, seq",
+    )
+    .bind(wamid)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.into_iter()
+        .map(|r| {
+            let status: String = r.get(0);
+            let errors: Option<String> = r.get(2);
+            Ok(StatusEvent {
+                wamid: wamid.to_owned(),
+                status: MessageStatus::parse(&status)
+                    .ok_or_else(|| corrupt(format!("status {status}")))?,
+                at: Millis(r.get(1)),
+                errors: match errors {
+                    Some(e) => serde_json::from_str(&e).map_err(corrupt)?,
+                    None => vec![],
+                },
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn next_webhook_due(pool: &Pool) -> StoreResult<Option<Millis>> {
+    let at: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM webhooks WHERE state = 'pending'")
+            .fetch_one(pool)
+            .await
+            .map_err(db_err)?;
+    Ok(at.map(Millis))
+}
+
+const WEBHOOK_COLUMNS: &str =
+    "id, app_id, waba_id, url, event_type, wamid, status, body, signature_256, \
+     signature_1, state, attempt_count, due_at, next_attempt_at, delivered_at";
+
+fn webhook_from_row(r: &DbRow) -> StoreResult<WebhookRecord> {
+    let event: String = r.get(4);
+    let status: Option<String> = r.get(6);
+    let state: String = r.get(10);
+    let body: Vec<u8> = r.get(7);
+    Ok(WebhookRecord {
+        id: r.get(0),
+        app_id: r.get(1),
+        waba_id: r.get(2),
+        url: r.get(3),
+        event_type: EventType::parse(&event)
+            .ok_or_else(|| corrupt(format!("event type {event}")))?,
+        wamid: r.get(5),
+        status: status.as_deref().and_then(MessageStatus::parse),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        signature_256: r.get(8),
+        signature_1: r.get(9),
+        state: DeliveryState::parse(&state).ok_or_else(|| corrupt(format!("state {state}")))?,
+        attempt_count: r.get(11),
+        due_at: Millis(r.get(12)),
+        next_attempt_at: r.get::<Option<i64>, _>(13).map(Millis),
+        delivered_at: r.get::<Option<i64>, _>(14).map(Millis),
+    })
+}
+
+pub(crate) async fn list_webhooks(pool: &Pool, q: &WebhookQuery) -> StoreResult<WebhookPage> {
+    let limit = q.limit.clamp(1, 500) as i64;
+    let mut sql: QueryBuilder<Db> = QueryBuilder::new(format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE 1 = 1"
+    ));
+    if let Some(state) = q.state {
+        sql.push(" AND state = ").push_bind(state.as_str());
+    }
+    if let Some(wamid) = &q.wamid {
+        sql.push(" AND wamid = ").push_bind(wamid.clone());
+    }
+    if let Some(event) = q.event_type {
+        sql.push(" AND event_type = ").push_bind(event.as_str());
+    }
+    if let Some(before) = q.before_id {
+        sql.push(" AND id < ").push_bind(before);
+    }
+    if let Some(after) = q.after_id {
+        sql.push(" AND id > ").push_bind(after);
+        sql.push(" ORDER BY id ASC LIMIT ").push_bind(limit + 1);
+    } else {
+        sql.push(" ORDER BY id DESC LIMIT ").push_bind(limit + 1);
+    }
+    let rows = sql.build().fetch_all(pool).await.map_err(db_err)?;
+    let has_more = rows.len() as i64 > limit;
+    let items = rows
+        .iter()
+        .take(limit as usize)
+        .map(webhook_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(WebhookPage { items, has_more })
+}
+
+pub(crate) async fn get_webhook(
+    pool: &Pool,
+    id: i64,
+) -> StoreResult<Option<(WebhookRecord, Vec<Attempt>)>> {
+    let Some(row) = sqlx::query(&format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?
+    else {
+        return Ok(None);
+    };
+    let record = webhook_from_row(&row)?;
+    let attempts = sqlx::query(
+        "SELECT number, at, http_status, latency_ms, response, error FROM webhook_attempts WHERE webhook_id = $1 ORDER BY number",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?
+    .into_iter()
+    .map(|r| Attempt {
+        number: r.get(0),
+        at: Millis(r.get(1)),
+        http_status: r.get::<Option<i64>, _>(2).and_then(|s| u16::try_from(s).ok()),
+        latency_ms: r.get(3),
+        response: r.get(4),
+        error: r.get(5),
+    })
+    .collect();
+    Ok(Some((record, attempts)))
+}
+
+pub(crate) async fn insert_batch(conn: &mut Conn, b: &BatchJob) -> StoreResult<()> {
+    let requests = serde_json::to_string(&b.requests).map_err(corrupt)?;
+    sqlx::query(
+        "INSERT INTO catalog_batches (handle, catalog_id, requests, allow_upsert, due_at, status) \
+         VALUES ($1, $2, $3, $4, $5, 'started')",
+    )
+    .bind(&b.handle)
+    .bind(&b.catalog_id)
+    .bind(requests)
+    .bind(b.allow_upsert)
+    .bind(b.due_at.0)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+const BATCH_COLUMNS: &str = "handle, catalog_id, requests, allow_upsert, due_at, status, result";
+
+fn batch_from_row(r: &DbRow) -> StoreResult<BatchJob> {
+    let requests: String = r.get(2);
+    let status: String = r.get(5);
+    let result: Option<String> = r.get(6);
+    Ok(BatchJob {
+        handle: r.get(0),
+        catalog_id: r.get(1),
+        requests: serde_json::from_str(&requests).map_err(corrupt)?,
+        allow_upsert: r.get::<bool, _>(3),
+        due_at: Millis(r.get(4)),
+        finished: status == "finished",
+        result: result
+            .map(|j| serde_json::from_str(&j).map_err(corrupt))
+            .transpose()?,
+    })
+}
+
+pub(crate) async fn claim_batches(
+    conn: &mut Conn,
+    now: Millis,
+    wall_now: i64,
+    lease_until: i64,
+    limit: u32,
+) -> StoreResult<Vec<BatchJob>> {
+    let rows = sqlx::query(&format!(
+        "UPDATE catalog_batches SET leased_until = $1 WHERE handle IN ( \
+           SELECT handle FROM catalog_batches WHERE status = 'started' AND due_at <= $2 \
+           AND (leased_until IS NULL OR leased_until < $3) ORDER BY due_at LIMIT $4 {SKIP_LOCKED}) \
+         RETURNING {BATCH_COLUMNS}"
+    ))
+    .bind(lease_until)
+    .bind(now.0)
+    .bind(wall_now)
+    .bind(limit as i64)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(batch_from_row).collect()
+}
+
+pub(crate) async fn finish_batch(
+    conn: &mut Conn,
+    handle: &str,
+    result: &BatchResult,
+) -> StoreResult<()> {
+    let json = serde_json::to_string(result).map_err(corrupt)?;
+    sqlx::query("UPDATE catalog_batches SET status = 'finished', result = $1, leased_until = NULL WHERE handle = $2")
+        .bind(json)
+        .bind(handle)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn get_batch(pool: &Pool, handle: &str) -> StoreResult<Option<BatchJob>> {
+    let row = sqlx::query(&format!(
+        "SELECT {BATCH_COLUMNS} FROM catalog_batches WHERE handle = $1"
+    ))
+    .bind(handle)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    row.as_ref().map(batch_from_row).transpose()
+}

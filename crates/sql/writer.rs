@@ -1,0 +1,104 @@
+// How the shared group-commit writer (`vitrine_core::store::writer`) runs each write, for both
+// stores. Included by each store's `writer.rs` after it names `Conn` and `BEGIN`.
+
+use crate::{db_err, rows};
+use sqlx::{Connection, Executor};
+use vitrine_core::store::writer::{Transactor, WriteOp, WriteResult};
+use vitrine_core::store::StoreResult;
+
+pub(crate) struct SqlTransactor(pub(crate) Conn);
+
+#[async_trait::async_trait]
+impl Transactor for SqlTransactor {
+    async fn begin(&mut self) -> StoreResult<()> {
+        self.0.execute(BEGIN).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn apply(&mut self, op: &WriteOp) -> StoreResult<WriteResult> {
+        apply(&mut self.0, op).await
+    }
+
+    async fn commit(&mut self) -> StoreResult<()> {
+        self.0.execute("COMMIT").await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn rollback(&mut self) {
+        let _ = self.0.execute("ROLLBACK").await;
+    }
+
+    async fn close(self) {
+        let _ = self.0.close().await;
+    }
+}
+
+async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
+    match op {
+        WriteOp::Shutdown => {}
+        WriteOp::Seed(data) => rows::write_seed(conn, data).await?,
+        WriteOp::Change(change) => {
+            return Ok(WriteResult::Number(rows::apply_change(conn, change).await?))
+        }
+        WriteOp::Heartbeat {
+            node_id,
+            wall_now,
+            ttl_ms,
+        } => {
+            return Ok(WriteResult::Number(
+                rows::heartbeat(conn, node_id, *wall_now, *ttl_ms).await?,
+            ))
+        }
+        WriteOp::InsertMessage {
+            wamid,
+            phone_number_id,
+            wa_id,
+            created_at,
+            json,
+            outbox,
+        } => {
+            sqlx::query(
+                "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(wamid)
+            .bind(phone_number_id)
+            .bind(wa_id)
+            .bind(created_at)
+            .bind(json)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            rows::write_outbox(conn, outbox).await?;
+        }
+        WriteOp::AppendOutbox(outbox) => rows::write_outbox(conn, outbox).await?,
+        WriteOp::ClaimWebhooks {
+            now,
+            wall_now,
+            lease_until,
+            limit,
+        } => {
+            return Ok(WriteResult::Claimed(
+                rows::claim_webhooks(conn, *now, *wall_now, *lease_until, *limit).await?,
+            ))
+        }
+        WriteOp::RecordAttempt { id, attempt, after } => {
+            rows::record_attempt(conn, *id, attempt, *after).await?
+        }
+        WriteOp::InsertBatch(job) => rows::insert_batch(conn, job).await?,
+        WriteOp::ClaimBatches {
+            now,
+            wall_now,
+            lease_until,
+            limit,
+        } => {
+            return Ok(WriteResult::Batches(
+                rows::claim_batches(conn, *now, *wall_now, *lease_until, *limit).await?,
+            ))
+        }
+        WriteOp::FinishBatch { handle, result } => rows::finish_batch(conn, handle, result).await?,
+        WriteOp::Redeliver { id, now } => {
+            return Ok(WriteResult::Found(rows::redeliver(conn, *id, *now).await?))
+        }
+    }
+    Ok(WriteResult::Done)
+}
