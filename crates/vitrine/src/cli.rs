@@ -58,13 +58,15 @@ struct ServeArgs {
     #[arg(long, env = "VITRINE_LISTEN", value_name = "ADDR")]
     listen: Option<String>,
 
-    /// Database URL: sqlite://PATH (created if missing) or sqlite::memory:
-    /// [default: sqlite://vitrine.db]
+    /// Database URL: sqlite://PATH (created if missing), sqlite::memory: (a scratch database), or
+    /// postgres://… (several nodes may share it) [default: sqlite://vitrine.db]
     #[arg(long, env = "VITRINE_DATABASE_URL", value_name = "URL")]
     database: Option<String>,
 
-    /// TOML file with any of: listen, database, admin_token, public_url, seed_demo, and a
-    /// [behaviour] table (default_api_version, catalog_thumbnail_required, mpm_no_match_details)
+    /// TOML file with any of: listen, database, admin_token, public_url, seed_demo, webhook_url,
+    /// and a [behaviour] table (default_api_version, catalog_thumbnail_required,
+    /// mpm_no_match_details, batch_delay_ms) with [behaviour.webhooks] and [behaviour.limits]
+    /// (see the README)
     #[arg(long, env = "VITRINE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 
