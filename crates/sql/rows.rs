@@ -8,11 +8,11 @@ use crate::db_err;
 use sqlx::{QueryBuilder, Row, Transaction};
 use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
-use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
+use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory, WindowState};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::model::{
-    App, AppSubscription, Business, Catalog, CommerceSettings, PhoneNumber, Product, Scope,
-    Throughput, ThroughputLevel, Token, Waba, WabaSubscription,
+    App, AppSubscription, Business, Catalog, CommerceSettings, Customer, PhoneNumber, Product,
+    Scope, Throughput, ThroughputLevel, Token, Waba, WabaSubscription,
 };
 use vitrine_core::store::{StoreError, StoreResult};
 use vitrine_core::webhook::{
@@ -183,6 +183,26 @@ pub(crate) async fn load_directory(
         data.products
             .push(serde_json::from_str::<Product>(&json).map_err(corrupt)?);
     }
+    for r in sqlx::query("SELECT data FROM customers ORDER BY wa_id")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        let json: String = r.get(0);
+        data.customers
+            .push(serde_json::from_str::<Customer>(&json).map_err(corrupt)?);
+    }
+    for r in sqlx::query("SELECT phone_number_id, wa_id, last_inbound_at FROM windows")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        data.windows.push(WindowState {
+            phone_number_id: r.get(0),
+            wa_id: r.get(1),
+            last_inbound_at: r.get(2),
+        });
+    }
     let clock: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'clock'")
         .fetch_optional(&mut *tx)
         .await
@@ -235,6 +255,9 @@ pub(crate) async fn write_seed(conn: &mut Conn, data: &DirectoryData) -> StoreRe
     for p in &data.products {
         upsert_product(conn, p).await?;
     }
+    for c in &data.customers {
+        upsert_customer(conn, c).await?;
+    }
     Ok(())
 }
 
@@ -265,6 +288,20 @@ pub(crate) async fn apply_change(conn: &mut Conn, change: &DirectoryChange) -> S
                 .execute(&mut *conn)
                 .await
                 .map_err(db_err)?;
+        }
+        DirectoryChange::Customer(c) => upsert_customer(conn, c).await?,
+        DirectoryChange::Window(w) => {
+            sqlx::query(&format!(
+                "INSERT INTO windows (phone_number_id, wa_id, last_inbound_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (phone_number_id, wa_id) DO UPDATE SET \
+                 last_inbound_at = {GREATEST}(windows.last_inbound_at, excluded.last_inbound_at)"
+            ))
+            .bind(&w.phone_number_id)
+            .bind(&w.wa_id)
+            .bind(w.last_inbound_at)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
         }
         DirectoryChange::Clock(state) => {
             let json = serde_json::to_string(state).map_err(corrupt)?;
@@ -456,6 +493,20 @@ pub(crate) async fn upsert_product(conn: &mut Conn, p: &Product) -> StoreResult<
     .bind(&p.id)
     .bind(&p.catalog_id)
     .bind(&p.retailer_id)
+    .bind(json)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn upsert_customer(conn: &mut Conn, c: &Customer) -> StoreResult<()> {
+    let json = serde_json::to_string(c).map_err(corrupt)?;
+    sqlx::query(
+        "INSERT INTO customers (wa_id, data) VALUES ($1, $2) \
+         ON CONFLICT (wa_id) DO UPDATE SET data = excluded.data",
+    )
+    .bind(&c.wa_id)
     .bind(json)
     .execute(&mut *conn)
     .await

@@ -73,6 +73,26 @@ impl MessageStore for ThisStore {
             .await
     }
 
+    async fn insert_inbound(
+        &self,
+        record: &InboundRecord,
+        outbox: &Outbox,
+        window: &WindowState,
+    ) -> StoreResult<()> {
+        let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.writer
+            .write(WriteOp::InsertInbound {
+                wamid: record.wamid.clone(),
+                phone_number_id: record.phone_number_id.clone(),
+                wa_id: record.wa_id.clone(),
+                created_at: record.created_at.0,
+                json,
+                outbox: outbox.clone(),
+                window: window.clone(),
+            })
+            .await
+    }
+
     async fn append_outbox(&self, outbox: &Outbox) -> StoreResult<()> {
         self.writer
             .write(WriteOp::AppendOutbox(outbox.clone()))

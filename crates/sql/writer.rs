@@ -71,6 +71,33 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
             rows::write_outbox(conn, outbox).await?;
         }
         WriteOp::AppendOutbox(outbox) => rows::write_outbox(conn, outbox).await?,
+        WriteOp::InsertInbound {
+            wamid,
+            phone_number_id,
+            wa_id,
+            created_at,
+            json,
+            outbox,
+            window,
+        } => {
+            sqlx::query(
+                "INSERT INTO inbound_messages (wamid, phone_number_id, wa_id, created_at, record) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(wamid)
+            .bind(phone_number_id)
+            .bind(wa_id)
+            .bind(created_at)
+            .bind(json)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            rows::write_outbox(conn, outbox).await?;
+            rows::apply_change(
+                conn,
+                &vitrine_core::directory::DirectoryChange::Window(window.clone()),
+            )
+            .await?;
+        }
         WriteOp::ClaimWebhooks {
             now,
             wall_now,

@@ -3,7 +3,7 @@
 //! Loaded once from the store at start; every write goes to the store first and then here, so no
 //! request reads a table to find a token, a phone number or a product.
 
-use crate::model::{App, Business, Catalog, PhoneNumber, Product, Token, Waba};
+use crate::model::{App, Business, Catalog, Customer, PhoneNumber, Product, Token, Waba};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,6 +18,17 @@ pub struct DirectoryData {
     pub catalogs: Vec<Catalog>,
     /// In creation order.
     pub products: Vec<Product>,
+    pub customers: Vec<Customer>,
+    /// When each (business number, customer) pair last heard from the customer (sandbox ms).
+    pub windows: Vec<WindowState>,
+}
+
+/// The customer service window of a (business number, customer) pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowState {
+    pub phone_number_id: String,
+    pub wa_id: String,
+    pub last_inbound_at: i64,
 }
 
 /// One change to the directory, as written to the store's change log. Every node applies the log
@@ -49,6 +60,10 @@ pub enum DirectoryChange {
     CatalogDeleted { id: String },
     /// The sandbox clock's state.
     Clock(crate::clock::ClockState),
+    /// A customer, as they now are.
+    Customer(Customer),
+    /// A customer wrote to a business number: the 24-hour window (re)opens.
+    Window(WindowState),
 }
 
 /// The directory as a store loads it: the data, the clock, and the last change it includes.
@@ -174,6 +189,9 @@ pub struct Directory {
     catalogs: HashMap<String, CatalogIndex>,
     /// Product item id → (catalog id, retailer id).
     product_ids: HashMap<String, (String, String)>,
+    customers: HashMap<String, Customer>,
+    /// (phone number id, wa_id) → last inbound message (sandbox ms).
+    windows: HashMap<(String, String), i64>,
 }
 
 impl Directory {
@@ -199,6 +217,13 @@ impl Directory {
         }
         for p in data.products {
             dir.upsert_product(p);
+        }
+        for c in data.customers {
+            dir.customers.insert(c.wa_id.clone(), c);
+        }
+        for w in data.windows {
+            dir.windows
+                .insert((w.phone_number_id, w.wa_id), w.last_inbound_at);
         }
         dir
     }
@@ -249,6 +274,16 @@ impl Directory {
                 }
             }
             DirectoryChange::Clock(_) => {}
+            DirectoryChange::Customer(c) => {
+                self.customers.insert(c.wa_id.clone(), c.clone());
+            }
+            DirectoryChange::Window(w) => {
+                let at = self
+                    .windows
+                    .entry((w.phone_number_id.clone(), w.wa_id.clone()))
+                    .or_insert(0);
+                *at = (*at).max(w.last_inbound_at);
+            }
         }
     }
 
@@ -285,6 +320,17 @@ impl Directory {
             );
             index.upsert(product);
         }
+    }
+
+    pub fn customer(&self, wa_id: &str) -> Option<&Customer> {
+        self.customers.get(wa_id)
+    }
+
+    /// When `wa_id` last wrote to the number (sandbox ms), if ever.
+    pub fn last_inbound(&self, phone_number_id: &str, wa_id: &str) -> Option<i64> {
+        self.windows
+            .get(&(phone_number_id.to_owned(), wa_id.to_owned()))
+            .copied()
     }
 
     /// What `id` names, if anything.

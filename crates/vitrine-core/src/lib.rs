@@ -8,6 +8,7 @@ pub mod commerce;
 pub mod directory;
 pub mod error;
 pub mod ids;
+pub mod inbound;
 pub mod limits;
 pub mod message;
 pub mod model;

@@ -355,3 +355,48 @@ mod tests {
         assert_eq!(format_major(1234, "KWD"), "1.234");
     }
 }
+
+/// A simulated WhatsApp user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub wa_id: String,
+    /// The profile name businesses see in `contacts[].profile.name`.
+    pub name: String,
+    pub devices: Vec<Device>,
+    /// Whether the customer sends read receipts (`read` statuses).
+    pub read_receipts: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: String,
+    /// `android`, `ios` or `web`.
+    pub platform: String,
+    pub app_version: String,
+}
+
+impl Customer {
+    /// A customer as first contact creates them: one current Android device.
+    pub fn new(wa_id: &str, name: Option<&str>) -> Customer {
+        let last4: String = wa_id
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        Customer {
+            wa_id: wa_id.to_owned(),
+            name: name
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("Customer {last4}")),
+            devices: vec![Device {
+                id: "phone".to_owned(),
+                platform: "android".to_owned(),
+                app_version: "2.26.1.0".to_owned(),
+            }],
+            read_receipts: true,
+        }
+    }
+}

@@ -2,8 +2,8 @@
 
 use crate::directory::DirectoryData;
 use crate::model::{
-    App, Availability, Business, Catalog, CommerceSettings, PhoneNumber, Product, ReviewStatus,
-    Scope, Throughput, Token, Visibility, Waba, WabaSubscription,
+    App, Availability, Business, Catalog, CommerceSettings, Customer, PhoneNumber, Product,
+    ReviewStatus, Scope, Throughput, Token, Visibility, Waba, WabaSubscription,
 };
 
 pub const BUSINESS_ID: &str = "107215548836021";
@@ -403,6 +403,8 @@ pub fn demo(public_url: &str) -> DirectoryData {
             vertical: "commerce".into(),
         }],
         products,
+        customers: vec![Customer::new(CUSTOMER_WA_ID, Some(CUSTOMER_NAME))],
+        windows: vec![],
     }
 }
 

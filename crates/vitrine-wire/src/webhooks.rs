@@ -79,3 +79,49 @@ pub struct Pricing {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
     pub kind: Option<String>,
 }
+
+/// `value` of a `messages` change carrying customers' messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessagesValue {
+    pub messaging_product: String,
+    pub metadata: Metadata,
+    pub contacts: Vec<Contact>,
+    pub messages: Vec<InboundMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub profile: Profile,
+    pub wa_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub name: String,
+}
+
+/// A customer's message, fields in Meta's order (the payload object before `type`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboundMessage {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub context: Option<MessageContext>,
+    pub from: String,
+    pub id: String,
+    /// Unix seconds, as a string.
+    pub timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub text: Option<TextBody>,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageContext {
+    pub from: String,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextBody {
+    pub body: String,
+}

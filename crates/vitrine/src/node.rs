@@ -87,6 +87,10 @@ impl Node {
                     )
                 })?;
         }
+        sandbox
+            .greet_demo_customer()
+            .await
+            .map_err(|e| anyhow::anyhow!("greeting the demo customer: {}", e.message()))?;
         let node = Node {
             sandbox,
             public_url,

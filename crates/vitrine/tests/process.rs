@@ -147,13 +147,14 @@ async fn kill_9_mid_delivery_loses_no_webhook() {
             .lock()
             .unwrap()
             .iter()
-            .map(|b| {
+            .filter_map(|b| {
                 let v: serde_json::Value = serde_json::from_slice(b).unwrap();
+                // Status webhooks only (the demo customer's "Hi" also arrives).
                 let s = &v["entry"][0]["changes"][0]["value"]["statuses"][0];
-                (
-                    s["id"].as_str().unwrap().to_owned(),
-                    s["status"].as_str().unwrap().to_owned(),
-                )
+                Some((
+                    s["id"].as_str()?.to_owned(),
+                    s["status"].as_str()?.to_owned(),
+                ))
             })
             .collect();
         if seen.len() == 10 {
@@ -231,10 +232,10 @@ fn received_statuses(rx: &Rx) -> std::collections::HashMap<(String, String), usi
     let mut seen = std::collections::HashMap::new();
     for b in rx.bodies.lock().unwrap().iter() {
         let v: serde_json::Value = serde_json::from_slice(b).unwrap();
-        for s in v["entry"][0]["changes"][0]["value"]["statuses"]
-            .as_array()
-            .unwrap()
-        {
+        let Some(statuses) = v["entry"][0]["changes"][0]["value"]["statuses"].as_array() else {
+            continue; // a customer's message
+        };
+        for s in statuses {
             let key = (
                 s["id"].as_str().unwrap().to_owned(),
                 s["status"].as_str().unwrap().to_owned(),
@@ -246,6 +247,16 @@ fn received_statuses(rx: &Rx) -> std::collections::HashMap<(String, String), usi
 }
 
 async fn send(client: &reqwest::Client, base: &str, i: usize) -> Option<String> {
+    // The customer writes first, so that the 24-hour window is open.
+    let hi = client
+        .post(format!("{base}/_vitrine/customers/1650555{i:04}/messages"))
+        .json(&serde_json::json!({ "text": "Hi" }))
+        .send()
+        .await
+        .ok()?;
+    if hi.status().as_u16() != 200 {
+        return None;
+    }
     let r = client
         .post(format!("{base}/v23.0/{PHONE}/messages"))
         .bearer_auth(TOKEN)

@@ -6,7 +6,8 @@ pub mod writer;
 
 use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
-use crate::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
+use crate::directory::{DirectoryChange, DirectoryData, LoadedDirectory, WindowState};
+use crate::inbound::InboundRecord;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
 use crate::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
@@ -77,6 +78,13 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>>;
     /// Every status event of a message, due or not, in time order.
     async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>>;
+    /// A customer's message, its webhooks, and the window it opens, in one transaction.
+    async fn insert_inbound(
+        &self,
+        record: &InboundRecord,
+        outbox: &Outbox,
+        window: &WindowState,
+    ) -> StoreResult<()>;
 }
 
 /// The webhook outbox and its delivery log.

@@ -10,7 +10,7 @@
 use super::{StoreError, StoreResult};
 use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
-use crate::directory::{DirectoryChange, DirectoryData};
+use crate::directory::{DirectoryChange, DirectoryData, WindowState};
 use crate::webhook::{AfterAttempt, Attempt, Claimed, Outbox};
 use tokio::sync::{mpsc, oneshot};
 
@@ -39,6 +39,15 @@ pub enum WriteOp {
         outbox: Outbox,
     },
     AppendOutbox(Outbox),
+    InsertInbound {
+        wamid: String,
+        phone_number_id: String,
+        wa_id: String,
+        created_at: i64,
+        json: String,
+        outbox: Outbox,
+        window: WindowState,
+    },
     ClaimWebhooks {
         now: Millis,
         wall_now: i64,

@@ -13,6 +13,12 @@ use crate::sandbox::Sandbox;
 use crate::validate::{self, SendOptions};
 use crate::webhook::{Outbox, StatusEvent};
 
+fn re_engagement_error() -> ApiError {
+    ApiError::new(ErrorKind::ReEngagementMessage).with_details(
+        "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+    )
+}
+
 fn pair_limit_error() -> ApiError {
     ApiError::new(ErrorKind::PairRateLimitHit).with_details(
         "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.",
@@ -68,8 +74,20 @@ impl Sandbox {
                 api_version: api_version.to_owned(),
                 created_at: now,
             };
+            // Every type sent here is free-form: it needs an open customer service window.
+            let window_open = crate::inbound::window_open(
+                dir.last_inbound(&record.phone_number_id, &record.wa_id),
+                now,
+            );
             let statuses = if pair_limited {
                 vec![StatusEvent::failed(&record.wamid, now, &pair_limit_error())]
+            } else if !window_open {
+                let at = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));
+                vec![StatusEvent::failed(
+                    &record.wamid,
+                    at,
+                    &re_engagement_error(),
+                )]
             } else {
                 self.scheduled_statuses(&record)
             };

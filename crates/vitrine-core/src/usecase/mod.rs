@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod clock;
+pub mod customers;
 pub mod messages;
 pub mod phone_numbers;
 pub mod sandbox_info;

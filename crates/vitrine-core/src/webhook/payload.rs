@@ -2,10 +2,12 @@
 //! (lowercase hex), which is what Meta signs and sends.
 
 use super::StatusEvent;
+use crate::inbound::{InboundRecord, Incoming};
 use serde::Serialize;
 use std::io;
 use vitrine_wire::webhooks::{
-    Change, Conversation, Entry, Metadata, Notification, Origin, Pricing, Status, StatusesValue,
+    Change, Contact, Conversation, Entry, InboundMessage, MessageContext, MessagesValue, Metadata,
+    Notification, Origin, Pricing, Profile, Status, StatusesValue, TextBody,
 };
 
 /// serde_json formatter that escapes every non-ASCII character as `\uXXXX` (UTF-16 units).
@@ -116,6 +118,53 @@ pub fn statuses(ctx: &StatusContext<'_>, events: &[&StatusEvent]) -> Vec<u8> {
         object: "whatsapp_business_account".to_owned(),
         entry: vec![Entry {
             id: ctx.waba_id.to_owned(),
+            time: None,
+            changes: vec![Change {
+                value,
+                field: "messages".to_owned(),
+            }],
+        }],
+    })
+}
+
+/// A `messages` notification carrying a customer's message, with their profile.
+pub fn inbound(
+    waba_id: &str,
+    display_phone_number: &str,
+    profile_name: &str,
+    record: &InboundRecord,
+) -> Vec<u8> {
+    let (kind, text) = match &record.content {
+        Incoming::Text { body } => ("text", Some(TextBody { body: body.clone() })),
+    };
+    let value = MessagesValue {
+        messaging_product: "whatsapp".to_owned(),
+        metadata: Metadata {
+            display_phone_number: display_phone_number.to_owned(),
+            phone_number_id: record.phone_number_id.clone(),
+        },
+        contacts: vec![Contact {
+            profile: Profile {
+                name: profile_name.to_owned(),
+            },
+            wa_id: record.wa_id.clone(),
+        }],
+        messages: vec![InboundMessage {
+            context: record.context.as_ref().map(|c| MessageContext {
+                from: c.from.clone(),
+                id: c.id.clone(),
+            }),
+            from: record.wa_id.clone(),
+            id: record.wamid.clone(),
+            timestamp: record.created_at.unix_seconds().to_string(),
+            text,
+            kind: kind.to_owned(),
+        }],
+    };
+    to_meta_bytes(&Notification {
+        object: "whatsapp_business_account".to_owned(),
+        entry: vec![Entry {
+            id: waba_id.to_owned(),
             time: None,
             changes: vec![Change {
                 value,

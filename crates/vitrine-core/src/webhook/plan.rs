@@ -104,3 +104,34 @@ pub fn status_webhooks(
     }
     out
 }
+
+/// Webhook rows for a customer's message: one per destination subscribed to `messages`.
+pub fn inbound_webhooks(
+    dir: &Directory,
+    record: &crate::inbound::InboundRecord,
+) -> Vec<NewWebhook> {
+    let display = dir
+        .phone_number(&record.phone_number_id)
+        .map(|p| p.display_phone_number.clone())
+        .unwrap_or_default();
+    let name = dir
+        .customer(&record.wa_id)
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let body = payload::inbound(&record.waba_id, &display, &name, record);
+    dir.webhook_targets(&record.waba_id, "messages")
+        .into_iter()
+        .map(|target| NewWebhook {
+            app_id: target.app_id.clone(),
+            waba_id: record.waba_id.clone(),
+            url: target.url.clone(),
+            event_type: EventType::Message,
+            wamid: Some(record.wamid.clone()),
+            status: None,
+            signature_256: signature::sha256_header(&target.secret, &body),
+            signature_1: signature::sha1_header(&target.secret, &body),
+            body: body.clone(),
+            due_at: record.created_at,
+        })
+        .collect()
+}

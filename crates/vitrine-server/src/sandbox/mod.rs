@@ -6,6 +6,7 @@
 
 mod catalogs;
 mod clock;
+mod customers;
 mod info;
 mod messages;
 mod phone_numbers;
@@ -34,6 +35,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/webhooks/{id}", get(webhooks::get))
         .route("/webhooks/{id}/redeliver", post(webhooks::redeliver))
         .route("/tokens", post(tokens::mint))
+        .route("/customers", post(customers::create))
+        .route("/customers/{wa_id}", get(customers::get))
+        .route("/customers/{wa_id}/messages", post(customers::send_text))
         .route("/catalogs/{id}/import", post(catalogs::import))
         .route(
             "/phone_numbers/{id}/throughput",

@@ -7,6 +7,7 @@ mod support;
 
 mod auth_and_routing;
 mod catalog;
+mod customers;
 mod limits;
 mod messages_interactive;
 mod messages_product;

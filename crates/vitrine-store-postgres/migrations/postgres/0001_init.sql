@@ -157,3 +157,28 @@ CREATE TABLE catalog_batches (
     result       TEXT,               -- per-item errors as JSON, once finished
     leased_until BIGINT              -- wall ms, while a node processes it
 );
+
+-- Simulated customers, and when each last wrote to each business number (the 24-hour window).
+CREATE TABLE customers (
+    wa_id TEXT PRIMARY KEY,
+    data  TEXT NOT NULL   -- the customer as JSON
+);
+
+CREATE TABLE windows (
+    phone_number_id TEXT NOT NULL,
+    wa_id           TEXT NOT NULL,
+    last_inbound_at BIGINT NOT NULL,   -- sandbox ms
+    PRIMARY KEY (phone_number_id, wa_id)
+);
+
+-- Messages customers sent to businesses.
+CREATE TABLE inbound_messages (
+    seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    wamid           TEXT NOT NULL UNIQUE,
+    phone_number_id TEXT NOT NULL,
+    wa_id           TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    record          TEXT NOT NULL   -- the message as JSON
+);
+
+CREATE INDEX inbound_by_pair ON inbound_messages (phone_number_id, wa_id, seq);

@@ -150,6 +150,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         .await
         .unwrap(),
     );
+    sandbox.greet_demo_customer().await.unwrap();
     let client = vitrine_server::dispatcher::http_client(std::time::Duration::from_millis(
         sandbox.behaviour.webhooks.timeout_ms,
     ));

@@ -1,0 +1,51 @@
+//! Messages customers send to businesses, and the 24-hour customer service window they open.
+
+use crate::clock::Millis;
+use serde::{Deserialize, Serialize};
+
+/// The window lasts this long after the customer's last message (spec §9.4).
+pub const WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Whether a business may send free-form messages at `now`, given the customer's last message.
+pub fn window_open(last_inbound: Option<i64>, now: Millis) -> bool {
+    last_inbound.is_some_and(|at| now.0 - at < WINDOW_MS)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Incoming {
+    Text { body: String },
+}
+
+/// A quoted business message: `context.from` is the business's display number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboundContext {
+    pub from: String,
+    pub id: String,
+}
+
+/// A stored customer-to-business message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboundRecord {
+    pub wamid: String,
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub wa_id: String,
+    pub content: Incoming,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<InboundContext>,
+    pub created_at: Millis,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_is_24_hours() {
+        let at = 1_000_000;
+        assert!(window_open(Some(at), Millis(at + WINDOW_MS - 1)));
+        assert!(!window_open(Some(at), Millis(at + WINDOW_MS)));
+        assert!(!window_open(None, Millis(at)));
+    }
+}
