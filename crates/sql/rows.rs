@@ -192,6 +192,15 @@ pub(crate) async fn load_directory(
         data.customers
             .push(serde_json::from_str::<Customer>(&json).map_err(corrupt)?);
     }
+    for r in sqlx::query("SELECT data FROM carts")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        let json: String = r.get(0);
+        data.carts
+            .push(serde_json::from_str(&json).map_err(corrupt)?);
+    }
     for r in sqlx::query("SELECT phone_number_id, wa_id, last_inbound_at FROM windows")
         .fetch_all(&mut *tx)
         .await
@@ -290,6 +299,20 @@ pub(crate) async fn apply_change(conn: &mut Conn, change: &DirectoryChange) -> S
                 .map_err(db_err)?;
         }
         DirectoryChange::Customer(c) => upsert_customer(conn, c).await?,
+        DirectoryChange::Cart(c) => {
+            let json = serde_json::to_string(c).map_err(corrupt)?;
+            sqlx::query(
+                "INSERT INTO carts (phone_number_id, wa_id, device_id, data) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (phone_number_id, wa_id, device_id) DO UPDATE SET data = excluded.data",
+            )
+            .bind(&c.key.phone_number_id)
+            .bind(&c.key.wa_id)
+            .bind(&c.key.device_id)
+            .bind(json)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
         DirectoryChange::Window(w) => {
             sqlx::query(&format!(
                 "INSERT INTO windows (phone_number_id, wa_id, last_inbound_at) VALUES ($1, $2, $3) \

@@ -77,7 +77,7 @@ impl MessageStore for ThisStore {
         &self,
         record: &InboundRecord,
         outbox: &Outbox,
-        window: &WindowState,
+        changes: &[DirectoryChange],
     ) -> StoreResult<()> {
         let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.writer
@@ -88,7 +88,7 @@ impl MessageStore for ThisStore {
                 created_at: record.created_at.0,
                 json,
                 outbox: outbox.clone(),
-                window: window.clone(),
+                changes: changes.to_vec(),
             })
             .await
     }

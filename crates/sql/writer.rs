@@ -78,7 +78,7 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
             created_at,
             json,
             outbox,
-            window,
+            changes,
         } => {
             sqlx::query(
                 "INSERT INTO inbound_messages (wamid, phone_number_id, wa_id, created_at, record) VALUES ($1, $2, $3, $4, $5)",
@@ -92,11 +92,9 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
             .await
             .map_err(db_err)?;
             rows::write_outbox(conn, outbox).await?;
-            rows::apply_change(
-                conn,
-                &vitrine_core::directory::DirectoryChange::Window(window.clone()),
-            )
-            .await?;
+            for change in changes {
+                rows::apply_change(conn, change).await?;
+            }
         }
         WriteOp::ClaimWebhooks {
             now,

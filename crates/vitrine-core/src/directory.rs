@@ -21,6 +21,7 @@ pub struct DirectoryData {
     pub customers: Vec<Customer>,
     /// When each (business number, customer) pair last heard from the customer (sandbox ms).
     pub windows: Vec<WindowState>,
+    pub carts: Vec<crate::cart::Cart>,
 }
 
 /// The customer service window of a (business number, customer) pair.
@@ -64,6 +65,8 @@ pub enum DirectoryChange {
     Customer(Customer),
     /// A customer wrote to a business number: the 24-hour window (re)opens.
     Window(WindowState),
+    /// A cart, as it now is.
+    Cart(crate::cart::Cart),
 }
 
 /// The directory as a store loads it: the data, the clock, and the last change it includes.
@@ -192,6 +195,7 @@ pub struct Directory {
     customers: HashMap<String, Customer>,
     /// (phone number id, wa_id) → last inbound message (sandbox ms).
     windows: HashMap<(String, String), i64>,
+    carts: HashMap<crate::cart::CartKey, crate::cart::Cart>,
 }
 
 impl Directory {
@@ -277,6 +281,9 @@ impl Directory {
             DirectoryChange::Customer(c) => {
                 self.customers.insert(c.wa_id.clone(), c.clone());
             }
+            DirectoryChange::Cart(c) => {
+                self.carts.insert(c.key.clone(), c.clone());
+            }
             DirectoryChange::Window(w) => {
                 let at = self
                     .windows
@@ -320,6 +327,10 @@ impl Directory {
             );
             index.upsert(product);
         }
+    }
+
+    pub fn cart(&self, key: &crate::cart::CartKey) -> Option<&crate::cart::Cart> {
+        self.carts.get(key)
     }
 
     pub fn customer(&self, wa_id: &str) -> Option<&Customer> {

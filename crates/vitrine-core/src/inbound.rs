@@ -14,7 +14,24 @@ pub fn window_open(last_inbound: Option<i64>, now: Millis) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Incoming {
-    Text { body: String },
+    Text {
+        body: String,
+    },
+    /// A sent cart (spec §5.4).
+    Order {
+        catalog_id: String,
+        text: String,
+        product_items: Vec<OrderItem>,
+    },
+}
+
+/// One line of an order, priced as the customer saw it (minor units, kept exact).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderItem {
+    pub product_retailer_id: String,
+    pub quantity: u32,
+    pub item_price: i64,
+    pub currency: String,
 }
 
 /// A quoted business message: `context.from` is the business's display number.

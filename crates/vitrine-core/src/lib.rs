@@ -2,6 +2,7 @@
 //! never the other way round.
 
 pub mod auth;
+pub mod cart;
 pub mod catalog;
 pub mod clock;
 pub mod commerce;

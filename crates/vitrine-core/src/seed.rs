@@ -405,6 +405,7 @@ pub fn demo(public_url: &str) -> DirectoryData {
         products,
         customers: vec![Customer::new(CUSTOMER_WA_ID, Some(CUSTOMER_NAME))],
         windows: vec![],
+        carts: vec![],
     }
 }
 

@@ -113,6 +113,24 @@ pub struct InboundMessage {
     pub text: Option<TextBody>,
     #[serde(rename = "type")]
     pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub order: Option<OrderBody>,
+}
+
+/// `order` of an order message (spec §5.4): `item_price` is a JSON number in major units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderBody {
+    pub catalog_id: String,
+    pub text: String,
+    pub product_items: Vec<OrderLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub product_retailer_id: String,
+    pub quantity: u32,
+    pub item_price: serde_json::Number,
+    pub currency: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

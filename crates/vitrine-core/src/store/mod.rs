@@ -6,7 +6,7 @@ pub mod writer;
 
 use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
-use crate::directory::{DirectoryChange, DirectoryData, LoadedDirectory, WindowState};
+use crate::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use crate::inbound::InboundRecord;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
 use crate::webhook::{
@@ -78,12 +78,13 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>>;
     /// Every status event of a message, due or not, in time order.
     async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>>;
-    /// A customer's message, its webhooks, and the window it opens, in one transaction.
+    /// A customer's message, its webhooks, and the directory changes it makes (the window it
+    /// opens, the cart it empties), in one transaction.
     async fn insert_inbound(
         &self,
         record: &InboundRecord,
         outbox: &Outbox,
-        window: &WindowState,
+        changes: &[DirectoryChange],
     ) -> StoreResult<()>;
 }
 

@@ -10,7 +10,7 @@
 use super::{StoreError, StoreResult};
 use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
-use crate::directory::{DirectoryChange, DirectoryData, WindowState};
+use crate::directory::{DirectoryChange, DirectoryData};
 use crate::webhook::{AfterAttempt, Attempt, Claimed, Outbox};
 use tokio::sync::{mpsc, oneshot};
 
@@ -46,7 +46,7 @@ pub enum WriteOp {
         created_at: i64,
         json: String,
         outbox: Outbox,
-        window: WindowState,
+        changes: Vec<DirectoryChange>,
     },
     ClaimWebhooks {
         now: Millis,

@@ -73,27 +73,43 @@ impl Sandbox {
             let webhooks = plan::inbound_webhooks(dir, &record);
             Ok::<_, ApiError>((record, webhooks))
         })?;
-        let window = WindowState {
+        self.record_inbound(&record, webhooks, vec![]).await?;
+        Ok(record)
+    }
+
+    /// Stores a customer's message with its webhooks, the window it opens and `changes`, in one
+    /// transaction, and applies the changes here.
+    pub(crate) async fn record_inbound(
+        &self,
+        record: &InboundRecord,
+        webhooks: Vec<crate::webhook::NewWebhook>,
+        mut changes: Vec<DirectoryChange>,
+    ) -> Result<(), ApiError> {
+        changes.push(DirectoryChange::Window(WindowState {
             phone_number_id: record.phone_number_id.clone(),
             wa_id: record.wa_id.clone(),
-            last_inbound_at: now.0,
-        };
+            last_inbound_at: record.created_at.0,
+        }));
         let notify = !webhooks.is_empty();
         self.store
             .insert_inbound(
-                &record,
+                record,
                 &Outbox {
                     statuses: vec![],
                     webhooks,
                 },
-                &window,
+                &changes,
             )
             .await?;
-        self.write(|dir| dir.apply(&DirectoryChange::Window(window)));
+        self.write(|dir| {
+            for change in &changes {
+                dir.apply(change);
+            }
+        });
         if notify {
             self.webhook_wakeup.notify_waiters();
         }
-        Ok(record)
+        Ok(())
     }
 
     /// The demo customer says "Hi" to the demo number, so that a first product message is

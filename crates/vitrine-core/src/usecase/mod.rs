@@ -1,5 +1,6 @@
 //! Use-cases: load → apply rules → save. One file per resource.
 
+pub mod carts;
 pub mod catalog;
 pub mod clock;
 pub mod customers;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::io;
 use vitrine_wire::webhooks::{
     Change, Contact, Conversation, Entry, InboundMessage, MessageContext, MessagesValue, Metadata,
-    Notification, Origin, Pricing, Profile, Status, StatusesValue, TextBody,
+    Notification, OrderBody, OrderLine, Origin, Pricing, Profile, Status, StatusesValue, TextBody,
 };
 
 /// serde_json formatter that escapes every non-ASCII character as `\uXXXX` (UTF-16 units).
@@ -127,6 +127,20 @@ pub fn statuses(ctx: &StatusContext<'_>, events: &[&StatusEvent]) -> Vec<u8> {
     })
 }
 
+/// Minor units as a JSON number in major units: `30` when whole, `12.99` otherwise.
+fn major_units(minor: i64, currency: &str) -> serde_json::Number {
+    let div = 10i64.pow(crate::model::currency_exponent(currency));
+    if minor % div == 0 {
+        serde_json::Number::from(minor / div)
+    } else {
+        let text = crate::model::format_major(minor, currency);
+        text.parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .unwrap_or_else(|| serde_json::Number::from(minor / div))
+    }
+}
+
 /// A `messages` notification carrying a customer's message, with their profile.
 pub fn inbound(
     waba_id: &str,
@@ -134,8 +148,29 @@ pub fn inbound(
     profile_name: &str,
     record: &InboundRecord,
 ) -> Vec<u8> {
-    let (kind, text) = match &record.content {
-        Incoming::Text { body } => ("text", Some(TextBody { body: body.clone() })),
+    let (kind, text, order) = match &record.content {
+        Incoming::Text { body } => ("text", Some(TextBody { body: body.clone() }), None),
+        Incoming::Order {
+            catalog_id,
+            text,
+            product_items,
+        } => (
+            "order",
+            None,
+            Some(OrderBody {
+                catalog_id: catalog_id.clone(),
+                text: text.clone(),
+                product_items: product_items
+                    .iter()
+                    .map(|i| OrderLine {
+                        product_retailer_id: i.product_retailer_id.clone(),
+                        quantity: i.quantity,
+                        item_price: major_units(i.item_price, &i.currency),
+                        currency: i.currency.clone(),
+                    })
+                    .collect(),
+            }),
+        ),
     };
     let value = MessagesValue {
         messaging_product: "whatsapp".to_owned(),
@@ -159,6 +194,7 @@ pub fn inbound(
             timestamp: record.created_at.unix_seconds().to_string(),
             text,
             kind: kind.to_owned(),
+            order,
         }],
     };
     to_meta_bytes(&Notification {

@@ -70,3 +70,184 @@ pub async fn send_text(
         "window_open_until": record.created_at.0 + vitrine_core::inbound::WINDOW_MS,
     })))
 }
+
+impl From<vitrine_core::usecase::carts::CustomerError> for OpError {
+    fn from(e: vitrine_core::usecase::carts::CustomerError) -> Self {
+        use vitrine_core::usecase::carts::CustomerError;
+        match e {
+            CustomerError::Rule(rule) => OpError::new(
+                axum::http::StatusCode::CONFLICT,
+                rule.code(),
+                rule.message(),
+            ),
+            CustomerError::NotFound(m) => OpError::not_found(m),
+            CustomerError::Api(api) => api.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDevice {
+    id: String,
+    #[serde(default = "default_platform")]
+    platform: String,
+    app_version: String,
+}
+
+fn default_platform() -> String {
+    "android".to_owned()
+}
+
+/// POST /_vitrine/customers/{wa_id}/devices {"id", "platform", "app_version"}
+pub async fn add_device(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: NewDevice = json_body(&body)?;
+    let device = vitrine_core::model::Device {
+        id: req.id,
+        platform: req.platform,
+        app_version: req.app_version,
+    };
+    let customer = state.sandbox.add_device(&wa_id, device).await?;
+    Ok(Json(json!(customer)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CartScope {
+    phone_number_id: Option<String>,
+    device: Option<String>,
+}
+
+impl CartScope {
+    fn phone(&self) -> String {
+        self.phone_number_id
+            .clone()
+            .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned())
+    }
+}
+
+/// GET /_vitrine/customers/{wa_id}/cart?phone_number_id=&device=
+pub async fn view_cart(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    axum::extract::Query(scope): axum::extract::Query<CartScope>,
+) -> Result<Json<Value>, OpError> {
+    let view = state
+        .sandbox
+        .view_cart(&wa_id, &scope.phone(), scope.device.as_deref())
+        .await?;
+    Ok(Json(json!(view)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddItem {
+    product_retailer_id: String,
+    quantity: Option<u32>,
+    phone_number_id: Option<String>,
+    device: Option<String>,
+}
+
+/// POST /_vitrine/customers/{wa_id}/cart/items {"product_retailer_id", "quantity", "device"}
+pub async fn add_item(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: AddItem = json_body(&body)?;
+    let scope = CartScope {
+        phone_number_id: req.phone_number_id,
+        device: req.device,
+    };
+    let cmd = vitrine_core::cart::CartCommand::Add {
+        product_retailer_id: req.product_retailer_id,
+        quantity: req.quantity.unwrap_or(1),
+    };
+    let view = state
+        .sandbox
+        .change_cart(&wa_id, &scope.phone(), scope.device.as_deref(), cmd)
+        .await?;
+    Ok(Json(json!(view)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetQuantity {
+    quantity: u32,
+    phone_number_id: Option<String>,
+    device: Option<String>,
+}
+
+/// PUT /_vitrine/customers/{wa_id}/cart/items/{retailer_id} {"quantity"}
+pub async fn set_quantity(
+    State(state): State<AppState>,
+    Path((wa_id, rid)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: SetQuantity = json_body(&body)?;
+    let scope = CartScope {
+        phone_number_id: req.phone_number_id,
+        device: req.device,
+    };
+    let cmd = vitrine_core::cart::CartCommand::SetQuantity {
+        product_retailer_id: rid,
+        quantity: req.quantity,
+    };
+    let view = state
+        .sandbox
+        .change_cart(&wa_id, &scope.phone(), scope.device.as_deref(), cmd)
+        .await?;
+    Ok(Json(json!(view)))
+}
+
+/// DELETE /_vitrine/customers/{wa_id}/cart/items/{retailer_id}?device=&phone_number_id=
+pub async fn remove_item(
+    State(state): State<AppState>,
+    Path((wa_id, rid)): Path<(String, String)>,
+    axum::extract::Query(scope): axum::extract::Query<CartScope>,
+) -> Result<Json<Value>, OpError> {
+    let cmd = vitrine_core::cart::CartCommand::Remove {
+        product_retailer_id: rid,
+    };
+    let view = state
+        .sandbox
+        .change_cart(&wa_id, &scope.phone(), scope.device.as_deref(), cmd)
+        .await?;
+    Ok(Json(json!(view)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendCart {
+    text: Option<String>,
+    phone_number_id: Option<String>,
+    device: Option<String>,
+}
+
+/// POST /_vitrine/customers/{wa_id}/cart/send {"text"}: the cart becomes an `order` webhook.
+pub async fn send_cart(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: SendCart = json_body(&body)?;
+    let scope = CartScope {
+        phone_number_id: req.phone_number_id,
+        device: req.device,
+    };
+    let record = state
+        .sandbox
+        .send_cart(
+            &wa_id,
+            &scope.phone(),
+            scope.device.as_deref(),
+            req.text.as_deref(),
+        )
+        .await?;
+    Ok(Json(
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "order": record.content }),
+    ))
+}

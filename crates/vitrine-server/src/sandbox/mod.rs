@@ -38,6 +38,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/customers", post(customers::create))
         .route("/customers/{wa_id}", get(customers::get))
         .route("/customers/{wa_id}/messages", post(customers::send_text))
+        .route("/customers/{wa_id}/devices", post(customers::add_device))
+        .route("/customers/{wa_id}/cart", get(customers::view_cart))
+        .route("/customers/{wa_id}/cart/items", post(customers::add_item))
+        .route(
+            "/customers/{wa_id}/cart/items/{retailer_id}",
+            axum::routing::put(customers::set_quantity).delete(customers::remove_item),
+        )
+        .route("/customers/{wa_id}/cart/send", post(customers::send_cart))
         .route("/catalogs/{id}/import", post(catalogs::import))
         .route(
             "/phone_numbers/{id}/throughput",

@@ -6,6 +6,7 @@
 mod support;
 
 mod auth_and_routing;
+mod carts;
 mod catalog;
 mod customers;
 mod limits;

@@ -182,3 +182,12 @@ CREATE TABLE inbound_messages (
 );
 
 CREATE INDEX inbound_by_pair ON inbound_messages (phone_number_id, wa_id, seq);
+
+-- One cart per (business number, customer, device).
+CREATE TABLE carts (
+    phone_number_id TEXT NOT NULL,
+    wa_id           TEXT NOT NULL,
+    device_id       TEXT NOT NULL,
+    data            TEXT NOT NULL,   -- the cart as JSON
+    PRIMARY KEY (phone_number_id, wa_id, device_id)
+);

@@ -1,0 +1,242 @@
+//! The customer's side of shopping: devices, carts, and sending a cart as an order.
+
+use crate::cart::{Cart, CartCommand, CartError, CartKey, UPDATED_NOTICE};
+use crate::directory::{Directory, DirectoryChange};
+use crate::error::ApiError;
+use crate::ids::Direction;
+use crate::inbound::{InboundRecord, Incoming, OrderItem};
+use crate::model::{Customer, Device};
+use crate::sandbox::Sandbox;
+use crate::webhook::plan;
+use serde::Serialize;
+
+/// Why a customer action failed.
+#[derive(Debug)]
+pub enum CustomerError {
+    /// A cart rule (Vitrine's own error codes).
+    Rule(CartError),
+    /// No such customer, device or business number.
+    NotFound(String),
+    Api(ApiError),
+}
+
+impl From<ApiError> for CustomerError {
+    fn from(e: ApiError) -> Self {
+        CustomerError::Api(e)
+    }
+}
+
+impl From<CartError> for CustomerError {
+    fn from(e: CartError) -> Self {
+        CustomerError::Rule(e)
+    }
+}
+
+/// A cart as the customer sees it, with the products as they are now.
+#[derive(Debug, Clone, Serialize)]
+pub struct CartView {
+    pub phone_number_id: String,
+    pub device_id: String,
+    pub catalog_id: Option<String>,
+    pub items: Vec<CartLine>,
+    /// "One or more items in your cart have been updated", once, after an update.
+    pub notice: Option<&'static str>,
+    /// Minor units, per currency of the items (one currency in practice).
+    pub total: i64,
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CartLine {
+    pub product_retailer_id: String,
+    pub quantity: u32,
+    pub name: String,
+    /// The unit price the customer pays now (the sale price when set), minor units.
+    pub price: i64,
+    pub currency: String,
+    pub image_url: String,
+    pub availability: &'static str,
+}
+
+fn view(dir: &Directory, cart: &Cart, notice: bool) -> CartView {
+    let catalog = cart.catalog_id.as_deref().and_then(|id| dir.catalog(id));
+    let items: Vec<CartLine> = cart
+        .items
+        .iter()
+        .filter_map(|i| {
+            let p = catalog?.product(&i.product_retailer_id)?;
+            Some(CartLine {
+                product_retailer_id: p.retailer_id.clone(),
+                quantity: i.quantity,
+                name: p.name.clone(),
+                price: p.sale_price.unwrap_or(p.price),
+                currency: p.currency.clone(),
+                image_url: p.image_url.clone(),
+                availability: p.availability.as_str(),
+            })
+        })
+        .collect();
+    CartView {
+        phone_number_id: cart.key.phone_number_id.clone(),
+        device_id: cart.key.device_id.clone(),
+        catalog_id: cart.catalog_id.clone(),
+        total: items.iter().map(|l| l.price * i64::from(l.quantity)).sum(),
+        currency: items.first().map(|l| l.currency.clone()),
+        items,
+        notice: notice.then_some(UPDATED_NOTICE),
+    }
+}
+
+impl Sandbox {
+    /// Adds (or replaces) a device of a customer: carts are per device.
+    pub async fn add_device(&self, wa_id: &str, device: Device) -> Result<Customer, CustomerError> {
+        let mut customer = self
+            .customer(wa_id)
+            .ok_or_else(|| CustomerError::NotFound(format!("No customer {wa_id}.")))?;
+        customer.devices.retain(|d| d.id != device.id);
+        customer.devices.push(device);
+        self.commit_change(DirectoryChange::Customer(customer.clone()))
+            .await?;
+        Ok(customer)
+    }
+
+    fn cart_context(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        device: Option<&str>,
+    ) -> Result<(Cart, bool, Option<String>), CustomerError> {
+        self.read(|dir| {
+            let customer = dir
+                .customer(wa_id)
+                .ok_or_else(|| CustomerError::NotFound(format!("No customer {wa_id}.")))?;
+            let device_id = match device {
+                Some(d) => customer
+                    .devices
+                    .iter()
+                    .find(|x| x.id == d)
+                    .map(|x| x.id.clone()),
+                None => customer.devices.first().map(|x| x.id.clone()),
+            }
+            .ok_or_else(|| {
+                CustomerError::NotFound(format!(
+                    "Customer {wa_id} has no device {}.",
+                    device.unwrap_or("(any)")
+                ))
+            })?;
+            let phone = dir.phone_number(phone_number_id).ok_or_else(|| {
+                CustomerError::NotFound(format!("No business phone number {phone_number_id}."))
+            })?;
+            let connected = dir
+                .waba(&phone.waba_id)
+                .and_then(|w| w.catalog_id.clone())
+                .filter(|_| phone.commerce.is_catalog_visible);
+            let key = CartKey {
+                phone_number_id: phone.id.clone(),
+                wa_id: customer.wa_id.clone(),
+                device_id,
+            };
+            let cart = dir.cart(&key).cloned().unwrap_or_else(|| Cart::new(key));
+            Ok((cart, phone.commerce.is_cart_enabled, connected))
+        })
+    }
+
+    /// The cart of (number, customer, device), brought up to date with the catalog; the customer
+    /// sees the update notice once.
+    pub async fn view_cart(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        device: Option<&str>,
+    ) -> Result<CartView, CustomerError> {
+        let (mut cart, _, _) = self.cart_context(wa_id, phone_number_id, device)?;
+        self.read(|dir| cart.refresh(cart.catalog_id.as_deref().and_then(|id| dir.catalog(id))));
+        let notice = cart.notice;
+        let shown = self.read(|dir| view(dir, &cart, notice));
+        cart.seen(self.clock.now());
+        self.commit_change(DirectoryChange::Cart(cart)).await?;
+        Ok(shown)
+    }
+
+    /// Adds, changes or removes an item.
+    pub async fn change_cart(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        device: Option<&str>,
+        cmd: CartCommand,
+    ) -> Result<CartView, CustomerError> {
+        let (mut cart, enabled, connected) = self.cart_context(wa_id, phone_number_id, device)?;
+        let mut next = self.read(|dir| {
+            let catalog_id = cart.catalog_id.clone().or(connected);
+            let catalog = catalog_id.as_deref().and_then(|id| dir.catalog(id));
+            cart.refresh(catalog);
+            cart.apply(&cmd, catalog, enabled)
+        })?;
+        // The customer is looking at the products as they are now; a pending notice stays.
+        next.seen_at = self.clock.now().0;
+        let shown = self.read(|dir| view(dir, &next, next.notice));
+        self.commit_change(DirectoryChange::Cart(next)).await?;
+        Ok(shown)
+    }
+
+    /// Sends the cart with an optional note: an `order` webhook priced as the catalog is now, the
+    /// cart emptied, the window opened, all in one transaction.
+    pub async fn send_cart(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        device: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<InboundRecord, CustomerError> {
+        let (mut cart, enabled, _) = self.cart_context(wa_id, phone_number_id, device)?;
+        if !enabled {
+            return Err(CartError::CartDisabled.into());
+        }
+        let now = self.clock.now();
+        let (record, webhooks) = self.read(|dir| {
+            let catalog = cart.catalog_id.as_deref().and_then(|id| dir.catalog(id));
+            cart.refresh(catalog);
+            let catalog = catalog.ok_or(CartError::Empty)?;
+            if cart.items.is_empty() {
+                return Err(CustomerError::Rule(CartError::Empty));
+            }
+            let product_items = cart
+                .items
+                .iter()
+                .filter_map(|i| {
+                    let p = catalog.product(&i.product_retailer_id)?;
+                    Some(OrderItem {
+                        product_retailer_id: p.retailer_id.clone(),
+                        quantity: i.quantity,
+                        item_price: p.sale_price.unwrap_or(p.price),
+                        currency: p.currency.clone(),
+                    })
+                })
+                .collect();
+            let phone = dir
+                .phone_number(phone_number_id)
+                .ok_or_else(|| CustomerError::NotFound(phone_number_id.to_owned()))?;
+            let record = InboundRecord {
+                wamid: self.ids.wamid(wa_id, Direction::Inbound),
+                phone_number_id: phone.id.clone(),
+                waba_id: phone.waba_id.clone(),
+                wa_id: cart.key.wa_id.clone(),
+                content: Incoming::Order {
+                    catalog_id: catalog.catalog.id.clone(),
+                    text: note.unwrap_or("").to_owned(),
+                    product_items,
+                },
+                context: None,
+                created_at: now,
+            };
+            let webhooks = plan::inbound_webhooks(dir, &record);
+            Ok((record, webhooks))
+        })?;
+        cart.items.clear();
+        cart.seen(now);
+        self.record_inbound(&record, webhooks, vec![DirectoryChange::Cart(cart)])
+            .await?;
+        Ok(record)
+    }
+}
