@@ -9,6 +9,7 @@ use sqlx::{QueryBuilder, Row, Transaction};
 use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory, WindowState};
+use vitrine_core::inbound::InboundRecord;
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::model::{
     App, AppSubscription, Business, Catalog, CommerceSettings, Customer, PhoneNumber, Product,
@@ -939,4 +940,30 @@ pub(crate) async fn get_batch(pool: &Pool, handle: &str) -> StoreResult<Option<B
     .await
     .map_err(db_err)?;
     row.as_ref().map(batch_from_row).transpose()
+}
+
+pub(crate) async fn list_inbound(
+    pool: &Pool,
+    phone_number_id: &str,
+    wa_id: &str,
+    limit: u32,
+) -> StoreResult<Vec<InboundRecord>> {
+    let rows = sqlx::query(
+        "SELECT record FROM inbound_messages WHERE phone_number_id = $1 AND wa_id = $2 ORDER BY seq DESC LIMIT $3",
+    )
+    .bind(phone_number_id)
+    .bind(wa_id)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    let mut out = rows
+        .into_iter()
+        .map(|r| {
+            let json: String = r.get(0);
+            serde_json::from_str::<InboundRecord>(&json).map_err(corrupt)
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    out.reverse();
+    Ok(out)
 }

@@ -73,6 +73,15 @@ impl MessageStore for ThisStore {
             .await
     }
 
+    async fn list_inbound(
+        &self,
+        phone_number_id: &str,
+        wa_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<InboundRecord>> {
+        rows::list_inbound(&self.readers, phone_number_id, wa_id, limit).await
+    }
+
     async fn insert_inbound(
         &self,
         record: &InboundRecord,

@@ -23,6 +23,17 @@ pub enum Incoming {
         text: String,
         product_items: Vec<OrderItem>,
     },
+    /// A tap on a reply button.
+    ButtonReply {
+        id: String,
+        title: String,
+    },
+    /// A choice from a list.
+    ListReply {
+        id: String,
+        title: String,
+        description: Option<String>,
+    },
 }
 
 /// One line of an order, priced as the customer saw it (minor units, kept exact).
@@ -39,6 +50,15 @@ pub struct OrderItem {
 pub struct InboundContext {
     pub from: String,
     pub id: String,
+    /// The product the customer asked about (from a product page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referred_product: Option<ReferredProduct>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferredProduct {
+    pub catalog_id: String,
+    pub product_retailer_id: String,
 }
 
 /// A stored customer-to-business message.

@@ -400,3 +400,65 @@ impl Customer {
         }
     }
 }
+
+/// Whether `version` (`2.21.19.3`) is at least `min`, comparing numeric parts in order.
+pub fn version_at_least(version: &str, min: &str) -> bool {
+    let parse = |v: &str| -> Vec<u64> {
+        v.split('.')
+            .map(|p| p.trim().parse().unwrap_or(0))
+            .collect()
+    };
+    let (v, m) = (parse(version), parse(min));
+    for i in 0..v.len().max(m.len()) {
+        let (a, b) = (
+            v.get(i).copied().unwrap_or(0),
+            m.get(i).copied().unwrap_or(0),
+        );
+        if a != b {
+            return a > b;
+        }
+    }
+    true
+}
+
+impl Device {
+    /// Whether this device can show a message of `kind` (`product`, `product_list`,
+    /// `catalog_message`, ...): the guide's minimum versions (spec §2.9); WhatsApp Web shows all.
+    pub fn supports(&self, kind: &str) -> bool {
+        let min = match (self.platform.as_str(), kind) {
+            ("android", "product") => "2.21.19",
+            ("android", "product_list" | "catalog_message") => "2.21.9.15",
+            ("ios", "product") => "2.21.210",
+            ("ios", "product_list" | "catalog_message") => "2.21.100",
+            _ => return true,
+        };
+        version_at_least(&self.app_version, min)
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert!(version_at_least("2.21.19", "2.21.19"));
+        assert!(version_at_least("2.21.19.1", "2.21.19"));
+        assert!(!version_at_least("2.21.9.15", "2.21.19"));
+        assert!(version_at_least("2.26.1.0", "2.21.19"));
+        let old = Device {
+            id: "d".into(),
+            platform: "android".into(),
+            app_version: "2.21.10".into(),
+        };
+        assert!(!old.supports("product"));
+        assert!(old.supports("product_list"));
+        assert!(old.supports("text"));
+        let web = Device {
+            id: "w".into(),
+            platform: "web".into(),
+            app_version: "1".into(),
+        };
+        assert!(web.supports("product"));
+    }
+}

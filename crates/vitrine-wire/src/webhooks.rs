@@ -115,6 +115,33 @@ pub struct InboundMessage {
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub order: Option<OrderBody>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub interactive: Option<InteractiveReply>,
+}
+
+/// `interactive` of a reply to reply buttons or a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InteractiveReply {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub button_reply: Option<ReplyChoice>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub list_reply: Option<ReplyChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyChoice {
+    pub id: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferredProduct {
+    pub catalog_id: String,
+    pub product_retailer_id: String,
 }
 
 /// `order` of an order message (spec §5.4): `item_price` is a JSON number in major units.
@@ -137,6 +164,8 @@ pub struct OrderLine {
 pub struct MessageContext {
     pub from: String,
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub referred_product: Option<ReferredProduct>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -78,6 +78,13 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>>;
     /// Every status event of a message, due or not, in time order.
     async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>>;
+    /// The last `limit` messages a customer sent to a business number, oldest first.
+    async fn list_inbound(
+        &self,
+        phone_number_id: &str,
+        wa_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<InboundRecord>>;
     /// A customer's message, its webhooks, and the directory changes it makes (the window it
     /// opens, the cart it empties), in one transaction.
     async fn insert_inbound(

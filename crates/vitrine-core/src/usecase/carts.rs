@@ -17,6 +17,11 @@ pub enum CustomerError {
     Rule(CartError),
     /// No such customer, device or business number.
     NotFound(String),
+    /// What WhatsApp shows instead (for example "Invalid catalog link").
+    Refused {
+        code: &'static str,
+        message: String,
+    },
     Api(ApiError),
 }
 
@@ -238,5 +243,101 @@ impl Sandbox {
         self.record_inbound(&record, webhooks, vec![DirectoryChange::Cart(cart)])
             .await?;
         Ok(record)
+    }
+}
+
+/// A product as the customer sees it now.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductView {
+    pub product_retailer_id: String,
+    pub name: String,
+    pub description: String,
+    pub price: i64,
+    pub sale_price: Option<i64>,
+    pub currency: String,
+    pub image_url: String,
+    pub availability: &'static str,
+    /// Whether it can go in the cart.
+    pub orderable: bool,
+}
+
+impl ProductView {
+    pub fn of(p: &crate::model::Product) -> ProductView {
+        ProductView {
+            product_retailer_id: p.retailer_id.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            price: p.price,
+            sale_price: p.sale_price,
+            currency: p.currency.clone(),
+            image_url: p.image_url.clone(),
+            availability: p.availability.as_str(),
+            orderable: p.is_sendable() && p.availability.can_be_ordered(),
+        }
+    }
+}
+
+impl Sandbox {
+    /// The catalog as the customer browses it (from a catalog message, a `wa.me/c/` link or the
+    /// business profile): the visible products, in catalog order, paged by retailer id.
+    pub fn browse_catalog(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<serde_json::Value, CustomerError> {
+        self.read(|dir| {
+            dir.customer(wa_id).ok_or_else(|| CustomerError::NotFound(format!("No customer {wa_id}.")))?;
+            let phone = dir
+                .phone_number(phone_number_id)
+                .ok_or_else(|| CustomerError::NotFound(format!("No business phone number {phone_number_id}.")))?;
+            let catalog = dir
+                .waba(&phone.waba_id)
+                .and_then(|w| w.catalog_id.as_deref())
+                .and_then(|id| dir.catalog(id))
+                .filter(|_| phone.commerce.is_catalog_visible)
+                .ok_or(CustomerError::Refused { code: "invalid_catalog_link", message: "Invalid catalog link".to_owned() })?;
+            let start = after.and_then(|rid| catalog.position(rid));
+            let limit = limit.clamp(1, 100);
+            let mut page: Vec<ProductView> = catalog
+                .page_after(start)
+                .filter(|(_, p)| p.is_sendable())
+                .take(limit + 1)
+                .map(|(_, p)| ProductView::of(p))
+                .collect();
+            let more = page.len() > limit;
+            page.truncate(limit);
+            Ok(serde_json::json!({
+                "catalog_id": catalog.catalog.id,
+                "business": phone.verified_name,
+                "cart_enabled": phone.commerce.is_cart_enabled,
+                "products": page,
+                "next": if more { page.last().map(|p| p.product_retailer_id.clone()) } else { None },
+            }))
+        })
+    }
+
+    /// One product page, as the customer sees it now.
+    pub fn product_page(
+        &self,
+        phone_number_id: &str,
+        product_retailer_id: &str,
+    ) -> Result<ProductView, CustomerError> {
+        self.read(|dir| {
+            let phone = dir.phone_number(phone_number_id).ok_or_else(|| {
+                CustomerError::NotFound(format!("No business phone number {phone_number_id}."))
+            })?;
+            dir.waba(&phone.waba_id)
+                .and_then(|w| w.catalog_id.as_deref())
+                .and_then(|id| dir.catalog(id))
+                .and_then(|c| c.product(product_retailer_id))
+                .filter(|p| p.is_sendable())
+                .map(ProductView::of)
+                .ok_or_else(|| CustomerError::Refused {
+                    code: "product_unavailable",
+                    message: format!("Product {product_retailer_id} is not available."),
+                })
+        })
     }
 }

@@ -47,6 +47,154 @@ impl Sandbox {
         if body.is_empty() {
             return Err(ApiError::invalid_param("The text must not be empty."));
         }
+        let context = match reply_to {
+            Some(id) => Some(self.quoted(wa_id, phone_number_id, id).await?.0),
+            None => None,
+        };
+        self.customer_sends(
+            wa_id,
+            phone_number_id,
+            Incoming::Text {
+                body: body.to_owned(),
+            },
+            context,
+        )
+        .await
+    }
+
+    /// From a product page: the customer asks about a product shown in business message
+    /// `wamid` → a text webhook whose `context` carries `referred_product`.
+    pub async fn customer_asks_about(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        wamid: &str,
+        product_retailer_id: &str,
+        body: &str,
+    ) -> Result<InboundRecord, ApiError> {
+        if body.is_empty() {
+            return Err(ApiError::invalid_param("The text must not be empty."));
+        }
+        let (mut context, message) = self.quoted(wa_id, phone_number_id, wamid).await?;
+        let catalog_id = match &message.content {
+            crate::message::Outgoing::Product { catalog_id, .. }
+            | crate::message::Outgoing::ProductList { catalog_id, .. } => Some(catalog_id.clone()),
+            _ => self.read(|dir| {
+                dir.waba(&message.waba_id)
+                    .and_then(|w| w.catalog_id.clone())
+            }),
+        }
+        .ok_or_else(|| ApiError::invalid_param("That message shows no catalog."))?;
+        let shown = message
+            .products
+            .iter()
+            .any(|p| p.retailer_id == product_retailer_id)
+            || matches!(
+                message.content,
+                crate::message::Outgoing::CatalogMessage { .. }
+            );
+        if !shown {
+            return Err(ApiError::invalid_param(format!(
+                "Message {wamid} does not show product {product_retailer_id}."
+            )));
+        }
+        context.referred_product = Some(crate::inbound::ReferredProduct {
+            catalog_id,
+            product_retailer_id: product_retailer_id.to_owned(),
+        });
+        self.customer_sends(
+            wa_id,
+            phone_number_id,
+            Incoming::Text {
+                body: body.to_owned(),
+            },
+            Some(context),
+        )
+        .await
+    }
+
+    /// The customer taps reply button `choice` of business message `wamid`, or picks list row
+    /// `choice` → an `interactive` webhook (`button_reply` / `list_reply`).
+    pub async fn customer_replies(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        wamid: &str,
+        choice: &str,
+    ) -> Result<InboundRecord, ApiError> {
+        let (context, message) = self.quoted(wa_id, phone_number_id, wamid).await?;
+        let content = match &message.content {
+            crate::message::Outgoing::Button { buttons, .. } => buttons
+                .iter()
+                .find(|b| b.id == choice)
+                .map(|b| Incoming::ButtonReply {
+                    id: b.id.clone(),
+                    title: b.title.clone(),
+                }),
+            crate::message::Outgoing::List { sections, .. } => sections
+                .iter()
+                .flat_map(|s| s.rows.iter())
+                .find(|r| r.id == choice)
+                .map(|r| Incoming::ListReply {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    description: r.description.clone(),
+                }),
+            _ => {
+                return Err(ApiError::invalid_param(format!(
+                    "Message {wamid} has no buttons or list to reply to."
+                )))
+            }
+        }
+        .ok_or_else(|| {
+            ApiError::invalid_param(format!("Message {wamid} has no choice '{choice}'."))
+        })?;
+        self.customer_sends(wa_id, phone_number_id, content, Some(context))
+            .await
+    }
+
+    /// The business message `wamid`, which must have gone from `phone_number_id` to `wa_id`, as
+    /// the `context` of a reply.
+    async fn quoted(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        wamid: &str,
+    ) -> Result<(InboundContext, crate::message::MessageRecord), ApiError> {
+        let message = self
+            .store
+            .get_message(wamid)
+            .await?
+            .filter(|m| m.wa_id == wa_id && m.phone_number_id == phone_number_id)
+            .ok_or_else(|| {
+                ApiError::invalid_param(format!(
+                    "No message {wamid} from {phone_number_id} to {wa_id}."
+                ))
+            })?;
+        let from = self
+            .read(|dir| {
+                dir.phone_number(phone_number_id)
+                    .map(|p| p.display_phone_number.clone())
+            })
+            .unwrap_or_default();
+        Ok((
+            InboundContext {
+                from,
+                id: wamid.to_owned(),
+                referred_product: None,
+            },
+            message,
+        ))
+    }
+
+    /// Records what a customer sends: their message, its webhooks, and the window it opens.
+    async fn customer_sends(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        content: Incoming,
+        context: Option<InboundContext>,
+    ) -> Result<InboundRecord, ApiError> {
         let customer = match self.customer(wa_id) {
             Some(c) => c,
             None => self.upsert_customer(wa_id, None).await?,
@@ -61,13 +209,8 @@ impl Sandbox {
                 phone_number_id: phone.id.clone(),
                 waba_id: phone.waba_id.clone(),
                 wa_id: customer.wa_id.clone(),
-                content: Incoming::Text {
-                    body: body.to_owned(),
-                },
-                context: reply_to.map(|id| InboundContext {
-                    from: phone.display_phone_number.clone(),
-                    id: id.to_owned(),
-                }),
+                content,
+                context,
                 created_at: now,
             };
             let webhooks = plan::inbound_webhooks(dir, &record);
@@ -75,6 +218,106 @@ impl Sandbox {
         })?;
         self.record_inbound(&record, webhooks, vec![]).await?;
         Ok(record)
+    }
+
+    /// The chat of a customer with a business number as one device sees it: every message in
+    /// order, product messages with the products as they are now (unavailable when deleted or
+    /// hidden), messages the device is too old to show replaced by the "outdated" notice.
+    /// Looking at the chat reads the business's messages: `read` statuses follow when the
+    /// customer sends read receipts.
+    pub async fn chat(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        device: Option<&str>,
+    ) -> Result<serde_json::Value, crate::usecase::carts::CustomerError> {
+        use crate::usecase::carts::{CustomerError, ProductView};
+        use serde_json::json;
+        let customer = self
+            .customer(wa_id)
+            .ok_or_else(|| CustomerError::NotFound(format!("No customer {wa_id}.")))?;
+        let dev = match device {
+            Some(d) => customer.devices.iter().find(|x| x.id == d),
+            None => customer.devices.first(),
+        }
+        .cloned()
+        .ok_or_else(|| CustomerError::NotFound(format!("Customer {wa_id} has no such device.")))?;
+        let now = self.clock.now();
+        let outbound = self
+            .store
+            .list_messages(&crate::message::MessageQuery {
+                phone_number_id: Some(phone_number_id.to_owned()),
+                wa_id: Some(customer.wa_id.clone()),
+                before_cursor: None,
+                limit: 200,
+            })
+            .await
+            .map_err(ApiError::from)?;
+        let inbound = self
+            .store
+            .list_inbound(phone_number_id, &customer.wa_id, 200)
+            .await
+            .map_err(ApiError::from)?;
+        let mut entries: Vec<(i64, serde_json::Value)> = vec![];
+        let mut to_read = vec![];
+        for (_, m) in outbound.items.iter().rev() {
+            let statuses = self.message_statuses(&m.wamid).await?;
+            let status = statuses.iter().map(|s| s.status).max();
+            let failed = status == Some(crate::webhook::MessageStatus::Failed);
+            let delivered = statuses
+                .iter()
+                .any(|s| s.status == crate::webhook::MessageStatus::Delivered);
+            let kind = m.content.kind();
+            let visible = !failed && delivered;
+            let mut v = json!({
+                "from": "business",
+                "wamid": m.wamid,
+                "at": m.created_at.0,
+                "type": kind,
+                "content": m.content,
+                "status": status.map(|s| s.as_str()),
+            });
+            if !dev.supports(kind) {
+                v["notice"] = json!(
+                    "This message can't be displayed because your version of WhatsApp is outdated."
+                );
+            } else {
+                let products: Vec<serde_json::Value> = self.read(|dir| {
+                    let catalog = dir.waba(&m.waba_id).and_then(|w| w.catalog_id.as_deref()).and_then(|id| dir.catalog(id));
+                    m.products
+                        .iter()
+                        .map(|snap| match catalog.and_then(|c| c.product(&snap.retailer_id)).filter(|p| p.is_sendable()) {
+                            Some(p) => json!(ProductView::of(p)),
+                            None => json!({ "product_retailer_id": snap.retailer_id, "name": snap.name, "unavailable": true }),
+                        })
+                        .collect()
+                });
+                if !products.is_empty() {
+                    v["products"] = json!(products);
+                }
+            }
+            if visible && status != Some(crate::webhook::MessageStatus::Read) {
+                to_read.push(m.wamid.clone());
+            }
+            if visible || failed {
+                entries.push((m.created_at.0, v));
+            }
+        }
+        for r in inbound {
+            entries.push((r.created_at.0, json!({ "from": "customer", "wamid": r.wamid, "at": r.created_at.0, "content": r.content, "context": r.context })));
+        }
+        entries.sort_by_key(|(at, _)| *at);
+        if customer.read_receipts {
+            for wamid in to_read {
+                self.mark_read(&wamid).await?;
+            }
+        }
+        Ok(json!({
+            "phone_number_id": phone_number_id,
+            "device": dev.id,
+            "now": now.0,
+            "messages": entries.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        }))
     }
 
     /// Stores a customer's message with its webhooks, the window it opens and `changes`, in one

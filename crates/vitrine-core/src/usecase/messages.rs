@@ -13,6 +13,12 @@ use crate::sandbox::Sandbox;
 use crate::validate::{self, SendOptions};
 use crate::webhook::{Outbox, StatusEvent};
 
+fn outdated_client_error() -> ApiError {
+    ApiError::new(ErrorKind::MessageUndeliverable).with_details(
+        "Message failed to send because the recipient's WhatsApp version cannot show this message type.",
+    )
+}
+
 fn re_engagement_error() -> ApiError {
     ApiError::new(ErrorKind::ReEngagementMessage).with_details(
         "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
@@ -87,6 +93,17 @@ impl Sandbox {
                     &record.wamid,
                     at,
                     &re_engagement_error(),
+                )]
+            } else if dir.customer(&record.wa_id).is_some_and(|c| {
+                !c.devices.is_empty()
+                    && !c.devices.iter().any(|d| d.supports(record.content.kind()))
+            }) {
+                // Every device of the customer is too old for this message type.
+                let at = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));
+                vec![StatusEvent::failed(
+                    &record.wamid,
+                    at,
+                    &outdated_client_error(),
                 )]
             } else {
                 self.scheduled_statuses(&record)

@@ -6,8 +6,9 @@ use crate::inbound::{InboundRecord, Incoming};
 use serde::Serialize;
 use std::io;
 use vitrine_wire::webhooks::{
-    Change, Contact, Conversation, Entry, InboundMessage, MessageContext, MessagesValue, Metadata,
-    Notification, OrderBody, OrderLine, Origin, Pricing, Profile, Status, StatusesValue, TextBody,
+    Change, Contact, Conversation, Entry, InboundMessage, InteractiveReply, MessageContext,
+    MessagesValue, Metadata, Notification, OrderBody, OrderLine, Origin, Pricing, Profile,
+    ReferredProduct as WireReferredProduct, ReplyChoice, Status, StatusesValue, TextBody,
 };
 
 /// serde_json formatter that escapes every non-ASCII character as `\uXXXX` (UTF-16 units).
@@ -148,8 +149,37 @@ pub fn inbound(
     profile_name: &str,
     record: &InboundRecord,
 ) -> Vec<u8> {
+    let mut interactive = None;
     let (kind, text, order) = match &record.content {
         Incoming::Text { body } => ("text", Some(TextBody { body: body.clone() }), None),
+        Incoming::ButtonReply { id, title } => {
+            interactive = Some(InteractiveReply {
+                kind: "button_reply".to_owned(),
+                button_reply: Some(ReplyChoice {
+                    id: id.clone(),
+                    title: title.clone(),
+                    description: None,
+                }),
+                list_reply: None,
+            });
+            ("interactive", None, None)
+        }
+        Incoming::ListReply {
+            id,
+            title,
+            description,
+        } => {
+            interactive = Some(InteractiveReply {
+                kind: "list_reply".to_owned(),
+                button_reply: None,
+                list_reply: Some(ReplyChoice {
+                    id: id.clone(),
+                    title: title.clone(),
+                    description: description.clone(),
+                }),
+            });
+            ("interactive", None, None)
+        }
         Incoming::Order {
             catalog_id,
             text,
@@ -188,6 +218,10 @@ pub fn inbound(
             context: record.context.as_ref().map(|c| MessageContext {
                 from: c.from.clone(),
                 id: c.id.clone(),
+                referred_product: c.referred_product.as_ref().map(|r| WireReferredProduct {
+                    catalog_id: r.catalog_id.clone(),
+                    product_retailer_id: r.product_retailer_id.clone(),
+                }),
             }),
             from: record.wa_id.clone(),
             id: record.wamid.clone(),
@@ -195,6 +229,7 @@ pub fn inbound(
             text,
             kind: kind.to_owned(),
             order,
+            interactive,
         }],
     };
     to_meta_bytes(&Notification {

@@ -47,6 +47,15 @@ struct SendText {
     phone_number_id: Option<String>,
     /// A business message's wamid, to reply to it (a quoted reply: `context`).
     reply_to: Option<String>,
+    /// From a product page: the product asked about and the message that showed it.
+    about: Option<About>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct About {
+    wamid: String,
+    product_retailer_id: String,
 }
 
 /// POST /_vitrine/customers/{wa_id}/messages {"text", "phone_number_id", "reply_to"}: the
@@ -60,10 +69,26 @@ pub async fn send_text(
     let phone = req
         .phone_number_id
         .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
-    let record = state
-        .sandbox
-        .customer_sends_text(&wa_id, &phone, &req.text, req.reply_to.as_deref())
-        .await?;
+    let record = match &req.about {
+        Some(about) => {
+            state
+                .sandbox
+                .customer_asks_about(
+                    &wa_id,
+                    &phone,
+                    &about.wamid,
+                    &about.product_retailer_id,
+                    &req.text,
+                )
+                .await?
+        }
+        None => {
+            state
+                .sandbox
+                .customer_sends_text(&wa_id, &phone, &req.text, req.reply_to.as_deref())
+                .await?
+        }
+    };
     Ok(Json(json!({
         "wamid": record.wamid,
         "timestamp": record.created_at.unix_seconds().to_string(),
@@ -81,6 +106,9 @@ impl From<vitrine_core::usecase::carts::CustomerError> for OpError {
                 rule.message(),
             ),
             CustomerError::NotFound(m) => OpError::not_found(m),
+            CustomerError::Refused { code, message } => {
+                OpError::new(axum::http::StatusCode::CONFLICT, code, message)
+            }
             CustomerError::Api(api) => api.into(),
         }
     }
@@ -249,5 +277,85 @@ pub async fn send_cart(
         .await?;
     Ok(Json(
         json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "order": record.content }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reply {
+    /// The business message with the buttons or the list.
+    wamid: String,
+    /// The button's or the row's id.
+    choice: String,
+    phone_number_id: Option<String>,
+}
+
+/// POST /_vitrine/customers/{wa_id}/replies {"wamid", "choice"}: a tap on a reply button or a
+/// list row (an `interactive` webhook).
+pub async fn reply(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: Reply = json_body(&body)?;
+    let phone = req
+        .phone_number_id
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+    let record = state
+        .sandbox
+        .customer_replies(&wa_id, &phone, &req.wamid, &req.choice)
+        .await?;
+    Ok(Json(
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Browse {
+    phone_number_id: Option<String>,
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+/// GET /_vitrine/customers/{wa_id}/catalog?phone_number_id=&after=&limit=
+pub async fn catalog(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Browse>,
+) -> Result<Json<Value>, OpError> {
+    let phone = q
+        .phone_number_id
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+    Ok(Json(state.sandbox.browse_catalog(
+        &wa_id,
+        &phone,
+        q.after.as_deref(),
+        q.limit.unwrap_or(20),
+    )?))
+}
+
+/// GET /_vitrine/customers/{wa_id}/products/{retailer_id}?phone_number_id=
+pub async fn product(
+    State(state): State<AppState>,
+    Path((_wa_id, rid)): Path<(String, String)>,
+    axum::extract::Query(scope): axum::extract::Query<CartScope>,
+) -> Result<Json<Value>, OpError> {
+    Ok(Json(json!(state
+        .sandbox
+        .product_page(&scope.phone(), &rid)?)))
+}
+
+/// GET /_vitrine/customers/{wa_id}/chat?phone_number_id=&device=: the chat as that device
+/// shows it; reading it sends `read` statuses when the customer has read receipts on.
+pub async fn chat(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    axum::extract::Query(scope): axum::extract::Query<CartScope>,
+) -> Result<Json<Value>, OpError> {
+    Ok(Json(
+        state
+            .sandbox
+            .chat(&wa_id, &scope.phone(), scope.device.as_deref())
+            .await?,
     ))
 }

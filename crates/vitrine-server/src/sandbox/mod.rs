@@ -39,6 +39,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/customers/{wa_id}", get(customers::get))
         .route("/customers/{wa_id}/messages", post(customers::send_text))
         .route("/customers/{wa_id}/devices", post(customers::add_device))
+        .route("/customers/{wa_id}/replies", post(customers::reply))
+        .route("/customers/{wa_id}/catalog", get(customers::catalog))
+        .route(
+            "/customers/{wa_id}/products/{retailer_id}",
+            get(customers::product),
+        )
+        .route("/customers/{wa_id}/chat", get(customers::chat))
         .route("/customers/{wa_id}/cart", get(customers::view_cart))
         .route("/customers/{wa_id}/cart/items", post(customers::add_item))
         .route(

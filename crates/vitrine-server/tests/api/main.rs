@@ -14,4 +14,5 @@ mod messages_interactive;
 mod messages_product;
 mod messages_text;
 mod sandbox_api;
+mod shopping;
 mod webhooks;
