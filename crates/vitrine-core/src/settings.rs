@@ -22,6 +22,9 @@ pub struct Behaviour {
     pub limits: LimitSettings,
     /// How long after it is accepted an `items_batch` request is processed (sandbox ms).
     pub batch_delay_ms: i64,
+    /// The code of the failed status when every device of the customer is too old for a product
+    /// message: 131026 (default; Meta names no code, spec §2.9) or 131000.
+    pub outdated_client_code: u32,
 }
 
 impl Default for Behaviour {
@@ -33,6 +36,7 @@ impl Default for Behaviour {
             webhooks: WebhookSettings::default(),
             limits: LimitSettings::default(),
             batch_delay_ms: 1_000,
+            outdated_client_code: 131_026,
         }
     }
 }

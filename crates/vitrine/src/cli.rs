@@ -34,6 +34,8 @@ enum Command {
     /// Manage catalogs from files.
     #[command(subcommand)]
     Catalog(crate::catalog_cmd::CatalogCommand),
+    /// Play a simulated customer against a running Vitrine: write, browse, fill a cart, order.
+    Customer(crate::customer_cmd::CustomerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +175,7 @@ pub fn main() -> ExitCode {
         Some(Command::Bench(args)) => crate::bench::run(args),
         Some(Command::Migrate(args)) => run_migrate(args),
         Some(Command::Catalog(cmd)) => crate::catalog_cmd::run(cmd),
+        Some(Command::Customer(args)) => crate::customer_cmd::run(args),
         None => run_serve(cli.serve),
     };
     match result {

@@ -39,6 +39,7 @@ pub struct FileBehaviour {
     /// Every key optional; see `LimitSettings`.
     pub limits: Option<LimitSettings>,
     pub batch_delay_ms: Option<i64>,
+    pub outdated_client_code: Option<u32>,
 }
 
 impl FileConfig {
@@ -108,6 +109,10 @@ pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
                 .behaviour
                 .batch_delay_ms
                 .unwrap_or(defaults.batch_delay_ms),
+            outdated_client_code: file
+                .behaviour
+                .outdated_client_code
+                .unwrap_or(defaults.outdated_client_code),
             webhooks: {
                 let mut w = file.behaviour.webhooks.unwrap_or(defaults.webhooks);
                 if let Some(ms) = over.auto_read_after_ms {

@@ -5,6 +5,7 @@ mod bench;
 mod catalog_cmd;
 mod cli;
 mod config;
+mod customer_cmd;
 mod node;
 mod webhooks_cmd;
 

@@ -490,3 +490,36 @@ async fn catalog_import_command() {
         .unwrap();
     assert_eq!(r["product_count"], 527);
 }
+
+#[tokio::test]
+async fn customer_command_fills_a_cart_and_orders() {
+    let vitrine = Vitrine::start(&["--database", "sqlite::memory:"]).await;
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_vitrine"))
+            .arg("customer")
+            .args(args)
+            .args(["--url", &vitrine.base])
+            .stderr(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["add", "16505550123", "gift-card-25", "--quantity", "3"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"total\": 7500"));
+    let out = run(&["send-cart", "16505550123", "--note", "gift wrap"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\"type\": \"order\"") && stdout.contains("gift wrap"),
+        "{stdout}"
+    );
+    let out = run(&["add", "16505550123", "gift-card-25", "--quantity", "100"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("quantity_out_of_range"));
+    let out = run(&["say", "15550001234", "Hello there"]);
+    assert!(out.status.success());
+}

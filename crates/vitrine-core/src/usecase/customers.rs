@@ -19,6 +19,16 @@ impl Sandbox {
         wa_id: &str,
         name: Option<&str>,
     ) -> Result<Customer, ApiError> {
+        self.upsert_customer_with(wa_id, name, None).await
+    }
+
+    /// Creates or updates a customer: name and read-receipt setting.
+    pub async fn upsert_customer_with(
+        &self,
+        wa_id: &str,
+        name: Option<&str>,
+        read_receipts: Option<bool>,
+    ) -> Result<Customer, ApiError> {
         let wa_id = normalize_wa_id(wa_id)
             .ok_or_else(|| ApiError::invalid_param(format!("'{wa_id}' is not a phone number.")))?;
         let mut customer = self
@@ -26,6 +36,9 @@ impl Sandbox {
             .unwrap_or_else(|| Customer::new(&wa_id, name));
         if let Some(n) = name {
             customer.name = n.to_owned();
+        }
+        if let Some(r) = read_receipts {
+            customer.read_receipts = r;
         }
         self.commit_change(DirectoryChange::Customer(customer.clone()))
             .await?;

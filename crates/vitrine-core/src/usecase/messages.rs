@@ -13,8 +13,13 @@ use crate::sandbox::Sandbox;
 use crate::validate::{self, SendOptions};
 use crate::webhook::{Outbox, StatusEvent};
 
-fn outdated_client_error() -> ApiError {
-    ApiError::new(ErrorKind::MessageUndeliverable).with_details(
+fn outdated_client_error(code: u32) -> ApiError {
+    let kind = if code == 131_000 {
+        ErrorKind::SomethingWentWrong
+    } else {
+        ErrorKind::MessageUndeliverable
+    };
+    ApiError::new(kind).with_details(
         "Message failed to send because the recipient's WhatsApp version cannot show this message type.",
     )
 }
@@ -103,7 +108,7 @@ impl Sandbox {
                 vec![StatusEvent::failed(
                     &record.wamid,
                     at,
-                    &outdated_client_error(),
+                    &outdated_client_error(self.behaviour.outdated_client_code),
                 )]
             } else {
                 self.scheduled_statuses(&record)

@@ -15,6 +15,7 @@ use vitrine_core::seed;
 struct CreateCustomer {
     wa_id: String,
     name: Option<String>,
+    read_receipts: Option<bool>,
 }
 
 /// POST /_vitrine/customers {"wa_id", "name"}
@@ -22,7 +23,7 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Json<V
     let req: CreateCustomer = json_body(&body)?;
     let customer = state
         .sandbox
-        .upsert_customer(&req.wa_id, req.name.as_deref())
+        .upsert_customer_with(&req.wa_id, req.name.as_deref(), req.read_receipts)
         .await?;
     Ok(Json(json!(customer)))
 }
