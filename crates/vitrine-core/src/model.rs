@@ -462,3 +462,65 @@ mod version_tests {
         assert!(web.supports("product"));
     }
 }
+
+/// Days since 1970-01-01 of an ISO-8601 date or date-time (`2026-12-01`, `2026-12-01T00:00+0000`).
+fn iso_day(s: &str) -> Option<i64> {
+    let date = s.get(..10)?;
+    let mut parts = date.split('-');
+    let (y, m, d): (i64, i64, i64) = (
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+impl Product {
+    /// The unit price a customer pays at `now`: the sale price while its dates (if any) include
+    /// today, the price otherwise.
+    pub fn current_price(&self, now_ms: i64) -> i64 {
+        let today = now_ms.div_euclid(86_400_000);
+        let started = self
+            .sale_price_start_date
+            .as_deref()
+            .and_then(iso_day)
+            .is_none_or(|d| d <= today);
+        let not_ended = self
+            .sale_price_end_date
+            .as_deref()
+            .and_then(iso_day)
+            .is_none_or(|d| today <= d);
+        match self.sale_price {
+            Some(sale) if started && not_ended => sale,
+            _ => self.price,
+        }
+    }
+}
+
+#[cfg(test)]
+mod price_tests {
+    use super::*;
+
+    #[test]
+    fn sale_dates() {
+        assert_eq!(iso_day("1970-01-02"), Some(1));
+        assert_eq!(iso_day("2026-11-26T10:00:00+0000"), Some(20_783));
+        let mut p = crate::seed::demo("x").products[5].clone(); // on sale: 8900 → 6900
+        let now = 20_783 * 86_400_000;
+        assert_eq!(p.current_price(now), 6900);
+        p.sale_price_end_date = Some("2026-11-25".into());
+        assert_eq!(p.current_price(now), 8900);
+        p.sale_price_end_date = None;
+        p.sale_price_start_date = Some("2026-11-27".into());
+        assert_eq!(p.current_price(now), 8900);
+    }
+}

@@ -56,14 +56,14 @@ pub struct CartLine {
     pub product_retailer_id: String,
     pub quantity: u32,
     pub name: String,
-    /// The unit price the customer pays now (the sale price when set), minor units.
+    /// The unit price the customer pays now (the sale price while active), minor units.
     pub price: i64,
     pub currency: String,
     pub image_url: String,
     pub availability: &'static str,
 }
 
-fn view(dir: &Directory, cart: &Cart, notice: bool) -> CartView {
+fn view(dir: &Directory, cart: &Cart, notice: bool, now_ms: i64) -> CartView {
     let catalog = cart.catalog_id.as_deref().and_then(|id| dir.catalog(id));
     let items: Vec<CartLine> = cart
         .items
@@ -74,7 +74,7 @@ fn view(dir: &Directory, cart: &Cart, notice: bool) -> CartView {
                 product_retailer_id: p.retailer_id.clone(),
                 quantity: i.quantity,
                 name: p.name.clone(),
-                price: p.sale_price.unwrap_or(p.price),
+                price: p.current_price(now_ms),
                 currency: p.currency.clone(),
                 image_url: p.image_url.clone(),
                 availability: p.availability.as_str(),
@@ -157,7 +157,7 @@ impl Sandbox {
         let (mut cart, _, _) = self.cart_context(wa_id, phone_number_id, device)?;
         self.read(|dir| cart.refresh(cart.catalog_id.as_deref().and_then(|id| dir.catalog(id))));
         let notice = cart.notice;
-        let shown = self.read(|dir| view(dir, &cart, notice));
+        let shown = self.read(|dir| view(dir, &cart, notice, self.clock.now().0));
         cart.seen(self.clock.now());
         self.commit_change(DirectoryChange::Cart(cart)).await?;
         Ok(shown)
@@ -180,7 +180,7 @@ impl Sandbox {
         })?;
         // The customer is looking at the products as they are now; a pending notice stays.
         next.seen_at = self.clock.now().0;
-        let shown = self.read(|dir| view(dir, &next, next.notice));
+        let shown = self.read(|dir| view(dir, &next, next.notice, self.clock.now().0));
         self.commit_change(DirectoryChange::Cart(next)).await?;
         Ok(shown)
     }
@@ -214,7 +214,7 @@ impl Sandbox {
                     Some(OrderItem {
                         product_retailer_id: p.retailer_id.clone(),
                         quantity: i.quantity,
-                        item_price: p.sale_price.unwrap_or(p.price),
+                        item_price: p.current_price(now.0),
                         currency: p.currency.clone(),
                     })
                 })
