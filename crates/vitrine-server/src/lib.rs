@@ -20,6 +20,9 @@ use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use vitrine_core::Sandbox;
 
+/// The largest request body accepted.
+pub const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -56,6 +59,8 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(graph::dispatch)
         .layer(CatchPanicLayer::custom(response::panic_response))
+        // items_batch may carry up to about 28 MB; feeds for /_vitrine/catalogs/{id}/import more.
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
 

@@ -67,6 +67,40 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/health", get(info::health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::map_response(json_errors))
+}
+
+/// Extractor rejections (a bad query string, a body over the limit) come back in Vitrine's error
+/// shape too, never as plain text.
+async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let message = String::from_utf8_lossy(&bytes).trim().to_owned();
+    let code = if status.is_server_error() {
+        "internal"
+    } else {
+        "invalid_request"
+    };
+    OpError::new(
+        status,
+        code,
+        if message.is_empty() {
+            status.to_string()
+        } else {
+            message
+        },
+    )
+    .into_response()
 }
 
 /// An error of Vitrine's own API.

@@ -203,3 +203,19 @@ async fn the_sandbox_clock_moves_freezes_and_survives_a_restart() {
         "{now}"
     );
 }
+
+#[tokio::test]
+async fn extractor_rejections_answer_in_vitrines_shape() {
+    let app = spawn_app().await;
+    let r = app
+        .get(&format!(
+            "/_vitrine/customers/{CUSTOMER}/catalog?limit=many"
+        ))
+        .await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert_eq!(r.body["error"]["code"], "invalid_request", "{}", r.text);
+    assert!(r
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+}
