@@ -193,6 +193,15 @@ pub(crate) async fn load_directory(
         data.customers
             .push(serde_json::from_str::<Customer>(&json).map_err(corrupt)?);
     }
+    for r in sqlx::query("SELECT data FROM templates ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+    {
+        let json: String = r.get(0);
+        data.templates
+            .push(serde_json::from_str(&json).map_err(corrupt)?);
+    }
     for r in sqlx::query("SELECT data FROM carts")
         .fetch_all(&mut *tx)
         .await
@@ -300,6 +309,27 @@ pub(crate) async fn apply_change(conn: &mut Conn, change: &DirectoryChange) -> S
                 .map_err(db_err)?;
         }
         DirectoryChange::Customer(c) => upsert_customer(conn, c).await?,
+        DirectoryChange::Template(t) => {
+            let json = serde_json::to_string(t).map_err(corrupt)?;
+            sqlx::query(
+                "INSERT INTO templates (id, waba_id, status, data) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data",
+            )
+            .bind(&t.id)
+            .bind(&t.waba_id)
+            .bind(t.status.as_str())
+            .bind(json)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        DirectoryChange::TemplateDeleted { id } => {
+            sqlx::query("DELETE FROM templates WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
         DirectoryChange::Cart(c) => {
             let json = serde_json::to_string(c).map_err(corrupt)?;
             sqlx::query(
@@ -966,4 +996,38 @@ pub(crate) async fn list_inbound(
         .collect::<StoreResult<Vec<_>>>()?;
     out.reverse();
     Ok(out)
+}
+
+/// Moves a template from status `from` to its new state, with its webhooks, only if no one else
+/// moved it first (several nodes review at once). `false` when it was no longer in `from`.
+pub(crate) async fn transition_template(
+    conn: &mut Conn,
+    from: &str,
+    t: &vitrine_core::template::Template,
+    outbox: &Outbox,
+) -> StoreResult<bool> {
+    let json = serde_json::to_string(t).map_err(corrupt)?;
+    let moved =
+        sqlx::query("UPDATE templates SET status = $1, data = $2 WHERE id = $3 AND status = $4")
+            .bind(t.status.as_str())
+            .bind(json)
+            .bind(&t.id)
+            .bind(from)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+    if moved == 0 {
+        return Ok(false);
+    }
+    write_outbox(conn, outbox).await?;
+    let change = serde_json::to_string(&DirectoryChange::Template(t.clone())).map_err(corrupt)?;
+    let seq: i64 =
+        sqlx::query_scalar("INSERT INTO directory_changes (change) VALUES ($1) RETURNING seq")
+            .bind(change)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    notify_change(conn, seq).await?;
+    Ok(true)
 }

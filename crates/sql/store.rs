@@ -73,6 +73,26 @@ impl MessageStore for ThisStore {
             .await
     }
 
+    async fn transition_template(
+        &self,
+        from: &str,
+        template: &vitrine_core::template::Template,
+        outbox: &Outbox,
+    ) -> StoreResult<bool> {
+        match self
+            .writer
+            .submit(WriteOp::TransitionTemplate {
+                from: from.to_owned(),
+                template: Box::new(template.clone()),
+                outbox: outbox.clone(),
+            })
+            .await?
+        {
+            WriteResult::Found(moved) => Ok(moved),
+            _ => Ok(false),
+        }
+    }
+
     async fn list_inbound(
         &self,
         phone_number_id: &str,

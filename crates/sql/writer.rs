@@ -110,6 +110,15 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
             rows::record_attempt(conn, *id, attempt, *after).await?
         }
         WriteOp::InsertBatch(job) => rows::insert_batch(conn, job).await?,
+        WriteOp::TransitionTemplate {
+            from,
+            template,
+            outbox,
+        } => {
+            return Ok(WriteResult::Found(
+                rows::transition_template(conn, from, template, outbox).await?,
+            ))
+        }
         WriteOp::ClaimBatches {
             now,
             wall_now,

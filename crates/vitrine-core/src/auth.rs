@@ -29,6 +29,7 @@ pub enum NodeKind {
     PhoneNumber,
     Catalog,
     Product,
+    Template,
 }
 
 impl NodeKind {
@@ -40,6 +41,7 @@ impl NodeKind {
             Node::PhoneNumber(_) => NodeKind::PhoneNumber,
             Node::Catalog(_) => NodeKind::Catalog,
             Node::Product(_) => NodeKind::Product,
+            Node::Template(_) => NodeKind::Template,
         }
     }
 }

@@ -22,6 +22,7 @@ pub struct DirectoryData {
     /// When each (business number, customer) pair last heard from the customer (sandbox ms).
     pub windows: Vec<WindowState>,
     pub carts: Vec<crate::cart::Cart>,
+    pub templates: Vec<crate::template::Template>,
 }
 
 /// The customer service window of a (business number, customer) pair.
@@ -67,6 +68,10 @@ pub enum DirectoryChange {
     Window(WindowState),
     /// A cart, as it now is.
     Cart(crate::cart::Cart),
+    /// A message template, as it now is.
+    Template(crate::template::Template),
+    /// A message template removed.
+    TemplateDeleted { id: String },
 }
 
 /// The directory as a store loads it: the data, the clock, and the last change it includes.
@@ -180,6 +185,7 @@ pub enum Node<'a> {
     PhoneNumber(&'a PhoneNumber),
     Catalog(&'a CatalogIndex),
     Product(&'a Product),
+    Template(&'a crate::template::Template),
 }
 
 #[derive(Debug, Default)]
@@ -196,6 +202,7 @@ pub struct Directory {
     /// (phone number id, wa_id) → last inbound message (sandbox ms).
     windows: HashMap<(String, String), i64>,
     carts: HashMap<crate::cart::CartKey, crate::cart::Cart>,
+    templates: HashMap<String, crate::template::Template>,
 }
 
 impl Directory {
@@ -284,6 +291,12 @@ impl Directory {
             DirectoryChange::Cart(c) => {
                 self.carts.insert(c.key.clone(), c.clone());
             }
+            DirectoryChange::Template(t) => {
+                self.templates.insert(t.id.clone(), t.clone());
+            }
+            DirectoryChange::TemplateDeleted { id } => {
+                self.templates.remove(id);
+            }
             DirectoryChange::Window(w) => {
                 let at = self
                     .windows
@@ -329,6 +342,33 @@ impl Directory {
         }
     }
 
+    pub fn template(&self, id: &str) -> Option<&crate::template::Template> {
+        self.templates.get(id)
+    }
+
+    /// A WABA's templates, by id (creation order: ids grow).
+    pub fn templates_of(&self, waba_id: &str) -> Vec<&crate::template::Template> {
+        let mut v: Vec<_> = self
+            .templates
+            .values()
+            .filter(|t| t.waba_id == waba_id)
+            .collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    /// Templates waiting for review, due at `now`.
+    pub fn templates_due(&self, now: i64) -> Vec<crate::template::Template> {
+        self.templates
+            .values()
+            .filter(|t| {
+                t.status == crate::template::TemplateStatus::Pending
+                    && t.review_due_at.is_some_and(|d| d <= now)
+            })
+            .cloned()
+            .collect()
+    }
+
     pub fn cart(&self, key: &crate::cart::CartKey) -> Option<&crate::cart::Cart> {
         self.carts.get(key)
     }
@@ -361,6 +401,9 @@ impl Directory {
         if let Some(b) = self.businesses.get(id) {
             return Some(Node::Business(b));
         }
+        if let Some(t) = self.templates.get(id) {
+            return Some(Node::Template(t));
+        }
         self.apps.get(id).map(Node::App)
     }
 
@@ -372,6 +415,7 @@ impl Directory {
             Node::Waba(w) => Some(&w.business_id),
             Node::PhoneNumber(p) => self.wabas.get(&p.waba_id).map(|w| w.business_id.as_str()),
             Node::Catalog(c) => Some(&c.catalog.business_id),
+            Node::Template(t) => self.wabas.get(&t.waba_id).map(|w| w.business_id.as_str()),
             Node::Product(p) => self
                 .catalogs
                 .get(&p.catalog_id)

@@ -327,6 +327,10 @@ pub struct ApiError {
     pub whatsapp_scope: bool,
     /// For throttling errors: whose usage the `x-business-use-case-usage` header reports.
     pub usage_of: Option<String>,
+    /// A subcode of this occurrence (template creation: 2388xxx under code 100).
+    pub subcode: Option<u32>,
+    /// `error_user_title` and `error_user_msg`.
+    pub user: Option<Box<(String, String)>>,
 }
 
 impl ApiError {
@@ -337,7 +341,17 @@ impl ApiError {
             details: None,
             whatsapp_scope: true,
             usage_of: None,
+            subcode: None,
+            user: None,
         }
+    }
+
+    /// Template creation errors: code 100 with a 2388xxx subcode and texts for people.
+    pub fn template(subcode: u32, title: &str, msg: impl Into<String>) -> Self {
+        let mut e = ApiError::new(ErrorKind::InvalidParameter).graph_scope();
+        e.subcode = Some(subcode);
+        e.user = Some(Box::new((title.to_owned(), msg.into())));
+        e
     }
 
     /// Reports `id`'s usage in `x-business-use-case-usage` (throttling errors).
@@ -442,10 +456,14 @@ impl ApiError {
                 message: self.message(),
                 kind: self.kind.graph_type().as_str().to_owned(),
                 code: self.kind.code(),
-                error_subcode: self.kind.subcode(),
-                is_transient: self.kind.is_transient(),
-                error_user_title: None,
-                error_user_msg: None,
+                error_subcode: self.subcode.or(self.kind.subcode()),
+                is_transient: if self.user.is_some() {
+                    Some(false)
+                } else {
+                    self.kind.is_transient()
+                },
+                error_user_title: self.user.as_ref().map(|u| u.0.clone()),
+                error_user_msg: self.user.as_ref().map(|u| u.1.clone()),
                 error_data,
                 fbtrace_id: fbtrace_id.to_owned(),
             },

@@ -17,6 +17,7 @@ pub mod sandbox;
 pub mod seed;
 pub mod settings;
 pub mod store;
+pub mod template;
 pub mod usecase;
 pub mod validate;
 pub mod webhook;

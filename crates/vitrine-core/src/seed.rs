@@ -406,6 +406,7 @@ pub fn demo(public_url: &str) -> DirectoryData {
         customers: vec![Customer::new(CUSTOMER_WA_ID, Some(CUSTOMER_NAME))],
         windows: vec![],
         carts: vec![],
+        templates: vec![],
     }
 }
 

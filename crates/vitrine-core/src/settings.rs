@@ -25,6 +25,10 @@ pub struct Behaviour {
     /// The code of the failed status when every device of the customer is too old for a product
     /// message: 131026 (default; Meta names no code, spec §2.9) or 131000.
     pub outdated_client_code: u32,
+    /// How long a new or edited template stays PENDING (sandbox ms).
+    pub template_review_ms: i64,
+    /// Templates whose name starts with this are REJECTED (reason INVALID_FORMAT) at review.
+    pub template_reject_prefix: String,
 }
 
 impl Default for Behaviour {
@@ -37,6 +41,8 @@ impl Default for Behaviour {
             limits: LimitSettings::default(),
             batch_delay_ms: 1_000,
             outdated_client_code: 131_026,
+            template_review_ms: 1_000,
+            template_reject_prefix: "rejected_".to_owned(),
         }
     }
 }

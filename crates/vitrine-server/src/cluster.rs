@@ -58,5 +58,8 @@ async fn run(sandbox: Arc<Sandbox>, mut stopped: watch::Receiver<bool>) {
         if let Err(e) = sandbox.process_due_batches().await {
             tracing::warn!(error = %e, "processing catalog batches failed");
         }
+        if let Err(e) = sandbox.process_due_reviews().await {
+            tracing::warn!(error = %e, "reviewing templates failed");
+        }
     }
 }

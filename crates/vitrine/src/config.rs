@@ -40,6 +40,8 @@ pub struct FileBehaviour {
     pub limits: Option<LimitSettings>,
     pub batch_delay_ms: Option<i64>,
     pub outdated_client_code: Option<u32>,
+    pub template_review_ms: Option<i64>,
+    pub template_reject_prefix: Option<String>,
 }
 
 impl FileConfig {
@@ -113,6 +115,15 @@ pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
                 .behaviour
                 .outdated_client_code
                 .unwrap_or(defaults.outdated_client_code),
+            template_review_ms: file
+                .behaviour
+                .template_review_ms
+                .unwrap_or(defaults.template_review_ms),
+            template_reject_prefix: file
+                .behaviour
+                .template_reject_prefix
+                .clone()
+                .unwrap_or(defaults.template_reject_prefix),
             webhooks: {
                 let mut w = file.behaviour.webhooks.unwrap_or(defaults.webhooks);
                 if let Some(ms) = over.auto_read_after_ms {

@@ -47,6 +47,7 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("heartbeats_count_live_nodes", |s| {
             Box::pin(heartbeats_count_live_nodes(s))
         }),
+        ("templates_move_once", |s| Box::pin(templates_move_once(s))),
         ("messages_and_paging", |s| Box::pin(messages_and_paging(s))),
         ("statuses_in_time_order", |s| {
             Box::pin(statuses_in_time_order(s))
@@ -629,4 +630,67 @@ async fn webhook_log_filters(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(none.items.is_empty());
+}
+
+async fn templates_move_once(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let mut t = crate::template::Template {
+        id: "1000000000000001".into(),
+        waba_id: seed::WABA_ID.into(),
+        name: "hello".into(),
+        language: "en_US".into(),
+        category: "MARKETING".into(),
+        parameter_format: "POSITIONAL".into(),
+        components: vec![serde_json::json!({ "type": "BODY", "text": "Hi" })],
+        status: crate::template::TemplateStatus::Pending,
+        reason: "NONE".into(),
+        review_due_at: Some(5),
+        edits: vec![],
+    };
+    store
+        .apply_change(&DirectoryChange::Template(t.clone()))
+        .await
+        .unwrap();
+    t.status = crate::template::TemplateStatus::Approved;
+    let outbox = Outbox {
+        statuses: vec![],
+        webhooks: vec![webhook("x", MessageStatus::Sent, 0)],
+    };
+    assert!(store
+        .transition_template("PENDING", &t, &outbox)
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .transition_template("PENDING", &t, &outbox)
+            .await
+            .unwrap(),
+        "a second node finds it moved"
+    );
+    let loaded = store.load_directory().await.unwrap().unwrap();
+    assert_eq!(loaded.data.templates, vec![t.clone()]);
+    assert_eq!(
+        store
+            .list_webhooks(&WebhookQuery {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    store
+        .apply_change(&DirectoryChange::TemplateDeleted { id: t.id.clone() })
+        .await
+        .unwrap();
+    assert!(store
+        .load_directory()
+        .await
+        .unwrap()
+        .unwrap()
+        .data
+        .templates
+        .is_empty());
 }

@@ -78,6 +78,14 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>>;
     /// Every status event of a message, due or not, in time order.
     async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>>;
+    /// Moves a template out of status `from` with its webhooks, unless another node did first
+    /// (`false` then).
+    async fn transition_template(
+        &self,
+        from: &str,
+        template: &crate::template::Template,
+        outbox: &Outbox,
+    ) -> StoreResult<bool>;
     /// The last `limit` messages a customer sent to a business number, oldest first.
     async fn list_inbound(
         &self,

@@ -60,6 +60,12 @@ pub enum WriteOp {
         after: AfterAttempt,
     },
     InsertBatch(Box<BatchJob>),
+    /// A template leaves status `from` (only if it still is in it), with its webhooks.
+    TransitionTemplate {
+        from: String,
+        template: Box<crate::template::Template>,
+        outbox: Outbox,
+    },
     ClaimBatches {
         now: Millis,
         wall_now: i64,

@@ -7,5 +7,6 @@ pub mod customers;
 pub mod messages;
 pub mod phone_numbers;
 pub mod sandbox_info;
+pub mod templates;
 pub mod tokens;
 pub mod webhooks;

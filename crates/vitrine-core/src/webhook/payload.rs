@@ -128,6 +128,36 @@ pub fn statuses(ctx: &StatusContext<'_>, events: &[&StatusEvent]) -> Vec<u8> {
     })
 }
 
+/// A `message_template_status_update` notification (spec §5.9).
+pub fn template_status(
+    t: &crate::template::Template,
+    event: &str,
+    at: crate::clock::Millis,
+) -> Vec<u8> {
+    let id: serde_json::Value =
+        t.id.parse::<u64>()
+            .map(serde_json::Value::from)
+            .unwrap_or_else(|_| t.id.clone().into());
+    to_meta_bytes(&Notification {
+        object: "whatsapp_business_account".to_owned(),
+        entry: vec![Entry {
+            id: t.waba_id.clone(),
+            time: Some(at.unix_seconds()),
+            changes: vec![Change {
+                value: serde_json::json!({
+                    "event": event,
+                    "message_template_id": id,
+                    "message_template_name": t.name,
+                    "message_template_language": t.language,
+                    "message_template_category": t.category,
+                    "reason": t.reason,
+                }),
+                field: "message_template_status_update".to_owned(),
+            }],
+        }],
+    })
+}
+
 /// Minor units as a JSON number in major units: `30` when whole, `12.99` otherwise.
 fn major_units(minor: i64, currency: &str) -> serde_json::Number {
     let div = 10i64.pow(crate::model::currency_exponent(currency));

@@ -135,3 +135,29 @@ pub fn inbound_webhooks(
         })
         .collect()
 }
+
+/// Webhook rows for a template status event: one per destination subscribed to
+/// `message_template_status_update`.
+pub fn template_webhooks(
+    dir: &Directory,
+    t: &crate::template::Template,
+    event: &str,
+    at: crate::clock::Millis,
+) -> Vec<NewWebhook> {
+    let body = payload::template_status(t, event, at);
+    dir.webhook_targets(&t.waba_id, "message_template_status_update")
+        .into_iter()
+        .map(|target| NewWebhook {
+            app_id: target.app_id.clone(),
+            waba_id: t.waba_id.clone(),
+            url: target.url.clone(),
+            event_type: EventType::TemplateStatus,
+            wamid: None,
+            status: None,
+            signature_256: signature::sha256_header(&target.secret, &body),
+            signature_1: signature::sha1_header(&target.secret, &body),
+            body: body.clone(),
+            due_at: at,
+        })
+        .collect()
+}

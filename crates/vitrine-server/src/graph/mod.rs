@@ -7,6 +7,7 @@
 mod catalog;
 mod messages;
 mod subscriptions;
+mod templates;
 
 use crate::params::{self, Params};
 use crate::response::{graph_error, GraphMeta};
@@ -145,6 +146,7 @@ pub async fn dispatch(
         Endpoint::WabaSubscribedApps => subscriptions::waba_subscribed_apps(req),
         Endpoint::UnsubscribeWaba => subscriptions::unsubscribe_waba(req).await,
         Endpoint::Catalog(e) => catalog::handle(e, req).await,
+        Endpoint::Templates(e) => templates::handle(e, req).await,
     }
 }
 
@@ -169,6 +171,8 @@ enum Endpoint {
     UnsubscribeWaba,
     /// Catalogs, products, batches, the WABA's catalog, commerce settings.
     Catalog(catalog::CatalogEndpoint),
+    /// Message templates.
+    Templates(templates::TemplateEndpoint),
 }
 
 fn route(kind: NodeKind, edge: Option<&str>, method: &Method) -> Option<Endpoint> {
@@ -184,6 +188,21 @@ fn route(kind: NodeKind, edge: Option<&str>, method: &Method) -> Option<Endpoint
         }
         (NodeKind::Waba, Some("subscribed_apps"), &Method::DELETE) => {
             Some(Endpoint::UnsubscribeWaba)
+        }
+        (NodeKind::Waba, Some("message_templates"), &Method::POST) => {
+            Some(Endpoint::Templates(templates::TemplateEndpoint::Create))
+        }
+        (NodeKind::Waba, Some("message_templates"), &Method::GET) => {
+            Some(Endpoint::Templates(templates::TemplateEndpoint::List))
+        }
+        (NodeKind::Waba, Some("message_templates"), &Method::DELETE) => {
+            Some(Endpoint::Templates(templates::TemplateEndpoint::Delete))
+        }
+        (NodeKind::Template, None, &Method::GET) => {
+            Some(Endpoint::Templates(templates::TemplateEndpoint::Get))
+        }
+        (NodeKind::Template, None, &Method::POST) => {
+            Some(Endpoint::Templates(templates::TemplateEndpoint::Edit))
         }
         _ => catalog_route(kind, edge, method).map(Endpoint::Catalog),
     }
@@ -242,7 +261,7 @@ fn edge_exists(kind: NodeKind, edge: &str) -> bool {
             )
         }
         NodeKind::App => matches!(edge, "subscriptions"),
-        NodeKind::Product => false,
+        NodeKind::Product | NodeKind::Template => false,
     }
 }
 

@@ -10,6 +10,7 @@ mod customers;
 mod info;
 mod messages;
 mod phone_numbers;
+mod templates;
 mod tokens;
 mod webhooks;
 
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/customers/{wa_id}/cart/send", post(customers::send_cart))
         .route("/catalogs/{id}/import", post(catalogs::import))
+        .route("/templates/{id}/status", post(templates::set_status))
         .route(
             "/phone_numbers/{id}/throughput",
             post(phone_numbers::throughput),

@@ -15,4 +15,5 @@ mod messages_product;
 mod messages_text;
 mod sandbox_api;
 mod shopping;
+mod templates;
 mod webhooks;

@@ -191,3 +191,11 @@ CREATE TABLE carts (
     data            TEXT NOT NULL,   -- the cart as JSON
     PRIMARY KEY (phone_number_id, wa_id, device_id)
 );
+
+-- Message templates.
+CREATE TABLE templates (
+    id      TEXT PRIMARY KEY,
+    waba_id TEXT NOT NULL,
+    status  TEXT NOT NULL,
+    data    TEXT NOT NULL   -- the template as JSON
+);

@@ -1,0 +1,344 @@
+//! Message templates: the creation rules of spec §7.2–§7.3 (Meta's 2388xxx subcodes under code
+//! 100) and the review life cycle of §7.4.
+
+use crate::error::ApiError;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TemplateStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Paused,
+    Disabled,
+}
+
+impl TemplateStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateStatus::Pending => "PENDING",
+            TemplateStatus::Approved => "APPROVED",
+            TemplateStatus::Rejected => "REJECTED",
+            TemplateStatus::Paused => "PAUSED",
+            TemplateStatus::Disabled => "DISABLED",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    pub id: String,
+    pub waba_id: String,
+    pub name: String,
+    pub language: String,
+    pub category: String,
+    /// `POSITIONAL` or `NAMED`.
+    pub parameter_format: String,
+    /// As given, with `type`, `format` and button types in upper case.
+    pub components: Vec<Value>,
+    pub status: TemplateStatus,
+    /// `NONE`, or why it was rejected.
+    pub reason: String,
+    /// When review ends (sandbox ms), while pending.
+    pub review_due_at: Option<i64>,
+    /// When it was edited (sandbox ms), for the edit limits.
+    #[serde(default)]
+    pub edits: Vec<i64>,
+}
+
+pub const NAME_MAX: usize = 512;
+pub const PER_WABA_MAX: usize = 250;
+
+fn invalid(subcode: u32, title: &str, msg: impl Into<String>) -> ApiError {
+    ApiError::template(subcode, title, msg)
+}
+
+fn bad(details: impl Into<String>) -> ApiError {
+    ApiError::invalid_param(details).graph_scope()
+}
+
+/// `{{1}}` or `{{name}}` placeholders in a text, in order.
+pub fn variables(text: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                out.push(after[..end].trim().to_owned());
+                rest = &after[end + 2..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+fn upper(v: &Value, key: &str) -> Option<String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(|s| s.to_ascii_uppercase())
+}
+
+fn text_of(c: &Value) -> String {
+    c.get("text")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn check_text(
+    kind: &str,
+    text: &str,
+    max: usize,
+    max_vars: Option<usize>,
+    c: &Value,
+) -> Result<(), ApiError> {
+    if text.chars().count() > max {
+        return Err(invalid(
+            2388040,
+            "Message Template Character Limit Exceeded",
+            format!("The {kind} of a template can have at most {max} characters."),
+        ));
+    }
+    let vars = variables(text);
+    if let Some(m) = max_vars {
+        if vars.len() > m {
+            return Err(invalid(
+                2388047,
+                "Header Format Incorrect",
+                format!("The {kind} can have at most {m} variable."),
+            ));
+        }
+    }
+    if !vars.is_empty() {
+        let t = text.trim();
+        if t.starts_with("{{") || t.ends_with("}}") {
+            return Err(invalid(
+                2388299,
+                "Variables Can't Be at the Start or End of the Template",
+                format!("The {kind} text can't start or end with a variable."),
+            ));
+        }
+        if c.get("example").is_none() {
+            return Err(invalid(
+                2388047,
+                "Sample Values Missing",
+                format!("Add sample values for the variables of the {kind}."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Normalises and checks the components of a template (spec §7.2–§7.3).
+pub fn check_components(raw: &Value) -> Result<Vec<Value>, ApiError> {
+    let Value::Array(items) = raw else {
+        return Err(bad("Param components must be a JSON array."));
+    };
+    let mut comps: Vec<Value> = vec![];
+    for c in items {
+        let Value::Object(map) = c else {
+            return Err(bad("Each component must be an object."));
+        };
+        let mut m: Map<String, Value> = map.clone();
+        let kind = upper(c, "type").ok_or_else(|| bad("Each component needs a type."))?;
+        m.insert("type".into(), Value::String(kind.clone()));
+        if let Some(f) = upper(c, "format") {
+            m.insert("format".into(), Value::String(f));
+        }
+        if let Some(Value::Array(buttons)) = map.get("buttons") {
+            let buttons: Vec<Value> = buttons
+                .iter()
+                .map(|b| {
+                    let mut b = b.clone();
+                    if let Some(t) = upper(&b, "type") {
+                        b["type"] = Value::String(t);
+                    }
+                    b
+                })
+                .collect();
+            m.insert("buttons".into(), Value::Array(buttons));
+        }
+        if !["HEADER", "BODY", "FOOTER", "BUTTONS", "CAROUSEL"].contains(&kind.as_str()) {
+            return Err(bad(format!("Invalid component type {kind}.")));
+        }
+        comps.push(Value::Object(m));
+    }
+    let find = |k: &str| comps.iter().find(|c| c["type"] == k);
+    let body =
+        find("BODY").ok_or_else(|| invalid(2388072, "Body Missing", "A template needs a body."))?;
+    check_text("body", &text_of(body), 1024, None, body)?;
+    if let Some(footer) = find("FOOTER") {
+        let t = text_of(footer);
+        if !variables(&t).is_empty() {
+            return Err(invalid(
+                2388073,
+                "Footer Format Incorrect",
+                "The footer can't contain variables.",
+            ));
+        }
+        check_text("footer", &t, 60, Some(0), footer)?;
+    }
+    let header = find("HEADER");
+    if let Some(h) = header {
+        match h["format"].as_str() {
+            Some("TEXT") => check_text("header", &text_of(h), 60, Some(1), h)?,
+            Some("IMAGE" | "VIDEO" | "DOCUMENT" | "LOCATION" | "PRODUCT") => {}
+            _ => {
+                return Err(invalid(
+                    2388047,
+                    "Header Format Incorrect",
+                    "A header needs a format: TEXT, IMAGE, VIDEO, DOCUMENT, LOCATION or PRODUCT.",
+                ))
+            }
+        }
+    }
+    let buttons: Vec<Value> = find("BUTTONS")
+        .and_then(|b| b["buttons"].as_array().cloned())
+        .unwrap_or_default();
+    if buttons.len() > 10 {
+        return Err(bad("A template can have at most 10 buttons."));
+    }
+    let count = |t: &str| buttons.iter().filter(|b| b["type"] == t).count();
+    for b in &buttons {
+        let t = b["type"].as_str().unwrap_or("");
+        if ![
+            "QUICK_REPLY",
+            "URL",
+            "PHONE_NUMBER",
+            "COPY_CODE",
+            "FLOW",
+            "CATALOG",
+            "MPM",
+            "SPM",
+            "ORDER_DETAILS",
+        ]
+        .contains(&t)
+        {
+            return Err(bad(format!("Invalid button type {t}.")));
+        }
+        if text_of(b).chars().count() > 25 {
+            return Err(invalid(
+                2388040,
+                "Message Template Character Limit Exceeded",
+                "A button's text can have at most 25 characters.",
+            ));
+        }
+    }
+    if count("CATALOG") > 0 && (count("CATALOG") != 1 || buttons.len() != 1 || header.is_some()) {
+        return Err(bad(
+            "A catalog template has no header and exactly one button, of type CATALOG.",
+        ));
+    }
+    if count("MPM") > 0 {
+        let text_header = header.is_some_and(|h| h["format"] == "TEXT");
+        if count("MPM") != 1 || buttons.len() != 1 || !text_header {
+            return Err(bad(
+                "A multi-product template has a TEXT header and exactly one button, of type MPM.",
+            ));
+        }
+    }
+    if count("SPM") > 0 && !header.is_some_and(|h| h["format"] == "PRODUCT") {
+        return Err(bad(
+            "A single-product template has a PRODUCT header and one SPM button.",
+        ));
+    }
+    if let Some(carousel) = find("CAROUSEL") {
+        let cards = carousel["cards"].as_array().cloned().unwrap_or_default();
+        if cards.is_empty() || cards.len() > 10 {
+            return Err(bad("A carousel has 1 to 10 cards."));
+        }
+        let shape = |card: &Value| -> (String, Vec<String>) {
+            let comps = card["components"].as_array().cloned().unwrap_or_default();
+            let fmt = comps
+                .iter()
+                .find(|c| upper(c, "type").as_deref() == Some("HEADER"))
+                .and_then(|h| upper(h, "format"))
+                .unwrap_or_default();
+            let btns = comps
+                .iter()
+                .find(|c| upper(c, "type").as_deref() == Some("BUTTONS"))
+                .and_then(|b| b["buttons"].as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|b| upper(b, "type"))
+                .collect();
+            (fmt, btns)
+        };
+        let first = shape(&cards[0]);
+        if first.0 != "PRODUCT" && cards.len() < 2 {
+            return Err(bad("A media carousel has 2 to 10 cards."));
+        }
+        if cards.iter().any(|c| shape(c) != first) {
+            return Err(bad(
+                "Every carousel card needs the same header format and the same buttons.",
+            ));
+        }
+    }
+    Ok(comps)
+}
+
+/// Checks a name: lowercase letters, digits and underscores, at most 512 characters.
+pub fn check_name(name: &str) -> Result<(), ApiError> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= NAME_MAX
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(bad(
+            "Param name must be 1 to 512 lowercase letters, digits and underscores.",
+        ))
+    }
+}
+
+/// Whether `name`/`category`/`language` is a valid category.
+pub fn check_category(category: &str) -> Result<String, ApiError> {
+    let c = category.to_ascii_uppercase();
+    if ["MARKETING", "UTILITY", "AUTHENTICATION"].contains(&c.as_str()) {
+        Ok(c)
+    } else {
+        Err(bad(
+            "Param category must be MARKETING, UTILITY or AUTHENTICATION.",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn commerce_shapes() {
+        let catalog = json!([
+            { "type": "BODY", "text": "Shop our range and get {{1}} off.", "example": { "body_text": [["10%"]] } },
+            { "type": "BUTTONS", "buttons": [ { "type": "CATALOG", "text": "View catalog" } ] } ]);
+        assert!(check_components(&catalog).is_ok());
+        let mpm = json!([
+            { "type": "header", "format": "text", "text": "Forgot something, {{1}}?", "example": { "header_text": ["Pablo"] } },
+            { "type": "body", "text": "Your cart is waiting." },
+            { "type": "buttons", "buttons": [ { "type": "mpm", "text": "View items" } ] } ]);
+        let comps = check_components(&mpm).unwrap();
+        assert_eq!(comps[0]["type"], "HEADER");
+        assert_eq!(comps[2]["buttons"][0]["type"], "MPM");
+        let bad_mpm = json!([{ "type": "body", "text": "x" }, { "type": "buttons", "buttons": [ { "type": "mpm", "text": "View" } ] }]);
+        assert!(check_components(&bad_mpm).is_err());
+        let start = json!([{ "type": "body", "text": "{{1}} is here", "example": { "body_text": [["x"]] } }]);
+        assert_eq!(check_components(&start).unwrap_err().subcode, Some(2388299));
+        let no_example = json!([{ "type": "body", "text": "Hi {{1}}, welcome" }]);
+        assert_eq!(
+            check_components(&no_example).unwrap_err().subcode,
+            Some(2388047)
+        );
+        let long = json!([{ "type": "body", "text": "x".repeat(1025) }]);
+        assert_eq!(check_components(&long).unwrap_err().subcode, Some(2388040));
+        assert!(check_name("summer_sale_2").is_ok());
+        assert!(check_name("Summer").is_err());
+    }
+}

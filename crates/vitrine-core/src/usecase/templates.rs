@@ -1,0 +1,353 @@
+//! Message templates (Graph): create, list, read, edit, delete; the review life cycle on the
+//! sandbox clock, with `message_template_status_update` webhooks; operator status changes.
+
+use crate::auth::Principal;
+use crate::directory::DirectoryChange;
+use crate::error::ApiError;
+use crate::model::Scope;
+use crate::sandbox::Sandbox;
+use crate::template::{self, Template, TemplateStatus};
+use crate::webhook::{plan, Outbox};
+use serde_json::{json, Map, Value};
+
+fn bad(details: impl Into<String>) -> ApiError {
+    ApiError::invalid_param(details).graph_scope()
+}
+
+fn str_param<'a>(params: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    params
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn components_param(params: &Map<String, Value>) -> Result<Vec<Value>, ApiError> {
+    match params.get("components") {
+        None => Err(ApiError::param_required("components").graph_scope()),
+        Some(Value::String(s)) => template::check_components(
+            &serde_json::from_str::<Value>(s)
+                .map_err(|e| bad(format!("Param components must be JSON: {e}")))?,
+        ),
+        Some(v) => template::check_components(v),
+    }
+}
+
+/// The template object of Graph reads.
+pub fn render(t: &Template, fields: Option<&str>) -> Value {
+    let mut full = json!({
+        "name": t.name,
+        "parameter_format": t.parameter_format,
+        "components": t.components,
+        "language": t.language,
+        "status": t.status.as_str(),
+        "category": t.category,
+        "id": t.id,
+    });
+    if t.status == TemplateStatus::Rejected {
+        full["rejected_reason"] = json!(t.reason);
+    }
+    match fields {
+        None => full,
+        Some(f) => {
+            let mut out = Map::new();
+            for name in f.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                if let Some(v) = full.get(name) {
+                    out.insert(name.to_owned(), v.clone());
+                }
+            }
+            out.insert("id".into(), json!(t.id));
+            Value::Object(out)
+        }
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+impl Sandbox {
+    /// POST /{waba-id}/message_templates
+    pub async fn create_template(
+        &self,
+        principal: &Principal,
+        waba_id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::WhatsappBusinessManagement)?;
+        let name = str_param(params, "name")
+            .ok_or_else(|| ApiError::param_required("name").graph_scope())?;
+        template::check_name(name)?;
+        let language = str_param(params, "language")
+            .ok_or_else(|| ApiError::param_required("language").graph_scope())?;
+        let category = template::check_category(
+            str_param(params, "category")
+                .ok_or_else(|| ApiError::param_required("category").graph_scope())?,
+        )?;
+        let parameter_format = match str_param(params, "parameter_format")
+            .map(str::to_ascii_uppercase)
+            .as_deref()
+        {
+            None | Some("POSITIONAL") => "POSITIONAL",
+            Some("NAMED") => "NAMED",
+            Some(_) => return Err(bad("Param parameter_format must be positional or named.")),
+        };
+        let components = components_param(params)?;
+        let (taken, count) = self.read(|dir| {
+            let mine = dir.templates_of(waba_id);
+            (
+                mine.iter()
+                    .any(|t| t.name == name && t.language == language),
+                mine.len(),
+            )
+        });
+        if taken {
+            return Err(ApiError::template(
+                2_388_024,
+                "Content in This Language Already Exists",
+                format!("There is already {language} content for this template. You can create a new template and try again."),
+            ));
+        }
+        if count >= template::PER_WABA_MAX {
+            return Err(ApiError::template(
+                2_388_019,
+                "Message Template Limit Reached",
+                format!(
+                    "This WhatsApp Business Account has reached its limit of {} message templates.",
+                    template::PER_WABA_MAX
+                ),
+            ));
+        }
+        let now = self.clock.now();
+        let t = Template {
+            id: self.ids.node_id(),
+            waba_id: waba_id.to_owned(),
+            name: name.to_owned(),
+            language: language.to_owned(),
+            category: category.clone(),
+            parameter_format: parameter_format.to_owned(),
+            components,
+            status: TemplateStatus::Pending,
+            reason: "NONE".to_owned(),
+            review_due_at: Some(now.0 + self.behaviour.template_review_ms.max(0)),
+            edits: vec![],
+        };
+        let id = t.id.clone();
+        self.commit_change(DirectoryChange::Template(t)).await?;
+        Ok(json!({ "id": id, "status": "PENDING", "category": category }))
+    }
+
+    /// GET /{waba-id}/message_templates (`name`, `status`, `category`, `language`, `fields`,
+    /// `limit`, `after`)
+    pub fn list_templates(
+        &self,
+        principal: &Principal,
+        waba_id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::WhatsappBusinessManagement)?;
+        let limit = params
+            .get("limit")
+            .and_then(|v| {
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
+            .unwrap_or(25)
+            .clamp(1, 1000) as usize;
+        let after = str_param(params, "after");
+        let name = str_param(params, "name");
+        let status = str_param(params, "status").map(str::to_ascii_uppercase);
+        let category = str_param(params, "category").map(str::to_ascii_uppercase);
+        let language = str_param(params, "language");
+        let fields = str_param(params, "fields");
+        Ok(self.read(|dir| {
+            let matching: Vec<&Template> = dir
+                .templates_of(waba_id)
+                .into_iter()
+                .filter(|t| name.is_none_or(|n| t.name.contains(n)))
+                .filter(|t| status.as_deref().is_none_or(|s| t.status.as_str() == s))
+                .filter(|t| category.as_deref().is_none_or(|c| t.category == c))
+                .filter(|t| language.is_none_or(|l| t.language == l))
+                .filter(|t| after.is_none_or(|a| t.id.as_str() > a))
+                .collect();
+            let page: Vec<Value> = matching
+                .iter()
+                .take(limit)
+                .map(|t| render(t, fields))
+                .collect();
+            let mut out = json!({ "data": page });
+            if let (Some(first), Some(last)) = (
+                matching.first(),
+                matching.get(limit.min(matching.len()).saturating_sub(1)),
+            ) {
+                out["paging"] = json!({ "cursors": { "before": first.id, "after": last.id } });
+                if matching.len() > limit {
+                    out["paging"]["next"] = json!(format!("?limit={limit}&after={}", last.id));
+                }
+            }
+            out
+        }))
+    }
+
+    /// GET /{template-id}
+    pub fn get_template(
+        &self,
+        principal: &Principal,
+        id: &str,
+        fields: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::WhatsappBusinessManagement)?;
+        self.read(|dir| dir.template(id).map(|t| render(t, fields)))
+            .ok_or_else(|| ApiError::unsupported("get", id))
+    }
+
+    /// POST /{template-id}: new components (and, unless approved, category); back to review.
+    /// Approved templates: at most one edit a day and ten in 30 days.
+    pub async fn edit_template(
+        &self,
+        principal: &Principal,
+        id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::WhatsappBusinessManagement)?;
+        let mut t = self
+            .read(|dir| dir.template(id).cloned())
+            .ok_or_else(|| ApiError::unsupported("post", id))?;
+        let now = self.clock.now().0;
+        if t.status == TemplateStatus::Approved {
+            let last_day = t.edits.iter().filter(|e| now - **e < DAY_MS).count();
+            let last_month = t.edits.iter().filter(|e| now - **e < 30 * DAY_MS).count();
+            if last_day >= 1 || last_month >= 10 {
+                return Err(bad(
+                    "An approved template can be edited once a day and 10 times in 30 days.",
+                ));
+            }
+            if params.contains_key("category") {
+                return Err(bad(
+                    "The category of an approved template cannot be changed.",
+                ));
+            }
+        }
+        if params.contains_key("components") {
+            t.components = components_param(params)?;
+        }
+        if let Some(c) = str_param(params, "category") {
+            t.category = template::check_category(c)?;
+        }
+        t.edits.push(now);
+        t.status = TemplateStatus::Pending;
+        t.reason = "NONE".to_owned();
+        t.review_due_at = Some(now + self.behaviour.template_review_ms.max(0));
+        self.commit_change(DirectoryChange::Template(t)).await?;
+        Ok(json!({ "success": true }))
+    }
+
+    /// DELETE /{waba-id}/message_templates?name=…[&hsm_id=…]
+    pub async fn delete_templates(
+        &self,
+        principal: &Principal,
+        waba_id: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        principal.require(Scope::WhatsappBusinessManagement)?;
+        let name = str_param(params, "name")
+            .ok_or_else(|| ApiError::param_required("name").graph_scope())?;
+        let hsm_id = str_param(params, "hsm_id");
+        let doomed: Vec<String> = self.read(|dir| {
+            dir.templates_of(waba_id)
+                .into_iter()
+                .filter(|t| t.name == name && hsm_id.is_none_or(|h| t.id == h))
+                .map(|t| t.id.clone())
+                .collect()
+        });
+        if doomed.is_empty() {
+            return Err(bad(format!("No message template named {name}.")));
+        }
+        for id in doomed {
+            self.commit_change(DirectoryChange::TemplateDeleted { id })
+                .await?;
+        }
+        Ok(json!({ "success": true }))
+    }
+
+    /// Ends due reviews: APPROVED, or REJECTED by the configured rule; each with its webhook.
+    pub async fn process_due_reviews(&self) -> Result<usize, ApiError> {
+        let now = self.clock.now();
+        let due = self.read(|dir| dir.templates_due(now.0));
+        let mut n = 0;
+        for t in due {
+            let prefix = &self.behaviour.template_reject_prefix;
+            let (status, reason) = if !prefix.is_empty() && t.name.starts_with(prefix.as_str()) {
+                (TemplateStatus::Rejected, "INVALID_FORMAT")
+            } else {
+                (TemplateStatus::Approved, "NONE")
+            };
+            if self
+                .move_template(t, TemplateStatus::Pending, status, reason, status.as_str())
+                .await?
+            {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Operator: force a status (`APPROVED`, `REJECTED`, `PAUSED`, `DISABLED`, `REINSTATED`).
+    pub async fn set_template_status(
+        &self,
+        id: &str,
+        event: &str,
+        reason: Option<&str>,
+    ) -> Result<Option<Template>, ApiError> {
+        let Some(t) = self.read(|dir| dir.template(id).cloned()) else {
+            return Ok(None);
+        };
+        let (status, default_reason) = match event {
+            "APPROVED" | "REINSTATED" => (TemplateStatus::Approved, "NONE"),
+            "REJECTED" => (TemplateStatus::Rejected, "INVALID_FORMAT"),
+            "PAUSED" => (TemplateStatus::Paused, "NONE"),
+            "DISABLED" => (TemplateStatus::Disabled, "NONE"),
+            other => {
+                return Err(ApiError::invalid_param(format!(
+                    "Unknown template status {other}."
+                )))
+            }
+        };
+        let from = t.status;
+        let reason = reason.unwrap_or(default_reason).to_owned();
+        self.move_template(t, from, status, &reason, event).await?;
+        Ok(self.read(|dir| dir.template(id).cloned()))
+    }
+
+    async fn move_template(
+        &self,
+        mut t: Template,
+        from: TemplateStatus,
+        to: TemplateStatus,
+        reason: &str,
+        event: &str,
+    ) -> Result<bool, ApiError> {
+        let now = self.clock.now();
+        t.status = to;
+        t.reason = reason.to_owned();
+        t.review_due_at = None;
+        let webhooks = self.read(|dir| plan::template_webhooks(dir, &t, event, now));
+        let notify = !webhooks.is_empty();
+        let moved = self
+            .store
+            .transition_template(
+                from.as_str(),
+                &t,
+                &Outbox {
+                    statuses: vec![],
+                    webhooks,
+                },
+            )
+            .await?;
+        if moved {
+            self.write(|dir| dir.apply(&DirectoryChange::Template(t)));
+            if notify {
+                self.webhook_wakeup.notify_waiters();
+            }
+        }
+        Ok(moved)
+    }
+}
