@@ -101,9 +101,10 @@ pub fn resolve(
             }
             Ok(resolved)
         }
-        Outgoing::Text { .. } | Outgoing::Button { .. } | Outgoing::List { .. } => {
-            Ok(Resolved::default())
-        }
+        Outgoing::Text { .. }
+        | Outgoing::Button { .. }
+        | Outgoing::List { .. }
+        | Outgoing::Template { .. } => Ok(Resolved::default()),
     }
 }
 

@@ -56,6 +56,18 @@ pub enum ErrorKind {
     UnsupportedMessageType,
     /// 131056: too many messages to one customer in a short time.
     PairRateLimitHit,
+    /// 132000
+    TemplateParamCount,
+    /// 132001
+    TemplateNotFound,
+    /// 132005
+    TemplateTextTooLong,
+    /// 132012
+    TemplateParamFormat,
+    /// 132015
+    TemplatePaused,
+    /// 132016
+    TemplateDisabled,
 }
 
 /// Graph's error `type` field.
@@ -99,6 +111,12 @@ impl ErrorKind {
         ErrorKind::ReEngagementMessage,
         ErrorKind::UnsupportedMessageType,
         ErrorKind::PairRateLimitHit,
+        ErrorKind::TemplateParamCount,
+        ErrorKind::TemplateNotFound,
+        ErrorKind::TemplateTextTooLong,
+        ErrorKind::TemplateParamFormat,
+        ErrorKind::TemplatePaused,
+        ErrorKind::TemplateDisabled,
     ];
 
     pub fn code(self) -> u32 {
@@ -124,6 +142,12 @@ impl ErrorKind {
             ErrorKind::ReEngagementMessage => 131047,
             ErrorKind::UnsupportedMessageType => 131051,
             ErrorKind::PairRateLimitHit => 131056,
+            ErrorKind::TemplateParamCount => 132000,
+            ErrorKind::TemplateNotFound => 132001,
+            ErrorKind::TemplateTextTooLong => 132005,
+            ErrorKind::TemplateParamFormat => 132012,
+            ErrorKind::TemplatePaused => 132015,
+            ErrorKind::TemplateDisabled => 132016,
         }
     }
 
@@ -150,7 +174,13 @@ impl ErrorKind {
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
-            | ErrorKind::PairRateLimitHit => None,
+            | ErrorKind::PairRateLimitHit
+            | ErrorKind::TemplateParamCount
+            | ErrorKind::TemplateNotFound
+            | ErrorKind::TemplateTextTooLong
+            | ErrorKind::TemplateParamFormat
+            | ErrorKind::TemplatePaused
+            | ErrorKind::TemplateDisabled => None,
         }
     }
 
@@ -176,6 +206,12 @@ impl ErrorKind {
             | ErrorKind::AccessTokenExpired => 401,
             ErrorKind::PermissionDenied => 403,
             ErrorKind::RateLimitHit | ErrorKind::PairRateLimitHit => 429,
+            ErrorKind::TemplateNotFound => 404,
+            ErrorKind::TemplateParamCount
+            | ErrorKind::TemplateTextTooLong
+            | ErrorKind::TemplateParamFormat
+            | ErrorKind::TemplatePaused
+            | ErrorKind::TemplateDisabled => 400,
             ErrorKind::Unknown => 500,
             ErrorKind::ServiceUnavailable => 503,
         }
@@ -204,7 +240,13 @@ impl ErrorKind {
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
             | ErrorKind::RateLimitHit
-            | ErrorKind::PairRateLimitHit => GraphType::OAuthException,
+            | ErrorKind::PairRateLimitHit
+            | ErrorKind::TemplateParamCount
+            | ErrorKind::TemplateNotFound
+            | ErrorKind::TemplateTextTooLong
+            | ErrorKind::TemplateParamFormat
+            | ErrorKind::TemplatePaused
+            | ErrorKind::TemplateDisabled => GraphType::OAuthException,
         }
     }
 
@@ -243,6 +285,16 @@ impl ErrorKind {
             ErrorKind::PairRateLimitHit => {
                 "(Business Account, Consumer Account) pair rate limit hit"
             }
+            ErrorKind::TemplateParamCount => {
+                "Number of parameters does not match the expected number of params"
+            }
+            ErrorKind::TemplateNotFound => "Template name does not exist in the translation",
+            ErrorKind::TemplateTextTooLong => "Translated text too long",
+            ErrorKind::TemplateParamFormat => {
+                "Parameter format does not match format in the created template"
+            }
+            ErrorKind::TemplatePaused => "Template is paused",
+            ErrorKind::TemplateDisabled => "Template is disabled",
         }
     }
 
@@ -270,7 +322,13 @@ impl ErrorKind {
             | ErrorKind::CallbackVerificationFailed
             | ErrorKind::RateLimitHit
             | ErrorKind::PairRateLimitHit
-            | ErrorKind::DuplicateRetailerId => MessageStyle::Numbered,
+            | ErrorKind::DuplicateRetailerId
+            | ErrorKind::TemplateParamCount
+            | ErrorKind::TemplateNotFound
+            | ErrorKind::TemplateTextTooLong
+            | ErrorKind::TemplateParamFormat
+            | ErrorKind::TemplatePaused
+            | ErrorKind::TemplateDisabled => MessageStyle::Numbered,
         }
     }
 
@@ -301,7 +359,13 @@ impl ErrorKind {
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
             | ErrorKind::RateLimitHit
-            | ErrorKind::PairRateLimitHit => None,
+            | ErrorKind::PairRateLimitHit
+            | ErrorKind::TemplateParamCount
+            | ErrorKind::TemplateNotFound
+            | ErrorKind::TemplateTextTooLong
+            | ErrorKind::TemplateParamFormat
+            | ErrorKind::TemplatePaused
+            | ErrorKind::TemplateDisabled => None,
         }
     }
 }
@@ -522,7 +586,7 @@ mod tests {
         }
         // Adding a variant without listing it: the exhaustive matches above force a new arm,
         // and this count forces ALL to follow.
-        assert_eq!(seen.len(), 22);
+        assert_eq!(seen.len(), 28);
     }
 
     #[test]

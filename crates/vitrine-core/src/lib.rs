@@ -18,6 +18,7 @@ pub mod seed;
 pub mod settings;
 pub mod store;
 pub mod template;
+pub mod template_send;
 pub mod usecase;
 pub mod validate;
 pub mod webhook;

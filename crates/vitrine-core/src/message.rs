@@ -48,6 +48,18 @@ pub enum Outgoing {
         footer: Option<String>,
         buttons: Vec<ReplyButton>,
     },
+    /// A template send, hydrated: the texts with their values, the components as sent.
+    Template {
+        name: String,
+        language: String,
+        template_id: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        header: Option<String>,
+        body: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        footer: Option<String>,
+        components: Vec<serde_json::Value>,
+    },
     List {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         header: Option<Header>,
@@ -69,6 +81,7 @@ impl Outgoing {
             Outgoing::ProductList { .. } => "product_list",
             Outgoing::Button { .. } => "button",
             Outgoing::List { .. } => "list",
+            Outgoing::Template { .. } => "template",
         }
     }
 

@@ -64,13 +64,23 @@ impl Sandbox {
                 options,
                 &mut throttle,
             )?;
-            let resolved = commerce::resolve(
-                dir,
-                phone,
-                &req.outgoing,
-                self.behaviour.mpm_no_match_details,
-            )?;
-            let content = commerce::drop_unmatched(req.outgoing, &resolved);
+            let (content, resolved) =
+                if matches!(req.outgoing, crate::message::Outgoing::Template { .. }) {
+                    crate::template_send::resolve(
+                        dir,
+                        phone,
+                        req.outgoing,
+                        self.behaviour.mpm_no_match_details,
+                    )?
+                } else {
+                    let resolved = commerce::resolve(
+                        dir,
+                        phone,
+                        &req.outgoing,
+                        self.behaviour.mpm_no_match_details,
+                    )?;
+                    (commerce::drop_unmatched(req.outgoing, &resolved), resolved)
+                };
             let record = MessageRecord {
                 wamid: self.ids.wamid(&req.wa_id, crate::ids::Direction::Outbound),
                 phone_number_id: phone.id.clone(),
@@ -86,10 +96,12 @@ impl Sandbox {
                 created_at: now,
             };
             // Every type sent here is free-form: it needs an open customer service window.
-            let window_open = crate::inbound::window_open(
-                dir.last_inbound(&record.phone_number_id, &record.wa_id),
-                now,
-            );
+            let is_template = matches!(record.content, crate::message::Outgoing::Template { .. });
+            let window_open = is_template
+                || crate::inbound::window_open(
+                    dir.last_inbound(&record.phone_number_id, &record.wa_id),
+                    now,
+                );
             let statuses = if pair_limited {
                 vec![StatusEvent::failed(&record.wamid, now, &pair_limit_error())]
             } else if !window_open {
@@ -127,8 +139,9 @@ impl Sandbox {
                 wa_id: record.wa_id,
             }],
             messages: vec![ResponseMessage {
+                message_status: matches!(record.content, crate::message::Outgoing::Template { .. })
+                    .then(|| "accepted".to_owned()),
                 id: record.wamid,
-                message_status: None,
             }],
         })
     }

@@ -29,8 +29,7 @@ pub const ROW_DESCRIPTION_MAX: usize = 72;
 
 /// Message types Meta has that Vitrine does not implement (yet).
 const UNIMPLEMENTED_TYPES: &[&str] = &[
-    "template", "image", "video", "audio", "document", "sticker", "location", "contacts",
-    "reaction",
+    "image", "video", "audio", "document", "sticker", "location", "contacts", "reaction",
 ];
 const UNIMPLEMENTED_INTERACTIVE: &[&str] = &[
     "cta_url",
@@ -102,7 +101,7 @@ pub fn send_message(
     let wa_id = normalize_wa_id(&to_input)
         .ok_or_else(|| ApiError::invalid_param("The parameter to is not a valid phone number."))?;
     let kind = present(&req.kind).unwrap_or("text");
-    if kind != "text" && kind != "interactive" {
+    if kind != "text" && kind != "interactive" && kind != "template" {
         return Err(if UNIMPLEMENTED_TYPES.contains(&kind) {
             ApiError::invalid_param(format!(
                 "Message type '{kind}' is not implemented by Vitrine (see docs/compatibility.md)."
@@ -140,6 +139,7 @@ pub fn send_message(
     // Step 5: the type's own structure and limits.
     let outgoing = match kind {
         "text" => text(&req)?,
+        "template" => template(req.template.as_ref())?,
         _ => interactive(req.interactive.as_ref(), options)?,
     };
 
@@ -184,6 +184,39 @@ fn push_segment(out: &mut String, i: usize, name: &str) {
         out.push_str(name);
         out.push_str("']");
     }
+}
+
+/// The template's name, language and components; the rest is checked against the stored
+/// template (`crate::template_send`).
+fn template(t: Option<&serde_json::Value>) -> Result<Outgoing, ApiError> {
+    let Some(t) = t.filter(|t| t.is_object()) else {
+        return Err(ApiError::missing("template"));
+    };
+    let name = t
+        .get("name")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty());
+    let name = name.ok_or_else(|| ApiError::missing("template['name']"))?;
+    let language = t["language"]["code"].as_str().filter(|s| !s.is_empty());
+    let language = language.ok_or_else(|| ApiError::missing("template['language']['code']"))?;
+    let components = match t.get("components") {
+        None | Some(serde_json::Value::Null) => vec![],
+        Some(serde_json::Value::Array(c)) => c.clone(),
+        Some(_) => {
+            return Err(ApiError::invalid_param(
+                "Param template['components'] must be an array.",
+            ))
+        }
+    };
+    Ok(Outgoing::Template {
+        name: name.to_owned(),
+        language: language.to_owned(),
+        template_id: String::new(),
+        header: None,
+        body: String::new(),
+        footer: None,
+        components,
+    })
 }
 
 fn text(req: &SendMessage) -> Result<Outgoing, ApiError> {

@@ -320,3 +320,222 @@ async fn list_edit_and_delete() {
         .await;
     assert_eq!(r.status.as_u16(), 400);
 }
+
+async fn approved(app: &TestApp, body: Value) -> String {
+    app.post_json("/_vitrine/clock/freeze", json!({})).await;
+    let id = app.create_template(body).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post_json(
+            &format!("/_vitrine/templates/{id}/status"),
+            json!({ "status": "APPROVED" }),
+        )
+        .await;
+    assert_eq!(r.body["status"], "APPROVED");
+    id
+}
+
+fn send_mpm_template(to: &str, name: &str, body_params: Value) -> Value {
+    json!({
+        "messaging_product": "whatsapp", "to": to, "type": "template",
+        "template": {
+            "name": name, "language": { "code": "en_US" },
+            "components": [
+                { "type": "header", "parameters": [ { "type": "text", "text": "Pablo" } ] },
+                { "type": "body", "parameters": body_params },
+                { "type": "button", "sub_type": "mpm", "index": "0", "parameters": [ { "type": "action", "action": {
+                    "thumbnail_product_retailer_id": "beans-house-blend-250g",
+                    "sections": [ { "title": "Popular", "product_items": [
+                        { "product_retailer_id": "beans-house-blend-250g" }, { "product_retailer_id": "mug-stoneware-350ml" },
+                        { "product_retailer_id": "no-such-sku" } ] } ] } } ] }
+            ]
+        }
+    })
+}
+
+#[tokio::test]
+async fn sending_an_mpm_template_even_outside_the_window() {
+    let app = spawn_app().await;
+    approved(&app, mpm_template("summer_mpm")).await;
+    let stranger = "15550004444";
+    let r = app
+        .post_message(send_mpm_template(
+            stranger,
+            "summer_mpm",
+            json!([{ "type": "text", "text": "10OFF" }]),
+        ))
+        .await;
+    let wamid = r.wamid();
+    assert_eq!(r.body["messages"][0]["message_status"], "accepted");
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
+    let stored = app.stored(&wamid).await;
+    assert_eq!(
+        stored["status"], "delivered",
+        "templates need no open window"
+    );
+    assert_eq!(stored["content"]["header"], "Forgot something, Pablo?");
+    assert_eq!(
+        stored["content"]["body"],
+        "Your cart is waiting. Use 10OFF for a discount."
+    );
+    assert_eq!(stored["dropped_retailer_ids"], json!(["no-such-sku"]));
+    assert_eq!(
+        stored["products"].as_array().unwrap().len(),
+        3,
+        "thumbnail and the two matched items"
+    );
+    // The same customer cannot get a free-form MPM.
+    let mut body = mpm(json!([{ "product_items": items(&["gift-card-25"]) }]));
+    body["to"] = json!(stranger);
+    let wamid = app.post_message(body).await.wamid();
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
+    assert_eq!(
+        app.stored(&wamid).await["statuses"][0]["errors"][0]["code"],
+        131047
+    );
+}
+
+#[tokio::test]
+async fn template_send_errors() {
+    let app = spawn_app().await;
+    let id = approved(&app, mpm_template("summer_mpm")).await;
+    app.post_message(send_mpm_template(CUSTOMER, "nope", json!([]))).await.assert_error(404, json!({
+        "message": "(#132001) Template name does not exist in the translation",
+        "type": "OAuthException",
+        "code": 132001,
+        "error_data": { "messaging_product": "whatsapp", "details": "template name (nope) does not exist in en_US" },
+    }));
+    app.post_message(send_mpm_template(CUSTOMER, "summer_mpm", json!([]))).await.assert_error(400, json!({
+        "message": "(#132000) Number of parameters does not match the expected number of params",
+        "type": "OAuthException",
+        "code": 132000,
+        "error_data": { "messaging_product": "whatsapp", "details": "body: number of localizable_params (0) does not match the expected number of params (1)" },
+    }));
+    let long = "x".repeat(1020);
+    assert_eq!(
+        app.post_message(send_mpm_template(
+            CUSTOMER,
+            "summer_mpm",
+            json!([{ "type": "text", "text": long }])
+        ))
+        .await
+        .body["error"]["code"],
+        132005
+    );
+    let mut no_thumb = send_mpm_template(
+        CUSTOMER,
+        "summer_mpm",
+        json!([{ "type": "text", "text": "A" }]),
+    );
+    no_thumb["template"]["components"][2]["parameters"][0]["action"]
+        .as_object_mut()
+        .unwrap()
+        .remove("thumbnail_product_retailer_id");
+    assert_eq!(
+        app.post_message(no_thumb).await.body["error"]["code"],
+        131008
+    );
+    app.post_json(
+        &format!("/_vitrine/templates/{id}/status"),
+        json!({ "status": "PAUSED" }),
+    )
+    .await;
+    assert_eq!(
+        app.post_message(send_mpm_template(
+            CUSTOMER,
+            "summer_mpm",
+            json!([{ "type": "text", "text": "A" }])
+        ))
+        .await
+        .body["error"]["code"],
+        132015
+    );
+    app.post_json(
+        &format!("/_vitrine/templates/{id}/status"),
+        json!({ "status": "DISABLED" }),
+    )
+    .await;
+    assert_eq!(
+        app.post_message(send_mpm_template(
+            CUSTOMER,
+            "summer_mpm",
+            json!([{ "type": "text", "text": "A" }])
+        ))
+        .await
+        .body["error"]["code"],
+        132016
+    );
+    // Still pending: not found in that language.
+    app.create_template(mpm_template("fresh")).await;
+    assert_eq!(
+        app.post_message(send_mpm_template(
+            CUSTOMER,
+            "fresh",
+            json!([{ "type": "text", "text": "A" }])
+        ))
+        .await
+        .body["error"]["code"],
+        132001
+    );
+}
+
+#[tokio::test]
+async fn single_product_and_catalog_templates() {
+    let app = spawn_app().await;
+    approved(&app, json!({
+        "name": "new_arrival_spm", "language": "en_US", "category": "MARKETING",
+        "components": [
+            { "type": "header", "format": "product" },
+            { "type": "body", "text": "Just landed: have a look, {{1}}.", "example": { "body_text": [["Maria"]] } },
+            { "type": "buttons", "buttons": [ { "type": "spm", "text": "View" } ] } ]
+    }))
+    .await;
+    let spm_send = |rid: &str, header_type: &str| {
+        json!({
+            "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
+            "template": { "name": "new_arrival_spm", "language": { "code": "en_US" }, "components": [
+                { "type": "header", "parameters": [ { "type": header_type, "product": { "product_retailer_id": rid, "catalog_id": CATALOG } } ] },
+                { "type": "body", "parameters": [ { "type": "text", "text": "Maria" } ] } ] }
+        })
+    };
+    let wamid = app
+        .post_message(spm_send("grinder-hand-steel", "product"))
+        .await
+        .wamid();
+    assert_eq!(
+        app.stored(&wamid).await["products"][0]["retailer_id"],
+        "grinder-hand-steel"
+    );
+    assert_eq!(
+        app.post_message(spm_send("no-such", "product")).await.body["error"]["code"],
+        131009
+    );
+    assert_eq!(
+        app.post_message(spm_send("grinder-hand-steel", "text"))
+            .await
+            .body["error"]["code"],
+        132012
+    );
+    approved(&app, json!({
+        "name": "intro_catalog", "language": "en_US", "category": "MARKETING",
+        "components": [
+            { "type": "BODY", "text": "Shop our range and get {{1}} off.", "example": { "body_text": [["10%"]] } },
+            { "type": "BUTTONS", "buttons": [ { "type": "CATALOG", "text": "View catalog" } ] } ]
+    }))
+    .await;
+    let r = app
+        .post_message(json!({
+            "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
+            "template": { "name": "intro_catalog", "language": { "code": "en_US" }, "components": [
+                { "type": "body", "parameters": [ { "type": "text", "text": "10%" } ] },
+                { "type": "button", "sub_type": "CATALOG", "index": 0, "parameters": [ { "type": "action", "action": { "thumbnail_product_retailer_id": "candle-cedar-200g" } } ] } ] }
+        }))
+        .await;
+    let stored = app.stored(&r.wamid()).await;
+    assert_eq!(stored["content"]["body"], "Shop our range and get 10% off.");
+    assert_eq!(stored["products"][0]["retailer_id"], "candle-cedar-200g");
+}

@@ -24,6 +24,9 @@ pub struct SendMessage {
     pub text: Option<Text>,
     #[serde(default)]
     pub interactive: Option<Interactive>,
+    /// `{"name", "language": {"code"}, "components": [...]}`; checked against the stored template.
+    #[serde(default)]
+    pub template: Option<serde_json::Value>,
     #[serde(default)]
     pub context: Option<Context>,
     #[serde(default, deserialize_with = "lenient::string")]
