@@ -106,6 +106,20 @@ pub fn resolve(
         return Ok((outgoing, Resolved::default()));
     };
     let t = find(dir, &phone.waba_id, &name, &language)?;
+    // Carousel and checkout (order details) templates are stored and reviewed but not yet sent;
+    // refuse them plainly rather than deliver half a message.
+    let unsupported = t.components.iter().any(|c| c["type"] == "CAROUSEL")
+        || t.components.iter().any(|c| {
+            c["buttons"].as_array().is_some_and(|bs| {
+                bs.iter()
+                    .any(|b| b["type"] == "ORDER_DETAILS" || b["type"] == "order_details")
+            })
+        });
+    if unsupported {
+        return Err(ApiError::invalid_param(
+            "Sending carousel and checkout templates is not implemented by Vitrine (see docs/compatibility.md).",
+        ));
+    }
     let named = t.parameter_format == "NAMED";
     let given = |kind: &str| components.iter().find(|c| lower(c, "type") == kind);
     let params_of = |c: Option<&Value>| {

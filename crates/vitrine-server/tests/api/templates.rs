@@ -539,3 +539,34 @@ async fn single_product_and_catalog_templates() {
     assert_eq!(stored["content"]["body"], "Shop our range and get 10% off.");
     assert_eq!(stored["products"][0]["retailer_id"], "candle-cedar-200g");
 }
+
+#[tokio::test]
+async fn carousel_templates_are_refused_plainly_at_send_time() {
+    let app = spawn_app().await;
+    let card = json!({ "components": [
+        { "type": "HEADER", "format": "PRODUCT" },
+        { "type": "BUTTONS", "buttons": [ { "type": "SPM", "text": "View" } ] }
+    ] });
+    approved(
+        &app,
+        json!({ "name": "product_carousel", "language": "en_US", "category": "MARKETING",
+            "components": [
+                { "type": "BODY", "text": "Our picks for you." },
+                { "type": "CAROUSEL", "cards": [card.clone(), card] }
+            ] }),
+    )
+    .await;
+    let r = app
+        .post_message(json!({
+            "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
+            "template": { "name": "product_carousel", "language": { "code": "en_US" }, "components": [] }
+        }))
+        .await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert_eq!(r.body["error"]["code"], 100);
+    assert!(
+        r.body.to_string().contains("not implemented by Vitrine"),
+        "{}",
+        r.body
+    );
+}
