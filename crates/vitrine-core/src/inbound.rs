@@ -28,6 +28,11 @@ pub enum Incoming {
         id: String,
         title: String,
     },
+    /// A tap on a template's quick-reply button (`type: "button"` on the wire).
+    TemplateButton {
+        payload: String,
+        text: String,
+    },
     /// A choice from a list.
     ListReply {
         id: String,

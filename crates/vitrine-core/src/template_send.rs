@@ -5,6 +5,7 @@
 use crate::commerce::{MpmNoMatchDetails, PRODUCTS_NOT_FOUND};
 use crate::directory::Directory;
 use crate::error::{ApiError, ErrorKind};
+use crate::inbound::Incoming;
 use crate::message::{Outgoing, ProductSnapshot, Resolved};
 use crate::model::PhoneNumber;
 use crate::template::{variables, Template, TemplateStatus};
@@ -15,6 +16,19 @@ fn lower(v: &Value, key: &str) -> String {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_ascii_lowercase()
+}
+
+/// The `button` component a send gave for the template's button `index` (an int or a numeric
+/// string on the wire).
+fn sent_button(components: &[Value], index: usize) -> Option<&Value> {
+    components.iter().find(|c| {
+        lower(c, "type") == "button"
+            && c.get("index").is_some_and(|i| {
+                i.as_u64()
+                    .or_else(|| i.as_str().and_then(|s| s.parse().ok()))
+                    == Some(index as u64)
+            })
+    })
 }
 
 /// The value a parameter puts in a text.
@@ -190,14 +204,7 @@ pub fn resolve(
         .and_then(|b| b["buttons"].as_array().cloned())
         .unwrap_or_default();
     for (index, b) in buttons.iter().enumerate() {
-        let sent = components.iter().find(|c| {
-            lower(c, "type") == "button"
-                && c.get("index").is_some_and(|i| {
-                    i.as_u64()
-                        .or_else(|| i.as_str().and_then(|s| s.parse().ok()))
-                        == Some(index as u64)
-                })
-        });
+        let sent = sent_button(&components, index);
         match b["type"].as_str().unwrap_or("") {
             "CATALOG" => {
                 if connected.is_none() || !phone.commerce.is_catalog_visible {
@@ -274,4 +281,24 @@ pub fn resolve(
         },
         resolved,
     ))
+}
+
+/// The customer taps quick-reply button `choice` (its text, or its index as a number) of a sent
+/// template: the `button` webhook carries the payload the business gave that button at send time,
+/// or the button's text when it gave none.
+pub fn quick_reply(t: &Template, sent: &[Value], choice: &str) -> Option<Incoming> {
+    let buttons = t
+        .components
+        .iter()
+        .find(|c| c["type"] == "BUTTONS")
+        .and_then(|b| b["buttons"].as_array())?;
+    let (index, button) = buttons.iter().enumerate().find(|(i, b)| {
+        b["type"] == "QUICK_REPLY" && (b["text"] == choice || i.to_string() == choice)
+    })?;
+    let text = button["text"].as_str().unwrap_or("").to_owned();
+    let payload = sent_button(sent, index)
+        .and_then(|c| c["parameters"][0]["payload"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| text.clone());
+    Some(Incoming::TemplateButton { payload, text })
 }

@@ -117,6 +117,17 @@ pub struct InboundMessage {
     pub order: Option<OrderBody>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub interactive: Option<InteractiveReply>,
+    /// A tap on a template's quick-reply button.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub button: Option<ButtonBody>,
+}
+
+/// `button` of a template quick-reply tap: the payload the business set (or the text) and the
+/// button's text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ButtonBody {
+    pub payload: String,
+    pub text: String,
 }
 
 /// `interactive` of a reply to reply buttons or a list.

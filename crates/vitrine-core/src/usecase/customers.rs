@@ -153,6 +153,13 @@ impl Sandbox {
                     title: r.title.clone(),
                     description: r.description.clone(),
                 }),
+            crate::message::Outgoing::Template {
+                template_id,
+                components,
+                ..
+            } => self.read(|dir| {
+                crate::template_send::quick_reply(dir.template(template_id)?, components, choice)
+            }),
             _ => {
                 return Err(ApiError::invalid_param(format!(
                     "Message {wamid} has no buttons or list to reply to."

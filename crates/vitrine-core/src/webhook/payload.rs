@@ -6,9 +6,9 @@ use crate::inbound::{InboundRecord, Incoming};
 use serde::Serialize;
 use std::io;
 use vitrine_wire::webhooks::{
-    Change, Contact, Conversation, Entry, InboundMessage, InteractiveReply, MessageContext,
-    MessagesValue, Metadata, Notification, OrderBody, OrderLine, Origin, Pricing, Profile,
-    ReferredProduct as WireReferredProduct, ReplyChoice, Status, StatusesValue, TextBody,
+    ButtonBody, Change, Contact, Conversation, Entry, InboundMessage, InteractiveReply,
+    MessageContext, MessagesValue, Metadata, Notification, OrderBody, OrderLine, Origin, Pricing,
+    Profile, ReferredProduct as WireReferredProduct, ReplyChoice, Status, StatusesValue, TextBody,
 };
 
 /// serde_json formatter that escapes every non-ASCII character as `\uXXXX` (UTF-16 units).
@@ -180,6 +180,7 @@ pub fn inbound(
     record: &InboundRecord,
 ) -> Vec<u8> {
     let mut interactive = None;
+    let mut button = None;
     let (kind, text, order) = match &record.content {
         Incoming::Text { body } => ("text", Some(TextBody { body: body.clone() }), None),
         Incoming::ButtonReply { id, title } => {
@@ -193,6 +194,13 @@ pub fn inbound(
                 list_reply: None,
             });
             ("interactive", None, None)
+        }
+        Incoming::TemplateButton { payload, text } => {
+            button = Some(ButtonBody {
+                payload: payload.clone(),
+                text: text.clone(),
+            });
+            ("button", None, None)
         }
         Incoming::ListReply {
             id,
@@ -260,6 +268,7 @@ pub fn inbound(
             kind: kind.to_owned(),
             order,
             interactive,
+            button,
         }],
     };
     to_meta_bytes(&Notification {

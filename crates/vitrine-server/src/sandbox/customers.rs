@@ -292,7 +292,8 @@ struct Reply {
 }
 
 /// POST /_vitrine/customers/{wa_id}/replies {"wamid", "choice"}: a tap on a reply button or a
-/// list row (an `interactive` webhook).
+/// list row (an `interactive` webhook), or on a template's quick-reply button, chosen by text or
+/// index (a `button` webhook).
 pub async fn reply(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,

@@ -570,3 +570,90 @@ async fn carousel_templates_are_refused_plainly_at_send_time() {
         r.body
     );
 }
+
+#[tokio::test]
+async fn quick_reply_taps_arrive_as_button_messages() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_app().await;
+    app.set_webhook(&rx.url).await;
+    approved(
+        &app,
+        json!({ "name": "restock_alert", "language": "en_US", "category": "MARKETING",
+            "components": [
+                { "type": "BODY", "text": "Your favourite beans are back." },
+                { "type": "BUTTONS", "buttons": [
+                    { "type": "QUICK_REPLY", "text": "More like this" },
+                    { "type": "QUICK_REPLY", "text": "Stop" }
+                ] }
+            ] }),
+    )
+    .await;
+    let wamid = app
+        .post_message(json!({
+            "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
+            "template": { "name": "restock_alert", "language": { "code": "en_US" }, "components": [
+                { "type": "button", "sub_type": "quick_reply", "index": "0",
+                  "parameters": [ { "type": "payload", "payload": "more-like-beans" } ] }
+            ] }
+        }))
+        .await
+        .wamid();
+    // The customer's phone shows the template once delivered.
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
+    let chat = app
+        .get(&format!("/_vitrine/customers/{CUSTOMER}/chat"))
+        .await;
+    let shown = chat.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["wamid"] == wamid)
+        .cloned()
+        .unwrap();
+    assert_eq!(shown["type"], "template");
+    assert_eq!(shown["content"]["body"], "Your favourite beans are back.");
+    let (r, m) = tap(&app, &wamid, "More like this").await;
+    assert_eq!(
+        m,
+        json!({
+            "context": { "from": seed::DISPLAY_PHONE_NUMBER, "id": wamid },
+            "from": CUSTOMER, "id": r["wamid"], "timestamp": r["timestamp"],
+            "type": "button",
+            "button": { "payload": "more-like-beans", "text": "More like this" }
+        })
+    );
+    // A button given no payload at send time carries its text.
+    let (_, m) = tap(&app, &wamid, "1").await;
+    assert_eq!(m["button"], json!({ "payload": "Stop", "text": "Stop" }));
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/replies"),
+            json!({ "wamid": wamid, "choice": "Unsubscribe" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 400);
+}
+
+/// The customer taps `choice` on template message `wamid`: the reply's record and the `messages[0]`
+/// of its webhook.
+async fn tap(app: &TestApp, wamid: &str, choice: &str) -> (Value, Value) {
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/replies"),
+            json!({ "wamid": wamid, "choice": choice }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let rows = app
+        .wait_webhooks(
+            &format!("wamid={}", r.body["wamid"].as_str().unwrap()),
+            |w| !w.is_empty(),
+        )
+        .await;
+    let body: Value = serde_json::from_str(rows[0]["body"].as_str().unwrap()).unwrap();
+    (
+        r.body,
+        body["entry"][0]["changes"][0]["value"]["messages"][0].clone(),
+    )
+}
