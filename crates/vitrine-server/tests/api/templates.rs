@@ -439,36 +439,24 @@ async fn template_send_errors() {
         app.post_message(no_thumb).await.body["error"]["code"],
         131008
     );
-    app.post_json(
-        &format!("/_vitrine/templates/{id}/status"),
-        json!({ "status": "PAUSED" }),
-    )
-    .await;
-    assert_eq!(
-        app.post_message(send_mpm_template(
-            CUSTOMER,
-            "summer_mpm",
-            json!([{ "type": "text", "text": "A" }])
-        ))
-        .await
-        .body["error"]["code"],
-        132015
-    );
-    app.post_json(
-        &format!("/_vitrine/templates/{id}/status"),
-        json!({ "status": "DISABLED" }),
-    )
-    .await;
-    assert_eq!(
-        app.post_message(send_mpm_template(
-            CUSTOMER,
-            "summer_mpm",
-            json!([{ "type": "text", "text": "A" }])
-        ))
-        .await
-        .body["error"]["code"],
-        132016
-    );
+    for (status, code) in [("PAUSED", 132015), ("DISABLED", 132016)] {
+        app.post_json(
+            &format!("/_vitrine/templates/{id}/status"),
+            json!({ "status": status }),
+        )
+        .await;
+        assert_eq!(
+            app.post_message(send_mpm_template(
+                CUSTOMER,
+                "summer_mpm",
+                json!([{ "type": "text", "text": "A" }])
+            ))
+            .await
+            .body["error"]["code"],
+            code,
+            "{status}"
+        );
+    }
     // Still pending: not found in that language.
     app.create_template(mpm_template("fresh")).await;
     assert_eq!(
