@@ -45,9 +45,7 @@ pub fn resolve(
         return Ok(Resolved::default());
     }
     let connected = dir
-        .waba(&phone.waba_id)
-        .and_then(|w| w.catalog_id.as_deref())
-        .and_then(|id| dir.catalog(id))
+        .connected_catalog(&phone.waba_id)
         .ok_or_else(|| ApiError::invalid_value(CHECK_CATALOG_LINKED))?;
     let named = match outgoing {
         Outgoing::Product { catalog_id, .. } | Outgoing::ProductList { catalog_id, .. } => {

@@ -327,6 +327,13 @@ impl Directory {
         self.catalogs.get(id)
     }
 
+    /// The catalog connected to WABA `waba_id`, if any.
+    pub fn connected_catalog(&self, waba_id: &str) -> Option<&CatalogIndex> {
+        self.waba(waba_id)
+            .and_then(|w| w.catalog_id.as_deref())
+            .and_then(|id| self.catalog(id))
+    }
+
     pub fn product_by_id(&self, id: &str) -> Option<&Product> {
         let (catalog, retailer) = self.product_ids.get(id)?;
         self.catalogs.get(catalog)?.product(retailer)

@@ -142,10 +142,7 @@ pub fn resolve(
     };
     let tpl = |kind: &str| t.components.iter().find(|c| c["type"] == kind);
     let mut resolved = Resolved::default();
-    let connected = dir
-        .waba(&phone.waba_id)
-        .and_then(|w| w.catalog_id.as_deref())
-        .and_then(|id| dir.catalog(id));
+    let connected = dir.connected_catalog(&phone.waba_id);
     let product = |rid: &str| -> Result<ProductSnapshot, ApiError> {
         connected
             .and_then(|c| c.product(rid))

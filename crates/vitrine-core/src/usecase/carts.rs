@@ -292,10 +292,7 @@ impl Sandbox {
             let phone = dir
                 .phone_number(phone_number_id)
                 .ok_or_else(|| CustomerError::NotFound(format!("No business phone number {phone_number_id}.")))?;
-            let catalog = dir
-                .waba(&phone.waba_id)
-                .and_then(|w| w.catalog_id.as_deref())
-                .and_then(|id| dir.catalog(id))
+            let catalog = dir.connected_catalog(&phone.waba_id)
                 .filter(|_| phone.commerce.is_catalog_visible)
                 .ok_or(CustomerError::Refused { code: "invalid_catalog_link", message: "Invalid catalog link".to_owned() })?;
             let start = after.and_then(|rid| catalog.position(rid));
@@ -328,9 +325,7 @@ impl Sandbox {
             let phone = dir.phone_number(phone_number_id).ok_or_else(|| {
                 CustomerError::NotFound(format!("No business phone number {phone_number_id}."))
             })?;
-            dir.waba(&phone.waba_id)
-                .and_then(|w| w.catalog_id.as_deref())
-                .and_then(|id| dir.catalog(id))
+            dir.connected_catalog(&phone.waba_id)
                 .and_then(|c| c.product(product_retailer_id))
                 .filter(|p| p.is_sendable())
                 .map(ProductView::of)

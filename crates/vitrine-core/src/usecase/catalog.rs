@@ -669,9 +669,7 @@ impl Sandbox {
         let fields = field_list(fields, &["id", "name"]);
         self.read(|dir| {
             let data = dir
-                .waba(waba_id)
-                .and_then(|w| w.catalog_id.as_deref())
-                .and_then(|id| dir.catalog(id))
+                .connected_catalog(waba_id)
                 .map(|c| catalog_view(c, &fields))
                 .transpose()?
                 .into_iter()

@@ -303,7 +303,7 @@ impl Sandbox {
                 );
             } else {
                 let products: Vec<serde_json::Value> = self.read(|dir| {
-                    let catalog = dir.waba(&m.waba_id).and_then(|w| w.catalog_id.as_deref()).and_then(|id| dir.catalog(id));
+                    let catalog = dir.connected_catalog(&m.waba_id);
                     m.products
                         .iter()
                         .map(|snap| match catalog.and_then(|c| c.product(&snap.retailer_id)).filter(|p| p.is_sendable()) {
