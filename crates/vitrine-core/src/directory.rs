@@ -203,6 +203,8 @@ pub struct Directory {
     windows: HashMap<(String, String), i64>,
     carts: HashMap<crate::cart::CartKey, crate::cart::Cart>,
     templates: HashMap<String, crate::template::Template>,
+    /// (WABA id, name, language) → template id.
+    template_names: HashMap<(String, String, String), String>,
 }
 
 impl Directory {
@@ -235,6 +237,12 @@ impl Directory {
         for w in data.windows {
             dir.windows
                 .insert((w.phone_number_id, w.wa_id), w.last_inbound_at);
+        }
+        for c in data.carts {
+            dir.carts.insert(c.key.clone(), c);
+        }
+        for t in data.templates {
+            dir.apply(&DirectoryChange::Template(t));
         }
         dir
     }
@@ -292,10 +300,19 @@ impl Directory {
                 self.carts.insert(c.key.clone(), c.clone());
             }
             DirectoryChange::Template(t) => {
+                self.template_names.insert(
+                    (t.waba_id.clone(), t.name.clone(), t.language.clone()),
+                    t.id.clone(),
+                );
                 self.templates.insert(t.id.clone(), t.clone());
             }
             DirectoryChange::TemplateDeleted { id } => {
-                self.templates.remove(id);
+                if let Some(t) = self.templates.remove(id) {
+                    let key = (t.waba_id, t.name, t.language);
+                    if self.template_names.get(&key) == Some(id) {
+                        self.template_names.remove(&key);
+                    }
+                }
             }
             DirectoryChange::Window(w) => {
                 let at = self
@@ -351,6 +368,17 @@ impl Directory {
 
     pub fn template(&self, id: &str) -> Option<&crate::template::Template> {
         self.templates.get(id)
+    }
+
+    /// The WABA's template `name` in `language`, whatever its status.
+    pub fn template_by_name(
+        &self,
+        waba_id: &str,
+        name: &str,
+        language: &str,
+    ) -> Option<&crate::template::Template> {
+        let key = (waba_id.to_owned(), name.to_owned(), language.to_owned());
+        self.templates.get(self.template_names.get(&key)?)
     }
 
     /// A WABA's templates, by id (creation order: ids grow).

@@ -62,6 +62,8 @@ pub enum ErrorKind {
     TemplateNotFound,
     /// 132005
     TemplateTextTooLong,
+    /// 132007: a value breaks the format character policy (new lines, tabs, 5+ spaces).
+    TemplateFormatPolicy,
     /// 132012
     TemplateParamFormat,
     /// 132015
@@ -114,6 +116,7 @@ impl ErrorKind {
         ErrorKind::TemplateParamCount,
         ErrorKind::TemplateNotFound,
         ErrorKind::TemplateTextTooLong,
+        ErrorKind::TemplateFormatPolicy,
         ErrorKind::TemplateParamFormat,
         ErrorKind::TemplatePaused,
         ErrorKind::TemplateDisabled,
@@ -145,6 +148,7 @@ impl ErrorKind {
             ErrorKind::TemplateParamCount => 132000,
             ErrorKind::TemplateNotFound => 132001,
             ErrorKind::TemplateTextTooLong => 132005,
+            ErrorKind::TemplateFormatPolicy => 132007,
             ErrorKind::TemplateParamFormat => 132012,
             ErrorKind::TemplatePaused => 132015,
             ErrorKind::TemplateDisabled => 132016,
@@ -178,6 +182,7 @@ impl ErrorKind {
             | ErrorKind::TemplateParamCount
             | ErrorKind::TemplateNotFound
             | ErrorKind::TemplateTextTooLong
+            | ErrorKind::TemplateFormatPolicy
             | ErrorKind::TemplateParamFormat
             | ErrorKind::TemplatePaused
             | ErrorKind::TemplateDisabled => None,
@@ -209,6 +214,7 @@ impl ErrorKind {
             ErrorKind::TemplateNotFound => 404,
             ErrorKind::TemplateParamCount
             | ErrorKind::TemplateTextTooLong
+            | ErrorKind::TemplateFormatPolicy
             | ErrorKind::TemplateParamFormat
             | ErrorKind::TemplatePaused
             | ErrorKind::TemplateDisabled => 400,
@@ -244,6 +250,7 @@ impl ErrorKind {
             | ErrorKind::TemplateParamCount
             | ErrorKind::TemplateNotFound
             | ErrorKind::TemplateTextTooLong
+            | ErrorKind::TemplateFormatPolicy
             | ErrorKind::TemplateParamFormat
             | ErrorKind::TemplatePaused
             | ErrorKind::TemplateDisabled => GraphType::OAuthException,
@@ -290,6 +297,7 @@ impl ErrorKind {
             }
             ErrorKind::TemplateNotFound => "Template name does not exist in the translation",
             ErrorKind::TemplateTextTooLong => "Translated text too long",
+            ErrorKind::TemplateFormatPolicy => "Format character policy violated",
             ErrorKind::TemplateParamFormat => {
                 "Parameter format does not match format in the created template"
             }
@@ -326,6 +334,7 @@ impl ErrorKind {
             | ErrorKind::TemplateParamCount
             | ErrorKind::TemplateNotFound
             | ErrorKind::TemplateTextTooLong
+            | ErrorKind::TemplateFormatPolicy
             | ErrorKind::TemplateParamFormat
             | ErrorKind::TemplatePaused
             | ErrorKind::TemplateDisabled => MessageStyle::Numbered,
@@ -363,6 +372,7 @@ impl ErrorKind {
             | ErrorKind::TemplateParamCount
             | ErrorKind::TemplateNotFound
             | ErrorKind::TemplateTextTooLong
+            | ErrorKind::TemplateFormatPolicy
             | ErrorKind::TemplateParamFormat
             | ErrorKind::TemplatePaused
             | ErrorKind::TemplateDisabled => None,
@@ -586,7 +596,7 @@ mod tests {
         }
         // Adding a variant without listing it: the exhaustive matches above force a new arm,
         // and this count forces ALL to follow.
-        assert_eq!(seen.len(), 28);
+        assert_eq!(seen.len(), 29);
     }
 
     #[test]

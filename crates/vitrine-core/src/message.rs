@@ -48,16 +48,27 @@ pub enum Outgoing {
         footer: Option<String>,
         buttons: Vec<ReplyButton>,
     },
-    /// A template send, hydrated: the texts with their values, the components as sent.
+    /// A template send, hydrated: what the customer sees (texts with their values, media, buttons,
+    /// carousel cards, checkout order), and the components as sent.
     Template {
         name: String,
         language: String,
         template_id: String,
+        /// A TEXT header, hydrated.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         header: Option<String>,
+        /// An IMAGE, VIDEO or DOCUMENT header's media.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        header_media: Option<Header>,
         body: String,
         #[serde(skip_serializing_if = "Option::is_none", default)]
         footer: Option<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty", default)]
+        buttons: Vec<TemplateButton>,
+        #[serde(skip_serializing_if = "Vec::is_empty", default)]
+        cards: Vec<TemplateCard>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        order_details: Option<Box<CheckoutOrder>>,
         components: Vec<serde_json::Value>,
     },
     List {
@@ -82,6 +93,29 @@ impl Outgoing {
             Outgoing::Button { .. } => "button",
             Outgoing::List { .. } => "list",
             Outgoing::Template { .. } => "template",
+        }
+    }
+
+    /// The kind whose minimum app version a device needs: `kind()`, except that multi- and
+    /// single-product templates have their own minimum (`mpm_template`, `spm_template`).
+    pub fn client_kind(&self) -> &'static str {
+        match self {
+            Outgoing::Template { buttons, cards, .. } => {
+                let has = |k: &str| {
+                    buttons
+                        .iter()
+                        .chain(cards.iter().flat_map(|c| c.buttons.iter()))
+                        .any(|b| b.kind == k)
+                };
+                if has("mpm") {
+                    "mpm_template"
+                } else if has("spm") {
+                    "spm_template"
+                } else {
+                    "template"
+                }
+            }
+            other => other.kind(),
         }
     }
 
@@ -117,6 +151,80 @@ pub enum Header {
 pub enum MediaRef {
     Id(String),
     Link(String),
+}
+
+/// A template button as the customer sees it (types in lower case, as on the send side).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateButton {
+    /// `quick_reply`, `url`, `phone_number`, `copy_code`, `flow`, `catalog`, `mpm`, `spm` or
+    /// `order_details`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: String,
+    /// A quick-reply button's payload given at send time.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub payload: Option<String>,
+    /// A URL button's address, its variable filled.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub phone_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub coupon_code: Option<String>,
+}
+
+/// One card of a carousel template: a product (product cards) or media with a body (media
+/// cards), and its buttons.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateCard {
+    pub card_index: usize,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub product_retailer_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub header_media: Option<Header>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub body: Option<String>,
+    pub buttons: Vec<TemplateButton>,
+}
+
+/// An amount as the payments API writes it: `value / offset` (offset 100 for INR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub value: i64,
+    pub offset: i64,
+}
+
+/// The order of a checkout button template (`order_details`, spec §3.7), as checked at send time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutOrder {
+    pub reference_id: String,
+    /// `digital-goods` or `physical-goods`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub currency: String,
+    /// The payment gateway's `configuration_name`s.
+    pub payment_configurations: Vec<String>,
+    pub items: Vec<CheckoutItem>,
+    pub subtotal: Money,
+    pub tax: Money,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub shipping: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub discount: Option<Money>,
+    pub total_amount: Money,
+    /// Unix seconds after which the order can no longer be paid.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutItem {
+    pub retailer_id: String,
+    pub name: String,
+    pub amount: Money,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sale_amount: Option<Money>,
+    pub quantity: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

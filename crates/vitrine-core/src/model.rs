@@ -430,6 +430,7 @@ impl Device {
             ("android", "product_list" | "catalog_message") => "2.21.9.15",
             ("ios", "product") => "2.21.210",
             ("ios", "product_list" | "catalog_message") => "2.21.100",
+            ("android" | "ios", "mpm_template" | "spm_template") => "2.22.24",
             _ => return true,
         };
         version_at_least(&self.app_version, min)

@@ -29,6 +29,10 @@ pub struct Behaviour {
     pub template_review_ms: i64,
     /// Templates whose name starts with this are REJECTED (reason INVALID_FORMAT) at review.
     pub template_reject_prefix: String,
+    /// Require a product carousel template send to carry exactly the template's number of cards,
+    /// as media carousels must. Default: 1 to 10 product cards, as Meta's guide says (spec §3.5,
+    /// UNCONFIRMED).
+    pub product_carousel_exact_cards: bool,
 }
 
 impl Default for Behaviour {
@@ -43,6 +47,7 @@ impl Default for Behaviour {
             outdated_client_code: 131_026,
             template_review_ms: 1_000,
             template_reject_prefix: "rejected_".to_owned(),
+            product_carousel_exact_cards: false,
         }
     }
 }

@@ -133,6 +133,33 @@ fn check_text(
     Ok(())
 }
 
+/// A component with `type`, `format` and its buttons' types in upper case.
+fn normalise(c: &Value) -> Result<Map<String, Value>, ApiError> {
+    let Value::Object(map) = c else {
+        return Err(bad("Each component must be an object."));
+    };
+    let mut m: Map<String, Value> = map.clone();
+    let kind = upper(c, "type").ok_or_else(|| bad("Each component needs a type."))?;
+    m.insert("type".into(), Value::String(kind));
+    if let Some(f) = upper(c, "format") {
+        m.insert("format".into(), Value::String(f));
+    }
+    if let Some(Value::Array(buttons)) = map.get("buttons") {
+        let buttons: Vec<Value> = buttons
+            .iter()
+            .map(|b| {
+                let mut b = b.clone();
+                if let Some(t) = upper(&b, "type") {
+                    b["type"] = Value::String(t);
+                }
+                b
+            })
+            .collect();
+        m.insert("buttons".into(), Value::Array(buttons));
+    }
+    Ok(m)
+}
+
 /// Normalises and checks the components of a template (spec §7.2–§7.3).
 pub fn check_components(raw: &Value) -> Result<Vec<Value>, ApiError> {
     let Value::Array(items) = raw else {
@@ -140,30 +167,25 @@ pub fn check_components(raw: &Value) -> Result<Vec<Value>, ApiError> {
     };
     let mut comps: Vec<Value> = vec![];
     for c in items {
-        let Value::Object(map) = c else {
-            return Err(bad("Each component must be an object."));
-        };
-        let mut m: Map<String, Value> = map.clone();
-        let kind = upper(c, "type").ok_or_else(|| bad("Each component needs a type."))?;
-        m.insert("type".into(), Value::String(kind.clone()));
-        if let Some(f) = upper(c, "format") {
-            m.insert("format".into(), Value::String(f));
-        }
-        if let Some(Value::Array(buttons)) = map.get("buttons") {
-            let buttons: Vec<Value> = buttons
-                .iter()
-                .map(|b| {
-                    let mut b = b.clone();
-                    if let Some(t) = upper(&b, "type") {
-                        b["type"] = Value::String(t);
-                    }
-                    b
-                })
-                .collect();
-            m.insert("buttons".into(), Value::Array(buttons));
-        }
+        let mut m = normalise(c)?;
+        let kind = m["type"].as_str().unwrap_or("").to_owned();
         if !["HEADER", "BODY", "FOOTER", "BUTTONS", "CAROUSEL"].contains(&kind.as_str()) {
             return Err(bad(format!("Invalid component type {kind}.")));
+        }
+        if let Some(Value::Array(cards)) = m.get("cards") {
+            let mut out = vec![];
+            for card in cards {
+                let mut card = card.clone();
+                if let Some(Value::Array(cs)) = card.get("components") {
+                    let cs = cs
+                        .iter()
+                        .map(|c| normalise(c).map(Value::Object))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    card["components"] = Value::Array(cs);
+                }
+                out.push(card);
+            }
+            m.insert("cards".into(), Value::Array(out));
         }
         comps.push(Value::Object(m));
     }

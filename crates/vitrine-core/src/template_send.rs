@@ -1,15 +1,36 @@
 //! Sending a template (spec §3, §11 step 5): the stored template is looked up by name and
 //! language, its variables filled from the send's components, its commerce parameters checked
-//! against the connected catalog, and its texts hydrated.
+//! against the connected catalog (product headers, catalog and MPM buttons, product cards) and
+//! its checkout order checked (§3.7). The result is what the customer sees: texts, media,
+//! buttons, carousel cards and the order, with the products it shows.
 
-use crate::commerce::{MpmNoMatchDetails, PRODUCTS_NOT_FOUND};
-use crate::directory::Directory;
+use crate::clock::Millis;
+use crate::commerce::{MpmNoMatchDetails, CHECK_CATALOG_LINKED, PRODUCTS_NOT_FOUND};
+use crate::directory::{CatalogIndex, Directory};
 use crate::error::{ApiError, ErrorKind};
 use crate::inbound::Incoming;
-use crate::message::{Outgoing, ProductSnapshot, Resolved};
+use crate::message::{
+    CheckoutItem, CheckoutOrder, Header, MediaRef, Money, Outgoing, ProductSnapshot, Resolved,
+    TemplateButton, TemplateCard,
+};
 use crate::model::PhoneNumber;
 use crate::template::{variables, Template, TemplateStatus};
 use serde_json::Value;
+
+/// What a template send needs besides the directory.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateSendOptions {
+    pub mpm_no_match: MpmNoMatchDetails,
+    /// Require a product carousel send to have exactly the template's number of cards (the rule
+    /// media carousels have). Default false: 1 to 10 cards, as Meta's guide says (UNCONFIRMED).
+    pub product_carousel_exact_cards: bool,
+    pub now: Millis,
+}
+
+/// Product cards a carousel send can carry.
+pub const CAROUSEL_CARDS_MAX: usize = 10;
+/// Hydrated body of a carousel card.
+pub const CARD_BODY_MAX: usize = 160;
 
 fn lower(v: &Value, key: &str) -> String {
     v.get(key)
@@ -18,17 +39,28 @@ fn lower(v: &Value, key: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// The `button` component a send gave for the template's button `index` (an int or a numeric
-/// string on the wire).
+/// An int, or a numeric string, as `index` and `card_index` are sent.
+fn index_of(v: &Value) -> Option<usize> {
+    v.as_u64()
+        .map(|n| n as usize)
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+/// The component of `kind` (case-insensitive) among `components`.
+fn component<'a>(components: &'a [Value], kind: &str) -> Option<&'a Value> {
+    components.iter().find(|c| lower(c, "type") == kind)
+}
+
+fn params_of(c: Option<&Value>) -> Vec<Value> {
+    c.and_then(|c| c["parameters"].as_array().cloned())
+        .unwrap_or_default()
+}
+
+/// The `button` component a send gave for the template's button `index`.
 fn sent_button(components: &[Value], index: usize) -> Option<&Value> {
-    components.iter().find(|c| {
-        lower(c, "type") == "button"
-            && c.get("index").is_some_and(|i| {
-                i.as_u64()
-                    .or_else(|| i.as_str().and_then(|s| s.parse().ok()))
-                    == Some(index as u64)
-            })
-    })
+    components
+        .iter()
+        .find(|c| lower(c, "type") == "button" && c.get("index").and_then(index_of) == Some(index))
 }
 
 /// The value a parameter puts in a text.
@@ -41,15 +73,22 @@ fn param_text(p: &Value) -> Option<String> {
     }
 }
 
+fn count_mismatch(part: &str, given: usize, expected: usize) -> ApiError {
+    ApiError::new(ErrorKind::TemplateParamCount).with_details(format!(
+        "{part}: number of localizable_params ({given}) does not match the expected number of params ({expected})"
+    ))
+}
+
+fn format_mismatch(part: &str, expected: &str) -> ApiError {
+    ApiError::new(ErrorKind::TemplateParamFormat)
+        .with_details(format!("{part}: Format mismatch, expected {expected}"))
+}
+
 /// Fills `text`'s variables from `params` (positional `{{1}}` or named `{{name}}`).
 fn hydrate(part: &str, text: &str, params: &[Value], named: bool) -> Result<String, ApiError> {
     let vars = variables(text);
     if vars.len() != params.len() {
-        return Err(ApiError::new(ErrorKind::TemplateParamCount).with_details(format!(
-            "{part}: number of localizable_params ({}) does not match the expected number of params ({})",
-            params.len(),
-            vars.len()
-        )));
+        return Err(count_mismatch(part, params.len(), vars.len()));
     }
     let mut out = text.to_owned();
     for (i, var) in vars.iter().enumerate() {
@@ -63,19 +102,23 @@ fn hydrate(part: &str, text: &str, params: &[Value], named: bool) -> Result<Stri
                 .and_then(|n| params.get(n.saturating_sub(1)))
                 .or(params.get(i))
         };
-        let value = p.and_then(param_text).ok_or_else(|| {
-            ApiError::new(ErrorKind::TemplateParamFormat).with_details(format!(
-                "{part}: Format mismatch, expected TEXT for {{{{{var}}}}}"
-            ))
-        })?;
+        let value = p
+            .and_then(param_text)
+            .ok_or_else(|| format_mismatch(part, &format!("TEXT for {{{{{var}}}}}")))?;
         if value.contains('\n') || value.contains('\t') || value.contains("     ") {
-            return Err(ApiError::new(ErrorKind::InvalidParameter).with_details(format!(
+            return Err(ApiError::new(ErrorKind::TemplateFormatPolicy).with_details(format!(
                 "{part}: Param text cannot have new-line/tab characters or more than 4 consecutive spaces"
             )));
         }
         out = out.replacen(&format!("{{{{{var}}}}}"), &value, 1);
     }
     Ok(out)
+}
+
+fn too_long(part: &str, max: usize) -> ApiError {
+    ApiError::new(ErrorKind::TemplateTextTooLong).with_details(format!(
+        "{part}: hydrated text is longer than {max} characters"
+    ))
 }
 
 /// Looks up `name`/`language` among the WABA's templates; only an approved one can be sent.
@@ -85,11 +128,10 @@ pub fn find<'a>(
     name: &str,
     language: &str,
 ) -> Result<&'a Template, ApiError> {
-    let t = dir
-        .templates_of(waba_id)
-        .into_iter()
-        .find(|t| t.name == name && t.language == language);
-    match t.map(|t| (t.status, t)) {
+    match dir
+        .template_by_name(waba_id, name, language)
+        .map(|t| (t.status, t))
+    {
         Some((TemplateStatus::Approved, t)) => Ok(t),
         Some((TemplateStatus::Paused, _)) => Err(ApiError::new(ErrorKind::TemplatePaused)
             .with_details(format!("Template {name} is paused because of low quality."))),
@@ -108,7 +150,7 @@ pub fn resolve(
     dir: &Directory,
     phone: &PhoneNumber,
     outgoing: Outgoing,
-    mpm_no_match: MpmNoMatchDetails,
+    options: TemplateSendOptions,
 ) -> Result<(Outgoing, Resolved), ApiError> {
     let Outgoing::Template {
         name,
@@ -120,182 +162,604 @@ pub fn resolve(
         return Ok((outgoing, Resolved::default()));
     };
     let t = find(dir, &phone.waba_id, &name, &language)?;
-    // Carousel and checkout (order details) templates are stored and reviewed but not yet sent;
-    // refuse them plainly rather than deliver half a message.
-    let unsupported = t.components.iter().any(|c| c["type"] == "CAROUSEL")
-        || t.components.iter().any(|c| {
-            c["buttons"].as_array().is_some_and(|bs| {
-                bs.iter()
-                    .any(|b| b["type"] == "ORDER_DETAILS" || b["type"] == "order_details")
-            })
-        });
-    if unsupported {
-        return Err(ApiError::invalid_param(
-            "Sending carousel and checkout templates is not implemented by Vitrine (see docs/compatibility.md).",
-        ));
-    }
-    let named = t.parameter_format == "NAMED";
-    let given = |kind: &str| components.iter().find(|c| lower(c, "type") == kind);
-    let params_of = |c: Option<&Value>| {
-        c.and_then(|c| c["parameters"].as_array().cloned())
-            .unwrap_or_default()
+    let mut h = Hydrator {
+        phone,
+        connected: dir.connected_catalog(&phone.waba_id),
+        named: t.parameter_format == "NAMED",
+        options,
+        resolved: Resolved::default(),
+        order: None,
     };
-    let tpl = |kind: &str| t.components.iter().find(|c| c["type"] == kind);
-    let mut resolved = Resolved::default();
-    let connected = dir.connected_catalog(&phone.waba_id);
-    let product = |rid: &str| -> Result<ProductSnapshot, ApiError> {
-        connected
-            .and_then(|c| c.product(rid))
-            .filter(|p| p.is_sendable())
-            .map(ProductSnapshot::from)
-            .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND))
-    };
+    let tpl = |kind: &str| component(&t.components, kind);
 
-    let body_text = tpl("BODY").and_then(|b| b["text"].as_str()).unwrap_or("");
-    let body = hydrate("body", body_text, &params_of(given("body")), named)?;
+    let body_text = tpl("body").and_then(|b| b["text"].as_str()).unwrap_or("");
+    let body = hydrate(
+        "body",
+        body_text,
+        &params_of(component(&components, "body")),
+        h.named,
+    )?;
     if body.chars().count() > 1024 {
-        return Err(ApiError::new(ErrorKind::TemplateTextTooLong)
-            .with_details("body: hydrated text is longer than 1024 characters"));
+        return Err(too_long("body", 1024));
     }
-    let header = match tpl("HEADER") {
-        Some(h) if h["format"] == "TEXT" => {
-            let text = hydrate(
-                "header",
-                h["text"].as_str().unwrap_or(""),
-                &params_of(given("header")),
-                named,
-            )?;
-            if text.chars().count() > 60 {
-                return Err(ApiError::new(ErrorKind::TemplateTextTooLong)
-                    .with_details("header: hydrated text is longer than 60 characters"));
-            }
-            Some(text)
-        }
-        Some(h) if h["format"] == "PRODUCT" => {
-            let p = params_of(given("header"));
-            let param = p
-                .first()
-                .filter(|p| lower(p, "type") == "product")
-                .ok_or_else(|| {
-                    ApiError::new(ErrorKind::TemplateParamFormat)
-                        .with_details("header: Format mismatch, expected PRODUCT")
-                })?;
-            let rid = param["product"]["product_retailer_id"]
-                .as_str()
-                .unwrap_or("");
-            let catalog_id = param["product"]["catalog_id"].as_str().unwrap_or("");
-            if connected.is_none_or(|c| c.catalog.id != catalog_id)
-                || !phone.commerce.is_catalog_visible
-            {
-                return Err(ApiError::invalid_value(PRODUCTS_NOT_FOUND));
-            }
-            resolved.products.push(product(rid)?);
-            None
-        }
-        _ => None,
-    };
-    let footer = tpl("FOOTER")
+    let (header, header_media) =
+        h.header("header", tpl("header"), component(&components, "header"))?;
+    let footer = tpl("footer")
         .and_then(|f| f["text"].as_str())
         .map(str::to_owned);
-    let buttons = tpl("BUTTONS")
-        .and_then(|b| b["buttons"].as_array().cloned())
-        .unwrap_or_default();
-    for (index, b) in buttons.iter().enumerate() {
-        let sent = sent_button(&components, index);
-        match b["type"].as_str().unwrap_or("") {
-            "CATALOG" => {
-                if connected.is_none() || !phone.commerce.is_catalog_visible {
-                    return Err(ApiError::invalid_value(
-                        crate::commerce::CHECK_CATALOG_LINKED,
-                    ));
-                }
-                let thumb = sent.and_then(|s| {
-                    s["parameters"][0]["action"]["thumbnail_product_retailer_id"].as_str()
-                });
-                let snap = match thumb {
-                    Some(rid) => product(rid)?,
-                    None => connected
-                        .and_then(|c| c.first_sendable())
-                        .map(ProductSnapshot::from)
-                        .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND))?,
-                };
-                resolved.products.push(snap);
-            }
-            "MPM" => {
-                if connected.is_none() || !phone.commerce.is_catalog_visible {
-                    return Err(ApiError::invalid_value(
-                        crate::commerce::CHECK_CATALOG_LINKED,
-                    ));
-                }
-                let action = sent
-                    .map(|s| s["parameters"][0]["action"].clone())
-                    .unwrap_or(Value::Null);
-                let thumb = action["thumbnail_product_retailer_id"].as_str().ok_or_else(|| {
-                    ApiError::missing(&format!("components[button index {index}]['parameters'][0]['action']['thumbnail_product_retailer_id']"))
-                })?;
-                let sections = action["sections"].as_array().cloned().unwrap_or_default();
-                if sections.is_empty() || sections.len() > 10 {
-                    return Err(ApiError::invalid_value(
-                        "An MPM button needs 1 to 10 sections.",
-                    ));
-                }
-                let rids: Vec<String> = sections
-                    .iter()
-                    .flat_map(|s| s["product_items"].as_array().cloned().unwrap_or_default())
-                    .filter_map(|i| i["product_retailer_id"].as_str().map(str::to_owned))
-                    .collect();
-                if rids.len() > 30 {
-                    return Err(ApiError::invalid_value(
-                        "An MPM button can hold at most 30 products.",
-                    ));
-                }
-                let mut seen = std::collections::HashSet::new();
-                let mut matched = vec![];
-                for rid in rids.into_iter().filter(|r| seen.insert(r.clone())) {
-                    match product(&rid) {
-                        Ok(p) => matched.push(p),
-                        Err(_) => resolved.dropped_retailer_ids.push(rid),
-                    }
-                }
-                if matched.is_empty() {
-                    return Err(ApiError::invalid_value(mpm_no_match.text()));
-                }
-                resolved.products.push(product(thumb)?);
-                resolved.products.extend(matched);
-            }
-            _ => {}
-        }
-    }
+    let buttons = h.buttons("", &buttons_of(tpl("buttons")), &components)?;
+    let cards = match tpl("carousel") {
+        Some(c) => h.carousel(c, component(&components, "carousel"))?,
+        None => vec![],
+    };
     Ok((
         Outgoing::Template {
             name,
             language,
             template_id: t.id.clone(),
             header,
+            header_media,
             body,
             footer,
+            buttons,
+            cards,
+            order_details: h.order,
             components,
         },
-        resolved,
+        h.resolved,
     ))
 }
 
-/// The customer taps quick-reply button `choice` (its text, or its index as a number) of a sent
-/// template: the `button` webhook carries the payload the business gave that button at send time,
-/// or the button's text when it gave none.
-pub fn quick_reply(t: &Template, sent: &[Value], choice: &str) -> Option<Incoming> {
-    let buttons = t
-        .components
+fn buttons_of(c: Option<&Value>) -> Vec<Value> {
+    c.and_then(|b| b["buttons"].as_array().cloned())
+        .unwrap_or_default()
+}
+
+/// The state of one template send while its parts are filled in.
+struct Hydrator<'a> {
+    phone: &'a PhoneNumber,
+    connected: Option<&'a CatalogIndex>,
+    named: bool,
+    options: TemplateSendOptions,
+    resolved: Resolved,
+    order: Option<Box<CheckoutOrder>>,
+}
+
+impl Hydrator<'_> {
+    /// The connected catalog, when it is shown to customers.
+    fn catalog(&self) -> Result<&CatalogIndex, ApiError> {
+        self.connected
+            .filter(|_| self.phone.commerce.is_catalog_visible)
+            .ok_or_else(|| ApiError::invalid_value(CHECK_CATALOG_LINKED))
+    }
+
+    fn product(&self, rid: &str) -> Result<ProductSnapshot, ApiError> {
+        self.connected
+            .and_then(|c| c.product(rid))
+            .filter(|p| p.is_sendable())
+            .map(ProductSnapshot::from)
+            .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND))
+    }
+
+    /// A template header (`tpl`) filled from the send's header component: a TEXT header's
+    /// text, an IMAGE/VIDEO/DOCUMENT header's media; a PRODUCT header adds its product.
+    fn header(
+        &mut self,
+        part: &str,
+        tpl: Option<&Value>,
+        sent: Option<&Value>,
+    ) -> Result<(Option<String>, Option<Header>), ApiError> {
+        let Some(tpl) = tpl else {
+            return Ok((None, None));
+        };
+        let params = params_of(sent);
+        match lower(tpl, "format").as_str() {
+            "text" => {
+                let text = hydrate(
+                    part,
+                    tpl["text"].as_str().unwrap_or(""),
+                    &params,
+                    self.named,
+                )?;
+                if text.chars().count() > 60 {
+                    return Err(too_long(part, 60));
+                }
+                Ok((Some(text), None))
+            }
+            "product" => {
+                let rid = self.product_param(part, &params)?;
+                let snap = self.product(&rid)?;
+                self.resolved.products.push(snap);
+                Ok((None, None))
+            }
+            format @ ("image" | "video" | "document") => {
+                Ok((None, Some(media_param(part, format, &params)?)))
+            }
+            "location" => {
+                let p = one_param(part, &params)?;
+                let loc = &p["location"];
+                if lower(p, "type") != "location"
+                    || !loc["latitude"].is_number() && !loc["latitude"].is_string()
+                {
+                    return Err(format_mismatch(part, "LOCATION"));
+                }
+                Ok((None, None))
+            }
+            _ => Ok((None, None)),
+        }
+    }
+
+    /// The retailer id of a `product` parameter, which must name the connected catalog.
+    fn product_param(&self, part: &str, params: &[Value]) -> Result<String, ApiError> {
+        let p = one_param(part, params)?;
+        if lower(p, "type") != "product" {
+            return Err(format_mismatch(part, "PRODUCT"));
+        }
+        let rid = p["product"]["product_retailer_id"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ApiError::missing(&format!(
+                    "{part}['parameters'][0]['product']['product_retailer_id']"
+                ))
+            })?;
+        let catalog_id = p["product"]["catalog_id"].as_str().unwrap_or("");
+        if self.catalog()?.catalog.id != catalog_id {
+            return Err(ApiError::invalid_value(PRODUCTS_NOT_FOUND));
+        }
+        Ok(rid.to_owned())
+    }
+
+    /// The template's buttons (`tpl`), filled from the send's `button` components (`sent`).
+    fn buttons(
+        &mut self,
+        part: &str,
+        tpl: &[Value],
+        sent: &[Value],
+    ) -> Result<Vec<TemplateButton>, ApiError> {
+        let mut out = vec![];
+        for (index, b) in tpl.iter().enumerate() {
+            let given = sent_button(sent, index);
+            let params = params_of(given);
+            let part = format!("{part}button at index {index}");
+            let kind = lower(b, "type");
+            let mut button = TemplateButton {
+                kind: kind.clone(),
+                text: b["text"].as_str().unwrap_or("").to_owned(),
+                payload: None,
+                url: None,
+                phone_number: None,
+                coupon_code: None,
+            };
+            match kind.as_str() {
+                "quick_reply" => {
+                    button.payload = params
+                        .first()
+                        .and_then(|p| p["payload"].as_str())
+                        .map(str::to_owned);
+                }
+                "url" => {
+                    let url = b["url"].as_str().unwrap_or("");
+                    button.url = Some(hydrate(&part, url, &params, false)?);
+                }
+                "phone_number" => {
+                    button.phone_number = b["phone_number"].as_str().map(str::to_owned);
+                }
+                "copy_code" => {
+                    let p = one_param(&part, &params)?;
+                    let code = p["coupon_code"]
+                        .as_str()
+                        .filter(|_| lower(p, "type") == "coupon_code")
+                        .ok_or_else(|| format_mismatch(&part, "COUPON_CODE"))?;
+                    if code.chars().count() > 15 {
+                        return Err(too_long(&part, 15));
+                    }
+                    button.coupon_code = Some(code.to_owned());
+                }
+                "catalog" => {
+                    self.catalog()?;
+                    let thumb = params
+                        .first()
+                        .and_then(|p| p["action"]["thumbnail_product_retailer_id"].as_str());
+                    let snap = match thumb {
+                        Some(rid) => self.product(rid)?,
+                        None => self
+                            .connected
+                            .and_then(|c| c.first_sendable())
+                            .map(ProductSnapshot::from)
+                            .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND))?,
+                    };
+                    self.resolved.products.push(snap);
+                }
+                "mpm" => self.mpm(index, params.first())?,
+                "order_details" => {
+                    let action = params.first().map(|p| &p["action"]);
+                    let od = action
+                        .map(|a| &a["order_details"])
+                        .filter(|od| od.is_object())
+                        .ok_or_else(|| {
+                            ApiError::missing(&format!(
+                                "components[button index {index}]['parameters'][0]['action']['order_details']"
+                            ))
+                        })?;
+                    self.order = Some(Box::new(checkout(od, self.options.now)?));
+                }
+                _ => {}
+            }
+            out.push(button);
+        }
+        Ok(out)
+    }
+
+    /// An MPM button's sections: unmatched products dropped as for MPM messages.
+    fn mpm(&mut self, index: usize, param: Option<&Value>) -> Result<(), ApiError> {
+        self.catalog()?;
+        let action = param.map(|p| p["action"].clone()).unwrap_or(Value::Null);
+        let thumb = action["thumbnail_product_retailer_id"].as_str().ok_or_else(|| {
+            ApiError::missing(&format!(
+                "components[button index {index}]['parameters'][0]['action']['thumbnail_product_retailer_id']"
+            ))
+        })?;
+        let sections = action["sections"].as_array().cloned().unwrap_or_default();
+        if sections.is_empty() || sections.len() > 10 {
+            return Err(ApiError::invalid_value(
+                "An MPM button needs 1 to 10 sections.",
+            ));
+        }
+        let rids: Vec<String> = sections
+            .iter()
+            .flat_map(|s| s["product_items"].as_array().cloned().unwrap_or_default())
+            .filter_map(|i| i["product_retailer_id"].as_str().map(str::to_owned))
+            .collect();
+        if rids.len() > 30 {
+            return Err(ApiError::invalid_value(
+                "An MPM button can hold at most 30 products.",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut matched = vec![];
+        for rid in rids.into_iter().filter(|r| seen.insert(r.clone())) {
+            match self.product(&rid) {
+                Ok(p) => matched.push(p),
+                Err(_) => self.resolved.dropped_retailer_ids.push(rid),
+            }
+        }
+        if matched.is_empty() {
+            return Err(ApiError::invalid_value(self.options.mpm_no_match.text()));
+        }
+        let thumb = self.product(thumb)?;
+        self.resolved.products.push(thumb);
+        self.resolved.products.extend(matched);
+        Ok(())
+    }
+
+    /// A carousel's cards: product cards (a product header and SPM or URL buttons) or media cards
+    /// (image/video header, body, buttons), in `card_index` order.
+    fn carousel(
+        &mut self,
+        tpl: &Value,
+        sent: Option<&Value>,
+    ) -> Result<Vec<TemplateCard>, ApiError> {
+        let tpl_cards = tpl["cards"].as_array().cloned().unwrap_or_default();
+        let Some(first) = tpl_cards.first() else {
+            return Ok(vec![]);
+        };
+        let first_comps = first["components"].as_array().cloned().unwrap_or_default();
+        let products =
+            component(&first_comps, "header").is_some_and(|h| lower(h, "format") == "product");
+        let sent_cards = sent
+            .and_then(|c| c["cards"].as_array().cloned())
+            .unwrap_or_default();
+        let exact = !products || self.options.product_carousel_exact_cards;
+        let count_ok = if exact {
+            sent_cards.len() == tpl_cards.len()
+        } else {
+            (1..=CAROUSEL_CARDS_MAX).contains(&sent_cards.len())
+        };
+        if !count_ok {
+            let expected = if exact {
+                tpl_cards.len().to_string()
+            } else {
+                format!("1 to {CAROUSEL_CARDS_MAX}")
+            };
+            return Err(ApiError::new(ErrorKind::TemplateParamCount).with_details(format!(
+                "carousel: number of cards ({}) does not match the expected number of cards ({expected})",
+                sent_cards.len()
+            )));
+        }
+        let mut ordered: Vec<Option<&Value>> = vec![None; sent_cards.len()];
+        for (pos, card) in sent_cards.iter().enumerate() {
+            let i = match card.get("card_index") {
+                Some(v) => index_of(v).ok_or_else(|| {
+                    ApiError::invalid_value(format!(
+                        "carousel['cards'][{pos}]['card_index'] must be a number."
+                    ))
+                })?,
+                None => pos,
+            };
+            match ordered.get_mut(i) {
+                Some(slot @ None) => *slot = Some(card),
+                _ => {
+                    return Err(ApiError::invalid_value(format!(
+                        "carousel: card_index {i} is repeated or out of range 0 to {}.",
+                        sent_cards.len() - 1
+                    )))
+                }
+            }
+        }
+        let mut out = vec![];
+        // Every slot holds exactly one card: as many indexes as cards, none repeated.
+        for (i, card) in ordered.into_iter().flatten().enumerate() {
+            let part = format!("card {i} ");
+            let tpl_card = tpl_cards.get(i).unwrap_or(first);
+            let tc = tpl_card["components"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let sc = card["components"].as_array().cloned().unwrap_or_default();
+            let header = component(&tc, "header");
+            let sent_header = component(&sc, "header");
+            let mut view = TemplateCard {
+                card_index: i,
+                product_retailer_id: None,
+                header_media: None,
+                body: None,
+                buttons: vec![],
+            };
+            if products {
+                let rid = self.product_param(&format!("{part}header"), &params_of(sent_header))?;
+                let snap = self.product(&rid)?;
+                self.resolved.products.push(snap);
+                view.product_retailer_id = Some(rid);
+            } else {
+                view.header_media = self
+                    .header(&format!("{part}header"), header, sent_header)?
+                    .1;
+            }
+            if let Some(body) = component(&tc, "body") {
+                let text = hydrate(
+                    &format!("{part}body"),
+                    body["text"].as_str().unwrap_or(""),
+                    &params_of(component(&sc, "body")),
+                    self.named,
+                )?;
+                if text.chars().count() > CARD_BODY_MAX {
+                    return Err(too_long(&format!("{part}body"), CARD_BODY_MAX));
+                }
+                view.body = Some(text);
+            }
+            view.buttons = self.buttons(&part, &buttons_of(component(&tc, "buttons")), &sc)?;
+            out.push(view);
+        }
+        Ok(out)
+    }
+}
+
+/// The single parameter a header or a button takes.
+fn one_param<'a>(part: &str, params: &'a [Value]) -> Result<&'a Value, ApiError> {
+    match params {
+        [p] => Ok(p),
+        _ => Err(count_mismatch(part, params.len(), 1)),
+    }
+}
+
+/// An image, video or document parameter of the header's format, by `id` or `link`.
+fn media_param(part: &str, format: &str, params: &[Value]) -> Result<Header, ApiError> {
+    let p = one_param(part, params)?;
+    if lower(p, "type") != format {
+        return Err(format_mismatch(part, &format.to_ascii_uppercase()));
+    }
+    let media = &p[format];
+    let reference = if let Some(id) = media["id"].as_str().filter(|s| !s.is_empty()) {
+        MediaRef::Id(id.to_owned())
+    } else if let Some(link) = media["link"].as_str().filter(|s| !s.is_empty()) {
+        if !(link.starts_with("https://") || link.starts_with("http://")) {
+            return Err(ApiError::invalid_value(format!(
+                "{part}: {format} link must be an http(s) URL."
+            )));
+        }
+        MediaRef::Link(link.to_owned())
+    } else {
+        return Err(ApiError::missing(&format!(
+            "{part}['parameters'][0]['{format}']['id' or 'link']"
+        )));
+    };
+    Ok(match format {
+        "image" => Header::Image { media: reference },
+        "video" => Header::Video { media: reference },
+        _ => Header::Document { media: reference },
+    })
+}
+
+/// Checks an `order_details` payload (spec §3.7): identifiers, INR money with offset 100,
+/// subtotal = Σ item price × quantity, total = subtotal + tax + shipping − discount, and an
+/// expiration at least 300 s ahead.
+pub fn checkout(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError> {
+    let bad = |details: String| ApiError::invalid_value(details);
+    let reference_id = od["reference_id"].as_str().unwrap_or("");
+    if reference_id.is_empty()
+        || reference_id.chars().count() > 35
+        || !reference_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+    {
+        return Err(bad(
+            "order_details['reference_id'] must be 1 to 35 letters, digits, '_', '-' or '.'."
+                .into(),
+        ));
+    }
+    let kind = od["type"].as_str().unwrap_or("");
+    if !["digital-goods", "physical-goods"].contains(&kind) {
+        return Err(bad(
+            "order_details['type'] must be digital-goods or physical-goods.".into(),
+        ));
+    }
+    if od["currency"] != "INR" {
+        return Err(bad("order_details['currency'] must be INR.".into()));
+    }
+    let settings = od["payment_settings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if settings.is_empty() {
+        return Err(ApiError::missing("order_details['payment_settings']"));
+    }
+    let mut payment_configurations = vec![];
+    for s in &settings {
+        let gw = &s["payment_gateway"];
+        let gw_type = gw["type"].as_str().unwrap_or("");
+        let name = gw["configuration_name"].as_str().unwrap_or("");
+        if s["type"] != "payment_gateway"
+            || !["razorpay", "payu", "zaakpay", "billdesk"].contains(&gw_type)
+            || name.is_empty()
+        {
+            return Err(bad("order_details['payment_settings'] entries need type payment_gateway with a gateway type (razorpay, payu, zaakpay, billdesk) and a configuration_name.".into()));
+        }
+        payment_configurations.push(name.to_owned());
+    }
+    let order = &od["order"];
+    let money = |v: &Value, path: &str| -> Result<Money, ApiError> {
+        let value = v["value"].as_i64().filter(|n| *n >= 0);
+        match (value, v["offset"].as_i64()) {
+            (Some(value), Some(100)) => Ok(Money { value, offset: 100 }),
+            (None, _) if v.is_null() => Err(ApiError::missing(&format!("order_details{path}"))),
+            _ => Err(bad(format!(
+                "order_details{path} must be {{\"value\": a whole number ≥ 0, \"offset\": 100}}."
+            ))),
+        }
+    };
+    let described = |v: &Value, path: &str| -> Result<Money, ApiError> {
+        if v["description"]
+            .as_str()
+            .is_some_and(|d| d.chars().count() > 60)
+        {
+            return Err(bad(format!(
+                "order_details{path}['description'] can have at most 60 characters."
+            )));
+        }
+        money(v, path)
+    };
+    let raw_items = order["items"].as_array().cloned().unwrap_or_default();
+    if raw_items.is_empty() {
+        return Err(ApiError::missing("order_details['order']['items']"));
+    }
+    let mut items = vec![];
+    for (i, it) in raw_items.iter().enumerate() {
+        let path = format!("['order']['items'][{i}]");
+        let retailer_id = it["retailer_id"].as_str().filter(|s| !s.is_empty());
+        let name = it["name"].as_str().filter(|s| !s.is_empty());
+        let (Some(retailer_id), Some(name)) = (retailer_id, name) else {
+            return Err(ApiError::missing(&format!(
+                "order_details{path}['retailer_id' and 'name']"
+            )));
+        };
+        if name.chars().count() > 60 {
+            return Err(bad(format!(
+                "order_details{path}['name'] can have at most 60 characters."
+            )));
+        }
+        let quantity = it["quantity"]
+            .as_u64()
+            .filter(|q| (1..=u32::MAX as u64).contains(q))
+            .ok_or_else(|| {
+                bad(format!(
+                    "order_details{path}['quantity'] must be a whole number ≥ 1."
+                ))
+            })?;
+        let sale_amount = match it.get("sale_amount") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(money(v, &format!("{path}['sale_amount']"))?),
+        };
+        items.push(CheckoutItem {
+            retailer_id: retailer_id.to_owned(),
+            name: name.to_owned(),
+            amount: money(&it["amount"], &format!("{path}['amount']"))?,
+            sale_amount,
+            quantity: quantity as u32,
+        });
+    }
+    let subtotal = money(&order["subtotal"], "['order']['subtotal']")?;
+    let tax = described(&order["tax"], "['order']['tax']")?;
+    let optional = |key: &str| -> Result<Option<Money>, ApiError> {
+        match order.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => described(v, &format!("['order']['{key}']")).map(Some),
+        }
+    };
+    let shipping = optional("shipping")?;
+    let discount = optional("discount")?;
+    let total_amount = money(&od["total_amount"], "['total_amount']")?;
+    let items_sum: i64 = items
         .iter()
-        .find(|c| c["type"] == "BUTTONS")
-        .and_then(|b| b["buttons"].as_array())?;
-    let (index, button) = buttons.iter().enumerate().find(|(i, b)| {
-        b["type"] == "QUICK_REPLY" && (b["text"] == choice || i.to_string() == choice)
-    })?;
-    let text = button["text"].as_str().unwrap_or("").to_owned();
-    let payload = sent_button(sent, index)
-        .and_then(|c| c["parameters"][0]["payload"].as_str())
-        .map(str::to_owned)
-        .unwrap_or_else(|| text.clone());
-    Some(Incoming::TemplateButton { payload, text })
+        .map(|i| i.sale_amount.unwrap_or(i.amount).value * i64::from(i.quantity))
+        .sum();
+    if subtotal.value != items_sum {
+        return Err(bad(format!(
+            "order_details['order']['subtotal'] ({}) must equal the sum of the items' amounts times their quantities ({items_sum}).",
+            subtotal.value
+        )));
+    }
+    let total = subtotal.value + tax.value + shipping.map_or(0, |m| m.value)
+        - discount.map_or(0, |m| m.value);
+    if total_amount.value != total {
+        return Err(bad(format!(
+            "order_details['total_amount'] ({}) must equal subtotal + tax + shipping - discount ({total}).",
+            total_amount.value
+        )));
+    }
+    let expires_at = match &order["expiration"]["timestamp"] {
+        Value::Null => None,
+        v => {
+            let ts = v
+                .as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .ok_or_else(|| {
+                    bad(
+                        "order_details['order']['expiration']['timestamp'] must be Unix seconds."
+                            .into(),
+                    )
+                })?;
+            if ts < now.unix_seconds() + 300 {
+                return Err(bad("order_details['order']['expiration']['timestamp'] must be at least 300 seconds in the future.".into()));
+            }
+            Some(ts)
+        }
+    };
+    Ok(CheckoutOrder {
+        reference_id: reference_id.to_owned(),
+        kind: kind.to_owned(),
+        currency: "INR".to_owned(),
+        payment_configurations,
+        items,
+        subtotal,
+        tax,
+        shipping,
+        discount,
+        total_amount,
+        expires_at,
+    })
+}
+
+/// The customer taps quick-reply button `choice` (its text, or its index as a number) of a sent
+/// template, on carousel card `card` or on the message itself: the `button` webhook carries the
+/// payload the business gave that button at send time, or the button's text when it gave none.
+pub fn quick_reply(content: &Outgoing, choice: &str, card: Option<usize>) -> Option<Incoming> {
+    let Outgoing::Template { buttons, cards, .. } = content else {
+        return None;
+    };
+    let buttons = match card {
+        Some(i) => &cards.iter().find(|c| c.card_index == i)?.buttons,
+        None => buttons,
+    };
+    let (_, button) = buttons
+        .iter()
+        .enumerate()
+        .find(|(i, b)| b.kind == "quick_reply" && (b.text == choice || i.to_string() == choice))?;
+    Some(Incoming::TemplateButton {
+        payload: button
+            .payload
+            .clone()
+            .unwrap_or_else(|| button.text.clone()),
+        text: button.text.clone(),
+    })
 }

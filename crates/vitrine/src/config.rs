@@ -42,6 +42,7 @@ pub struct FileBehaviour {
     pub outdated_client_code: Option<u32>,
     pub template_review_ms: Option<i64>,
     pub template_reject_prefix: Option<String>,
+    pub product_carousel_exact_cards: Option<bool>,
 }
 
 impl FileConfig {
@@ -124,6 +125,10 @@ pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
                 .template_reject_prefix
                 .clone()
                 .unwrap_or(defaults.template_reject_prefix),
+            product_carousel_exact_cards: file
+                .behaviour
+                .product_carousel_exact_cards
+                .unwrap_or(defaults.product_carousel_exact_cards),
             webhooks: {
                 let mut w = file.behaviour.webhooks.unwrap_or(defaults.webhooks);
                 if let Some(ms) = over.auto_read_after_ms {

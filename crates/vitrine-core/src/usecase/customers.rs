@@ -134,6 +134,7 @@ impl Sandbox {
         phone_number_id: &str,
         wamid: &str,
         choice: &str,
+        card: Option<usize>,
     ) -> Result<InboundRecord, ApiError> {
         let (context, message) = self.quoted(wa_id, phone_number_id, wamid).await?;
         let content = match &message.content {
@@ -153,13 +154,9 @@ impl Sandbox {
                     title: r.title.clone(),
                     description: r.description.clone(),
                 }),
-            crate::message::Outgoing::Template {
-                template_id,
-                components,
-                ..
-            } => self.read(|dir| {
-                crate::template_send::quick_reply(dir.template(template_id)?, components, choice)
-            }),
+            crate::message::Outgoing::Template { .. } => {
+                crate::template_send::quick_reply(&message.content, choice, card)
+            }
             _ => {
                 return Err(ApiError::invalid_param(format!(
                     "Message {wamid} has no buttons or list to reply to."
@@ -297,7 +294,7 @@ impl Sandbox {
                 "content": m.content,
                 "status": status.map(|s| s.as_str()),
             });
-            if !dev.supports(kind) {
+            if !dev.supports(m.content.client_kind()) {
                 v["notice"] = json!(
                     "This message can't be displayed because your version of WhatsApp is outdated."
                 );

@@ -70,7 +70,13 @@ impl Sandbox {
                         dir,
                         phone,
                         req.outgoing,
-                        self.behaviour.mpm_no_match_details,
+                        crate::template_send::TemplateSendOptions {
+                            mpm_no_match: self.behaviour.mpm_no_match_details,
+                            product_carousel_exact_cards: self
+                                .behaviour
+                                .product_carousel_exact_cards,
+                            now,
+                        },
                     )?
                 } else {
                     let resolved = commerce::resolve(
@@ -113,7 +119,10 @@ impl Sandbox {
                 )]
             } else if dir.customer(&record.wa_id).is_some_and(|c| {
                 !c.devices.is_empty()
-                    && !c.devices.iter().any(|d| d.supports(record.content.kind()))
+                    && !c
+                        .devices
+                        .iter()
+                        .any(|d| d.supports(record.content.client_kind()))
             }) {
                 // Every device of the customer is too old for this message type.
                 let at = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));

@@ -213,8 +213,12 @@ fn template(t: Option<&serde_json::Value>) -> Result<Outgoing, ApiError> {
         language: language.to_owned(),
         template_id: String::new(),
         header: None,
+        header_media: None,
         body: String::new(),
         footer: None,
+        buttons: vec![],
+        cards: vec![],
+        order_details: None,
         components,
     })
 }

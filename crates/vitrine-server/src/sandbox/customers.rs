@@ -286,8 +286,10 @@ pub async fn send_cart(
 struct Reply {
     /// The business message with the buttons or the list.
     wamid: String,
-    /// The button's or the row's id.
+    /// The button's or the row's id; a template button's text or index.
     choice: String,
+    /// The carousel card whose button is tapped (`card_index`).
+    card: Option<usize>,
     phone_number_id: Option<String>,
 }
 
@@ -305,7 +307,7 @@ pub async fn reply(
         .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
     let record = state
         .sandbox
-        .customer_replies(&wa_id, &phone, &req.wamid, &req.choice)
+        .customer_replies(&wa_id, &phone, &req.wamid, &req.choice, req.card)
         .await?;
     Ok(Json(
         json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),

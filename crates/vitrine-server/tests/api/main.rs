@@ -15,5 +15,6 @@ mod messages_product;
 mod messages_text;
 mod sandbox_api;
 mod shopping;
+mod template_kinds;
 mod templates;
 mod webhooks;

@@ -19,7 +19,7 @@ fn mpm_template(name: &str) -> Value {
 }
 
 impl TestApp {
-    async fn create_template(&self, body: Value) -> Resp {
+    pub(crate) async fn create_template(&self, body: Value) -> Resp {
         self.send(
             self.client
                 .post(self.url(&format!("/v23.0/{}/message_templates", seed::WABA_ID)))
@@ -321,7 +321,7 @@ async fn list_edit_and_delete() {
     assert_eq!(r.status.as_u16(), 400);
 }
 
-async fn approved(app: &TestApp, body: Value) -> String {
+pub(crate) async fn approved(app: &TestApp, body: Value) -> String {
     app.post_json("/_vitrine/clock/freeze", json!({})).await;
     let id = app.create_template(body).await.body["id"]
         .as_str()
@@ -529,37 +529,6 @@ async fn single_product_and_catalog_templates() {
 }
 
 #[tokio::test]
-async fn carousel_templates_are_refused_plainly_at_send_time() {
-    let app = spawn_app().await;
-    let card = json!({ "components": [
-        { "type": "HEADER", "format": "PRODUCT" },
-        { "type": "BUTTONS", "buttons": [ { "type": "SPM", "text": "View" } ] }
-    ] });
-    approved(
-        &app,
-        json!({ "name": "product_carousel", "language": "en_US", "category": "MARKETING",
-            "components": [
-                { "type": "BODY", "text": "Our picks for you." },
-                { "type": "CAROUSEL", "cards": [card.clone(), card] }
-            ] }),
-    )
-    .await;
-    let r = app
-        .post_message(json!({
-            "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
-            "template": { "name": "product_carousel", "language": { "code": "en_US" }, "components": [] }
-        }))
-        .await;
-    assert_eq!(r.status.as_u16(), 400);
-    assert_eq!(r.body["error"]["code"], 100);
-    assert!(
-        r.body.to_string().contains("not implemented by Vitrine"),
-        "{}",
-        r.body
-    );
-}
-
-#[tokio::test]
 async fn quick_reply_taps_arrive_as_button_messages() {
     let rx = Receiver::start(Rx::default()).await;
     let app = spawn_app().await;
@@ -625,7 +594,7 @@ async fn quick_reply_taps_arrive_as_button_messages() {
 
 /// The customer taps `choice` on template message `wamid`: the reply's record and the `messages[0]`
 /// of its webhook.
-async fn tap(app: &TestApp, wamid: &str, choice: &str) -> (Value, Value) {
+pub(crate) async fn tap(app: &TestApp, wamid: &str, choice: &str) -> (Value, Value) {
     let r = app
         .post_json(
             &format!("/_vitrine/customers/{CUSTOMER}/replies"),

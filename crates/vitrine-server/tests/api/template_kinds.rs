@@ -1,0 +1,644 @@
+//! Sending carousel and checkout templates, and what the customer sees and does with them
+//! (spec §3.5–§3.7): product cards that become an order, media cards whose quick replies reach the
+//! bot, checkout orders checked to the paisa. Also 132007 and the template client minimum.
+
+use crate::support::receiver::{Behaviour as Rx, Receiver};
+use crate::support::*;
+use crate::templates::approved;
+use serde_json::{json, Value};
+
+fn product_carousel(name: &str, button: Value) -> Value {
+    let card = json!({ "components": [
+        { "type": "header", "format": "product" },
+        { "type": "buttons", "buttons": [ button ] }
+    ] });
+    json!({ "name": name, "language": "en_US", "category": "MARKETING",
+        "components": [
+            { "type": "body", "text": "Deals picked for you, {{1}}.", "example": { "body_text": [["Maria"]] } },
+            { "type": "carousel", "cards": [card.clone(), card] }
+        ] })
+}
+
+fn product_card(index: Value, rid: &str) -> Value {
+    json!({ "card_index": index, "components": [
+        { "type": "header", "parameters": [ { "type": "product", "product": { "product_retailer_id": rid, "catalog_id": CATALOG } } ] }
+    ] })
+}
+
+fn send_carousel(name: &str, cards: Vec<Value>) -> Value {
+    json!({
+        "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
+        "template": { "name": name, "language": { "code": "en_US" }, "components": [
+            { "type": "body", "parameters": [ { "type": "text", "text": "Maria" } ] },
+            { "type": "carousel", "cards": cards }
+        ] }
+    })
+}
+
+/// The message `wamid` as the customer's phone shows it.
+async fn shown(app: &TestApp, wamid: &str) -> Value {
+    let chat = app
+        .get(&format!("/_vitrine/customers/{CUSTOMER}/chat"))
+        .await;
+    chat.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["wamid"] == wamid)
+        .cloned()
+        .unwrap_or_else(|| panic!("{wamid} not in the chat: {}", chat.text))
+}
+
+#[tokio::test]
+async fn a_product_carousel_is_shown_as_cards_and_becomes_an_order() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_app().await;
+    app.set_webhook(&rx.url).await;
+    approved(
+        &app,
+        product_carousel(
+            "carousel_products",
+            json!({ "type": "spm", "text": "View" }),
+        ),
+    )
+    .await;
+    // Three product cards for a two-card template (Meta's guide: up to 10), given out of order
+    // and with a string index.
+    let r = app
+        .post_message(send_carousel(
+            "carousel_products",
+            vec![
+                product_card(json!(1), "mug-stoneware-350ml"),
+                product_card(json!("0"), "beans-house-blend-250g"),
+                product_card(json!(2), "candle-cedar-200g"),
+            ],
+        ))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    assert_eq!(r.body["messages"][0]["message_status"], "accepted");
+    let wamid = r.wamid();
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
+    let m = shown(&app, &wamid).await;
+    assert_eq!(m["content"]["body"], "Deals picked for you, Maria.");
+    assert_eq!(
+        m["content"]["cards"],
+        json!([
+            { "card_index": 0, "product_retailer_id": "beans-house-blend-250g", "buttons": [ { "type": "spm", "text": "View" } ] },
+            { "card_index": 1, "product_retailer_id": "mug-stoneware-350ml", "buttons": [ { "type": "spm", "text": "View" } ] },
+            { "card_index": 2, "product_retailer_id": "candle-cedar-200g", "buttons": [ { "type": "spm", "text": "View" } ] }
+        ])
+    );
+    let names: Vec<&str> = m["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["product_retailer_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "beans-house-blend-250g",
+            "mug-stoneware-350ml",
+            "candle-cedar-200g"
+        ]
+    );
+    // The customer views the second card's product and orders two of it.
+    let page = app
+        .get(&format!(
+            "/_vitrine/customers/{CUSTOMER}/products/mug-stoneware-350ml"
+        ))
+        .await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.text);
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/cart/items"),
+            json!({ "product_retailer_id": "mug-stoneware-350ml", "quantity": 2 }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/cart/send"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let orders = app
+        .wait_webhooks(
+            &format!("wamid={}", r.body["wamid"].as_str().unwrap()),
+            |w| !w.is_empty(),
+        )
+        .await;
+    let body: Value = serde_json::from_str(orders[0]["body"].as_str().unwrap()).unwrap();
+    let order = &body["entry"][0]["changes"][0]["value"]["messages"][0]["order"];
+    assert_eq!(order["catalog_id"], CATALOG);
+    assert_eq!(
+        order["product_items"][0]["product_retailer_id"],
+        "mug-stoneware-350ml"
+    );
+    assert_eq!(order["product_items"][0]["quantity"], 2);
+}
+
+#[tokio::test]
+async fn product_carousel_send_errors() {
+    let app = spawn_app().await;
+    approved(
+        &app,
+        product_carousel(
+            "carousel_links",
+            json!({ "type": "url", "text": "Buy", "url": "https://shop.example/p/{{1}}", "example": ["https://shop.example/p/a"] }),
+        ),
+    )
+    .await;
+    let with_link = |rid: &str, index: u64| {
+        let mut c = product_card(json!(index), rid);
+        c["components"].as_array_mut().unwrap().push(json!(
+            { "type": "button", "sub_type": "url", "index": 0, "parameters": [ { "type": "text", "text": rid } ] }
+        ));
+        c
+    };
+    let r = app
+        .post_message(send_carousel(
+            "carousel_links",
+            vec![
+                with_link("gift-card-25", 0),
+                with_link("mug-stoneware-350ml", 1),
+            ],
+        ))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let stored = app.stored(&r.wamid()).await;
+    assert_eq!(
+        stored["content"]["cards"][1]["buttons"][0],
+        json!({ "type": "url", "text": "Buy", "url": "https://shop.example/p/mug-stoneware-350ml" })
+    );
+    // A URL button with a variable needs its value.
+    app.post_message(send_carousel(
+        "carousel_links",
+        vec![
+            with_link("gift-card-25", 0),
+            product_card(json!(1), "mug-stoneware-350ml"),
+        ],
+    ))
+    .await
+    .assert_error(
+        400,
+        json!({
+            "message": "(#132000) Number of parameters does not match the expected number of params",
+            "type": "OAuthException",
+            "code": 132000,
+            "error_data": { "messaging_product": "whatsapp", "details": "card 1 button at index 0: number of localizable_params (0) does not match the expected number of params (1)" },
+        }),
+    );
+    let code = |r: &Resp| r.body["error"]["code"].as_u64().unwrap_or(0);
+    let cases: Vec<(Vec<Value>, u64)> = vec![
+        // Unknown product, and a product of another catalog.
+        (
+            vec![with_link("gift-card-25", 0), with_link("no-such-sku", 1)],
+            131009,
+        ),
+        (
+            vec![with_link("gift-card-25", 0), {
+                let mut c = with_link("mug-stoneware-350ml", 1);
+                c["components"][0]["parameters"][0]["product"]["catalog_id"] = json!("1");
+                c
+            }],
+            131009,
+        ),
+        // A text where the product goes.
+        (
+            vec![with_link("gift-card-25", 0), {
+                let mut c = with_link("mug-stoneware-350ml", 1);
+                c["components"][0]["parameters"][0] = json!({ "type": "text", "text": "x" });
+                c
+            }],
+            132012,
+        ),
+        // The same card index twice.
+        (
+            vec![
+                with_link("gift-card-25", 0),
+                with_link("mug-stoneware-350ml", 0),
+            ],
+            131009,
+        ),
+        // No cards, and eleven.
+        (vec![], 132000),
+        (
+            (0..11).map(|i| with_link("gift-card-25", i)).collect(),
+            132000,
+        ),
+    ];
+    for (cards, expected) in cases {
+        let r = app
+            .post_message(send_carousel("carousel_links", cards.clone()))
+            .await;
+        assert_eq!(code(&r), expected, "{cards:?}: {}", r.text);
+    }
+}
+
+fn media_carousel() -> Value {
+    let card = json!({ "components": [
+        { "type": "header", "format": "image", "example": { "header_handle": ["4::aW1hZ2UvcG5n:ARb"] } },
+        { "type": "body", "text": "Use code {{1}} today.", "example": { "body_text": [["15OFF"]] } },
+        { "type": "buttons", "buttons": [
+            { "type": "quick_reply", "text": "More like this" },
+            { "type": "url", "text": "Shop", "url": "https://shop.example/c/{{1}}", "example": ["https://shop.example/c/a"] }
+        ] }
+    ] });
+    json!({ "name": "carousel_media", "language": "en_US", "category": "MARKETING",
+        "components": [
+            { "type": "body", "text": "New collection is here." },
+            { "type": "carousel", "cards": [card.clone(), card] }
+        ] })
+}
+
+fn media_card(index: usize, header: Value, code: &str) -> Value {
+    json!({ "card_index": index, "components": [
+        { "type": "header", "parameters": [ header ] },
+        { "type": "body", "parameters": [ { "type": "text", "text": code } ] },
+        { "type": "button", "sub_type": "quick_reply", "index": 0, "parameters": [ { "type": "payload", "payload": format!("more-{index}") } ] },
+        { "type": "button", "sub_type": "url", "index": "1", "parameters": [ { "type": "text", "text": format!("c{index}") } ] }
+    ] })
+}
+
+fn image(link: &str) -> Value {
+    json!({ "type": "image", "image": { "link": link } })
+}
+
+#[tokio::test]
+async fn a_media_carousel_needs_every_card_and_its_quick_replies_reach_the_bot() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_app().await;
+    app.set_webhook(&rx.url).await;
+    approved(&app, media_carousel()).await;
+    let send = |cards: Vec<Value>| {
+        json!({
+            "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
+            "template": { "name": "carousel_media", "language": { "code": "en_US" }, "components": [
+                { "type": "carousel", "cards": cards }
+            ] }
+        })
+    };
+    let r = app
+        .post_message(send(vec![
+            media_card(0, image("https://cdn.example/a.png"), "15OFF"),
+            media_card(
+                1,
+                json!({ "type": "image", "image": { "id": "1234567890" } }),
+                "20OFF",
+            ),
+        ]))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let wamid = r.wamid();
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
+    let m = shown(&app, &wamid).await;
+    assert_eq!(m["content"]["body"], "New collection is here.");
+    assert_eq!(
+        m["content"]["cards"][1],
+        json!({
+            "card_index": 1,
+            "header_media": { "type": "image", "media": { "id": "1234567890" } },
+            "body": "Use code 20OFF today.",
+            "buttons": [
+                { "type": "quick_reply", "text": "More like this", "payload": "more-1" },
+                { "type": "url", "text": "Shop", "url": "https://shop.example/c/c1" }
+            ]
+        })
+    );
+    // The customer taps the second card's quick reply.
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/replies"),
+            json!({ "wamid": wamid, "choice": "More like this", "card": 1 }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let rows = app
+        .wait_webhooks(
+            &format!("wamid={}", r.body["wamid"].as_str().unwrap()),
+            |w| !w.is_empty(),
+        )
+        .await;
+    let body: Value = serde_json::from_str(rows[0]["body"].as_str().unwrap()).unwrap();
+    let msg = &body["entry"][0]["changes"][0]["value"]["messages"][0];
+    assert_eq!(msg["type"], "button");
+    assert_eq!(
+        msg["button"],
+        json!({ "payload": "more-1", "text": "More like this" })
+    );
+    assert_eq!(msg["context"]["id"], wamid);
+
+    let code = |r: &Resp| r.body["error"]["code"].as_u64().unwrap_or(0);
+    let a = || media_card(0, image("https://cdn.example/a.png"), "15OFF");
+    let cases: Vec<(&str, Vec<Value>, u64)> = vec![
+        (
+            "three cards for two",
+            vec![
+                a(),
+                media_card(1, image("https://cdn.example/b.png"), "X"),
+                media_card(2, image("https://cdn.example/c.png"), "Y"),
+            ],
+            132000,
+        ),
+        ("one card for two", vec![a()], 132000),
+        (
+            "a video where the template has an image",
+            vec![
+                a(),
+                media_card(
+                    1,
+                    json!({ "type": "video", "video": { "link": "https://cdn.example/b.mp4" } }),
+                    "X",
+                ),
+            ],
+            132012,
+        ),
+        (
+            "an image with neither id nor link",
+            vec![
+                a(),
+                media_card(1, json!({ "type": "image", "image": {} }), "X"),
+            ],
+            131008,
+        ),
+        (
+            "a card body over 160 characters",
+            vec![
+                a(),
+                media_card(1, image("https://cdn.example/b.png"), &"x".repeat(150)),
+            ],
+            132005,
+        ),
+        (
+            "a tab in a value",
+            vec![
+                a(),
+                media_card(1, image("https://cdn.example/b.png"), "A\tB"),
+            ],
+            132007,
+        ),
+    ];
+    for (what, cards, expected) in cases {
+        let r = app.post_message(send(cards)).await;
+        assert_eq!(code(&r), expected, "{what}: {}", r.text);
+    }
+}
+
+fn checkout_template() -> Value {
+    json!({ "name": "checkout_offer", "language": "en_US", "category": "MARKETING",
+        "components": [
+            { "type": "HEADER", "format": "IMAGE", "example": { "header_handle": ["4::aW1hZ2UvcG5n:ARb"] } },
+            { "type": "BODY", "text": "Complete your purchase, {{1}}.", "example": { "body_text": [["Asha"]] } },
+            { "type": "BUTTONS", "buttons": [
+                { "type": "ORDER_DETAILS", "text": "Buy now" },
+                { "type": "QUICK_REPLY", "text": "Not now" }
+            ] }
+        ] })
+}
+
+fn order_details(now_secs: i64) -> Value {
+    json!({
+        "reference_id": "order_7781",
+        "type": "physical-goods",
+        "currency": "INR",
+        "payment_settings": [ { "type": "payment_gateway", "payment_gateway": { "type": "razorpay", "configuration_name": "main-razorpay" } } ],
+        "order": {
+            "status": "pending",
+            "items": [
+                { "retailer_id": "tee-blue", "name": "Blue tee", "amount": { "value": 50000, "offset": 100 }, "quantity": 2,
+                  "sale_amount": { "value": 45000, "offset": 100 } },
+                { "retailer_id": "socks", "name": "Socks", "amount": { "value": 10000, "offset": 100 }, "quantity": 1 }
+            ],
+            "subtotal": { "value": 100000, "offset": 100 },
+            "tax": { "value": 5000, "offset": 100, "description": "GST" },
+            "shipping": { "value": 4000, "offset": 100 },
+            "discount": { "value": 9000, "offset": 100, "description": "Welcome" },
+            "expiration": { "timestamp": (now_secs + 3600).to_string(), "description": "Offer ends" }
+        },
+        "total_amount": { "value": 100000, "offset": 100 }
+    })
+}
+
+fn send_checkout(od: Value) -> Value {
+    json!({
+        "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
+        "template": { "name": "checkout_offer", "language": { "code": "en_US" }, "components": [
+            { "type": "header", "parameters": [ { "type": "image", "image": { "link": "https://cdn.example/tee.png" } } ] },
+            { "type": "body", "parameters": [ { "type": "text", "text": "Asha" } ] },
+            { "type": "button", "sub_type": "order_details", "index": 0, "parameters": [ { "type": "action", "action": { "order_details": od } } ] }
+        ] }
+    })
+}
+
+#[tokio::test]
+async fn a_checkout_template_carries_a_checked_order() {
+    let app = spawn_app().await;
+    approved(&app, checkout_template()).await;
+    let now = app.get("/_vitrine/clock").await.body["unix"]
+        .as_i64()
+        .unwrap();
+    let r = app.post_message(send_checkout(order_details(now))).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let wamid = r.wamid();
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
+    let m = shown(&app, &wamid).await;
+    assert_eq!(
+        m["content"]["header_media"],
+        json!({ "type": "image", "media": { "link": "https://cdn.example/tee.png" } })
+    );
+    assert_eq!(m["content"]["body"], "Complete your purchase, Asha.");
+    let od = &m["content"]["order_details"];
+    assert_eq!(od["reference_id"], "order_7781");
+    assert_eq!(
+        od["total_amount"],
+        json!({ "value": 100000, "offset": 100 })
+    );
+    assert_eq!(od["items"][0]["sale_amount"]["value"], 45000);
+    assert_eq!(od["payment_configurations"], json!(["main-razorpay"]));
+    assert_eq!(
+        m["content"]["buttons"],
+        json!([ { "type": "order_details", "text": "Buy now" }, { "type": "quick_reply", "text": "Not now" } ])
+    );
+
+    let code = |r: &Resp| r.body["error"]["code"].as_u64().unwrap_or(0);
+    type Edit = fn(&mut Value);
+    let cases: [(&str, Edit, u64); 9] = [
+        (
+            "subtotal off by one paisa",
+            |od| od["order"]["subtotal"]["value"] = json!(100001),
+            131009,
+        ),
+        (
+            "total ignores the discount",
+            |od| od["total_amount"]["value"] = json!(109000),
+            131009,
+        ),
+        ("USD", |od| od["currency"] = json!("USD"), 131009),
+        (
+            "offset 1000",
+            |od| od["order"]["tax"]["offset"] = json!(1000),
+            131009,
+        ),
+        (
+            "reference id with a space",
+            |od| od["reference_id"] = json!("order 1"),
+            131009,
+        ),
+        (
+            "reference id of 36 characters",
+            |od| od["reference_id"] = json!("x".repeat(36)),
+            131009,
+        ),
+        (
+            "unknown gateway",
+            |od| od["payment_settings"][0]["payment_gateway"]["type"] = json!("stripe"),
+            131009,
+        ),
+        (
+            "expires in a minute",
+            |od| {
+                let ts: i64 = od["order"]["expiration"]["timestamp"]
+                    .as_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                od["order"]["expiration"]["timestamp"] = json!((ts - 3600 + 60).to_string());
+            },
+            131009,
+        ),
+        ("no items", |od| od["order"]["items"] = json!([]), 131008),
+    ];
+    for (what, edit, expected) in cases {
+        let mut od = order_details(now);
+        edit(&mut od);
+        let r = app.post_message(send_checkout(od)).await;
+        assert_eq!(code(&r), expected, "{what}: {}", r.text);
+    }
+    // Without the order, and without the header image.
+    let mut body = send_checkout(order_details(now));
+    body["template"]["components"]
+        .as_array_mut()
+        .unwrap()
+        .remove(2);
+    assert_eq!(code(&app.post_message(body).await), 131008);
+    let mut body = send_checkout(order_details(now));
+    body["template"]["components"]
+        .as_array_mut()
+        .unwrap()
+        .remove(0);
+    app.post_message(body).await.assert_error(400, json!({
+        "message": "(#132000) Number of parameters does not match the expected number of params",
+        "type": "OAuthException",
+        "code": 132000,
+        "error_data": { "messaging_product": "whatsapp", "details": "header: number of localizable_params (0) does not match the expected number of params (1)" },
+    }));
+}
+
+#[tokio::test]
+async fn mpm_templates_need_a_recent_app_and_values_keep_the_format_policy() {
+    let app = spawn_app().await;
+    approved(
+        &app,
+        json!({ "name": "summer_mpm", "language": "en_US", "category": "MARKETING",
+            "components": [
+                { "type": "HEADER", "format": "TEXT", "text": "Our picks" },
+                { "type": "BODY", "text": "Hello {{1}}, have a look.", "example": { "body_text": [["Pablo"]] } },
+                { "type": "BUTTONS", "buttons": [ { "type": "MPM", "text": "View items" } ] }
+            ] }),
+    )
+    .await;
+    let send = |to: &str, name: &str| {
+        json!({
+            "messaging_product": "whatsapp", "to": to, "type": "template",
+            "template": { "name": "summer_mpm", "language": { "code": "en_US" }, "components": [
+                { "type": "body", "parameters": [ { "type": "text", "text": name } ] },
+                { "type": "button", "sub_type": "mpm", "index": 0, "parameters": [ { "type": "action", "action": {
+                    "thumbnail_product_retailer_id": "gift-card-25",
+                    "sections": [ { "title": "Gifts", "product_items": [ { "product_retailer_id": "gift-card-25" } ] } ] } } ] }
+            ] }
+        })
+    };
+    app.post_message(send(CUSTOMER, "Pablo\nsecond line")).await.assert_error(400, json!({
+        "message": "(#132007) Format character policy violated",
+        "type": "OAuthException",
+        "code": 132007,
+        "error_data": { "messaging_product": "whatsapp", "details": "body: Param text cannot have new-line/tab characters or more than 4 consecutive spaces" },
+    }));
+    // A customer whose only phone runs WhatsApp 2.22.10 cannot show an MPM template.
+    let old = "15550007777";
+    app.post_json("/_vitrine/customers", json!({ "wa_id": old }))
+        .await;
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{old}/devices"),
+            json!({ "id": "phone", "platform": "android", "app_version": "2.22.10" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let wamid = app.post_message(send(old, "Ana")).await.wamid();
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
+    assert_eq!(
+        app.stored(&wamid).await["statuses"][0]["errors"][0]["code"],
+        131026
+    );
+    // 2.22.24 can.
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{old}/devices"),
+            json!({ "id": "phone", "platform": "ios", "app_version": "2.22.24" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let wamid = app.post_message(send(old, "Ana")).await.wamid();
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
+    assert_eq!(app.stored(&wamid).await["status"], "delivered");
+}
+
+#[tokio::test]
+async fn templates_and_carts_survive_a_restart() {
+    let db = fresh_database().await;
+    let options = || Options {
+        database: Some(db.url.clone()),
+        ..Default::default()
+    };
+    let app = spawn_with(options()).await;
+    approved(&app, media_carousel()).await;
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/cart/items"),
+            json!({ "product_retailer_id": "gift-card-25", "quantity": 3 }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    app.stop().await;
+    let app = spawn_with(options()).await;
+    let list = app
+        .get(&format!(
+            "/v23.0/{}/message_templates?name=carousel_media&access_token={TOKEN}",
+            vitrine_core::seed::WABA_ID
+        ))
+        .await;
+    assert_eq!(list.body["data"][0]["status"], "APPROVED", "{}", list.text);
+    let cart = app
+        .get(&format!("/_vitrine/customers/{CUSTOMER}/cart"))
+        .await;
+    assert_eq!(cart.body["items"][0]["quantity"], 3, "{}", cart.text);
+    // And the template can still be sent.
+    let r = app
+        .post_message(json!({
+            "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
+            "template": { "name": "carousel_media", "language": { "code": "en_US" }, "components": [
+                { "type": "carousel", "cards": [
+                    media_card(0, image("https://cdn.example/a.png"), "A"),
+                    media_card(1, image("https://cdn.example/b.png"), "B") ] } ] }
+        }))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+}
