@@ -642,3 +642,113 @@ async fn templates_and_carts_survive_a_restart() {
         .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
 }
+
+/// `v` with what changes from run to run (ids, times) replaced by placeholders.
+fn stable(mut v: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if ["wamid", "at", "id", "template_id", "expires_at"].contains(&k.as_str()) {
+                        *x = json!(format!("[{k}]"));
+                    } else if let Some(url) =
+                        x.as_str().filter(|s| s.starts_with("http://127.0.0.1:"))
+                    {
+                        let path = url.splitn(4, '/').nth(3).unwrap_or("");
+                        *x = json!(format!("[vitrine]/{path}"));
+                    } else {
+                        walk(x);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut v);
+    v
+}
+
+#[tokio::test]
+async fn the_customer_view_of_each_commerce_template_kind() {
+    let app = spawn_app().await;
+    let now = app.get("/_vitrine/clock").await.body["unix"]
+        .as_i64()
+        .unwrap();
+    let kinds: Vec<(&str, Value, Value)> = vec![
+        (
+            "catalog",
+            json!({ "name": "intro_catalog", "language": "en_US", "category": "MARKETING", "components": [
+                { "type": "BODY", "text": "Shop our range and get {{1}} off.", "example": { "body_text": [["10%"]] } },
+                { "type": "FOOTER", "text": "Offer valid this week" },
+                { "type": "BUTTONS", "buttons": [ { "type": "CATALOG", "text": "View catalog" } ] } ] }),
+            json!([
+                { "type": "body", "parameters": [ { "type": "text", "text": "10%" } ] },
+                { "type": "button", "sub_type": "CATALOG", "index": 0, "parameters": [ { "type": "action", "action": { "thumbnail_product_retailer_id": "candle-cedar-200g" } } ] } ]),
+        ),
+        (
+            "mpm",
+            json!({ "name": "summer_mpm", "language": "en_US", "category": "MARKETING", "components": [
+                { "type": "HEADER", "format": "TEXT", "text": "Forgot something, {{1}}?", "example": { "header_text": ["Pablo"] } },
+                { "type": "BODY", "text": "Your cart is waiting." },
+                { "type": "BUTTONS", "buttons": [ { "type": "MPM", "text": "View items" } ] } ] }),
+            json!([
+                { "type": "header", "parameters": [ { "type": "text", "text": "Pablo" } ] },
+                { "type": "button", "sub_type": "mpm", "index": 0, "parameters": [ { "type": "action", "action": {
+                    "thumbnail_product_retailer_id": "beans-house-blend-250g",
+                    "sections": [ { "title": "Coffee", "product_items": [ { "product_retailer_id": "beans-house-blend-250g" }, { "product_retailer_id": "mug-stoneware-350ml" } ] } ] } } ] } ]),
+        ),
+        (
+            "spm",
+            json!({ "name": "new_arrival_spm", "language": "en_US", "category": "MARKETING", "components": [
+                { "type": "header", "format": "product" },
+                { "type": "body", "text": "Just landed: have a look, {{1}}.", "example": { "body_text": [["Maria"]] } },
+                { "type": "buttons", "buttons": [ { "type": "spm", "text": "View" } ] } ] }),
+            json!([
+                { "type": "header", "parameters": [ { "type": "product", "product": { "product_retailer_id": "grinder-hand-steel", "catalog_id": CATALOG } } ] },
+                { "type": "body", "parameters": [ { "type": "text", "text": "Maria" } ] } ]),
+        ),
+        (
+            "product_carousel",
+            product_carousel(
+                "carousel_products",
+                json!({ "type": "spm", "text": "View" }),
+            ),
+            json!([
+                { "type": "body", "parameters": [ { "type": "text", "text": "Maria" } ] },
+                { "type": "carousel", "cards": [ product_card(json!(0), "gift-card-25"), product_card(json!(1), "jacket-rain-olive") ] } ]),
+        ),
+        (
+            "media_carousel",
+            media_carousel(),
+            json!([ { "type": "carousel", "cards": [
+                media_card(0, image("https://cdn.example/a.png"), "15OFF"),
+                media_card(1, image("https://cdn.example/b.png"), "20OFF") ] } ]),
+        ),
+        (
+            "checkout",
+            checkout_template(),
+            send_checkout(order_details(now))["template"]["components"].clone(),
+        ),
+    ];
+    for (kind, template, components) in kinds {
+        let name = template["name"].as_str().unwrap().to_owned();
+        approved(&app, template).await;
+        let r = app
+            .post_message(json!({
+                "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
+                "template": { "name": name, "language": { "code": "en_US" }, "components": components }
+            }))
+            .await;
+        assert_eq!(r.status.as_u16(), 200, "{kind}: {}", r.text);
+        app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+            .await;
+        let mut seen = shown(&app, &r.wamid()).await;
+        // The send's own components are the bot's input, not what the phone shows.
+        seen["content"]
+            .as_object_mut()
+            .unwrap()
+            .remove("components");
+        insta::assert_json_snapshot!(format!("customer_view_{kind}"), stable(seen));
+    }
+}
