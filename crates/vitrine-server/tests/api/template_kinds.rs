@@ -124,14 +124,7 @@ async fn a_product_carousel_is_shown_as_cards_and_becomes_an_order() {
         )
         .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
-    let orders = app
-        .wait_webhooks(
-            &format!("wamid={}", r.body["wamid"].as_str().unwrap()),
-            |w| !w.is_empty(),
-        )
-        .await;
-    let body: Value = serde_json::from_str(orders[0]["body"].as_str().unwrap()).unwrap();
-    let order = &body["entry"][0]["changes"][0]["value"]["messages"][0]["order"];
+    let order = &app.inbound_webhook(&r.body["wamid"]).await["order"];
     assert_eq!(order["catalog_id"], CATALOG);
     assert_eq!(
         order["product_items"][0]["product_retailer_id"],
@@ -317,14 +310,7 @@ async fn a_media_carousel_needs_every_card_and_its_quick_replies_reach_the_bot()
         )
         .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
-    let rows = app
-        .wait_webhooks(
-            &format!("wamid={}", r.body["wamid"].as_str().unwrap()),
-            |w| !w.is_empty(),
-        )
-        .await;
-    let body: Value = serde_json::from_str(rows[0]["body"].as_str().unwrap()).unwrap();
-    let msg = &body["entry"][0]["changes"][0]["value"]["messages"][0];
+    let msg = &app.inbound_webhook(&r.body["wamid"]).await;
     assert_eq!(msg["type"], "button");
     assert_eq!(
         msg["button"],

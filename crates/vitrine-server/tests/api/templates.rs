@@ -602,15 +602,6 @@ pub(crate) async fn tap(app: &TestApp, wamid: &str, choice: &str) -> (Value, Val
         )
         .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
-    let rows = app
-        .wait_webhooks(
-            &format!("wamid={}", r.body["wamid"].as_str().unwrap()),
-            |w| !w.is_empty(),
-        )
-        .await;
-    let body: Value = serde_json::from_str(rows[0]["body"].as_str().unwrap()).unwrap();
-    (
-        r.body,
-        body["entry"][0]["changes"][0]["value"]["messages"][0].clone(),
-    )
+    let m = app.inbound_webhook(&r.body["wamid"]).await;
+    (r.body, m)
 }

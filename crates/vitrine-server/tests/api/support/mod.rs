@@ -338,6 +338,17 @@ impl TestApp {
         }
     }
 
+    /// `messages[0]` of the first webhook logged for the customer's message `wamid`.
+    pub async fn inbound_webhook(&self, wamid: &Value) -> Value {
+        let wamid = wamid.as_str().expect("a wamid string");
+        let rows = self
+            .wait_webhooks(&format!("wamid={wamid}"), |w| !w.is_empty())
+            .await;
+        let body: Value =
+            serde_json::from_str(rows[0]["body"].as_str().expect("a body")).expect("JSON");
+        body["entry"][0]["changes"][0]["value"]["messages"][0].clone()
+    }
+
     pub async fn stored(&self, wamid: &str) -> Value {
         let r = self.get(&format!("/_vitrine/messages/{wamid}")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
