@@ -601,10 +601,19 @@ pub fn checkout(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError> {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    if settings.is_empty() {
-        return Err(ApiError::missing("order_details['payment_settings']"));
-    }
     let mut payment_configurations = vec![];
+    // The other form names one configuration (with `payment_type`, e.g. `upi`) instead of a list
+    // of payment settings.
+    if let Some(name) = od["payment_configuration"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+    {
+        payment_configurations.push(name.to_owned());
+    } else if settings.is_empty() {
+        return Err(ApiError::missing(
+            "order_details['payment_settings'] or order_details['payment_configuration']",
+        ));
+    }
     for s in &settings {
         let gw = &s["payment_gateway"];
         let gw_type = gw["type"].as_str().unwrap_or("");

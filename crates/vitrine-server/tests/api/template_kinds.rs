@@ -505,6 +505,22 @@ async fn a_checkout_template_carries_a_checked_order() {
         let r = app.post_message(send_checkout(od)).await;
         assert_eq!(code(&r), expected, "{what}: {}", r.text);
     }
+    // One named payment configuration instead of payment settings is the other accepted form;
+    // neither is a missing parameter.
+    let mut od = order_details(now);
+    od.as_object_mut().unwrap().remove("payment_settings");
+    assert_eq!(
+        code(&app.post_message(send_checkout(od.clone())).await),
+        131008
+    );
+    od["payment_configuration"] = json!("main-upi");
+    od["payment_type"] = json!("upi");
+    let r = app.post_message(send_checkout(od)).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    assert_eq!(
+        app.stored(&r.wamid()).await["content"]["order_details"]["payment_configurations"],
+        json!(["main-upi"])
+    );
     // Without the order, and without the header image.
     let mut body = send_checkout(order_details(now));
     body["template"]["components"]
