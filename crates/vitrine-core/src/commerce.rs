@@ -102,6 +102,8 @@ pub fn resolve(
         Outgoing::Text { .. }
         | Outgoing::Button { .. }
         | Outgoing::List { .. }
+        | Outgoing::OrderDetails { .. }
+        | Outgoing::OrderStatus { .. }
         | Outgoing::Template { .. } => Ok(Resolved::default()),
     }
 }

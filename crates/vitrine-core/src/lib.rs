@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod clock;
 pub mod commerce;
 pub mod directory;

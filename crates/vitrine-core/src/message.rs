@@ -71,6 +71,26 @@ pub enum Outgoing {
         order_details: Option<Box<CheckoutOrder>>,
         components: Vec<serde_json::Value>,
     },
+    /// `interactive.order_details`: an order to review and pay (India payments, spec §3.7).
+    OrderDetails {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        header: Option<Header>,
+        body: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        footer: Option<String>,
+        order: Box<CheckoutOrder>,
+    },
+    /// `interactive.order_status`: news of an order sent with `order_details`.
+    OrderStatus {
+        body: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        footer: Option<String>,
+        reference_id: String,
+        /// One of `checkout::ORDER_STATUSES`.
+        status: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        description: Option<String>,
+    },
     List {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         header: Option<Header>,
@@ -83,7 +103,8 @@ pub enum Outgoing {
 }
 
 impl Outgoing {
-    /// `text`, `catalog_message`, `product`, `product_list`, `button` or `list`.
+    /// `text`, `catalog_message`, `product`, `product_list`, `button`, `list`, `template`,
+    /// `order_details` or `order_status`.
     pub fn kind(&self) -> &'static str {
         match self {
             Outgoing::Text { .. } => "text",
@@ -93,6 +114,8 @@ impl Outgoing {
             Outgoing::Button { .. } => "button",
             Outgoing::List { .. } => "list",
             Outgoing::Template { .. } => "template",
+            Outgoing::OrderDetails { .. } => "order_details",
+            Outgoing::OrderStatus { .. } => "order_status",
         }
     }
 

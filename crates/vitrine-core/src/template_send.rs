@@ -10,8 +10,8 @@ use crate::directory::{CatalogIndex, Directory};
 use crate::error::{ApiError, ErrorKind};
 use crate::inbound::Incoming;
 use crate::message::{
-    CheckoutItem, CheckoutOrder, Header, MediaRef, Money, Outgoing, ProductSnapshot, Resolved,
-    TemplateButton, TemplateCard,
+    CheckoutOrder, Header, MediaRef, Outgoing, ProductSnapshot, Resolved, TemplateButton,
+    TemplateCard,
 };
 use crate::model::PhoneNumber;
 use crate::template::{variables, Template, TemplateStatus};
@@ -382,7 +382,10 @@ impl Hydrator<'_> {
                                 "components[button index {index}]['parameters'][0]['action']['order_details']"
                             ))
                         })?;
-                    self.order = Some(Box::new(checkout(od, self.options.now)?));
+                    self.order = Some(Box::new(crate::checkout::order_details(
+                        od,
+                        self.options.now,
+                    )?));
                 }
                 _ => {}
             }
@@ -568,184 +571,6 @@ fn media_param(part: &str, format: &str, params: &[Value]) -> Result<Header, Api
         "image" => Header::Image { media: reference },
         "video" => Header::Video { media: reference },
         _ => Header::Document { media: reference },
-    })
-}
-
-/// Checks an `order_details` payload (spec §3.7): identifiers, INR money with offset 100,
-/// subtotal = Σ item price × quantity, total = subtotal + tax + shipping − discount, and an
-/// expiration at least 300 s ahead.
-pub fn checkout(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError> {
-    let bad = |details: String| ApiError::invalid_value(details);
-    let reference_id = od["reference_id"].as_str().unwrap_or("");
-    if reference_id.is_empty()
-        || reference_id.chars().count() > 35
-        || !reference_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
-    {
-        return Err(bad(
-            "order_details['reference_id'] must be 1 to 35 letters, digits, '_', '-' or '.'."
-                .into(),
-        ));
-    }
-    let kind = od["type"].as_str().unwrap_or("");
-    if !["digital-goods", "physical-goods"].contains(&kind) {
-        return Err(bad(
-            "order_details['type'] must be digital-goods or physical-goods.".into(),
-        ));
-    }
-    if od["currency"] != "INR" {
-        return Err(bad("order_details['currency'] must be INR.".into()));
-    }
-    let settings = od["payment_settings"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let mut payment_configurations = vec![];
-    // The other form names one configuration (with `payment_type`, e.g. `upi`) instead of a list
-    // of payment settings.
-    if let Some(name) = od["payment_configuration"]
-        .as_str()
-        .filter(|s| !s.is_empty())
-    {
-        payment_configurations.push(name.to_owned());
-    } else if settings.is_empty() {
-        return Err(ApiError::missing(
-            "order_details['payment_settings'] or order_details['payment_configuration']",
-        ));
-    }
-    for s in &settings {
-        let gw = &s["payment_gateway"];
-        let gw_type = gw["type"].as_str().unwrap_or("");
-        let name = gw["configuration_name"].as_str().unwrap_or("");
-        if s["type"] != "payment_gateway"
-            || !["razorpay", "payu", "zaakpay", "billdesk"].contains(&gw_type)
-            || name.is_empty()
-        {
-            return Err(bad("order_details['payment_settings'] entries need type payment_gateway with a gateway type (razorpay, payu, zaakpay, billdesk) and a configuration_name.".into()));
-        }
-        payment_configurations.push(name.to_owned());
-    }
-    let order = &od["order"];
-    let money = |v: &Value, path: &str| -> Result<Money, ApiError> {
-        let value = v["value"].as_i64().filter(|n| *n >= 0);
-        match (value, v["offset"].as_i64()) {
-            (Some(value), Some(100)) => Ok(Money { value, offset: 100 }),
-            (None, _) if v.is_null() => Err(ApiError::missing(&format!("order_details{path}"))),
-            _ => Err(bad(format!(
-                "order_details{path} must be {{\"value\": a whole number ≥ 0, \"offset\": 100}}."
-            ))),
-        }
-    };
-    let described = |v: &Value, path: &str| -> Result<Money, ApiError> {
-        if v["description"]
-            .as_str()
-            .is_some_and(|d| d.chars().count() > 60)
-        {
-            return Err(bad(format!(
-                "order_details{path}['description'] can have at most 60 characters."
-            )));
-        }
-        money(v, path)
-    };
-    let raw_items = order["items"].as_array().cloned().unwrap_or_default();
-    if raw_items.is_empty() {
-        return Err(ApiError::missing("order_details['order']['items']"));
-    }
-    let mut items = vec![];
-    for (i, it) in raw_items.iter().enumerate() {
-        let path = format!("['order']['items'][{i}]");
-        let retailer_id = it["retailer_id"].as_str().filter(|s| !s.is_empty());
-        let name = it["name"].as_str().filter(|s| !s.is_empty());
-        let (Some(retailer_id), Some(name)) = (retailer_id, name) else {
-            return Err(ApiError::missing(&format!(
-                "order_details{path}['retailer_id' and 'name']"
-            )));
-        };
-        if name.chars().count() > 60 {
-            return Err(bad(format!(
-                "order_details{path}['name'] can have at most 60 characters."
-            )));
-        }
-        let quantity = it["quantity"]
-            .as_u64()
-            .filter(|q| (1..=u32::MAX as u64).contains(q))
-            .ok_or_else(|| {
-                bad(format!(
-                    "order_details{path}['quantity'] must be a whole number ≥ 1."
-                ))
-            })?;
-        let sale_amount = match it.get("sale_amount") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(money(v, &format!("{path}['sale_amount']"))?),
-        };
-        items.push(CheckoutItem {
-            retailer_id: retailer_id.to_owned(),
-            name: name.to_owned(),
-            amount: money(&it["amount"], &format!("{path}['amount']"))?,
-            sale_amount,
-            quantity: quantity as u32,
-        });
-    }
-    let subtotal = money(&order["subtotal"], "['order']['subtotal']")?;
-    let tax = described(&order["tax"], "['order']['tax']")?;
-    let optional = |key: &str| -> Result<Option<Money>, ApiError> {
-        match order.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => described(v, &format!("['order']['{key}']")).map(Some),
-        }
-    };
-    let shipping = optional("shipping")?;
-    let discount = optional("discount")?;
-    let total_amount = money(&od["total_amount"], "['total_amount']")?;
-    let items_sum: i64 = items
-        .iter()
-        .map(|i| i.sale_amount.unwrap_or(i.amount).value * i64::from(i.quantity))
-        .sum();
-    if subtotal.value != items_sum {
-        return Err(bad(format!(
-            "order_details['order']['subtotal'] ({}) must equal the sum of the items' amounts times their quantities ({items_sum}).",
-            subtotal.value
-        )));
-    }
-    let total = subtotal.value + tax.value + shipping.map_or(0, |m| m.value)
-        - discount.map_or(0, |m| m.value);
-    if total_amount.value != total {
-        return Err(bad(format!(
-            "order_details['total_amount'] ({}) must equal subtotal + tax + shipping - discount ({total}).",
-            total_amount.value
-        )));
-    }
-    let expires_at = match &order["expiration"]["timestamp"] {
-        Value::Null => None,
-        v => {
-            let ts = v
-                .as_i64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                .ok_or_else(|| {
-                    bad(
-                        "order_details['order']['expiration']['timestamp'] must be Unix seconds."
-                            .into(),
-                    )
-                })?;
-            if ts < now.unix_seconds() + 300 {
-                return Err(bad("order_details['order']['expiration']['timestamp'] must be at least 300 seconds in the future.".into()));
-            }
-            Some(ts)
-        }
-    };
-    Ok(CheckoutOrder {
-        reference_id: reference_id.to_owned(),
-        kind: kind.to_owned(),
-        currency: "INR".to_owned(),
-        payment_configurations,
-        items,
-        subtotal,
-        tax,
-        shipping,
-        discount,
-        total_amount,
-        expires_at,
     })
 }
 

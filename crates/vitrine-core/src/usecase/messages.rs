@@ -50,8 +50,9 @@ impl Sandbox {
         principal.require(Scope::WhatsappBusinessMessaging)?;
         let options = SendOptions {
             catalog_thumbnail_required: self.behaviour.catalog_thumbnail_required,
+            now: self.clock.now(),
         };
-        let now = self.clock.now();
+        let now = options.now;
         let (record, outbox) = self.read(|dir| {
             let phone = dir
                 .phone_number(phone_number_id)

@@ -49,6 +49,10 @@ const WORDS: &[&str] = &[
     "catalog_message",
     "product",
     "product_list",
+    "order_details",
+    "order_status",
+    "review_and_pay",
+    "review_order",
     "button",
     "list",
     "reply",
@@ -139,6 +143,7 @@ fn check(input: &Value, strict: bool) {
         seed::DISPLAY_PHONE_NUMBER,
         SendOptions {
             catalog_thumbnail_required: strict,
+            now: crate::clock::Millis(1_800_000_000_000),
         },
         &mut |_| Ok(()),
     )

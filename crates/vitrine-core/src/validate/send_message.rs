@@ -36,8 +36,6 @@ const UNIMPLEMENTED_INTERACTIVE: &[&str] = &[
     "flow",
     "location_request_message",
     "address_message",
-    "order_details",
-    "order_status",
     "call_permission_request",
     "voice_call",
     "carousel",
@@ -48,6 +46,8 @@ const UNIMPLEMENTED_INTERACTIVE: &[&str] = &[
 pub struct SendOptions {
     /// Refuse a `catalog_message` without a thumbnail, as the API did up to 2026 (spec §2.5).
     pub catalog_thumbnail_required: bool,
+    /// Sandbox time, for rules about the future (an order's expiration).
+    pub now: crate::clock::Millis,
 }
 
 /// Validates a send request given as JSON. `sender_wa_id` is the sending number, digits only.
@@ -280,6 +280,8 @@ fn interactive(i: Option<&Interactive>, options: SendOptions) -> Result<Outgoing
         "product_list" => product_list(i),
         "button" => button(i),
         "list" => list(i),
+        "order_details" => order_details(i, options),
+        "order_status" => order_status(i),
         other if UNIMPLEMENTED_INTERACTIVE.contains(&other) => Err(ApiError::invalid_param(
             format!(
                 "Interactive type '{other}' is not implemented by Vitrine (see docs/compatibility.md)."
@@ -537,6 +539,72 @@ fn optional_header(i: &Interactive, allow_media: bool) -> Result<Option<Header>,
         }
     };
     Ok(Some(header))
+}
+
+/// The `action.name` a type requires.
+fn action_named<'a>(i: &'a Interactive, name: &str) -> Result<&'a wi::Action, ApiError> {
+    let action = action(i)?;
+    match present(&action.name) {
+        None => Err(ApiError::missing("interactive['action']['name']")),
+        Some(n) if n == name => Ok(action),
+        Some(other) => Err(ApiError::invalid_value(format!(
+            "Invalid interactive['action']['name'] '{other}': must be {name}."
+        ))),
+    }
+}
+
+fn order_details(i: &Interactive, options: SendOptions) -> Result<Outgoing, ApiError> {
+    let header = optional_header(i, true)?;
+    let body = body_text(i, true)?.unwrap_or_default();
+    let footer = footer_text(i)?;
+    let action = action_named(i, "review_and_pay")?;
+    let params = action
+        .parameters
+        .as_ref()
+        .filter(|p| p.is_object())
+        .ok_or_else(|| ApiError::missing("interactive['action']['parameters']"))?;
+    Ok(Outgoing::OrderDetails {
+        header,
+        body,
+        footer,
+        order: Box::new(crate::checkout::order_details(params, options.now)?),
+    })
+}
+
+fn order_status(i: &Interactive) -> Result<Outgoing, ApiError> {
+    let body = body_text(i, true)?.unwrap_or_default();
+    let footer = footer_text(i)?;
+    let action = action_named(i, "review_order")?;
+    let params = action
+        .parameters
+        .as_ref()
+        .ok_or_else(|| ApiError::missing("interactive['action']['parameters']"))?;
+    let reference_id = params["reference_id"].as_str().unwrap_or("");
+    if !crate::checkout::valid_reference_id(reference_id) {
+        return Err(ApiError::invalid_value(
+            "interactive['action']['parameters']['reference_id'] must be 1 to 35 letters, digits, '_', '-' or '.'.",
+        ));
+    }
+    let status = params["order"]["status"].as_str().unwrap_or("");
+    if !crate::checkout::ORDER_STATUSES.contains(&status) {
+        return Err(ApiError::invalid_value(format!(
+            "interactive['action']['parameters']['order']['status'] must be one of {}.",
+            crate::checkout::ORDER_STATUSES.join(", ")
+        )));
+    }
+    let description = params["order"]["description"].as_str().map(str::to_owned);
+    max_len(
+        description.as_deref(),
+        "interactive['action']['parameters']['order']['description']",
+        120,
+    )?;
+    Ok(Outgoing::OrderStatus {
+        body,
+        footer,
+        reference_id: reference_id.to_owned(),
+        status: status.to_owned(),
+        description,
+    })
 }
 
 fn button(i: &Interactive) -> Result<Outgoing, ApiError> {

@@ -754,3 +754,76 @@ async fn the_customer_view_of_each_commerce_template_kind() {
         insta::assert_json_snapshot!(format!("customer_view_{kind}"), stable(seen));
     }
 }
+
+#[tokio::test]
+async fn checkout_inside_the_window_as_interactive_order_details_and_order_status() {
+    let app = spawn_app().await;
+    let now = app.get("/_vitrine/clock").await.body["unix"]
+        .as_i64()
+        .unwrap();
+    let details = |od: Value| {
+        interactive(json!({
+            "type": "order_details",
+            "header": { "type": "image", "image": { "link": "https://cdn.example/tee.png" } },
+            "body": { "text": "Your order is ready to pay." },
+            "footer": { "text": "Powered by Razorpay" },
+            "action": { "name": "review_and_pay", "parameters": od }
+        }))
+    };
+    let r = app.post_message(details(order_details(now))).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let wamid = r.wamid();
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
+    let m = shown(&app, &wamid).await;
+    assert_eq!(m["type"], "order_details");
+    assert_eq!(m["content"]["body"], "Your order is ready to pay.");
+    assert_eq!(m["content"]["order"]["total_amount"]["value"], 100000);
+    let code = |r: &Resp| r.body["error"]["code"].as_u64().unwrap_or(0);
+    let mut wrong_name = details(order_details(now));
+    wrong_name["interactive"]["action"]["name"] = json!("review_order");
+    assert_eq!(code(&app.post_message(wrong_name).await), 131009);
+    let mut no_params = details(order_details(now));
+    no_params["interactive"]["action"]
+        .as_object_mut()
+        .unwrap()
+        .remove("parameters");
+    assert_eq!(code(&app.post_message(no_params).await), 131008);
+    let mut bad_total = order_details(now);
+    bad_total["total_amount"]["value"] = json!(1);
+    assert_eq!(code(&app.post_message(details(bad_total)).await), 131009);
+
+    let status = |reference: &str, status: &str| {
+        interactive(json!({
+            "type": "order_status",
+            "body": { "text": "Payment received, thank you." },
+            "action": { "name": "review_order", "parameters": {
+                "reference_id": reference, "order": { "status": status, "description": "Ships tomorrow" } } }
+        }))
+    };
+    let r = app.post_message(status("order_7781", "processing")).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    assert_eq!(
+        app.stored(&r.wamid()).await["content"],
+        json!({ "type": "order_status", "body": "Payment received, thank you.", "reference_id": "order_7781", "status": "processing", "description": "Ships tomorrow" })
+    );
+    assert_eq!(
+        code(&app.post_message(status("order_7781", "lost")).await),
+        131009
+    );
+    assert_eq!(
+        code(&app.post_message(status("order 7781", "shipped")).await),
+        131009
+    );
+
+    // Free-form: outside the window it fails like any other interactive message.
+    let mut late = details(order_details(now));
+    late["to"] = json!("15550006666");
+    let wamid = app.post_message(late).await.wamid();
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
+    assert_eq!(
+        app.stored(&wamid).await["statuses"][0]["errors"][0]["code"],
+        131047
+    );
+}
