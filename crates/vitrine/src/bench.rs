@@ -33,6 +33,18 @@ pub struct BenchArgs {
     /// timed); the messages then show products from its far end
     #[arg(long)]
     catalog_size: Option<usize>,
+    /// What to send: a multi-product message, or a product card carousel template (approved
+    /// first) with the same products
+    #[arg(long, value_enum, default_value_t = Kind::Mpm)]
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Kind {
+    /// `interactive.product_list`
+    Mpm,
+    /// `template` with a two-card product carousel
+    Carousel,
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -171,23 +183,22 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         .iter()
         .map(|b| format!("{b}/v23.0/{}/messages", seed::PHONE_NUMBER_ID))
         .collect();
-    let body = serde_json::json!({
-        "messaging_product": "whatsapp",
-        "to": seed::CUSTOMER_WA_ID,
-        "type": "interactive",
-        "interactive": {
-            "type": "product_list",
-            "header": { "type": "text", "text": "Our picks" },
-            "body": { "text": "Tap an item to see more" },
-            "action": { "catalog_id": seed::CATALOG_ID, "sections": [
-                { "title": "Picks", "product_items": [
-                    { "product_retailer_id": items[0] },
-                    { "product_retailer_id": items[1] } ] } ] }
+    let body = match args.kind {
+        Kind::Mpm => mpm_body(&items),
+        Kind::Carousel => {
+            approve_carousel(&client, &bases[0]).await?;
+            // Let the other nodes catch up with the change log.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            carousel_body(&items)
         }
-    });
+    };
     let body = Arc::new(serde_json::to_vec(&body)?);
+    let what = match args.kind {
+        Kind::Mpm => "multi-product messages",
+        Kind::Carousel => "product carousel templates",
+    };
     println!(
-        "vitrine bench: {} multi-product messages, {} concurrent senders, {nodes} node(s), {database}",
+        "vitrine bench: {} {what}, {} concurrent senders, {nodes} node(s), {database}",
         args.messages, args.concurrency
     );
 
@@ -274,5 +285,73 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     if delivered < expected {
         anyhow::bail!("only {delivered} of {expected} webhooks were delivered");
     }
+    Ok(())
+}
+
+fn mpm_body(items: &[String]) -> serde_json::Value {
+    serde_json::json!({
+        "messaging_product": "whatsapp",
+        "to": seed::CUSTOMER_WA_ID,
+        "type": "interactive",
+        "interactive": {
+            "type": "product_list",
+            "header": { "type": "text", "text": "Our picks" },
+            "body": { "text": "Tap an item to see more" },
+            "action": { "catalog_id": seed::CATALOG_ID, "sections": [
+                { "title": "Picks", "product_items": [
+                    { "product_retailer_id": items[0] },
+                    { "product_retailer_id": items[1] } ] } ] }
+        }
+    })
+}
+
+const CAROUSEL_TEMPLATE: &str = "bench_carousel";
+
+fn carousel_body(items: &[String]) -> serde_json::Value {
+    let card = |i: usize| {
+        serde_json::json!({ "card_index": i, "components": [ { "type": "header", "parameters": [
+            { "type": "product", "product": { "product_retailer_id": items[i], "catalog_id": seed::CATALOG_ID } } ] } ] })
+    };
+    serde_json::json!({
+        "messaging_product": "whatsapp",
+        "to": seed::CUSTOMER_WA_ID,
+        "type": "template",
+        "template": { "name": CAROUSEL_TEMPLATE, "language": { "code": "en_US" }, "components": [
+            { "type": "body", "parameters": [ { "type": "text", "text": "Alex" } ] },
+            { "type": "carousel", "cards": [ card(0), card(1) ] } ] }
+    })
+}
+
+/// Creates the bench's product carousel template through the Graph API and approves it through
+/// the operator API, as a test would.
+async fn approve_carousel(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    let card = serde_json::json!({ "components": [
+        { "type": "header", "format": "product" },
+        { "type": "buttons", "buttons": [ { "type": "spm", "text": "View" } ] } ] });
+    let created: serde_json::Value = client
+        .post(format!("{base}/v23.0/{}/message_templates", seed::WABA_ID))
+        .bearer_auth(seed::ACCESS_TOKEN)
+        .json(&serde_json::json!({
+            "name": CAROUSEL_TEMPLATE, "language": "en_US", "category": "MARKETING",
+            "components": [
+                { "type": "body", "text": "Picked for you, {{1}}.", "example": { "body_text": [["Alex"]] } },
+                { "type": "carousel", "cards": [card.clone(), card] } ] }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let id = created["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("creating the bench template failed: {created}"))?;
+    let approved = client
+        .post(format!("{base}/_vitrine/templates/{id}/status"))
+        .json(&serde_json::json!({ "status": "APPROVED" }))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        approved.status().is_success(),
+        "approving the bench template failed: {}",
+        approved.text().await?
+    );
     Ok(())
 }
