@@ -36,7 +36,18 @@ pub struct Metadata {
 pub struct StatusesValue {
     pub messaging_product: String,
     pub metadata: Metadata,
+    /// The recipient, by phone number and business-scoped user id (Meta sends it since the
+    /// BSUID rollout of April 2026).
+    pub contacts: Vec<StatusContact>,
     pub statuses: Vec<Status>,
+}
+
+/// `contacts[]` of a status notification: no profile, only the identifiers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusContact {
+    pub wa_id: String,
+    /// The business-scoped user id (BSUID), `US.13491208655302741918`.
+    pub user_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,6 +104,8 @@ pub struct MessagesValue {
 pub struct Contact {
     pub profile: Profile,
     pub wa_id: String,
+    /// The business-scoped user id (BSUID).
+    pub user_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,6 +119,8 @@ pub struct InboundMessage {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub context: Option<MessageContext>,
     pub from: String,
+    /// The sender's business-scoped user id (BSUID).
+    pub from_user_id: String,
     pub id: String,
     /// Unix seconds, as a string.
     pub timestamp: String,

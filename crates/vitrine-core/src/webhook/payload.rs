@@ -4,12 +4,68 @@
 use super::StatusEvent;
 use crate::inbound::{InboundRecord, Incoming};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use std::io;
 use vitrine_wire::webhooks::{
     ButtonBody, Change, Contact, Conversation, Entry, InboundMessage, InteractiveReply,
     MessageContext, MessagesValue, Metadata, Notification, OrderBody, OrderLine, Origin, Pricing,
-    Profile, ReferredProduct as WireReferredProduct, ReplyChoice, Status, StatusesValue, TextBody,
+    Profile, ReferredProduct as WireReferredProduct, ReplyChoice, Status, StatusContact,
+    StatusesValue, TextBody,
 };
+
+/// ISO 3166 alpha-2 codes of the most common calling codes, longest prefix first.
+const COUNTRY_BY_CALLING_CODE: &[(&str, &str)] = &[
+    ("880", "BD"),
+    ("971", "AE"),
+    ("972", "IL"),
+    ("966", "SA"),
+    ("351", "PT"),
+    ("234", "NG"),
+    ("254", "KE"),
+    ("62", "ID"),
+    ("44", "GB"),
+    ("49", "DE"),
+    ("33", "FR"),
+    ("34", "ES"),
+    ("39", "IT"),
+    ("31", "NL"),
+    ("52", "MX"),
+    ("54", "AR"),
+    ("55", "BR"),
+    ("57", "CO"),
+    ("60", "MY"),
+    ("61", "AU"),
+    ("63", "PH"),
+    ("65", "SG"),
+    ("66", "TH"),
+    ("81", "JP"),
+    ("82", "KR"),
+    ("84", "VN"),
+    ("86", "CN"),
+    ("90", "TR"),
+    ("91", "IN"),
+    ("92", "PK"),
+    ("20", "EG"),
+    ("27", "ZA"),
+    ("1", "US"),
+    ("7", "RU"),
+];
+
+/// The business-scoped user id (BSUID) Meta puts beside `wa_id` in webhooks since April 2026:
+/// the user's ISO 3166 alpha-2 country, a dot, and digits that are stable for one business
+/// portfolio and one user and differ between portfolios (`US.13491208655302741918`).
+pub fn bsuid(business_id: &str, wa_id: &str) -> String {
+    let country = COUNTRY_BY_CALLING_CODE
+        .iter()
+        .find(|(code, _)| wa_id.starts_with(code))
+        .map_or("ZZ", |(_, iso)| iso);
+    let digest = Sha256::digest(format!("bsuid|{business_id}|{wa_id}").as_bytes());
+    let mut n = [0u8; 8];
+    n.copy_from_slice(&digest[..8]);
+    // Twenty digits, never a leading zero.
+    let digits = u128::from(u64::from_be_bytes(n)) + 10_000_000_000_000_000_000;
+    format!("{country}.{digits}")
+}
 
 /// serde_json formatter that escapes every non-ASCII character as `\uXXXX` (UTF-16 units).
 struct AsciiFormatter;
@@ -51,6 +107,8 @@ pub fn to_meta_bytes(value: &impl Serialize) -> Vec<u8> {
 /// What a status payload needs to know about the message and its sender.
 pub struct StatusContext<'a> {
     pub waba_id: &'a str,
+    /// The business portfolio owning the WABA: scopes the recipient's BSUID.
+    pub business_id: &'a str,
     pub phone_number_id: &'a str,
     pub display_phone_number: &'a str,
     pub recipient_id: &'a str,
@@ -113,6 +171,10 @@ pub fn statuses(ctx: &StatusContext<'_>, events: &[&StatusEvent]) -> Vec<u8> {
             display_phone_number: ctx.display_phone_number.to_owned(),
             phone_number_id: ctx.phone_number_id.to_owned(),
         },
+        contacts: vec![StatusContact {
+            wa_id: ctx.recipient_id.to_owned(),
+            user_id: bsuid(ctx.business_id, ctx.recipient_id),
+        }],
         statuses: events.iter().map(|e| status_object(ctx, e)).collect(),
     };
     to_meta_bytes(&Notification {
@@ -175,6 +237,7 @@ fn major_units(minor: i64, currency: &str) -> serde_json::Number {
 /// A `messages` notification carrying a customer's message, with their profile.
 pub fn inbound(
     waba_id: &str,
+    business_id: &str,
     display_phone_number: &str,
     profile_name: &str,
     record: &InboundRecord,
@@ -251,6 +314,7 @@ pub fn inbound(
                 name: profile_name.to_owned(),
             },
             wa_id: record.wa_id.clone(),
+            user_id: bsuid(business_id, &record.wa_id),
         }],
         messages: vec![InboundMessage {
             context: record.context.as_ref().map(|c| MessageContext {
@@ -262,6 +326,7 @@ pub fn inbound(
                 }),
             }),
             from: record.wa_id.clone(),
+            from_user_id: bsuid(business_id, &record.wa_id),
             id: record.wamid.clone(),
             timestamp: record.created_at.unix_seconds().to_string(),
             text,
@@ -300,6 +365,20 @@ mod tests {
     }
 
     #[test]
+    fn bsuids_are_stable_per_portfolio_and_start_with_the_country() {
+        let a = bsuid("107215548836021", "16505550123");
+        assert_eq!(a, bsuid("107215548836021", "16505550123"));
+        assert!(a.starts_with("US."), "{a}");
+        assert_eq!(a.len(), "US.".len() + 20);
+        assert!(a[3..].bytes().all(|b| b.is_ascii_digit()), "{a}");
+        assert_ne!(a, bsuid("108900412276653", "16505550123"));
+        assert!(bsuid("1", "447700900123").starts_with("GB."));
+        assert!(bsuid("1", "919876543210").starts_with("IN."));
+        assert!(bsuid("1", "9725012345678").starts_with("IL."));
+        assert!(bsuid("1", "3801234567").starts_with("ZZ."));
+    }
+
+    #[test]
     fn conversation_only_before_v24() {
         assert!(has_conversation("v23.0"));
         assert!(has_conversation("v17.0"));
@@ -310,6 +389,7 @@ mod tests {
     fn ctx(conversation: bool) -> StatusContext<'static> {
         StatusContext {
             waba_id: "110457892231604",
+            business_id: "107215548836021",
             phone_number_id: "113859604417350",
             display_phone_number: "15550107788",
             recipient_id: "16505550123",

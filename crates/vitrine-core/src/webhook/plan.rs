@@ -36,11 +36,16 @@ pub fn status_webhooks(
         .map(|p| p.display_phone_number.clone())
         .unwrap_or_default();
     let (conversation_id, expires_at_s) = conversation(msg);
+    let business_id = dir
+        .waba(&msg.waba_id)
+        .map(|w| w.business_id.clone())
+        .unwrap_or_default();
     let mut out = vec![];
     for target in dir.webhook_targets(&msg.waba_id, "messages") {
         let version = target.version.as_deref().unwrap_or(default_version);
         let ctx = StatusContext {
             waba_id: &msg.waba_id,
+            business_id: &business_id,
             phone_number_id: &msg.phone_number_id,
             display_phone_number: &display,
             recipient_id: &msg.wa_id,
@@ -118,7 +123,11 @@ pub fn inbound_webhooks(
         .customer(&record.wa_id)
         .map(|c| c.name.clone())
         .unwrap_or_default();
-    let body = payload::inbound(&record.waba_id, &display, &name, record);
+    let business_id = dir
+        .waba(&record.waba_id)
+        .map(|w| w.business_id.clone())
+        .unwrap_or_default();
+    let body = payload::inbound(&record.waba_id, &business_id, &display, &name, record);
     dir.webhook_targets(&record.waba_id, "messages")
         .into_iter()
         .map(|target| NewWebhook {

@@ -80,9 +80,10 @@ async fn a_cart_becomes_an_order_webhook() {
                     "value": {
                         "messaging_product": "whatsapp",
                         "metadata": { "display_phone_number": seed::DISPLAY_PHONE_NUMBER, "phone_number_id": PHONE },
-                        "contacts": [{ "profile": { "name": seed::CUSTOMER_NAME }, "wa_id": CUSTOMER }],
+                        "contacts": [{ "profile": { "name": seed::CUSTOMER_NAME }, "wa_id": CUSTOMER, "user_id": CUSTOMER_BSUID }],
                         "messages": [{
                             "from": CUSTOMER,
+                            "from_user_id": CUSTOMER_BSUID,
                             "id": wamid,
                             "timestamp": r.body["timestamp"],
                             "type": "order",

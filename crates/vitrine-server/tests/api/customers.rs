@@ -83,9 +83,10 @@ async fn a_customer_message_reaches_the_business_as_meta_sends_it() {
                     "value": {
                         "messaging_product": "whatsapp",
                         "metadata": { "display_phone_number": seed::DISPLAY_PHONE_NUMBER, "phone_number_id": PHONE },
-                        "contacts": [{ "profile": { "name": "Customer 3333" }, "wa_id": "15552223333" }],
+                        "contacts": [{ "profile": { "name": "Customer 3333" }, "wa_id": "15552223333", "user_id": "US.10408646585225718131" }],
                         "messages": [{
                             "from": "15552223333",
+                            "from_user_id": "US.10408646585225718131",
                             "id": sent["wamid"],
                             "timestamp": sent["timestamp"],
                             "text": { "body": "Do you ship to Lisbon? ☀" },
@@ -226,4 +227,37 @@ async fn the_window_is_shared_by_the_business_number_only() {
         )
         .await;
     assert_eq!(r.status.as_u16(), 400);
+}
+
+/// Since April 2026 Meta names the customer by business-scoped user id beside the phone number
+/// in every webhook (pywa 4.5 cannot parse a status or a message without it).
+#[tokio::test]
+async fn webhooks_name_the_customer_by_the_same_bsuid_in_messages_and_statuses() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_app().await;
+    app.set_webhook(&rx.url).await;
+    customer_says(&app, "447700900123", json!({ "text": "Hello from London" })).await;
+    let wamid = app
+        .post_message(json!({
+            "messaging_product": "whatsapp", "to": "447700900123", "type": "text",
+            "text": { "body": "Hello back" }
+        }))
+        .await
+        .wamid();
+    let got = rx.wait_for(3).await;
+    let bsuid = "GB.24684405242018278630";
+    for r in &got {
+        let value = &r.json()["entry"][0]["changes"][0]["value"];
+        if let Some(messages) = value.get("messages") {
+            assert_eq!(value["contacts"][0]["wa_id"], "447700900123");
+            assert_eq!(value["contacts"][0]["user_id"], bsuid);
+            assert_eq!(messages[0]["from_user_id"], bsuid);
+        } else {
+            assert_eq!(value["statuses"][0]["id"], wamid.as_str());
+            assert_eq!(
+                value["contacts"],
+                json!([{ "wa_id": "447700900123", "user_id": bsuid }])
+            );
+        }
+    }
 }

@@ -42,6 +42,7 @@ async fn a_product_inquiry_carries_the_referred_product() {
                 "referred_product": { "catalog_id": CATALOG, "product_retailer_id": "mug-stoneware-350ml" }
             },
             "from": CUSTOMER,
+            "from_user_id": CUSTOMER_BSUID,
             "id": r.body["wamid"],
             "timestamp": r.body["timestamp"],
             "text": { "body": "Is this mug microwave safe?" },
@@ -83,7 +84,7 @@ async fn replies_to_buttons_and_lists() {
         m,
         json!({
             "context": { "from": seed::DISPLAY_PHONE_NUMBER, "id": buttons },
-            "from": CUSTOMER, "id": r.body["wamid"], "timestamp": r.body["timestamp"],
+            "from": CUSTOMER, "from_user_id": CUSTOMER_BSUID, "id": r.body["wamid"], "timestamp": r.body["timestamp"],
             "type": "interactive",
             "interactive": { "type": "button_reply", "button_reply": { "id": "confirm-123", "title": "Yes" } }
         })

@@ -575,7 +575,7 @@ async fn quick_reply_taps_arrive_as_button_messages() {
         m,
         json!({
             "context": { "from": seed::DISPLAY_PHONE_NUMBER, "id": wamid },
-            "from": CUSTOMER, "id": r["wamid"], "timestamp": r["timestamp"],
+            "from": CUSTOMER, "from_user_id": CUSTOMER_BSUID, "id": r["wamid"], "timestamp": r["timestamp"],
             "type": "button",
             "button": { "payload": "more-like-beans", "text": "More like this" }
         })

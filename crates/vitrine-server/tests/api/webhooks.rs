@@ -89,6 +89,7 @@ async fn status_webhooks_are_metas_bytes_signed_with_the_app_secret() {
                     "value": {
                         "messaging_product": "whatsapp",
                         "metadata": { "display_phone_number": seed::DISPLAY_PHONE_NUMBER, "phone_number_id": PHONE },
+                        "contacts": [{ "wa_id": CUSTOMER, "user_id": CUSTOMER_BSUID }],
                         "statuses": [{
                             "id": wamid,
                             "status": "sent",

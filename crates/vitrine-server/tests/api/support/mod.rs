@@ -90,6 +90,8 @@ pub const TOKEN: &str = seed::ACCESS_TOKEN;
 pub const PHONE: &str = seed::PHONE_NUMBER_ID;
 pub const CATALOG: &str = seed::CATALOG_ID;
 pub const CUSTOMER: &str = seed::CUSTOMER_WA_ID;
+/// The demo customer's business-scoped user id in the demo business's webhooks.
+pub const CUSTOMER_BSUID: &str = "US.19683022095629746461";
 
 pub struct TestApp {
     pub base: String,
