@@ -110,6 +110,33 @@ fn app_access_token(dir: &Directory, raw: &str) -> Option<Principal> {
     })
 }
 
+/// `GET /oauth/access_token?grant_type=client_credentials&client_id=&client_secret=`: the app
+/// access token Meta issues, `{app-id}|{app-secret}` (what pywa asks for before subscribing
+/// an app's webhook). Asking needs no access token.
+pub fn issue_app_access_token(
+    dir: &Directory,
+    grant_type: Option<&str>,
+    client_id: Option<&str>,
+    client_secret: Option<&str>,
+) -> Result<String, ApiError> {
+    if grant_type != Some("client_credentials") {
+        return Err(ApiError::new(ErrorKind::InvalidParameter)
+            .graph_scope()
+            .with_text(format!(
+                "Invalid grant_type: '{}'. Supported types: authorization_code, client_credentials",
+                grant_type.unwrap_or_default()
+            )));
+    }
+    let app = client_id
+        .and_then(|id| dir.app(id))
+        .ok_or_else(|| ApiError::new(ErrorKind::InvalidApplication).graph_scope())?;
+    let secret = client_secret.unwrap_or_default();
+    if !constant_time_eq(app.secret.as_bytes(), secret.as_bytes()) {
+        return Err(ApiError::new(ErrorKind::InvalidClientSecret).graph_scope());
+    }
+    Ok(format!("{}|{}", app.id, app.secret))
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

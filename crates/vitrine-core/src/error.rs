@@ -16,6 +16,10 @@ pub enum ErrorKind {
     Unknown,
     /// 2: temporarily unable to serve (shutting down, overloaded).
     ServiceUnavailable,
+    /// 1: `GET /oauth/access_token` with the wrong `client_secret`.
+    InvalidClientSecret,
+    /// 101: `GET /oauth/access_token` with an unknown `client_id`.
+    InvalidApplication,
     /// 10: the token lacks the permission the call needs.
     PermissionDenied,
     /// 100: generic Graph parameter validation.
@@ -93,6 +97,8 @@ impl ErrorKind {
     pub const ALL: &'static [ErrorKind] = &[
         ErrorKind::Unknown,
         ErrorKind::ServiceUnavailable,
+        ErrorKind::InvalidClientSecret,
+        ErrorKind::InvalidApplication,
         ErrorKind::PermissionDenied,
         ErrorKind::InvalidParameter,
         ErrorKind::UnsupportedRequest,
@@ -124,8 +130,9 @@ impl ErrorKind {
 
     pub fn code(self) -> u32 {
         match self {
-            ErrorKind::Unknown => 1,
+            ErrorKind::Unknown | ErrorKind::InvalidClientSecret => 1,
             ErrorKind::ServiceUnavailable => 2,
+            ErrorKind::InvalidApplication => 101,
             ErrorKind::PermissionDenied => 10,
             ErrorKind::InvalidParameter
             | ErrorKind::UnsupportedRequest
@@ -162,6 +169,8 @@ impl ErrorKind {
             ErrorKind::RateLimitHit => Some(2494055),
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
+            | ErrorKind::InvalidClientSecret
+            | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
             | ErrorKind::InvalidParameter
             | ErrorKind::AppsecretProofMissing
@@ -193,6 +202,8 @@ impl ErrorKind {
     pub fn http_status(self) -> u16 {
         match self {
             ErrorKind::InvalidParameter
+            | ErrorKind::InvalidClientSecret
+            | ErrorKind::InvalidApplication
             | ErrorKind::UnsupportedRequest
             | ErrorKind::AppsecretProofMissing
             | ErrorKind::AppsecretProofInvalid
@@ -230,6 +241,8 @@ impl ErrorKind {
             | ErrorKind::AppsecretProofInvalid => GraphType::GraphMethodException,
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
+            | ErrorKind::InvalidClientSecret
+            | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
             | ErrorKind::InvalidParameter
             | ErrorKind::AccessTokenRequired
@@ -262,6 +275,10 @@ impl ErrorKind {
         match self {
             ErrorKind::Unknown => "An unknown error occurred",
             ErrorKind::ServiceUnavailable => "Service temporarily unavailable",
+            ErrorKind::InvalidClientSecret => "Error validating client secret.",
+            ErrorKind::InvalidApplication => {
+                "Error validating application. Invalid application ID."
+            }
             ErrorKind::PermissionDenied => "Application does not have permission for this action",
             ErrorKind::InvalidParameter => "Invalid parameter",
             ErrorKind::UnsupportedRequest => "Unsupported request",
@@ -312,6 +329,8 @@ impl ErrorKind {
             ErrorKind::AccessTokenRequired
             | ErrorKind::InvalidAccessToken
             | ErrorKind::AccessTokenExpired
+            | ErrorKind::InvalidClientSecret
+            | ErrorKind::InvalidApplication
             | ErrorKind::AppsecretProofMissing
             | ErrorKind::AppsecretProofInvalid
             | ErrorKind::UnsupportedRequest
@@ -349,7 +368,9 @@ impl ErrorKind {
     pub fn is_transient(self) -> Option<bool> {
         match self {
             ErrorKind::Unknown | ErrorKind::ServiceUnavailable => Some(true),
-            ErrorKind::PermissionDenied
+            ErrorKind::InvalidClientSecret
+            | ErrorKind::InvalidApplication
+            | ErrorKind::PermissionDenied
             | ErrorKind::InvalidParameter
             | ErrorKind::UnsupportedRequest
             | ErrorKind::AppsecretProofMissing
@@ -596,7 +617,7 @@ mod tests {
         }
         // Adding a variant without listing it: the exhaustive matches above force a new arm,
         // and this count forces ALL to follow.
-        assert_eq!(seen.len(), 29);
+        assert_eq!(seen.len(), 31);
     }
 
     #[test]

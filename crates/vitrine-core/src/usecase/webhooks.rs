@@ -27,6 +27,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "messages",
     "message_template_status_update",
     "message_template_quality_update",
+    "message_template_components_update",
     "template_category_update",
     "phone_number_quality_update",
     "phone_number_name_update",
@@ -34,6 +35,16 @@ const KNOWN_FIELDS: &[&str] = &[
     "account_alerts",
     "business_capability_update",
     "security",
+    // Accepted (clients such as pywa subscribe to them) though Vitrine sends none of them.
+    "calls",
+    "flows",
+    "history",
+    "message_echoes",
+    "smb_app_state_sync",
+    "smb_message_echoes",
+    "user_preferences",
+    "partner_solutions",
+    "payment_configuration_update",
 ];
 
 fn param_str<'a>(params: &'a Value, key: &str) -> Option<&'a str> {
@@ -183,6 +194,19 @@ impl Sandbox {
         };
         self.set_app_subscription(app_id, Some(sub)).await?;
         Ok(json!({ "success": true }))
+    }
+
+    /// GET /oauth/access_token (client credentials): `{"access_token", "token_type"}`.
+    pub fn app_access_token(
+        &self,
+        grant_type: Option<&str>,
+        client_id: Option<&str>,
+        client_secret: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let token = self.read(|dir| {
+            crate::auth::issue_app_access_token(dir, grant_type, client_id, client_secret)
+        })?;
+        Ok(json!({ "access_token": token, "token_type": "bearer" }))
     }
 
     /// GET /{app-id}/subscriptions

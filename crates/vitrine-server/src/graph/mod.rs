@@ -69,6 +69,18 @@ pub async fn dispatch(
         Ok(bytes) => (params::parse(uri.query(), &headers, bytes).await, false),
         Err(_) => (params::parse(uri.query(), &headers, &[]).await, true),
     };
+    // The app access token is asked for with the app's credentials, not with a token.
+    if segments == ["oauth", "access_token"] && (method == Method::GET || method == Method::POST) {
+        let result = state.sandbox.app_access_token(
+            params.str("grant_type"),
+            params.str("client_id"),
+            params.str("client_secret"),
+        );
+        return match result {
+            Ok(v) => crate::response::graph_ok(&meta, &v),
+            Err(e) => graph_error(&meta, &e),
+        };
+    }
     let creds = Credentials {
         access_token: params::access_token(&headers, &params),
         appsecret_proof: params.str("appsecret_proof"),

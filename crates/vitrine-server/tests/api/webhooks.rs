@@ -557,6 +557,84 @@ async fn app_access_token_may_manage_subscriptions() {
     assert_eq!(r.body["error"]["code"], 190);
 }
 
+/// pywa asks for the app token this way before subscribing an app's webhook (its default), then
+/// subscribes to every field it handles.
+#[tokio::test]
+async fn the_app_access_token_is_issued_for_the_apps_credentials() {
+    let rx = Receiver::start(Rx {
+        verify_token: Some("t".into()),
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_app().await;
+    let ask = |query: String| {
+        let app = &app;
+        async move { app.get(&format!("/v23.0/oauth/access_token?{query}")).await }
+    };
+    let r = ask(format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        seed::APP_ID,
+        seed::APP_SECRET
+    ))
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let token = format!("{}|{}", seed::APP_ID, seed::APP_SECRET);
+    assert_eq!(
+        r.body,
+        json!({ "access_token": token, "token_type": "bearer" })
+    );
+    let fields = "account_update,calls,message_template_components_update,\
+                  message_template_quality_update,message_template_status_update,messages,\
+                  smb_message_echoes,template_category_update,user_preferences";
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!("/v23.0/{}/subscriptions", seed::APP_ID)))
+                .bearer_auth(&token)
+                .form(&[
+                    ("object", "whatsapp_business_account"),
+                    ("callback_url", rx.url.as_str()),
+                    ("verify_token", "t"),
+                    ("fields", fields),
+                ]),
+        )
+        .await;
+    assert_eq!(r.body, json!({ "success": true }), "{}", r.text);
+
+    let r = ask(format!(
+        "grant_type=client_credentials&client_id={}&client_secret=wrong",
+        seed::APP_ID
+    ))
+    .await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert_eq!(r.body["error"]["code"], 1);
+    assert_eq!(
+        r.body["error"]["message"],
+        "Error validating client secret."
+    );
+    assert_eq!(r.body["error"]["type"], "OAuthException");
+
+    let r = ask("grant_type=client_credentials&client_id=123&client_secret=x".into()).await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert_eq!(r.body["error"]["code"], 101);
+    assert_eq!(
+        r.body["error"]["message"],
+        "Error validating application. Invalid application ID."
+    );
+
+    let r = ask(format!(
+        "grant_type=password&client_id={}&client_secret={}",
+        seed::APP_ID,
+        seed::APP_SECRET
+    ))
+    .await;
+    assert_eq!(r.body["error"]["code"], 100);
+    assert_eq!(
+        r.body["error"]["message"],
+        "(#100) Invalid grant_type: 'password'. Supported types: authorization_code, client_credentials"
+    );
+}
+
 #[tokio::test]
 async fn failed_handshake_saves_nothing() {
     let rx = Receiver::start(Rx {
