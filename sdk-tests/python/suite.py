@@ -167,9 +167,9 @@ def main() -> int:
         waba_id=WABA_ID,
         session=graph_session(),
         server=app,
-        # pywa subscribes this URL itself (the WABA's override callback, with the handshake).
+        # pywa subscribes this URL itself: the app's callback (its default scope), with an app
+        # access token it asks for first, and the verification handshake.
         callback_url=f"http://127.0.0.1:{port}",
-        callback_url_scope=utils.CallbackURLScope.WABA,
         webhook_endpoint="/webhook",
         verify_token=VERIFY_TOKEN,
         webhook_challenge_delay=0.2,
@@ -195,10 +195,14 @@ def main() -> int:
         deadline = time.monotonic() + WAIT_S
         while time.monotonic() < deadline:
             r = operator.get(
-                f"/v23.0/{WABA_ID}/subscribed_apps", headers={"Authorization": f"Bearer {TOKEN}"}
+                f"/v23.0/{APP_ID}/subscriptions", params={"access_token": f"{APP_ID}|{APP_SECRET}"}
             ).json()
-            uris = [a.get("override_callback_uri") for a in r.get("data", [])]
-            if f"http://127.0.0.1:{port}/webhook" in uris:
+            subs = r.get("data", [])
+            if subs and subs[0].get("callback_url") == f"http://127.0.0.1:{port}/webhook":
+                fields = {f["name"] for f in subs[0]["fields"]}
+                missing = {"messages", "message_template_status_update"} - fields
+                if missing:
+                    raise AssertionError(f"pywa subscribed without {sorted(missing)}: {sorted(fields)}")
                 return
             time.sleep(0.1)
         raise AssertionError(f"pywa's callback registration never reached Vitrine: {r}")
