@@ -52,6 +52,7 @@ pub fn order_details(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError>
         .cloned()
         .unwrap_or_default();
     let mut payment_configurations = vec![];
+    let mut payment_gateway = od["payment_type"].as_str().map(str::to_owned);
     // The other form names one configuration (with `payment_type`, e.g. `upi`) instead of a list
     // of payment settings.
     if let Some(name) = od["payment_configuration"]
@@ -59,6 +60,7 @@ pub fn order_details(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError>
         .filter(|s| !s.is_empty())
     {
         payment_configurations.push(name.to_owned());
+        payment_gateway.get_or_insert_with(|| "upi".to_owned());
     } else if settings.is_empty() {
         return Err(ApiError::missing(
             "order_details['payment_settings'] or order_details['payment_configuration']",
@@ -75,6 +77,7 @@ pub fn order_details(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError>
             return Err(bad("order_details['payment_settings'] entries need type payment_gateway with a gateway type (razorpay, payu, zaakpay, billdesk) and a configuration_name.".into()));
         }
         payment_configurations.push(name.to_owned());
+        payment_gateway.get_or_insert_with(|| gw_type.to_owned());
     }
     let order = &od["order"];
     let money = |v: &Value, path: &str| -> Result<Money, ApiError> {
@@ -189,6 +192,7 @@ pub fn order_details(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError>
         kind: kind.to_owned(),
         currency: "INR".to_owned(),
         payment_configurations,
+        payment_gateway,
         items,
         subtotal,
         tax,

@@ -39,6 +39,26 @@ pub enum Incoming {
         title: String,
         description: Option<String>,
     },
+    /// The customer paid (or tried to pay) an order the business sent with `order_details`. It
+    /// reaches the business as a `payment` status of that message, not as a message.
+    Payment(Box<Payment>),
+}
+
+/// One payment attempt on a checkout order (India payments).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    /// The business's `order_details` message.
+    pub order_wamid: String,
+    pub reference_id: String,
+    pub amount: crate::message::Money,
+    pub currency: String,
+    /// `captured` or `failed`.
+    pub status: String,
+    pub transaction_id: String,
+    /// The payment gateway (`razorpay`, …) or `upi` for a named payment configuration.
+    pub transaction_type: String,
+    /// `upi`, `card`, `wallet` or `netbanking`.
+    pub method: String,
 }
 
 /// One line of an order, priced as the customer saw it (minor units, kept exact).

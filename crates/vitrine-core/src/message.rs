@@ -227,6 +227,10 @@ pub struct CheckoutOrder {
     pub currency: String,
     /// The payment gateway's `configuration_name`s.
     pub payment_configurations: Vec<String>,
+    /// The first payment gateway's type (`razorpay`, …), or the `payment_type` of a named
+    /// payment configuration (`upi`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub payment_gateway: Option<String>,
     pub items: Vec<CheckoutItem>,
     pub subtotal: Money,
     pub tax: Money,

@@ -57,6 +57,11 @@ pub struct Status {
     /// Unix seconds, as a string.
     pub timestamp: String,
     pub recipient_id: String,
+    /// `payment` on payment statuses of an `order_details` message.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub payment: Option<PaymentBody>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub biz_opaque_callback_data: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -197,4 +202,49 @@ pub struct MessageContext {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextBody {
     pub body: String,
+}
+
+/// `statuses[].payment`: a payment on a checkout order (India payments).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentBody {
+    pub reference_id: String,
+    pub amount: Amount,
+    pub currency: String,
+    pub transaction: Transaction,
+}
+
+/// Money as the payments API writes it: `value / offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amount {
+    pub value: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transaction {
+    pub id: String,
+    /// The gateway (`razorpay`, …) or `upi`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `success` or `failed`.
+    pub status: String,
+    pub created_timestamp: i64,
+    pub updated_timestamp: i64,
+    pub amount: Amount,
+    pub currency: String,
+    pub method: PaymentMethod,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<TransactionError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentMethod {
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransactionError {
+    pub code: String,
+    pub reason: String,
 }

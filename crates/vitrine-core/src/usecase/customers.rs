@@ -170,6 +170,103 @@ impl Sandbox {
             .await
     }
 
+    /// The customer pays the order of business message `wamid` (a checkout template or an
+    /// `interactive.order_details`), or the payment fails (`captured` false): the business gets
+    /// a `payment` status of that message. An order is paid once, and not after it expires.
+    pub async fn customer_pays(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        wamid: &str,
+        captured: bool,
+        method: &str,
+    ) -> Result<InboundRecord, crate::usecase::carts::CustomerError> {
+        use crate::usecase::carts::CustomerError;
+        if !["upi", "card", "wallet", "netbanking"].contains(&method) {
+            return Err(
+                ApiError::invalid_param("method must be upi, card, wallet or netbanking.").into(),
+            );
+        }
+        let (_, message) = self.quoted(wa_id, phone_number_id, wamid).await?;
+        let order = match &message.content {
+            crate::message::Outgoing::Template {
+                order_details: Some(o),
+                ..
+            }
+            | crate::message::Outgoing::OrderDetails { order: o, .. } => o.clone(),
+            _ => {
+                return Err(ApiError::invalid_param(format!(
+                    "Message {wamid} has no order to pay."
+                ))
+                .into())
+            }
+        };
+        let now = self.clock.now();
+        if order.expires_at.is_some_and(|t| t < now.unix_seconds()) {
+            return Err(CustomerError::Refused {
+                code: "order_expired",
+                message: "This order has expired.".to_owned(),
+            });
+        }
+        let earlier = self
+            .store
+            .list_inbound(phone_number_id, wa_id, 500)
+            .await
+            .map_err(ApiError::from)?;
+        let paid = earlier.iter().any(|r| {
+            matches!(&r.content, Incoming::Payment(p)
+                if p.reference_id == order.reference_id && p.status == "captured")
+        });
+        if paid {
+            return Err(CustomerError::Refused {
+                code: "order_paid",
+                message: "This order has already been paid.".to_owned(),
+            });
+        }
+        let inbound_wamid = self.ids.wamid(wa_id, Direction::Inbound);
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(inbound_wamid.as_bytes());
+        let payment = crate::inbound::Payment {
+            order_wamid: wamid.to_owned(),
+            reference_id: order.reference_id.clone(),
+            amount: order.total_amount,
+            currency: order.currency.clone(),
+            status: if captured { "captured" } else { "failed" }.to_owned(),
+            transaction_id: format!("pay_{}", hex::encode(&digest[..7])),
+            transaction_type: order
+                .payment_gateway
+                .clone()
+                .unwrap_or_else(|| "upi".to_owned()),
+            method: method.to_owned(),
+        };
+        let record = InboundRecord {
+            wamid: inbound_wamid,
+            phone_number_id: message.phone_number_id.clone(),
+            waba_id: message.waba_id.clone(),
+            wa_id: message.wa_id.clone(),
+            content: Incoming::Payment(Box::new(payment)),
+            context: None,
+            created_at: now,
+        };
+        let webhooks = self.read(|dir| plan::inbound_webhooks(dir, &record));
+        let notify = !webhooks.is_empty();
+        // A payment is not a message: it leaves the customer service window as it is.
+        self.store
+            .insert_inbound(
+                &record,
+                &Outbox {
+                    statuses: vec![],
+                    webhooks,
+                },
+                &[],
+            )
+            .await
+            .map_err(ApiError::from)?;
+        if notify {
+            self.webhook_wakeup.notify_waiters();
+        }
+        Ok(record)
+    }
+
     /// The business message `wamid`, which must have gone from `phone_number_id` to `wa_id`, as
     /// the `context` of a reply.
     async fn quoted(

@@ -6,6 +6,7 @@ use crate::inbound::{InboundRecord, Incoming};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io;
+use vitrine_wire::webhooks::{Amount, PaymentBody, PaymentMethod, Transaction, TransactionError};
 use vitrine_wire::webhooks::{
     ButtonBody, Change, Contact, Conversation, Entry, InboundMessage, InteractiveReply,
     MessageContext, MessagesValue, Metadata, Notification, OrderBody, OrderLine, Origin, Pricing,
@@ -141,6 +142,8 @@ fn status_object(ctx: &StatusContext<'_>, event: &StatusEvent) -> Status {
         status: event.status.as_str().to_owned(),
         timestamp: event.at.unix_seconds().to_string(),
         recipient_id: ctx.recipient_id.to_owned(),
+        kind: None,
+        payment: None,
         biz_opaque_callback_data: ctx.biz_opaque_callback_data.map(str::to_owned),
         conversation: match (&ctx.conversation, failed) {
             (Some(c), false) => Some(Conversation {
@@ -181,6 +184,77 @@ pub fn statuses(ctx: &StatusContext<'_>, events: &[&StatusEvent]) -> Vec<u8> {
         object: "whatsapp_business_account".to_owned(),
         entry: vec![Entry {
             id: ctx.waba_id.to_owned(),
+            time: None,
+            changes: vec![Change {
+                value,
+                field: "messages".to_owned(),
+            }],
+        }],
+    })
+}
+
+/// A customer's payment on a checkout order: a `payment` status of the business's
+/// `order_details` message.
+fn payment(
+    waba_id: &str,
+    business_id: &str,
+    display_phone_number: &str,
+    record: &InboundRecord,
+    p: &crate::inbound::Payment,
+) -> Vec<u8> {
+    let amount = Amount {
+        value: p.amount.value,
+        offset: p.amount.offset,
+    };
+    let at = record.created_at.unix_seconds();
+    let success = p.status == "captured";
+    let value = StatusesValue {
+        messaging_product: "whatsapp".to_owned(),
+        metadata: Metadata {
+            display_phone_number: display_phone_number.to_owned(),
+            phone_number_id: record.phone_number_id.clone(),
+        },
+        contacts: vec![StatusContact {
+            wa_id: record.wa_id.clone(),
+            user_id: bsuid(business_id, &record.wa_id),
+        }],
+        statuses: vec![Status {
+            id: p.order_wamid.clone(),
+            status: p.status.clone(),
+            timestamp: at.to_string(),
+            recipient_id: record.wa_id.clone(),
+            kind: Some("payment".to_owned()),
+            payment: Some(PaymentBody {
+                reference_id: p.reference_id.clone(),
+                amount,
+                currency: p.currency.clone(),
+                transaction: Transaction {
+                    id: p.transaction_id.clone(),
+                    kind: p.transaction_type.clone(),
+                    status: if success { "success" } else { "failed" }.to_owned(),
+                    created_timestamp: at,
+                    updated_timestamp: at,
+                    amount,
+                    currency: p.currency.clone(),
+                    method: PaymentMethod {
+                        kind: p.method.clone(),
+                    },
+                    error: (!success).then(|| TransactionError {
+                        code: "payment_failed".to_owned(),
+                        reason: "The customer's payment did not go through.".to_owned(),
+                    }),
+                },
+            }),
+            biz_opaque_callback_data: None,
+            conversation: None,
+            pricing: None,
+            errors: None,
+        }],
+    };
+    to_meta_bytes(&Notification {
+        object: "whatsapp_business_account".to_owned(),
+        entry: vec![Entry {
+            id: waba_id.to_owned(),
             time: None,
             changes: vec![Change {
                 value,
@@ -242,10 +316,15 @@ pub fn inbound(
     profile_name: &str,
     record: &InboundRecord,
 ) -> Vec<u8> {
+    if let Incoming::Payment(p) = &record.content {
+        return payment(waba_id, business_id, display_phone_number, record, p);
+    }
     let mut interactive = None;
     let mut button = None;
     let (kind, text, order) = match &record.content {
         Incoming::Text { body } => ("text", Some(TextBody { body: body.clone() }), None),
+        // Sent as a status above.
+        Incoming::Payment(_) => ("payment", None, None),
         Incoming::ButtonReply { id, title } => {
             interactive = Some(InteractiveReply {
                 kind: "button_reply".to_owned(),

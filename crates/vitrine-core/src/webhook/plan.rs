@@ -134,7 +134,10 @@ pub fn inbound_webhooks(
             app_id: target.app_id.clone(),
             waba_id: record.waba_id.clone(),
             url: target.url.clone(),
-            event_type: EventType::Message,
+            event_type: match record.content {
+                crate::inbound::Incoming::Payment(_) => EventType::Status,
+                _ => EventType::Message,
+            },
             wamid: Some(record.wamid.clone()),
             status: None,
             signature_256: signature::sha256_header(&target.secret, &body),

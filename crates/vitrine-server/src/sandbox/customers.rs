@@ -314,6 +314,54 @@ pub async fn reply(
     ))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pay {
+    /// The business message with the order (a checkout template or `order_details`).
+    wamid: String,
+    /// `captured` (default) or `failed`.
+    status: Option<String>,
+    /// `upi` (default), `card`, `wallet` or `netbanking`.
+    method: Option<String>,
+    phone_number_id: Option<String>,
+}
+
+/// POST /_vitrine/customers/{wa_id}/payments {"wamid", "status", "method"}: the customer pays a
+/// checkout order → a `payment` status webhook of that message.
+pub async fn pay(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: Pay = json_body(&body)?;
+    let captured = match req.status.as_deref() {
+        None | Some("captured") => true,
+        Some("failed") => false,
+        Some(other) => {
+            return Err(vitrine_core::ApiError::invalid_param(format!(
+                "status must be captured or failed, not '{other}'."
+            ))
+            .into())
+        }
+    };
+    let phone = req
+        .phone_number_id
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+    let record = state
+        .sandbox
+        .customer_pays(
+            &wa_id,
+            &phone,
+            &req.wamid,
+            captured,
+            req.method.as_deref().unwrap_or("upi"),
+        )
+        .await?;
+    Ok(Json(
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+    ))
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct Browse {
     phone_number_id: Option<String>,

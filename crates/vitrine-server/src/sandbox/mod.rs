@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/customers/{wa_id}/messages", post(customers::send_text))
         .route("/customers/{wa_id}/devices", post(customers::add_device))
         .route("/customers/{wa_id}/replies", post(customers::reply))
+        .route("/customers/{wa_id}/payments", post(customers::pay))
         .route("/customers/{wa_id}/catalog", get(customers::catalog))
         .route(
             "/customers/{wa_id}/products/{retailer_id}",

@@ -827,3 +827,105 @@ async fn checkout_inside_the_window_as_interactive_order_details_and_order_statu
         131047
     );
 }
+
+#[tokio::test]
+async fn the_customer_pays_a_checkout_order_and_the_business_gets_a_payment_status() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_app().await;
+    app.set_webhook(&rx.url).await;
+    approved(&app, checkout_template()).await;
+    let now = app.get("/_vitrine/clock").await.body["unix"]
+        .as_i64()
+        .unwrap();
+    let wamid = app
+        .post_message(send_checkout(order_details(now)))
+        .await
+        .wamid();
+    let pay = |status: &str| {
+        let wamid = wamid.clone();
+        let status = status.to_owned();
+        let app = &app;
+        async move {
+            app.post_json(
+                &format!("/_vitrine/customers/{CUSTOMER}/payments"),
+                json!({ "wamid": wamid, "status": status }),
+            )
+            .await
+        }
+    };
+    // A failed attempt, then a captured one.
+    let failed = pay("failed").await;
+    assert_eq!(failed.status.as_u16(), 200, "{}", failed.text);
+    let r = pay("captured").await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let rows = app
+        .wait_webhooks(
+            &format!("wamid={}", r.body["wamid"].as_str().unwrap()),
+            |w| !w.is_empty(),
+        )
+        .await;
+    assert_eq!(rows[0]["event"], "status", "{}", rows[0]);
+    let body: Value = serde_json::from_str(rows[0]["body"].as_str().unwrap()).unwrap();
+    let value = &body["entry"][0]["changes"][0]["value"];
+    let tx_id = value["statuses"][0]["payment"]["transaction"]["id"].clone();
+    assert!(tx_id.as_str().unwrap().starts_with("pay_"), "{tx_id}");
+    let ts: i64 = r.body["timestamp"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        value["statuses"],
+        json!([{
+            "id": wamid,
+            "status": "captured",
+            "timestamp": r.body["timestamp"],
+            "recipient_id": CUSTOMER,
+            "type": "payment",
+            "payment": {
+                "reference_id": "order_7781",
+                "amount": { "value": 100000, "offset": 100 },
+                "currency": "INR",
+                "transaction": {
+                    "id": tx_id, "type": "razorpay", "status": "success",
+                    "created_timestamp": ts, "updated_timestamp": ts,
+                    "amount": { "value": 100000, "offset": 100 }, "currency": "INR",
+                    "method": { "type": "upi" }
+                }
+            }
+        }])
+    );
+    assert_eq!(value["contacts"][0]["wa_id"], CUSTOMER);
+    // The failed attempt's status says so.
+    let rows = app
+        .wait_webhooks(
+            &format!("wamid={}", failed.body["wamid"].as_str().unwrap()),
+            |w| !w.is_empty(),
+        )
+        .await;
+    let body: Value = serde_json::from_str(rows[0]["body"].as_str().unwrap()).unwrap();
+    let st = &body["entry"][0]["changes"][0]["value"]["statuses"][0];
+    assert_eq!(st["status"], "failed");
+    assert_eq!(st["payment"]["transaction"]["status"], "failed");
+    // Paid once.
+    let again = pay("captured").await;
+    assert_eq!(again.status.as_u16(), 409, "{}", again.text);
+    assert!(again.text.contains("order_paid"), "{}", again.text);
+    // Not a message with an order, and an order past its expiration.
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/payments"),
+            json!({ "wamid": app.post_message(spm("gift-card-25")).await.wamid() }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    let mut od = order_details(now);
+    od["reference_id"] = json!("order_7782");
+    let late = app.post_message(send_checkout(od)).await.wamid();
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 7200 }))
+        .await;
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/payments"),
+            json!({ "wamid": late }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 409, "{}", r.text);
+    assert!(r.text.contains("order_expired"), "{}", r.text);
+}
