@@ -54,6 +54,20 @@ enum Action {
         wa_id: String,
         wamid: String,
         choice: String,
+        /// The carousel card whose button is tapped
+        #[arg(long)]
+        card: Option<usize>,
+    },
+    /// Pay the order of a checkout message (a `payment` status webhook)
+    Pay {
+        wa_id: String,
+        wamid: String,
+        /// Make the payment fail instead
+        #[arg(long)]
+        fail: bool,
+        /// upi, card, wallet or netbanking
+        #[arg(long, default_value = "upi")]
+        method: String,
     },
     /// The chat as the device shows it (reading it sends `read` statuses)
     Chat { wa_id: String },
@@ -147,10 +161,31 @@ async fn call(args: CustomerArgs) -> anyhow::Result<()> {
             wa_id,
             wamid,
             choice,
+            card,
+        } => {
+            let mut b = scope(json!({ "wamid": wamid, "choice": choice }));
+            if let Some(c) = card {
+                b["card"] = json!(c);
+            }
+            (
+                "POST",
+                format!("/_vitrine/customers/{wa_id}/replies"),
+                Some(b),
+            )
+        }
+        Action::Pay {
+            wa_id,
+            wamid,
+            fail,
+            method,
         } => (
             "POST",
-            format!("/_vitrine/customers/{wa_id}/replies"),
-            Some(scope(json!({ "wamid": wamid, "choice": choice }))),
+            format!("/_vitrine/customers/{wa_id}/payments"),
+            Some(scope(json!({
+                "wamid": wamid,
+                "status": if *fail { "failed" } else { "captured" },
+                "method": method,
+            }))),
         ),
         Action::Chat { wa_id } => ("GET", format!("/_vitrine/customers/{wa_id}/chat"), None),
         Action::Catalog { wa_id, after } => {
