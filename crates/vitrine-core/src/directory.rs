@@ -412,6 +412,19 @@ impl Directory {
         self.customers.get(wa_id)
     }
 
+    /// Every customer, in no particular order.
+    pub fn customers(&self) -> impl Iterator<Item = &Customer> {
+        self.customers.values()
+    }
+
+    /// Every (business number, customer) pair that heard from the customer, with when it last
+    /// did (sandbox ms).
+    pub fn windows(&self) -> impl Iterator<Item = (&str, &str, i64)> {
+        self.windows
+            .iter()
+            .map(|((phone, wa_id), at)| (phone.as_str(), wa_id.as_str(), *at))
+    }
+
     /// When `wa_id` last wrote to the number (sandbox ms), if ever.
     pub fn last_inbound(&self, phone_number_id: &str, wa_id: &str) -> Option<i64> {
         self.windows

@@ -14,7 +14,7 @@ use crate::settings::Behaviour;
 use crate::store::StoreError;
 use crate::store::{Store, StoreResult};
 use rand::{rngs::StdRng, SeedableRng};
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 pub struct Sandbox {
@@ -35,6 +35,9 @@ pub struct Sandbox {
     live_nodes: AtomicUsize,
     /// Throughput and pair-rate budgets of this node.
     pub(crate) limiter: crate::limits::Limiter,
+    /// Bumped on every change applied here (made here or followed from the log), so that
+    /// watchers (the web UI's event stream) notice directory and clock changes cheaply.
+    revision: AtomicU64,
 }
 
 /// How to open a sandbox.
@@ -84,6 +87,7 @@ impl Sandbox {
             )),
             behaviour: options.behaviour,
             webhook_wakeup: tokio::sync::Notify::new(),
+            revision: AtomicU64::new(0),
         })
     }
 
@@ -101,7 +105,14 @@ impl Sandbox {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        f(&mut guard)
+        let out = f(&mut guard);
+        self.revision.fetch_add(1, Ordering::SeqCst);
+        out
+    }
+
+    /// Changes applied to this node's directory and clock so far (see [`Sandbox::activity`]).
+    pub fn revision(&self) -> u64 {
+        self.revision.load(Ordering::SeqCst)
     }
 
     pub(crate) fn with_fidelity_rng<R>(&self, f: impl FnOnce(&mut StdRng) -> R) -> R {
@@ -122,7 +133,10 @@ impl Sandbox {
 
     fn apply_local(&self, change: &DirectoryChange) {
         match change {
-            DirectoryChange::Clock(state) => self.clock.restore(*state),
+            DirectoryChange::Clock(state) => {
+                self.clock.restore(*state);
+                self.revision.fetch_add(1, Ordering::SeqCst);
+            }
             other => self.write(|dir| dir.apply(other)),
         }
     }

@@ -5,6 +5,7 @@
 //!   also answers in Meta's envelope.
 //! - `/_vitrine/…` is Vitrine's own sandbox and operator API.
 //! - `/assets/…` serves the demo catalog's product images.
+//! - `/` and `/ui/…` serve the web UI (embedded; it calls `/_vitrine/` and the Graph API).
 
 mod assets;
 pub mod cluster;
@@ -13,6 +14,7 @@ pub mod graph;
 mod params;
 mod response;
 pub mod sandbox;
+mod ui;
 
 use axum::Router;
 use std::net::SocketAddr;
@@ -57,6 +59,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/_vitrine", sandbox::router(state.clone()))
         .merge(assets::router())
+        .merge(ui::router())
         .fallback(graph::dispatch)
         .layer(CatchPanicLayer::custom(response::panic_response))
         // items_batch may carry up to about 28 MB; feeds for /_vitrine/catalogs/{id}/import more.

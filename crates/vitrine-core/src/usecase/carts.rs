@@ -158,8 +158,12 @@ impl Sandbox {
         self.read(|dir| cart.refresh(cart.catalog_id.as_deref().and_then(|id| dir.catalog(id))));
         let notice = cart.notice;
         let shown = self.read(|dir| view(dir, &cart, notice, self.clock.now().0));
-        cart.seen(self.clock.now());
-        self.commit_change(DirectoryChange::Cart(cart)).await?;
+        // Only a shown notice (every update or removal raises one) needs remembering: a look
+        // that changes nothing writes nothing, so watchers of the change log stay quiet.
+        if notice {
+            cart.seen(self.clock.now());
+            self.commit_change(DirectoryChange::Cart(cart)).await?;
+        }
         Ok(shown)
     }
 

@@ -4,6 +4,7 @@ pub mod carts;
 pub mod catalog;
 pub mod clock;
 pub mod customers;
+pub mod inspector;
 pub mod messages;
 pub mod phone_numbers;
 pub mod sandbox_info;

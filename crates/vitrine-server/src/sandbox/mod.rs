@@ -8,6 +8,7 @@ mod catalogs;
 mod clock;
 mod customers;
 mod info;
+mod inspector;
 mod messages;
 mod phone_numbers;
 mod templates;
@@ -36,7 +37,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/webhooks/{id}", get(webhooks::get))
         .route("/webhooks/{id}/redeliver", post(webhooks::redeliver))
         .route("/tokens", post(tokens::mint))
-        .route("/customers", post(customers::create))
+        .route("/events", get(inspector::events))
+        .route("/conversations", get(inspector::list))
+        .route(
+            "/conversations/{phone_number_id}/{wa_id}",
+            get(inspector::get),
+        )
+        .route("/customers", post(customers::create).get(inspector::customers))
         .route("/customers/{wa_id}", get(customers::get))
         .route("/customers/{wa_id}/messages", post(customers::send_text))
         .route("/customers/{wa_id}/devices", post(customers::add_device))

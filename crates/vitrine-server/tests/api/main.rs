@@ -17,4 +17,5 @@ mod sandbox_api;
 mod shopping;
 mod template_kinds;
 mod templates;
+mod ui;
 mod webhooks;

@@ -1,0 +1,842 @@
+// Vitrine web UI: a small hand-written single page. It reads the /_vitrine/ API (and the Graph
+// API with the sandbox's own token for catalog, settings and templates), and refetches the view
+// shown whenever /_vitrine/events says something changed.
+'use strict';
+
+(() => {
+  const main = document.getElementById('main');
+  const liveEl = document.getElementById('live');
+  const toastEl = document.getElementById('toast');
+
+  const st = {
+    facts: null,
+    adminToken: sessionStorage.getItem('vitrine.adminToken') || '',
+    // The phone view's state: who, on which device, and which screen.
+    phone: { wa: null, device: null, number: null, screen: 'chat', product: null, from: null, list: null, notice: null },
+    webhook: null,
+    conversation: null,
+  };
+
+  // ---------- small helpers ----------
+
+  function h(tag, attrs, ...kids) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else if (k === 'class') el.className = v;
+      else if (k === 'text') el.textContent = v;
+      else if (k in el && typeof v !== 'string') el[k] = v;
+      else el.setAttribute(k, v === true ? '' : v);
+    }
+    for (const kid of kids.flat(Infinity)) {
+      if (kid === null || kid === undefined || kid === false) continue;
+      el.append(kid instanceof Node ? kid : String(kid));
+    }
+    return el;
+  }
+
+  const PLACEHOLDER = 'data:image/svg+xml,' + encodeURIComponent(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><rect width="100" height="100" fill="#e4e7ec"/>' +
+    '<path d="M30 66l14-18 10 12 8-9 10 15z" fill="#98a2b3"/><circle cx="62" cy="38" r="6" fill="#98a2b3"/></svg>');
+
+  // An image that falls back to a placeholder when its URL cannot load.
+  function img(src, alt, cls) {
+    return h('img', {
+      src: src || PLACEHOLDER, alt: alt || '', class: cls, loading: 'lazy',
+      onerror: (e) => { e.target.onerror = null; e.target.src = PLACEHOLDER; e.target.dataset.fallback = '1'; },
+    });
+  }
+
+  function money(minor, currency) {
+    if (minor === null || minor === undefined) return '';
+    try {
+      const f = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+      return f.format(minor / 10 ** f.resolvedOptions().maximumFractionDigits);
+    } catch (_) {
+      return (minor / 100).toFixed(2) + ' ' + currency;
+    }
+  }
+
+  function decimals(currency) {
+    try { return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits; } catch (_) { return 2; }
+  }
+
+  const time = (ms) => new Date(ms).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+  let toastTimer = null;
+  function toast(text, bad) {
+    toastEl.textContent = text;
+    toastEl.className = 'toast' + (bad ? ' bad' : '');
+    toastEl.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { toastEl.hidden = true; }, bad ? 6000 : 2500);
+  }
+
+  // Runs an action from a button; shows its error, then refreshes the view.
+  async function act(fn, ok) {
+    try {
+      await fn();
+      if (ok) toast(ok);
+    } catch (e) {
+      toast(e.message, true);
+    }
+    refresh();
+  }
+
+  // ---------- HTTP ----------
+
+  async function call(method, url, body, headers) {
+    const hdrs = Object.assign({}, headers || {});
+    if (body !== undefined) hdrs['Content-Type'] = 'application/json';
+    const r = await fetch(url, { method, headers: hdrs, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    let data = null;
+    try { data = JSON.parse(text); } catch (_) { /* not JSON */ }
+    if (!r.ok) {
+      const e = data && data.error;
+      const err = new Error(e ? [e.message, e.error_data && e.error_data.details].filter(Boolean).join(' — ') : `${r.status} ${text}`);
+      err.status = r.status;
+      throw err;
+    }
+    return data;
+  }
+
+  const adminHeaders = () => (st.adminToken ? { Authorization: 'Bearer ' + st.adminToken } : {});
+  const api = (method, path, body) => call(method, '/_vitrine' + path, body, adminHeaders());
+
+  // The Graph API, as the sandbox's own system user.
+  function graph(method, path, params) {
+    const headers = { Authorization: 'Bearer ' + st.facts.access_token };
+    const base = '/' + st.facts.api_version + '/' + path;
+    if (method === 'GET') {
+      const q = new URLSearchParams(params || {}).toString();
+      return call('GET', base + (q ? '?' + q : ''), undefined, headers);
+    }
+    return call(method, base, params || {}, headers);
+  }
+
+  async function facts() {
+    if (!st.facts) st.facts = await api('GET', '/sandbox');
+    return st.facts;
+  }
+
+  // ---------- routing and refreshing ----------
+
+  const views = { conversations, phone, catalog, webhooks, templates, sandbox };
+
+  function route() {
+    const [name, ...args] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+    return views[name] ? { name, args: args.filter(Boolean) } : { name: 'conversations', args: [] };
+  }
+
+  let busy = false;
+  let again = false;
+  let shownRoute = '';
+
+  async function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    try {
+      do {
+        again = false;
+        const r = route();
+        const key = location.hash;
+        for (const a of document.querySelectorAll('.top nav a')) {
+          if (a.dataset.view === r.name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+        }
+        let node;
+        try {
+          await facts();
+          node = await views[r.name](r.args);
+        } catch (e) {
+          node = errorView(e);
+        }
+        swap(node, key !== shownRoute);
+        shownRoute = key;
+      } while (again);
+    } finally {
+      busy = false;
+    }
+  }
+
+  // Replaces the view, keeping what the user was typing, the focus and the scroll positions.
+  function swap(node, fresh) {
+    const kept = {};
+    let focused = null;
+    if (!fresh) {
+      for (const el of main.querySelectorAll('[data-keep]')) {
+        kept[el.dataset.keep] = { value: el.value, checked: el.checked };
+        if (el === document.activeElement) focused = { key: el.dataset.keep, start: el.selectionStart, end: el.selectionEnd };
+      }
+      if (!focused && document.activeElement && document.activeElement.dataset && document.activeElement.dataset.focus) {
+        focused = { focusKey: document.activeElement.dataset.focus };
+      }
+    }
+    const scrolls = {};
+    for (const el of main.querySelectorAll('[data-scroll]')) {
+      scrolls[el.dataset.scroll] = { top: el.scrollTop, bottom: el.scrollHeight - el.scrollTop - el.clientHeight < 24 };
+    }
+    main.replaceChildren(node);
+    for (const el of main.querySelectorAll('[data-keep]')) {
+      const k = kept[el.dataset.keep];
+      if (!k) continue;
+      if (el.type === 'checkbox') el.checked = k.checked; else el.value = k.value;
+    }
+    if (focused) {
+      const el = focused.key
+        ? main.querySelector(`[data-keep="${CSS.escape(focused.key)}"]`)
+        : main.querySelector(`[data-focus="${CSS.escape(focused.focusKey)}"]`);
+      if (el) {
+        el.focus();
+        if (focused.start !== undefined && el.setSelectionRange) { try { el.setSelectionRange(focused.start, focused.end); } catch (_) { /* not a text input */ } }
+      }
+    }
+    for (const el of main.querySelectorAll('[data-scroll]')) {
+      const s = scrolls[el.dataset.scroll];
+      if (!s || s.bottom || fresh) el.scrollTop = el.dataset.stick === 'top' && fresh ? 0 : el.scrollHeight;
+      else el.scrollTop = s.top;
+    }
+  }
+
+  function errorView(e) {
+    if (e.status === 401) {
+      const input = h('input', { type: 'password', id: 'admin-token', autocomplete: 'off' });
+      return h('div', { class: 'panel' },
+        h('h1', { text: 'Admin token needed' }),
+        h('p', { text: 'This Vitrine has VITRINE_ADMIN_TOKEN set: the UI needs it to read /_vitrine/.' }),
+        h('form', { class: 'row', onsubmit: (ev) => { ev.preventDefault(); st.adminToken = input.value.trim(); sessionStorage.setItem('vitrine.adminToken', st.adminToken); st.facts = null; listen(); refresh(); } },
+          h('label', { for: 'admin-token', text: 'Admin token' }), input, h('button', { class: 'primary', type: 'submit', text: 'Use it' })));
+    }
+    return h('div', { class: 'panel error', role: 'alert' }, h('strong', { text: 'Could not load this view: ' }), e.message);
+  }
+
+  let timer = null;
+  function scheduleRefresh() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 120);
+  }
+
+  // The live event stream (fetch, so that an admin token can go in a header).
+  let listening = 0;
+  async function listen() {
+    const me = ++listening;
+    while (me === listening) {
+      try {
+        const r = await fetch('/_vitrine/events', { headers: adminHeaders() });
+        if (!r.ok) throw new Error(String(r.status));
+        setLive(true);
+        const reader = r.body.getReader();
+        const dec = new TextDecoder();
+        let buf = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done || me !== listening) break;
+          buf += dec.decode(value, { stream: true });
+          let i;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            if (/^event: change$/m.test(block)) scheduleRefresh();
+          }
+        }
+      } catch (_) { /* reconnect below */ }
+      setLive(false);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+
+  function setLive(on) {
+    liveEl.textContent = on ? 'live' : 'reconnecting…';
+    liveEl.className = 'live ' + (on ? 'on' : 'off');
+  }
+
+  function copyButton(value, label) {
+    return h('button', {
+      type: 'button', class: 'small', 'aria-label': 'Copy ' + label, text: 'Copy',
+      onclick: async () => {
+        try { await navigator.clipboard.writeText(value); toast('Copied ' + label); } catch (_) {
+          const t = h('textarea', { value }); document.body.append(t); t.select(); document.execCommand('copy'); t.remove(); toast('Copied ' + label);
+        }
+      },
+    });
+  }
+
+  // ---------- message rendering (shared by Conversations and Phone) ----------
+
+  const rid = (p) => p.product_retailer_id || p.retailer_id;
+
+  function priceOf(p) {
+    if (p.sale_price !== undefined && p.sale_price !== null) {
+      return h('span', { class: 'price' }, money(p.sale_price, p.currency), h('s', { text: money(p.price, p.currency) }));
+    }
+    return h('span', { class: 'price', text: money(p.price, p.currency) });
+  }
+
+  function unavailable(p) {
+    if (p.unavailable) return h('div', { class: 'unavailable', text: 'No longer available' });
+    if (p.available_now === false || p.orderable === false) return h('div', { class: 'unavailable', text: 'Unavailable' });
+    return null;
+  }
+
+  function ticks(m) {
+    if (m.from !== 'business') return null;
+    const s = m.status;
+    if (s === 'failed') {
+      const failed = (m.statuses || []).find((x) => x.status === 'failed');
+      const err = failed && failed.errors && failed.errors[0];
+      const title = err ? `Failed: ${err.code} ${err.title || ''}${err.error_data && err.error_data.details ? ' — ' + err.error_data.details : ''}` : 'Failed';
+      return h('span', { class: 'ticks failed', title, 'aria-label': title, text: '!' });
+    }
+    const label = s || 'pending';
+    const glyph = s === 'sent' ? '✓' : s === 'delivered' || s === 'read' ? '✓✓' : '🕓';
+    return h('span', { class: 'ticks' + (s === 'read' ? ' read' : ''), title: label, 'aria-label': label, text: glyph });
+  }
+
+  function failure(m) {
+    if (m.status !== 'failed') return null;
+    const failed = (m.statuses || []).find((x) => x.status === 'failed');
+    const err = failed && failed.errors && failed.errors[0];
+    if (!err) return null;
+    return h('div', { class: 'unavailable' }, `${err.code}: ${err.title || err.message || ''}`, err.error_data && err.error_data.details ? ' — ' + err.error_data.details : '');
+  }
+
+  function headerOf(header) {
+    if (!header) return null;
+    if (typeof header === 'string') return h('div', { class: 'head', text: header });
+    if (header.type === 'text') return h('div', { class: 'head', text: header.text });
+    const link = header.media && header.media.link;
+    if (header.type === 'image') return h('div', { class: 'media' }, img(link, 'Header image'));
+    return h('div', { class: 'head', text: `[${header.type}${link ? ': ' + link : ''}]` });
+  }
+
+  // The template's definition, for its buttons and carousel (the send carries the texts).
+  function templateParts(m) {
+    const c = m.content || {};
+    const def = (m.template && m.template.components) || [];
+    const comp = (type) => def.find((x) => (x.type || '').toUpperCase() === type);
+    const buttons = c.buttons || (comp('BUTTONS') || {}).buttons || [];
+    const cards = c.cards || (comp('CAROUSEL') || {}).cards || [];
+    let header = c.header ? { type: 'text', text: c.header } : null;
+    const hdr = comp('HEADER');
+    if (!header && hdr && hdr.format && hdr.format !== 'TEXT') {
+      const link = c.header_media && (c.header_media.link || c.header_media);
+      header = { type: hdr.format.toLowerCase(), media: { link: typeof link === 'string' ? link : null } };
+    }
+    return { header, buttons, cards };
+  }
+
+  function businessBubble(m, ctx) {
+    const c = m.content || {};
+    const products = m.products || [];
+    const parts = [];
+    const actions = [];
+    const action = (label, fn, attrs) => actions.push(ctx.phone && fn
+      ? h('button', Object.assign({ type: 'button', onclick: fn }, attrs || {}), label)
+      : h('span', attrs || {}, label));
+    if (m.notice) {
+      parts.push(h('div', { class: 'notice', text: m.notice }));
+    } else {
+      switch (m.type) {
+        case 'text':
+          parts.push(h('div', { class: 'body', text: c.body }));
+          if (c.catalog_link) action('View catalog', () => ctx.openCatalog(m));
+          break;
+        case 'catalog_message': {
+          const thumb = products[0];
+          parts.push(h('div', { class: 'media' }, img(thumb && thumb.image_url, 'Catalog thumbnail')));
+          parts.push(h('div', { class: 'head', text: ctx.business ? `View ${ctx.business}'s catalog on WhatsApp` : 'Catalog' }));
+          parts.push(h('div', { class: 'body', text: c.body }));
+          if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
+          action('View catalog', () => ctx.openCatalog(m));
+          break;
+        }
+        case 'product': {
+          const p = products[0] || { product_retailer_id: c.product_retailer_id, name: c.product_retailer_id };
+          parts.push(h('div', { class: 'spm' }, img(p.image_url, p.name),
+            h('div', {}, h('div', { class: 'head', text: p.name }), p.price !== undefined ? priceOf(p) : null, unavailable(p))));
+          if (c.body) parts.push(h('div', { class: 'body', text: c.body }));
+          if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
+          action('View', () => ctx.openProduct(rid(p), m.wamid));
+          break;
+        }
+        case 'product_list': {
+          const count = (c.sections || []).reduce((n, s) => n + (s.product_retailer_ids || []).length, 0);
+          const first = products[0];
+          parts.push(h('div', { class: 'spm' }, img(first && first.image_url, 'First product'),
+            h('div', {}, h('div', { class: 'head', text: c.header }), h('div', { class: 'muted small', text: `${count} item${count === 1 ? '' : 's'}` }))));
+          parts.push(h('div', { class: 'body', text: c.body }));
+          if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
+          parts.push(h('div', { class: 'sections' }, (c.sections || []).map((s) => h('div', {},
+            h('span', { text: s.title || '(untitled)' }), h('span', { class: 'muted', text: String((s.product_retailer_ids || []).length) })))));
+          if ((m.dropped_retailer_ids || []).length) parts.push(h('div', { class: 'muted small', text: 'Dropped (not in catalog): ' + m.dropped_retailer_ids.join(', ') }));
+          action('View items', () => ctx.openList(m));
+          break;
+        }
+        case 'button':
+          parts.push(headerOf(c.header));
+          parts.push(h('div', { class: 'body', text: c.body }));
+          if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
+          for (const b of c.buttons || []) action(b.title, () => ctx.reply(m, b.id));
+          break;
+        case 'list':
+          parts.push(headerOf(c.header));
+          parts.push(h('div', { class: 'body', text: c.body }));
+          if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
+          if (ctx.phone && ctx.openRows === m.wamid) {
+            for (const s of c.sections || []) {
+              if (s.title) actions.push(h('span', { class: 'muted small', text: s.title }));
+              for (const r of s.rows) actions.push(h('button', { type: 'button', onclick: () => ctx.reply(m, r.id) }, r.title, r.description ? h('div', { class: 'muted small', text: r.description }) : null));
+            }
+          } else {
+            action('☰ ' + c.button, () => ctx.showRows(m));
+            if (!ctx.phone) parts.push(h('div', { class: 'sections' }, (c.sections || []).map((s) => h('div', {}, h('span', { text: (s.title ? s.title + ': ' : '') + s.rows.map((r) => r.title).join(', ') })))));
+          }
+          break;
+        case 'template': {
+          const t = templateParts(m);
+          parts.push(headerOf(t.header));
+          parts.push(h('div', { class: 'body', text: c.body }));
+          if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
+          if (t.cards.length) {
+            parts.push(h('div', { class: 'carousel' }, t.cards.map((card, i) => {
+              const comps = card.components || [];
+              const body = comps.find((x) => (x.type || '').toUpperCase() === 'BODY');
+              const btns = (comps.find((x) => (x.type || '').toUpperCase() === 'BUTTONS') || {}).buttons || [];
+              return h('div', { class: 'card' }, h('div', { class: 'muted small', text: `Card ${i + 1}` }),
+                h('div', { text: (card.body && card.body.text) || (body && body.text) || '' }),
+                btns.map((b) => h('div', { class: 'small', style: 'color:var(--link)', text: b.text })));
+            })));
+          }
+          for (const b of t.buttons) {
+            const type = (b.type || '').toUpperCase();
+            if (type === 'QUICK_REPLY') action(b.text, () => ctx.reply(m, b.text));
+            else if (type === 'URL') actions.push(h('span', { title: b.url }, '↗ ' + b.text));
+            else if (type === 'PHONE_NUMBER') actions.push(h('span', { title: b.phone_number }, '☎ ' + b.text));
+            else if (type === 'CATALOG') action(b.text || 'View catalog', () => ctx.openCatalog(m));
+            else if (type === 'MPM') action(b.text || 'View items', () => ctx.openList(m));
+            else actions.push(h('span', {}, b.text || type));
+          }
+          if (!ctx.phone) parts.push(h('div', { class: 'muted small', text: `template ${c.name} (${c.language})` }));
+          break;
+        }
+        default:
+          parts.push(h('pre', { text: JSON.stringify(c, null, 2) }));
+      }
+    }
+    parts.push(failure(m));
+    parts.push(h('div', { class: 'meta' }, clock(m.at), ticks(m)));
+    return h('div', { class: 'bubble', 'data-wamid': m.wamid }, parts, actions.length ? h('div', { class: 'actions' }, actions) : null);
+  }
+
+  function customerBubble(m, ctx) {
+    const c = m.content || {};
+    const parts = [];
+    if (m.context) {
+      const q = ctx.byWamid[m.context.id];
+      const about = m.context.referred_product;
+      parts.push(h('div', { class: 'quote' },
+        about ? `About ${about.product_retailer_id}` : `Reply to ${q ? (q.content.body || q.content.header || q.type) : 'a message'}`));
+    }
+    switch (c.type) {
+      case 'text':
+        parts.push(h('div', { class: 'body', text: c.body }));
+        break;
+      case 'order': {
+        const lines = m.lines || c.product_items || [];
+        const currency = m.currency || (lines[0] && lines[0].currency);
+        const total = m.total !== undefined ? m.total : lines.reduce((n, l) => n + l.item_price * l.quantity, 0);
+        const count = lines.reduce((n, l) => n + l.quantity, 0);
+        parts.push(h('div', { class: 'order-head' }, '🛒 Order', h('span', { class: 'muted small', text: `${count} item${count === 1 ? '' : 's'}` })));
+        parts.push(h('table', { class: 'order-lines' },
+          h('tbody', {}, lines.map((l) => h('tr', {}, h('td', { text: `${l.quantity} ×` }), h('td', { text: l.name || l.product_retailer_id }), h('td', { text: money(l.item_price * l.quantity, l.currency) }))),
+            h('tr', { class: 'total' }, h('td', {}), h('td', { text: 'Total' }), h('td', { text: money(total, currency) })))));
+        if (c.text) parts.push(h('div', { class: 'body', text: c.text }));
+        break;
+      }
+      case 'button_reply':
+      case 'list_reply':
+        parts.push(h('div', { class: 'body', text: c.title }));
+        break;
+      case 'template_button':
+        parts.push(h('div', { class: 'body', text: c.text }));
+        break;
+      default:
+        parts.push(h('pre', { text: JSON.stringify(c, null, 2) }));
+    }
+    parts.push(h('div', { class: 'meta', text: clock(m.at) }));
+    return h('div', { class: 'bubble', 'data-wamid': m.wamid, 'data-type': c.type }, parts);
+  }
+
+  // `side`: which sender is on the right.
+  function chatMessages(messages, ctx, right) {
+    ctx.byWamid = {};
+    for (const m of messages) ctx.byWamid[m.wamid] = m;
+    const out = [];
+    let day = '';
+    for (const m of messages) {
+      const d = new Date(m.at).toDateString();
+      if (d !== day) { day = d; out.push(h('div', { class: 'day', text: new Date(m.at).toLocaleDateString([], { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' }) })); }
+      const side = m.from === right ? 'right' : 'left';
+      out.push(h('div', { class: 'msg ' + side + ' from-' + m.from },
+        m.from === 'business' ? businessBubble(m, ctx) : customerBubble(m, ctx)));
+    }
+    if (!messages.length) out.push(h('p', { class: 'muted', text: 'No messages yet.' }));
+    return out;
+  }
+
+  // ---------- Conversations ----------
+
+  async function conversations(args) {
+    const list = (await api('GET', '/conversations')).data;
+    let [number, wa] = args;
+    if (!number && list.length) { number = list[0].phone_number_id; wa = list[0].wa_id; }
+    const threads = h('ul', { class: 'threads', 'aria-label': 'Threads' }, list.map((t) => h('li', {},
+      h('a', { href: `#/conversations/${t.phone_number_id}/${t.wa_id}`, 'aria-current': t.phone_number_id === number && t.wa_id === wa ? 'true' : null },
+        h('div', {}, h('strong', { text: t.name || '+' + t.wa_id }), ' ', t.window_open ? h('span', { class: 'badge ok', title: '24-hour window open', text: 'open' }) : h('span', { class: 'badge', title: '24-hour window closed', text: 'closed' })),
+        h('div', { class: 'muted small', text: `+${t.wa_id} ↔ ${t.business || ''} +${t.display_phone_number || t.phone_number_id}` }),
+        h('div', { class: 'muted small', text: time(t.last_at) })))));
+    let thread = h('p', { class: 'muted', text: 'No conversations yet: send a message with the Graph API, or write as a customer in the Phone view.' });
+    if (number && wa) {
+      const conv = await api('GET', `/conversations/${encodeURIComponent(number)}/${encodeURIComponent(wa)}`);
+      const openPhone = (screen, extra) => () => {
+        Object.assign(st.phone, { wa, number, screen, list: null, product: null, from: null }, extra);
+        location.hash = '#/phone';
+      };
+      const ctx = {
+        phone: true,
+        business: (list.find((t) => t.phone_number_id === number) || {}).business,
+        openCatalog: openPhone('catalog'),
+        openProduct: (r, wamid) => openPhone('product', { product: r, from: wamid })(),
+        openList: (m) => openPhone('list', { list: m.wamid })(),
+        reply: () => { location.hash = '#/phone'; },
+        showRows: () => { location.hash = '#/phone'; },
+      };
+      thread = h('section', { 'aria-label': 'Thread' },
+        h('div', { class: 'row' },
+          h('h1', { class: 'grow', text: `${conv.name || '+' + wa} (+${wa})` }),
+          conv.window_open ? h('span', { class: 'badge ok', text: 'window open' }) : h('span', { class: 'badge warn', text: 'window closed' }),
+          h('button', { type: 'button', onclick: openPhone('chat'), text: 'Open as the customer' })),
+        h('div', { class: 'chat', id: 'thread', 'aria-live': 'polite' }, chatMessages(conv.messages, ctx, 'business')));
+    }
+    return h('div', {}, h('div', { class: 'split' },
+      h('aside', { class: 'panel' }, h('h2', { text: 'Threads' }), list.length ? threads : h('p', { class: 'muted', text: 'None yet.' })),
+      thread));
+  }
+
+  // ---------- Phone ----------
+
+  async function phone() {
+    const p = st.phone;
+    const customers = (await api('GET', '/customers')).data;
+    const numbers = [{ id: st.facts.phone_number_id, label: `Demo +${st.facts.display_phone_number}` }];
+    if (st.facts.other_business) numbers.push({ id: st.facts.other_business.phone_number_id, label: `Other business (${st.facts.other_business.phone_number_id})` });
+    if (!p.wa) p.wa = (customers.find((c) => c.wa_id === st.facts.customer.wa_id) || customers[0] || {}).wa_id;
+    if (!p.number) p.number = numbers[0].id;
+    const customer = customers.find((c) => c.wa_id === p.wa);
+    if (customer && !customer.devices.some((d) => d.id === p.device)) p.device = customer.devices[0] && customer.devices[0].id;
+
+    const picker = h('form', { class: 'panel', onsubmit: (e) => e.preventDefault() },
+      h('h2', { text: 'Act as' }),
+      h('p', {}, h('label', { for: 'ph-customer', text: 'Customer' })),
+      h('select', { id: 'ph-customer', onchange: (e) => { Object.assign(p, { wa: e.target.value, device: null, screen: 'chat' }); refresh(); } },
+        customers.map((c) => h('option', { value: c.wa_id, selected: c.wa_id === p.wa }, `${c.name} (+${c.wa_id})`))),
+      h('p', {}, h('label', { for: 'ph-device', text: 'Device' })),
+      h('select', { id: 'ph-device', onchange: (e) => { p.device = e.target.value; refresh(); } },
+        ((customer && customer.devices) || []).map((d) => h('option', { value: d.id, selected: d.id === p.device }, `${d.id} (${d.platform} ${d.app_version})`))),
+      h('p', {}, h('label', { for: 'ph-number', text: 'Business number' })),
+      h('select', { id: 'ph-number', onchange: (e) => { Object.assign(p, { number: e.target.value, screen: 'chat' }); refresh(); } },
+        numbers.map((n) => h('option', { value: n.id, selected: n.id === p.number }, n.label))),
+      h('p', { class: 'muted small', text: 'Everything here goes through /_vitrine/customers/…: your endpoint receives the webhooks Meta would send.' }));
+    if (!customer) return h('div', { class: 'phone-layout' }, picker, h('p', { text: 'No customers yet.' }));
+
+    const q = `phone_number_id=${encodeURIComponent(p.number)}&device=${encodeURIComponent(p.device)}`;
+    const base = `/customers/${encodeURIComponent(p.wa)}`;
+    let cart = null;
+    try { cart = await api('GET', `${base}/cart?${q}`); } catch (_) { cart = null; }
+    if (cart && cart.notice) p.notice = cart.notice;
+    const go = (screen, extra) => { Object.assign(p, { screen }, extra || {}); refresh(); };
+    const count = cart ? cart.items.reduce((n, i) => n + i.quantity, 0) : 0;
+    const cartButton = h('button', { type: 'button', 'aria-label': `Cart, ${count} items`, onclick: () => go('cart'), 'data-focus': 'cart' }, '🛒', count ? h('span', { class: 'cart-count', text: String(count) }) : null);
+    const back = h('button', { type: 'button', 'aria-label': 'Back to the chat', onclick: () => go('chat'), text: '←', 'data-focus': 'back' });
+
+    const threads = (await api('GET', '/conversations')).data;
+    const business = (threads.find((t) => t.phone_number_id === p.number) || {}).business;
+    let title = business || 'Business';
+    let screen;
+    let compose = null;
+    if (p.screen === 'chat') {
+      const chat = await api('GET', `${base}/chat?${q}`);
+      const ctx = {
+        phone: true,
+        business,
+        openRows: p.rows,
+        openCatalog: (m) => go('catalog', { from: m.wamid }),
+        openProduct: (r, wamid) => go('product', { product: r, from: wamid }),
+        openList: (m) => go('list', { list: m.wamid }),
+        reply: (m, choice) => act(() => api('POST', `${base}/replies`, { wamid: m.wamid, choice, phone_number_id: p.number })),
+        showRows: (m) => { p.rows = m.wamid; refresh(); },
+      };
+      screen = h('div', { class: 'screen', 'data-scroll': 'chat', 'aria-label': 'Chat', 'aria-live': 'polite' }, chatMessages(chat.messages, ctx, 'customer'));
+      const input = h('input', { 'data-keep': 'compose', 'aria-label': 'Message', placeholder: 'Message', autocomplete: 'off' });
+      compose = h('form', { class: 'compose', onsubmit: (e) => {
+        e.preventDefault();
+        const text = input.value.trim();
+        if (!text) return;
+        input.value = '';
+        act(() => api('POST', `${base}/messages`, { text, phone_number_id: p.number }));
+      } }, input, h('button', { class: 'primary', type: 'submit', text: 'Send' }));
+    } else if (p.screen === 'catalog') {
+      title = 'Catalog';
+      const cat = await api('GET', `${base}/catalog?phone_number_id=${encodeURIComponent(p.number)}&limit=100`);
+      screen = h('div', { class: 'screen light', 'data-scroll': 'catalog', 'data-stick': 'top' },
+        h('div', { class: 'muted small', text: cat.business }),
+        h('div', { class: 'grid' }, cat.products.map((x) => h('button', { type: 'button', class: 'tile', onclick: () => go('product', { product: x.product_retailer_id }) },
+          img(x.image_url, ''), h('span', {}, h('strong', { text: x.name }), h('br'), priceOf(x), x.orderable ? null : h('div', { class: 'unavailable', text: x.availability }))))));
+    } else if (p.screen === 'list') {
+      title = 'Items';
+      const chat = await api('GET', `${base}/chat?${q}`);
+      const m = chat.messages.find((x) => x.wamid === p.list);
+      const c = (m && m.content) || {};
+      const byRid = {};
+      for (const x of (m && m.products) || []) byRid[rid(x)] = x;
+      screen = h('div', { class: 'screen light', 'data-scroll': 'list', 'data-stick': 'top' },
+        h('div', { class: 'head', text: c.header || '' }),
+        (c.sections || []).map((s) => [h('h2', { text: s.title || '' }), (s.product_retailer_ids || []).filter((r) => byRid[r]).map((r) => {
+          const x = byRid[r];
+          return h('button', { type: 'button', class: 'cart-line', style: 'width:100%;text-align:left', 'data-rid': r, onclick: () => go('product', { product: r, from: p.list }) },
+            img(x.image_url, ''), h('span', { class: 'grow' }, h('strong', { text: x.name }), h('br'), x.price !== undefined ? priceOf(x) : null, unavailable(x)));
+        })]));
+    } else if (p.screen === 'product') {
+      title = 'Product';
+      let prod = null;
+      let err = null;
+      let cartEnabled = false;
+      try {
+        prod = await api('GET', `${base}/products/${encodeURIComponent(p.product)}?phone_number_id=${encodeURIComponent(p.number)}`);
+        cartEnabled = (await api('GET', `${base}/catalog?phone_number_id=${encodeURIComponent(p.number)}&limit=1`)).cart_enabled;
+      } catch (e) { err = e; }
+      if (!prod) {
+        screen = h('div', { class: 'screen light' }, h('p', { class: 'error', text: err ? err.message : 'Unavailable' }));
+      } else {
+        const enabled = cart !== null && prod.orderable && cartEnabled;
+        const qty = h('input', { type: 'number', min: '1', max: '99', value: '1', 'data-keep': 'qty', 'aria-label': 'Quantity', disabled: !enabled, inputmode: 'numeric' });
+        const step = (d) => () => { qty.value = String(Math.min(99, Math.max(1, (parseInt(qty.value, 10) || 1) + d))); };
+        const ask = h('input', { 'data-keep': 'ask', 'aria-label': 'Question about this product', placeholder: 'Ask about this product', autocomplete: 'off' });
+        screen = h('div', { class: 'screen light product-page', 'data-scroll': 'product', 'data-stick': 'top' },
+          img(prod.image_url, prod.name, 'hero'),
+          h('h2', { text: prod.name }), priceOf(prod),
+          h('div', { class: prod.orderable ? 'muted small' : 'unavailable', text: prod.availability }),
+          h('p', { text: prod.description }),
+          h('div', { class: 'row' },
+            h('div', { class: 'stepper', role: 'group', 'aria-label': 'Quantity' },
+              h('button', { type: 'button', 'aria-label': 'One less', text: '−', disabled: !enabled, onclick: step(-1) }), qty,
+              h('button', { type: 'button', 'aria-label': 'One more', text: '+', disabled: !enabled, onclick: step(1) })),
+            h('button', { class: 'primary', type: 'button', disabled: !enabled, 'data-focus': 'add', text: 'Add to cart', onclick: () => act(() =>
+              api('POST', `${base}/cart/items`, { product_retailer_id: prod.product_retailer_id, quantity: parseInt(qty.value, 10) || 1, device: p.device, phone_number_id: p.number }), 'Added to cart') })),
+          !enabled ? h('p', { class: 'muted small', text: prod.orderable ? 'The cart is disabled for this number.' : 'This item cannot be ordered.' }) : null,
+          p.from ? h('form', { class: 'row', onsubmit: (e) => {
+            e.preventDefault();
+            const text = ask.value.trim();
+            if (!text) return;
+            ask.value = '';
+            act(() => api('POST', `${base}/messages`, { text, phone_number_id: p.number, about: { wamid: p.from, product_retailer_id: prod.product_retailer_id } }).then(() => go('chat')), 'Question sent');
+          } }, ask, h('button', { type: 'submit', text: 'Ask' })) : null);
+      }
+    } else {
+      title = 'Your cart';
+      const note = h('input', { 'data-keep': 'note', 'aria-label': 'Note for the business', placeholder: 'Add a note (optional)', autocomplete: 'off' });
+      const lines = cart ? cart.items : [];
+      screen = h('div', { class: 'screen', 'data-scroll': 'cart', 'data-stick': 'top' },
+        p.notice ? h('div', { class: 'banner', role: 'status' }, h('span', { text: p.notice }), h('button', { type: 'button', class: 'linkish', text: 'OK', onclick: () => { p.notice = null; refresh(); } })) : null,
+        lines.length ? lines.map((l) => h('div', { class: 'cart-line', 'data-rid': l.product_retailer_id },
+          img(l.image_url, ''),
+          h('div', { class: 'grow' }, h('strong', { text: l.name }), h('div', { class: 'small' }, money(l.price, l.currency), ' each')),
+          h('div', { class: 'stepper', role: 'group', 'aria-label': 'Quantity of ' + l.name },
+            h('button', { type: 'button', 'aria-label': 'One less ' + l.name, text: '−', onclick: () => act(() => (l.quantity <= 1
+              ? api('DELETE', `${base}/cart/items/${encodeURIComponent(l.product_retailer_id)}?${q}`)
+              : api('PUT', `${base}/cart/items/${encodeURIComponent(l.product_retailer_id)}`, { quantity: l.quantity - 1, device: p.device, phone_number_id: p.number }))) }),
+            h('input', { value: String(l.quantity), readOnly: true, 'aria-label': 'Quantity', tabindex: '-1' }),
+            h('button', { type: 'button', 'aria-label': 'One more ' + l.name, text: '+', disabled: l.quantity >= 99, onclick: () => act(() => api('PUT', `${base}/cart/items/${encodeURIComponent(l.product_retailer_id)}`, { quantity: l.quantity + 1, device: p.device, phone_number_id: p.number })) })))) : h('p', { class: 'muted', text: 'Your cart is empty.' }),
+        lines.length ? h('div', { class: 'row' }, h('strong', { class: 'grow', text: 'Subtotal' }), h('strong', { text: money(cart.total, cart.currency) })) : null,
+        lines.length ? h('form', { class: 'row', onsubmit: (e) => {
+          e.preventDefault();
+          const text = note.value.trim();
+          act(async () => {
+            await api('POST', `${base}/cart/send`, { text: text || undefined, device: p.device, phone_number_id: p.number });
+            note.value = '';
+            p.notice = null;
+            go('chat');
+          }, 'Cart sent');
+        } }, note, h('button', { class: 'primary', type: 'submit', text: 'Send to business' })) : null);
+    }
+    const bar = h('div', { class: 'bar' }, p.screen !== 'chat' ? back : null, h('span', { class: 'title', text: title }), cartButton);
+    return h('div', { class: 'phone-layout' }, picker,
+      h('section', { class: 'phone', 'aria-label': `Phone of ${customer.name}`, 'data-screen': p.screen }, bar, screen, compose));
+  }
+
+  // ---------- Catalog ----------
+
+  async function catalog() {
+    const id = st.facts.catalog_id;
+    if (!id) return h('p', { text: 'The demo WABA has no catalog connected.' });
+    const fields = 'id,retailer_id,name,price,sale_price,currency,availability,visibility,image_url';
+    let products = [];
+    let after = null;
+    do {
+      const page = await graph('GET', `${id}/products`, Object.assign({ fields, limit: '100' }, after ? { after } : {}));
+      products = products.concat(page.data);
+      after = page.paging && page.paging.next ? page.paging.cursors.after : null;
+    } while (after && products.length < 1000);
+    const AV = ['in stock', 'out of stock', 'preorder', 'available for order', 'discontinued'];
+    const rows = products.map((x) => {
+      const key = 'price-' + x.id;
+      const priceInput = h('input', { 'data-keep': key, id: key, size: '8', inputmode: 'decimal', value: String(x.price).replace(/[^0-9.,]/g, '').replace(/,/g, ''), 'aria-label': 'Price of ' + x.name });
+      const savePrice = (e) => {
+        e.preventDefault();
+        const v = parseFloat(priceInput.value);
+        if (!(v >= 0)) { toast('Give a price like 12.50', true); return; }
+        act(() => graph('POST', x.id, { price: Math.round(v * 10 ** decimals(x.currency)) }), `Price of ${x.retailer_id} saved`);
+      };
+      return h('tr', { 'data-rid': x.retailer_id },
+        h('td', {}, img(x.image_url, '', 'thumb')),
+        h('td', {}, h('strong', { text: x.name }), h('div', { class: 'muted small mono', text: x.retailer_id })),
+        h('td', {}, h('form', { class: 'row', onsubmit: savePrice }, priceInput, h('span', { class: 'small muted', text: x.currency }), h('button', { type: 'submit', class: 'small', text: 'Save' })),
+          x.sale_price ? h('div', { class: 'small muted', text: 'sale ' + x.sale_price }) : null),
+        h('td', {}, h('select', { 'aria-label': 'Availability of ' + x.name, 'data-field': 'availability', onchange: (e) => act(() => graph('POST', x.id, { availability: e.target.value }), `${x.retailer_id}: ${e.target.value}`) },
+          (AV.includes(x.availability) ? AV : AV.concat([x.availability])).map((a) => h('option', { value: a, selected: a === x.availability, text: a })))),
+        h('td', {}, h('select', { 'aria-label': 'Visibility of ' + x.name, 'data-field': 'visibility', onchange: (e) => act(() => graph('POST', x.id, { visibility: e.target.value }), `${x.retailer_id}: ${e.target.value}`) },
+          ['published', 'staging'].map((a) => h('option', { value: a, selected: a === x.visibility, text: a === 'staging' ? 'staging (hidden)' : a })))));
+    });
+    return h('div', {},
+      h('h1', { text: `Catalog ${id}` }),
+      h('p', { class: 'muted', text: `${products.length} products. Edits go through the Graph API (POST /{product-id}); open carts and chats update.` }),
+      h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, ['', 'Product', 'Price', 'Availability', 'Visibility'].map((t) => h('th', { text: t })))),
+        h('tbody', {}, rows))));
+  }
+
+  // ---------- Webhooks ----------
+
+  async function webhooks(args) {
+    const list = (await api('GET', '/webhooks?limit=100')).data;
+    const selected = args[0] || (list[0] && list[0].id);
+    const summary = (w) => {
+      try {
+        const v = JSON.parse(w.body).entry[0].changes[0];
+        if (v.field !== 'messages') return v.field + (v.value.event ? ' ' + v.value.event : '');
+        const val = v.value;
+        if (val.statuses) return 'status ' + val.statuses[0].status;
+        if (val.messages) return 'message ' + val.messages[0].type;
+        return v.field;
+      } catch (_) { return w.event; }
+    };
+    const badge = (s) => h('span', { class: 'badge ' + (s === 'delivered' ? 'ok' : s === 'dead' ? 'bad' : 'warn'), text: s });
+    const table = h('div', { class: 'table-wrap' }, h('table', {},
+      h('thead', {}, h('tr', {}, ['#', 'What', 'State', 'Tries', 'URL'].map((t) => h('th', { text: t })))),
+      h('tbody', {}, list.map((w) => h('tr', { class: w.id === selected ? 'selected' : null, 'data-summary': summary(w), 'data-state': w.state },
+        h('td', {}, h('a', { href: '#/webhooks/' + w.id, text: w.id })),
+        h('td', { text: summary(w) }),
+        h('td', {}, badge(w.state)),
+        h('td', { text: String(w.attempt_count) }),
+        h('td', { class: 'small mono', text: w.url }))))));
+    let detail = h('p', { class: 'muted', text: 'No webhooks yet. Subscribe a callback (README: "Receiving webhooks") and send a message.' });
+    if (selected) {
+      const w = await api('GET', '/webhooks/' + encodeURIComponent(selected));
+      let pretty = w.body;
+      try { pretty = JSON.stringify(JSON.parse(w.body), null, 2); } catch (_) { /* shown as is */ }
+      detail = h('section', { class: 'panel', 'aria-label': 'Webhook ' + w.id, id: 'webhook-detail' },
+        h('div', { class: 'row' }, h('h2', { class: 'grow', text: `Webhook ${w.id}: ${summary(w)}` }), badge(w.state),
+          h('button', { type: 'button', text: 'Redeliver', onclick: () => act(() => api('POST', `/webhooks/${w.id}/redeliver`), 'Queued again') })),
+        h('p', { class: 'small mono', text: 'POST ' + w.url }),
+        h('h2', { text: 'Attempts' }),
+        w.attempts.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'attempts' },
+          h('thead', {}, h('tr', {}, ['#', 'At', 'Status', 'Latency', 'Response / error'].map((t) => h('th', { text: t })))),
+          h('tbody', {}, w.attempts.map((a) => h('tr', {},
+            h('td', { text: String(a.number) }), h('td', { text: time(a.at) }),
+            h('td', {}, a.http_status ? h('span', { class: 'badge ' + (a.http_status < 300 ? 'ok' : 'bad'), text: String(a.http_status) }) : h('span', { class: 'badge bad', text: 'none' })),
+            h('td', { text: a.latency_ms !== null && a.latency_ms !== undefined ? a.latency_ms + ' ms' : '' }),
+            h('td', { class: 'small mono', text: a.error || a.response || '' })))))) : h('p', { class: 'muted', text: 'Not attempted yet' + (w.next_attempt_at ? '' : '.') }),
+        w.next_attempt_at ? h('p', { class: 'small muted', text: 'Next attempt ' + time(w.next_attempt_at) }) : null,
+        h('h2', { text: 'Headers' }),
+        h('dl', { class: 'kv' }, Object.entries(w.headers).map(([k, v]) => [h('dt', { class: 'mono', text: k }), h('dd', { class: 'mono small', text: v }), copyButton(v, k)])),
+        h('div', { class: 'row' }, h('h2', { class: 'grow', text: 'Body (exact bytes)' }), copyButton(w.body, 'body')),
+        h('pre', { class: 'exact', text: w.body }),
+        h('details', {}, h('summary', { text: 'Formatted' }), h('pre', { text: pretty })));
+    }
+    return h('div', {}, h('h1', { text: 'Webhook deliveries' }), h('div', { class: 'cols' }, h('div', {}, table), detail));
+  }
+
+  // ---------- Templates ----------
+
+  async function templates() {
+    const list = (await graph('GET', `${st.facts.waba_id}/message_templates`, { limit: '250', fields: 'id,name,language,category,status,rejected_reason,components' })).data;
+    const setStatus = (t, status) => () => act(() => api('POST', `/templates/${t.id}/status`, { status }), `${t.name}: ${status}`);
+    const badge = (s) => h('span', { class: 'badge ' + (s === 'APPROVED' ? 'ok' : s === 'REJECTED' || s === 'DISABLED' ? 'bad' : 'warn'), text: s });
+    return h('div', {},
+      h('h1', { text: 'Message templates' }),
+      h('p', { class: 'muted', text: `WABA ${st.facts.waba_id}. New templates are reviewed on the sandbox clock; force a decision here.` }),
+      list.length ? h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, ['Name', 'Language', 'Category', 'Status', 'Body', 'Review'].map((t) => h('th', { text: t })))),
+        h('tbody', {}, list.map((t) => {
+          const body = (t.components || []).find((c) => (c.type || '').toUpperCase() === 'BODY');
+          return h('tr', { 'data-name': t.name },
+            h('td', { class: 'mono', text: t.name }), h('td', { text: t.language }), h('td', { text: t.category }),
+            h('td', {}, badge(t.status), t.rejected_reason && t.rejected_reason !== 'NONE' ? h('div', { class: 'small muted', text: t.rejected_reason }) : null),
+            h('td', { class: 'small', text: body ? body.text : '' }),
+            h('td', {}, h('div', { class: 'row' },
+              h('button', { type: 'button', class: 'small', text: 'Approve', disabled: t.status === 'APPROVED', onclick: setStatus(t, 'APPROVED') }),
+              h('button', { type: 'button', class: 'small danger', text: 'Reject', disabled: t.status === 'REJECTED', onclick: setStatus(t, 'REJECTED') }),
+              h('button', { type: 'button', class: 'small', text: 'Pause', disabled: t.status !== 'APPROVED', onclick: setStatus(t, 'PAUSED') }),
+              h('button', { type: 'button', class: 'small', text: 'Disable', disabled: t.status === 'DISABLED', onclick: setStatus(t, 'DISABLED') }),
+              t.status === 'PAUSED' || t.status === 'DISABLED' ? h('button', { type: 'button', class: 'small', text: 'Reinstate', onclick: setStatus(t, 'REINSTATED') }) : null)));
+        })))) : h('p', { class: 'muted', text: 'No templates yet: create one with POST /{waba-id}/message_templates.' }));
+  }
+
+  // ---------- Sandbox ----------
+
+  async function sandbox() {
+    const f = st.facts;
+    const [clk, settings] = await Promise.all([api('GET', '/clock'), graph('GET', `${f.phone_number_id}/whatsapp_commerce_settings`)]);
+    const s = (settings.data && settings.data[0]) || { is_cart_enabled: true, is_catalog_visible: false };
+    const fact = (label, value) => [h('dt', { text: label }), h('dd', { class: 'mono', text: value || '—' }), value ? copyButton(value, label) : h('span')];
+    const toggle = (name, label, on) => h('label', {},
+      h('input', { type: 'checkbox', checked: on, onchange: (e) => act(() => graph('POST', `${f.phone_number_id}/whatsapp_commerce_settings`, { [name]: e.target.checked }), `${label}: ${e.target.checked ? 'on' : 'off'}`) }),
+      label);
+    return h('div', {},
+      h('h1', { text: 'Sandbox' }),
+      h('div', { class: 'cols' },
+        h('section', { class: 'panel', 'aria-label': 'Ids and token' },
+          h('h2', { text: 'Ids and token' }),
+          h('dl', { class: 'kv' },
+            fact('Graph URL', f.graph_url), fact('Access token', f.access_token), fact('Business id', f.business_id),
+            fact('WABA id', f.waba_id), fact('Phone number id', f.phone_number_id), fact('Display number', f.display_phone_number),
+            fact('Catalog id', f.catalog_id), fact('App id', f.app_id), fact('App secret', f.app_secret),
+            fact('Verify token', f.verify_token), fact('Webhook URL', f.webhook_url), fact('Demo customer', f.customer && f.customer.wa_id))),
+        h('div', {},
+          h('section', { class: 'panel', 'aria-label': 'Commerce settings' },
+            h('h2', { text: `Commerce settings of ${f.phone_number_id}` }),
+            h('p', {}, toggle('is_cart_enabled', 'Cart enabled', s.is_cart_enabled)),
+            h('p', {}, toggle('is_catalog_visible', 'Catalog visible', s.is_catalog_visible))),
+          h('section', { class: 'panel', 'aria-label': 'Clock', style: 'margin-top:16px' },
+            h('h2', { text: 'Sandbox clock' }),
+            h('p', {}, h('strong', { id: 'clock-now', text: time(clk.now_ms) }), clk.frozen ? h('span', { class: 'badge warn', text: ' frozen' }) : null),
+            h('p', { class: 'muted small', text: `Offset from wall time: ${Math.round(clk.offset_ms / 1000)} s. Moving it closes 24-hour windows, ends sales, runs reviews and retries.` }),
+            h('div', { class: 'row' },
+              h('button', { type: 'button', class: 'primary', text: 'Advance 24 hours', onclick: () => act(() => api('POST', '/clock/advance', { seconds: 86400 }), 'Clock moved 24 hours ahead') }),
+              h('button', { type: 'button', text: 'Advance 1 hour', onclick: () => act(() => api('POST', '/clock/advance', { seconds: 3600 })) }),
+              clk.frozen
+                ? h('button', { type: 'button', text: 'Unfreeze', onclick: () => act(() => api('POST', '/clock/unfreeze')) })
+                : h('button', { type: 'button', text: 'Freeze', onclick: () => act(() => api('POST', '/clock/freeze')) }))))));
+  }
+
+  // ---------- start ----------
+
+  window.addEventListener('hashchange', () => {
+    if (!location.hash.startsWith('#/phone')) st.phone.rows = null;
+    refresh().then(() => main.focus({ preventScroll: true }));
+  });
+  refresh();
+  listen();
+})();
