@@ -59,6 +59,18 @@ async function waitFor(fn, what, ms = 15000) {
   }
 }
 
+// The page re-renders its view on every live update: retry what needs a stable element.
+async function settled(fn) {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= 10) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 async function shot(name) {
   await page.screenshot({ path: join(artifacts, name + '.png'), fullPage: false });
 }
@@ -181,7 +193,7 @@ test('an MPM, a cart, an order, its webhook, and a stock-out notice', async () =
   assert.match(orderText, /2 ×/);
   assert.match(orderText, /Total/);
   assert.match(orderText, /Deliver after 6pm/);
-  await order.scrollIntoViewIfNeeded();
+  await settled(() => order.scrollIntoViewIfNeeded());
   await shot('05-conversation-order');
 
   // 5. The webhook log shows the delivered `order` webhook, with its signature.
@@ -209,7 +221,7 @@ test('an MPM, a cart, an order, its webhook, and a stock-out notice', async () =
   const candle = page.locator('tr[data-rid="candle-cedar-200g"]');
   await candle.locator('select[data-field="availability"]').selectOption('out of stock');
   await page.locator('#toast', { hasText: 'candle-cedar-200g: out of stock' }).waitFor();
-  await candle.scrollIntoViewIfNeeded();
+  await settled(() => candle.scrollIntoViewIfNeeded());
   await shot('07-catalog-stock-out');
   await page.getByRole('link', { name: 'Phone' }).click();
   await phone.getByRole('button', { name: /^Cart/ }).click();

@@ -212,10 +212,15 @@
     return h('div', { class: 'panel error', role: 'alert' }, h('strong', { text: 'Could not load this view: ' }), e.message);
   }
 
+  // A live update waits while a drop-down of the view is focused (replacing it would close it).
   let timer = null;
   function scheduleRefresh() {
     clearTimeout(timer);
-    timer = setTimeout(refresh, 120);
+    timer = setTimeout(() => {
+      const el = document.activeElement;
+      if (el && el.tagName === 'SELECT' && main.contains(el)) scheduleRefresh();
+      else refresh();
+    }, 150);
   }
 
   // The live event stream (fetch, so that an admin token can go in a header).
@@ -267,6 +272,26 @@
 
   const rid = (p) => p.product_retailer_id || p.retailer_id;
 
+  // A cart drawn inline (no emoji font is needed).
+  function cartIcon() {
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('width', '18');
+    svg.setAttribute('height', '18');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('class', 'icon');
+    const path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', 'M3 4h2l2.4 10.2a1 1 0 0 0 1 .8h8.9a1 1 0 0 0 1-.8L20 8H6.2M9 20a1.5 1.5 0 1 0 0-.01M17 20a1.5 1.5 0 1 0 0-.01');
+    path.setAttribute('fill', 'none');
+    path.setAttribute('stroke', 'currentColor');
+    path.setAttribute('stroke-width', '2');
+    path.setAttribute('stroke-linecap', 'round');
+    path.setAttribute('stroke-linejoin', 'round');
+    svg.append(path);
+    return svg;
+  }
+
   function priceOf(p) {
     if (p.sale_price !== undefined && p.sale_price !== null) {
       return h('span', { class: 'price' }, money(p.sale_price, p.currency), h('s', { text: money(p.price, p.currency) }));
@@ -290,7 +315,7 @@
       return h('span', { class: 'ticks failed', title, 'aria-label': title, text: '!' });
     }
     const label = s || 'pending';
-    const glyph = s === 'sent' ? '✓' : s === 'delivered' || s === 'read' ? '✓✓' : '🕓';
+    const glyph = s === 'sent' ? '✓' : s === 'delivered' || s === 'read' ? '✓✓' : '…';
     return h('span', { class: 'ticks' + (s === 'read' ? ' read' : ''), title: label, 'aria-label': label, text: glyph });
   }
 
@@ -448,9 +473,9 @@
         const currency = m.currency || (lines[0] && lines[0].currency);
         const total = m.total !== undefined ? m.total : lines.reduce((n, l) => n + l.item_price * l.quantity, 0);
         const count = lines.reduce((n, l) => n + l.quantity, 0);
-        parts.push(h('div', { class: 'order-head' }, '🛒 Order', h('span', { class: 'muted small', text: `${count} item${count === 1 ? '' : 's'}` })));
+        parts.push(h('div', { class: 'order-head' }, cartIcon(), 'Order', h('span', { class: 'muted small', text: `${count} item${count === 1 ? '' : 's'}` })));
         parts.push(h('table', { class: 'order-lines' },
-          h('tbody', {}, lines.map((l) => h('tr', {}, h('td', { text: `${l.quantity} ×` }), h('td', { text: l.name || l.product_retailer_id }), h('td', { text: money(l.item_price * l.quantity, l.currency) }))),
+          h('tbody', {}, lines.map((l) => h('tr', {}, h('td', { text: `${l.quantity} ×` }), h('td', { text: l.name || ctx.names[l.product_retailer_id] || l.product_retailer_id }), h('td', { text: money(l.item_price * l.quantity, l.currency) }))),
             h('tr', { class: 'total' }, h('td', {}), h('td', { text: 'Total' }), h('td', { text: money(total, currency) })))));
         if (c.text) parts.push(h('div', { class: 'body', text: c.text }));
         break;
@@ -472,7 +497,11 @@
   // `side`: which sender is on the right.
   function chatMessages(messages, ctx, right) {
     ctx.byWamid = {};
-    for (const m of messages) ctx.byWamid[m.wamid] = m;
+    ctx.names = {};
+    for (const m of messages) {
+      ctx.byWamid[m.wamid] = m;
+      for (const p of m.products || []) ctx.names[rid(p)] = p.name;
+    }
     const out = [];
     let day = '';
     for (const m of messages) {
@@ -558,7 +587,7 @@
     if (cart && cart.notice) p.notice = cart.notice;
     const go = (screen, extra) => { Object.assign(p, { screen }, extra || {}); refresh(); };
     const count = cart ? cart.items.reduce((n, i) => n + i.quantity, 0) : 0;
-    const cartButton = h('button', { type: 'button', 'aria-label': `Cart, ${count} items`, onclick: () => go('cart'), 'data-focus': 'cart' }, '🛒', count ? h('span', { class: 'cart-count', text: String(count) }) : null);
+    const cartButton = h('button', { type: 'button', 'aria-label': `Cart, ${count} items`, onclick: () => go('cart'), 'data-focus': 'cart' }, cartIcon(), count ? h('span', { class: 'cart-count', text: String(count) }) : null);
     const back = h('button', { type: 'button', 'aria-label': 'Back to the chat', onclick: () => go('chat'), text: '←', 'data-focus': 'back' });
 
     const threads = (await api('GET', '/conversations')).data;

@@ -161,7 +161,11 @@ impl Sandbox {
     /// One thread, oldest first: the business's messages with every status reached so far and
     /// the products as sent and as they are now; the customer's messages with orders priced per
     /// line. Templates carry their definition, for their buttons and carousel cards.
-    pub async fn conversation(&self, phone_number_id: &str, wa_id: &str) -> Result<Value, ApiError> {
+    pub async fn conversation(
+        &self,
+        phone_number_id: &str,
+        wa_id: &str,
+    ) -> Result<Value, ApiError> {
         let outbound = self
             .store
             .list_messages(&MessageQuery {

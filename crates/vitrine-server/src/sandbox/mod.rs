@@ -43,7 +43,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/conversations/{phone_number_id}/{wa_id}",
             get(inspector::get),
         )
-        .route("/customers", post(customers::create).get(inspector::customers))
+        .route(
+            "/customers",
+            post(customers::create).get(inspector::customers),
+        )
         .route("/customers/{wa_id}", get(customers::get))
         .route("/customers/{wa_id}/messages", post(customers::send_text))
         .route("/customers/{wa_id}/devices", post(customers::add_device))

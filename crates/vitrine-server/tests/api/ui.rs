@@ -4,7 +4,6 @@
 use crate::support::*;
 use serde_json::{json, Value};
 use std::time::Duration;
-use vitrine_core::store::DirectoryStore;
 
 #[tokio::test]
 async fn the_page_and_its_assets_are_served_from_the_binary() {
@@ -12,12 +11,19 @@ async fn the_page_and_its_assets_are_served_from_the_binary() {
     let r = app.get("/").await;
     assert_eq!(r.status.as_u16(), 200);
     assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
-    assert!(r.text.contains(r#"<script src="/ui/app.js">"#), "{}", r.text);
+    assert!(
+        r.text.contains(r#"<script src="/ui/app.js">"#),
+        "{}",
+        r.text
+    );
     // Nothing from elsewhere: the UI works offline.
     for path in ["/", "/ui/app.js", "/ui/app.css"] {
         let r = app.get(path).await;
         assert_eq!(r.status.as_u16(), 200, "{path}");
-        assert!(!r.text.contains("https://"), "{path} loads something remote");
+        assert!(
+            !r.text.contains("https://"),
+            "{path} loads something remote"
+        );
     }
     assert_eq!(
         app.get("/ui/app.js").await.header("content-type"),
@@ -40,8 +46,11 @@ async fn the_page_and_its_assets_are_served_from_the_binary() {
 #[tokio::test]
 async fn customers_are_listed_with_their_devices() {
     let app = spawn_app().await;
-    app.post_json("/_vitrine/customers", json!({ "wa_id": "447700900123", "name": "Sam" }))
-        .await;
+    app.post_json(
+        "/_vitrine/customers",
+        json!({ "wa_id": "447700900123", "name": "Sam" }),
+    )
+    .await;
     let r = app.get("/_vitrine/customers").await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     let ids: Vec<&str> = r.body["data"]
@@ -137,7 +146,10 @@ async fn a_conversation_shows_both_sides_with_statuses_and_orders() {
     let order = customer[1];
     assert_eq!(order["type"], "order");
     assert_eq!(order["content"]["text"], "After 6pm");
-    assert_eq!(order["lines"][0]["product_retailer_id"], "beans-house-blend-250g");
+    assert_eq!(
+        order["lines"][0]["product_retailer_id"],
+        "beans-house-blend-250g"
+    );
     assert_eq!(order["lines"][0]["quantity"], 2);
     assert!(order["lines"][0]["name"].is_string());
     let lines = order["lines"].as_array().unwrap();
@@ -242,7 +254,10 @@ async fn the_event_stream_says_what_changed() {
     app.post_message(text("hello")).await.wamid();
     let change = next_event(&mut resp, &mut buf, "change").await;
     assert!(
-        change["kinds"].as_array().unwrap().contains(&json!("messages")),
+        change["kinds"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("messages")),
         "{change}"
     );
 
@@ -316,7 +331,9 @@ async fn looking_at_a_cart_that_did_not_change_writes_nothing() {
     .await;
     let before = app.sandbox.revision();
     for _ in 0..3 {
-        let r = app.get(&format!("/_vitrine/customers/{CUSTOMER}/cart")).await;
+        let r = app
+            .get(&format!("/_vitrine/customers/{CUSTOMER}/cart"))
+            .await;
         assert_eq!(r.status.as_u16(), 200, "{}", r.text);
         assert_eq!(r.body["notice"], Value::Null);
     }
