@@ -4,60 +4,24 @@
 //   VITRINE_BIN=target/debug/vitrine node --test ui-tests/ui.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import http from 'node:http';
-import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { start, waitFor, mpm, here, PHONE, WABA, CATALOG } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = resolve(process.env.VITRINE_BIN || join(here, '..', 'target', 'debug', 'vitrine'));
 const artifacts = join(here, 'artifacts');
 mkdirSync(artifacts, { recursive: true });
 
-const APP_ID = '1489523075316720';
-const APP_SECRET = '8a1f3c9e5b7d2046f1e9a3c5b7d90124';
-const TOKEN = 'EAAVitrineDemoSystemUserToken0000000000000000000000000000000000';
-const WABA = '110457892231604';
-const PHONE = '113859604417350';
-const CATALOG = '771804362295518';
-const CUSTOMER = '16505550123';
-const VERIFY = 'ui-test-verify-token';
-
-let server;
-let serverLog = '';
-let tmp;
-let base;
-let receiver;
-const received = [];
-let browser;
+let v;
 let page;
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = net.createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
+before(async () => {
+  v = await start();
+  page = await v.page();
+});
 
-async function waitFor(fn, what, ms = 15000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (_) { /* not yet */ }
-    if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+after(async () => {
+  if (v) await v.stop();
+});
 
 // The page re-renders its view on every live update: retry what needs a stable element.
 async function settled(fn) {
@@ -75,81 +39,15 @@ async function shot(name) {
   await page.screenshot({ path: join(artifacts, name + '.png'), fullPage: false });
 }
 
-async function graphPost(path, body, token = TOKEN, form = false) {
-  const r = await fetch(`${base}/v23.0/${path}`, {
-    method: 'POST',
-    headers: { Authorization: 'Bearer ' + token, 'Content-Type': form ? 'application/x-www-form-urlencoded' : 'application/json' },
-    body: form ? new URLSearchParams(body).toString() : JSON.stringify(body),
-  });
-  const json = await r.json();
-  assert.equal(r.status, 200, JSON.stringify(json));
-  return json;
-}
-
-before(async () => {
-  // The business's endpoint: answers Meta's handshake and records every webhook.
-  receiver = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    if (req.method === 'GET') {
-      const ok = url.searchParams.get('hub.verify_token') === VERIFY;
-      res.writeHead(ok ? 200 : 403, { 'Content-Type': 'text/plain' });
-      res.end(ok ? url.searchParams.get('hub.challenge') : 'bad token');
-      return;
-    }
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('ok');
-    });
-  });
-  await new Promise((ok) => receiver.listen(0, '127.0.0.1', ok));
-  const hook = `http://127.0.0.1:${receiver.address().port}/webhook`;
-
-  tmp = mkdtempSync(join(tmpdir(), 'vitrine-ui-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITRINE_')));
-  server = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--database', `sqlite://${join(tmp, 'vitrine.db')}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout.on('data', (d) => { serverLog += d; });
-  server.stderr.on('data', (d) => { serverLog += d; });
-  await waitFor(async () => (await fetch(base + '/_vitrine/health')).ok, 'vitrine to start: ' + serverLog);
-
-  // Subscribe the endpoint as on Meta: the app's callback (with the handshake), then the WABA.
-  await graphPost(`${APP_ID}/subscriptions`, { object: 'whatsapp_business_account', callback_url: hook, verify_token: VERIFY, fields: 'messages' }, `${APP_ID}|${APP_SECRET}`, true);
-  await graphPost(`${WABA}/subscribed_apps`, {}, TOKEN, true);
-
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  page.on('pageerror', (e) => { console.error('page error:', e); });
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.kill('SIGTERM');
-  if (receiver) receiver.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
-
 test('an MPM, a cart, an order, its webhook, and a stock-out notice', async () => {
-  await page.goto(base + '/#/conversations');
+  await page.goto(v.base + '/#/conversations');
   await page.locator('#live.on').waitFor();
 
   // 1. The bot sends an MPM (as with curl); it appears in the open conversation, live.
-  const sent = await graphPost(`${PHONE}/messages`, {
-    messaging_product: 'whatsapp', to: CUSTOMER, type: 'interactive',
-    interactive: {
-      type: 'product_list', header: { type: 'text', text: 'Our picks' }, body: { text: 'Tap an item' },
-      action: { catalog_id: CATALOG, sections: [
-        { title: 'Coffee', product_items: [{ product_retailer_id: 'beans-house-blend-250g' }, { product_retailer_id: 'mug-stoneware-350ml' }] },
-        { title: 'Home', product_items: [{ product_retailer_id: 'candle-cedar-200g' }] },
-      ] },
-    },
-  });
+  const sent = await v.graph(`${PHONE}/messages`, mpm('Our picks', [
+    ['Coffee', ['beans-house-blend-250g', 'mug-stoneware-350ml']],
+    ['Home', ['candle-cedar-200g']],
+  ]));
   const wamid = sent.messages[0].id;
   const bubble = page.locator(`#thread [data-wamid="${wamid}"]`);
   await bubble.waitFor();
@@ -208,7 +106,7 @@ test('an MPM, a cart, an order, its webhook, and a stock-out notice', async () =
   assert.match(await detail.innerText(), /X-Hub-Signature-256[\s\S]*sha256=/);
   assert.match(await detail.locator('table.attempts').innerText(), /200/);
   await shot('06-webhook-order');
-  const got = await waitFor(() => received.find((r) => r.body.includes('"type":"order"')), 'the order webhook at the receiver');
+  const got = await waitFor(() => v.received.find((r) => r.body.includes('"type":"order"')), 'the order webhook at the receiver');
   assert.match(got.headers['x-hub-signature-256'], /^sha256=[0-9a-f]{64}$/);
 
   // 6. A product in the cart goes out of stock in the catalog view: the cart shows the notice.
@@ -240,4 +138,69 @@ test('an MPM, a cart, an order, its webhook, and a stock-out notice', async () =
   await page.getByRole('link', { name: 'Conversations' }).click();
   await page.locator('#thread [data-type="order"]').waitFor();
   await shot('11-conversations-phone-width');
+});
+
+test('every kind of business message, as the customer sees it, and taps on its buttons', async () => {
+  const to = '15551230001';
+  await v.vitrine('POST', '/customers', { wa_id: to, name: 'Sam Lee' });
+  await v.vitrine('POST', `/customers/${to}/messages`, { text: 'Hello! Do you have gifts?' });
+  const send = async (body) => (await v.graph(`${PHONE}/messages`, Object.assign({ messaging_product: 'whatsapp', to }, body))).messages[0].id;
+  const catalogMsg = await send({ type: 'interactive', interactive: { type: 'catalog_message', body: { text: 'Browse our whole range.' }, footer: { text: 'Free shipping over $50' }, action: { name: 'catalog_message', parameters: { thumbnail_product_retailer_id: 'candle-cedar-200g' } } } });
+  const spm = await send({ type: 'interactive', interactive: { type: 'product', body: { text: 'Back in stock!' }, action: { catalog_id: CATALOG, product_retailer_id: 'grinder-hand-steel' } } });
+  const buttons = await send({ type: 'interactive', interactive: { type: 'button', body: { text: 'Gift wrap it?' }, action: { buttons: [{ type: 'reply', reply: { id: 'wrap-yes', title: 'Yes please' } }, { type: 'reply', reply: { id: 'wrap-no', title: 'No thanks' } }] } } });
+  const created = await v.graph(`${WABA}/message_templates`, {
+    name: 'gift_follow_up', language: 'en_US', category: 'MARKETING',
+    components: [
+      { type: 'BODY', text: 'Thanks {{1}}! Your gift card is ready.', example: { body_text: [['Sam']] } },
+      { type: 'FOOTER', text: 'Vitrine Demo Store' },
+      { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Send it now' }, { type: 'URL', text: 'Track order', url: 'https://shop.example/track' }] },
+    ],
+  });
+  await v.vitrine('POST', `/templates/${created.id}/status`, { status: 'APPROVED' });
+  const template = await send({ type: 'template', template: { name: 'gift_follow_up', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Sam' }] }] } });
+  await v.graph(`${CATALOG}/products`, { retailer_id: 'mug-no-image', name: 'Mug Without Image', description: 'Its image URL answers nothing.', price: 1500, currency: 'USD', image_url: 'http://127.0.0.1:9/mug.jpg', availability: 'in stock' });
+  const broken = await send({ type: 'interactive', interactive: { type: 'product', action: { catalog_id: CATALOG, product_retailer_id: 'mug-no-image' } } });
+  const failed = await send({ type: 'text', text: { body: 'This one will not arrive.' } });
+  await v.vitrine('POST', `/messages/${failed}/fail`, { code: 131026 });
+
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.goto(`${v.base}/#/conversations/${PHONE}/${to}`);
+  const thread = page.locator('#thread');
+  await thread.locator(`[data-wamid="${catalogMsg}"]`, { hasText: 'View catalog' }).waitFor();
+  await thread.locator(`[data-wamid="${spm}"]`, { hasText: 'View' }).waitFor();
+  assert.match(await thread.locator(`[data-wamid="${spm}"]`).innerText(), /Hand Grinder[\s\S]*\$/);
+  assert.match(await thread.locator(`[data-wamid="${buttons}"]`).innerText(), /Yes please[\s\S]*No thanks/);
+  assert.match(await thread.locator(`[data-wamid="${template}"]`).innerText(), /Thanks Sam![\s\S]*Send it now[\s\S]*Track order/);
+  const bang = thread.locator(`[data-wamid="${failed}"] .ticks.failed`);
+  await bang.waitFor();
+  assert.match(await bang.getAttribute('title'), /131026/);
+  // A product image that cannot load shows the placeholder.
+  await thread.locator(`[data-wamid="${broken}"] img[data-fallback="1"]`).waitFor();
+  await shot('12-message-kinds');
+
+  // As the customer: tap a reply button and the template's quick reply.
+  await page.getByRole('button', { name: 'Open as the customer' }).click();
+  const phone = page.locator('section.phone');
+  await phone.locator(`[data-wamid="${buttons}"]`).getByRole('button', { name: 'Yes please' }).click();
+  await phone.locator(`[data-wamid="${template}"]`).getByRole('button', { name: 'Send it now' }).click();
+  await phone.locator('.from-customer', { hasText: 'Send it now' }).waitFor();
+  await phone.locator('.from-customer', { hasText: 'Yes please' }).waitFor();
+  // And write.
+  await phone.getByRole('textbox', { name: 'Message' }).fill('Thank you!');
+  await phone.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await phone.locator('.from-customer', { hasText: 'Thank you!' }).waitFor();
+  await shot('13-phone-replies');
+  await waitFor(() => v.received.find((r) => r.body.includes('"button":{"payload":"Send it now"')), 'the button webhook');
+  await waitFor(() => v.received.find((r) => r.body.includes('"button_reply":{"id":"wrap-yes"')), 'the button_reply webhook');
+
+  // The README's screenshot (docs/ui.png is a copy of artifacts/14-readme.png).
+  await v.vitrine('POST', `/customers/${to}/cart/items`, { product_retailer_id: 'gift-card-25', quantity: 2 });
+  await v.vitrine('POST', `/customers/${to}/cart/items`, { product_retailer_id: 'candle-cedar-200g' }).catch(() => {});
+  await v.vitrine('POST', `/customers/${to}/cart/send`, { text: 'Two gift cards, please' });
+  await page.setViewportSize({ width: 1200, height: 760 });
+  await page.getByRole('link', { name: 'Conversations' }).click();
+  await page.locator('#thread [data-type="order"]').waitFor();
+  await page.evaluate(() => { document.getElementById('toast').hidden = true; });
+  await new Promise((r) => setTimeout(r, 600));
+  await shot('14-readme');
 });

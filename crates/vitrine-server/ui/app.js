@@ -336,20 +336,34 @@
     return h('div', { class: 'head', text: `[${header.type}${link ? ': ' + link : ''}]` });
   }
 
-  // The template's definition, for its buttons and carousel (the send carries the texts).
+  // A template as sent (hydrated); older records fall back to the template's definition.
   function templateParts(m) {
     const c = m.content || {};
     const def = (m.template && m.template.components) || [];
     const comp = (type) => def.find((x) => (x.type || '').toUpperCase() === type);
-    const buttons = c.buttons || (comp('BUTTONS') || {}).buttons || [];
-    const cards = c.cards || (comp('CAROUSEL') || {}).cards || [];
-    let header = c.header ? { type: 'text', text: c.header } : null;
-    const hdr = comp('HEADER');
-    if (!header && hdr && hdr.format && hdr.format !== 'TEXT') {
-      const link = c.header_media && (c.header_media.link || c.header_media);
-      header = { type: hdr.format.toLowerCase(), media: { link: typeof link === 'string' ? link : null } };
-    }
+    const buttons = c.buttons && c.buttons.length ? c.buttons : (comp('BUTTONS') || {}).buttons || [];
+    const cards = c.cards && c.cards.length ? c.cards : ((comp('CAROUSEL') || {}).cards || []).map((card, i) => {
+      const comps = card.components || [];
+      const body = comps.find((x) => (x.type || '').toUpperCase() === 'BODY');
+      return { card_index: i, body: body && body.text, buttons: (comps.find((x) => (x.type || '').toUpperCase() === 'BUTTONS') || {}).buttons || [] };
+    });
+    const header = c.header ? { type: 'text', text: c.header } : c.header_media || null;
     return { header, buttons, cards };
+  }
+
+  const money2 = (m, currency) => (m ? money(Math.round((m.value / m.offset) * 10 ** decimals(currency)), currency) : '');
+
+  // A template's (or a card's) button: what the customer can tap.
+  function templateButton(b, m, ctx, action, product, card) {
+    const type = (b.kind || b.type || '').toUpperCase();
+    if (type === 'QUICK_REPLY') action(b.text, () => ctx.reply(m, b.text, card));
+    else if (type === 'URL') action('↗ ' + b.text, null, { title: b.url || '' });
+    else if (type === 'PHONE_NUMBER') action('☎ ' + b.text, null, { title: b.phone_number || '' });
+    else if (type === 'COPY_CODE') action(b.text + (b.coupon_code ? ': ' + b.coupon_code : ''));
+    else if (type === 'CATALOG') action(b.text || 'View catalog', () => ctx.openCatalog(m));
+    else if (type === 'MPM') action(b.text || 'View items', () => ctx.openList(m));
+    else if (type === 'SPM' && product) action(b.text || 'View', () => ctx.openProduct(product, m.wamid));
+    else action(b.text || type);
   }
 
   function businessBubble(m, ctx) {
@@ -421,28 +435,33 @@
           break;
         case 'template': {
           const t = templateParts(m);
+          const byRid = {};
+          for (const x of products) byRid[rid(x)] = x;
           parts.push(headerOf(t.header));
           parts.push(h('div', { class: 'body', text: c.body }));
           if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
+          const od = c.order_details;
+          if (od) {
+            parts.push(h('table', { class: 'order-lines' }, h('tbody', {},
+              (od.items || []).map((i) => h('tr', {}, h('td', { text: `${i.quantity} ×` }), h('td', { text: i.name }), h('td', { text: money2(i.sale_amount || i.amount, od.currency) }))),
+              h('tr', { class: 'total' }, h('td', {}), h('td', { text: 'Total' }), h('td', { text: money2(od.total_amount, od.currency) })))));
+          }
           if (t.cards.length) {
-            parts.push(h('div', { class: 'carousel' }, t.cards.map((card, i) => {
-              const comps = card.components || [];
-              const body = comps.find((x) => (x.type || '').toUpperCase() === 'BODY');
-              const btns = (comps.find((x) => (x.type || '').toUpperCase() === 'BUTTONS') || {}).buttons || [];
-              return h('div', { class: 'card' }, h('div', { class: 'muted small', text: `Card ${i + 1}` }),
-                h('div', { text: (card.body && card.body.text) || (body && body.text) || '' }),
-                btns.map((b) => h('div', { class: 'small', style: 'color:var(--link)', text: b.text })));
+            parts.push(h('div', { class: 'carousel', role: 'list', 'aria-label': 'Carousel' }, t.cards.map((card) => {
+              const p = card.product_retailer_id ? byRid[card.product_retailer_id] || { product_retailer_id: card.product_retailer_id, name: card.product_retailer_id } : null;
+              const cardActions = [];
+              const cardAction = (label, fn, attrs) => cardActions.push(ctx.phone && fn
+                ? h('button', Object.assign({ type: 'button', class: 'linkish', onclick: fn }, attrs || {}), label)
+                : h('div', Object.assign({ class: 'small', style: 'color:var(--link)' }, attrs || {}), label));
+              for (const b of card.buttons || []) templateButton(b, m, ctx, cardAction, p && rid(p), card.card_index);
+              const media = card.header_media && card.header_media.media && card.header_media.media.link;
+              return h('div', { class: 'card', role: 'listitem' },
+                p ? [img(p.image_url, p.name), h('strong', { text: p.name }), p.price !== undefined ? h('div', {}, priceOf(p)) : null, unavailable(p)]
+                  : [media ? img(media, 'Card ' + (card.card_index + 1)) : null, h('div', { text: card.body || '' })],
+                cardActions);
             })));
           }
-          for (const b of t.buttons) {
-            const type = (b.type || '').toUpperCase();
-            if (type === 'QUICK_REPLY') action(b.text, () => ctx.reply(m, b.text));
-            else if (type === 'URL') actions.push(h('span', { title: b.url }, '↗ ' + b.text));
-            else if (type === 'PHONE_NUMBER') actions.push(h('span', { title: b.phone_number }, '☎ ' + b.text));
-            else if (type === 'CATALOG') action(b.text || 'View catalog', () => ctx.openCatalog(m));
-            else if (type === 'MPM') action(b.text || 'View items', () => ctx.openList(m));
-            else actions.push(h('span', {}, b.text || type));
-          }
+          for (const b of t.buttons) templateButton(b, m, ctx, action, products[0] && rid(products[0]));
           if (!ctx.phone) parts.push(h('div', { class: 'muted small', text: `template ${c.name} (${c.language})` }));
           break;
         }
@@ -547,7 +566,7 @@
           h('h1', { class: 'grow', text: `${conv.name || '+' + wa} (+${wa})` }),
           conv.window_open ? h('span', { class: 'badge ok', text: 'window open' }) : h('span', { class: 'badge warn', text: 'window closed' }),
           h('button', { type: 'button', onclick: openPhone('chat'), text: 'Open as the customer' })),
-        h('div', { class: 'chat', id: 'thread', 'aria-live': 'polite' }, chatMessages(conv.messages, ctx, 'business')));
+        h('div', { class: 'chat scroll', id: 'thread', 'data-scroll': 'thread', tabindex: '0', 'aria-label': 'Messages', 'aria-live': 'polite' }, chatMessages(conv.messages, ctx, 'business')));
     }
     return h('div', {}, h('div', { class: 'split' },
       h('aside', { class: 'panel' }, h('h2', { text: 'Threads' }), list.length ? threads : h('p', { class: 'muted', text: 'None yet.' })),
@@ -604,7 +623,7 @@
         openCatalog: (m) => go('catalog', { from: m.wamid }),
         openProduct: (r, wamid) => go('product', { product: r, from: wamid }),
         openList: (m) => go('list', { list: m.wamid }),
-        reply: (m, choice) => act(() => api('POST', `${base}/replies`, { wamid: m.wamid, choice, phone_number_id: p.number })),
+        reply: (m, choice, card) => act(() => api('POST', `${base}/replies`, { wamid: m.wamid, choice, card, phone_number_id: p.number })),
         showRows: (m) => { p.rows = m.wamid; refresh(); },
       };
       screen = h('div', { class: 'screen', 'data-scroll': 'chat', 'aria-label': 'Chat', 'aria-live': 'polite' }, chatMessages(chat.messages, ctx, 'customer'));
@@ -632,7 +651,7 @@
       for (const x of (m && m.products) || []) byRid[rid(x)] = x;
       screen = h('div', { class: 'screen light', 'data-scroll': 'list', 'data-stick': 'top' },
         h('div', { class: 'head', text: c.header || '' }),
-        (c.sections || []).map((s) => [h('h2', { text: s.title || '' }), (s.product_retailer_ids || []).filter((r) => byRid[r]).map((r) => {
+        (c.sections || [{ title: '', product_retailer_ids: Object.keys(byRid) }]).map((s) => [s.title ? h('h2', { text: s.title }) : null, (s.product_retailer_ids || []).filter((r) => byRid[r]).map((r) => {
           const x = byRid[r];
           return h('button', { type: 'button', class: 'cart-line', style: 'width:100%;text-align:left', 'data-rid': r, onclick: () => go('product', { product: r, from: p.list }) },
             img(x.image_url, ''), h('span', { class: 'grow' }, h('strong', { text: x.name }), h('br'), x.price !== undefined ? priceOf(x) : null, unavailable(x)));
