@@ -36,6 +36,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Runs Meta's handshake when a webhook callback is saved.
     pub verifier: Arc<dispatcher::HttpVerifier>,
+    /// The web UI's live event streams.
+    pub events: Arc<sandbox::EventHub>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             admin_token: admin_token.map(Arc::from),
             public_url: Arc::from(public_url),
             verifier: Arc::new(dispatcher::HttpVerifier { client, ids }),
+            events: Arc::default(),
         }
     }
 }
@@ -67,16 +70,20 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then finishes in-flight requests.
+/// Serves until `shutdown` resolves, then finishes in-flight requests (event streams end at once).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let events = state.events.clone();
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        events.close();
+    })
     .await
 }

@@ -225,6 +225,7 @@
 
   // The live event stream (fetch, so that an admin token can go in a header).
   let listening = 0;
+  let connectedBefore = false;
   async function listen() {
     const me = ++listening;
     while (me === listening) {
@@ -244,6 +245,9 @@
             const block = buf.slice(0, i);
             buf = buf.slice(i + 2);
             if (/^event: change$/m.test(block)) scheduleRefresh();
+            // After a reconnection, catch up with what changed meanwhile.
+            if (/^event: ready$/m.test(block) && connectedBefore) scheduleRefresh();
+            if (/^event: ready$/m.test(block)) connectedBefore = true;
           }
         }
       } catch (_) { /* reconnect below */ }

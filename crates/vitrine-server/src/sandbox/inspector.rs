@@ -10,8 +10,11 @@ use axum::Json;
 use futures_util::stream::Stream;
 use serde_json::{json, Value};
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::watch;
 use vitrine_core::usecase::inspector::Activity;
+use vitrine_core::Sandbox;
 
 /// How often the event stream looks for changes.
 const POLL: Duration = Duration::from_millis(400);
@@ -41,41 +44,115 @@ pub async fn customers(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "data": state.sandbox.list_customers() }))
 }
 
+/// What every event stream of this process shares: one poller of the sandbox's activity, however
+/// many pages are open (it stops when the last one closes), and the signal that ends the streams
+/// when the server shuts down (an open page must not hold up a graceful shutdown).
+pub struct EventHub {
+    feed: Mutex<Option<watch::Sender<Activity>>>,
+    closing: watch::Sender<bool>,
+}
+
+impl Default for EventHub {
+    fn default() -> Self {
+        EventHub {
+            feed: Mutex::new(None),
+            closing: watch::channel(false).0,
+        }
+    }
+}
+
+impl EventHub {
+    /// Ends every stream, now and from now on.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    fn feed(&self) -> std::sync::MutexGuard<'_, Option<watch::Sender<Activity>>> {
+        match self.feed.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    async fn subscribe(
+        self: &Arc<Self>,
+        sandbox: &Arc<Sandbox>,
+    ) -> Result<watch::Receiver<Activity>, OpError> {
+        if let Some(tx) = self.feed().as_ref() {
+            return Ok(tx.subscribe());
+        }
+        let first = sandbox.activity().await?;
+        let mut feed = self.feed();
+        if let Some(tx) = feed.as_ref() {
+            return Ok(tx.subscribe());
+        }
+        let (tx, rx) = watch::channel(first);
+        *feed = Some(tx.clone());
+        drop(feed);
+        tokio::spawn(poll(self.clone(), sandbox.clone(), tx));
+        Ok(rx)
+    }
+}
+
+async fn poll(hub: Arc<EventHub>, sandbox: Arc<Sandbox>, tx: watch::Sender<Activity>) {
+    let mut closing = hub.closing.subscribe();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(POLL) => {}
+            _ = closing.wait_for(|c| *c) => break,
+        }
+        {
+            let mut feed = hub.feed();
+            if tx.receiver_count() == 0 {
+                *feed = None;
+                break;
+            }
+        }
+        match sandbox.activity().await {
+            Ok(now) => {
+                tx.send_if_modified(|last| {
+                    let changed = *last != now;
+                    *last = now;
+                    changed
+                });
+            }
+            Err(e) => tracing::debug!(error = ?e, "reading activity for the event stream failed"),
+        }
+    }
+}
+
 /// GET /_vitrine/events: Server-Sent Events. `ready` first, then `change` with
 /// `{"kinds": ["directory" | "messages" | "webhooks", ...]}` whenever what the UI shows changed,
 /// on this node or another one sharing the database.
 pub async fn events(
     State(state): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, OpError> {
-    let first = state.sandbox.activity().await?;
+    let mut feed = state.events.subscribe(&state.sandbox).await?;
+    let first = *feed.borrow_and_update();
     let ready = Event::default()
         .event("ready")
         .data(json!({ "activity": first }).to_string());
-    let sandbox = state.sandbox.clone();
-    let changes = futures_util::stream::unfold(first, move |mut last: Activity| {
-        let sandbox = sandbox.clone();
-        async move {
-            loop {
-                tokio::time::sleep(POLL).await;
-                let now = match sandbox.activity().await {
-                    Ok(a) => a,
-                    Err(e) => {
-                        tracing::debug!(error = ?e, "reading activity for the event stream failed");
-                        continue;
-                    }
-                };
-                let kinds = now.changed_since(&last);
-                if kinds.is_empty() {
-                    continue;
-                }
-                last = now;
-                let event = Event::default()
-                    .event("change")
-                    .data(json!({ "kinds": kinds }).to_string());
-                return Some((Ok(event), last));
+    let closing = state.events.closing.subscribe();
+    let changes = futures_util::stream::unfold(
+        (feed, closing, first),
+        |(mut feed, mut closing, last)| async move {
+            if *closing.borrow() {
+                return None;
             }
-        }
-    });
+            let changed = tokio::select! {
+                changed = feed.changed() => changed.is_ok(),
+                _ = closing.wait_for(|c| *c) => false,
+            };
+            if !changed {
+                return None;
+            }
+            let now = *feed.borrow_and_update();
+            let event = Event::default()
+                .event("change")
+                .data(json!({ "kinds": now.changed_since(&last) }).to_string());
+            Some((Ok(event), (feed, closing, now)))
+        },
+    );
     let stream = futures_util::stream::StreamExt::chain(
         futures_util::stream::once(async move { Ok(ready) }),
         changes,

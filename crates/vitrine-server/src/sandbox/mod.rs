@@ -9,6 +9,7 @@ mod clock;
 mod customers;
 mod info;
 mod inspector;
+pub use inspector::EventHub;
 mod messages;
 mod phone_numbers;
 mod templates;

@@ -294,6 +294,34 @@ async fn the_event_stream_says_what_changed() {
 }
 
 #[tokio::test]
+async fn open_event_streams_do_not_hold_up_a_graceful_shutdown() {
+    let app = spawn_app().await;
+    let mut streams = vec![];
+    for _ in 0..2 {
+        let mut resp = app
+            .client
+            .get(app.url("/_vitrine/events"))
+            .send()
+            .await
+            .unwrap();
+        let mut buf = String::new();
+        next_event(&mut resp, &mut buf, "ready").await;
+        streams.push(resp);
+    }
+    tokio::time::timeout(Duration::from_secs(5), app.stop())
+        .await
+        .expect("the shutdown waited for the event streams");
+    for mut resp in streams {
+        // Each stream ended (or its connection closed).
+        let end = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Ok(Some(_)) = resp.chunk().await {}
+        })
+        .await;
+        assert!(end.is_ok(), "a stream stayed open");
+    }
+}
+
+#[tokio::test]
 async fn the_new_endpoints_follow_the_access_rule() {
     let app = spawn_with(Options {
         admin_token: Some("s3cret".into()),
