@@ -204,3 +204,68 @@ test('every kind of business message, as the customer sees it, and taps on its b
   await new Promise((r) => setTimeout(r, 600));
   await shot('14-readme');
 });
+
+test('asking about a product, editing a price, redelivering, reviewing templates, settings and the clock', async () => {
+  await page.setViewportSize({ width: 1280, height: 860 });
+  const to = '15551230001';
+  const spm = (await v.graph(`${PHONE}/messages`, { messaging_product: 'whatsapp', to, type: 'interactive', interactive: { type: 'product', action: { catalog_id: CATALOG, product_retailer_id: 'vase-glass-amber' } } })).messages[0].id;
+
+  // A price edited in the catalog view reaches the customer's product card.
+  await page.getByRole('link', { name: 'Catalog' }).click();
+  const vase = page.locator('tr[data-rid="vase-glass-amber"]');
+  await vase.getByRole('textbox', { name: /Price of/ }).fill('21.50');
+  await vase.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#toast', { hasText: 'Price of vase-glass-amber saved' }).waitFor();
+
+  // The customer opens the card, sees the new price and asks about it.
+  await page.goto(`${v.base}/#/conversations/${PHONE}/${to}`);
+  await page.getByRole('button', { name: 'Open as the customer' }).click();
+  const phone = page.locator('section.phone');
+  await phone.locator(`[data-wamid="${spm}"]`, { hasText: '$21.50' }).getByRole('button', { name: 'View' }).click();
+  await phone.getByRole('heading', { name: /Vase/ }).waitFor();
+  await phone.getByRole('textbox', { name: 'Question about this product' }).fill('Is it hand-blown?');
+  await phone.getByRole('button', { name: 'Ask' }).click();
+  await phone.locator('.from-customer', { hasText: 'Is it hand-blown?' }).getByText('About vase-glass-amber').waitFor();
+  await waitFor(() => v.received.find((r) => r.body.includes('"referred_product":{"catalog_id":"771804362295518","product_retailer_id":"vase-glass-amber"}')), 'the product inquiry webhook');
+
+  // With the cart disabled in the sandbox view, the product page cannot add to the cart.
+  await page.getByRole('link', { name: 'Sandbox' }).click();
+  await page.getByRole('checkbox', { name: 'Cart enabled' }).uncheck();
+  await page.locator('#toast', { hasText: 'Cart enabled: off' }).waitFor();
+  await page.getByRole('link', { name: 'Phone' }).click();
+  await phone.locator(`[data-wamid="${spm}"]`).getByRole('button', { name: 'View' }).click();
+  await phone.getByText('The cart is disabled for this number.').waitFor();
+  assert.equal(await phone.getByRole('button', { name: 'Add to cart' }).isDisabled(), true);
+  assert.equal(await phone.getByRole('button', { name: 'One more' }).isDisabled(), true);
+  await shot('15-phone-cart-disabled');
+  await page.getByRole('link', { name: 'Sandbox' }).click();
+  await page.getByRole('checkbox', { name: 'Cart enabled' }).check();
+  await page.locator('#toast', { hasText: 'Cart enabled: on' }).waitFor();
+
+  // Redeliver a webhook: a second attempt appears.
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  const first = page.locator('tbody tr').first();
+  await first.getByRole('link').click();
+  const detail = page.locator('#webhook-detail');
+  await detail.getByRole('button', { name: 'Redeliver' }).click();
+  await detail.locator('table.attempts tbody tr').nth(1).waitFor();
+  await shot('16-webhook-redelivered');
+
+  // Templates: pause, then reinstate.
+  await page.getByRole('link', { name: 'Templates' }).click();
+  const row = page.locator('tr[data-name="gift_follow_up"]');
+  await row.getByRole('button', { name: 'Pause' }).click();
+  await row.locator('.badge', { hasText: 'PAUSED' }).waitFor();
+  await shot('17-template-paused');
+  await row.getByRole('button', { name: 'Reinstate' }).click();
+  await row.locator('.badge', { hasText: 'APPROVED' }).waitFor();
+
+  // The clock: a day later, the customer service windows are closed.
+  await page.getByRole('link', { name: 'Sandbox' }).click();
+  await page.getByRole('button', { name: 'Advance 24 hours' }).click();
+  await page.locator('#toast', { hasText: 'Clock moved 24 hours ahead' }).waitFor();
+  await page.getByRole('link', { name: 'Conversations' }).click();
+  await page.locator('.threads .badge', { hasText: 'closed' }).first().waitFor();
+  assert.equal(await page.locator('.threads .badge', { hasText: 'open' }).count(), 0);
+  await shot('18-windows-closed');
+});

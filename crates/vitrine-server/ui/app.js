@@ -305,8 +305,15 @@
 
   function unavailable(p) {
     if (p.unavailable) return h('div', { class: 'unavailable', text: 'No longer available' });
-    if (p.available_now === false || p.orderable === false) return h('div', { class: 'unavailable', text: 'Unavailable' });
+    if (p.orderable === false) return h('div', { class: 'unavailable', text: 'Unavailable' });
     return null;
+  }
+
+  // In the inspector: what the product message showed when it was sent, when that differs.
+  function asSent(p) {
+    const s = p.as_sent;
+    if (!s || (s.price === p.price && s.sale_price === p.sale_price && s.name === p.name)) return null;
+    return h('div', { class: 'muted small', text: `sent as ${s.name}, ${money(s.sale_price !== undefined && s.sale_price !== null ? s.sale_price : s.price, s.currency)}` });
   }
 
   function ticks(m) {
@@ -398,7 +405,7 @@
         case 'product': {
           const p = products[0] || { product_retailer_id: c.product_retailer_id, name: c.product_retailer_id };
           parts.push(h('div', { class: 'spm' }, img(p.image_url, p.name),
-            h('div', {}, h('div', { class: 'head', text: p.name }), p.price !== undefined ? priceOf(p) : null, unavailable(p))));
+            h('div', {}, h('div', { class: 'head', text: p.name }), p.price !== undefined ? priceOf(p) : null, unavailable(p), ctx.inspector ? asSent(p) : null)));
           if (c.body) parts.push(h('div', { class: 'body', text: c.body }));
           if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
           action('View', () => ctx.openProduct(rid(p), m.wamid));
@@ -558,6 +565,7 @@
       };
       const ctx = {
         phone: true,
+        inspector: true,
         business: (list.find((t) => t.phone_number_id === number) || {}).business,
         openCatalog: openPhone('catalog'),
         openProduct: (r, wamid) => openPhone('product', { product: r, from: wamid })(),

@@ -159,7 +159,7 @@ impl Sandbox {
     }
 
     /// One thread, oldest first: the business's messages with every status reached so far and
-    /// the products as sent and as they are now; the customer's messages with orders priced per
+    /// their products as the customer sees them now (`as_sent`: as they were at the send); the customer's messages with orders priced per
     /// line. Templates carry their definition, for their buttons and carousel cards.
     pub async fn conversation(
         &self,
@@ -203,12 +203,23 @@ impl Sandbox {
                     .products
                     .iter()
                     .map(|snap| {
-                        let now = catalog
+                        match catalog
                             .and_then(|c| c.product(&snap.retailer_id))
-                            .filter(|p| p.is_sendable());
-                        let mut p = json!(snap);
-                        p["available_now"] = json!(now.is_some_and(|p| p.availability.can_be_ordered()));
-                        p
+                            .filter(|p| p.is_sendable())
+                        {
+                            Some(now) => {
+                                let mut p = json!(crate::usecase::carts::ProductView::of(now));
+                                p["as_sent"] = json!(snap);
+                                p
+                            }
+                            None => json!({
+                                "product_retailer_id": snap.retailer_id,
+                                "name": snap.name,
+                                "image_url": snap.image_url,
+                                "unavailable": true,
+                                "as_sent": snap,
+                            }),
+                        }
                     })
                     .collect();
                 v["products"] = json!(products);

@@ -136,8 +136,13 @@ async fn a_conversation_shows_both_sides_with_statuses_and_orders() {
     assert_eq!(statuses, vec!["sent", "delivered"]);
     let products = mpm["products"].as_array().unwrap();
     assert_eq!(products.len(), 2);
-    assert_eq!(products[0]["retailer_id"], "beans-house-blend-250g");
-    assert_eq!(products[0]["available_now"], true);
+    assert_eq!(products[0]["product_retailer_id"], "beans-house-blend-250g");
+    assert_eq!(products[0]["orderable"], true);
+    assert_eq!(
+        products[0]["as_sent"]["retailer_id"],
+        "beans-house-blend-250g"
+    );
+    assert_eq!(products[0]["as_sent"]["price"], products[0]["price"]);
 
     // The customer's side, oldest first: the demo greeting, then the order.
     let customer = by_from(messages, "customer");
