@@ -158,6 +158,17 @@ test('every kind of business message, as the customer sees it, and taps on its b
   });
   await v.vitrine('POST', `/templates/${created.id}/status`, { status: 'APPROVED' });
   const template = await send({ type: 'template', template: { name: 'gift_follow_up', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Sam' }] }] } });
+  const card = { components: [{ type: 'header', format: 'product' }, { type: 'buttons', buttons: [{ type: 'spm', text: 'View' }] }] };
+  const carouselTemplate = await v.graph(`${WABA}/message_templates`, {
+    name: 'picked_for_you', language: 'en_US', category: 'MARKETING',
+    components: [{ type: 'body', text: 'Picked for you, {{1}}.', example: { body_text: [['Sam']] } }, { type: 'carousel', cards: [card, card] }],
+  });
+  await v.vitrine('POST', `/templates/${carouselTemplate.id}/status`, { status: 'APPROVED' });
+  const productCard = (i, r) => ({ card_index: i, components: [{ type: 'header', parameters: [{ type: 'product', product: { product_retailer_id: r, catalog_id: CATALOG } }] }] });
+  const carousel = await send({ type: 'template', template: { name: 'picked_for_you', language: { code: 'en_US' }, components: [
+    { type: 'body', parameters: [{ type: 'text', text: 'Sam' }] },
+    { type: 'carousel', cards: [productCard(0, 'tee-classic-white'), productCard(1, 'hoodie-heather-grey')] },
+  ] } });
   await v.graph(`${CATALOG}/products`, { retailer_id: 'mug-no-image', name: 'Mug Without Image', description: 'Its image URL answers nothing.', price: 1500, currency: 'USD', image_url: 'http://127.0.0.1:9/mug.jpg', availability: 'in stock' });
   const broken = await send({ type: 'interactive', interactive: { type: 'product', action: { catalog_id: CATALOG, product_retailer_id: 'mug-no-image' } } });
   const failed = await send({ type: 'text', text: { body: 'This one will not arrive.' } });
@@ -171,16 +182,24 @@ test('every kind of business message, as the customer sees it, and taps on its b
   assert.match(await thread.locator(`[data-wamid="${spm}"]`).innerText(), /Hand Grinder[\s\S]*\$/);
   assert.match(await thread.locator(`[data-wamid="${buttons}"]`).innerText(), /Yes please[\s\S]*No thanks/);
   assert.match(await thread.locator(`[data-wamid="${template}"]`).innerText(), /Thanks Sam![\s\S]*Send it now[\s\S]*Track order/);
+  const cards = thread.locator(`[data-wamid="${carousel}"] .carousel .card`);
+  await cards.nth(1).waitFor();
+  assert.equal(await cards.count(), 2);
+  assert.match(await cards.nth(1).innerText(), /Hoodie[\s\S]*\$[\s\S]*View/);
   const bang = thread.locator(`[data-wamid="${failed}"] .ticks.failed`);
   await bang.waitFor();
   assert.match(await bang.getAttribute('title'), /131026/);
   // A product image that cannot load shows the placeholder.
   await thread.locator(`[data-wamid="${broken}"] img[data-fallback="1"]`).waitFor();
+  await settled(() => thread.locator(`[data-wamid="${carousel}"]`).scrollIntoViewIfNeeded());
   await shot('12-message-kinds');
 
   // As the customer: tap a reply button and the template's quick reply.
   await page.getByRole('button', { name: 'Open as the customer' }).click();
   const phone = page.locator('section.phone');
+  await phone.locator(`[data-wamid="${carousel}"] .card`).nth(1).getByRole('button', { name: 'View' }).click();
+  await phone.getByRole('heading', { name: /Hoodie/ }).waitFor();
+  await phone.getByRole('button', { name: 'Back to the chat' }).click();
   await phone.locator(`[data-wamid="${buttons}"]`).getByRole('button', { name: 'Yes please' }).click();
   await phone.locator(`[data-wamid="${template}"]`).getByRole('button', { name: 'Send it now' }).click();
   await phone.locator('.from-customer', { hasText: 'Send it now' }).waitFor();

@@ -312,7 +312,7 @@
   // In the inspector: what the product message showed when it was sent, when that differs.
   function asSent(p) {
     const s = p.as_sent;
-    if (!s || (s.price === p.price && s.sale_price === p.sale_price && s.name === p.name)) return null;
+    if (!s || (s.price === p.price && (s.sale_price ?? null) === (p.sale_price ?? null) && s.name === p.name)) return null;
     return h('div', { class: 'muted small', text: `sent as ${s.name}, ${money(s.sale_price !== undefined && s.sale_price !== null ? s.sale_price : s.price, s.currency)}` });
   }
 
