@@ -44,7 +44,7 @@ export async function waitFor(fn, what, ms = 15000) {
 }
 
 // Vitrine with its webhooks going to a receiver that records them.
-export async function start() {
+export async function start(options = {}) {
   const received = [];
   const receiver = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -71,7 +71,9 @@ export async function start() {
   const base = `http://127.0.0.1:${port}`;
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITRINE_')));
   let log = '';
-  const server = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--database', `sqlite://${join(tmp, 'vitrine.db')}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--database', `sqlite://${join(tmp, 'vitrine.db')}`];
+  if (options.adminToken) args.push('--admin-token', options.adminToken);
+  const server = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   server.stdout.on('data', (d) => { log += d; });
   server.stderr.on('data', (d) => { log += d; });
   await waitFor(async () => (await fetch(base + '/_vitrine/health')).ok, 'vitrine to start: ' + log);
@@ -89,7 +91,9 @@ export async function start() {
       return json;
     },
     async vitrine(method, path, body) {
-      const r = await fetch(`${base}/_vitrine${path}`, { method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const headers = { 'Content-Type': 'application/json' };
+      if (options.adminToken) headers.Authorization = 'Bearer ' + options.adminToken;
+      const r = await fetch(`${base}/_vitrine${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
       const json = await r.json();
       assert.equal(r.status, 200, JSON.stringify(json));
       return json;

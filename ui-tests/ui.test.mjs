@@ -287,4 +287,32 @@ test('asking about a product, editing a price, redelivering, reviewing templates
   await page.locator('.threads .badge', { hasText: 'closed' }).first().waitFor();
   assert.equal(await page.locator('.threads .badge', { hasText: 'open' }).count(), 0);
   await shot('18-windows-closed');
+
+  // At phone width.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('link', { name: 'Phone' }).click();
+  await page.locator('section.phone').waitFor();
+  await shot('19-phone-view-phone-width');
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.locator('#webhook-detail').waitFor();
+  await shot('20-webhooks-phone-width');
+});
+
+test('with an admin token, the page asks for it and then works', async () => {
+  const guarded = await start({ adminToken: 's3cret-admin' });
+  try {
+    const p = await guarded.page();
+    await p.goto(guarded.base + '/');
+    await p.getByRole('heading', { name: 'Admin token needed' }).waitFor();
+    await p.getByLabel('Admin token').fill('s3cret-admin');
+    await p.getByRole('button', { name: 'Use it' }).click();
+    await p.locator('.threads a', { hasText: 'Alex Rivera' }).waitFor();
+    await p.locator('#live.on').waitFor();
+    // Live updates flow with the token too.
+    await guarded.vitrine('POST', '/customers/16505550123/messages', { text: 'Still there?' });
+    await p.locator('#thread .from-customer', { hasText: 'Still there?' }).waitFor();
+    await p.screenshot({ path: join(artifacts, '21-admin-token.png') });
+  } finally {
+    await guarded.stop();
+  }
 });

@@ -560,6 +560,7 @@
     if (number && wa) {
       const conv = await api('GET', `/conversations/${encodeURIComponent(number)}/${encodeURIComponent(wa)}`);
       const openPhone = (screen, extra) => () => {
+        if (st.phone.wa !== wa || st.phone.number !== number) st.phone.notice = null;
         Object.assign(st.phone, { wa, number, screen, list: null, product: null, from: null }, extra);
         location.hash = '#/phone';
       };
@@ -600,13 +601,13 @@
     const picker = h('form', { class: 'panel', onsubmit: (e) => e.preventDefault() },
       h('h2', { text: 'Act as' }),
       h('p', {}, h('label', { for: 'ph-customer', text: 'Customer' })),
-      h('select', { id: 'ph-customer', onchange: (e) => { Object.assign(p, { wa: e.target.value, device: null, screen: 'chat' }); refresh(); } },
+      h('select', { id: 'ph-customer', onchange: (e) => { Object.assign(p, { wa: e.target.value, device: null, screen: 'chat', notice: null }); refresh(); } },
         customers.map((c) => h('option', { value: c.wa_id, selected: c.wa_id === p.wa }, `${c.name} (+${c.wa_id})`))),
       h('p', {}, h('label', { for: 'ph-device', text: 'Device' })),
-      h('select', { id: 'ph-device', onchange: (e) => { p.device = e.target.value; refresh(); } },
+      h('select', { id: 'ph-device', onchange: (e) => { Object.assign(p, { device: e.target.value, notice: null }); refresh(); } },
         ((customer && customer.devices) || []).map((d) => h('option', { value: d.id, selected: d.id === p.device }, `${d.id} (${d.platform} ${d.app_version})`))),
       h('p', {}, h('label', { for: 'ph-number', text: 'Business number' })),
-      h('select', { id: 'ph-number', onchange: (e) => { Object.assign(p, { number: e.target.value, screen: 'chat' }); refresh(); } },
+      h('select', { id: 'ph-number', onchange: (e) => { Object.assign(p, { number: e.target.value, screen: 'chat', notice: null }); refresh(); } },
         numbers.map((n) => h('option', { value: n.id, selected: n.id === p.number }, n.label))),
       h('p', { class: 'muted small', text: 'Everything here goes through /_vitrine/customers/…: your endpoint receives the webhooks Meta would send.' }));
     if (!customer) return h('div', { class: 'phone-layout' }, picker, h('p', { text: 'No customers yet.' }));
