@@ -169,6 +169,26 @@ test('every kind of business message, as the customer sees it, and taps on its b
     { type: 'body', parameters: [{ type: 'text', text: 'Sam' }] },
     { type: 'carousel', cards: [productCard(0, 'tee-classic-white'), productCard(1, 'hoodie-heather-grey')] },
   ] } });
+  const now = Math.floor(Date.now() / 1000);
+  const checkout = await send({ type: 'interactive', interactive: {
+    type: 'order_details', body: { text: 'Your order is ready to pay.' }, footer: { text: 'Powered by Razorpay' },
+    action: { name: 'review_and_pay', parameters: {
+      reference_id: 'order_7781', type: 'physical-goods', currency: 'INR',
+      payment_settings: [{ type: 'payment_gateway', payment_gateway: { type: 'razorpay', configuration_name: 'main-razorpay' } }],
+      order: {
+        status: 'pending',
+        items: [
+          { retailer_id: 'tee-blue', name: 'Blue tee', amount: { value: 50000, offset: 100 }, quantity: 2, sale_amount: { value: 45000, offset: 100 } },
+          { retailer_id: 'socks', name: 'Socks', amount: { value: 10000, offset: 100 }, quantity: 1 },
+        ],
+        subtotal: { value: 100000, offset: 100 }, tax: { value: 5000, offset: 100, description: 'GST' },
+        shipping: { value: 4000, offset: 100 }, discount: { value: 9000, offset: 100, description: 'Welcome' },
+        expiration: { timestamp: String(now + 3600), description: 'Offer ends' },
+      },
+      total_amount: { value: 100000, offset: 100 },
+    } },
+  } });
+  const orderStatus = await send({ type: 'interactive', interactive: { type: 'order_status', body: { text: 'Payment received, thank you.' }, action: { name: 'review_order', parameters: { reference_id: 'order_7781', order: { status: 'processing', description: 'Ships tomorrow' } } } } });
   await v.graph(`${CATALOG}/products`, { retailer_id: 'mug-no-image', name: 'Mug Without Image', description: 'Its image URL answers nothing.', price: 1500, currency: 'USD', image_url: 'http://127.0.0.1:9/mug.jpg', availability: 'in stock' });
   const broken = await send({ type: 'interactive', interactive: { type: 'product', action: { catalog_id: CATALOG, product_retailer_id: 'mug-no-image' } } });
   const failed = await send({ type: 'text', text: { body: 'This one will not arrive.' } });
@@ -186,6 +206,8 @@ test('every kind of business message, as the customer sees it, and taps on its b
   await cards.nth(1).waitFor();
   assert.equal(await cards.count(), 2);
   assert.match(await cards.nth(1).innerText(), /Hoodie[\s\S]*\$[\s\S]*View/);
+  assert.match(await thread.locator(`[data-wamid="${checkout}"]`).innerText(), /2 ×\s+Blue tee\s+₹900\.00[\s\S]*Total\s+₹1,000\.00[\s\S]*Review and pay/);
+  assert.match(await thread.locator(`[data-wamid="${orderStatus}"]`).innerText(), /order_7781[\s\S]*processing[\s\S]*Ships tomorrow/i);
   const bang = thread.locator(`[data-wamid="${failed}"] .ticks.failed`);
   await bang.waitFor();
   assert.match(await bang.getAttribute('title'), /131026/);
@@ -193,6 +215,8 @@ test('every kind of business message, as the customer sees it, and taps on its b
   await thread.locator(`[data-wamid="${broken}"] img[data-fallback="1"]`).waitFor();
   await settled(() => thread.locator(`[data-wamid="${carousel}"]`).scrollIntoViewIfNeeded());
   await shot('12-message-kinds');
+  await settled(() => thread.locator(`[data-wamid="${checkout}"]`).scrollIntoViewIfNeeded());
+  await shot('12b-checkout');
 
   // As the customer: tap a reply button and the template's quick reply.
   await page.getByRole('button', { name: 'Open as the customer' }).click();

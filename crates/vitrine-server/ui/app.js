@@ -364,6 +364,17 @@
 
   const money2 = (m, currency) => (m ? money(Math.round((m.value / m.offset) * 10 ** decimals(currency)), currency) : '');
 
+  const times = (m, n) => (m ? { value: m.value * n, offset: m.offset } : m);
+
+  // An order to review and pay (checkout templates, order_details messages).
+  function checkoutTable(od) {
+    const row = (label, m, sign) => (m ? h('tr', {}, h('td', {}), h('td', { text: label }), h('td', { text: (sign || '') + money2(m, od.currency) })) : null);
+    return h('table', { class: 'order-lines' }, h('tbody', {},
+      (od.items || []).map((i) => h('tr', {}, h('td', { text: `${i.quantity} ×` }), h('td', { text: i.name }), h('td', { text: money2(times(i.sale_amount || i.amount, i.quantity), od.currency) }))),
+      row('Subtotal', od.subtotal), row('Tax', od.tax), row('Shipping', od.shipping), row('Discount', od.discount, '−'),
+      h('tr', { class: 'total' }, h('td', {}), h('td', { text: 'Total' }), h('td', { text: money2(od.total_amount, od.currency) }))));
+  }
+
   // A template's (or a card's) button: what the customer can tap.
   function templateButton(b, m, ctx, action, product, card) {
     const type = (b.kind || b.type || '').toUpperCase();
@@ -451,12 +462,7 @@
           parts.push(headerOf(t.header));
           parts.push(h('div', { class: 'body', text: c.body }));
           if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
-          const od = c.order_details;
-          if (od) {
-            parts.push(h('table', { class: 'order-lines' }, h('tbody', {},
-              (od.items || []).map((i) => h('tr', {}, h('td', { text: `${i.quantity} ×` }), h('td', { text: i.name }), h('td', { text: money2(i.sale_amount || i.amount, od.currency) }))),
-              h('tr', { class: 'total' }, h('td', {}), h('td', { text: 'Total' }), h('td', { text: money2(od.total_amount, od.currency) })))));
-          }
+          if (c.order_details) parts.push(checkoutTable(c.order_details));
           if (t.cards.length) {
             parts.push(h('div', { class: 'carousel', role: 'list', 'aria-label': 'Carousel' }, t.cards.map((card) => {
               const p = card.product_retailer_id ? byRid[card.product_retailer_id] || { product_retailer_id: card.product_retailer_id, name: card.product_retailer_id } : null;
@@ -476,6 +482,19 @@
           if (!ctx.phone) parts.push(h('div', { class: 'muted small', text: `template ${c.name} (${c.language})` }));
           break;
         }
+        case 'order_details':
+          parts.push(headerOf(c.header));
+          parts.push(h('div', { class: 'body', text: c.body }));
+          if (c.order) parts.push(checkoutTable(c.order));
+          if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
+          action('Review and pay');
+          break;
+        case 'order_status':
+          parts.push(h('div', { class: 'order-head' }, cartIcon(), `Order ${c.reference_id}`, h('span', { class: 'badge', text: c.status })));
+          parts.push(h('div', { class: 'body', text: c.body }));
+          if (c.description) parts.push(h('div', { class: 'muted small', text: c.description }));
+          if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
+          break;
         default:
           parts.push(h('pre', { text: JSON.stringify(c, null, 2) }));
       }
