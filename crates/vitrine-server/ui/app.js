@@ -12,9 +12,9 @@
     facts: null,
     adminToken: sessionStorage.getItem('vitrine.adminToken') || '',
     // The phone view's state: who, on which device, and which screen.
-    phone: { wa: null, device: null, number: null, screen: 'chat', product: null, from: null, list: null, notice: null },
-    webhook: null,
-    conversation: null,
+    // (`from`: the message a product page was opened from; `rows`: the list message whose rows
+    // are shown; `notice`: the cart notice, kept until dismissed since the API shows it once.)
+    phone: { wa: null, device: null, number: null, screen: 'chat', product: null, from: null, list: null, rows: null, notice: null },
   };
 
   // ---------- small helpers ----------
@@ -26,6 +26,7 @@
       if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
       else if (k === 'class') el.className = v;
       else if (k === 'text') el.textContent = v;
+      else if (k === 'value') el.value = v;
       else if (k in el && typeof v !== 'string') el[k] = v;
       else el.setAttribute(k, v === true ? '' : v);
     }
@@ -669,8 +670,14 @@
       } }, input, h('button', { class: 'primary', type: 'submit', text: 'Send' }));
     } else if (p.screen === 'catalog') {
       title = 'Catalog';
-      const cat = await api('GET', `${base}/catalog?phone_number_id=${encodeURIComponent(p.number)}&limit=100`);
+      let cat;
+      try {
+        cat = await api('GET', `${base}/catalog?phone_number_id=${encodeURIComponent(p.number)}&limit=100`);
+      } catch (e) {
+        cat = { business: '', products: [], error: e.message };
+      }
       screen = h('div', { class: 'screen light', 'data-scroll': 'catalog', 'data-stick': 'top' },
+        cat.error ? h('p', { class: 'error', text: cat.error }) : null,
         h('div', { class: 'muted small', text: cat.business }),
         h('div', { class: 'grid' }, cat.products.map((x) => h('button', { type: 'button', class: 'tile', onclick: () => go('product', { product: x.product_retailer_id }) },
           img(x.image_url, ''), h('span', {}, h('strong', { text: x.name }), h('br'), priceOf(x), x.orderable ? null : h('div', { class: 'unavailable', text: x.availability }))))));
