@@ -285,8 +285,19 @@ test('asking about a product, editing a price, redelivering, reviewing templates
   await page.getByRole('checkbox', { name: 'Cart enabled' }).check();
   await page.locator('#toast', { hasText: 'Cart enabled: on' }).waitFor();
 
+  // The storefront from the chat's bar.
+  await page.getByRole('link', { name: 'Phone' }).click();
+  await phone.getByRole('button', { name: 'Back to the chat' }).click();
+  await phone.getByRole('button', { name: 'Catalog', exact: true }).click();
+  await phone.getByRole('button', { name: /Canvas Tote/ }).click();
+  await phone.getByRole('heading', { name: /Canvas Tote/ }).waitFor();
+
   // Redeliver a webhook: a second attempt appears.
   await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.getByLabel('Event').selectOption('message');
+  await waitFor(async () => (await page.locator('tr[data-summary^="status"]').count()) === 0, 'the event filter');
+  await page.locator('tr[data-summary="message order"]').first().waitFor();
+  await page.getByLabel('Event').selectOption('');
   const first = page.locator('tbody tr').first();
   await first.getByRole('link').click();
   const detail = page.locator('#webhook-detail');

@@ -171,9 +171,9 @@
         kept[el.dataset.keep] = { value: el.value, checked: el.checked };
         if (el === document.activeElement) focused = { key: el.dataset.keep, start: el.selectionStart, end: el.selectionEnd };
       }
-      if (!focused && document.activeElement && document.activeElement.dataset && document.activeElement.dataset.focus) {
-        focused = { focusKey: document.activeElement.dataset.focus };
-      }
+      const active = document.activeElement;
+      if (!focused && active && main.contains(active) && active.dataset && active.dataset.focus) focused = { focusKey: active.dataset.focus };
+      else if (!focused && active && main.contains(active) && active.id) focused = { id: active.id };
     }
     const scrolls = {};
     for (const el of main.querySelectorAll('[data-scroll]')) {
@@ -186,9 +186,9 @@
       if (el.type === 'checkbox') el.checked = k.checked; else el.value = k.value;
     }
     if (focused) {
-      const el = focused.key
-        ? main.querySelector(`[data-keep="${CSS.escape(focused.key)}"]`)
-        : main.querySelector(`[data-focus="${CSS.escape(focused.focusKey)}"]`);
+      const el = focused.key ? main.querySelector(`[data-keep="${CSS.escape(focused.key)}"]`)
+        : focused.id ? document.getElementById(focused.id)
+          : main.querySelector(`[data-focus="${CSS.escape(focused.focusKey)}"]`);
       if (el) {
         el.focus();
         if (focused.start !== undefined && el.setSelectionRange) { try { el.setSelectionRange(focused.start, focused.end); } catch (_) { /* not a text input */ } }
@@ -213,13 +213,17 @@
     return h('div', { class: 'panel error', role: 'alert' }, h('strong', { text: 'Could not load this view: ' }), e.message);
   }
 
-  // A live update waits while a drop-down of the view is focused (replacing it would close it).
+  // A live update waits while a drop-down of the view is in use (replacing it would close it).
+  let selectTouched = 0;
+  for (const type of ['pointerdown', 'keydown']) {
+    document.addEventListener(type, (e) => { if (e.target.tagName === 'SELECT') selectTouched = Date.now(); }, true);
+  }
   let timer = null;
   function scheduleRefresh() {
     clearTimeout(timer);
     timer = setTimeout(() => {
       const el = document.activeElement;
-      if (el && el.tagName === 'SELECT' && main.contains(el)) scheduleRefresh();
+      if (el && el.tagName === 'SELECT' && main.contains(el) && Date.now() - selectTouched < 5000) scheduleRefresh();
       else refresh();
     }, 150);
   }
@@ -758,7 +762,8 @@
           }, 'Cart sent');
         } }, note, h('button', { class: 'primary', type: 'submit', text: 'Send to business' })) : null);
     }
-    const bar = h('div', { class: 'bar' }, p.screen !== 'chat' ? back : null, h('span', { class: 'title', text: title }), cartButton);
+    const shop = h('button', { type: 'button', 'aria-label': 'Catalog', title: 'Catalog', onclick: () => go('catalog', { from: null }), 'data-focus': 'shop', text: 'Shop' });
+    const bar = h('div', { class: 'bar' }, p.screen !== 'chat' ? back : null, h('span', { class: 'title', text: title }), p.screen === 'catalog' ? null : shop, cartButton);
     return h('div', { class: 'phone-layout' }, picker,
       h('section', { class: 'phone', 'aria-label': `Phone of ${customer.name}`, 'data-screen': p.screen }, bar, screen, compose));
   }
@@ -791,9 +796,9 @@
         h('td', {}, h('strong', { text: x.name }), h('div', { class: 'muted small mono', text: x.retailer_id })),
         h('td', {}, h('form', { class: 'row', onsubmit: savePrice }, priceInput, h('span', { class: 'small muted', text: x.currency }), h('button', { type: 'submit', class: 'small', text: 'Save' })),
           x.sale_price ? h('div', { class: 'small muted', text: 'sale ' + x.sale_price }) : null),
-        h('td', {}, h('select', { 'aria-label': 'Availability of ' + x.name, 'data-field': 'availability', onchange: (e) => act(() => graph('POST', x.id, { availability: e.target.value }), `${x.retailer_id}: ${e.target.value}`) },
+        h('td', {}, h('select', { 'aria-label': 'Availability of ' + x.name, 'data-field': 'availability', 'data-focus': 'availability-' + x.id, onchange: (e) => act(() => graph('POST', x.id, { availability: e.target.value }), `${x.retailer_id}: ${e.target.value}`) },
           (AV.includes(x.availability) ? AV : AV.concat([x.availability])).map((a) => h('option', { value: a, selected: a === x.availability, text: a })))),
-        h('td', {}, h('select', { 'aria-label': 'Visibility of ' + x.name, 'data-field': 'visibility', onchange: (e) => act(() => graph('POST', x.id, { visibility: e.target.value }), `${x.retailer_id}: ${e.target.value}`) },
+        h('td', {}, h('select', { 'aria-label': 'Visibility of ' + x.name, 'data-field': 'visibility', 'data-focus': 'visibility-' + x.id, onchange: (e) => act(() => graph('POST', x.id, { visibility: e.target.value }), `${x.retailer_id}: ${e.target.value}`) },
           ['published', 'staging'].map((a) => h('option', { value: a, selected: a === x.visibility, text: a === 'staging' ? 'staging (hidden)' : a })))));
     });
     return h('div', {},
@@ -807,8 +812,18 @@
   // ---------- Webhooks ----------
 
   async function webhooks(args) {
-    const list = (await api('GET', '/webhooks?limit=100')).data;
+    const q = new URLSearchParams({ limit: '100' });
+    if (st.hookState) q.set('status', st.hookState);
+    if (st.hookEvent) q.set('event', st.hookEvent);
+    const list = (await api('GET', '/webhooks?' + q)).data;
     const selected = args[0] || (list[0] && list[0].id);
+    const filter = (label, key, options) => h('label', {}, label, h('select', {
+      'data-focus': 'filter-' + key,
+      onchange: (e) => { st[key] = e.target.value; refresh(); },
+    }, options.map(([value, text]) => h('option', { value, selected: (st[key] || '') === value, text }))));
+    const filters = h('div', { class: 'row', style: 'margin-bottom:8px' },
+      filter('State', 'hookState', [['', 'any'], ['pending', 'pending'], ['delivered', 'delivered'], ['dead', 'dead']]),
+      filter('Event', 'hookEvent', [['', 'any'], ['message', 'message'], ['status', 'status'], ['template_status', 'template status']]));
     const summary = (w) => {
       try {
         const v = JSON.parse(w.body).entry[0].changes[0];
@@ -852,7 +867,7 @@
         h('pre', { class: 'exact', text: w.body }),
         h('details', {}, h('summary', { text: 'Formatted' }), h('pre', { text: pretty })));
     }
-    return h('div', {}, h('h1', { text: 'Webhook deliveries' }), h('div', { class: 'cols' }, h('div', {}, table), detail));
+    return h('div', {}, h('h1', { text: 'Webhook deliveries' }), h('div', { class: 'cols' }, h('div', {}, filters, table), detail));
   }
 
   // ---------- Templates ----------
@@ -889,7 +904,7 @@
     const s = (settings.data && settings.data[0]) || { is_cart_enabled: true, is_catalog_visible: false };
     const fact = (label, value) => [h('dt', { text: label }), h('dd', { class: 'mono', text: value || '—' }), value ? copyButton(value, label) : h('span')];
     const toggle = (name, label, on) => h('label', {},
-      h('input', { type: 'checkbox', checked: on, onchange: (e) => act(() => graph('POST', `${f.phone_number_id}/whatsapp_commerce_settings`, { [name]: e.target.checked }), `${label}: ${e.target.checked ? 'on' : 'off'}`) }),
+      h('input', { type: 'checkbox', checked: on, 'data-focus': name, onchange: (e) => act(() => graph('POST', `${f.phone_number_id}/whatsapp_commerce_settings`, { [name]: e.target.checked }), `${label}: ${e.target.checked ? 'on' : 'off'}`) }),
       label);
     return h('div', {},
       h('h1', { text: 'Sandbox' }),
