@@ -11,7 +11,6 @@ use crate::message::{MessageQuery, Outgoing};
 use crate::model::Customer;
 use crate::sandbox::Sandbox;
 use crate::webhook::WebhookQuery;
-use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -27,7 +26,7 @@ const WATCHED_STATUSES: u32 = 20;
 const WATCHED_WEBHOOKS: u32 = 50;
 
 /// One part per kind of data, so that watchers can say what changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Activity {
     /// The directory and the clock: catalog, carts, customers, settings, templates, windows
     /// (so also every customer message).

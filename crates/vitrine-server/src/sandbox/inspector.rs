@@ -129,9 +129,15 @@ pub async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, OpError> {
     let mut feed = state.events.subscribe(&state.sandbox).await?;
     let first = *feed.borrow_and_update();
-    let ready = Event::default()
-        .event("ready")
-        .data(json!({ "activity": first }).to_string());
+    // The fingerprints as strings: they are 64-bit, more than a JavaScript number holds.
+    let ready = Event::default().event("ready").data(
+        json!({ "activity": {
+            "directory": first.directory.to_string(),
+            "messages": first.messages.to_string(),
+            "webhooks": first.webhooks.to_string(),
+        } })
+        .to_string(),
+    );
     let closing = state.events.closing.subscribe();
     let changes = futures_util::stream::unfold(
         (feed, closing, first),
