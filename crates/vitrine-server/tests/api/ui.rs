@@ -298,6 +298,67 @@ async fn the_event_stream_says_what_changed() {
     }
 }
 
+/// Waits for a `change` event naming `kind`.
+async fn next_change(resp: &mut reqwest::Response, buf: &mut String, kind: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let change = next_event(resp, buf, "change").await;
+        if change["kinds"].as_array().unwrap().contains(&json!(kind)) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {kind} change");
+    }
+}
+
+#[tokio::test]
+async fn the_event_stream_hears_of_changes_made_on_another_node() {
+    let db = fresh_database().await;
+    let a = spawn_with(Options {
+        database: Some(db.url.clone()),
+        ..Default::default()
+    })
+    .await;
+    let b = spawn_with(Options {
+        database: Some(db.url.clone()),
+        ..Default::default()
+    })
+    .await;
+    let mut resp = a
+        .client
+        .get(a.url("/_vitrine/events"))
+        .send()
+        .await
+        .unwrap();
+    let mut buf = String::new();
+    next_event(&mut resp, &mut buf, "ready").await;
+    // A customer writes through node B: A follows B's window change from the change log.
+    let r = b
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/messages"),
+            json!({ "text": "anyone?" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    next_change(&mut resp, &mut buf, "directory").await;
+    // The business answers through node B: A reads it from the store.
+    b.post_message(text("yes!")).await.wamid();
+    next_change(&mut resp, &mut buf, "messages").await;
+    // And A's thread shows both.
+    let r = a
+        .get(&format!("/_vitrine/conversations/{PHONE}/{CUSTOMER}"))
+        .await;
+    let bodies: Vec<&str> = r.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["content"]["body"].as_str())
+        .collect();
+    assert!(bodies.ends_with(&["anyone?", "yes!"]), "{bodies:?}");
+    drop(resp);
+    a.stop().await;
+    b.stop().await;
+}
+
 #[tokio::test]
 async fn open_event_streams_do_not_hold_up_a_graceful_shutdown() {
     let app = spawn_app().await;
