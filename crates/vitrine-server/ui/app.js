@@ -15,6 +15,8 @@
     // (`from`: the message a product page was opened from; `rows`: the list message whose rows
     // are shown; `notice`: the cart notice, kept until dismissed since the API shows it once.)
     phone: { wa: null, device: null, number: null, screen: 'chat', product: null, from: null, list: null, rows: null, notice: null },
+    // Business names by phone number id, as the thread list gives them.
+    businesses: {},
   };
 
   // ---------- small helpers ----------
@@ -105,7 +107,14 @@
   }
 
   const adminHeaders = () => (st.adminToken ? { Authorization: 'Bearer ' + st.adminToken } : {});
-  const api = (method, path, body) => call(method, '/_vitrine' + path, body, adminHeaders());
+  async function api(method, path, body) {
+    try {
+      return await call(method, '/_vitrine' + path, body, adminHeaders());
+    } catch (e) {
+      e.vitrine = true;
+      throw e;
+    }
+  }
 
   // The Graph API, as the sandbox's own system user.
   function graph(method, path, params) {
@@ -202,7 +211,7 @@
   }
 
   function errorView(e) {
-    if (e.status === 401) {
+    if (e.status === 401 && e.vitrine) {
       const input = h('input', { type: 'password', id: 'admin-token', autocomplete: 'off' });
       return h('div', { class: 'panel' },
         h('h1', { text: 'Admin token needed' }),
@@ -573,6 +582,7 @@
 
   async function conversations(args) {
     const list = (await api('GET', '/conversations')).data;
+    for (const t of list) st.businesses[t.phone_number_id] = t.business;
     let [number, wa] = args;
     if (!number && list.length) { number = list[0].phone_number_id; wa = list[0].wa_id; }
     const threads = h('ul', { class: 'threads', 'aria-label': 'Threads' }, list.map((t) => h('li', {},
@@ -646,8 +656,10 @@
     const cartButton = h('button', { type: 'button', 'aria-label': `Cart, ${count} items`, onclick: () => go('cart'), 'data-focus': 'cart' }, cartIcon(), count ? h('span', { class: 'cart-count', text: String(count) }) : null);
     const back = h('button', { type: 'button', 'aria-label': 'Back to the chat', onclick: () => go('chat'), text: '←', 'data-focus': 'back' });
 
-    const threads = (await api('GET', '/conversations')).data;
-    const business = (threads.find((t) => t.phone_number_id === p.number) || {}).business;
+    if (!st.businesses[p.number]) {
+      for (const t of (await api('GET', '/conversations')).data) st.businesses[t.phone_number_id] = t.business;
+    }
+    const business = st.businesses[p.number];
     let title = business || 'Business';
     let screen;
     let compose = null;
