@@ -912,7 +912,10 @@
 
   async function sandbox() {
     const f = st.facts;
-    const [clk, settings] = await Promise.all([api('GET', '/clock'), graph('GET', `${f.phone_number_id}/whatsapp_commerce_settings`)]);
+    const [clk, settings] = await Promise.all([
+      api('GET', '/clock'),
+      graph('GET', `${f.phone_number_id}/whatsapp_commerce_settings`).catch((e) => ({ error: e.message })),
+    ]);
     const s = (settings.data && settings.data[0]) || { is_cart_enabled: true, is_catalog_visible: false };
     const fact = (label, value) => [h('dt', { text: label }), h('dd', { class: 'mono', text: value || '—' }), value ? copyButton(value, label) : h('span')];
     const toggle = (name, label, on) => h('label', {},
@@ -931,8 +934,9 @@
         h('div', {},
           h('section', { class: 'panel', 'aria-label': 'Commerce settings' },
             h('h2', { text: `Commerce settings of ${f.phone_number_id}` }),
-            h('p', {}, toggle('is_cart_enabled', 'Cart enabled', s.is_cart_enabled)),
-            h('p', {}, toggle('is_catalog_visible', 'Catalog visible', s.is_catalog_visible))),
+            settings.error ? h('p', { class: 'error', text: settings.error }) : [
+              h('p', {}, toggle('is_cart_enabled', 'Cart enabled', s.is_cart_enabled)),
+              h('p', {}, toggle('is_catalog_visible', 'Catalog visible', s.is_catalog_visible))]),
           h('section', { class: 'panel', 'aria-label': 'Clock', style: 'margin-top:16px' },
             h('h2', { text: 'Sandbox clock' }),
             h('p', {}, h('strong', { id: 'clock-now', text: time(clk.now_ms) }), clk.frozen ? h('span', { class: 'badge warn', text: ' frozen' }) : null),
