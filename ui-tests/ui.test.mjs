@@ -245,6 +245,13 @@ test('every kind of business message, as the customer sees it, and taps on its b
   await page.locator('#thread [data-type="order"]').waitFor();
   await page.evaluate(() => { document.getElementById('toast').hidden = true; });
   await new Promise((r) => setTimeout(r, 600));
+  // Start at the product carousel: it, the checkout order and its status, a missing image and a
+  // failed message fit in the window.
+  await page.evaluate((wamid) => {
+    const bubble = document.querySelector(`#thread [data-wamid="${wamid}"]`);
+    const thread = document.getElementById('thread');
+    thread.scrollTop = bubble.offsetTop - thread.offsetTop - 8;
+  }, carousel);
   await shot('14-readme');
 });
 
