@@ -605,8 +605,9 @@
         openCatalog: openPhone('catalog'),
         openProduct: (r, wamid) => openPhone('product', { product: r, from: wamid })(),
         openList: (m) => openPhone('list', { list: m.wamid })(),
-        reply: () => { location.hash = '#/phone'; },
-        showRows: () => { location.hash = '#/phone'; },
+        // Taps happen on the customer's phone: open it on this chat.
+        reply: () => openPhone('chat')(),
+        showRows: (m) => openPhone('chat', { rows: m.wamid })(),
       };
       thread = h('section', { 'aria-label': 'Thread' },
         h('div', { class: 'row' },
