@@ -148,6 +148,7 @@ test('every kind of business message, as the customer sees it, and taps on its b
   const catalogMsg = await send({ type: 'interactive', interactive: { type: 'catalog_message', body: { text: 'Browse our whole range.' }, footer: { text: 'Free shipping over $50' }, action: { name: 'catalog_message', parameters: { thumbnail_product_retailer_id: 'candle-cedar-200g' } } } });
   const spm = await send({ type: 'interactive', interactive: { type: 'product', body: { text: 'Back in stock!' }, action: { catalog_id: CATALOG, product_retailer_id: 'grinder-hand-steel' } } });
   const buttons = await send({ type: 'interactive', interactive: { type: 'button', body: { text: 'Gift wrap it?' }, action: { buttons: [{ type: 'reply', reply: { id: 'wrap-yes', title: 'Yes please' } }, { type: 'reply', reply: { id: 'wrap-no', title: 'No thanks' } }] } } });
+  const list = await send({ type: 'interactive', interactive: { type: 'list', body: { text: 'When should it arrive?' }, action: { button: 'Pick a day', sections: [{ title: 'This week', rows: [{ id: 'fri', title: 'Friday', description: 'Before noon' }, { id: 'sat', title: 'Saturday' }] }] } } });
   const created = await v.graph(`${WABA}/message_templates`, {
     name: 'gift_follow_up', language: 'en_US', category: 'MARKETING',
     components: [
@@ -228,6 +229,17 @@ test('every kind of business message, as the customer sees it, and taps on its b
   await phone.locator(`[data-wamid="${template}"]`).getByRole('button', { name: 'Send it now' }).click();
   await phone.locator('.from-customer', { hasText: 'Send it now' }).waitFor();
   await phone.locator('.from-customer', { hasText: 'Yes please' }).waitFor();
+  // A list: open it, pick a row.
+  await phone.locator(`[data-wamid="${list}"]`).getByRole('button', { name: /Pick a day/ }).click();
+  await phone.locator(`[data-wamid="${list}"]`).getByRole('button', { name: /Friday/ }).click();
+  await phone.locator('.from-customer', { hasText: 'Friday' }).waitFor();
+  await waitFor(() => v.received.find((r) => r.body.includes('"list_reply":{"id":"fri"')), 'the list_reply webhook');
+  // The catalog message opens the catalog; a product there can be asked about.
+  await phone.locator(`[data-wamid="${catalogMsg}"]`).getByRole('button', { name: 'View catalog' }).click();
+  await phone.getByRole('button', { name: /Wool Throw/ }).click();
+  await phone.getByRole('textbox', { name: 'Question about this product' }).fill('Is it machine washable?');
+  await phone.getByRole('button', { name: 'Ask' }).click();
+  await phone.locator('.from-customer', { hasText: 'machine washable' }).waitFor();
   // And write.
   await phone.getByRole('textbox', { name: 'Message' }).fill('Thank you!');
   await phone.getByRole('textbox', { name: 'Message' }).press('Enter');
