@@ -287,7 +287,7 @@ test('asking about a product, editing a price, redelivering, reviewing templates
   await phone.getByRole('heading', { name: /Vase/ }).waitFor();
   await phone.getByRole('textbox', { name: 'Question about this product' }).fill('Is it hand-blown?');
   await phone.getByRole('button', { name: 'Ask' }).click();
-  await phone.locator('.from-customer', { hasText: 'Is it hand-blown?' }).getByText('About vase-glass-amber').waitFor();
+  await phone.locator('.from-customer', { hasText: 'Is it hand-blown?' }).getByText('About Amber Glass Vase').waitFor();
   await waitFor(() => v.received.find((r) => r.body.includes('"referred_product":{"catalog_id":"771804362295518","product_retailer_id":"vase-glass-amber"}')), 'the product inquiry webhook');
 
   // With the cart disabled in the sandbox view, the product page cannot add to the cart.

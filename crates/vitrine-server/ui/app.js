@@ -525,7 +525,7 @@
       const q = ctx.byWamid[m.context.id];
       const about = m.context.referred_product;
       parts.push(h('div', { class: 'quote' },
-        about ? `About ${about.product_retailer_id}` : `Reply to ${q ? (q.content.body || q.content.header || q.type) : 'a message'}`));
+        about ? `About ${ctx.names[about.product_retailer_id] || about.product_retailer_id}` : `Reply to ${q ? (q.content.body || q.content.header || q.type) : 'a message'}`));
     }
     switch (c.type) {
       case 'text':
