@@ -229,6 +229,10 @@ test('every kind of business message, as the customer sees it, and taps on its b
   await phone.locator(`[data-wamid="${template}"]`).getByRole('button', { name: 'Send it now' }).click();
   await phone.locator('.from-customer', { hasText: 'Send it now' }).waitFor();
   await phone.locator('.from-customer', { hasText: 'Yes please' }).waitFor();
+  // The checkout order: pay it (a payment status reaches the business).
+  await phone.locator(`[data-wamid="${checkout}"]`).getByRole('button', { name: 'Review and pay' }).click();
+  await phone.locator('.from-customer [data-type="payment"]', { hasText: '₹1,000.00' }).waitFor();
+  await waitFor(() => v.received.find((r) => r.body.includes('"payment"') && r.body.includes('order_7781')), 'the payment webhook');
   // A list: open it, pick a row.
   await phone.locator(`[data-wamid="${list}"]`).getByRole('button', { name: /Pick a day/ }).click();
   await phone.locator(`[data-wamid="${list}"]`).getByRole('button', { name: /Friday/ }).click();

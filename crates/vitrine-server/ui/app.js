@@ -399,6 +399,7 @@
     else if (type === 'CATALOG') action(b.text || 'View catalog', () => ctx.openCatalog(m));
     else if (type === 'MPM') action(b.text || 'View items', () => ctx.openList(m));
     else if (type === 'SPM' && product) action(b.text || 'View', () => ctx.openProduct(product, m.wamid));
+    else if (type === 'ORDER_DETAILS') action(b.text || 'Review and pay', () => ctx.pay(m));
     else action(b.text || type);
   }
 
@@ -501,7 +502,7 @@
           parts.push(h('div', { class: 'body', text: c.body }));
           if (c.order) parts.push(checkoutTable(c.order));
           if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
-          action('Review and pay');
+          action('Review and pay', () => ctx.pay(m));
           break;
         case 'order_status':
           parts.push(h('div', { class: 'order-head' }, cartIcon(), `Order ${c.reference_id}`, h('span', { class: 'badge', text: c.status })));
@@ -549,6 +550,11 @@
         break;
       case 'template_button':
         parts.push(h('div', { class: 'body', text: c.text }));
+        break;
+      case 'payment':
+        parts.push(h('div', { class: 'order-head' }, `Payment ${c.status === 'captured' ? 'sent' : c.status}`, h('span', { class: 'badge ' + (c.status === 'captured' ? 'ok' : 'bad'), text: c.status })));
+        parts.push(h('div', { class: 'body', text: `${money2(c.amount, c.currency)} for ${c.reference_id} (${c.method})` }));
+        parts.push(h('div', { class: 'muted small', text: `${c.transaction_type} ${c.transaction_id}` }));
         break;
       default:
         parts.push(h('pre', { text: JSON.stringify(c, null, 2) }));
@@ -607,6 +613,7 @@
         openList: (m) => openPhone('list', { list: m.wamid })(),
         // Taps happen on the customer's phone: open it on this chat.
         reply: () => openPhone('chat')(),
+        pay: () => openPhone('chat')(),
         showRows: (m) => openPhone('chat', { rows: m.wamid })(),
       };
       thread = h('section', { 'aria-label': 'Thread' },
@@ -674,6 +681,7 @@
         openProduct: (r, wamid) => go('product', { product: r, from: wamid }),
         openList: (m) => go('list', { list: m.wamid }),
         reply: (m, choice, card) => act(() => api('POST', `${base}/replies`, { wamid: m.wamid, choice, card, phone_number_id: p.number })),
+        pay: (m) => act(() => api('POST', `${base}/payments`, { wamid: m.wamid, phone_number_id: p.number }), 'Paid'),
         showRows: (m) => { p.rows = m.wamid; refresh(); },
       };
       screen = h('div', { class: 'screen', 'data-scroll': 'chat', 'aria-label': 'Chat', 'aria-live': 'polite' }, chatMessages(chat.messages, ctx, 'customer'));

@@ -237,6 +237,7 @@ impl Sandbox {
                 Incoming::ButtonReply { .. } => "button_reply",
                 Incoming::TemplateButton { .. } => "button",
                 Incoming::ListReply { .. } => "list_reply",
+                Incoming::Payment(_) => "payment",
             };
             let mut v = json!({
                 "from": "customer",
