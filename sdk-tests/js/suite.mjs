@@ -444,20 +444,27 @@ async function main() {
     await check("error.131056", async () => {
         const buyer = "16505559102";
         await op("POST", `/_vitrine/customers/${buyer}/messages`, { text: "Hi, what is new?" });
-        for (let i = 1; i <= 45; i++) {
-            const res = await wa.sendMessage(PHONE_ID, buyer, new Text(`Reply ${i}`));
-            isWamid(res.messages?.[0]?.id, `send ${i}`);
+        await op("POST", "/_vitrine/clock/freeze", {}); // no refill while a slow machine sends
+        try {
+            for (let i = 1; i <= 45; i++) {
+                const res = await wa.sendMessage(PHONE_ID, buyer, new Text(`Reply ${i}`));
+                isWamid(res.messages?.[0]?.id, `send ${i}`);
+            }
+            expectError(await wa.sendMessage(PHONE_ID, buyer, new Text("One too many")), 131056);
+        } finally {
+            await op("POST", "/_vitrine/clock/unfreeze", {});
         }
-        expectError(await wa.sendMessage(PHONE_ID, buyer, new Text("One too many")), 131056);
     });
     await check("error.130429", async () => {
         await op("POST", `/_vitrine/phone_numbers/${PHONE_ID}/throughput`, { mps: 1 });
+        await op("POST", "/_vitrine/clock/freeze", {});
         try {
             const ok = await wa.sendMessage(PHONE_ID, CUSTOMER, new Text("Within the limit"));
             isWamid(ok.messages?.[0]?.id, "first send");
             expectError(await wa.sendMessage(PHONE_ID, CUSTOMER, new Text("Over the limit")), 130429);
         } finally {
             await op("POST", `/_vitrine/phone_numbers/${PHONE_ID}/throughput`, { level: "STANDARD" });
+            await op("POST", "/_vitrine/clock/unfreeze", {});
             await op("POST", "/_vitrine/clock/advance", { seconds: 2 });
         }
     });

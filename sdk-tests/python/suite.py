@@ -522,17 +522,23 @@ def main() -> int:
     def pair_limit():
         buyer = "16505559002"
         op("POST", f"/_vitrine/customers/{buyer}/messages", {"text": "Hi, what is new?"})
-        for i in range(45):
-            wa.send_message(to=buyer, text=f"Reply {i + 1}")
-        expect_raise(errors.TooManyMessages, 131056, lambda: wa.send_message(to=buyer, text="One too many"))
+        op("POST", "/_vitrine/clock/freeze", {})  # no refill while a slow machine sends
+        try:
+            for i in range(45):
+                wa.send_message(to=buyer, text=f"Reply {i + 1}")
+            expect_raise(errors.TooManyMessages, 131056, lambda: wa.send_message(to=buyer, text="One too many"))
+        finally:
+            op("POST", "/_vitrine/clock/unfreeze", {})
 
     def throughput():
         op("POST", f"/_vitrine/phone_numbers/{PHONE_ID}/throughput", {"mps": 1})
+        op("POST", "/_vitrine/clock/freeze", {})
         try:
             wa.send_message(to=CUSTOMER, text="Within the limit")
             expect_raise(errors.RateLimitHit, 130429, lambda: wa.send_message(to=CUSTOMER, text="Over the limit"))
         finally:
             op("POST", f"/_vitrine/phone_numbers/{PHONE_ID}/throughput", {"level": "STANDARD"})
+            op("POST", "/_vitrine/clock/unfreeze", {})
             op("POST", "/_vitrine/clock/advance", {"seconds": 2})
 
     check("error.131056", pair_limit)
