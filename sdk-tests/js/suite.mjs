@@ -47,6 +47,7 @@ const WABA_ID = "110457892231604";
 const APP_SECRET = "8a1f3c9e5b7d2046f1e9a3c5b7d90124";
 const CATALOG_ID = "771804362295518";
 const CUSTOMER = "16505550123";
+const CUSTOMER_BSUID = "US.19683022095629746461"; // the demo customer, as the demo business sees them
 const VERIFY_TOKEN = "sdk-suite-verify-token";
 const WAIT_MS = 15_000;
 
@@ -346,6 +347,7 @@ async function main() {
         }, "order");
         eq(m.from, CUSTOMER, "order from");
         eq(m.name, "Alex Rivera", "order sender name");
+        eq(m.recipient, { phone: CUSTOMER, bsuid: CUSTOMER_BSUID, pbsuid: undefined }, "order sender");
     });
     await check("webhook.product_inquiry", async () => {
         await op("POST", `/_vitrine/customers/${CUSTOMER}/messages`, {

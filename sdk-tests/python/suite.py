@@ -38,6 +38,7 @@ APP_ID = "1489523075316720"
 APP_SECRET = "8a1f3c9e5b7d2046f1e9a3c5b7d90124"
 CATALOG_ID = "771804362295518"
 CUSTOMER = "16505550123"
+CUSTOMER_BSUID = "US.19683022095629746461"  # the demo customer, as the demo business sees them
 VERIFY_TOKEN = "sdk-suite-verify-token"
 WAIT_S = 15.0
 
@@ -341,6 +342,7 @@ def main() -> int:
                 f"{st} status", lambda u: isinstance(u, types.MessageStatus) and u.id == m.id and u.status == st
             )
             eq(s.from_user.wa_id, CUSTOMER, "status recipient")
+            eq(s.from_user.bsuid, CUSTOMER_BSUID, "status recipient's business-scoped user id")
             eq(s.metadata.phone_number_id, PHONE_ID, "status metadata.phone_number_id")
             eq(s.error, None, "status error")
 
@@ -382,6 +384,7 @@ def main() -> int:
         )
         eq(o.total_price, 43.0, "order.total_price")
         eq(msg.from_user.wa_id, CUSTOMER, "order sender")
+        eq(msg.from_user.bsuid, CUSTOMER_BSUID, "order sender's business-scoped user id")
 
     check("webhook.order", order)
 
