@@ -47,6 +47,7 @@ const WABA_ID = "110457892231604";
 const APP_SECRET = "8a1f3c9e5b7d2046f1e9a3c5b7d90124";
 const CATALOG_ID = "771804362295518";
 const CUSTOMER = "16505550123";
+const CUSTOMER_BSUID = "US.19683022095629746461"; // the demo customer, as the demo business sees them
 const VERIFY_TOKEN = "sdk-suite-verify-token";
 const WAIT_MS = 15_000;
 
@@ -346,6 +347,7 @@ async function main() {
         }, "order");
         eq(m.from, CUSTOMER, "order from");
         eq(m.name, "Alex Rivera", "order sender name");
+        eq(m.recipient, { phone: CUSTOMER, bsuid: CUSTOMER_BSUID, pbsuid: undefined }, "order sender");
     });
     await check("webhook.product_inquiry", async () => {
         await op("POST", `/_vitrine/customers/${CUSTOMER}/messages`, {
@@ -444,20 +446,27 @@ async function main() {
     await check("error.131056", async () => {
         const buyer = "16505559102";
         await op("POST", `/_vitrine/customers/${buyer}/messages`, { text: "Hi, what is new?" });
-        for (let i = 1; i <= 45; i++) {
-            const res = await wa.sendMessage(PHONE_ID, buyer, new Text(`Reply ${i}`));
-            isWamid(res.messages?.[0]?.id, `send ${i}`);
+        await op("POST", "/_vitrine/clock/freeze", {}); // no refill while a slow machine sends
+        try {
+            for (let i = 1; i <= 45; i++) {
+                const res = await wa.sendMessage(PHONE_ID, buyer, new Text(`Reply ${i}`));
+                isWamid(res.messages?.[0]?.id, `send ${i}`);
+            }
+            expectError(await wa.sendMessage(PHONE_ID, buyer, new Text("One too many")), 131056);
+        } finally {
+            await op("POST", "/_vitrine/clock/unfreeze", {});
         }
-        expectError(await wa.sendMessage(PHONE_ID, buyer, new Text("One too many")), 131056);
     });
     await check("error.130429", async () => {
         await op("POST", `/_vitrine/phone_numbers/${PHONE_ID}/throughput`, { mps: 1 });
+        await op("POST", "/_vitrine/clock/freeze", {});
         try {
             const ok = await wa.sendMessage(PHONE_ID, CUSTOMER, new Text("Within the limit"));
             isWamid(ok.messages?.[0]?.id, "first send");
             expectError(await wa.sendMessage(PHONE_ID, CUSTOMER, new Text("Over the limit")), 130429);
         } finally {
             await op("POST", `/_vitrine/phone_numbers/${PHONE_ID}/throughput`, { level: "STANDARD" });
+            await op("POST", "/_vitrine/clock/unfreeze", {});
             await op("POST", "/_vitrine/clock/advance", { seconds: 2 });
         }
     });

@@ -38,6 +38,7 @@ APP_ID = "1489523075316720"
 APP_SECRET = "8a1f3c9e5b7d2046f1e9a3c5b7d90124"
 CATALOG_ID = "771804362295518"
 CUSTOMER = "16505550123"
+CUSTOMER_BSUID = "US.19683022095629746461"  # the demo customer, as the demo business sees them
 VERIFY_TOKEN = "sdk-suite-verify-token"
 WAIT_S = 15.0
 
@@ -341,6 +342,7 @@ def main() -> int:
                 f"{st} status", lambda u: isinstance(u, types.MessageStatus) and u.id == m.id and u.status == st
             )
             eq(s.from_user.wa_id, CUSTOMER, "status recipient")
+            eq(s.from_user.bsuid, CUSTOMER_BSUID, "status recipient's business-scoped user id")
             eq(s.metadata.phone_number_id, PHONE_ID, "status metadata.phone_number_id")
             eq(s.error, None, "status error")
 
@@ -382,6 +384,7 @@ def main() -> int:
         )
         eq(o.total_price, 43.0, "order.total_price")
         eq(msg.from_user.wa_id, CUSTOMER, "order sender")
+        eq(msg.from_user.bsuid, CUSTOMER_BSUID, "order sender's business-scoped user id")
 
     check("webhook.order", order)
 
@@ -522,17 +525,23 @@ def main() -> int:
     def pair_limit():
         buyer = "16505559002"
         op("POST", f"/_vitrine/customers/{buyer}/messages", {"text": "Hi, what is new?"})
-        for i in range(45):
-            wa.send_message(to=buyer, text=f"Reply {i + 1}")
-        expect_raise(errors.TooManyMessages, 131056, lambda: wa.send_message(to=buyer, text="One too many"))
+        op("POST", "/_vitrine/clock/freeze", {})  # no refill while a slow machine sends
+        try:
+            for i in range(45):
+                wa.send_message(to=buyer, text=f"Reply {i + 1}")
+            expect_raise(errors.TooManyMessages, 131056, lambda: wa.send_message(to=buyer, text="One too many"))
+        finally:
+            op("POST", "/_vitrine/clock/unfreeze", {})
 
     def throughput():
         op("POST", f"/_vitrine/phone_numbers/{PHONE_ID}/throughput", {"mps": 1})
+        op("POST", "/_vitrine/clock/freeze", {})
         try:
             wa.send_message(to=CUSTOMER, text="Within the limit")
             expect_raise(errors.RateLimitHit, 130429, lambda: wa.send_message(to=CUSTOMER, text="Over the limit"))
         finally:
             op("POST", f"/_vitrine/phone_numbers/{PHONE_ID}/throughput", {"level": "STANDARD"})
+            op("POST", "/_vitrine/clock/unfreeze", {})
             op("POST", "/_vitrine/clock/advance", {"seconds": 2})
 
     check("error.131056", pair_limit)
