@@ -14,8 +14,10 @@ use crate::settings::Behaviour;
 use crate::store::StoreError;
 use crate::store::{Store, StoreResult};
 use rand::{rngs::StdRng, SeedableRng};
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 pub struct Sandbox {
     pub(crate) store: Arc<dyn Store>,
@@ -27,8 +29,8 @@ pub struct Sandbox {
     fidelity_rng: Mutex<StdRng>,
     /// Woken whenever webhooks are enqueued, so dispatchers need not poll hard.
     pub webhook_wakeup: tokio::sync::Notify,
-    /// The last change of the store's change log applied here.
-    applied: AtomicI64,
+    /// Which changes of the store's change log are applied here.
+    follow: Mutex<Follow>,
     /// This process's id among the nodes sharing the database.
     pub node_id: String,
     /// Nodes alive at the last heartbeat (1 when alone); limits are shared among them.
@@ -76,7 +78,7 @@ impl Sandbox {
         Ok(Sandbox {
             store,
             directory: RwLock::new(Directory::from_data(loaded.data)),
-            applied: AtomicI64::new(loaded.last_change),
+            follow: Mutex::new(Follow::new(loaded.last_change)),
             node_id: ids.hex(8),
             live_nodes: AtomicUsize::new(1),
             limiter: Default::default(),
@@ -126,8 +128,8 @@ impl Sandbox {
     /// Writes a change to the store (entity and change log, one transaction) and applies it
     /// here. Other nodes apply it when they follow the log ([`Sandbox::sync_directory`]).
     pub(crate) async fn commit_change(&self, change: DirectoryChange) -> Result<(), ApiError> {
-        self.store.apply_change(&change).await?;
-        self.apply_local(&change);
+        let seq = self.store.apply_change(&change).await?;
+        self.apply_once(seq, &change);
         Ok(())
     }
 
@@ -141,20 +143,46 @@ impl Sandbox {
         }
     }
 
-    /// Applies every change other nodes logged since the last call; returns how many.
+    /// Applies change `seq` of the log unless it already was: a change this node made is applied
+    /// when it is made, and must not be applied again when the log is followed, possibly after a
+    /// newer change to the same thing.
+    fn apply_once(&self, seq: i64, change: &DirectoryChange) {
+        let mut follow = match self.follow.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if follow.take(seq) {
+            self.apply_local(change);
+        }
+    }
+
+    /// Applies every change logged since the last call, by this node or others, in log order,
+    /// each once; returns how many were new here. Writes whose change-log entries are not
+    /// known by number (messages from customers, template reviews) are applied through this.
     pub async fn sync_directory(&self) -> Result<usize, ApiError> {
         let mut total = 0;
         loop {
-            let after = self.applied.load(Ordering::SeqCst);
-            let changes = self.store.changes_since(after, 1000).await?;
-            if changes.is_empty() {
+            let floor = self.lock_follow().floor;
+            let changes = self.store.changes_since(floor, 1000).await?;
+            for (seq, change) in &changes {
+                let mut follow = self.lock_follow();
+                if follow.take(*seq) {
+                    self.apply_local(change);
+                    total += 1;
+                }
+            }
+            let more = changes.len() == 1000;
+            self.lock_follow().settle(Instant::now());
+            if !more {
                 return Ok(total);
             }
-            for (seq, change) in &changes {
-                self.apply_local(change);
-                self.applied.fetch_max(*seq, Ordering::SeqCst);
-            }
-            total += changes.len();
+        }
+    }
+
+    fn lock_follow(&self) -> std::sync::MutexGuard<'_, Follow> {
+        match self.follow.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
         }
     }
 
@@ -205,5 +233,92 @@ impl Sandbox {
 
     pub fn new_trace_id(&self) -> String {
         self.ids.trace_id()
+    }
+}
+
+/// How long a hole in the change log may stay open: a change numbered below one already applied
+/// whose transaction has not committed yet (PostgreSQL hands out numbers before commit), or
+/// never will (a rolled-back transaction).
+const GAP_PATIENCE: Duration = Duration::from_secs(5);
+
+/// The part of the change log applied here: everything up to `floor`, and `above` it.
+#[derive(Debug)]
+struct Follow {
+    floor: i64,
+    above: BTreeSet<i64>,
+    /// Since when the change after `floor` has been missing while later ones were applied.
+    gap_since: Option<Instant>,
+}
+
+impl Follow {
+    fn new(floor: i64) -> Follow {
+        Follow {
+            floor,
+            above: BTreeSet::new(),
+            gap_since: None,
+        }
+    }
+
+    /// Marks `seq` applied; false when it already was.
+    fn take(&mut self, seq: i64) -> bool {
+        if seq <= self.floor || !self.above.insert(seq) {
+            return false;
+        }
+        while self.above.remove(&(self.floor + 1)) {
+            self.floor += 1;
+        }
+        true
+    }
+
+    /// After a pass over the log: a hole that has stayed open too long is given up, so that the
+    /// log is not read from below it for ever.
+    fn settle(&mut self, now: Instant) {
+        let Some(&lowest) = self.above.first() else {
+            self.gap_since = None;
+            return;
+        };
+        match self.gap_since {
+            None => self.gap_since = Some(now),
+            Some(since) if now.duration_since(since) >= GAP_PATIENCE => {
+                self.floor = lowest - 1;
+                while self.above.remove(&(self.floor + 1)) {
+                    self.floor += 1;
+                }
+                self.gap_since = (!self.above.is_empty()).then_some(now);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod follow_tests {
+    use super::*;
+
+    #[test]
+    fn each_change_is_applied_once_in_any_order() {
+        let mut f = Follow::new(10);
+        assert!(!f.take(10), "already loaded");
+        assert!(f.take(12), "made here before 11 committed");
+        assert!(!f.take(12), "followed from the log later: not again");
+        assert_eq!(f.floor, 10);
+        assert!(f.take(11));
+        assert_eq!(f.floor, 12);
+        assert!(f.above.is_empty());
+    }
+
+    #[test]
+    fn a_hole_is_given_up_after_a_while() {
+        let t0 = Instant::now();
+        let mut f = Follow::new(0);
+        assert!(f.take(2));
+        f.settle(t0);
+        assert_eq!(f.floor, 0, "1 may still commit");
+        f.settle(t0 + GAP_PATIENCE / 2);
+        assert_eq!(f.floor, 0);
+        f.settle(t0 + GAP_PATIENCE);
+        assert_eq!(f.floor, 2);
+        assert_eq!(f.gap_since, None);
+        assert!(!f.take(1), "too late: given up");
     }
 }

@@ -458,11 +458,8 @@ impl Sandbox {
                 &changes,
             )
             .await?;
-        self.write(|dir| {
-            for change in &changes {
-                dir.apply(change);
-            }
-        });
+        // The changes are in the log: apply them from there, in order, once.
+        self.sync_directory().await?;
         if notify {
             self.webhook_wakeup.notify_waiters();
         }

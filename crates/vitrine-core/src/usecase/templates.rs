@@ -343,7 +343,8 @@ impl Sandbox {
             )
             .await?;
         if moved {
-            self.write(|dir| dir.apply(&DirectoryChange::Template(t)));
+            // The transition is in the change log: apply it from there, in order, once.
+            self.sync_directory().await?;
             if notify {
                 self.webhook_wakeup.notify_waiters();
             }
