@@ -180,17 +180,7 @@ pub fn statuses(ctx: &StatusContext<'_>, events: &[&StatusEvent]) -> Vec<u8> {
         }],
         statuses: events.iter().map(|e| status_object(ctx, e)).collect(),
     };
-    to_meta_bytes(&Notification {
-        object: "whatsapp_business_account".to_owned(),
-        entry: vec![Entry {
-            id: ctx.waba_id.to_owned(),
-            time: None,
-            changes: vec![Change {
-                value,
-                field: "messages".to_owned(),
-            }],
-        }],
-    })
+    messages_notification(ctx.waba_id, value)
 }
 
 /// A customer's payment on a checkout order: a `payment` status of the business's
@@ -251,6 +241,11 @@ fn payment(
             errors: None,
         }],
     };
+    messages_notification(waba_id, value)
+}
+
+/// A `messages` notification of one WABA carrying `value`.
+fn messages_notification(waba_id: &str, value: impl Serialize) -> Vec<u8> {
     to_meta_bytes(&Notification {
         object: "whatsapp_business_account".to_owned(),
         entry: vec![Entry {
@@ -415,17 +410,7 @@ pub fn inbound(
             button,
         }],
     };
-    to_meta_bytes(&Notification {
-        object: "whatsapp_business_account".to_owned(),
-        entry: vec![Entry {
-            id: waba_id.to_owned(),
-            time: None,
-            changes: vec![Change {
-                value,
-                field: "messages".to_owned(),
-            }],
-        }],
-    })
+    messages_notification(waba_id, value)
 }
 
 #[cfg(test)]
