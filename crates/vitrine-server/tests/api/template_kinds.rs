@@ -672,8 +672,10 @@ fn stable(mut v: Value) -> Value {
 }
 
 #[tokio::test]
-async fn the_customer_view_of_each_commerce_template_kind() {
+async fn each_commerce_template_kind_from_review_to_order() {
+    let rx = Receiver::start(Rx::default()).await;
     let app = spawn_app().await;
+    app.set_webhook(&rx.url).await;
     let now = app.get("/_vitrine/clock").await.body["unix"]
         .as_i64()
         .unwrap();
@@ -735,7 +737,20 @@ async fn the_customer_view_of_each_commerce_template_kind() {
     ];
     for (kind, template, components) in kinds {
         let name = template["name"].as_str().unwrap().to_owned();
-        approved(&app, template).await;
+        // Created, then approved by review on the sandbox clock, with its webhook.
+        let r = app.create_template(template).await;
+        assert_eq!(r.body["status"], "PENDING", "{kind}: {}", r.text);
+        app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
+            .await;
+        app.wait_webhooks("event=template_status", |rows| {
+            rows.iter().any(|w| {
+                let b: Value = serde_json::from_str(w["body"].as_str().unwrap()).unwrap();
+                let v = &b["entry"][0]["changes"][0]["value"];
+                v["message_template_name"] == name.as_str() && v["event"] == "APPROVED"
+            })
+        })
+        .await;
+        // Sent, and seen by the customer.
         let r = app
             .post_message(json!({
                 "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
@@ -743,15 +758,78 @@ async fn the_customer_view_of_each_commerce_template_kind() {
             }))
             .await;
         assert_eq!(r.status.as_u16(), 200, "{kind}: {}", r.text);
+        let wamid = r.wamid();
         app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
             .await;
-        let mut seen = shown(&app, &r.wamid()).await;
+        let mut seen = shown(&app, &wamid).await;
         // The send's own components are the bot's input, not what the phone shows.
         seen["content"]
             .as_object_mut()
             .unwrap()
             .remove("components");
-        insta::assert_json_snapshot!(format!("customer_view_{kind}"), stable(seen));
+        insta::assert_json_snapshot!(format!("customer_view_{kind}"), stable(seen.clone()));
+        // And turned into what the business waits for: an order, a tap or a payment.
+        let product = match kind {
+            "catalog" => app
+                .get(&format!("/_vitrine/customers/{CUSTOMER}/catalog"))
+                .await
+                .body["products"][0]["product_retailer_id"]
+                .clone(),
+            "mpm" => seen["products"][1]["product_retailer_id"].clone(),
+            "spm" => seen["products"][0]["product_retailer_id"].clone(),
+            "product_carousel" => seen["content"]["cards"][1]["product_retailer_id"].clone(),
+            _ => Value::Null,
+        };
+        if let Some(rid) = product.as_str() {
+            let r = app
+                .post_json(
+                    &format!("/_vitrine/customers/{CUSTOMER}/cart/items"),
+                    json!({ "product_retailer_id": rid }),
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), 200, "{kind}: {}", r.text);
+            let r = app
+                .post_json(
+                    &format!("/_vitrine/customers/{CUSTOMER}/cart/send"),
+                    json!({}),
+                )
+                .await;
+            let order = app.inbound_webhook(&r.body["wamid"]).await;
+            assert_eq!(
+                order["order"]["product_items"][0]["product_retailer_id"], rid,
+                "{kind}"
+            );
+        } else if kind == "media_carousel" {
+            let r = app
+                .post_json(
+                    &format!("/_vitrine/customers/{CUSTOMER}/replies"),
+                    json!({ "wamid": wamid, "choice": "0", "card": 0 }),
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), 200, "{kind}: {}", r.text);
+            let tap = app.inbound_webhook(&r.body["wamid"]).await;
+            assert_eq!(tap["button"]["payload"], "more-0");
+        } else {
+            let r = app
+                .post_json(
+                    &format!("/_vitrine/customers/{CUSTOMER}/payments"),
+                    json!({ "wamid": wamid }),
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), 200, "{kind}: {}", r.text);
+            let rows = app
+                .wait_webhooks(
+                    &format!("wamid={}", r.body["wamid"].as_str().unwrap()),
+                    |w| !w.is_empty(),
+                )
+                .await;
+            let body: Value = serde_json::from_str(rows[0]["body"].as_str().unwrap()).unwrap();
+            let status = &body["entry"][0]["changes"][0]["value"]["statuses"][0];
+            assert_eq!(
+                (status["type"].as_str(), status["status"].as_str()),
+                (Some("payment"), Some("captured"))
+            );
+        }
     }
 }
 
