@@ -25,6 +25,7 @@ pub fn render(sandbox: &Sandbox, public_url: &str, database: &str) -> String {
     );
     format!(
         "\nVitrine {version}: WhatsApp Cloud API commerce sandbox (not affiliated with Meta)\n\
+         \n  Web UI          {base}/\
          \n  Graph API       {graph}\
          \n  Database        {database}\
          \n  Business        {business}    WABA {waba}\
