@@ -151,19 +151,22 @@ pub fn order_details(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError>
     let shipping = optional("shipping")?;
     let discount = optional("discount")?;
     let total_amount = money(&od["total_amount"], "['total_amount']")?;
-    let items_sum: i64 = items
+    // In i128: any i64 amount times any u32 quantity, summed over any item count, fits.
+    let items_sum: i128 = items
         .iter()
-        .map(|i| i.sale_amount.unwrap_or(i.amount).value * i64::from(i.quantity))
+        .map(|i| i128::from(i.sale_amount.unwrap_or(i.amount).value) * i128::from(i.quantity))
         .sum();
-    if subtotal.value != items_sum {
+    if i128::from(subtotal.value) != items_sum {
         return Err(bad(format!(
             "order_details['order']['subtotal'] ({}) must equal the sum of the items' amounts times their quantities ({items_sum}).",
             subtotal.value
         )));
     }
-    let total = subtotal.value + tax.value + shipping.map_or(0, |m| m.value)
-        - discount.map_or(0, |m| m.value);
-    if total_amount.value != total {
+    let total = i128::from(subtotal.value)
+        + i128::from(tax.value)
+        + i128::from(shipping.map_or(0, |m| m.value))
+        - i128::from(discount.map_or(0, |m| m.value));
+    if i128::from(total_amount.value) != total {
         return Err(bad(format!(
             "order_details['total_amount'] ({}) must equal subtotal + tax + shipping - discount ({total}).",
             total_amount.value
@@ -201,4 +204,40 @@ pub fn order_details(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError>
         total_amount,
         expires_at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn order(amount: i64, quantity: u64, subtotal: i64, total: i64) -> Value {
+        let money = |v: i64| json!({ "value": v, "offset": 100 });
+        json!({
+            "reference_id": "r-1", "type": "physical-goods", "currency": "INR",
+            "payment_settings": [ { "type": "payment_gateway", "payment_gateway": { "type": "payu", "configuration_name": "c" } } ],
+            "order": { "items": [ { "retailer_id": "a", "name": "A", "amount": money(amount), "quantity": quantity } ],
+                       "subtotal": money(subtotal), "tax": money(0) },
+            "total_amount": money(total)
+        })
+    }
+
+    #[test]
+    fn sums_are_exact() {
+        let now = Millis(0);
+        let ok = order_details(&order(12_345, 3, 37_035, 37_035), now).unwrap();
+        assert_eq!(ok.payment_gateway.as_deref(), Some("payu"));
+        assert!(order_details(&order(12_345, 3, 37_036, 37_036), now).is_err());
+        // Amounts that overflow 64 bits when multiplied are refused, not a panic.
+        let huge = order(i64::MAX, u64::from(u32::MAX), i64::MAX, i64::MAX);
+        assert!(order_details(&huge, now).is_err());
+    }
+
+    #[test]
+    fn reference_ids() {
+        assert!(valid_reference_id("order_7781.b-2"));
+        assert!(!valid_reference_id(""));
+        assert!(!valid_reference_id("order 1"));
+        assert!(!valid_reference_id(&"x".repeat(36)));
+    }
 }

@@ -1,4 +1,5 @@
-//! The validator never panics on arbitrary JSON and always returns Ok or a catalogued error.
+//! The validator and template hydration never panic on arbitrary JSON and always return Ok or a
+//! catalogued error.
 
 use crate::commerce::{self, MpmNoMatchDetails};
 use crate::directory::Directory;
@@ -39,6 +40,32 @@ const KEYS: &[&str] = &[
     "context",
     "message_id",
     "biz_opaque_callback_data",
+    "type",
+    "sub_type",
+    "index",
+    "cards",
+    "card_index",
+    "components",
+    "product",
+    "payload",
+    "order_details",
+    "reference_id",
+    "payment_settings",
+    "payment_gateway",
+    "configuration_name",
+    "order",
+    "items",
+    "retailer_id",
+    "amount",
+    "sale_amount",
+    "value",
+    "offset",
+    "quantity",
+    "subtotal",
+    "tax",
+    "total_amount",
+    "expiration",
+    "timestamp",
 ];
 const WORDS: &[&str] = &[
     "whatsapp",
@@ -172,5 +199,203 @@ proptest! {
     #[test]
     fn mutated_requests_never_panic(v in mutated(), strict in any::<bool>()) {
         check(&v, strict);
+    }
+}
+
+/// Approved templates of the commerce kinds, in the demo WABA.
+fn template_dir() -> Directory {
+    let defs = [
+        json!([
+            { "type": "HEADER", "format": "TEXT", "text": "Hi {{1}}!", "example": { "header_text": ["A"] } },
+            { "type": "BODY", "text": "Have a look {{1}}.", "example": { "body_text": [["A"]] } },
+            { "type": "BUTTONS", "buttons": [ { "type": "MPM", "text": "View items" } ] } ]),
+        json!([
+            { "type": "BODY", "text": "Picks for {{1}}.", "example": { "body_text": [["A"]] } },
+            { "type": "CAROUSEL", "cards": [
+                { "components": [ { "type": "HEADER", "format": "PRODUCT" },
+                    { "type": "BUTTONS", "buttons": [ { "type": "URL", "text": "Buy", "url": "https://x.example/{{1}}", "example": ["https://x.example/a"] } ] } ] },
+                { "components": [ { "type": "HEADER", "format": "PRODUCT" },
+                    { "type": "BUTTONS", "buttons": [ { "type": "URL", "text": "Buy", "url": "https://x.example/{{1}}", "example": ["https://x.example/a"] } ] } ] } ] } ]),
+        json!([
+            { "type": "BODY", "text": "New." },
+            { "type": "CAROUSEL", "cards": [
+                { "components": [ { "type": "HEADER", "format": "IMAGE" }, { "type": "BODY", "text": "Code {{1}} now", "example": { "body_text": [["A"]] } },
+                    { "type": "BUTTONS", "buttons": [ { "type": "QUICK_REPLY", "text": "More" } ] } ] },
+                { "components": [ { "type": "HEADER", "format": "IMAGE" }, { "type": "BODY", "text": "Code {{1}} now", "example": { "body_text": [["A"]] } },
+                    { "type": "BUTTONS", "buttons": [ { "type": "QUICK_REPLY", "text": "More" } ] } ] } ] } ]),
+        json!([
+            { "type": "HEADER", "format": "IMAGE" },
+            { "type": "BODY", "text": "Pay now." },
+            { "type": "BUTTONS", "buttons": [ { "type": "ORDER_DETAILS", "text": "Buy" }, { "type": "COPY_CODE", "example": "X" } ] } ]),
+    ];
+    let mut dir = Directory::from_data(seed::demo("http://x"));
+    for (i, def) in defs.iter().enumerate() {
+        let components = crate::template::check_components(def).expect("a valid template");
+        dir.apply(&crate::directory::DirectoryChange::Template(
+            crate::template::Template {
+                id: format!("90{i}"),
+                waba_id: seed::WABA_ID.to_owned(),
+                name: format!("t{i}"),
+                language: "en_US".to_owned(),
+                category: "MARKETING".to_owned(),
+                parameter_format: "POSITIONAL".to_owned(),
+                components,
+                status: crate::template::TemplateStatus::Approved,
+                reason: "NONE".to_owned(),
+                review_due_at: None,
+                edits: vec![],
+            },
+        ));
+    }
+    dir
+}
+
+/// A valid send of each template of `template_dir`, by name.
+fn template_sends() -> Vec<(&'static str, Value)> {
+    let product = |rid: &str| json!({ "type": "product", "product": { "product_retailer_id": rid, "catalog_id": seed::CATALOG_ID } });
+    let money = |v: i64| json!({ "value": v, "offset": 100 });
+    vec![
+        (
+            "t0",
+            json!([
+            { "type": "header", "parameters": [ { "type": "text", "text": "A" } ] },
+            { "type": "body", "parameters": [ { "type": "text", "text": "B" } ] },
+            { "type": "button", "sub_type": "mpm", "index": 0, "parameters": [ { "type": "action", "action": {
+                "thumbnail_product_retailer_id": "tee-classic-white",
+                "sections": [ { "title": "S", "product_items": [ { "product_retailer_id": "tee-classic-white" } ] } ] } } ] } ]),
+        ),
+        (
+            "t1",
+            json!([
+            { "type": "body", "parameters": [ { "type": "text", "text": "B" } ] },
+            { "type": "carousel", "cards": [
+                { "card_index": 0, "components": [ { "type": "header", "parameters": [ product("tee-classic-white") ] },
+                    { "type": "button", "sub_type": "url", "index": 0, "parameters": [ { "type": "text", "text": "a" } ] } ] },
+                { "card_index": 1, "components": [ { "type": "header", "parameters": [ product("gift-card-25") ] },
+                    { "type": "button", "sub_type": "url", "index": 0, "parameters": [ { "type": "text", "text": "b" } ] } ] } ] } ]),
+        ),
+        (
+            "t2",
+            json!([
+            { "type": "carousel", "cards": [
+                { "card_index": 0, "components": [ { "type": "header", "parameters": [ { "type": "image", "image": { "link": "https://x.example/a.png" } } ] },
+                    { "type": "body", "parameters": [ { "type": "text", "text": "A" } ] },
+                    { "type": "button", "sub_type": "quick_reply", "index": 0, "parameters": [ { "type": "payload", "payload": "p" } ] } ] },
+                { "card_index": 1, "components": [ { "type": "header", "parameters": [ { "type": "image", "image": { "id": "1" } } ] },
+                    { "type": "body", "parameters": [ { "type": "text", "text": "B" } ] } ] } ] } ]),
+        ),
+        (
+            "t3",
+            json!([
+            { "type": "header", "parameters": [ { "type": "image", "image": { "link": "https://x.example/a.png" } } ] },
+            { "type": "button", "sub_type": "copy_code", "index": 1, "parameters": [ { "type": "coupon_code", "coupon_code": "SAVE" } ] },
+            { "type": "button", "sub_type": "order_details", "index": 0, "parameters": [ { "type": "action", "action": { "order_details": {
+                "reference_id": "r1", "type": "digital-goods", "currency": "INR",
+                "payment_settings": [ { "type": "payment_gateway", "payment_gateway": { "type": "razorpay", "configuration_name": "c" } } ],
+                "order": { "status": "pending",
+                    "items": [ { "retailer_id": "a", "name": "A", "amount": money(500), "quantity": 2 } ],
+                    "subtotal": money(1000), "tax": money(0), "shipping": money(0), "discount": money(0),
+                    "expiration": { "timestamp": "1900000000" } },
+                "total_amount": money(1000) } } } ] } ]),
+        ),
+    ]
+}
+
+/// Every JSON pointer inside `v`.
+fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{at}/{k}");
+                out.push(p.clone());
+                pointers(x, p, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                out.push(p.clone());
+                pointers(x, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_template(name: &str, components: Value) {
+    let dir = template_dir();
+    let Some(phone) = dir.phone_number(seed::PHONE_NUMBER_ID) else {
+        return;
+    };
+    let outgoing = crate::message::Outgoing::Template {
+        name: name.to_owned(),
+        language: "en_US".to_owned(),
+        template_id: String::new(),
+        header: None,
+        header_media: None,
+        body: String::new(),
+        footer: None,
+        buttons: vec![],
+        cards: vec![],
+        order_details: None,
+        components: components.as_array().cloned().unwrap_or_default(),
+    };
+    let options = crate::template_send::TemplateSendOptions {
+        mpm_no_match: MpmNoMatchDetails::default(),
+        product_carousel_exact_cards: false,
+        now: crate::clock::Millis(1_800_000_000_000),
+    };
+    if let Err(e) = crate::template_send::resolve(&dir, phone, outgoing, options) {
+        assert!(ErrorKind::ALL.contains(&e.kind));
+        assert!((400..500).contains(&e.http_status()), "{e:?}");
+    }
+}
+
+#[test]
+fn the_template_sends_are_valid() {
+    let dir = template_dir();
+    let phone = dir.phone_number(seed::PHONE_NUMBER_ID).cloned();
+    for (name, components) in template_sends() {
+        let outgoing = crate::message::Outgoing::Template {
+            name: name.to_owned(),
+            language: "en_US".to_owned(),
+            template_id: String::new(),
+            header: None,
+            header_media: None,
+            body: String::new(),
+            footer: None,
+            buttons: vec![],
+            cards: vec![],
+            order_details: None,
+            components: components.as_array().cloned().unwrap_or_default(),
+        };
+        let options = crate::template_send::TemplateSendOptions {
+            mpm_no_match: MpmNoMatchDetails::default(),
+            product_carousel_exact_cards: false,
+            now: crate::clock::Millis(1_800_000_000_000),
+        };
+        let r = crate::template_send::resolve(&dir, phone.as_ref().unwrap(), outgoing, options);
+        assert!(r.is_ok(), "{name}: {r:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// A valid template send with one value anywhere replaced by arbitrary JSON.
+    #[test]
+    fn mutated_template_sends_never_panic(
+        which in 0usize..4,
+        at in any::<prop::sample::Index>(),
+        v in value(),
+    ) {
+        let (name, mut components) = template_sends().swap_remove(which);
+        let mut paths = vec![];
+        pointers(&components, String::new(), &mut paths);
+        let path = at.get(&paths).clone();
+        if let Some(slot) = components.pointer_mut(&path) {
+            *slot = v;
+        }
+        check_template(name, components);
     }
 }
