@@ -472,7 +472,8 @@ impl Directory {
     }
 
     /// Where a WABA's webhooks for `field` go: every app subscribed to the WABA whose webhook
-    /// subscribes the field, at the WABA's override URL or else the app's callback.
+    /// subscribes the field, at the WABA's override URL or else the app's callback. As on Meta,
+    /// only `messages` follows the override: template webhooks always go to the app's callback.
     pub fn webhook_targets(&self, waba_id: &str, field: &str) -> Vec<WebhookTarget> {
         let Some(waba) = self.wabas.get(waba_id) else {
             return vec![];
@@ -482,7 +483,11 @@ impl Directory {
             .filter_map(|sub| {
                 let app = self.apps.get(&sub.app_id)?;
                 let app_sub = app.subscription.as_ref().filter(|s| s.has_field(field));
-                let url = match (&sub.override_callback_uri, app_sub) {
+                let override_url = sub
+                    .override_callback_uri
+                    .as_ref()
+                    .filter(|_| field == "messages");
+                let url = match (override_url, app_sub) {
                     (Some(url), _) => url.clone(),
                     (None, Some(s)) => s.callback_url.clone(),
                     (None, None) => return None,

@@ -773,6 +773,51 @@ async fn waba_override_callback() {
     assert_eq!(r.body["error"]["code"], 2200);
 }
 
+#[tokio::test]
+async fn template_webhooks_ignore_the_waba_override() {
+    // Meta's override covers `messages`; template webhooks always go to the app's callback.
+    let main = Receiver::start(Rx::default()).await;
+    let over = Receiver::start(Rx {
+        verify_token: Some("ov".into()),
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_app().await;
+    app.set_webhook(&main.url).await;
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!("/v23.0/{}/subscribed_apps", seed::WABA_ID)))
+                .bearer_auth(TOKEN)
+                .json(&json!({ "override_callback_uri": over.url, "verify_token": "ov" })),
+        )
+        .await;
+    assert_eq!(r.body, json!({ "success": true }), "{}", r.text);
+    let r = app
+        .create_template(json!({
+            "name": "hello_again", "language": "en_US", "category": "UTILITY",
+            "components": [ { "type": "BODY", "text": "Hello again." } ]
+        }))
+        .await;
+    assert_eq!(r.body["status"], "PENDING", "{}", r.text);
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
+        .await;
+    let got = main.wait_for(1).await;
+    assert_eq!(
+        got[0].json()["entry"][0]["changes"][0]["field"],
+        "message_template_status_update"
+    );
+    let rows = app
+        .wait_webhooks("event=template_status", |w| !w.is_empty())
+        .await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["url"], main.url);
+    // Messages still follow the override.
+    app.post_message(text("hi")).await.wamid();
+    over.wait_for(2).await;
+    assert_eq!(main.received().len(), 1);
+}
+
 // ---- Fidelity knobs ----
 
 #[tokio::test]
