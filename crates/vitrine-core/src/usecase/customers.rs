@@ -201,6 +201,20 @@ impl Sandbox {
                 .into())
             }
         };
+        // Only an order the phone shows can be paid: delivered, not failed.
+        let statuses = self.message_statuses(wamid).await?;
+        let shown = statuses
+            .iter()
+            .any(|s| s.status == crate::webhook::MessageStatus::Delivered)
+            && !statuses
+                .iter()
+                .any(|s| s.status == crate::webhook::MessageStatus::Failed);
+        if !shown {
+            return Err(CustomerError::Refused {
+                code: "not_delivered",
+                message: format!("Message {wamid} has not reached the customer's phone."),
+            });
+        }
         let now = self.clock.now();
         if order.expires_at.is_some_and(|t| t < now.unix_seconds()) {
             return Err(CustomerError::Refused {

@@ -915,6 +915,7 @@ async fn the_customer_pays_a_checkout_order_and_the_business_gets_a_payment_stat
     let now = app.get("/_vitrine/clock").await.body["unix"]
         .as_i64()
         .unwrap();
+    app.post_json("/_vitrine/clock/freeze", json!({})).await;
     let wamid = app
         .post_message(send_checkout(order_details(now)))
         .await
@@ -931,6 +932,12 @@ async fn the_customer_pays_a_checkout_order_and_the_business_gets_a_payment_stat
             .await
         }
     };
+    // Not before the phone shows the order.
+    let early = pay("captured").await;
+    assert_eq!(early.status.as_u16(), 409, "{}", early.text);
+    assert!(early.text.contains("not_delivered"), "{}", early.text);
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
     // A failed attempt, then a captured one.
     let failed = pay("failed").await;
     assert_eq!(failed.status.as_u16(), 200, "{}", failed.text);
