@@ -3,6 +3,23 @@
 use vitrine_core::Sandbox;
 
 pub fn render(sandbox: &Sandbox, public_url: &str, database: &str) -> String {
+    let seeded = sandbox.read(|dir| {
+        dir.phone_number(vitrine_core::seed::PHONE_NUMBER_ID)
+            .is_some()
+    });
+    if !seeded {
+        let base = public_url.trim_end_matches('/');
+        return format!(
+            "\nVitrine {version}: WhatsApp Cloud API commerce sandbox (not affiliated with Meta)\n\
+             \n  Web UI          {base}/\
+             \n  Graph API       {base}/{api}\
+             \n  Database        {database}\
+             \n  No demo sandbox in this database (--no-seed): start once without --no-seed to\
+             \n  seed it.\n",
+            version = env!("CARGO_PKG_VERSION"),
+            api = sandbox.behaviour.default_api_version,
+        );
+    }
     let f = sandbox.facts(public_url);
     let products = sandbox.read(|dir| {
         f.catalog_id
