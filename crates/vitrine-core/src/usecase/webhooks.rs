@@ -419,6 +419,7 @@ impl Sandbox {
     }
 
     /// The message fails to reach the customer now, with `error` (131026, 131047, 131000...).
+    /// A message the customer has read, or that failed already, cannot fail.
     pub async fn mark_failed(
         &self,
         wamid: &str,
@@ -427,6 +428,17 @@ impl Sandbox {
         let Some(record) = self.store.get_message(wamid).await? else {
             return Ok(None);
         };
+        if let Some(done) = self
+            .message_statuses(wamid)
+            .await?
+            .iter()
+            .find(|e| matches!(e.status, MessageStatus::Read | MessageStatus::Failed))
+        {
+            return Err(ApiError::invalid_param(format!(
+                "Message {wamid} is already {}: it cannot fail now.",
+                done.status.as_str()
+            )));
+        }
         let event = StatusEvent::failed(wamid, self.clock.now(), error);
         self.append_status(&record, event.clone()).await?;
         Ok(Some(event))

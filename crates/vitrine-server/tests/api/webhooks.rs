@@ -223,6 +223,24 @@ async fn failed_status_carries_metas_error_object() {
         )
         .await;
     assert_eq!(r.status.as_u16(), 400);
+    // A message fails once, and never after the customer has read it.
+    let r = app
+        .post_json(&format!("/_vitrine/messages/{wamid}/fail"), json!({}))
+        .await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    assert!(r.text.contains("already failed"), "{}", r.text);
+    let read = app.post_message(text("hello again")).await.wamid();
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
+        .await;
+    let r = app
+        .post_json(&format!("/_vitrine/messages/{read}/read"), json!({}))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let r = app
+        .post_json(&format!("/_vitrine/messages/{read}/fail"), json!({}))
+        .await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    assert!(r.text.contains("already read"), "{}", r.text);
 }
 
 #[tokio::test]
