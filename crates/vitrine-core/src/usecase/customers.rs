@@ -262,22 +262,7 @@ impl Sandbox {
             created_at: now,
         };
         let webhooks = self.read(|dir| plan::inbound_webhooks(dir, &record));
-        let notify = !webhooks.is_empty();
-        // A payment is not a message: it leaves the customer service window as it is.
-        self.store
-            .insert_inbound(
-                &record,
-                &Outbox {
-                    statuses: vec![],
-                    webhooks,
-                },
-                &[],
-            )
-            .await
-            .map_err(ApiError::from)?;
-        if notify {
-            self.webhook_wakeup.notify_waiters();
-        }
+        self.record_inbound(&record, webhooks, vec![]).await?;
         Ok(record)
     }
 
@@ -448,19 +433,22 @@ impl Sandbox {
         }))
     }
 
-    /// Stores a customer's message with its webhooks, the window it opens and `changes`, in one
-    /// transaction, and applies the changes here.
+    /// Stores what a customer did with its webhooks, the window a message opens and `changes`,
+    /// in one transaction, and applies the changes here. A payment is not a message: it leaves
+    /// the customer service window as it is.
     pub(crate) async fn record_inbound(
         &self,
         record: &InboundRecord,
         webhooks: Vec<crate::webhook::NewWebhook>,
         mut changes: Vec<DirectoryChange>,
     ) -> Result<(), ApiError> {
-        changes.push(DirectoryChange::Window(WindowState {
-            phone_number_id: record.phone_number_id.clone(),
-            wa_id: record.wa_id.clone(),
-            last_inbound_at: record.created_at.0,
-        }));
+        if !matches!(record.content, Incoming::Payment(_)) {
+            changes.push(DirectoryChange::Window(WindowState {
+                phone_number_id: record.phone_number_id.clone(),
+                wa_id: record.wa_id.clone(),
+                last_inbound_at: record.created_at.0,
+            }));
+        }
         let notify = !webhooks.is_empty();
         self.store
             .insert_inbound(

@@ -303,7 +303,8 @@ fn major_units(minor: i64, currency: &str) -> serde_json::Number {
     }
 }
 
-/// A `messages` notification carrying a customer's message, with their profile.
+/// A `messages` notification carrying a customer's message, with their profile; for a payment,
+/// the `payment` status of the order message.
 pub fn inbound(
     waba_id: &str,
     business_id: &str,
@@ -311,15 +312,13 @@ pub fn inbound(
     profile_name: &str,
     record: &InboundRecord,
 ) -> Vec<u8> {
-    if let Incoming::Payment(p) = &record.content {
-        return payment(waba_id, business_id, display_phone_number, record, p);
-    }
     let mut interactive = None;
     let mut button = None;
     let (kind, text, order) = match &record.content {
         Incoming::Text { body } => ("text", Some(TextBody { body: body.clone() }), None),
-        // Sent as a status above.
-        Incoming::Payment(_) => ("payment", None, None),
+        Incoming::Payment(p) => {
+            return payment(waba_id, business_id, display_phone_number, record, p)
+        }
         Incoming::ButtonReply { id, title } => {
             interactive = Some(InteractiveReply {
                 kind: "button_reply".to_owned(),
