@@ -1,7 +1,7 @@
 //! Step 6 of a send: the catalog checks (spec §2.5–§2.7, §6, §11) and the product snapshot a
 //! product message keeps of what it showed.
 
-use crate::directory::Directory;
+use crate::directory::{CatalogIndex, Directory};
 use crate::error::ApiError;
 use crate::message::{Outgoing, ProductSnapshot, Resolved};
 use crate::model::PhoneNumber;
@@ -33,6 +33,47 @@ impl MpmNoMatchDetails {
     }
 }
 
+/// A sendable product of `catalog`, as a message keeps it (131009 "Products not found in FB
+/// Catalog" otherwise).
+pub fn snapshot(catalog: &CatalogIndex, rid: &str) -> Result<ProductSnapshot, ApiError> {
+    catalog
+        .product(rid)
+        .filter(|p| p.is_sendable())
+        .map(ProductSnapshot::from)
+        .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND))
+}
+
+/// A catalog thumbnail: the product named, or the catalog's first sendable one.
+pub fn thumbnail(catalog: &CatalogIndex, rid: Option<&str>) -> Result<ProductSnapshot, ApiError> {
+    match rid {
+        Some(rid) => snapshot(catalog, rid),
+        None => catalog
+            .first_sendable()
+            .map(ProductSnapshot::from)
+            .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND)),
+    }
+}
+
+/// The items of a multi-product message or button: the sendable ones kept, the others dropped
+/// and recorded; none sendable → 131009 with `mpm_no_match`'s text.
+pub fn match_items<'a>(
+    catalog: &CatalogIndex,
+    rids: impl IntoIterator<Item = &'a str>,
+    mpm_no_match: MpmNoMatchDetails,
+) -> Result<Resolved, ApiError> {
+    let mut resolved = Resolved::default();
+    for rid in rids {
+        match snapshot(catalog, rid) {
+            Ok(p) => resolved.products.push(p),
+            Err(_) => resolved.dropped_retailer_ids.push(rid.to_owned()),
+        }
+    }
+    if resolved.products.is_empty() {
+        return Err(ApiError::invalid_value(mpm_no_match.text()));
+    }
+    Ok(resolved)
+}
+
 /// Checks a validated message against the catalog connected to the sender's WABA and returns the
 /// products it shows. Messages that are not product messages resolve to nothing.
 pub fn resolve(
@@ -59,46 +100,29 @@ pub fn resolve(
     if !phone.commerce.is_catalog_visible {
         return Err(ApiError::invalid_value(CHECK_CATALOG_LINKED));
     }
-    let sendable = |rid: &str| connected.product(rid).filter(|p| p.is_sendable());
+    let one = |p: ProductSnapshot| Resolved {
+        products: vec![p],
+        dropped_retailer_ids: vec![],
+    };
     match outgoing {
         Outgoing::CatalogMessage {
             thumbnail_product_retailer_id,
             ..
-        } => {
-            let thumb = match thumbnail_product_retailer_id {
-                Some(rid) => sendable(rid),
-                None => connected.first_sendable(),
-            }
-            .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND))?;
-            Ok(Resolved {
-                products: vec![ProductSnapshot::from(thumb)],
-                dropped_retailer_ids: vec![],
-            })
-        }
+        } => Ok(one(thumbnail(
+            connected,
+            thumbnail_product_retailer_id.as_deref(),
+        )?)),
         Outgoing::Product {
             product_retailer_id,
             ..
-        } => {
-            let p = sendable(product_retailer_id)
-                .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND))?;
-            Ok(Resolved {
-                products: vec![ProductSnapshot::from(p)],
-                dropped_retailer_ids: vec![],
-            })
-        }
-        Outgoing::ProductList { sections, .. } => {
-            let mut resolved = Resolved::default();
-            for rid in sections.iter().flat_map(|s| s.product_retailer_ids.iter()) {
-                match sendable(rid) {
-                    Some(p) => resolved.products.push(ProductSnapshot::from(p)),
-                    None => resolved.dropped_retailer_ids.push(rid.clone()),
-                }
-            }
-            if resolved.products.is_empty() {
-                return Err(ApiError::invalid_value(mpm_no_match.text()));
-            }
-            Ok(resolved)
-        }
+        } => Ok(one(snapshot(connected, product_retailer_id)?)),
+        Outgoing::ProductList { sections, .. } => match_items(
+            connected,
+            sections
+                .iter()
+                .flat_map(|s| s.product_retailer_ids.iter().map(String::as_str)),
+            mpm_no_match,
+        ),
         Outgoing::Text { .. }
         | Outgoing::Button { .. }
         | Outgoing::List { .. }

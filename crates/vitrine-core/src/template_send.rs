@@ -5,7 +5,7 @@
 //! buttons, carousel cards and the order, with the products it shows.
 
 use crate::clock::Millis;
-use crate::commerce::{MpmNoMatchDetails, CHECK_CATALOG_LINKED, PRODUCTS_NOT_FOUND};
+use crate::commerce::{self, MpmNoMatchDetails, CHECK_CATALOG_LINKED, PRODUCTS_NOT_FOUND};
 use crate::directory::{CatalogIndex, Directory};
 use crate::error::{ApiError, ErrorKind};
 use crate::inbound::Incoming;
@@ -233,12 +233,9 @@ impl Hydrator<'_> {
             .ok_or_else(|| ApiError::invalid_value(CHECK_CATALOG_LINKED))
     }
 
+    /// A sendable product of the shown catalog.
     fn product(&self, rid: &str) -> Result<ProductSnapshot, ApiError> {
-        self.connected
-            .and_then(|c| c.product(rid))
-            .filter(|p| p.is_sendable())
-            .map(ProductSnapshot::from)
-            .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND))
+        commerce::snapshot(self.catalog()?, rid)
     }
 
     /// A template header (`tpl`) filled from the send's header component: a TEXT header's
@@ -357,18 +354,10 @@ impl Hydrator<'_> {
                     button.coupon_code = Some(code.to_owned());
                 }
                 "catalog" => {
-                    self.catalog()?;
                     let thumb = params
                         .first()
                         .and_then(|p| p["action"]["thumbnail_product_retailer_id"].as_str());
-                    let snap = match thumb {
-                        Some(rid) => self.product(rid)?,
-                        None => self
-                            .connected
-                            .and_then(|c| c.first_sendable())
-                            .map(ProductSnapshot::from)
-                            .ok_or_else(|| ApiError::invalid_value(PRODUCTS_NOT_FOUND))?,
-                    };
+                    let snap = commerce::thumbnail(self.catalog()?, thumb)?;
                     self.resolved.products.push(snap);
                 }
                 "mpm" => self.mpm(index, params.first())?,
@@ -396,7 +385,7 @@ impl Hydrator<'_> {
 
     /// An MPM button's sections: unmatched products dropped as for MPM messages.
     fn mpm(&mut self, index: usize, param: Option<&Value>) -> Result<(), ApiError> {
-        self.catalog()?;
+        let catalog = self.catalog()?;
         let action = param.map(|p| p["action"].clone()).unwrap_or(Value::Null);
         let thumb = action["thumbnail_product_retailer_id"].as_str().ok_or_else(|| {
             ApiError::missing(&format!(
@@ -420,19 +409,18 @@ impl Hydrator<'_> {
             ));
         }
         let mut seen = std::collections::HashSet::new();
-        let mut matched = vec![];
-        for rid in rids.into_iter().filter(|r| seen.insert(r.clone())) {
-            match self.product(&rid) {
-                Ok(p) => matched.push(p),
-                Err(_) => self.resolved.dropped_retailer_ids.push(rid),
-            }
-        }
-        if matched.is_empty() {
-            return Err(ApiError::invalid_value(self.options.mpm_no_match.text()));
-        }
-        let thumb = self.product(thumb)?;
-        self.resolved.products.push(thumb);
-        self.resolved.products.extend(matched);
+        let items = commerce::match_items(
+            catalog,
+            rids.iter().map(String::as_str).filter(|r| seen.insert(*r)),
+            self.options.mpm_no_match,
+        )?;
+        self.resolved
+            .products
+            .push(commerce::snapshot(catalog, thumb)?);
+        self.resolved.products.extend(items.products);
+        self.resolved
+            .dropped_retailer_ids
+            .extend(items.dropped_retailer_ids);
         Ok(())
     }
 
