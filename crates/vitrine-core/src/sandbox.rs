@@ -146,14 +146,16 @@ impl Sandbox {
     /// Applies change `seq` of the log unless it already was: a change this node made is applied
     /// when it is made, and must not be applied again when the log is followed, possibly after a
     /// newer change to the same thing.
-    fn apply_once(&self, seq: i64, change: &DirectoryChange) {
-        let mut follow = match self.follow.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if follow.take(seq) {
+    /// The bookkeeping stays locked while the change is applied, so that two changes are never
+    /// applied here in the opposite order to the one they were taken in. True when applied now.
+    fn apply_once(&self, seq: i64, change: &DirectoryChange) -> bool {
+        let mut follow = self.lock_follow();
+        let new = follow.take(seq);
+        if new {
             self.apply_local(change);
         }
+        drop(follow);
+        new
     }
 
     /// Applies every change logged since the last call, by this node or others, in log order,
@@ -165,9 +167,7 @@ impl Sandbox {
             let floor = self.lock_follow().floor;
             let changes = self.store.changes_since(floor, 1000).await?;
             for (seq, change) in &changes {
-                let mut follow = self.lock_follow();
-                if follow.take(*seq) {
-                    self.apply_local(change);
+                if self.apply_once(*seq, change) {
                     total += 1;
                 }
             }
