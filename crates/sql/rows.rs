@@ -10,6 +10,7 @@ use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory, WindowState};
 use vitrine_core::inbound::InboundRecord;
+use vitrine_core::media::{MediaOrigin, MediaRecord};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::model::{
     App, AppSubscription, Business, Catalog, CommerceSettings, Customer, PhoneNumber, Product,
@@ -1030,4 +1031,160 @@ pub(crate) async fn transition_template(
             .map_err(db_err)?;
     notify_change(conn, seq).await?;
     Ok(true)
+}
+
+const MEDIA_COLUMNS: &str =
+    "id, phone_number_id, mime_type, sha256, file_size, filename, animated, \
+     origin, created_at, expires_at, url_secret";
+
+fn media_from_row(r: &DbRow) -> StoreResult<MediaRecord> {
+    let origin: String = r.get(7);
+    Ok(MediaRecord {
+        id: r.get(0),
+        phone_number_id: r.get(1),
+        mime_type: r.get(2),
+        sha256: r.get(3),
+        file_size: r.get(4),
+        filename: r.get(5),
+        animated: r.get::<bool, _>(6),
+        origin: MediaOrigin::parse(&origin)
+            .ok_or_else(|| corrupt(format!("unknown media origin {origin}")))?,
+        created_at: Millis(r.get(8)),
+        expires_at: Millis(r.get(9)),
+        url_secret: r.get(10),
+    })
+}
+
+pub(crate) async fn insert_media(
+    conn: &mut Conn,
+    m: &MediaRecord,
+    state: &str,
+    wall_now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO media (id, phone_number_id, mime_type, sha256, file_size, filename, animated, \
+         origin, state, created_at, expires_at, url_secret, started_wall) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&m.id)
+    .bind(&m.phone_number_id)
+    .bind(&m.mime_type)
+    .bind(&m.sha256)
+    .bind(m.file_size)
+    .bind(&m.filename)
+    .bind(m.animated)
+    .bind(m.origin.as_str())
+    .bind(state)
+    .bind(m.created_at.0)
+    .bind(m.expires_at.0)
+    .bind(&m.url_secret)
+    .bind(wall_now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn finish_media(conn: &mut Conn, m: &MediaRecord) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE media SET state = 'ready', mime_type = $1, sha256 = $2, file_size = $3, \
+         animated = $4, filename = $5 WHERE id = $6 AND state = 'uploading'",
+    )
+    .bind(&m.mime_type)
+    .bind(&m.sha256)
+    .bind(m.file_size)
+    .bind(m.animated)
+    .bind(&m.filename)
+    .bind(&m.id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
+    if done == 0 {
+        return Err(StoreError::Conflict(format!(
+            "media {} is not being uploaded",
+            m.id
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) async fn delete_media(conn: &mut Conn, id: &str) -> StoreResult<bool> {
+    sqlx::query("DELETE FROM media_chunks WHERE media_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let gone = sqlx::query("DELETE FROM media WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    Ok(gone > 0)
+}
+
+pub(crate) async fn copy_media(conn: &mut Conn, from: &str, m: &MediaRecord) -> StoreResult<bool> {
+    let ready: Option<String> =
+        sqlx::query_scalar("SELECT id FROM media WHERE id = $1 AND state = 'ready'")
+            .bind(from)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    if ready.is_none() {
+        return Ok(false);
+    }
+    insert_media(conn, m, "ready", 0).await?;
+    sqlx::query(
+        "INSERT INTO media_chunks (media_id, seq, data) \
+         SELECT $1, seq, data FROM media_chunks WHERE media_id = $2",
+    )
+    .bind(&m.id)
+    .bind(from)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(true)
+}
+
+pub(crate) async fn purge_media(
+    conn: &mut Conn,
+    now: Millis,
+    stale_before_wall: i64,
+    limit: u32,
+) -> StoreResult<i64> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM media WHERE expires_at <= $1 \
+         OR (state = 'uploading' AND started_wall < $2) LIMIT $3",
+    )
+    .bind(now.0)
+    .bind(stale_before_wall)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    for id in &ids {
+        delete_media(conn, id).await?;
+    }
+    Ok(ids.len() as i64)
+}
+
+pub(crate) async fn get_media(pool: &Pool, id: &str) -> StoreResult<Option<MediaRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {MEDIA_COLUMNS} FROM media WHERE id = $1 AND state = 'ready'"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    row.as_ref().map(media_from_row).transpose()
+}
+
+pub(crate) async fn media_chunk(pool: &Pool, id: &str, seq: i64) -> StoreResult<Option<Vec<u8>>> {
+    sqlx::query_scalar("SELECT data FROM media_chunks WHERE media_id = $1 AND seq = $2")
+        .bind(id)
+        .bind(seq)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)
 }

@@ -243,3 +243,84 @@ impl WebhookStore for ThisStore {
         }
     }
 }
+
+#[async_trait]
+impl MediaStore for ThisStore {
+    async fn begin_media(&self, record: &MediaRecord, wall_now: i64) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::MediaBegin {
+                record: Box::new(record.clone()),
+                wall_now,
+            })
+            .await
+    }
+
+    async fn put_media_chunk(&self, id: &str, seq: i64, data: Vec<u8>) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::MediaChunk {
+                id: id.to_owned(),
+                seq,
+                data,
+            })
+            .await
+    }
+
+    async fn finish_media(&self, record: &MediaRecord) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::MediaFinish(Box::new(record.clone())))
+            .await
+    }
+
+    async fn delete_media(&self, id: &str) -> StoreResult<bool> {
+        match self
+            .writer
+            .submit(WriteOp::MediaDelete { id: id.to_owned() })
+            .await?
+        {
+            WriteResult::Found(found) => Ok(found),
+            _ => Ok(false),
+        }
+    }
+
+    async fn get_media(&self, id: &str) -> StoreResult<Option<MediaRecord>> {
+        rows::get_media(&self.readers, id).await
+    }
+
+    async fn media_chunk(&self, id: &str, seq: i64) -> StoreResult<Option<Vec<u8>>> {
+        rows::media_chunk(&self.readers, id, seq).await
+    }
+
+    async fn copy_media(&self, from: &str, record: &MediaRecord) -> StoreResult<bool> {
+        match self
+            .writer
+            .submit(WriteOp::MediaCopy {
+                from: from.to_owned(),
+                record: Box::new(record.clone()),
+            })
+            .await?
+        {
+            WriteResult::Found(found) => Ok(found),
+            _ => Ok(false),
+        }
+    }
+
+    async fn purge_media(
+        &self,
+        now: Millis,
+        stale_before_wall: i64,
+        limit: u32,
+    ) -> StoreResult<i64> {
+        match self
+            .writer
+            .submit(WriteOp::MediaPurge {
+                now,
+                stale_before_wall,
+                limit,
+            })
+            .await?
+        {
+            WriteResult::Number(n) => Ok(n),
+            _ => Ok(0),
+        }
+    }
+}

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod inbound;
 pub mod limits;
+pub mod media;
 pub mod message;
 pub mod model;
 pub mod sandbox;

@@ -33,6 +33,8 @@ pub struct Behaviour {
     /// as media carousels must. Default: 1 to 10 product cards, as Meta's guide says (spec §3.5,
     /// UNCONFIRMED).
     pub product_carousel_exact_cards: bool,
+    /// Media uploads, downloads and media webhooks (messaging spec §1).
+    pub media: crate::media::MediaSettings,
 }
 
 impl Default for Behaviour {
@@ -48,6 +50,7 @@ impl Default for Behaviour {
             template_review_ms: 1_000,
             template_reject_prefix: "rejected_".to_owned(),
             product_carousel_exact_cards: false,
+            media: crate::media::MediaSettings::default(),
         }
     }
 }

@@ -20,10 +20,12 @@ use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use vitrine_core::inbound::InboundRecord;
+use vitrine_core::media::MediaRecord;
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
 use vitrine_core::store::{
-    BatchStore, DirectoryStore, Lifecycle, MessageStore, StoreError, StoreResult, WebhookStore,
+    BatchStore, DirectoryStore, Lifecycle, MediaStore, MessageStore, StoreError, StoreResult,
+    WebhookStore,
 };
 use vitrine_core::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,

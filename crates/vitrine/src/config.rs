@@ -8,6 +8,7 @@ use serde::Deserialize;
 use std::path::Path;
 use vitrine_core::commerce::MpmNoMatchDetails;
 use vitrine_core::limits::LimitSettings;
+use vitrine_core::media::MediaSettings;
 use vitrine_core::settings::Behaviour;
 use vitrine_core::webhook::schedule::WebhookSettings;
 
@@ -43,6 +44,8 @@ pub struct FileBehaviour {
     pub template_review_ms: Option<i64>,
     pub template_reject_prefix: Option<String>,
     pub product_carousel_exact_cards: Option<bool>,
+    /// Every key optional; see `MediaSettings`.
+    pub media: Option<MediaSettings>,
 }
 
 impl FileConfig {
@@ -129,6 +132,7 @@ pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
                 .behaviour
                 .product_carousel_exact_cards
                 .unwrap_or(defaults.product_carousel_exact_cards),
+            media: file.behaviour.media.clone().unwrap_or(defaults.media),
             webhooks: {
                 let mut w = file.behaviour.webhooks.unwrap_or(defaults.webhooks);
                 if let Some(ms) = over.auto_read_after_ms {

@@ -62,7 +62,71 @@ fn cases() -> Vec<(&'static str, Case)> {
             Box::pin(attempts_retry_dead_redeliver(s))
         }),
         ("webhook_log_filters", |s| Box::pin(webhook_log_filters(s))),
+        ("media_chunks_copy_purge", |s| {
+            Box::pin(media_chunks_copy_purge(s))
+        }),
     ]
+}
+
+fn media(id: &str, expires: i64) -> crate::media::MediaRecord {
+    crate::media::MediaRecord {
+        id: id.to_owned(),
+        phone_number_id: seed::PHONE_NUMBER_ID.to_owned(),
+        mime_type: "application/octet-stream".to_owned(),
+        sha256: String::new(),
+        file_size: 0,
+        filename: Some("a.pdf".to_owned()),
+        animated: false,
+        origin: crate::media::MediaOrigin::Upload,
+        created_at: Millis(1),
+        expires_at: Millis(expires),
+        url_secret: "s".to_owned(),
+    }
+}
+
+async fn media_chunks_copy_purge(store: Arc<dyn Store>) {
+    let mut m = media("1000", 10_000);
+    store.begin_media(&m, 50).await.unwrap();
+    store.put_media_chunk("1000", 0, vec![1; 3]).await.unwrap();
+    store.put_media_chunk("1000", 1, vec![2; 2]).await.unwrap();
+    // Invisible until finished.
+    assert!(store.get_media("1000").await.unwrap().is_none());
+    m.mime_type = "application/pdf".to_owned();
+    m.sha256 = "ab".to_owned();
+    m.file_size = 5;
+    store.finish_media(&m).await.unwrap();
+    assert_eq!(store.get_media("1000").await.unwrap(), Some(m.clone()));
+    assert!(matches!(
+        store.finish_media(&m).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.media_chunk("1000", 1).await.unwrap(),
+        Some(vec![2; 2])
+    );
+    assert_eq!(store.media_chunk("1000", 2).await.unwrap(), None);
+    // A copy has the bytes under its own id, and outlives the original.
+    let mut copy = m.clone();
+    copy.id = "2000".to_owned();
+    copy.expires_at = Millis(90_000);
+    assert!(store.copy_media("1000", &copy).await.unwrap());
+    assert!(!store.copy_media("404", &copy).await.unwrap());
+    assert_eq!(
+        store.media_chunk("2000", 0).await.unwrap(),
+        Some(vec![1; 3])
+    );
+    // An upload left unfinished and an expired media are purged; the rest stays.
+    store.begin_media(&media("3000", 99_000), 10).await.unwrap();
+    store.put_media_chunk("3000", 0, vec![3]).await.unwrap();
+    assert_eq!(store.purge_media(Millis(9_999), 5, 10).await.unwrap(), 0);
+    assert_eq!(store.purge_media(Millis(10_000), 20, 10).await.unwrap(), 2);
+    assert!(store.get_media("1000").await.unwrap().is_none());
+    assert_eq!(store.media_chunk("1000", 0).await.unwrap(), None);
+    assert_eq!(store.media_chunk("3000", 0).await.unwrap(), None);
+    assert_eq!(store.get_media("2000").await.unwrap(), Some(copy));
+    assert!(store.delete_media("2000").await.unwrap());
+    assert!(!store.delete_media("2000").await.unwrap());
+    assert_eq!(store.media_chunk("2000", 0).await.unwrap(), None);
 }
 
 pub fn message(wamid: &str, wa_id: &str, created: i64) -> MessageRecord {

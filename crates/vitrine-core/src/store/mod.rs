@@ -8,6 +8,7 @@ use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
 use crate::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use crate::inbound::InboundRecord;
+use crate::media::MediaRecord;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
 use crate::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
@@ -147,6 +148,36 @@ pub trait BatchStore: Send + Sync + 'static {
     async fn finish_batch(&self, handle: &str, result: &BatchResult) -> StoreResult<()>;
 }
 
+/// Media bytes and records (messaging spec §1). An upload writes its record first, invisible,
+/// then its chunks, then makes it visible: a media is never seen half-written, and a record left
+/// unfinished (the client went away) is purged later.
+#[async_trait::async_trait]
+pub trait MediaStore: Send + Sync + 'static {
+    /// Starts a media: the record, not yet visible; `wall_now` dates it for the purge.
+    async fn begin_media(&self, record: &MediaRecord, wall_now: i64) -> StoreResult<()>;
+    /// Chunk `seq` (0, 1, …) of a media being written.
+    async fn put_media_chunk(&self, id: &str, seq: i64, data: Vec<u8>) -> StoreResult<()>;
+    /// Makes a media visible with its final size and hash.
+    async fn finish_media(&self, record: &MediaRecord) -> StoreResult<()>;
+    /// Removes a media and its bytes, finished or not; `false` when there was none.
+    async fn delete_media(&self, id: &str) -> StoreResult<bool>;
+    /// A visible media.
+    async fn get_media(&self, id: &str) -> StoreResult<Option<MediaRecord>>;
+    /// Chunk `seq` of a media's bytes; `None` past the last one.
+    async fn media_chunk(&self, id: &str, seq: i64) -> StoreResult<Option<Vec<u8>>>;
+    /// Stores the bytes of media `from` again under `record` (visible at once), copied inside
+    /// the database; `false` when `from` is not there.
+    async fn copy_media(&self, from: &str, record: &MediaRecord) -> StoreResult<bool>;
+    /// Removes up to `limit` media that expired by `now` (sandbox) and unfinished uploads started
+    /// before `stale_before_wall`; returns how many.
+    async fn purge_media(
+        &self,
+        now: Millis,
+        stale_before_wall: i64,
+        limit: u32,
+    ) -> StoreResult<i64>;
+}
+
 /// Opening and closing.
 #[async_trait::async_trait]
 pub trait Lifecycle: Send + Sync + 'static {
@@ -155,6 +186,12 @@ pub trait Lifecycle: Send + Sync + 'static {
 }
 
 /// Everything a backend provides.
-pub trait Store: DirectoryStore + MessageStore + WebhookStore + BatchStore + Lifecycle {}
+pub trait Store:
+    DirectoryStore + MessageStore + WebhookStore + BatchStore + MediaStore + Lifecycle
+{
+}
 
-impl<T: DirectoryStore + MessageStore + WebhookStore + BatchStore + Lifecycle> Store for T {}
+impl<T: DirectoryStore + MessageStore + WebhookStore + BatchStore + MediaStore + Lifecycle> Store
+    for T
+{
+}

@@ -11,6 +11,7 @@ use super::{StoreError, StoreResult};
 use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
 use crate::directory::{DirectoryChange, DirectoryData};
+use crate::media::MediaRecord;
 use crate::webhook::{AfterAttempt, Attempt, Claimed, Outbox};
 use tokio::sync::{mpsc, oneshot};
 
@@ -79,6 +80,28 @@ pub enum WriteOp {
     Redeliver {
         id: i64,
         now: Millis,
+    },
+    MediaBegin {
+        record: Box<MediaRecord>,
+        wall_now: i64,
+    },
+    MediaChunk {
+        id: String,
+        seq: i64,
+        data: Vec<u8>,
+    },
+    MediaFinish(Box<MediaRecord>),
+    MediaDelete {
+        id: String,
+    },
+    MediaCopy {
+        from: String,
+        record: Box<MediaRecord>,
+    },
+    MediaPurge {
+        now: Millis,
+        stale_before_wall: i64,
+        limit: u32,
     },
 }
 

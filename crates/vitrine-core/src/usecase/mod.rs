@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod clock;
 pub mod customers;
 pub mod inspector;
+pub mod media;
 pub mod messages;
 pub mod phone_numbers;
 pub mod sandbox_info;

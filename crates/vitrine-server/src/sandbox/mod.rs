@@ -9,6 +9,7 @@ mod clock;
 mod customers;
 mod info;
 mod inspector;
+mod media;
 pub use inspector::EventHub;
 mod messages;
 mod phone_numbers;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/customers/{wa_id}/cart/send", post(customers::send_cart))
         .route("/catalogs/{id}/import", post(catalogs::import))
+        .route("/media/{id}", get(media::get))
         .route("/templates/{id}/status", post(templates::set_status))
         .route(
             "/phone_numbers/{id}/throughput",

@@ -10,6 +10,7 @@ mod carts;
 mod catalog;
 mod customers;
 mod limits;
+mod media;
 mod messages_interactive;
 mod messages_product;
 mod messages_text;

@@ -1,0 +1,29 @@
+-- Media (uploads and files customers send), read receipts of the business, and messages
+-- customers forward to one another. Forward-only; the PostgreSQL folder has the same file names.
+
+-- A media is visible once `state` is 'ready'; until then its chunks are being written.
+CREATE TABLE media (
+    id              TEXT PRIMARY KEY,
+    phone_number_id TEXT NOT NULL,
+    mime_type       TEXT NOT NULL,
+    sha256          TEXT NOT NULL,      -- lowercase hex
+    file_size       INTEGER NOT NULL,
+    filename        TEXT,
+    animated        INTEGER NOT NULL,
+    origin          TEXT NOT NULL,      -- upload | inbound
+    state           TEXT NOT NULL,      -- uploading | ready
+    created_at      INTEGER NOT NULL,   -- sandbox ms
+    expires_at      INTEGER NOT NULL,   -- sandbox ms
+    url_secret      TEXT NOT NULL,
+    started_wall    INTEGER NOT NULL    -- wall ms: unfinished uploads are removed after a while
+);
+
+CREATE INDEX media_by_expiry ON media (expires_at);
+
+-- The bytes, in chunks of 1 MiB (the last one shorter).
+CREATE TABLE media_chunks (
+    media_id TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    data     BLOB NOT NULL,
+    PRIMARY KEY (media_id, seq)
+);
