@@ -973,6 +973,17 @@ pub(crate) async fn get_batch(pool: &Pool, handle: &str) -> StoreResult<Option<B
     row.as_ref().map(batch_from_row).transpose()
 }
 
+pub(crate) async fn get_inbound(pool: &Pool, wamid: &str) -> StoreResult<Option<InboundRecord>> {
+    let json: Option<String> =
+        sqlx::query_scalar("SELECT record FROM inbound_messages WHERE wamid = $1")
+            .bind(wamid)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_err)?;
+    json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+        .transpose()
+}
+
 pub(crate) async fn list_inbound(
     pool: &Pool,
     phone_number_id: &str,

@@ -93,6 +93,10 @@ impl MessageStore for ThisStore {
         }
     }
 
+    async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>> {
+        rows::get_inbound(&self.readers, wamid).await
+    }
+
     async fn list_inbound(
         &self,
         phone_number_id: &str,

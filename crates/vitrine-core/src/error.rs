@@ -58,6 +58,12 @@ pub enum ErrorKind {
     ReEngagementMessage,
     /// 131051
     UnsupportedMessageType,
+    /// 131051 in an inbound webhook: a customer sent a type the API cannot represent.
+    MessageTypeUnknown,
+    /// 131052 in an inbound webhook: a customer's file is over 100 MB.
+    InboundMediaTooLarge,
+    /// 131053: media could not be fetched from a link or is not of the message's kind.
+    MediaUploadError,
     /// 131056: too many messages to one customer in a short time.
     PairRateLimitHit,
     /// 132000
@@ -118,6 +124,9 @@ impl ErrorKind {
         ErrorKind::MessageUndeliverable,
         ErrorKind::ReEngagementMessage,
         ErrorKind::UnsupportedMessageType,
+        ErrorKind::MessageTypeUnknown,
+        ErrorKind::InboundMediaTooLarge,
+        ErrorKind::MediaUploadError,
         ErrorKind::PairRateLimitHit,
         ErrorKind::TemplateParamCount,
         ErrorKind::TemplateNotFound,
@@ -150,7 +159,9 @@ impl ErrorKind {
             ErrorKind::RecipientCannotBeSender => 131021,
             ErrorKind::MessageUndeliverable => 131026,
             ErrorKind::ReEngagementMessage => 131047,
-            ErrorKind::UnsupportedMessageType => 131051,
+            ErrorKind::UnsupportedMessageType | ErrorKind::MessageTypeUnknown => 131051,
+            ErrorKind::InboundMediaTooLarge => 131052,
+            ErrorKind::MediaUploadError => 131053,
             ErrorKind::PairRateLimitHit => 131056,
             ErrorKind::TemplateParamCount => 132000,
             ErrorKind::TemplateNotFound => 132001,
@@ -187,6 +198,9 @@ impl ErrorKind {
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
+            | ErrorKind::MessageTypeUnknown
+            | ErrorKind::InboundMediaTooLarge
+            | ErrorKind::MediaUploadError
             | ErrorKind::PairRateLimitHit
             | ErrorKind::TemplateParamCount
             | ErrorKind::TemplateNotFound
@@ -216,7 +230,10 @@ impl ErrorKind {
             | ErrorKind::RecipientCannotBeSender
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
-            | ErrorKind::UnsupportedMessageType => 400,
+            | ErrorKind::UnsupportedMessageType
+            | ErrorKind::MessageTypeUnknown
+            | ErrorKind::InboundMediaTooLarge
+            | ErrorKind::MediaUploadError => 400,
             ErrorKind::AccessTokenRequired
             | ErrorKind::InvalidAccessToken
             | ErrorKind::AccessTokenExpired => 401,
@@ -258,6 +275,9 @@ impl ErrorKind {
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
+            | ErrorKind::MessageTypeUnknown
+            | ErrorKind::InboundMediaTooLarge
+            | ErrorKind::MediaUploadError
             | ErrorKind::RateLimitHit
             | ErrorKind::PairRateLimitHit
             | ErrorKind::TemplateParamCount
@@ -305,6 +325,9 @@ impl ErrorKind {
             ErrorKind::MessageUndeliverable => "Message undeliverable",
             ErrorKind::ReEngagementMessage => "Re-engagement message",
             ErrorKind::UnsupportedMessageType => "Unsupported message type",
+            ErrorKind::MessageTypeUnknown => "Message type unknown",
+            ErrorKind::InboundMediaTooLarge => "Media file size too big. Max file size we currently support: 100MB. Please communicate with your customer to send a media file that is smaller than 100MB",
+            ErrorKind::MediaUploadError => "Media upload error",
             ErrorKind::RateLimitHit => "Rate limit hit",
             ErrorKind::PairRateLimitHit => {
                 "(Business Account, Consumer Account) pair rate limit hit"
@@ -346,6 +369,9 @@ impl ErrorKind {
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
+            | ErrorKind::MessageTypeUnknown
+            | ErrorKind::InboundMediaTooLarge
+            | ErrorKind::MediaUploadError
             | ErrorKind::CallbackVerificationFailed
             | ErrorKind::RateLimitHit
             | ErrorKind::PairRateLimitHit
@@ -358,6 +384,14 @@ impl ErrorKind {
             | ErrorKind::TemplatePaused
             | ErrorKind::TemplateDisabled => MessageStyle::Numbered,
         }
+    }
+
+    /// Errors of customers' messages (`messages[].errors[]`): Meta's samples have no `href`.
+    fn inbound_only(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::MessageTypeUnknown | ErrorKind::InboundMediaTooLarge
+        )
     }
 
     /// WhatsApp codes carry `error_data.messaging_product`.
@@ -388,6 +422,9 @@ impl ErrorKind {
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
+            | ErrorKind::MessageTypeUnknown
+            | ErrorKind::InboundMediaTooLarge
+            | ErrorKind::MediaUploadError
             | ErrorKind::RateLimitHit
             | ErrorKind::PairRateLimitHit
             | ErrorKind::TemplateParamCount
@@ -577,7 +614,7 @@ impl ApiError {
                     .clone()
                     .unwrap_or_else(|| self.kind.title().to_owned()),
             },
-            href: ERROR_CODES_HREF.to_owned(),
+            href: (!self.kind.inbound_only()).then(|| ERROR_CODES_HREF.to_owned()),
         }
     }
 }
@@ -617,7 +654,7 @@ mod tests {
         }
         // Adding a variant without listing it: the exhaustive matches above force a new arm,
         // and this count forces ALL to follow.
-        assert_eq!(seen.len(), 31);
+        assert_eq!(seen.len(), 34);
     }
 
     #[test]

@@ -87,6 +87,8 @@ pub trait MessageStore: Send + Sync + 'static {
         template: &crate::template::Template,
         outbox: &Outbox,
     ) -> StoreResult<bool>;
+    /// A customer's message by its wamid.
+    async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>>;
     /// The last `limit` messages a customer sent to a business number, oldest first.
     async fn list_inbound(
         &self,

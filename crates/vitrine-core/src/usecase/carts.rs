@@ -7,7 +7,6 @@ use crate::ids::Direction;
 use crate::inbound::{InboundRecord, Incoming, OrderItem};
 use crate::model::{Customer, Device};
 use crate::sandbox::Sandbox;
-use crate::webhook::plan;
 use serde::Serialize;
 
 /// Why a customer action failed.
@@ -239,7 +238,7 @@ impl Sandbox {
                 context: None,
                 created_at: now,
             };
-            let webhooks = plan::inbound_webhooks(dir, &record);
+            let webhooks = self.inbound_webhooks(dir, &record, None);
             Ok((record, webhooks))
         })?;
         cart.items.clear();

@@ -10,7 +10,7 @@ use crate::model::Customer;
 use crate::sandbox::Sandbox;
 use crate::seed;
 use crate::validate::send_message::normalize_wa_id;
-use crate::webhook::{plan, Outbox};
+use crate::webhook::Outbox;
 
 impl Sandbox {
     /// Creates (or renames) a customer.
@@ -261,7 +261,7 @@ impl Sandbox {
             context: None,
             created_at: now,
         };
-        let webhooks = self.read(|dir| plan::inbound_webhooks(dir, &record));
+        let webhooks = self.read(|dir| self.inbound_webhooks(dir, &record, None));
         self.record_inbound(&record, webhooks, vec![]).await?;
         Ok(record)
     }
@@ -290,14 +290,7 @@ impl Sandbox {
                     .map(|p| p.display_phone_number.clone())
             })
             .unwrap_or_default();
-        Ok((
-            InboundContext {
-                from,
-                id: wamid.to_owned(),
-                referred_product: None,
-            },
-            message,
-        ))
+        Ok((InboundContext::quote(&from, wamid), message))
     }
 
     /// Records what a customer sends: their message, its webhooks, and the window it opens.
@@ -326,7 +319,7 @@ impl Sandbox {
                 context,
                 created_at: now,
             };
-            let webhooks = plan::inbound_webhooks(dir, &record);
+            let webhooks = self.inbound_webhooks(dir, &record, None);
             Ok::<_, ApiError>((record, webhooks))
         })?;
         self.record_inbound(&record, webhooks, vec![]).await?;

@@ -231,14 +231,7 @@ impl Sandbox {
             entries.push((m.created_at.0, v));
         }
         for r in inbound {
-            let kind = match &r.content {
-                Incoming::Text { .. } => "text",
-                Incoming::Order { .. } => "order",
-                Incoming::ButtonReply { .. } => "button_reply",
-                Incoming::TemplateButton { .. } => "button",
-                Incoming::ListReply { .. } => "list_reply",
-                Incoming::Payment(_) => "payment",
-            };
+            let kind = r.content.kind();
             let mut v = json!({
                 "from": "customer",
                 "wamid": r.wamid,

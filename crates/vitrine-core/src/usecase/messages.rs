@@ -35,7 +35,66 @@ fn pair_limit_error() -> ApiError {
         "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.",
     )
 }
+use crate::media::{MediaKind, MediaRecord};
+use crate::message::{MediaRef, Outgoing};
 use vitrine_wire::messages::{ResponseContact, ResponseMessage, SendMessageResponse};
+
+/// A business may react to messages of the last 30 days.
+const REACTION_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// Links on this host stand for links whose fetch fails with the status in their first path
+/// segment: `https://vitrine.invalid/404/a.jpg` (the test hook of spec §1.8; `.invalid` never
+/// resolves).
+pub const FAILING_LINK_HOST: &str = "vitrine.invalid";
+
+/// The HTTP status a link's fetch fails with, for links on [`FAILING_LINK_HOST`].
+fn failing_link(link: &str) -> Option<u16> {
+    let url = url::Url::parse(link).ok()?;
+    if !url.host_str()?.eq_ignore_ascii_case(FAILING_LINK_HOST) {
+        return None;
+    }
+    url.path_segments()?
+        .next()?
+        .parse::<u16>()
+        .ok()
+        .filter(|s| (100..=599).contains(s))
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        410 => "Gone",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Unknown",
+    }
+}
+
+fn link_failed(status: u16) -> ApiError {
+    ApiError::new(ErrorKind::MediaUploadError).with_details(format!(
+        "Downloading media from weblink failed with http code {status}, status message {}",
+        reason_phrase(status)
+    ))
+}
+
+fn wrong_media_kind(kind: MediaKind, mime: &str) -> ApiError {
+    ApiError::new(ErrorKind::MediaUploadError).with_details(if kind == MediaKind::Sticker {
+        "Sticker file could not be processed. Please choose a different file.".to_owned()
+    } else {
+        format!(
+            "Media of type {mime} cannot be sent as {}: it takes {}.",
+            kind.as_str(),
+            kind.mime_types().join(", ")
+        )
+    })
+}
 
 impl Sandbox {
     /// POST /{version}/{phone-number-id}/messages, after authentication and node resolution.
@@ -53,7 +112,7 @@ impl Sandbox {
             now: self.clock.now(),
         };
         let now = options.now;
-        let (record, outbox) = self.read(|dir| {
+        let (mut record, pair_limited) = self.read(|dir| {
             let phone = dir
                 .phone_number(phone_number_id)
                 .ok_or_else(|| ApiError::unsupported("post", phone_number_id))?;
@@ -102,6 +161,13 @@ impl Sandbox {
                 api_version: api_version.to_owned(),
                 created_at: now,
             };
+            Ok::<_, ApiError>((record, pair_limited))
+        })?;
+        // Media ids must name this number's media (a synchronous error otherwise); media that
+        // cannot be shown as the message's kind, or a link that cannot be fetched, fail later.
+        let media_failure = self.check_media(&mut record).await?;
+        let reaction_failure = self.check_reaction(&record).await?;
+        let outbox = self.read(|dir| {
             // Every type sent here is free-form: it needs an open customer service window.
             let is_template = matches!(record.content, crate::message::Outgoing::Template { .. });
             let window_open = is_template
@@ -109,15 +175,17 @@ impl Sandbox {
                     dir.last_inbound(&record.phone_number_id, &record.wa_id),
                     now,
                 );
+            let at_sent = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));
             let statuses = if pair_limited {
                 vec![StatusEvent::failed(&record.wamid, now, &pair_limit_error())]
             } else if !window_open {
-                let at = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));
                 vec![StatusEvent::failed(
                     &record.wamid,
-                    at,
+                    at_sent,
                     &re_engagement_error(),
                 )]
+            } else if let Some(e) = media_failure.or(reaction_failure) {
+                vec![StatusEvent::failed(&record.wamid, at_sent, &e)]
             } else if dir.customer(&record.wa_id).is_some_and(|c| {
                 !c.devices.is_empty()
                     && !c
@@ -126,18 +194,17 @@ impl Sandbox {
                         .any(|d| d.supports(record.content.client_kind()))
             }) {
                 // Every device of the customer is too old for this message type.
-                let at = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));
                 vec![StatusEvent::failed(
                     &record.wamid,
-                    at,
+                    at_sent,
                     &outdated_client_error(self.behaviour.outdated_client_code),
                 )]
             } else {
                 self.scheduled_statuses(&record)
             };
             let webhooks = self.status_webhooks(dir, &record, &statuses);
-            Ok::<_, ApiError>((record, Outbox { statuses, webhooks }))
-        })?;
+            Outbox { statuses, webhooks }
+        });
         self.store.insert_message(&record, &outbox).await?;
         if !outbox.webhooks.is_empty() {
             self.webhook_wakeup.notify_waiters();
@@ -184,6 +251,89 @@ impl Sandbox {
             }
         }
         Ok(())
+    }
+
+    /// The media a message carries: each uploaded id must be a live media of the sending number
+    /// (131009 otherwise, synchronously); the message keeps its media's type and size. `Ok(Some)`
+    /// with a 131053 when a media cannot be shown as the message's kind, or a link fails.
+    async fn check_media(&self, record: &mut MessageRecord) -> Result<Option<ApiError>, ApiError> {
+        let now = self.clock.now();
+        let mut failure = None;
+        let refs: Vec<(MediaKind, MediaRef)> = record
+            .content
+            .media_refs()
+            .into_iter()
+            .map(|(k, m)| (k, m.clone()))
+            .collect();
+        for (i, (kind, media)) in refs.iter().enumerate() {
+            match media {
+                MediaRef::Id(id) => {
+                    let found = self.store.get_media(id).await?;
+                    let m = self
+                        .usable_media(found, &record.phone_number_id, now)
+                        .ok_or_else(|| ApiError::invalid_value("Invalid media id"))?;
+                    if !kind.accepts(&m.mime_type) && failure.is_none() {
+                        failure = Some(wrong_media_kind(*kind, &m.mime_type));
+                    }
+                    if let (0, Outgoing::Media(content)) = (i, &mut record.content) {
+                        content.mime_type = Some(m.mime_type.clone());
+                        content.file_size = Some(m.file_size);
+                    }
+                }
+                MediaRef::Link(link) => {
+                    if let Some(status) = failing_link(link) {
+                        failure = failure.or(Some(link_failed(status)));
+                    }
+                }
+            }
+        }
+        Ok(failure)
+    }
+
+    /// A reaction must be on a message the customer sent in this chat in the last 30 days, and
+    /// not on a reaction: otherwise it is not delivered and a failed status carries 131009.
+    async fn check_reaction(&self, record: &MessageRecord) -> Result<Option<ApiError>, ApiError> {
+        let Outgoing::Reaction { message_id, .. } = &record.content else {
+            return Ok(None);
+        };
+        let target = self.store.get_inbound(message_id).await?;
+        let ok = target.is_some_and(|t| {
+            t.phone_number_id == record.phone_number_id
+                && t.wa_id == record.wa_id
+                && record.created_at.0 - t.created_at.0 < REACTION_WINDOW_MS
+                && !matches!(t.content, crate::inbound::Incoming::Reaction { .. })
+        });
+        Ok((!ok).then(|| {
+            ApiError::invalid_value(
+                "Message failed to send because the reaction's message_id is not a message the customer sent in this chat in the last 30 days.",
+            )
+        }))
+    }
+
+    /// A media of `phone_number_id` (or, by setting, of another number of its business) that
+    /// has not expired.
+    pub(crate) fn usable_media(
+        &self,
+        record: Option<MediaRecord>,
+        phone_number_id: &str,
+        now: Millis,
+    ) -> Option<MediaRecord> {
+        let record = record.filter(|m| !m.is_expired(now))?;
+        if record.phone_number_id == phone_number_id {
+            return Some(record);
+        }
+        if !self.behaviour.media.shared_across_numbers {
+            return None;
+        }
+        let owner = |id: &str| {
+            self.read(|dir| {
+                let phone = dir.phone_number(id)?;
+                dir.owner_of(crate::directory::Node::PhoneNumber(phone))
+                    .map(str::to_owned)
+            })
+        };
+        let mine = owner(phone_number_id);
+        (mine.is_some() && owner(&record.phone_number_id) == mine).then_some(record)
     }
 
     /// Newest first.

@@ -110,10 +110,13 @@ pub fn status_webhooks(
     out
 }
 
-/// Webhook rows for a customer's message: one per destination subscribed to `messages`.
+/// Webhook rows for a customer's message: one per destination subscribed to `messages`. A
+/// media message carries `media_url` for destinations whose webhook version is at least
+/// `url_from_version` (v24 on Meta).
 pub fn inbound_webhooks(
     dir: &Directory,
     record: &crate::inbound::InboundRecord,
+    media: InboundMediaUrl<'_>,
 ) -> Vec<NewWebhook> {
     let display = dir
         .phone_number(&record.phone_number_id)
@@ -127,25 +130,45 @@ pub fn inbound_webhooks(
         .waba(&record.waba_id)
         .map(|w| w.business_id.clone())
         .unwrap_or_default();
-    let body = payload::inbound(&record.waba_id, &business_id, &display, &name, record);
+    let body_for = |url: Option<&str>| {
+        payload::inbound(&record.waba_id, &business_id, &display, &name, record, url)
+    };
+    let without_url = body_for(None);
+    let with_url = media.url.map(|u| body_for(Some(u)));
     dir.webhook_targets(&record.waba_id, "messages")
         .into_iter()
-        .map(|target| NewWebhook {
-            app_id: target.app_id.clone(),
-            waba_id: record.waba_id.clone(),
-            url: target.url.clone(),
-            event_type: match record.content {
-                crate::inbound::Incoming::Payment(_) => EventType::Status,
-                _ => EventType::Message,
-            },
-            wamid: Some(record.wamid.clone()),
-            status: None,
-            signature_256: signature::sha256_header(&target.secret, &body),
-            signature_1: signature::sha1_header(&target.secret, &body),
-            body: body.clone(),
-            due_at: record.created_at,
+        .map(|target| {
+            let version = target.version.as_deref().unwrap_or(media.default_version);
+            let body = match &with_url {
+                Some(b) if payload::major_version(version) >= media.url_from_version => b.clone(),
+                _ => without_url.clone(),
+            };
+            NewWebhook {
+                app_id: target.app_id.clone(),
+                waba_id: record.waba_id.clone(),
+                url: target.url.clone(),
+                event_type: match record.content {
+                    crate::inbound::Incoming::Payment(_) => EventType::Status,
+                    _ => EventType::Message,
+                },
+                wamid: Some(record.wamid.clone()),
+                status: None,
+                signature_256: signature::sha256_header(&target.secret, &body),
+                signature_1: signature::sha1_header(&target.secret, &body),
+                body,
+                due_at: record.created_at,
+            }
         })
         .collect()
+}
+
+/// The download URL a media message's webhook may carry, and from which version on.
+#[derive(Debug, Clone, Copy)]
+pub struct InboundMediaUrl<'a> {
+    pub url: Option<&'a str>,
+    pub url_from_version: u32,
+    /// The version of destinations without a subscription of their own.
+    pub default_version: &'a str,
 }
 
 /// Webhook rows for a template status event: one per destination subscribed to

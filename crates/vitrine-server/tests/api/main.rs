@@ -12,6 +12,7 @@ mod customers;
 mod limits;
 mod media;
 mod messages_interactive;
+mod messages_media;
 mod messages_product;
 mod messages_text;
 mod sandbox_api;

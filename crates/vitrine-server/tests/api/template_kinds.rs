@@ -266,6 +266,7 @@ async fn a_media_carousel_needs_every_card_and_its_quick_replies_reach_the_bot()
     let app = spawn_app().await;
     app.set_webhook(&rx.url).await;
     approved(&app, media_carousel()).await;
+    let image_id = app.upload(&noise(500, 1), "image/png", "card.png").await;
     let send = |cards: Vec<Value>| {
         json!({
             "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
@@ -279,7 +280,7 @@ async fn a_media_carousel_needs_every_card_and_its_quick_replies_reach_the_bot()
             media_card(0, image("https://cdn.example/a.png"), "15OFF"),
             media_card(
                 1,
-                json!({ "type": "image", "image": { "id": "1234567890" } }),
+                json!({ "type": "image", "image": { "id": image_id } }),
                 "20OFF",
             ),
         ]))
@@ -294,7 +295,7 @@ async fn a_media_carousel_needs_every_card_and_its_quick_replies_reach_the_bot()
         m["content"]["cards"][1],
         json!({
             "card_index": 1,
-            "header_media": { "type": "image", "media": { "id": "1234567890" } },
+            "header_media": { "type": "image", "media": { "id": image_id } },
             "body": "Use code 20OFF today.",
             "buttons": [
                 { "type": "quick_reply", "text": "More like this", "payload": "more-1" },
@@ -366,6 +367,18 @@ async fn a_media_carousel_needs_every_card_and_its_quick_replies_reach_the_bot()
                 media_card(1, image("https://cdn.example/b.png"), "A\tB"),
             ],
             132007,
+        ),
+        (
+            "an image id that was never uploaded",
+            vec![
+                a(),
+                media_card(
+                    1,
+                    json!({ "type": "image", "image": { "id": "1234567890123456" } }),
+                    "X",
+                ),
+            ],
+            131009,
         ),
     ];
     for (what, cards, expected) in cases {
