@@ -9,7 +9,7 @@ use sqlx::{QueryBuilder, Row, Transaction};
 use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory, WindowState};
-use vitrine_core::inbound::InboundRecord;
+use vitrine_core::inbound::{InboundRecord, ThreadReads};
 use vitrine_core::media::{MediaOrigin, MediaRecord};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::model::{
@@ -1196,6 +1196,63 @@ pub(crate) async fn media_chunk(pool: &Pool, id: &str, seq: i64) -> StoreResult<
         .bind(id)
         .bind(seq)
         .fetch_optional(pool)
+        .await
+        .map_err(db_err)
+}
+
+pub(crate) async fn mark_thread_read(
+    conn: &mut Conn,
+    phone_number_id: &str,
+    wa_id: &str,
+    read_up_to: i64,
+    typing_at: Option<i64>,
+) -> StoreResult<()> {
+    let changed: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(changed), 0) + 1 FROM thread_reads")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    sqlx::query(&format!(
+        "INSERT INTO thread_reads (phone_number_id, wa_id, read_up_to, typing_at, changed) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (phone_number_id, wa_id) DO UPDATE SET \
+         read_up_to = {GREATEST}(thread_reads.read_up_to, excluded.read_up_to), \
+         typing_at = COALESCE(excluded.typing_at, thread_reads.typing_at), \
+         changed = excluded.changed"
+    ))
+    .bind(phone_number_id)
+    .bind(wa_id)
+    .bind(read_up_to)
+    .bind(typing_at)
+    .bind(changed)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn thread_reads(
+    pool: &Pool,
+    phone_number_id: &str,
+    wa_id: &str,
+) -> StoreResult<ThreadReads> {
+    let row = sqlx::query(
+        "SELECT read_up_to, typing_at FROM thread_reads WHERE phone_number_id = $1 AND wa_id = $2",
+    )
+    .bind(phone_number_id)
+    .bind(wa_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(row
+        .map(|r| ThreadReads {
+            read_up_to: Some(r.get(0)),
+            typing_at: r.get(1),
+        })
+        .unwrap_or_default())
+}
+
+pub(crate) async fn thread_reads_version(pool: &Pool) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(changed), 0) FROM thread_reads")
+        .fetch_one(pool)
         .await
         .map_err(db_err)
 }

@@ -93,6 +93,31 @@ impl MessageStore for ThisStore {
         }
     }
 
+    async fn mark_thread_read(
+        &self,
+        phone_number_id: &str,
+        wa_id: &str,
+        read_up_to: i64,
+        typing_at: Option<i64>,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::MarkThreadRead {
+                phone_number_id: phone_number_id.to_owned(),
+                wa_id: wa_id.to_owned(),
+                read_up_to,
+                typing_at,
+            })
+            .await
+    }
+
+    async fn thread_reads(&self, phone_number_id: &str, wa_id: &str) -> StoreResult<ThreadReads> {
+        rows::thread_reads(&self.readers, phone_number_id, wa_id).await
+    }
+
+    async fn thread_reads_version(&self) -> StoreResult<i64> {
+        rows::thread_reads_version(&self.readers).await
+    }
+
     async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>> {
         rows::get_inbound(&self.readers, wamid).await
     }

@@ -133,6 +133,12 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
         WriteOp::Redeliver { id, now } => {
             return Ok(WriteResult::Found(rows::redeliver(conn, *id, *now).await?))
         }
+        WriteOp::MarkThreadRead {
+            phone_number_id,
+            wa_id,
+            read_up_to,
+            typing_at,
+        } => rows::mark_thread_read(conn, phone_number_id, wa_id, *read_up_to, *typing_at).await?,
         WriteOp::MediaBegin { record, wall_now } => {
             rows::insert_media(conn, record, "uploading", *wall_now).await?
         }

@@ -206,6 +206,18 @@ pub struct InboundRecord {
     pub created_at: Millis,
 }
 
+/// What the business did with a customer's messages in one thread (spec §3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadReads {
+    /// The customer's messages sent up to this instant (sandbox ms) are read.
+    pub read_up_to: Option<i64>,
+    /// When the business last showed the typing indicator (sandbox ms).
+    pub typing_at: Option<i64>,
+}
+
+/// The typing indicator shows this long, or until the business replies (spec §3).
+pub const TYPING_MS: i64 = 25_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

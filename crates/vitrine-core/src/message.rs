@@ -457,6 +457,54 @@ pub struct MessageRecord {
     pub biz_opaque_callback_data: Option<String>,
     pub api_version: String,
     pub created_at: Millis,
+    /// How the message is priced (per-message pricing); `None` on records from before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+}
+
+/// The `pricing` of a message's status webhooks (spec §4.11).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pricing {
+    /// `service`, `marketing`, `utility` or `authentication`.
+    pub category: String,
+    /// `regular` or `free_customer_service`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub billable: bool,
+}
+
+impl Pricing {
+    /// A free-form reply inside the customer service window.
+    pub fn service() -> Pricing {
+        Pricing {
+            category: "service".to_owned(),
+            kind: "free_customer_service".to_owned(),
+            billable: false,
+        }
+    }
+
+    /// How a message is priced: a template by its category (a utility template inside the
+    /// customer service window is free), anything else as a free service message.
+    pub fn of(dir: &crate::directory::Directory, content: &Outgoing, in_window: bool) -> Pricing {
+        let Outgoing::Template { template_id, .. } = content else {
+            return Pricing::service();
+        };
+        let category = dir
+            .template(template_id)
+            .map(|t| t.category.to_ascii_lowercase())
+            .unwrap_or_else(|| "marketing".to_owned());
+        let free = category == "utility" && in_window;
+        Pricing {
+            kind: if free {
+                "free_customer_service"
+            } else {
+                "regular"
+            }
+            .to_owned(),
+            billable: !free,
+            category,
+        }
+    }
 }
 
 /// A page of `GET /_vitrine/messages`, newest first.

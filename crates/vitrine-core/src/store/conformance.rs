@@ -62,10 +62,38 @@ fn cases() -> Vec<(&'static str, Case)> {
             Box::pin(attempts_retry_dead_redeliver(s))
         }),
         ("webhook_log_filters", |s| Box::pin(webhook_log_filters(s))),
+        ("thread_reads_only_move_forward", |s| {
+            Box::pin(thread_reads_only_move_forward(s))
+        }),
         ("media_chunks_copy_purge", |s| {
             Box::pin(media_chunks_copy_purge(s))
         }),
     ]
+}
+
+async fn thread_reads_only_move_forward(store: Arc<dyn Store>) {
+    let none = store.thread_reads("p", "c").await.unwrap();
+    assert_eq!(none, crate::inbound::ThreadReads::default());
+    let v0 = store.thread_reads_version().await.unwrap();
+    store
+        .mark_thread_read("p", "c", 100, Some(7))
+        .await
+        .unwrap();
+    store.mark_thread_read("p", "c", 50, None).await.unwrap();
+    let r = store.thread_reads("p", "c").await.unwrap();
+    assert_eq!(r.read_up_to, Some(100));
+    assert_eq!(r.typing_at, Some(7));
+    store
+        .mark_thread_read("p", "c", 200, Some(9))
+        .await
+        .unwrap();
+    let r = store.thread_reads("p", "c").await.unwrap();
+    assert_eq!((r.read_up_to, r.typing_at), (Some(200), Some(9)));
+    assert!(store.thread_reads_version().await.unwrap() > v0);
+    assert_eq!(
+        store.thread_reads("p", "other").await.unwrap().read_up_to,
+        None
+    );
 }
 
 fn media(id: &str, expires: i64) -> crate::media::MediaRecord {
@@ -147,6 +175,7 @@ pub fn message(wamid: &str, wa_id: &str, created: i64) -> MessageRecord {
         biz_opaque_callback_data: Some("opaque".into()),
         api_version: "v23.0".into(),
         created_at: Millis(created),
+        pricing: Some(crate::message::Pricing::service()),
     }
 }
 

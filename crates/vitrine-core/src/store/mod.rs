@@ -7,7 +7,7 @@ pub mod writer;
 use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
 use crate::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
-use crate::inbound::InboundRecord;
+use crate::inbound::{InboundRecord, ThreadReads};
 use crate::media::MediaRecord;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
 use crate::webhook::{
@@ -87,6 +87,18 @@ pub trait MessageStore: Send + Sync + 'static {
         template: &crate::template::Template,
         outbox: &Outbox,
     ) -> StoreResult<bool>;
+    /// The business read the customer's messages up to `read_up_to` (sandbox ms), and showed
+    /// the typing indicator at `typing_at`. Read marks only move forward.
+    async fn mark_thread_read(
+        &self,
+        phone_number_id: &str,
+        wa_id: &str,
+        read_up_to: i64,
+        typing_at: Option<i64>,
+    ) -> StoreResult<()>;
+    async fn thread_reads(&self, phone_number_id: &str, wa_id: &str) -> StoreResult<ThreadReads>;
+    /// Grows whenever any thread's read marks change (for watchers).
+    async fn thread_reads_version(&self) -> StoreResult<i64>;
     /// A customer's message by its wamid.
     async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>>;
     /// The last `limit` messages a customer sent to a business number, oldest first.

@@ -81,6 +81,12 @@ pub enum WriteOp {
         id: i64,
         now: Millis,
     },
+    MarkThreadRead {
+        phone_number_id: String,
+        wa_id: String,
+        read_up_to: i64,
+        typing_at: Option<i64>,
+    },
     MediaBegin {
         record: Box<MediaRecord>,
         wall_now: i64,

@@ -36,7 +36,7 @@ fn pair_limit_error() -> ApiError {
     )
 }
 use crate::media::{MediaKind, MediaRecord};
-use crate::message::{MediaRef, Outgoing};
+use crate::message::{MediaRef, Outgoing, Pricing};
 use vitrine_wire::messages::{ResponseContact, ResponseMessage, SendMessageResponse};
 
 /// A business may react to messages of the last 30 days.
@@ -160,6 +160,7 @@ impl Sandbox {
                 biz_opaque_callback_data: req.biz_opaque_callback_data,
                 api_version: api_version.to_owned(),
                 created_at: now,
+                pricing: None,
             };
             Ok::<_, ApiError>((record, pair_limited))
         })?;
@@ -170,11 +171,12 @@ impl Sandbox {
         let outbox = self.read(|dir| {
             // Every type sent here is free-form: it needs an open customer service window.
             let is_template = matches!(record.content, crate::message::Outgoing::Template { .. });
-            let window_open = is_template
-                || crate::inbound::window_open(
-                    dir.last_inbound(&record.phone_number_id, &record.wa_id),
-                    now,
-                );
+            let in_window = crate::inbound::window_open(
+                dir.last_inbound(&record.phone_number_id, &record.wa_id),
+                now,
+            );
+            let window_open = is_template || in_window;
+            record.pricing = Some(Pricing::of(dir, &record.content, in_window));
             let at_sent = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));
             let statuses = if pair_limited {
                 vec![StatusEvent::failed(&record.wamid, now, &pair_limit_error())]
@@ -221,6 +223,69 @@ impl Sandbox {
                 id: record.wamid,
             }],
         })
+    }
+
+    /// POST /{phone-number-id}/messages with `status: "read"` (spec §3): the business reads a
+    /// customer's message (and the earlier ones of the thread), optionally showing the typing
+    /// indicator. No webhook follows.
+    pub async fn mark_message_read(
+        &self,
+        principal: &Principal,
+        phone_number_id: &str,
+        params: &serde_json::Value,
+    ) -> Result<vitrine_wire::graph::Success, ApiError> {
+        principal.require(Scope::WhatsappBusinessMessaging)?;
+        let text = |key: &str| {
+            params
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        match text("messaging_product") {
+            None => return Err(ApiError::param_required("messaging_product")),
+            Some("whatsapp") => {}
+            Some(_) => {
+                return Err(ApiError::invalid_param(
+                    "The parameter messaging_product must be set to whatsapp.",
+                ))
+            }
+        }
+        if text("status") != Some("read") {
+            return Err(ApiError::invalid_param(
+                "The parameter status must be read.",
+            ));
+        }
+        let Some(message_id) = text("message_id") else {
+            return Err(ApiError::param_required("message_id"));
+        };
+        let typing = match params.get("typing_indicator") {
+            None | Some(serde_json::Value::Null) => false,
+            Some(t) => {
+                if t.get("type").and_then(|v| v.as_str()) != Some("text") {
+                    return Err(ApiError::invalid_param(
+                        "Param typing_indicator['type'] must be text.",
+                    ));
+                }
+                true
+            }
+        };
+        let message = self
+            .store
+            .get_inbound(message_id)
+            .await?
+            .filter(|m| m.phone_number_id == phone_number_id)
+            .ok_or_else(|| ApiError::invalid_value("Invalid message_id"))?;
+        let now = self.clock.now();
+        self.store
+            .mark_thread_read(
+                &message.phone_number_id,
+                &message.wa_id,
+                message.created_at.0,
+                typing.then_some(now.0),
+            )
+            .await?;
+        Ok(vitrine_wire::graph::Success::TRUE)
     }
 
     /// Step 3 of a send: the number's messages-per-second budget (130429), then the pair rate

@@ -118,6 +118,8 @@ pub struct StatusContext<'a> {
     pub biz_opaque_callback_data: Option<&'a str>,
     /// `Some` for app webhook versions before v24, which still carry `conversation`.
     pub conversation: Option<ConversationInfo<'a>>,
+    /// How the message is priced.
+    pub pricing: &'a crate::message::Pricing,
 }
 
 pub struct ConversationInfo<'a> {
@@ -142,7 +144,12 @@ pub fn has_conversation(version: &str) -> bool {
 }
 
 fn status_object(ctx: &StatusContext<'_>, event: &StatusEvent) -> Status {
-    let failed = event.status == super::MessageStatus::Failed;
+    // `pricing` (and, before v24, `conversation`) go on `sent` and on one of `delivered` or
+    // `read`: `delivered`, which always comes first here. Never on `failed` (spec §4.11).
+    let priced = matches!(
+        event.status,
+        super::MessageStatus::Sent | super::MessageStatus::Delivered
+    );
     Status {
         id: event.wamid.clone(),
         status: event.status.as_str().to_owned(),
@@ -151,22 +158,22 @@ fn status_object(ctx: &StatusContext<'_>, event: &StatusEvent) -> Status {
         kind: None,
         payment: None,
         biz_opaque_callback_data: ctx.biz_opaque_callback_data.map(str::to_owned),
-        conversation: match (&ctx.conversation, failed) {
-            (Some(c), false) => Some(Conversation {
+        conversation: match (&ctx.conversation, priced) {
+            (Some(c), true) => Some(Conversation {
                 id: c.id.to_owned(),
                 expiration_timestamp: (event.status == super::MessageStatus::Sent)
                     .then(|| c.expires_at_s.to_string()),
                 origin: Origin {
-                    kind: "service".to_owned(),
+                    kind: ctx.pricing.category.clone(),
                 },
             }),
             _ => None,
         },
-        pricing: (!failed).then(|| Pricing {
-            billable: true,
+        pricing: priced.then(|| Pricing {
+            billable: ctx.pricing.billable,
             pricing_model: "PMP".to_owned(),
-            category: "service".to_owned(),
-            kind: Some("free_customer_service".to_owned()),
+            category: ctx.pricing.category.clone(),
+            kind: Some(ctx.pricing.kind.clone()),
         }),
         errors: (!event.errors.is_empty()).then(|| event.errors.clone()),
     }
@@ -520,8 +527,12 @@ mod tests {
                 id: "4ce0b0aa0b4b0d8c2e1f5a0f4d9c1a77",
                 expires_at_s: 1_750_350_173,
             }),
+            pricing: &PRICING,
         }
     }
+
+    static PRICING: std::sync::LazyLock<crate::message::Pricing> =
+        std::sync::LazyLock::new(crate::message::Pricing::service);
 
     #[test]
     fn status_payloads() {

@@ -10,13 +10,14 @@ use crate::webhook::signature;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
-const DAY_MS: i64 = 86_400_000;
-
-/// The conversation a message belongs to: one per (number, customer, day) in this sandbox.
+/// The `conversation` of a message's statuses before v24: under per-message pricing its id is
+/// unique per message (spec §4.11); it expires a day after the send.
 fn conversation(msg: &MessageRecord) -> (String, i64) {
-    let day = msg.created_at.0.div_euclid(DAY_MS);
-    let digest = Sha256::digest(format!("{}|{}|{day}", msg.phone_number_id, msg.wa_id).as_bytes());
-    (hex::encode(&digest[..16]), (day + 1) * 86_400)
+    let digest = Sha256::digest(format!("conversation|{}", msg.wamid).as_bytes());
+    (
+        hex::encode(&digest[..16]),
+        msg.created_at.unix_seconds() + 86_400,
+    )
 }
 
 /// Webhook rows for status events of one message.
@@ -40,6 +41,10 @@ pub fn status_webhooks(
         .waba(&msg.waba_id)
         .map(|w| w.business_id.clone())
         .unwrap_or_default();
+    let pricing = msg
+        .pricing
+        .clone()
+        .unwrap_or_else(crate::message::Pricing::service);
     let mut out = vec![];
     for target in dir.webhook_targets(&msg.waba_id, "messages") {
         let version = target.version.as_deref().unwrap_or(default_version);
@@ -54,6 +59,7 @@ pub fn status_webhooks(
                 id: &conversation_id,
                 expires_at_s,
             }),
+            pricing: &pricing,
         };
         let make = |group: &[&StatusEvent], due_at| {
             let body = payload::statuses(&ctx, group);

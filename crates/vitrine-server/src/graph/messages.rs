@@ -1,4 +1,5 @@
-//! POST /{version}/{phone-number-id}/messages
+//! POST /{version}/{phone-number-id}/messages (sends, and with `status: "read"`, read receipts
+//! and the typing indicator)
 
 use super::GraphRequest;
 use crate::response::{graph_error, graph_ok};
@@ -13,6 +14,17 @@ pub async fn send(req: GraphRequest) -> Response {
         params,
     } = req;
     let params = params.into_value();
+    // Marking a message read has no `to` and no `type`: the `status` key tells it apart.
+    if params.get("status").is_some() {
+        return match state
+            .sandbox
+            .mark_message_read(&principal, &node_id, &params)
+            .await
+        {
+            Ok(ok) => graph_ok(&meta, &ok),
+            Err(e) => graph_error(&meta, &e),
+        };
+    }
     match state
         .sandbox
         .send_message(&principal, &node_id, &meta.api_version, &params)

@@ -15,6 +15,7 @@ mod messages_interactive;
 mod messages_media;
 mod messages_product;
 mod messages_text;
+mod read_receipts;
 mod sandbox_api;
 mod shopping;
 mod template_kinds;

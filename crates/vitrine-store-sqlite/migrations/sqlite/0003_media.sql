@@ -27,3 +27,16 @@ CREATE TABLE media_chunks (
     data     BLOB NOT NULL,
     PRIMARY KEY (media_id, seq)
 );
+
+-- What the business did with a customer's messages: marked them read up to a time (the
+-- customer's ticks turn blue), and when it last showed the typing indicator.
+CREATE TABLE thread_reads (
+    phone_number_id TEXT NOT NULL,
+    wa_id           TEXT NOT NULL,
+    read_up_to      INTEGER NOT NULL,   -- sandbox ms: messages sent up to then are read
+    typing_at       INTEGER,            -- sandbox ms
+    changed         INTEGER NOT NULL,   -- grows with every change, for watchers
+    PRIMARY KEY (phone_number_id, wa_id)
+);
+
+CREATE INDEX thread_reads_by_change ON thread_reads (changed);
