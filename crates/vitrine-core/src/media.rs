@@ -207,6 +207,8 @@ pub struct MediaSettings {
     /// A send may use a media id uploaded by another number of the same business (default: only
     /// the sending number's own media, as pywa's re-upload suggests; UNCONFIRMED).
     pub shared_across_numbers: bool,
+    /// The largest file a customer can send, in MB (Meta: 100); larger ones arrive as 131052.
+    pub inbound_max_mb: u64,
 }
 
 impl Default for MediaSettings {
@@ -218,6 +220,7 @@ impl Default for MediaSettings {
             sha256_base64: false,
             webhook_url_from_version: 24,
             shared_across_numbers: false,
+            inbound_max_mb: INBOUND_MAX_MB,
         }
     }
 }
@@ -246,7 +249,7 @@ impl MediaSettings {
 
     /// The largest file a customer can send.
     pub fn inbound_max(&self) -> u64 {
-        self.size_unit.megabytes(INBOUND_MAX_MB)
+        self.size_unit.megabytes(self.inbound_max_mb)
     }
 }
 

@@ -60,6 +60,47 @@ fn hash_of(v: impl Hash) -> u64 {
     h.finish()
 }
 
+/// Reactions are not bubbles of their own: each target message gets `reactions` (the latest
+/// emoji of each side, an empty emoji removing it), and the reaction entries are dropped. A
+/// business reaction that failed never reached the phone.
+pub(crate) fn fold_reactions(entries: &mut Vec<(i64, Value)>) {
+    let mut latest: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+    for (_, e) in entries.iter() {
+        if e["content"]["type"] != "reaction" || e["status"] == "failed" {
+            continue;
+        }
+        let Some(target) = e["content"]["message_id"].as_str() else {
+            continue;
+        };
+        let emoji = e["content"]["emoji"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        let slot = latest.entry(target.to_owned()).or_default();
+        if e["from"] == "business" {
+            slot.0 = emoji;
+        } else {
+            slot.1 = emoji;
+        }
+    }
+    entries.retain(|(_, e)| e["content"]["type"] != "reaction");
+    for (_, e) in entries.iter_mut() {
+        let Some((business, customer)) = e["wamid"].as_str().and_then(|w| latest.get(w)) else {
+            continue;
+        };
+        let mut list = vec![];
+        if let Some(b) = business {
+            list.push(json!({ "from": "business", "emoji": b }));
+        }
+        if let Some(c) = customer {
+            list.push(json!({ "from": "customer", "emoji": c }));
+        }
+        if !list.is_empty() {
+            e["reactions"] = json!(list);
+        }
+    }
+}
+
 impl Sandbox {
     /// A fingerprint of what the UI shows: a few indexed reads, whichever node made the change
     /// (directory changes arrive through the change log; messages and webhooks are read from
@@ -75,6 +116,7 @@ impl Sandbox {
             })
             .await?;
         let mut messages = DefaultHasher::new();
+        self.store.thread_reads_version().await?.hash(&mut messages);
         for (cursor, m) in &recent.items {
             cursor.hash(&mut messages);
             for s in self.message_statuses(&m.wamid).await? {
@@ -178,6 +220,7 @@ impl Sandbox {
             .store
             .list_inbound(phone_number_id, wa_id, THREAD_MESSAGES)
             .await?;
+        let reads = self.store.thread_reads(phone_number_id, wa_id).await?;
         let mut entries: Vec<(i64, Value)> = vec![];
         for (_, m) in outbound.items.iter().rev() {
             let statuses = self.message_statuses(&m.wamid).await?;
@@ -269,9 +312,16 @@ impl Sandbox {
                 v["total"] = json!(total);
                 v["currency"] = json!(product_items.first().map(|i| i.currency.clone()));
             }
+            if reads
+                .read_up_to
+                .is_some_and(|up_to| r.created_at.0 <= up_to)
+            {
+                v["read"] = json!(true);
+            }
             entries.push((r.created_at.0, v));
         }
         entries.sort_by_key(|(at, _)| *at);
+        fold_reactions(&mut entries);
         let (name, window_open) = self.read(|dir| {
             (
                 dir.customer(wa_id).map(|c| c.name.clone()),

@@ -3,6 +3,7 @@
 pub mod carts;
 pub mod catalog;
 pub mod clock;
+pub mod customer_messages;
 pub mod customers;
 pub mod inspector;
 pub mod media;

@@ -53,6 +53,20 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/customers/{wa_id}/messages", post(customers::send_text))
         .route("/customers/{wa_id}/devices", post(customers::add_device))
         .route("/customers/{wa_id}/replies", post(customers::reply))
+        .route("/customers/{wa_id}/media", post(customers::send_file))
+        .route(
+            "/customers/{wa_id}/locations",
+            post(customers::send_location),
+        )
+        .route(
+            "/customers/{wa_id}/contacts",
+            post(customers::send_contacts),
+        )
+        .route("/customers/{wa_id}/reactions", post(customers::react))
+        .route(
+            "/customers/{wa_id}/unsupported",
+            post(customers::send_unsupported),
+        )
         .route("/customers/{wa_id}/payments", post(customers::pay))
         .route("/customers/{wa_id}/catalog", get(customers::catalog))
         .route(

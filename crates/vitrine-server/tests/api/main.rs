@@ -9,6 +9,7 @@ mod auth_and_routing;
 mod carts;
 mod catalog;
 mod customers;
+mod inbound;
 mod limits;
 mod media;
 mod messages_interactive;

@@ -123,17 +123,24 @@ fn pricing_of(body: &Value) -> (String, Value, Value) {
     )
 }
 
-/// Every status webhook of `wamid` as (status, pricing, conversation origin), in delivery order.
+/// Every status webhook of `wamid` as (status, pricing, conversation origin), in status order
+/// (webhooks due at once may be delivered in any order).
 async fn priced(rx: &Receiver, wamid: &str, n: usize) -> Vec<(String, Value, Value)> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let rank = |s: &str| {
+        ["sent", "delivered", "read", "failed"]
+            .iter()
+            .position(|x| *x == s)
+    };
     loop {
-        let got: Vec<_> = rx
+        let mut got: Vec<_> = rx
             .received()
             .iter()
             .map(|r| r.json())
             .filter(|b| b["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] == wamid)
             .map(|b| pricing_of(&b))
             .collect();
+        got.sort_by_key(|(s, _, _)| rank(s));
         if got.len() >= n {
             return got;
         }
