@@ -9,6 +9,7 @@ use sqlx::{QueryBuilder, Row, Transaction};
 use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory, WindowState};
+use vitrine_core::forward::PeerMessage;
 use vitrine_core::inbound::{InboundRecord, ThreadReads};
 use vitrine_core::media::{MediaOrigin, MediaRecord};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
@@ -1255,4 +1256,74 @@ pub(crate) async fn thread_reads_version(pool: &Pool) -> StoreResult<i64> {
         .fetch_one(pool)
         .await
         .map_err(db_err)
+}
+
+pub(crate) async fn insert_peer_message(conn: &mut Conn, m: &PeerMessage) -> StoreResult<()> {
+    let json = serde_json::to_string(m).map_err(corrupt)?;
+    sqlx::query(
+        "INSERT INTO peer_messages (id, from_wa_id, to_wa_id, created_at, record) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&m.id)
+    .bind(&m.from)
+    .bind(&m.to)
+    .bind(m.created_at.0)
+    .bind(json)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn get_peer_message(pool: &Pool, id: &str) -> StoreResult<Option<PeerMessage>> {
+    let json: Option<String> = sqlx::query_scalar("SELECT record FROM peer_messages WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?;
+    json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+        .transpose()
+}
+
+pub(crate) async fn list_peer_messages(
+    pool: &Pool,
+    a: &str,
+    b: &str,
+    limit: u32,
+) -> StoreResult<Vec<PeerMessage>> {
+    let rows = sqlx::query(
+        "SELECT record FROM peer_messages WHERE (from_wa_id = $1 AND to_wa_id = $2) \
+         OR (from_wa_id = $2 AND to_wa_id = $1) ORDER BY seq DESC LIMIT $3",
+    )
+    .bind(a)
+    .bind(b)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    let mut out = rows
+        .into_iter()
+        .map(|r| {
+            let json: String = r.get(0);
+            serde_json::from_str::<PeerMessage>(&json).map_err(corrupt)
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    out.reverse();
+    Ok(out)
+}
+
+pub(crate) async fn peer_chats(pool: &Pool, wa_id: &str) -> StoreResult<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT CASE WHEN from_wa_id = $1 THEN to_wa_id ELSE from_wa_id END AS other, \
+         MAX(created_at) AS last_at FROM peer_messages WHERE from_wa_id = $1 OR to_wa_id = $1 \
+         GROUP BY other ORDER BY last_at DESC LIMIT 100",
+    )
+    .bind(wa_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+        .collect())
 }

@@ -118,6 +118,29 @@ impl MessageStore for ThisStore {
         rows::thread_reads_version(&self.readers).await
     }
 
+    async fn insert_peer_messages(&self, messages: &[PeerMessage]) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::InsertPeerMessages(messages.to_vec()))
+            .await
+    }
+
+    async fn get_peer_message(&self, id: &str) -> StoreResult<Option<PeerMessage>> {
+        rows::get_peer_message(&self.readers, id).await
+    }
+
+    async fn list_peer_messages(
+        &self,
+        a: &str,
+        b: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<PeerMessage>> {
+        rows::list_peer_messages(&self.readers, a, b, limit).await
+    }
+
+    async fn peer_chats(&self, wa_id: &str) -> StoreResult<Vec<(String, i64)>> {
+        rows::peer_chats(&self.readers, wa_id).await
+    }
+
     async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>> {
         rows::get_inbound(&self.readers, wamid).await
     }

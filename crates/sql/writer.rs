@@ -133,6 +133,11 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
         WriteOp::Redeliver { id, now } => {
             return Ok(WriteResult::Found(rows::redeliver(conn, *id, *now).await?))
         }
+        WriteOp::InsertPeerMessages(messages) => {
+            for m in messages {
+                rows::insert_peer_message(conn, m).await?;
+            }
+        }
         WriteOp::MarkThreadRead {
             phone_number_id,
             wa_id,

@@ -150,6 +150,25 @@ enum Action {
         wamid: String,
         emoji: String,
     },
+    /// Forward a message (a business's, your own, or one forwarded to you) to other customers
+    /// and/or to businesses
+    Forward {
+        wa_id: String,
+        /// The message's id (wamid)
+        id: String,
+        /// A customer to forward to (repeatable)
+        #[arg(long)]
+        to: Vec<String>,
+        /// A business phone number id to forward to (repeatable)
+        #[arg(long)]
+        to_business: Vec<String>,
+    },
+    /// The customers this one exchanged forwards with, or the chat with one of them
+    Peers {
+        wa_id: String,
+        /// Show the chat with this customer
+        other: Option<String>,
+    },
     /// Send something the API cannot pass on (an `unsupported` webhook with 131051)
     Unsupported {
         wa_id: String,
@@ -384,6 +403,24 @@ async fn call(args: CustomerArgs) -> anyhow::Result<()> {
             "POST",
             format!("/_vitrine/customers/{wa_id}/reactions"),
             Some(scope(json!({ "wamid": wamid, "emoji": emoji }))),
+        ),
+        Action::Forward {
+            wa_id,
+            id,
+            to,
+            to_business,
+        } => (
+            "POST",
+            format!("/_vitrine/customers/{wa_id}/forwards"),
+            Some(json!({ "id": id, "to": to, "to_business": to_business })),
+        ),
+        Action::Peers { wa_id, other } => (
+            "GET",
+            match other {
+                Some(o) => format!("/_vitrine/customers/{wa_id}/peers/{o}"),
+                None => format!("/_vitrine/customers/{wa_id}/peers"),
+            },
+            None,
         ),
         Action::Unsupported { wa_id, kind } => (
             "POST",

@@ -65,10 +65,48 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("thread_reads_only_move_forward", |s| {
             Box::pin(thread_reads_only_move_forward(s))
         }),
+        ("peer_messages_between_two", |s| {
+            Box::pin(peer_messages_between_two(s))
+        }),
         ("media_chunks_copy_purge", |s| {
             Box::pin(media_chunks_copy_purge(s))
         }),
     ]
+}
+
+async fn peer_messages_between_two(store: Arc<dyn Store>) {
+    let peer = |id: &str, from: &str, to: &str, at: i64| crate::forward::PeerMessage {
+        id: id.to_owned(),
+        from: from.to_owned(),
+        to: to.to_owned(),
+        created_at: Millis(at),
+        forwards: 1,
+        content: crate::forward::Forwarded::Customer {
+            content: crate::inbound::Incoming::Text { body: "hé".into() },
+        },
+    };
+    let a = peer("p1", "1", "2", 10);
+    let b = peer("p2", "2", "1", 20);
+    let c = peer("p3", "1", "3", 30);
+    store
+        .insert_peer_messages(&[a.clone(), b.clone(), c.clone()])
+        .await
+        .unwrap();
+    assert_eq!(store.get_peer_message("p2").await.unwrap(), Some(b.clone()));
+    assert_eq!(store.get_peer_message("p9").await.unwrap(), None);
+    assert_eq!(
+        store.list_peer_messages("2", "1", 10).await.unwrap(),
+        vec![a.clone(), b]
+    );
+    assert_eq!(
+        store.list_peer_messages("1", "2", 1).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        store.peer_chats("1").await.unwrap(),
+        vec![("3".to_owned(), 30), ("2".to_owned(), 20)]
+    );
+    assert!(store.insert_peer_messages(&[a]).await.is_err());
 }
 
 async fn thread_reads_only_move_forward(store: Arc<dyn Store>) {

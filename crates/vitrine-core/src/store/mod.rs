@@ -7,6 +7,7 @@ pub mod writer;
 use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
 use crate::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
+use crate::forward::PeerMessage;
 use crate::inbound::{InboundRecord, ThreadReads};
 use crate::media::MediaRecord;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
@@ -99,6 +100,19 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn thread_reads(&self, phone_number_id: &str, wa_id: &str) -> StoreResult<ThreadReads>;
     /// Grows whenever any thread's read marks change (for watchers).
     async fn thread_reads_version(&self) -> StoreResult<i64>;
+    /// Messages forwarded to customers, in one transaction.
+    async fn insert_peer_messages(&self, messages: &[PeerMessage]) -> StoreResult<()>;
+    async fn get_peer_message(&self, id: &str) -> StoreResult<Option<PeerMessage>>;
+    /// The last `limit` messages between two customers, oldest first.
+    async fn list_peer_messages(
+        &self,
+        a: &str,
+        b: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<PeerMessage>>;
+    /// The customers `wa_id` exchanged forwards with, with the time of the last one, newest
+    /// first.
+    async fn peer_chats(&self, wa_id: &str) -> StoreResult<Vec<(String, i64)>>;
     /// A customer's message by its wamid.
     async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>>;
     /// The last `limit` messages a customer sent to a business number, oldest first.

@@ -81,6 +81,7 @@ pub enum WriteOp {
         id: i64,
         now: Millis,
     },
+    InsertPeerMessages(Vec<crate::forward::PeerMessage>),
     MarkThreadRead {
         phone_number_id: String,
         wa_id: String,

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod clock;
 pub mod customer_messages;
 pub mod customers;
+pub mod forwards;
 pub mod inspector;
 pub mod media;
 pub mod messages;

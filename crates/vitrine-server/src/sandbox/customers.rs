@@ -55,7 +55,10 @@ struct SendText {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct About {
-    wamid: String,
+    /// The business message that shows the product.
+    wamid: Option<String>,
+    /// Or a product message forwarded to this customer (its id in their chat with a friend).
+    forwarded: Option<String>,
     product_retailer_id: String,
 }
 
@@ -71,17 +74,30 @@ pub async fn send_text(
         .phone_number_id
         .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
     let record = match &req.about {
-        Some(about) => {
+        Some(About {
+            forwarded: Some(peer_id),
+            product_retailer_id,
+            ..
+        }) => {
             state
                 .sandbox
-                .customer_asks_about(
-                    &wa_id,
-                    &phone,
-                    &about.wamid,
-                    &about.product_retailer_id,
-                    &req.text,
-                )
+                .customer_asks_about_forwarded(&wa_id, peer_id, product_retailer_id, &req.text)
                 .await?
+        }
+        Some(About {
+            wamid: Some(wamid),
+            product_retailer_id,
+            ..
+        }) => {
+            state
+                .sandbox
+                .customer_asks_about(&wa_id, &phone, wamid, product_retailer_id, &req.text)
+                .await?
+        }
+        Some(_) => {
+            return Err(OpError::bad_request(
+                "about needs wamid (a business message) or forwarded (a forwarded one).",
+            ))
         }
         None => {
             state
@@ -614,4 +630,56 @@ pub async fn send_unsupported(
     Ok(Json(
         json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Forward {
+    /// The message: a business message of the customer's chat, one they sent, or one
+    /// forwarded to them.
+    id: String,
+    /// Customers to forward it to.
+    #[serde(default)]
+    to: Vec<String>,
+    /// Business numbers (phone number ids) to forward it to.
+    #[serde(default)]
+    to_business: Vec<String>,
+}
+
+/// POST /_vitrine/customers/{wa_id}/forwards {"id", "to": [wa_id], "to_business": [phone id]}:
+/// the customer forwards a message to other customers (no webhook) or to businesses (a
+/// `messages` webhook with `context.forwarded`).
+pub async fn forward(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: Forward = json_body(&body)?;
+    let targets = vitrine_core::usecase::forwards::ForwardTargets {
+        customers: req.to,
+        businesses: req.to_business,
+    };
+    Ok(Json(
+        state
+            .sandbox
+            .customer_forwards(&wa_id, &req.id, &targets)
+            .await?,
+    ))
+}
+
+/// GET /_vitrine/customers/{wa_id}/peers: the customers they exchanged forwards with.
+pub async fn peers(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+) -> Result<Json<Value>, OpError> {
+    Ok(Json(state.sandbox.peer_chats(&wa_id).await?))
+}
+
+/// GET /_vitrine/customers/{wa_id}/peers/{other}: their chat, forwarded messages marked as such
+/// and products as they are now.
+pub async fn peer_chat(
+    State(state): State<AppState>,
+    Path((wa_id, other)): Path<(String, String)>,
+) -> Result<Json<Value>, OpError> {
+    Ok(Json(state.sandbox.peer_chat(&wa_id, &other).await?))
 }

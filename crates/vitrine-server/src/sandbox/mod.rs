@@ -54,6 +54,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/customers/{wa_id}/devices", post(customers::add_device))
         .route("/customers/{wa_id}/replies", post(customers::reply))
         .route("/customers/{wa_id}/media", post(customers::send_file))
+        .route("/customers/{wa_id}/forwards", post(customers::forward))
+        .route("/customers/{wa_id}/peers", get(customers::peers))
+        .route(
+            "/customers/{wa_id}/peers/{other}",
+            get(customers::peer_chat),
+        )
         .route(
             "/customers/{wa_id}/locations",
             post(customers::send_location),

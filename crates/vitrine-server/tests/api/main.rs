@@ -9,6 +9,7 @@ mod auth_and_routing;
 mod carts;
 mod catalog;
 mod customers;
+mod forwarding;
 mod inbound;
 mod limits;
 mod media;

@@ -40,3 +40,16 @@ CREATE TABLE thread_reads (
 );
 
 CREATE INDEX thread_reads_by_change ON thread_reads (changed);
+
+-- Messages customers forwarded to one another (chats between WhatsApp users: no webhook).
+CREATE TABLE peer_messages (
+    seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE,
+    from_wa_id TEXT NOT NULL,
+    to_wa_id   TEXT NOT NULL,
+    created_at BIGINT NOT NULL,    -- sandbox ms
+    record     TEXT NOT NULL       -- the message as JSON
+);
+
+CREATE INDEX peer_messages_to ON peer_messages (to_wa_id, seq);
+CREATE INDEX peer_messages_from ON peer_messages (from_wa_id, seq);
