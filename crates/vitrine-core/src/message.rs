@@ -183,6 +183,18 @@ impl Outgoing {
         }
     }
 
+    /// Whether the message carries a checkout order (`order_details`).
+    pub fn has_checkout(&self) -> bool {
+        matches!(
+            self,
+            Outgoing::OrderDetails { .. }
+                | Outgoing::Template {
+                    order_details: Some(_),
+                    ..
+                }
+        )
+    }
+
     /// Every media the message carries, with the kind it is shown as: its own media and its
     /// headers' (a template's and its carousel cards').
     pub fn media_refs(&self) -> Vec<(crate::media::MediaKind, &MediaRef)> {

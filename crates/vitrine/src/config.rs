@@ -46,6 +46,8 @@ pub struct FileBehaviour {
     pub product_carousel_exact_cards: Option<bool>,
     /// Every key optional; see `MediaSettings`.
     pub media: Option<MediaSettings>,
+    pub checkout_india_only: Option<bool>,
+    pub mpm_dropped_items_notice: Option<bool>,
 }
 
 impl FileConfig {
@@ -133,6 +135,14 @@ pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
                 .product_carousel_exact_cards
                 .unwrap_or(defaults.product_carousel_exact_cards),
             media: file.behaviour.media.clone().unwrap_or(defaults.media),
+            checkout_india_only: file
+                .behaviour
+                .checkout_india_only
+                .unwrap_or(defaults.checkout_india_only),
+            mpm_dropped_items_notice: file
+                .behaviour
+                .mpm_dropped_items_notice
+                .unwrap_or(defaults.mpm_dropped_items_notice),
             webhooks: {
                 let mut w = file.behaviour.webhooks.unwrap_or(defaults.webhooks);
                 if let Some(ms) = over.auto_read_after_ms {

@@ -84,6 +84,24 @@ fn link_failed(status: u16) -> ApiError {
     ))
 }
 
+/// Checkout reaches WhatsApp users in India only ("with India country calling codes").
+const INDIA_CALLING_CODE: &str = "91";
+
+fn checkout_outside_india() -> ApiError {
+    ApiError::new(ErrorKind::MessageUndeliverable).with_details(
+        "Message failed to send because checkout (order_details) messages can only be delivered to WhatsApp users in India (+91).",
+    )
+}
+
+/// The notice Meta's pages promise when MPM items were dropped (off by default).
+fn dropped_items_notice(dropped: &[String]) -> vitrine_wire::error::WebhookError {
+    ApiError::invalid_value(format!(
+        "Some products could not be sent because they are not in the catalog or not available: {}. Please update your catalog.",
+        dropped.join(", ")
+    ))
+    .to_webhook()
+}
+
 fn wrong_media_kind(kind: MediaKind, mime: &str) -> ApiError {
     ApiError::new(ErrorKind::MediaUploadError).with_details(if kind == MediaKind::Sticker {
         "Sticker file could not be processed. Please choose a different file.".to_owned()
@@ -188,6 +206,15 @@ impl Sandbox {
                 )]
             } else if let Some(e) = media_failure.or(reaction_failure) {
                 vec![StatusEvent::failed(&record.wamid, at_sent, &e)]
+            } else if self.behaviour.checkout_india_only
+                && record.content.has_checkout()
+                && !record.wa_id.starts_with(INDIA_CALLING_CODE)
+            {
+                vec![StatusEvent::failed(
+                    &record.wamid,
+                    at_sent,
+                    &checkout_outside_india(),
+                )]
             } else if dir.customer(&record.wa_id).is_some_and(|c| {
                 !c.devices.is_empty()
                     && !c
@@ -202,7 +229,15 @@ impl Sandbox {
                     &outdated_client_error(self.behaviour.outdated_client_code),
                 )]
             } else {
-                self.scheduled_statuses(&record)
+                let mut statuses = self.scheduled_statuses(&record);
+                if self.behaviour.mpm_dropped_items_notice
+                    && !record.dropped_retailer_ids.is_empty()
+                {
+                    if let Some(sent) = statuses.first_mut() {
+                        sent.errors = vec![dropped_items_notice(&record.dropped_retailer_ids)];
+                    }
+                }
+                statuses
             };
             let webhooks = self.status_webhooks(dir, &record, &statuses);
             Outbox { statuses, webhooks }

@@ -10,6 +10,7 @@ mod carts;
 mod catalog;
 mod customers;
 mod forwarding;
+mod guide;
 mod inbound;
 mod limits;
 mod media;
