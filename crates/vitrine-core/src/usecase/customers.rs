@@ -446,6 +446,7 @@ impl Sandbox {
         }
         for r in inbound {
             let mut v = json!({ "from": "customer", "wamid": r.wamid, "at": r.created_at.0, "content": r.content, "context": r.context });
+            self.add_order_lines(phone_number_id, &r.content, &mut v);
             if reads
                 .read_up_to
                 .is_some_and(|up_to| r.created_at.0 <= up_to)

@@ -102,6 +102,41 @@ pub(crate) fn fold_reactions(entries: &mut Vec<(i64, Value)>) {
 }
 
 impl Sandbox {
+    /// An order's lines with the products' names (as the catalog has them now), its total and
+    /// currency, for display.
+    pub(crate) fn add_order_lines(&self, phone_number_id: &str, content: &Incoming, v: &mut Value) {
+        let Incoming::Order { product_items, .. } = content else {
+            return;
+        };
+        let lines: Vec<Value> = self.read(|dir| {
+            let catalog = dir
+                .phone_number(phone_number_id)
+                .and_then(|p| dir.connected_catalog(&p.waba_id));
+            product_items
+                .iter()
+                .map(|i| {
+                    let name = catalog
+                        .and_then(|c| c.product(&i.product_retailer_id))
+                        .map(|p| p.name.clone());
+                    json!({
+                        "product_retailer_id": i.product_retailer_id,
+                        "name": name,
+                        "quantity": i.quantity,
+                        "item_price": i.item_price,
+                        "currency": i.currency,
+                    })
+                })
+                .collect()
+        });
+        let total: i64 = product_items
+            .iter()
+            .map(|i| i.item_price * i64::from(i.quantity))
+            .sum();
+        v["lines"] = json!(lines);
+        v["total"] = json!(total);
+        v["currency"] = json!(product_items.first().map(|i| i.currency.clone()));
+    }
+
     /// A fingerprint of what the UI shows: a few indexed reads, whichever node made the change
     /// (directory changes arrive through the change log; messages and webhooks are read from
     /// the store).
@@ -239,6 +274,17 @@ impl Sandbox {
                 })).collect::<Vec<_>>(),
                 "dropped_retailer_ids": m.dropped_retailer_ids,
             });
+            if let Some(id) = &m.context_message_id {
+                v["context"] = json!({ "id": id });
+            }
+            if let Outgoing::Text {
+                catalog_link: Some(number),
+                preview_url,
+                ..
+            } = &m.content
+            {
+                v["catalog_link"] = self.catalog_link_view(number, *preview_url);
+            }
             self.read(|dir| {
                 let catalog = dir.connected_catalog(&m.waba_id);
                 let products: Vec<Value> = m
@@ -283,35 +329,7 @@ impl Sandbox {
                 "content": r.content,
                 "context": r.context,
             });
-            if let Incoming::Order { product_items, .. } = &r.content {
-                let lines: Vec<Value> = self.read(|dir| {
-                    let catalog = dir
-                        .phone_number(phone_number_id)
-                        .and_then(|p| dir.connected_catalog(&p.waba_id));
-                    product_items
-                        .iter()
-                        .map(|i| {
-                            let name = catalog
-                                .and_then(|c| c.product(&i.product_retailer_id))
-                                .map(|p| p.name.clone());
-                            json!({
-                                "product_retailer_id": i.product_retailer_id,
-                                "name": name,
-                                "quantity": i.quantity,
-                                "item_price": i.item_price,
-                                "currency": i.currency,
-                            })
-                        })
-                        .collect()
-                });
-                let total: i64 = product_items
-                    .iter()
-                    .map(|i| i.item_price * i64::from(i.quantity))
-                    .sum();
-                v["lines"] = json!(lines);
-                v["total"] = json!(total);
-                v["currency"] = json!(product_items.first().map(|i| i.currency.clone()));
-            }
+            self.add_order_lines(phone_number_id, &r.content, &mut v);
             if reads
                 .read_up_to
                 .is_some_and(|up_to| r.created_at.0 <= up_to)
