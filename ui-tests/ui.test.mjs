@@ -497,7 +497,7 @@ test('everyday messages both ways: media, places, contacts, reactions, read rece
   await v.vitrine('POST', '/customers', { wa_id: friend, name: 'Kim Friend' });
   await phone.locator(`[data-wamid="${spm}"]`).getByRole('button', { name: 'Forward' }).click();
   const forwardForm = phone.getByRole('form', { name: 'Forward' });
-  await forwardForm.getByRole('textbox', { name: /Forward to/ }).fill(friend);
+  await forwardForm.getByRole('checkbox', { name: 'Forward to Kim Friend' }).check();
   await shot('26b-phone-forward');
   await forwardForm.getByRole('button', { name: 'Forward' }).click();
   await page.locator('#toast', { hasText: 'Forwarded' }).waitFor();

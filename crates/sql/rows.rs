@@ -1327,3 +1327,10 @@ pub(crate) async fn peer_chats(pool: &Pool, wa_id: &str) -> StoreResult<Vec<(Str
         .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
         .collect())
 }
+
+pub(crate) async fn peer_messages_version(pool: &Pool) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM peer_messages")
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)
+}

@@ -141,6 +141,10 @@ impl MessageStore for ThisStore {
         rows::peer_chats(&self.readers, wa_id).await
     }
 
+    async fn peer_messages_version(&self) -> StoreResult<i64> {
+        rows::peer_messages_version(&self.readers).await
+    }
+
     async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>> {
         rows::get_inbound(&self.readers, wamid).await
     }

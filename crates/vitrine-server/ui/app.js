@@ -884,7 +884,7 @@
       screen = h('div', { class: 'screen', 'data-scroll': 'chat', 'aria-label': 'Chat', 'aria-live': 'polite' },
         p.peer ? peerMessages(messages, ctx) : chatMessages(messages, ctx, 'customer'),
         typingUntil ? h('div', { class: 'msg left' }, h('div', { class: 'bubble typing', text: 'typing…' })) : null);
-      compose = composer(p, base, messages);
+      compose = composer(p, base, messages, customers.filter((c) => c.wa_id !== p.wa));
     } else if (p.screen === 'catalog') {
       title = 'Catalog';
       let cat;
@@ -1019,7 +1019,7 @@
   }
 
   // Writing: text, a reply, a file, a location, a contact, a reaction, a forward.
-  function composer(p, base, messages) {
+  function composer(p, base, messages, others) {
     const byWamid = {};
     for (const m of messages) byWamid[m.wamid] = m;
     const close = () => { Object.assign(p, { panel: null }); refresh(); };
@@ -1035,15 +1035,20 @@
         h('button', { type: 'button', class: 'small', text: 'Remove', onclick: () => act(() => api('POST', `${base}/reactions`, Object.assign({ wamid: target, emoji: '' }, chatScope)).then(sent())) }),
         h('button', { type: 'button', class: 'linkish', text: 'Cancel', onclick: close }));
     } else if (kind === 'forward') {
-      const friend = h('input', { 'data-keep': 'fw-to', 'aria-label': 'Forward to (customer numbers, comma-separated)', placeholder: 'Customer numbers, e.g. 16505550999', autocomplete: 'off' });
-      const toBiz = h('input', { type: 'checkbox', 'data-keep': 'fw-biz', id: 'fw-biz' });
+      // Other customers to tick (up to five chats at once), or a new number.
+      const picks = others.slice(0, 12).map((c) => h('input', { type: 'checkbox', value: c.wa_id, 'data-keep': 'fw-' + c.wa_id, 'aria-label': `Forward to ${c.name}` }));
+      const friend = h('input', { 'data-keep': 'fw-to', 'aria-label': 'Forward to (other numbers, comma-separated)', placeholder: 'Other numbers, e.g. 16505550999', autocomplete: 'off' });
+      const toBiz = h('input', { type: 'checkbox', 'data-keep': 'fw-biz', 'aria-label': 'Forward to the business' });
       panel = h('form', { class: 'tray', 'aria-label': 'Forward', onsubmit: (e) => {
         e.preventDefault();
-        const to = friend.value.split(',').map((x) => x.trim()).filter(Boolean);
+        const to = picks.filter((x) => x.checked).map((x) => x.value)
+          .concat(friend.value.split(',').map((x) => x.trim()).filter(Boolean));
         const toBusiness = toBiz.checked ? [p.number] : [];
         act(() => api('POST', `${base}/forwards`, { id: target, to, to_business: toBusiness }).then(sent('Forwarded')));
       } },
-      h('strong', { class: 'small', text: 'Forward to' }), friend,
+      h('strong', { class: 'small', text: 'Forward to (up to 5 chats)' }),
+      h('div', { class: 'picks' }, picks.map((x, i) => h('label', { class: 'small' }, x, `${others[i].name} (+${others[i].wa_id})`))),
+      friend,
       h('label', { class: 'small' }, toBiz, `the business (${st.businesses[p.number] || p.number})`),
       h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', text: 'Forward' }), h('button', { type: 'button', class: 'linkish', text: 'Cancel', onclick: close })));
     } else if (kind === 'location') {

@@ -220,6 +220,25 @@ mod tests {
     }
 
     #[test]
+    fn media_and_guide_settings_from_file() {
+        let file: FileConfig = toml::from_str(
+            "[behaviour]\ncheckout_india_only = false\nmpm_dropped_items_notice = true\n[behaviour.media]\nsize_unit = \"mb\"\nfile_size_as_string = true\n",
+        )
+        .unwrap();
+        let b = resolve(file, Overrides::default()).behaviour;
+        assert!(!b.checkout_india_only);
+        assert!(b.mpm_dropped_items_notice);
+        assert_eq!(b.media.size_unit, vitrine_core::media::SizeUnit::Mb);
+        assert!(b.media.file_size_as_string);
+        assert!(!b.media.sha256_base64);
+        assert_eq!(b.media.inbound_max_mb, 100);
+        let defaults = resolve(FileConfig::default(), Overrides::default()).behaviour;
+        assert!(defaults.checkout_india_only);
+        assert!(!defaults.mpm_dropped_items_notice);
+        assert!(toml::from_str::<FileConfig>("[behaviour.media]\nsize = 1").is_err());
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
     }

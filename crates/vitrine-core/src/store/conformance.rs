@@ -85,6 +85,7 @@ async fn peer_messages_between_two(store: Arc<dyn Store>) {
             content: crate::inbound::Incoming::Text { body: "hé".into() },
         },
     };
+    assert_eq!(store.peer_messages_version().await.unwrap(), 0);
     let a = peer("p1", "1", "2", 10);
     let b = peer("p2", "2", "1", 20);
     let c = peer("p3", "1", "3", 30);
@@ -106,6 +107,7 @@ async fn peer_messages_between_two(store: Arc<dyn Store>) {
         store.peer_chats("1").await.unwrap(),
         vec![("3".to_owned(), 30), ("2".to_owned(), 20)]
     );
+    assert!(store.peer_messages_version().await.unwrap() > 0);
     assert!(store.insert_peer_messages(&[a]).await.is_err());
 }
 

@@ -113,6 +113,8 @@ pub trait MessageStore: Send + Sync + 'static {
     /// The customers `wa_id` exchanged forwards with, with the time of the last one, newest
     /// first.
     async fn peer_chats(&self, wa_id: &str) -> StoreResult<Vec<(String, i64)>>;
+    /// Grows with every message forwarded between customers (for watchers).
+    async fn peer_messages_version(&self) -> StoreResult<i64>;
     /// A customer's message by its wamid.
     async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>>;
     /// The last `limit` messages a customer sent to a business number, oldest first.

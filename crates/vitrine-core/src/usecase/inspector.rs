@@ -152,6 +152,10 @@ impl Sandbox {
             .await?;
         let mut messages = DefaultHasher::new();
         self.store.thread_reads_version().await?.hash(&mut messages);
+        self.store
+            .peer_messages_version()
+            .await?
+            .hash(&mut messages);
         for (cursor, m) in &recent.items {
             cursor.hash(&mut messages);
             for s in self.message_statuses(&m.wamid).await? {
