@@ -48,6 +48,10 @@ enum Action {
         wamid: String,
         product_retailer_id: String,
         text: String,
+        /// The message is a product message a friend forwarded (its id in your chat with them):
+        /// the question goes from your own chat with the business
+        #[arg(long)]
+        forwarded: bool,
     },
     /// Tap a reply button or pick a list row of a business message
     Reply {
@@ -262,13 +266,17 @@ async fn call(args: CustomerArgs) -> anyhow::Result<()> {
             wamid,
             product_retailer_id,
             text,
-        } => (
-            "POST",
-            format!("/_vitrine/customers/{wa_id}/messages"),
-            Some(scope(
-                json!({ "text": text, "about": { "wamid": wamid, "product_retailer_id": product_retailer_id } }),
-            )),
-        ),
+            forwarded,
+        } => {
+            let key = if *forwarded { "forwarded" } else { "wamid" };
+            (
+                "POST",
+                format!("/_vitrine/customers/{wa_id}/messages"),
+                Some(scope(
+                    json!({ "text": text, "about": { key: wamid, "product_retailer_id": product_retailer_id } }),
+                )),
+            )
+        }
         Action::Reply {
             wa_id,
             wamid,
