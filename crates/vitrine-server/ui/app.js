@@ -445,8 +445,10 @@
     if (!header) return null;
     if (typeof header === 'string') return h('div', { class: 'head', text: header });
     if (header.type === 'text') return h('div', { class: 'head', text: header.text });
-    const link = header.media && header.media.link;
+    const link = header.media ? mediaSrc(header) : null;
     if (header.type === 'image') return h('div', { class: 'media' }, img(link, 'Header image'));
+    if (header.type === 'video') return h('div', { class: 'media' }, h('video', { src: link, controls: true, preload: 'metadata', 'aria-label': 'Header video' }));
+    if (header.type === 'document') return mediaPart({ kind: 'document', media: header.media });
     return h('div', { class: 'head', text: `[${header.type}${link ? ': ' + link : ''}]` });
   }
 
@@ -607,7 +609,7 @@
                 ? h('button', Object.assign({ type: 'button', class: 'linkish', onclick: fn }, attrs || {}), label)
                 : h('div', Object.assign({ class: 'small', style: 'color:var(--link)' }, attrs || {}), label));
               for (const b of card.buttons || []) templateButton(b, m, ctx, cardAction, p && rid(p), card.card_index);
-              const media = card.header_media && card.header_media.media && card.header_media.media.link;
+              const media = card.header_media && card.header_media.media ? mediaSrc(card.header_media) : null;
               return h('div', { class: 'card', role: 'listitem' },
                 p ? [img(p.image_url, p.name), h('strong', { text: p.name }), p.price !== undefined ? h('div', {}, priceOf(p)) : null, unavailable(p)]
                   : [media ? img(media, 'Card ' + (card.card_index + 1)) : null, h('div', { text: card.body || '' })],
