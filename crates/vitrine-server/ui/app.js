@@ -718,7 +718,7 @@
     }
     // The customer's ticks: delivered to the business, blue once it marked them read.
     const read = m.read === true;
-    parts.push(h('div', { class: 'meta' }, clock(m.at), m.from === 'customer' && !m.peer
+    parts.push(h('div', { class: 'meta' }, clock(m.at), m.from === 'customer' && !m.peer && c.type !== 'payment'
       ? h('span', { class: 'ticks' + (read ? ' read' : ''), title: read ? 'read' : 'delivered', 'aria-label': read ? 'read' : 'delivered', text: '✓✓' }) : null));
     return h('div', { class: 'bubble', 'data-wamid': m.wamid, 'data-type': c.type === 'media' ? c.kind : c.type }, parts,
       reactionsOf(m), ctx.tools ? ctx.tools(m) : null);
@@ -873,7 +873,7 @@
         shareLocation: (m) => { Object.assign(p, { panel: 'location', replyTo: m.wamid }); refresh(); },
         // What every bubble offers on the phone: reply, react (to the business's), forward.
         tools: (m) => {
-          if (m.notice || (m.status === 'failed')) return null;
+          if (m.notice || m.status === 'failed' || (m.content && m.content.type === 'payment')) return null;
           const row = h('div', { class: 'bubble-tools', role: 'group', 'aria-label': 'Message actions' });
           const tool = (label, fn) => row.append(h('button', { type: 'button', class: 'linkish small', onclick: fn, text: label }));
           if (!p.peer) tool('Reply', () => { Object.assign(p, { replyTo: m.wamid }); refresh(); });
