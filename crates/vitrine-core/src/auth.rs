@@ -11,7 +11,17 @@ use sha2::Sha256;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Credentials<'a> {
     pub access_token: Option<&'a str>,
-    pub appsecret_proof: Option<&'a str>,
+    pub appsecret_proof: Proof<'a>,
+}
+
+/// The `appsecret_proof` parameter as it arrived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Proof<'a> {
+    #[default]
+    Absent,
+    Given(&'a str),
+    /// Present but not a string (`"appsecret_proof": 12345` in a JSON body): a wrong proof.
+    NotAString,
 }
 
 /// An authenticated caller.
@@ -74,7 +84,8 @@ pub fn authenticate(
     }
     if let Some(app) = dir.app(&token.app_id) {
         match creds.appsecret_proof {
-            Some(proof) => {
+            Proof::NotAString => return Err(ApiError::new(ErrorKind::AppsecretProofInvalid)),
+            Proof::Given(proof) => {
                 let expected = hmac_sha256_hex(app.secret.as_bytes(), raw.as_bytes());
                 if !constant_time_eq(
                     proof.trim().to_ascii_lowercase().as_bytes(),
@@ -83,10 +94,10 @@ pub fn authenticate(
                     return Err(ApiError::new(ErrorKind::AppsecretProofInvalid));
                 }
             }
-            None if app.require_appsecret_proof => {
+            Proof::Absent if app.require_appsecret_proof => {
                 return Err(ApiError::new(ErrorKind::AppsecretProofMissing));
             }
-            None => {}
+            Proof::Absent => {}
         }
     }
     Ok(Principal {
