@@ -148,8 +148,10 @@ pub fn issue_app_access_token(
     Ok(format!("{}|{}", app.id, app.secret))
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Compares secrets in constant time (for equal lengths), so timing does not leak them.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 impl Principal {

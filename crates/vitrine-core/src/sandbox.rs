@@ -268,7 +268,7 @@ impl Sandbox {
             }
         }
         drop(held);
-        Err(ApiError::new(ErrorKind::ServiceUnavailable)
+        Err(ApiError::new(ErrorKind::ConcurrentUpdate)
             .with_details("Too many concurrent changes to the same object; retry the request.")
             .into())
     }

@@ -145,6 +145,13 @@ impl OpError {
 
 impl From<vitrine_core::ApiError> for OpError {
     fn from(e: vitrine_core::ApiError) -> Self {
+        if e.kind == vitrine_core::ErrorKind::ConcurrentUpdate {
+            return OpError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                e.details.clone().unwrap_or_else(|| e.message()),
+            );
+        }
         let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
         let code = if status.is_server_error() {
             "internal"

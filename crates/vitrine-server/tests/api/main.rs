@@ -8,6 +8,7 @@ mod support;
 mod auth_and_routing;
 mod carts;
 mod catalog;
+mod concurrency;
 mod customers;
 mod limits;
 mod messages_interactive;
