@@ -169,11 +169,22 @@ impl Principal {
         }
     }
 
-    /// Whether the token may touch `node`: nodes of its own business, and its own app.
-    pub fn can_see(&self, dir: &Directory, node: Node<'_>) -> bool {
-        match node {
-            Node::App(app) => app.id == self.token.app_id,
+    /// An app access token (`{app-id}|{app-secret}`, or one from `/oauth/access_token`): it
+    /// speaks for the app, not for a business.
+    pub fn is_app_token(&self) -> bool {
+        self.token.business_id.is_empty()
+    }
+
+    /// Whether the token may touch `node`: a system-user token reaches the nodes of its own
+    /// business; an app's nodes answer that app's access token only. `Err` is Meta's code 15
+    /// when a system-user token of the app itself calls an app node.
+    pub fn can_see(&self, dir: &Directory, node: Node<'_>) -> Result<bool, ApiError> {
+        Ok(match node {
+            Node::App(app) if app.id != self.token.app_id => false,
+            Node::App(_) if self.is_app_token() => true,
+            Node::App(_) => return Err(ApiError::new(ErrorKind::AppAccessTokenRequired)),
+            _ if self.is_app_token() => false,
             other => dir.owner_of(other) == Some(self.token.business_id.as_str()),
-        }
+        })
     }
 }

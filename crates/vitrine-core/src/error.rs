@@ -25,6 +25,9 @@ pub enum ErrorKind {
     InvalidApplication,
     /// 10: the token lacks the permission the call needs.
     PermissionDenied,
+    /// 15: an app node's edge (`/{app-id}/subscriptions`) called with another kind of token
+    /// than that app's access token.
+    AppAccessTokenRequired,
     /// 100: generic Graph parameter validation.
     InvalidParameter,
     /// 100/33: unknown node, a node the token cannot see, or an operation the node does not support.
@@ -106,6 +109,7 @@ impl ErrorKind {
             ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => 2,
             ErrorKind::InvalidApplication => 101,
             ErrorKind::PermissionDenied => 10,
+            ErrorKind::AppAccessTokenRequired => 15,
             ErrorKind::InvalidParameter
             | ErrorKind::UnsupportedRequest
             | ErrorKind::AppsecretProofMissing
@@ -145,6 +149,7 @@ impl ErrorKind {
             | ErrorKind::InvalidClientSecret
             | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
             | ErrorKind::AppsecretProofMissing
             | ErrorKind::AppsecretProofInvalid
@@ -194,6 +199,7 @@ impl ErrorKind {
             | ErrorKind::InvalidAccessToken
             | ErrorKind::AccessTokenExpired => 401,
             ErrorKind::PermissionDenied => 403,
+            ErrorKind::AppAccessTokenRequired => 400,
             ErrorKind::RateLimitHit | ErrorKind::PairRateLimitHit => 429,
             ErrorKind::TemplateNotFound => 404,
             ErrorKind::TemplateParamCount
@@ -218,6 +224,7 @@ impl ErrorKind {
             | ErrorKind::InvalidClientSecret
             | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
             | ErrorKind::AccessTokenRequired
             | ErrorKind::InvalidAccessToken
@@ -256,6 +263,9 @@ impl ErrorKind {
                 "Error validating application. Invalid application ID."
             }
             ErrorKind::PermissionDenied => "Application does not have permission for this action",
+            ErrorKind::AppAccessTokenRequired => {
+                "This method must be called with an app access_token."
+            }
             ErrorKind::InvalidParameter => "Invalid parameter",
             ErrorKind::UnsupportedRequest => "Unsupported request",
             ErrorKind::AppsecretProofMissing => {
@@ -315,6 +325,7 @@ impl ErrorKind {
             | ErrorKind::ServiceUnavailable
             | ErrorKind::ConcurrentUpdate
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
             | ErrorKind::RequiredParameterMissing
             | ErrorKind::SomethingWentWrong
@@ -350,6 +361,7 @@ impl ErrorKind {
             ErrorKind::InvalidClientSecret
             | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
             | ErrorKind::UnsupportedRequest
             | ErrorKind::AppsecretProofMissing

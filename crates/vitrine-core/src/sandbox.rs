@@ -367,7 +367,7 @@ impl Sandbox {
         id: &str,
     ) -> Result<NodeKind, ApiError> {
         self.read(|dir| match dir.node(id) {
-            Some(node) if principal.can_see(dir, node) => Ok(NodeKind::of(node)),
+            Some(node) if principal.can_see(dir, node)? => Ok(NodeKind::of(node)),
             _ => Err(ApiError::unsupported(method, id)),
         })
     }

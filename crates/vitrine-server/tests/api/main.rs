@@ -10,6 +10,7 @@ mod carts;
 mod catalog;
 mod concurrency;
 mod customers;
+mod isolation;
 mod limits;
 mod messages_interactive;
 mod messages_product;
