@@ -16,6 +16,8 @@ pub enum ErrorKind {
     Unknown,
     /// 2: temporarily unable to serve (shutting down, overloaded).
     ServiceUnavailable,
+    /// 1: the request's header fields are over Vitrine's documented limits (HTTP 431).
+    HeadersTooLarge,
     /// 2: an update collided with others on the same object too many times in a row; retry.
     /// Vitrine's own API answers it as 409 `conflict`.
     ConcurrentUpdate,
@@ -105,7 +107,7 @@ impl ErrorKind {
 
     pub fn code(self) -> u32 {
         match self {
-            ErrorKind::Unknown | ErrorKind::InvalidClientSecret => 1,
+            ErrorKind::Unknown | ErrorKind::InvalidClientSecret | ErrorKind::HeadersTooLarge => 1,
             ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => 2,
             ErrorKind::InvalidApplication => 101,
             ErrorKind::PermissionDenied => 10,
@@ -145,6 +147,7 @@ impl ErrorKind {
             ErrorKind::RateLimitHit => Some(2494055),
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
+            | ErrorKind::HeadersTooLarge
             | ErrorKind::ConcurrentUpdate
             | ErrorKind::InvalidClientSecret
             | ErrorKind::InvalidApplication
@@ -210,6 +213,7 @@ impl ErrorKind {
             | ErrorKind::TemplateDisabled => 400,
             ErrorKind::Unknown => 500,
             ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => 503,
+            ErrorKind::HeadersTooLarge => 431,
         }
     }
 
@@ -220,6 +224,7 @@ impl ErrorKind {
             | ErrorKind::AppsecretProofInvalid => GraphType::GraphMethodException,
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
+            | ErrorKind::HeadersTooLarge
             | ErrorKind::ConcurrentUpdate
             | ErrorKind::InvalidClientSecret
             | ErrorKind::InvalidApplication
@@ -258,6 +263,7 @@ impl ErrorKind {
             ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => {
                 "Service temporarily unavailable"
             }
+            ErrorKind::HeadersTooLarge => "Request header fields too large",
             ErrorKind::InvalidClientSecret => "Error validating client secret.",
             ErrorKind::InvalidApplication => {
                 "Error validating application. Invalid application ID."
@@ -323,6 +329,7 @@ impl ErrorKind {
             | ErrorKind::UnknownPath => MessageStyle::Bare,
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
+            | ErrorKind::HeadersTooLarge
             | ErrorKind::ConcurrentUpdate
             | ErrorKind::PermissionDenied
             | ErrorKind::AppAccessTokenRequired
@@ -359,6 +366,7 @@ impl ErrorKind {
                 Some(true)
             }
             ErrorKind::InvalidClientSecret
+            | ErrorKind::HeadersTooLarge
             | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
             | ErrorKind::AppAccessTokenRequired
