@@ -9,6 +9,7 @@ pub mod clock;
 pub mod commerce;
 pub mod directory;
 pub mod error;
+pub mod hosts;
 pub mod ids;
 pub mod inbound;
 pub mod limits;

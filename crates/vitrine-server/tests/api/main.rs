@@ -13,6 +13,7 @@ mod limits;
 mod messages_interactive;
 mod messages_product;
 mod messages_text;
+mod proxy;
 mod sandbox_api;
 mod shopping;
 mod template_kinds;
