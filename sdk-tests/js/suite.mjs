@@ -64,10 +64,12 @@ const WAIT_MS = 15_000;
 // --- Pointing whatsapp-api-js at Vitrine: the whole recipe --------------------------------------
 
 const GRAPH = "https://graph.facebook.com";
-/** A fetch that sends requests for graph.facebook.com to Vitrine instead. */
+/** Meta's hosts: the Graph API and media downloads. */
+const META = /^https:\/\/(graph\.facebook\.com|lookaside\.fbsbx\.com)(?=[/?]|$)/;
+/** A fetch that sends requests for Meta's hosts to Vitrine instead. */
 const graphToVitrine = (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
-    return fetch(url.startsWith(GRAPH) ? VITRINE + url.slice(GRAPH.length) : input, init);
+    return fetch(META.test(url) ? url.replace(META, VITRINE) : input, init);
 };
 
 function client(token = TOKEN) {

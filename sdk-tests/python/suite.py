@@ -57,14 +57,15 @@ WAIT_S = 15.0
 
 
 class GraphToVitrine(httpx.HTTPTransport):
-    """An httpx transport that sends requests for graph.facebook.com to Vitrine instead."""
+    """An httpx transport that sends requests for Meta's hosts (the Graph API, media downloads)
+    to Vitrine instead."""
 
     def __init__(self, origin: str) -> None:
         super().__init__()
         self._origin = httpx.URL(origin)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host == "graph.facebook.com":
+        if request.url.host in ("graph.facebook.com", "lookaside.fbsbx.com"):
             request.url = request.url.copy_with(
                 scheme=self._origin.scheme, host=self._origin.host, port=self._origin.port
             )
