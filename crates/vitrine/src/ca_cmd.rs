@@ -135,9 +135,10 @@ pub fn trust_text(proxy: &str, cert: &Path) -> String {
          \n  HTTPS_PROXY={proxy}\
          \n  SSL_CERT_FILE={cert}\n\
          \nThe second one, by client:\
-         \n  Python httpx (pywa), urllib, Go, Ruby, curl    SSL_CERT_FILE={cert}\
-         \n  Python requests                                REQUESTS_CA_BUNDLE={cert}\
-         \n  Node.js                                        NODE_EXTRA_CA_CERTS={cert}\
+         \n  Python httpx (pywa), urllib; Go      SSL_CERT_FILE={cert}\
+         \n  Python requests                      REQUESTS_CA_BUNDLE={cert}\
+         \n  Node.js                              NODE_EXTRA_CA_CERTS={cert}\
+         \n  curl                                 CURL_CA_BUNDLE={cert} (or --cacert)\
          \n  Java (reads no HTTPS_PROXY: system properties instead)\
          \n    keytool -importcert -noprompt -alias vitrine-local-ca -file {cert} -keystore vitrine-truststore.p12 -storetype PKCS12 -storepass changeit\
          \n    java -Djavax.net.ssl.trustStore=vitrine-truststore.p12 -Djavax.net.ssl.trustStorePassword=changeit -Dhttps.proxyHost={proxy_host} -Dhttps.proxyPort={proxy_port} ...\n\

@@ -567,6 +567,7 @@ fn ca_init_prints_how_to_trust_it_and_export_prints_only_the_certificate() {
         format!("SSL_CERT_FILE={cert}"),
         format!("REQUESTS_CA_BUNDLE={cert}"),
         format!("NODE_EXTRA_CA_CERTS={cert}"),
+        format!("CURL_CA_BUNDLE={cert}"),
         format!("keytool -importcert -noprompt -alias vitrine-local-ca -file {cert}"),
         "-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=8484".to_owned(),
         "--tls-listen 127.0.0.1:443".to_owned(),
@@ -640,7 +641,8 @@ async fn serve_leads_with_the_two_variables_and_serves_the_graph_through_them() 
         .spawn()
         .unwrap();
     let mut out = child.stdout.take().unwrap();
-    let text = tokio::task::spawn_blocking(move || {
+    // The pipe stays open (`_out`) while the server runs: a closed one would fail its next write.
+    let (text, _out) = tokio::task::spawn_blocking(move || {
         use std::io::Read;
         let mut buf = vec![0u8; 8192];
         let mut text = String::new();
@@ -651,7 +653,7 @@ async fn serve_leads_with_the_two_variables_and_serves_the_graph_through_them() 
             }
             text.push_str(&String::from_utf8_lossy(&buf[..n]));
         }
-        text
+        (text, out)
     })
     .await
     .unwrap();
