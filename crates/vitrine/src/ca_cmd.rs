@@ -110,7 +110,8 @@ fn init_text(said: &str, ca: &LocalCa, proxy: &str) -> String {
         "{said}:\n\
          \n  certificate   {cert}   (what a bot trusts)\
          \n  private key   {key}   (owner-only; never served, never printed)\
-         \n\nIt signs certificates for {hosts} only (it is name-constrained to {domains}).\n\
+         \n\nVitrine signs certificates with it for {hosts} only;\
+         \nits name constraints ({domains}) keep it from vouching for any other site.\n\
          \n{trust}",
         cert = cert.display(),
         key = ca.key_path().display(),
