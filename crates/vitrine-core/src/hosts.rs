@@ -7,7 +7,7 @@
 /// The Graph API.
 pub const GRAPH: &str = "graph.facebook.com";
 
-/// Where Meta's media download URLs point (`GET /{media-id}` answers `url` on this host).
+/// Where Meta's media download URLs point (the `url` that Meta's `GET /{media-id}` answers).
 pub const MEDIA: &str = "lookaside.fbsbx.com";
 
 /// Every intercepted host, the Graph API first. Each is served on port 443 only.
