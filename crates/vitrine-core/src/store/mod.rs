@@ -28,11 +28,17 @@ pub enum StoreError {
 
 impl From<StoreError> for crate::error::ApiError {
     fn from(e: StoreError) -> Self {
+        use crate::error::{ApiError, ErrorKind};
         match e {
-            StoreError::Closed => {
-                crate::error::ApiError::new(crate::error::ErrorKind::ServiceUnavailable)
+            StoreError::Closed => ApiError::new(ErrorKind::ServiceUnavailable),
+            // A key taken by a write that committed first (two creations at once): the caller
+            // may retry, as after any other collision.
+            StoreError::Conflict(key) => {
+                ApiError::new(ErrorKind::ConcurrentUpdate).with_details(format!(
+                    "Another request created the same object first ({key}); retry the request."
+                ))
             }
-            other => crate::error::ApiError::internal(other),
+            StoreError::Database(_) | StoreError::Corrupt(_) => ApiError::internal(e),
         }
     }
 }
