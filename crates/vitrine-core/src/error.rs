@@ -10,20 +10,44 @@ use vitrine_wire::error::{ErrorData, ErrorEnvelope, GraphError, WebhookError, We
 pub const ERROR_CODES_HREF: &str =
     "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::VariantArray)]
 pub enum ErrorKind {
     /// 1: an unexpected failure inside Vitrine (for example the database is unreachable).
     Unknown,
     /// 2: temporarily unable to serve (shutting down, overloaded).
     ServiceUnavailable,
+    /// 1: the request's header fields are over Vitrine's documented limits (HTTP 431).
+    HeadersTooLarge,
+    /// 2: an update collided with others on the same object too many times in a row; retry.
+    /// Vitrine's own API answers it as 409 `conflict`.
+    ConcurrentUpdate,
     /// 1: `GET /oauth/access_token` with the wrong `client_secret`.
     InvalidClientSecret,
     /// 101: `GET /oauth/access_token` with an unknown `client_id`.
     InvalidApplication,
     /// 10: the token lacks the permission the call needs.
     PermissionDenied,
+    /// 15: an app node's edge (`/{app-id}/subscriptions`) called with another kind of token
+    /// than that app's access token.
+    AppAccessTokenRequired,
     /// 100: generic Graph parameter validation.
     InvalidParameter,
+    /// 100/2388019: template creation, "Message Template Limit Reached" (`error_user_title`).
+    TemplateLimitReached,
+    /// 100/2388024: template creation, "Content in This Language Already Exists" (`error_user_title`).
+    TemplateLanguageExists,
+    /// 100/2388040: template creation, "Message Template Character Limit Exceeded" (`error_user_title`).
+    TemplateCharacterLimit,
+    /// 100/2388047: template creation, "Header Format Incorrect" (`error_user_title`).
+    TemplateHeaderFormat,
+    /// 100/2388047: template creation, "Sample Values Missing" (`error_user_title`).
+    TemplateSamplesMissing,
+    /// 100/2388072: template creation, "Body Missing" (`error_user_title`).
+    TemplateBodyMissing,
+    /// 100/2388073: template creation, "Footer Format Incorrect" (`error_user_title`).
+    TemplateFooterFormat,
+    /// 100/2388299: template creation, "Variables Can't Be at the Start or End of the Template" (`error_user_title`).
+    TemplateVariableAtEdge,
     /// 100/33: unknown node, a node the token cannot see, or an operation the node does not support.
     UnsupportedRequest,
     /// 100: `appsecret_proof` required by the app but not given.
@@ -99,51 +123,26 @@ impl GraphType {
 }
 
 impl ErrorKind {
-    /// Every kind, in catalogue order (for the snapshot test and the docs).
-    pub const ALL: &'static [ErrorKind] = &[
-        ErrorKind::Unknown,
-        ErrorKind::ServiceUnavailable,
-        ErrorKind::InvalidClientSecret,
-        ErrorKind::InvalidApplication,
-        ErrorKind::PermissionDenied,
-        ErrorKind::InvalidParameter,
-        ErrorKind::UnsupportedRequest,
-        ErrorKind::AppsecretProofMissing,
-        ErrorKind::AppsecretProofInvalid,
-        ErrorKind::AccessTokenRequired,
-        ErrorKind::InvalidAccessToken,
-        ErrorKind::AccessTokenExpired,
-        ErrorKind::CallbackVerificationFailed,
-        ErrorKind::UnknownPath,
-        ErrorKind::DuplicateRetailerId,
-        ErrorKind::RateLimitHit,
-        ErrorKind::SomethingWentWrong,
-        ErrorKind::RequiredParameterMissing,
-        ErrorKind::ParameterValueInvalid,
-        ErrorKind::RecipientCannotBeSender,
-        ErrorKind::MessageUndeliverable,
-        ErrorKind::ReEngagementMessage,
-        ErrorKind::UnsupportedMessageType,
-        ErrorKind::MessageTypeUnknown,
-        ErrorKind::InboundMediaTooLarge,
-        ErrorKind::MediaUploadError,
-        ErrorKind::PairRateLimitHit,
-        ErrorKind::TemplateParamCount,
-        ErrorKind::TemplateNotFound,
-        ErrorKind::TemplateTextTooLong,
-        ErrorKind::TemplateFormatPolicy,
-        ErrorKind::TemplateParamFormat,
-        ErrorKind::TemplatePaused,
-        ErrorKind::TemplateDisabled,
-    ];
+    /// Every kind, in catalogue order (for the snapshot test and the docs), derived from the
+    /// enum itself so that no kind can be missing.
+    pub const ALL: &'static [ErrorKind] = <ErrorKind as strum::VariantArray>::VARIANTS;
 
     pub fn code(self) -> u32 {
         match self {
-            ErrorKind::Unknown | ErrorKind::InvalidClientSecret => 1,
-            ErrorKind::ServiceUnavailable => 2,
+            ErrorKind::Unknown | ErrorKind::InvalidClientSecret | ErrorKind::HeadersTooLarge => 1,
+            ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => 2,
             ErrorKind::InvalidApplication => 101,
             ErrorKind::PermissionDenied => 10,
+            ErrorKind::AppAccessTokenRequired => 15,
             ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge
             | ErrorKind::UnsupportedRequest
             | ErrorKind::AppsecretProofMissing
             | ErrorKind::AppsecretProofInvalid => 100,
@@ -178,11 +177,22 @@ impl ErrorKind {
             ErrorKind::UnsupportedRequest => Some(33),
             ErrorKind::AccessTokenExpired => Some(463),
             ErrorKind::RateLimitHit => Some(2494055),
+            ErrorKind::TemplateLimitReached => Some(2_388_019),
+            ErrorKind::TemplateLanguageExists => Some(2_388_024),
+            ErrorKind::TemplateCharacterLimit => Some(2_388_040),
+            ErrorKind::TemplateHeaderFormat => Some(2_388_047),
+            ErrorKind::TemplateSamplesMissing => Some(2_388_047),
+            ErrorKind::TemplateBodyMissing => Some(2_388_072),
+            ErrorKind::TemplateFooterFormat => Some(2_388_073),
+            ErrorKind::TemplateVariableAtEdge => Some(2_388_299),
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
+            | ErrorKind::HeadersTooLarge
+            | ErrorKind::ConcurrentUpdate
             | ErrorKind::InvalidClientSecret
             | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
             | ErrorKind::AppsecretProofMissing
             | ErrorKind::AppsecretProofInvalid
@@ -216,6 +226,14 @@ impl ErrorKind {
     pub fn http_status(self) -> u16 {
         match self {
             ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge
             | ErrorKind::InvalidClientSecret
             | ErrorKind::InvalidApplication
             | ErrorKind::UnsupportedRequest
@@ -238,6 +256,7 @@ impl ErrorKind {
             | ErrorKind::InvalidAccessToken
             | ErrorKind::AccessTokenExpired => 401,
             ErrorKind::PermissionDenied => 403,
+            ErrorKind::AppAccessTokenRequired => 400,
             ErrorKind::RateLimitHit | ErrorKind::PairRateLimitHit => 429,
             ErrorKind::TemplateNotFound => 404,
             ErrorKind::TemplateParamCount
@@ -247,7 +266,8 @@ impl ErrorKind {
             | ErrorKind::TemplatePaused
             | ErrorKind::TemplateDisabled => 400,
             ErrorKind::Unknown => 500,
-            ErrorKind::ServiceUnavailable => 503,
+            ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => 503,
+            ErrorKind::HeadersTooLarge => 431,
         }
     }
 
@@ -258,10 +278,21 @@ impl ErrorKind {
             | ErrorKind::AppsecretProofInvalid => GraphType::GraphMethodException,
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
+            | ErrorKind::HeadersTooLarge
+            | ErrorKind::ConcurrentUpdate
             | ErrorKind::InvalidClientSecret
             | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge
             | ErrorKind::AccessTokenRequired
             | ErrorKind::InvalidAccessToken
             | ErrorKind::AccessTokenExpired
@@ -294,13 +325,27 @@ impl ErrorKind {
     pub fn title(self) -> &'static str {
         match self {
             ErrorKind::Unknown => "An unknown error occurred",
-            ErrorKind::ServiceUnavailable => "Service temporarily unavailable",
+            ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => {
+                "Service temporarily unavailable"
+            }
+            ErrorKind::HeadersTooLarge => "Request header fields too large",
             ErrorKind::InvalidClientSecret => "Error validating client secret.",
             ErrorKind::InvalidApplication => {
                 "Error validating application. Invalid application ID."
             }
             ErrorKind::PermissionDenied => "Application does not have permission for this action",
-            ErrorKind::InvalidParameter => "Invalid parameter",
+            ErrorKind::AppAccessTokenRequired => {
+                "This method must be called with an app access_token."
+            }
+            ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge => "Invalid parameter",
             ErrorKind::UnsupportedRequest => "Unsupported request",
             ErrorKind::AppsecretProofMissing => {
                 "API calls from the server require an appsecret_proof argument"
@@ -346,6 +391,23 @@ impl ErrorKind {
         }
     }
 
+    /// `error_user_title` of the template-creation kinds (Meta's 2388xxx subcodes).
+    pub fn user_title(self) -> Option<&'static str> {
+        Some(match self {
+            ErrorKind::TemplateLimitReached => "Message Template Limit Reached",
+            ErrorKind::TemplateLanguageExists => "Content in This Language Already Exists",
+            ErrorKind::TemplateCharacterLimit => "Message Template Character Limit Exceeded",
+            ErrorKind::TemplateHeaderFormat => "Header Format Incorrect",
+            ErrorKind::TemplateSamplesMissing => "Sample Values Missing",
+            ErrorKind::TemplateBodyMissing => "Body Missing",
+            ErrorKind::TemplateFooterFormat => "Footer Format Incorrect",
+            ErrorKind::TemplateVariableAtEdge => {
+                "Variables Can't Be at the Start or End of the Template"
+            }
+            _ => return None,
+        })
+    }
+
     /// How `message` is built from the title.
     fn message_style(self) -> MessageStyle {
         match self {
@@ -360,8 +422,19 @@ impl ErrorKind {
             | ErrorKind::UnknownPath => MessageStyle::Bare,
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
+            | ErrorKind::HeadersTooLarge
+            | ErrorKind::ConcurrentUpdate
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge
             | ErrorKind::RequiredParameterMissing
             | ErrorKind::SomethingWentWrong
             | ErrorKind::ParameterValueInvalid
@@ -401,11 +474,23 @@ impl ErrorKind {
 
     pub fn is_transient(self) -> Option<bool> {
         match self {
-            ErrorKind::Unknown | ErrorKind::ServiceUnavailable => Some(true),
+            ErrorKind::Unknown | ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => {
+                Some(true)
+            }
             ErrorKind::InvalidClientSecret
+            | ErrorKind::HeadersTooLarge
             | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge
             | ErrorKind::UnsupportedRequest
             | ErrorKind::AppsecretProofMissing
             | ErrorKind::AppsecretProofInvalid
@@ -460,7 +545,6 @@ pub struct ApiError {
     /// For throttling errors: whose usage the `x-business-use-case-usage` header reports.
     pub usage_of: Option<String>,
     /// A subcode of this occurrence (template creation: 2388xxx under code 100).
-    pub subcode: Option<u32>,
     /// `error_user_title` and `error_user_msg`.
     pub user: Option<Box<(String, String)>>,
 }
@@ -473,16 +557,17 @@ impl ApiError {
             details: None,
             whatsapp_scope: true,
             usage_of: None,
-            subcode: None,
             user: None,
         }
     }
 
-    /// Template creation errors: code 100 with a 2388xxx subcode and texts for people.
-    pub fn template(subcode: u32, title: &str, msg: impl Into<String>) -> Self {
-        let mut e = ApiError::new(ErrorKind::InvalidParameter).graph_scope();
-        e.subcode = Some(subcode);
-        e.user = Some(Box::new((title.to_owned(), msg.into())));
+    /// A template-creation error (code 100 with Meta's 2388xxx subcode), with its
+    /// `error_user_title` and `msg` as `error_user_msg`.
+    pub fn template(kind: ErrorKind, msg: impl Into<String>) -> Self {
+        let mut e = ApiError::new(kind).graph_scope();
+        e.user = kind
+            .user_title()
+            .map(|title| Box::new((title.to_owned(), msg.into())));
         e
     }
 
@@ -588,7 +673,7 @@ impl ApiError {
                 message: self.message(),
                 kind: self.kind.graph_type().as_str().to_owned(),
                 code: self.kind.code(),
-                error_subcode: self.subcode.or(self.kind.subcode()),
+                error_subcode: self.kind.subcode(),
                 is_transient: if self.user.is_some() {
                     Some(false)
                 } else {
@@ -635,7 +720,10 @@ mod tests {
         let rendered: Vec<serde_json::Value> = ErrorKind::ALL
             .iter()
             .map(|kind| {
-                let err = ApiError::new(*kind);
+                let err = match kind.user_title() {
+                    Some(_) => ApiError::template(*kind, "<error_user_msg>"),
+                    None => ApiError::new(*kind),
+                };
                 serde_json::json!({
                     "kind": format!("{kind:?}"),
                     "http_status": kind.http_status(),
@@ -647,14 +735,10 @@ mod tests {
     }
 
     #[test]
-    fn all_lists_every_kind_once() {
-        let mut seen = std::collections::BTreeSet::new();
-        for kind in ErrorKind::ALL {
-            assert!(seen.insert(*kind), "{kind:?} listed twice");
-        }
-        // Adding a variant without listing it: the exhaustive matches above force a new arm,
-        // and this count forces ALL to follow.
-        assert_eq!(seen.len(), 34);
+    fn all_lists_every_kind_once_in_order() {
+        // ALL is derived from the enum: a new kind is in it, and in the snapshot, at once.
+        assert!(ErrorKind::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert!(ErrorKind::ALL.contains(&ErrorKind::ConcurrentUpdate));
     }
 
     #[test]

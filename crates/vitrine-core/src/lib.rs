@@ -10,6 +10,9 @@ pub mod commerce;
 pub mod directory;
 pub mod error;
 pub mod forward;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzz;
+pub mod hosts;
 pub mod ids;
 pub mod inbound;
 pub mod limits;

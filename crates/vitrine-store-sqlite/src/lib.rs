@@ -23,8 +23,8 @@ use vitrine_core::media::MediaRecord;
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
 use vitrine_core::store::{
-    BatchStore, DirectoryStore, Lifecycle, MediaStore, MessageStore, StoreError, StoreResult,
-    WebhookStore,
+    BatchStore, Commit, CommitOutcome, DirectoryStore, Lifecycle, MediaStore, MessageStore,
+    StoreError, StoreResult, WebhookStore,
 };
 use vitrine_core::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
@@ -48,6 +48,17 @@ pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
         sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => StoreError::Closed,
         _ => StoreError::Database(e.to_string()),
     }
+}
+
+/// The file a `sqlite://PATH` URL names; `None` for `sqlite::memory:` and URLs that are not
+/// SQLite's.
+pub fn database_file(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") || url == "sqlite::memory:" || url == "sqlite://:memory:" {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    (file.as_os_str() != ":memory:").then(|| file.to_path_buf())
 }
 
 impl SqliteStore {

@@ -36,6 +36,10 @@ enum Command {
     Catalog(crate::catalog_cmd::CatalogCommand),
     /// Play a simulated customer against a running Vitrine: write, browse, fill a cart, order.
     Customer(crate::customer_cmd::CustomerArgs),
+    /// The local certificate authority of transparent mode (bots reach Vitrine through
+    /// HTTPS_PROXY, or a hosts-file entry, and trust this CA).
+    #[command(subcommand)]
+    Ca(crate::ca_cmd::CaCommand),
 }
 
 #[derive(Debug, Args)]
@@ -66,7 +70,7 @@ struct ServeArgs {
     database: Option<String>,
 
     /// TOML file with any of: listen, database, admin_token, public_url, seed_demo, webhook_url,
-    /// and a [behaviour] table (default_api_version, catalog_thumbnail_required,
+    /// ca_dir, tls_listen, and a [behaviour] table (default_api_version, catalog_thumbnail_required,
     /// mpm_no_match_details, batch_delay_ms, outdated_client_code, template_review_ms,
     /// template_reject_prefix, product_carousel_exact_cards, checkout_india_only,
     /// mpm_dropped_items_notice) with [behaviour.webhooks], [behaviour.limits] and
@@ -87,6 +91,18 @@ struct ServeArgs {
     /// [default: http://<listen>]
     #[arg(long, env = "VITRINE_PUBLIC_URL", value_name = "URL")]
     public_url: Option<String>,
+
+    /// Directory of the local CA that transparent mode signs with (created at start when
+    /// missing; see `vitrine ca init`) [default: `vitrine-ca` beside a SQLite database file, else
+    /// in the current directory]
+    #[arg(long, env = "VITRINE_CA_DIR", value_name = "DIR")]
+    ca_dir: Option<PathBuf>,
+
+    /// Also serve graph.facebook.com and lookaside.fbsbx.com over TLS on this address, for
+    /// clients that ignore HTTPS_PROXY and reach Vitrine through a hosts-file entry
+    /// (e.g. 127.0.0.1:443)
+    #[arg(long, env = "VITRINE_TLS_LISTEN", value_name = "ADDR")]
+    tls_listen: Option<String>,
 
     /// Do not seed the demo sandbox into an empty database
     #[arg(long, env = "VITRINE_NO_SEED")]
@@ -152,6 +168,8 @@ impl ServeArgs {
                     MpmDetails::NoneCouldBeSent => MpmNoMatchDetails::NoneCouldBeSent,
                 }),
                 webhook_url: self.webhook_url.clone(),
+                ca_dir: self.ca_dir.clone(),
+                tls_listen: self.tls_listen.clone(),
                 auto_read_after_ms: self.auto_read_ms,
                 duplicate_probability: self.webhook_duplicates,
                 reorder_probability: self.webhook_reorder,
@@ -178,6 +196,7 @@ pub fn main() -> ExitCode {
         Some(Command::Migrate(args)) => run_migrate(args),
         Some(Command::Catalog(cmd)) => crate::catalog_cmd::run(cmd),
         Some(Command::Customer(args)) => crate::customer_cmd::run(args),
+        Some(Command::Ca(cmd)) => crate::ca_cmd::run(cmd),
         None => run_serve(cli.serve),
     };
     match result {
@@ -214,7 +233,12 @@ async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let (node, listener) = crate::node::Node::open(&cfg).await?;
     println!(
         "{}",
-        banner::render(&node.sandbox, &node.public_url, &cfg.database)
+        banner::render(
+            &node.sandbox,
+            &node.public_url,
+            &cfg.database,
+            &node.transparent
+        )
     );
     node.run(listener, shutdown_signal()).await?;
     tracing::info!("stopped");

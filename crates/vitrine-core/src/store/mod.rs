@@ -30,35 +30,84 @@ pub enum StoreError {
 
 impl From<StoreError> for crate::error::ApiError {
     fn from(e: StoreError) -> Self {
+        use crate::error::{ApiError, ErrorKind};
         match e {
-            StoreError::Closed => {
-                crate::error::ApiError::new(crate::error::ErrorKind::ServiceUnavailable)
+            StoreError::Closed => ApiError::new(ErrorKind::ServiceUnavailable),
+            // A key taken by a write that committed first (two creations at once): the caller
+            // may retry, as after any other collision.
+            StoreError::Conflict(key) => {
+                ApiError::new(ErrorKind::ConcurrentUpdate).with_details(format!(
+                    "Another request created the same object first ({key}); retry the request."
+                ))
             }
-            other => crate::error::ApiError::internal(other),
+            StoreError::Database(_) | StoreError::Corrupt(_) => ApiError::internal(e),
         }
     }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The sandbox's nodes: businesses, apps, tokens, WABAs, numbers, catalogs, products, and the
-/// clock. Every change after the seed goes through [`DirectoryStore::apply_change`], which writes
-/// the entity and appends it to a change log in one transaction; other nodes follow the log.
+/// A write to the directory computed from what was read: directory changes (one change-log
+/// entry for all of them), the webhooks and status events they cause, and, for what a customer
+/// did, their message. It is applied only if every entity it writes or depends on is still at
+/// the version it was read at (`expect`); otherwise nothing is written and the caller reads
+/// again. That is how two requests on one cart, template or catalog, on one node or several,
+/// end as if they ran one after the other.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Commit {
+    pub changes: Vec<DirectoryChange>,
+    /// (entity key, version read), for every key the changes write or read.
+    pub expect: Vec<(String, i64)>,
+    pub outbox: Outbox,
+    pub inbound: Option<InboundRecord>,
+}
+
+impl Commit {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+            && self.inbound.is_none()
+            && self.outbox.statuses.is_empty()
+            && self.outbox.webhooks.is_empty()
+    }
+
+    /// The keys the changes write, each once, in order.
+    pub fn written_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.changes.iter().flat_map(|c| c.writes()).collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+}
+
+/// What became of a [`Commit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// Written; the change-log number of its changes, if it had any.
+    Committed(Option<i64>),
+    /// Something it read changed first: nothing was written.
+    Stale,
+}
+
+/// The sandbox's nodes: businesses, apps, tokens, WABAs, numbers, catalogs, products, customers,
+/// carts, templates and the clock. Every change after the seed goes through
+/// [`DirectoryStore::commit`], which writes the entities and one change-log entry in one
+/// transaction; other nodes follow the log.
 #[async_trait::async_trait]
 pub trait DirectoryStore: Send + Sync + 'static {
-    /// `None` until the sandbox was seeded. The data, the clock and the last change it includes
-    /// are read in one snapshot.
+    /// `None` until the sandbox was seeded. The data, the clock, the versions and the last change
+    /// they include are read in one snapshot.
     async fn load_directory(&self) -> StoreResult<Option<LoadedDirectory>>;
     /// Writes the seed in one transaction and marks the sandbox seeded.
     async fn seed(&self, data: &DirectoryData) -> StoreResult<()>;
-    /// Writes a change and appends it to the change log; returns its sequence number.
-    async fn apply_change(&self, change: &DirectoryChange) -> StoreResult<i64>;
-    /// Changes after `after`, oldest first, at most `limit`.
+    /// Writes a commit if what it read is unchanged (see [`Commit`]).
+    async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome>;
+    /// Change-log entries after `after`, oldest first, at most `limit`; each entry holds the
+    /// changes of one commit.
     async fn changes_since(
         &self,
         after: i64,
         limit: u32,
-    ) -> StoreResult<Vec<(i64, DirectoryChange)>>;
+    ) -> StoreResult<Vec<(i64, Vec<DirectoryChange>)>>;
     /// Woken when another node may have written a change (PostgreSQL LISTEN/NOTIFY); `None` when
     /// the backend has no such signal.
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
@@ -74,20 +123,16 @@ pub trait DirectoryStore: Send + Sync + 'static {
 #[async_trait::async_trait]
 pub trait MessageStore: Send + Sync + 'static {
     async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()>;
-    /// Status events and webhooks that follow a change made elsewhere (a read, a failure).
+    /// Status events and webhooks that follow a change made elsewhere.
     async fn append_outbox(&self, outbox: &Outbox) -> StoreResult<()>;
+    /// A final status of message `wamid` (`read` or `failed`) with its webhooks, unless the
+    /// message already has one (`false` then, nothing written): two at once, on one node or two,
+    /// write one.
+    async fn append_final_status(&self, wamid: &str, outbox: &Outbox) -> StoreResult<bool>;
     async fn list_messages(&self, query: &MessageQuery) -> StoreResult<MessagePage>;
     async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>>;
     /// Every status event of a message, due or not, in time order.
     async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>>;
-    /// Moves a template out of status `from` with its webhooks, unless another node did first
-    /// (`false` then).
-    async fn transition_template(
-        &self,
-        from: &str,
-        template: &crate::template::Template,
-        outbox: &Outbox,
-    ) -> StoreResult<bool>;
     /// The business read the customer's messages up to `read_up_to` (sandbox ms), and showed
     /// the typing indicator at `typing_at`. Read marks only move forward.
     async fn mark_thread_read(
@@ -124,14 +169,6 @@ pub trait MessageStore: Send + Sync + 'static {
         wa_id: &str,
         limit: u32,
     ) -> StoreResult<Vec<InboundRecord>>;
-    /// A customer's message, its webhooks, and the directory changes it makes (the window it
-    /// opens, the cart it empties), in one transaction.
-    async fn insert_inbound(
-        &self,
-        record: &InboundRecord,
-        outbox: &Outbox,
-        changes: &[DirectoryChange],
-    ) -> StoreResult<()>;
 }
 
 /// The webhook outbox and its delivery log.

@@ -6,7 +6,7 @@ use crate::directory::{Directory, DirectoryChange};
 use crate::error::{ApiError, ErrorKind};
 use crate::message::MessageRecord;
 use crate::model::{AppSubscription, Scope, WabaSubscription};
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Plan, Sandbox};
 use crate::webhook::{
     plan, AfterAttempt, Attempt, Claimed, MessageStatus, NewWebhook, Outbox, StatusEvent,
     WebhookPage, WebhookQuery, WebhookRecord,
@@ -303,20 +303,15 @@ impl Sandbox {
                 .map_err(verification_failed)?;
         }
         let app_id = principal.token.app_id.clone();
-        let subs = self.read(|dir| {
-            let mut subs = dir
-                .waba(waba_id)
-                .map(|w| w.subscribed_apps.clone())
-                .unwrap_or_default();
+        self.change_waba_subscriptions(waba_id, |subs| {
             subs.retain(|s| s.app_id != app_id);
             subs.push(WabaSubscription {
                 app_id: app_id.clone(),
                 override_callback_uri: override_uri.map(str::to_owned),
                 verify_token: override_uri.and(verify_token).map(str::to_owned),
             });
-            subs
-        });
-        self.save_waba_subscriptions(waba_id, subs).await?;
+        })
+        .await?;
         Ok(json!({ "success": true }))
     }
 
@@ -363,29 +358,26 @@ impl Sandbox {
     ) -> Result<Value, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let app_id = principal.token.app_id.clone();
-        let subs = self.read(|dir| {
-            let mut subs = dir
-                .waba(waba_id)
-                .map(|w| w.subscribed_apps.clone())
-                .unwrap_or_default();
-            subs.retain(|s| s.app_id != app_id);
-            subs
-        });
-        self.save_waba_subscriptions(waba_id, subs).await?;
+        self.change_waba_subscriptions(waba_id, |subs| subs.retain(|s| s.app_id != app_id))
+            .await?;
         Ok(json!({ "success": true }))
     }
 
-    async fn save_waba_subscriptions(
+    /// Changes a WABA's subscribed apps as they stand when the change is committed.
+    async fn change_waba_subscriptions(
         &self,
         waba_id: &str,
-        subs: Vec<WabaSubscription>,
+        change: impl Fn(&mut Vec<WabaSubscription>),
     ) -> Result<(), ApiError> {
-        let waba = self.read(|dir| dir.waba(waba_id).cloned());
-        let Some(mut waba) = waba else {
-            return Err(ApiError::unsupported("post", waba_id));
-        };
-        waba.subscribed_apps = subs;
-        self.commit_change(DirectoryChange::Waba(waba)).await
+        self.update(|dir| {
+            let mut waba = dir
+                .waba(waba_id)
+                .cloned()
+                .ok_or_else(|| ApiError::unsupported("post", waba_id))?;
+            change(&mut waba.subscribed_apps);
+            Ok((Plan::change(DirectoryChange::Waba(waba)), ()))
+        })
+        .await
     }
 
     async fn set_app_subscription(
@@ -393,12 +385,15 @@ impl Sandbox {
         app_id: &str,
         sub: Option<AppSubscription>,
     ) -> Result<(), ApiError> {
-        let app = self.read(|dir| dir.app(app_id).cloned());
-        let Some(mut app) = app else {
-            return Err(ApiError::unsupported("post", app_id));
-        };
-        app.subscription = sub;
-        self.commit_change(DirectoryChange::App(app)).await
+        self.update(|dir| {
+            let mut app = dir
+                .app(app_id)
+                .cloned()
+                .ok_or_else(|| ApiError::unsupported("post", app_id))?;
+            app.subscription = sub.clone();
+            Ok((Plan::change(DirectoryChange::App(app)), ()))
+        })
+        .await
     }
 
     // ---- Status life cycle (operator) ----
@@ -418,10 +413,7 @@ impl Sandbox {
             return Ok(None);
         };
         let events = self.store.message_statuses(wamid).await?;
-        if let Some(existing) = events
-            .iter()
-            .find(|e| matches!(e.status, MessageStatus::Read | MessageStatus::Failed))
-        {
+        if let Some(existing) = final_status(&events) {
             return Ok(Some(existing.clone()));
         }
         let delivered = events
@@ -437,8 +429,12 @@ impl Sandbox {
             at,
             errors: vec![],
         };
-        self.append_status(&record, event.clone()).await?;
-        Ok(Some(event))
+        if self.append_final_status(&record, event.clone()).await? {
+            return Ok(Some(event));
+        }
+        // Read or failed meanwhile, here or on another node: that one stands.
+        let events = self.store.message_statuses(wamid).await?;
+        Ok(final_status(&events).cloned())
     }
 
     /// The message fails to reach the customer now, with `error` (131026, 131047, 131000...).
@@ -451,40 +447,49 @@ impl Sandbox {
         let Some(record) = self.store.get_message(wamid).await? else {
             return Ok(None);
         };
-        if let Some(done) = self
-            .message_statuses(wamid)
-            .await?
-            .iter()
-            .find(|e| matches!(e.status, MessageStatus::Read | MessageStatus::Failed))
-        {
-            return Err(ApiError::invalid_param(format!(
+        let cannot_fail = |done: &StatusEvent| {
+            ApiError::invalid_param(format!(
                 "Message {wamid} is already {}: it cannot fail now.",
                 done.status.as_str()
-            )));
+            ))
+        };
+        if let Some(done) = final_status(&self.message_statuses(wamid).await?) {
+            return Err(cannot_fail(done));
         }
         let event = StatusEvent::failed(wamid, self.clock.now(), error);
-        self.append_status(&record, event.clone()).await?;
-        Ok(Some(event))
+        if self.append_final_status(&record, event.clone()).await? {
+            return Ok(Some(event));
+        }
+        let events = self.store.message_statuses(wamid).await?;
+        match final_status(&events) {
+            Some(done) => Err(cannot_fail(done)),
+            None => Err(ApiError::internal("a final status vanished")),
+        }
     }
 
-    async fn append_status(
+    /// Writes a final status with its webhooks unless the message got one meanwhile (`false`).
+    async fn append_final_status(
         &self,
         record: &MessageRecord,
         event: StatusEvent,
-    ) -> Result<(), ApiError> {
+    ) -> Result<bool, ApiError> {
         let events = vec![event];
         let webhooks = self.read(|dir| self.status_webhooks(dir, record, &events));
         let notify = !webhooks.is_empty();
-        self.store
-            .append_outbox(&Outbox {
-                statuses: events,
-                webhooks,
-            })
+        let written = self
+            .store
+            .append_final_status(
+                &record.wamid,
+                &Outbox {
+                    statuses: events,
+                    webhooks,
+                },
+            )
             .await?;
-        if notify {
+        if written && notify {
             self.webhook_wakeup.notify_waiters();
         }
-        Ok(())
+        Ok(written)
     }
 
     // ---- Delivery log (operator) ----
@@ -552,4 +557,11 @@ impl Sandbox {
     pub async fn next_webhook_due(&self) -> Result<Option<crate::clock::Millis>, ApiError> {
         Ok(self.store.next_webhook_due().await?)
     }
+}
+
+/// The status that ends a message's life cycle, if it has one: `read` or `failed`.
+fn final_status(events: &[StatusEvent]) -> Option<&StatusEvent> {
+    events
+        .iter()
+        .find(|e| matches!(e.status, MessageStatus::Read | MessageStatus::Failed))
 }

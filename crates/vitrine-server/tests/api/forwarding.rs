@@ -129,6 +129,11 @@ async fn a_friend_orders_from_a_forwarded_product_message() {
 async fn forwards_to_a_business_are_marked_and_counted() {
     let app = spawn_app().await;
     app.set_webhook("http://127.0.0.1:9/").await;
+    // The other business has its own app, with its own callback.
+    app.sandbox
+        .set_app_callback(seed::OTHER_APP_ID, "http://127.0.0.1:9/")
+        .await
+        .unwrap();
     let tip = delivered(&app, text("20% off everything today")).await;
     // A chain of customers: after five forwards, the business sees "frequently forwarded".
     let chain = ["16505550901", "16505550902", "16505550903", "16505550904"];
