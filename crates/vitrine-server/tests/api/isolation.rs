@@ -44,6 +44,7 @@ const EDGES: &[(&str, &[Option<&str>])] = &[
     ),
     ("product", &[None]),
     ("template", &[None]),
+    ("media", &[None]),
 ];
 
 /// One business's nodes by type, and the tokens that speak for it.
@@ -106,6 +107,19 @@ async fn side(
     )
     .await;
     let template = r.body["id"].as_str().expect("template").to_owned();
+    let r = app
+        .upload_as(
+            phone,
+            token,
+            "",
+            &[
+                Part::File("file", "iso.png", Some("image/png"), b"\x89PNG isolation"),
+                Part::Text("messaging_product", "whatsapp"),
+                Part::Text("type", "image/png"),
+            ],
+        )
+        .await;
+    let media = r.body["id"].as_str().expect("media").to_owned();
     Side {
         token: token.to_owned(),
         app_token: format!("{app_id}|{app_secret}"),
@@ -117,6 +131,7 @@ async fn side(
             ("catalog", catalog),
             ("product", product),
             ("template", template),
+            ("media", media),
         ],
     }
 }
@@ -138,7 +153,12 @@ async fn state_of(app: &TestApp, s: &Side) -> Vec<Value> {
             "phone_number" => format!("{id}/whatsapp_commerce_settings"),
             _ => id.clone(),
         };
-        out.push(graph(app, Method::GET, &path, token, json!({})).await.body);
+        let mut body = graph(app, Method::GET, &path, token, json!({})).await.body;
+        if let Some(media) = body.as_object_mut().filter(|_| *kind == "media") {
+            // The download URL is signed until a time that moves with the clock.
+            media.remove("url");
+        }
+        out.push(body);
     }
     out
 }
@@ -212,6 +232,19 @@ async fn no_token_reaches_another_business() {
         checked,
         2 * 2 * 3 * EDGES.iter().map(|(_, e)| e.len()).sum::<usize>()
     );
+    // A media's download URL answers its own business's token only.
+    for (owner, stranger) in [(&demo, &other), (&other, &demo)] {
+        let (_, id) = owner.nodes.iter().find(|(k, _)| *k == "media").unwrap();
+        let info = graph(&app, Method::GET, id, &owner.token, json!({})).await;
+        let url = info.body["url"].as_str().expect("url").to_owned();
+        let (status, _, _) = app.download(&url, Some(&stranger.token)).await;
+        assert_eq!(status.as_u16(), 404, "{url} with a stranger's token");
+        let (status, _, bytes) = app.download(&url, Some(&owner.token)).await;
+        assert_eq!(
+            (status.as_u16(), bytes.as_slice()),
+            (200, &b"\x89PNG isolation"[..])
+        );
+    }
     let after = (state_of(&app, &demo).await, state_of(&app, &other).await);
     assert_eq!(before, after, "a refused call changed something");
 }
