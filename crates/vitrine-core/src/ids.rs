@@ -72,6 +72,22 @@ impl IdGen {
         )
     }
 
+    /// The customer's number a wamid made by `wamid` names, if it is one.
+    pub fn peer_of(wamid: &str) -> Option<String> {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(wamid.strip_prefix("wamid.")?)
+            .ok()?;
+        let len = usize::from(*raw.get(2)?);
+        if raw.get(..2)? != [0x1c, 0x18] {
+            return None;
+        }
+        let peer = raw.get(3..3 + len)?;
+        peer.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| String::from_utf8_lossy(peer).into_owned())
+    }
+
     /// An opaque trace id, 23 characters of `[A-Za-z0-9_-]`.
     pub fn trace_id(&self) -> String {
         self.with_rng(|r| {

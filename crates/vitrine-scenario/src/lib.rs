@@ -149,7 +149,7 @@ pub enum Fixture {
     /// Move or stop the sandbox clock.
     Clock(ClockMove),
     /// Create or change a product of the connected catalog (or delete it).
-    Product(ProductFixture),
+    Product(Box<ProductFixture>),
     /// The business number's commerce settings.
     CommerceSettings(CommerceSettings),
     /// The business number's throughput level (`POST /_vitrine/phone_numbers/{id}/throughput`).

@@ -20,6 +20,8 @@ use std::hash::{Hash, Hasher};
 const RECENT_MESSAGES: u32 = 500;
 /// How many messages (each way) a thread shows.
 const THREAD_MESSAGES: u32 = 200;
+/// How many of a thread's newest customer messages are checked for the business's read mark.
+const READ_CHECKED: usize = 20;
 /// Recent business messages whose statuses the fingerprint follows.
 const WATCHED_STATUSES: u32 = 20;
 /// Recent webhooks whose delivery state the fingerprint follows.
@@ -171,6 +173,7 @@ impl Sandbox {
                 phone_number_id: Some(phone_number_id.to_owned()),
                 wa_id: Some(wa_id.to_owned()),
                 before_cursor: None,
+                after_cursor: None,
                 limit: THREAD_MESSAGES,
             })
             .await?;
@@ -230,7 +233,22 @@ impl Sandbox {
             });
             entries.push((m.created_at.0, v));
         }
+        // The business reads a customer's message and, with it, every earlier one: the newest
+        // message with a `read` status marks where reading got to (the newest few are checked).
+        let mut read_upto: Option<i64> = None;
+        for r in inbound.iter().rev().take(READ_CHECKED) {
+            let read = self
+                .message_statuses(&r.wamid)
+                .await?
+                .iter()
+                .any(|s| s.status == crate::webhook::MessageStatus::Read);
+            if read {
+                read_upto = Some(r.created_at.0);
+                break;
+            }
+        }
         for r in inbound {
+            let read_by_business = read_upto.is_some_and(|at| r.created_at.0 <= at);
             let kind = match &r.content {
                 Incoming::Text { .. } => "text",
                 Incoming::Order { .. } => "order",
@@ -246,6 +264,7 @@ impl Sandbox {
                 "type": kind,
                 "content": r.content,
                 "context": r.context,
+                "read_by_business": read_by_business,
             });
             if let Incoming::Order { product_items, .. } = &r.content {
                 let lines: Vec<Value> = self.read(|dir| {

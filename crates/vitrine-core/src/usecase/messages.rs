@@ -37,10 +37,57 @@ fn pair_limit_error() -> ApiError {
 }
 use vitrine_wire::messages::{ResponseContact, ResponseMessage, SendMessageResponse};
 
+/// Counts of what became of the sends one node answered since it started: accepted, refused
+/// (by error code: 130429, 131056, 100…) and accepted but failed at once (by the code of the
+/// `failed` status: 131047, 131056, 131026).
+#[derive(Debug, Default)]
+pub struct SendCounters(std::sync::Mutex<SendCounts>);
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SendCounts {
+    pub accepted: u64,
+    pub refused: std::collections::BTreeMap<u32, u64>,
+    pub failed: std::collections::BTreeMap<u32, u64>,
+}
+
+impl SendCounters {
+    fn with(&self, f: impl FnOnce(&mut SendCounts)) {
+        let mut g = match self.0.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut g);
+    }
+
+    pub fn snapshot(&self) -> SendCounts {
+        let mut out = SendCounts::default();
+        self.with(|c| out = c.clone());
+        out
+    }
+}
+
 impl Sandbox {
     /// POST /{version}/{phone-number-id}/messages, after authentication and node resolution.
     /// The message is durable before this returns `Ok`.
     pub async fn send_message(
+        &self,
+        principal: &Principal,
+        phone_number_id: &str,
+        api_version: &str,
+        params: &serde_json::Value,
+    ) -> Result<SendMessageResponse, ApiError> {
+        let result = self
+            .send_counted(principal, phone_number_id, api_version, params)
+            .await;
+        if let Err(e) = &result {
+            let code = e.code();
+            self.sends
+                .with(|c| *c.refused.entry(code).or_default() += 1);
+        }
+        result
+    }
+
+    async fn send_counted(
         &self,
         principal: &Principal,
         phone_number_id: &str,
@@ -139,6 +186,18 @@ impl Sandbox {
             Ok::<_, ApiError>((record, Outbox { statuses, webhooks }))
         })?;
         self.store.insert_message(&record, &outbox).await?;
+        let failed_code = outbox
+            .statuses
+            .iter()
+            .find(|s| s.status == crate::webhook::MessageStatus::Failed)
+            .and_then(|s| s.errors.first())
+            .map(|e| e.code);
+        self.sends.with(|c| {
+            c.accepted += 1;
+            if let Some(code) = failed_code {
+                *c.failed.entry(code).or_default() += 1;
+            }
+        });
         if !outbox.webhooks.is_empty() {
             self.webhook_wakeup.notify_waiters();
         }
@@ -154,6 +213,76 @@ impl Sandbox {
                 id: record.wamid,
             }],
         })
+    }
+
+    /// POST /{phone-number-id}/messages with `"status": "read"`: the business marks a customer's
+    /// message (and so the ones before it) as read, optionally showing a typing indicator. Not
+    /// a message: no wamid, no status webhook. Recorded as a `read` status of the customer's
+    /// message, which the thread view shows.
+    pub async fn business_marks_read(
+        &self,
+        principal: &Principal,
+        phone_number_id: &str,
+        params: &serde_json::Value,
+    ) -> Result<(), ApiError> {
+        principal.require(Scope::WhatsappBusinessMessaging)?;
+        let known = self.read(|dir| dir.phone_number(phone_number_id).is_some());
+        if !known {
+            return Err(ApiError::unsupported("post", phone_number_id));
+        }
+        let text = |key: &str| params.get(key).and_then(serde_json::Value::as_str);
+        match text("messaging_product") {
+            None => return Err(ApiError::param_required("messaging_product")),
+            Some("whatsapp") => {}
+            Some(_) => {
+                return Err(ApiError::invalid_param(
+                    "The parameter messaging_product must be set to whatsapp.",
+                ))
+            }
+        }
+        if text("status") != Some("read") {
+            return Err(ApiError::invalid_param(
+                "The parameter status must be set to read.",
+            ));
+        }
+        let Some(wamid) = text("message_id").filter(|w| !w.is_empty()) else {
+            return Err(ApiError::param_required("message_id"));
+        };
+        if let Some(indicator) = params.get("typing_indicator") {
+            if indicator.get("type").and_then(serde_json::Value::as_str) != Some("text") {
+                return Err(ApiError::invalid_param(
+                    "The parameter typing_indicator['type'] must be text.",
+                ));
+            }
+        }
+        let invalid =
+            || ApiError::new(ErrorKind::ParameterValueInvalid).with_details("Invalid message_id");
+        let peer = crate::ids::IdGen::peer_of(wamid).ok_or_else(invalid)?;
+        let inbound = self.store.list_inbound(phone_number_id, &peer, 500).await?;
+        if !inbound.iter().any(|r| r.wamid == wamid) {
+            return Err(invalid());
+        }
+        let already = self
+            .store
+            .message_statuses(wamid)
+            .await?
+            .iter()
+            .any(|s| s.status == crate::webhook::MessageStatus::Read);
+        if !already {
+            let event = StatusEvent {
+                wamid: wamid.to_owned(),
+                status: crate::webhook::MessageStatus::Read,
+                at: self.clock.now(),
+                errors: vec![],
+            };
+            self.store
+                .append_outbox(&Outbox {
+                    statuses: vec![event],
+                    webhooks: vec![],
+                })
+                .await?;
+        }
+        Ok(())
     }
 
     /// Step 3 of a send: the number's messages-per-second budget (130429), then the pair rate

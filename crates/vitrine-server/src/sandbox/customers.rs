@@ -93,6 +93,7 @@ pub async fn send_text(
     Ok(Json(json!({
         "wamid": record.wamid,
         "timestamp": record.created_at.unix_seconds().to_string(),
+        "at": record.created_at.0,
         "window_open_until": record.created_at.0 + vitrine_core::inbound::WINDOW_MS,
     })))
 }
@@ -277,7 +278,7 @@ pub async fn send_cart(
         )
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "order": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "order": record.content }),
     ))
 }
 
@@ -310,7 +311,7 @@ pub async fn reply(
         .customer_replies(&wa_id, &phone, &req.wamid, &req.choice, req.card)
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 
@@ -358,7 +359,7 @@ pub async fn pay(
         )
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 

@@ -14,6 +14,7 @@ mod messages_interactive;
 mod messages_product;
 mod messages_text;
 mod sandbox_api;
+mod scenarios;
 mod shopping;
 mod template_kinds;
 mod templates;

@@ -1,0 +1,275 @@
+//! What the scenario runner stands on: following the message log, the time of customer
+//! actions, the business marking messages read, send counters, and a thread exported as a
+//! scenario file.
+
+use crate::support::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_message_log_can_be_followed_oldest_first() {
+    let app = spawn_app().await;
+    let r = app.get("/_vitrine/messages?limit=1").await;
+    // The demo's greeting is a customer message: no business message yet.
+    assert_eq!(r.body["paging"], json!({ "before": null, "after": null }));
+    let w1 = app.post_message(text("one")).await.wamid();
+    let r = app.get("/_vitrine/messages?limit=1").await;
+    let start = r.body["paging"]["after"].as_str().unwrap().to_owned();
+    let w2 = app.post_message(text("two")).await.wamid();
+    let w3 = app.post_message(text("three")).await.wamid();
+    let r = app
+        .get(&format!("/_vitrine/messages?after={start}&limit=1"))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    assert_eq!(r.body["data"][0]["wamid"], json!(w2));
+    assert_eq!(r.body["paging"]["more"], json!(true));
+    let next = r.body["paging"]["after"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["paging"]["cursors"], json!([next]));
+    let r = app.get(&format!("/_vitrine/messages?after={next}")).await;
+    let got: Vec<_> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["wamid"].clone())
+        .collect();
+    assert_eq!(got, vec![json!(w3)]);
+    assert_eq!(r.body["paging"]["more"], json!(false));
+    let last = r.body["paging"]["after"].as_str().unwrap().to_owned();
+    // Nothing new: the same cursor comes back.
+    let r = app.get(&format!("/_vitrine/messages?after={last}")).await;
+    assert_eq!(
+        r.body,
+        json!({ "data": [], "paging": { "after": last, "cursors": [], "more": false } })
+    );
+    assert_ne!(w1, w2);
+    let r = app.get("/_vitrine/messages?after=x").await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert_eq!(
+        r.body,
+        json!({ "error": { "code": "invalid_request", "message": "after must be a cursor from paging.after" } })
+    );
+    let r = app
+        .get(&format!("/_vitrine/messages?after={last}&before={last}"))
+        .await;
+    assert_eq!(
+        r.body,
+        json!({ "error": { "code": "invalid_request", "message": "give before or after, not both" } })
+    );
+}
+
+#[tokio::test]
+async fn customer_actions_answer_their_sandbox_time() {
+    let app = spawn_app().await;
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/messages"),
+            json!({ "text": "Hi" }),
+        )
+        .await;
+    let at = r.body["at"].as_i64().unwrap();
+    assert_eq!(r.body["timestamp"], json!((at / 1000).to_string()));
+    assert_eq!(r.body["window_open_until"], json!(at + 24 * 3600 * 1000));
+}
+
+#[tokio::test]
+async fn the_business_marks_a_customer_message_read() {
+    let app = spawn_app().await;
+    let first = app
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/messages"),
+            json!({ "text": "one" }),
+        )
+        .await
+        .body["wamid"]
+        .clone();
+    let second = app
+        .post_json(
+            &format!("/_vitrine/customers/{CUSTOMER}/messages"),
+            json!({ "text": "two" }),
+        )
+        .await
+        .body["wamid"]
+        .clone();
+    let thread = format!("/_vitrine/conversations/{PHONE}/{CUSTOMER}");
+    let read_marks = |v: &serde_json::Value| -> Vec<(String, bool)> {
+        v["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["from"] == "customer")
+            .map(|m| {
+                (
+                    m["content"]["body"].as_str().unwrap().to_owned(),
+                    m["read_by_business"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        read_marks(&app.get(&thread).await.body),
+        vec![
+            ("Hi".into(), false),
+            ("one".into(), false),
+            ("two".into(), false)
+        ]
+    );
+    let r = app
+        .post_message(json!({ "messaging_product": "whatsapp", "status": "read", "message_id": second, "typing_indicator": { "type": "text" } }))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    assert_eq!(r.body, json!({ "success": true }));
+    // Reading a message reads the ones before it.
+    assert_eq!(
+        read_marks(&app.get(&thread).await.body),
+        vec![
+            ("Hi".into(), true),
+            ("one".into(), true),
+            ("two".into(), true)
+        ]
+    );
+    // Twice is fine; the first one too.
+    let r = app
+        .post_message(
+            json!({ "messaging_product": "whatsapp", "status": "read", "message_id": first }),
+        )
+        .await;
+    assert_eq!(r.body, json!({ "success": true }));
+    // A business message, an unknown id, a wrong status, no id.
+    let sent = app.post_message(text("hello")).await.wamid();
+    app.post_message(
+        json!({ "messaging_product": "whatsapp", "status": "read", "message_id": sent }),
+    )
+    .await
+    .assert_131009("Invalid message_id");
+    app.post_message(
+        json!({ "messaging_product": "whatsapp", "status": "read", "message_id": "wamid.nope" }),
+    )
+    .await
+    .assert_131009("Invalid message_id");
+    app.post_message(
+        json!({ "messaging_product": "whatsapp", "status": "delivered", "message_id": first }),
+    )
+    .await
+    .assert_100(
+        "Invalid parameter",
+        Some("The parameter status must be set to read."),
+    );
+    app.post_message(json!({ "messaging_product": "whatsapp", "status": "read" }))
+        .await
+        .assert_100("The parameter message_id is required.", None);
+    app.post_message(json!({ "messaging_product": "whatsapp", "status": "read", "message_id": first, "typing_indicator": { "type": "voice" } }))
+        .await
+        .assert_100("Invalid parameter", Some("The parameter typing_indicator['type'] must be text."));
+    // No status webhook for the customer's message.
+    let hooks = app
+        .get("/_vitrine/webhooks?event=status&limit=500")
+        .await
+        .body["data"]
+        .clone();
+    assert!(hooks
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|w| w["wamid"] == json!(sent)));
+}
+
+#[tokio::test]
+async fn stats_count_accepted_refused_and_failed_sends() {
+    let app = spawn_app().await;
+    app.post_message(text("hello")).await.wamid();
+    app.post_message(json!({ "messaging_product": "whatsapp", "to": CUSTOMER, "type": "text" }))
+        .await;
+    // A customer who never wrote: accepted, then failed with 131047.
+    app.post_message(json!({ "messaging_product": "whatsapp", "to": "15550001111", "type": "text", "text": { "body": "hi" } }))
+        .await
+        .wamid();
+    let r = app.get("/_vitrine/stats").await;
+    assert_eq!(
+        r.body["sends"],
+        json!({ "accepted": 2, "refused": { "100": 1 }, "failed": { "131047": 1 } })
+    );
+    assert_eq!(r.body["live_nodes"], json!(1));
+    assert_eq!(r.body["node"], json!(app.sandbox.node_id));
+}
+
+#[tokio::test]
+async fn a_thread_exports_as_a_scenario_file() {
+    let app = spawn_app().await;
+    let mpm = app
+        .post_message(mpm(json!([{ "title": "Coffee", "product_items": items(&["beans-house-blend-250g", "mug-stoneware-350ml"]) }])))
+        .await
+        .wamid();
+    // The message must reach the phone before the customer can act on it.
+    app.advance(1000);
+    app.post_json(&format!("/_vitrine/customers/{CUSTOMER}/messages"), json!({ "text": "Microwave safe?", "about": { "wamid": mpm, "product_retailer_id": "mug-stoneware-350ml" } }))
+        .await;
+    app.post_json(
+        &format!("/_vitrine/customers/{CUSTOMER}/cart/items"),
+        json!({ "product_retailer_id": "beans-house-blend-250g", "quantity": 2 }),
+    )
+    .await;
+    app.post_json(
+        &format!("/_vitrine/customers/{CUSTOMER}/cart/send"),
+        json!({ "text": "after 6pm" }),
+    )
+    .await;
+    app.post_message(text("Thanks! Order 123456789 is $25.00"))
+        .await
+        .wamid();
+    let r = app
+        .get(&format!(
+            "/_vitrine/conversations/{PHONE}/{CUSTOMER}/scenario"
+        ))
+        .await;
+    assert_eq!(r.status.as_u16(), 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/yaml; charset=utf-8")
+    );
+    assert_eq!(
+        r.header("content-disposition"),
+        Some("attachment; filename=\"conversation-16505550123.yaml\"")
+    );
+    assert_eq!(
+        r.text,
+        r#"# Recorded by Vitrine. Run it with: vitrine scenario run conversation-16505550123.yaml
+defaults:
+  phone_number_id: '113859604417350'
+scenarios:
+- name: conversation with Alex Rivera
+  description: Recorded from the conversation of 16505550123 with 113859604417350.
+  customers:
+  - id: customer
+    name: Alex Rivera
+  steps:
+  - say: Hi
+  - expect:
+      type: product_list
+      text: Tap to see more
+      header: Our picks
+      products:
+      - beans-house-blend-250g
+      - mug-stoneware-350ml
+  - ask:
+      product: mug-stoneware-350ml
+      text: Microwave safe?
+  - add:
+      product: beans-house-blend-250g
+      quantity: 2
+  - send_cart:
+      note: after 6pm
+  - expect:
+      type: text
+      text:
+        matches: ^Thanks! Order \d+ is \$25\.00$
+"#
+    );
+    let file = vitrine_scenario::parse("exported.yaml", &r.text).unwrap();
+    assert_eq!(file.scenarios[0].steps.len(), 6);
+    let r = app
+        .get(&format!("/_vitrine/conversations/999/{CUSTOMER}/scenario"))
+        .await;
+    assert_eq!(
+        r.body,
+        json!({ "error": { "code": "not_found", "message": "No business phone number 999." } })
+    );
+}
