@@ -1,5 +1,6 @@
 //! `${…}` references inside string values: `${name}`, `${last.products[0]}`,
-//! `${customers.alex.wa_id}`, `${order.items[-1].quantity}`. `$${` writes a literal `${`.
+//! `${customers.alex.wa_id}`, `${order.items[-1].quantity}`. `\${` writes a literal `${`, so
+//! `$${order.amount}` is a dollar sign and a value.
 
 use serde_json::Value;
 
@@ -88,9 +89,11 @@ fn parts(s: &str) -> Result<Vec<Part>, String> {
     while let Some(i) = rest.find('$') {
         literal.push_str(&rest[..i]);
         let after = &rest[i..];
-        if let Some(tail) = after.strip_prefix("$${") {
+        let escaped = literal.ends_with('\\') && after.starts_with("${");
+        if escaped {
+            literal.pop();
             literal.push_str("${");
-            rest = tail;
+            rest = &after[2..];
         } else if let Some(tail) = after.strip_prefix("${") {
             let end = tail
                 .find('}')
@@ -198,7 +201,9 @@ mod tests {
         );
         assert_eq!(render("${total} cents", &scope).unwrap(), "2550 cents");
         assert_eq!(render("${customers.alex.wa_id}", &scope).unwrap(), "155");
-        assert_eq!(render("$${not} and $5", &scope).unwrap(), "${not} and $5");
+        assert_eq!(render("\\${not} and $5", &scope).unwrap(), "${not} and $5");
+        assert_eq!(render("$${total}.00", &scope).unwrap(), "$2550.00");
+        assert_eq!(render(r"\$${total}", &scope).unwrap(), r"\$2550");
         assert_eq!(
             render("${nope}", &scope).unwrap_err(),
             "${nope}: nothing is called 'nope' yet"

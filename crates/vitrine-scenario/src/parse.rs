@@ -569,4 +569,13 @@ scenarios:
         }
         assert_eq!(schema["title"], "Vitrine scenario file");
     }
+
+    #[test]
+    fn the_committed_schema_is_the_current_one() {
+        let current = format!("{}\n", serde_json::to_string_pretty(&schema()).unwrap());
+        assert!(
+            current == include_str!("../../../docs/scenario.schema.json"),
+            "docs/scenario.schema.json is stale: run `vitrine scenario schema > docs/scenario.schema.json`"
+        );
+    }
 }

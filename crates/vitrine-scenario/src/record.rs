@@ -36,7 +36,7 @@ fn loose_text(text: &str, wa_id: &str) -> TextMatch {
         pattern = re.replace_all(&pattern, *with).into_owned();
     }
     if pattern == escaped {
-        let literal = text.replace("${", "$${");
+        let literal = text.replace("${", "\\${");
         if literal.contains(wa_id) && !wa_id.is_empty() {
             return TextMatch::Exact(literal.replace(wa_id, "${customer.wa_id}"));
         }
@@ -158,7 +158,7 @@ pub fn record(thread: &Value, customer: Option<&Value>) -> ScenarioFile {
         let quoted = m["context"]["id"].as_str().map(str::to_owned);
         match content["type"].as_str() {
             Some("text") => {
-                let text = s(content, "body").unwrap_or_default().replace("${", "$${");
+                let text = s(content, "body").unwrap_or_default().replace("${", "\\${");
                 if let Some(product) =
                     m["context"]["referred_product"]["product_retailer_id"].as_str()
                 {
@@ -222,7 +222,7 @@ pub fn record(thread: &Value, customer: Option<&Value>) -> ScenarioFile {
                 }
                 let note = s(content, "text").filter(|t| !t.is_empty());
                 steps.push(Step::SendCart(note.map(|n| SendCart {
-                    note: Some(n.replace("${", "$${")),
+                    note: Some(n.replace("${", "\\${")),
                     ..SendCart::default()
                 })));
             }
