@@ -100,7 +100,7 @@ impl Sandbox {
             now: self.clock.now(),
         };
         let now = options.now;
-        let (record, outbox) = self.read(|dir| {
+        let (record, mut outbox) = self.read(|dir| {
             let phone = dir
                 .phone_number(phone_number_id)
                 .ok_or_else(|| ApiError::unsupported("post", phone_number_id))?;
@@ -149,42 +149,26 @@ impl Sandbox {
                 api_version: api_version.to_owned(),
                 created_at: now,
             };
-            // Every type sent here is free-form: it needs an open customer service window.
-            let is_template = matches!(record.content, crate::message::Outgoing::Template { .. });
-            let window_open = is_template
-                || crate::inbound::window_open(
-                    dir.last_inbound(&record.phone_number_id, &record.wa_id),
-                    now,
-                );
-            let statuses = if pair_limited {
-                vec![StatusEvent::failed(&record.wamid, now, &pair_limit_error())]
-            } else if !window_open {
-                let at = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));
-                vec![StatusEvent::failed(
-                    &record.wamid,
-                    at,
-                    &re_engagement_error(),
-                )]
-            } else if dir.customer(&record.wa_id).is_some_and(|c| {
-                !c.devices.is_empty()
-                    && !c
-                        .devices
-                        .iter()
-                        .any(|d| d.supports(record.content.client_kind()))
-            }) {
-                // Every device of the customer is too old for this message type.
-                let at = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));
-                vec![StatusEvent::failed(
-                    &record.wamid,
-                    at,
-                    &outdated_client_error(self.behaviour.outdated_client_code),
-                )]
-            } else {
-                self.scheduled_statuses(&record)
-            };
+            let statuses = self.first_statuses(dir, &record, pair_limited, now);
             let webhooks = self.status_webhooks(dir, &record, &statuses);
             Ok::<_, ApiError>((record, Outbox { statuses, webhooks }))
         })?;
+        // A customer's message and its webhook are committed before this node applies the window
+        // it opens (and another node applies it later still): a bot answering that webhook at
+        // once must not find the window closed. Look again at the change log before failing.
+        let window_failed = outbox.statuses.iter().any(|s| {
+            s.errors
+                .first()
+                .is_some_and(|e| e.code == ErrorKind::ReEngagementMessage.code())
+        });
+        if window_failed {
+            self.sync_directory().await?;
+            outbox = self.read(|dir| {
+                let statuses = self.first_statuses(dir, &record, false, now);
+                let webhooks = self.status_webhooks(dir, &record, &statuses);
+                Outbox { statuses, webhooks }
+            });
+        }
         self.store.insert_message(&record, &outbox).await?;
         let failed_code = outbox
             .statuses
@@ -283,6 +267,49 @@ impl Sandbox {
                 .await?;
         }
         Ok(())
+    }
+
+    /// What happens first to an accepted message: a `failed` status (pair limit by webhook, a
+    /// closed customer service window, only outdated devices), or its life cycle.
+    fn first_statuses(
+        &self,
+        dir: &crate::directory::Directory,
+        record: &MessageRecord,
+        pair_limited: bool,
+        now: Millis,
+    ) -> Vec<StatusEvent> {
+        // Every type sent here is free-form: it needs an open customer service window.
+        let is_template = matches!(record.content, crate::message::Outgoing::Template { .. });
+        let window_open = is_template
+            || crate::inbound::window_open(
+                dir.last_inbound(&record.phone_number_id, &record.wa_id),
+                now,
+            );
+        let failed_at = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));
+        if pair_limited {
+            vec![StatusEvent::failed(&record.wamid, now, &pair_limit_error())]
+        } else if !window_open {
+            vec![StatusEvent::failed(
+                &record.wamid,
+                failed_at,
+                &re_engagement_error(),
+            )]
+        } else if dir.customer(&record.wa_id).is_some_and(|c| {
+            !c.devices.is_empty()
+                && !c
+                    .devices
+                    .iter()
+                    .any(|d| d.supports(record.content.client_kind()))
+        }) {
+            // Every device of the customer is too old for this message type.
+            vec![StatusEvent::failed(
+                &record.wamid,
+                failed_at,
+                &outdated_client_error(self.behaviour.outdated_client_code),
+            )]
+        } else {
+            self.scheduled_statuses(record)
+        }
     }
 
     /// Step 3 of a send: the number's messages-per-second budget (130429), then the pair rate

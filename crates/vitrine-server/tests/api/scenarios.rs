@@ -273,3 +273,47 @@ scenarios:
         json!({ "error": { "code": "not_found", "message": "No business phone number 999." } })
     );
 }
+
+/// A bot answering a new customer's first message at once, through another node that has not
+/// yet followed the change log, finds the window open (found by `vitrine scenario load`).
+#[tokio::test]
+async fn an_answer_on_another_node_sees_the_window_the_message_opened() {
+    let db = fresh_database().await;
+    let a = spawn_with(Options {
+        database: Some(db.url.clone()),
+        ..Default::default()
+    })
+    .await;
+    let b = spawn_with(Options {
+        database: Some(db.url.clone()),
+        ..Default::default()
+    })
+    .await;
+    for n in 0..5 {
+        let wa_id = format!("1555000770{n}");
+        let r = a
+            .post_json(
+                &format!("/_vitrine/customers/{wa_id}/messages"),
+                json!({ "text": "Hi" }),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+        let sent = b
+            .post_message(json!({ "messaging_product": "whatsapp", "to": wa_id, "type": "text", "text": { "body": "Hello!" } }))
+            .await
+            .wamid();
+        b.advance(1000);
+        let statuses: Vec<String> = b.get(&format!("/_vitrine/messages/{sent}")).await.body
+            ["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["status"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(statuses, vec!["sent", "delivered"], "customer {wa_id}");
+    }
+    assert_eq!(
+        b.get("/_vitrine/stats").await.body["sends"]["failed"],
+        json!({})
+    );
+}

@@ -11,6 +11,7 @@
 //! with one poller (`feed`), and plays a scenario step by step (`engine`).
 
 mod client;
+mod echo;
 mod engine;
 mod feed;
 mod inprocess;
@@ -36,6 +37,8 @@ pub enum ScenarioCommand {
     Run(run::RunArgs),
     /// Play one scenario as many concurrent shoppers and report latency and throughput
     Load(load::LoadArgs),
+    /// A trivial bot that answers every text with "echo: <text>", to measure Vitrine itself
+    EchoBot(echo::EchoArgs),
 }
 
 /// Where the bot's Vitrine is.
@@ -113,5 +116,6 @@ pub fn main(cmd: ScenarioCommand) -> anyhow::Result<std::process::ExitCode> {
         },
         ScenarioCommand::Run(args) => run::main(args),
         ScenarioCommand::Load(args) => load::main(args),
+        ScenarioCommand::EchoBot(args) => echo::main(args),
     }
 }
