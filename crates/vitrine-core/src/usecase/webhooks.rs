@@ -103,20 +103,33 @@ fn parse_fields(params: &Value) -> Result<Vec<String>, ApiError> {
 }
 
 /// Upper bounds (ms) of the histogram buckets of webhook dispatch lag; the last is open.
-pub const LAG_BUCKETS_MS: [i64; 16] = [
+pub const LAG_BUCKETS: usize = 28;
+pub const LAG_BUCKETS_MS: [i64; LAG_BUCKETS] = [
     1,
     2,
+    3,
     5,
+    7,
     10,
+    15,
     20,
+    30,
     50,
+    70,
     100,
+    150,
     200,
+    300,
     500,
+    700,
     1_000,
+    1_500,
     2_000,
+    3_000,
     5_000,
+    7_000,
     10_000,
+    20_000,
     30_000,
     60_000,
     i64::MAX,
@@ -136,7 +149,7 @@ pub struct WebhookCounts {
     /// Sum of the endpoints' answer times (ms), over every attempt.
     pub endpoint_ms_total: u64,
     /// First attempts counted per `LAG_BUCKETS_MS` bucket.
-    pub lag_buckets: [u64; 16],
+    pub lag_buckets: [u64; LAG_BUCKETS],
     pub lag_max_ms: i64,
 }
 
@@ -162,7 +175,10 @@ impl WebhookCounters {
         c.endpoint_ms_total += u64::try_from(attempt.latency_ms.max(0)).unwrap_or(0);
         if claimed.attempts_before == 0 {
             let lag = (attempt.at.0 - claimed.due_at.0).max(0);
-            let bucket = LAG_BUCKETS_MS.iter().position(|b| lag <= *b).unwrap_or(15);
+            let bucket = LAG_BUCKETS_MS
+                .iter()
+                .position(|b| lag <= *b)
+                .unwrap_or(LAG_BUCKETS - 1);
             c.lag_buckets[bucket] += 1;
             c.lag_max_ms = c.lag_max_ms.max(lag);
         }
