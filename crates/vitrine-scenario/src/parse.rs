@@ -571,6 +571,24 @@ scenarios:
     }
 
     #[test]
+    fn the_readme_example_reads() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("### Scenario files\n\n```yaml\n")
+            .expect("the README's scenario example");
+        let body = &readme[start..];
+        let body = &body[body.find("```yaml\n").unwrap() + 8..];
+        let example = &body[..body.find("```").unwrap()];
+        parse("README.md", example).unwrap();
+        // CI plays it against the example bot.
+        assert_eq!(
+            example,
+            include_str!("../../../examples/shop-bot/scenarios/order.yaml"),
+            "the README's example and examples/shop-bot/scenarios/order.yaml differ"
+        );
+    }
+
+    #[test]
     fn the_committed_schema_is_the_current_one() {
         let current = format!("{}\n", serde_json::to_string_pretty(&schema()).unwrap());
         assert!(
