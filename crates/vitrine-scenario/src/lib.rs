@@ -320,7 +320,10 @@ pub struct Actor {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "say takes a text, or {text, reply_to, as, save_as}"
+)]
 pub enum Say {
     Text(String),
     Full(SayFull),
@@ -356,7 +359,10 @@ pub struct Ask {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "tap takes a title, or {title | id, message, card, as, save_as}"
+)]
 pub enum Tap {
     /// The title of the button, row or quick reply.
     Title(String),
@@ -386,7 +392,10 @@ pub struct TapFull {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "open takes a retailer id, or {product, as, save_as}"
+)]
 pub enum Open {
     Product(String),
     Full(OpenFull),
@@ -404,7 +413,10 @@ pub struct OpenFull {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "add takes a retailer id, or {product, quantity, as, device}"
+)]
 pub enum CartAdd {
     Product(String),
     Full(CartQuantity),
@@ -424,7 +436,10 @@ pub struct CartQuantity {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "remove takes a retailer id, or {product, as, device}"
+)]
 pub enum CartItem {
     Product(String),
     Full(CartItemFull),
@@ -566,7 +581,10 @@ impl MessageType {
 
 /// A text: exactly this string, or a rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "text, header and footer take a text, or {equals, contains, starts_with, matches}"
+)]
 pub enum TextMatch {
     Exact(String),
     Rule(TextRule),
@@ -590,7 +608,10 @@ pub struct TextRule {
 
 /// Products by retailer id: a list (exactly these, in any order), or rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "products takes a list of retailer ids, or {all, any, none, count}"
+)]
 pub enum ProductMatch {
     Exactly(Vec<String>),
     Rule(ProductRule),
@@ -616,7 +637,10 @@ pub struct ProductRule {
 /// A time limit: a duration on the wall clock (`2s`), or `{sandbox: 2s}`: the message's
 /// timestamp on the sandbox clock at most that long after the customer's action.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "within takes a duration such as 2s (wall clock), or {sandbox: 2s} or {wall: 2s}"
+)]
 pub enum Within {
     Wall(Duration),
     Clock(ClockLimit),
@@ -642,7 +666,10 @@ pub struct ExpectRead {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expect_nothing takes a duration such as 2s, or {for: 2s, to: customer}"
+)]
 pub enum Quiet {
     For(Duration),
     Full(QuietFull),
