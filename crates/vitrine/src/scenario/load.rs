@@ -46,6 +46,13 @@ pub struct LoadArgs {
     pub step_timeout: Duration,
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
 fn parse_rate(s: &str) -> Result<f64, String> {
     let n = s.trim().trim_end_matches("/s").trim();
     n.parse::<f64>()
@@ -294,6 +301,26 @@ async fn load(
     let done = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let outcomes: Arc<Mutex<Vec<Outcome>>> = Arc::default();
+    let latencies: Arc<Mutex<Vec<i64>>> = Arc::default();
+    // The live line, twice a second.
+    let ticker = {
+        let (bar, done, failed, latencies) =
+            (bar.clone(), done.clone(), failed.clone(), latencies.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let mut lat = lock(&latencies).clone();
+                lat.sort_unstable();
+                let finished = done.load(Ordering::Relaxed);
+                bar.set_message(format!(
+                    "{finished} done, {} failed, {} running, reply p95 {} ms",
+                    failed.load(Ordering::Relaxed),
+                    bar.position().saturating_sub(finished),
+                    percentile(&lat, 95.0)
+                ));
+            }
+        })
+    };
     let started_at = Instant::now();
     let mut started = 0u64;
     let mut not_started = 0u64;
@@ -313,8 +340,8 @@ async fn load(
         started += 1;
         bar.inc(1);
         let (env, file, name) = (env.clone(), file.clone(), name.to_owned());
-        let (done, failed, outcomes, bar) =
-            (done.clone(), failed.clone(), outcomes.clone(), bar.clone());
+        let (done, failed, outcomes) = (done.clone(), failed.clone(), outcomes.clone());
+        let latencies = latencies.clone();
         tasks.push(tokio::spawn(async move {
             let o = engine::run_scenario(&env, &name, &file, &file.scenarios[index]).await;
             drop(permit);
@@ -322,38 +349,19 @@ async fn load(
             if o.failure.is_some() {
                 failed.fetch_add(1, Ordering::Relaxed);
             }
-            let mut all = match outcomes.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
-            all.push(o);
-            let mut lat: Vec<i64> = all
-                .iter()
-                .flat_map(|o| o.latencies_ms.iter().copied())
-                .collect();
-            lat.sort_unstable();
-            bar.set_message(format!(
-                "{} done, {} failed, {} running, reply p95 {} ms",
-                done.load(Ordering::Relaxed),
-                failed.load(Ordering::Relaxed),
-                0.max(bar.position() as i64 - done.load(Ordering::Relaxed) as i64),
-                percentile(&lat, 95.0)
-            ));
+            lock(&latencies).extend(o.latencies_ms.iter().copied());
+            lock(&outcomes).push(o);
         }));
     }
-    let spawning = started_at.elapsed();
     for t in tasks {
         let _ = t.await;
     }
+    ticker.abort();
     bar.finish();
     let elapsed = started_at.elapsed();
     env.feed.stop();
     let after = stats(&vitrine).await;
-    let outcomes = match Arc::try_unwrap(outcomes) {
-        Ok(m) => m.into_inner().unwrap_or_default(),
-        Err(arc) => arc.lock().map(|g| g.clone()).unwrap_or_default(),
-    };
-    let _ = spawning;
+    let outcomes = std::mem::take(&mut *lock(&outcomes));
     Ok(summarize(
         name,
         &file.scenarios[index].name,
