@@ -333,12 +333,25 @@ async fn a_wrong_button_is_named() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unexpected_extra_message_fails_the_next_action() {
     let h = harness(Fault::ExtraMessage).await;
-    let o = play(&h, SHOP).await;
+    // The extra message comes right after the MPM: the wait lets it arrive before `add`.
+    let before_add = "scenarios:\n  - name: extra\n    customers: [{id: alex}]\n    steps:\n      - say: hi\n      - expect: {type: product_list}\n      - wait: 1s\n      - add: tee-classic-white\n";
+    let o = play(&h, before_add).await;
     assert_eq!(
         failure(&o),
         (
             4,
             "unexpected message from the bot to alex before `add`: text \"Anything else?\""
+                .to_owned()
+        )
+    );
+    // Or it is caught at the end of the scenario.
+    let at_end = "defaults: {settle: 1s}\nscenarios:\n  - name: extra\n    customers: [{id: alex}]\n    steps:\n      - say: hi\n      - expect: {type: product_list}\n";
+    let o = play(&h, at_end).await;
+    assert_eq!(
+        failure(&o),
+        (
+            3,
+            "unexpected message from the bot to alex before the end of the scenario: text \"Anything else?\""
                 .to_owned()
         )
     );
