@@ -476,3 +476,57 @@ async fn a_recorded_conversation_replays() {
     assert_eq!(o.actions, 4);
     h.local.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fixtures_set_prices_settings_and_the_clock() {
+    let h = harness(Fault::None).await;
+    let priced = r#"
+fixtures:
+  - product: {retailer_id: tee-classic-white, price: 2500}
+scenarios:
+  - name: priced by the fixture
+    customers: [{id: alex, name: Alex}]
+    steps:
+      - say: hi
+      - expect: {type: product_list}
+      - add: {product: tee-classic-white, quantity: 2}
+      - send_cart: {save_as: order}
+      - expect: {text: "Thanks Alex! Your total is $${order.amount}"}
+      - expect_read: {}
+      - clock: {advance: 25h}
+      - say: help
+      - expect: {type: button, buttons: [Yes]}
+"#;
+    let o = play(&h, priced).await;
+    assert!(
+        o.failure.is_none(),
+        "{:?}\n{}",
+        o.failure,
+        o.transcript.join("\n")
+    );
+    assert!(
+        o.transcript
+            .iter()
+            .any(|l| l.contains("text \"Thanks Alex! Your total is $50.00\"")),
+        "{:#?}",
+        o.transcript
+    );
+    let no_cart = r#"
+scenarios:
+  - name: the cart is off
+    fixtures:
+      - commerce_settings: {is_cart_enabled: false}
+    steps:
+      - add: tee-classic-white
+"#;
+    let o = play(&h, no_cart).await;
+    assert_eq!(
+        failure(&o),
+        (
+            1,
+            "The cart is disabled for this business number (is_cart_enabled=false). (HTTP 409)"
+                .to_owned()
+        )
+    );
+    h.local.stop().await;
+}
