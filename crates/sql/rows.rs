@@ -15,7 +15,7 @@ use vitrine_core::model::{
     App, AppSubscription, Business, Catalog, CommerceSettings, Customer, PhoneNumber, Product,
     Scope, Throughput, ThroughputLevel, Token, Waba, WabaSubscription,
 };
-use vitrine_core::store::{StoreError, StoreResult};
+use vitrine_core::store::{Commit, CommitOutcome, StoreError, StoreResult};
 use vitrine_core::webhook::{
     AfterAttempt, Attempt, Claimed, DeliveryState, EventType, MessageStatus, Outbox, StatusEvent,
     WebhookPage, WebhookQuery, WebhookRecord,
@@ -234,11 +234,19 @@ pub(crate) async fn load_directory(
             .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;
+    let versions = sqlx::query("SELECT key, seq FROM versions WHERE seq > 0")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+        .collect();
     tx.commit().await.map_err(db_err)?;
     Ok(Some(LoadedDirectory {
         data,
         clock,
         last_change,
+        versions,
     }))
 }
 
@@ -280,8 +288,91 @@ pub(crate) async fn write_seed(conn: &mut Conn, data: &DirectoryData) -> StoreRe
     Ok(())
 }
 
-/// Writes a directory change and appends it to the change log; returns its sequence number.
-pub(crate) async fn apply_change(conn: &mut Conn, change: &DirectoryChange) -> StoreResult<i64> {
+/// Writes a commit (see `vitrine_core::store::Commit`): first checks, with the rows locked, that
+/// every entity it read is still at the version it was read at, and writes nothing if one moved.
+pub(crate) async fn commit(conn: &mut Conn, c: &Commit) -> StoreResult<CommitOutcome> {
+    let written = c.written_keys();
+    let mut expect: Vec<&(String, i64)> = c.expect.iter().collect();
+    // One lock order for every transaction, so that two nodes never wait on each other.
+    expect.sort();
+    expect.dedup_by(|a, b| a.0 == b.0);
+    for (key, version) in expect {
+        if *version == 0 {
+            // A row to lock even for an entity never changed; another node's insert of the same
+            // key is waited for.
+            sqlx::query(
+                "INSERT INTO versions (key, seq) VALUES ($1, 0) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        let lock = if written.binary_search(key).is_ok() {
+            FOR_UPDATE
+        } else {
+            FOR_SHARE
+        };
+        let current: Option<i64> =
+            sqlx::query_scalar(&format!("SELECT seq FROM versions WHERE key = $1 {lock}"))
+                .bind(key)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        if current.unwrap_or(0) != *version {
+            return Ok(CommitOutcome::Stale);
+        }
+    }
+    if let Some(record) = &c.inbound {
+        let json = serde_json::to_string(record).map_err(corrupt)?;
+        sqlx::query(
+            "INSERT INTO inbound_messages (wamid, phone_number_id, wa_id, created_at, record) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&record.wamid)
+        .bind(&record.phone_number_id)
+        .bind(&record.wa_id)
+        .bind(record.created_at.0)
+        .bind(json)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    write_outbox(conn, &c.outbox).await?;
+    if c.changes.is_empty() {
+        return Ok(CommitOutcome::Committed(None));
+    }
+    for change in &c.changes {
+        write_change(conn, change).await?;
+    }
+    // One log entry per commit: a single change as itself, several as an array.
+    let json = match c.changes.as_slice() {
+        [one] => serde_json::to_string(one),
+        many => serde_json::to_string(many),
+    }
+    .map_err(corrupt)?;
+    let seq: i64 =
+        sqlx::query_scalar("INSERT INTO directory_changes (change) VALUES ($1) RETURNING seq")
+            .bind(json)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    for key in &written {
+        sqlx::query(
+            "INSERT INTO versions (key, seq) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET seq = excluded.seq",
+        )
+        .bind(key)
+        .bind(seq)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    notify_change(conn, seq).await?;
+    Ok(CommitOutcome::Committed(Some(seq)))
+}
+
+/// Writes one directory change to its table.
+async fn write_change(conn: &mut Conn, change: &DirectoryChange) -> StoreResult<()> {
     match change {
         DirectoryChange::Token(t) => insert_token(conn, t).await?,
         DirectoryChange::App(a) => upsert_app(conn, a).await?,
@@ -369,22 +460,14 @@ pub(crate) async fn apply_change(conn: &mut Conn, change: &DirectoryChange) -> S
             .map_err(db_err)?;
         }
     }
-    let json = serde_json::to_string(change).map_err(corrupt)?;
-    let seq: i64 =
-        sqlx::query_scalar("INSERT INTO directory_changes (change) VALUES ($1) RETURNING seq")
-            .bind(json)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db_err)?;
-    notify_change(conn, seq).await?;
-    Ok(seq)
+    Ok(())
 }
 
 pub(crate) async fn changes_since(
     pool: &Pool,
     after: i64,
     limit: u32,
-) -> StoreResult<Vec<(i64, DirectoryChange)>> {
+) -> StoreResult<Vec<(i64, Vec<DirectoryChange>)>> {
     let rows = sqlx::query(
         "SELECT seq, change FROM directory_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
@@ -396,10 +479,15 @@ pub(crate) async fn changes_since(
     rows.into_iter()
         .map(|r| {
             let json: String = r.get(1);
-            Ok((
-                r.get::<i64, _>(0),
-                serde_json::from_str(&json).map_err(corrupt)?,
-            ))
+            let changes = match serde_json::from_str::<serde_json::Value>(&json).map_err(corrupt)? {
+                serde_json::Value::Array(many) => many
+                    .into_iter()
+                    .map(serde_json::from_value)
+                    .collect::<Result<Vec<DirectoryChange>, _>>()
+                    .map_err(corrupt)?,
+                one => vec![serde_json::from_value(one).map_err(corrupt)?],
+            };
+            Ok((r.get::<i64, _>(0), changes))
         })
         .collect()
 }
@@ -1001,38 +1089,4 @@ pub(crate) async fn list_inbound(
         .collect::<StoreResult<Vec<_>>>()?;
     out.reverse();
     Ok(out)
-}
-
-/// Moves a template from status `from` to its new state, with its webhooks, only if no one else
-/// moved it first (several nodes review at once). `false` when it was no longer in `from`.
-pub(crate) async fn transition_template(
-    conn: &mut Conn,
-    from: &str,
-    t: &vitrine_core::template::Template,
-    outbox: &Outbox,
-) -> StoreResult<bool> {
-    let json = serde_json::to_string(t).map_err(corrupt)?;
-    let moved =
-        sqlx::query("UPDATE templates SET status = $1, data = $2 WHERE id = $3 AND status = $4")
-            .bind(t.status.as_str())
-            .bind(json)
-            .bind(&t.id)
-            .bind(from)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-    if moved == 0 {
-        return Ok(false);
-    }
-    write_outbox(conn, outbox).await?;
-    let change = serde_json::to_string(&DirectoryChange::Template(t.clone())).map_err(corrupt)?;
-    let seq: i64 =
-        sqlx::query_scalar("INSERT INTO directory_changes (change) VALUES ($1) RETURNING seq")
-            .bind(change)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db_err)?;
-    notify_change(conn, seq).await?;
-    Ok(true)
 }

@@ -22,13 +22,13 @@ impl DirectoryStore for ThisStore {
             .await
     }
 
-    async fn apply_change(&self, change: &DirectoryChange) -> StoreResult<i64> {
+    async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome> {
         match self
             .writer
-            .submit(WriteOp::Change(Box::new(change.clone())))
+            .submit(WriteOp::Commit(Box::new(commit.clone())))
             .await?
         {
-            WriteResult::Number(seq) => Ok(seq),
+            WriteResult::Committed(outcome) => Ok(outcome),
             _ => Err(StoreError::Database("unexpected write result".into())),
         }
     }
@@ -37,7 +37,7 @@ impl DirectoryStore for ThisStore {
         &self,
         after: i64,
         limit: u32,
-    ) -> StoreResult<Vec<(i64, DirectoryChange)>> {
+    ) -> StoreResult<Vec<(i64, Vec<DirectoryChange>)>> {
         rows::changes_since(&self.readers, after, limit).await
     }
 
@@ -73,26 +73,6 @@ impl MessageStore for ThisStore {
             .await
     }
 
-    async fn transition_template(
-        &self,
-        from: &str,
-        template: &vitrine_core::template::Template,
-        outbox: &Outbox,
-    ) -> StoreResult<bool> {
-        match self
-            .writer
-            .submit(WriteOp::TransitionTemplate {
-                from: from.to_owned(),
-                template: Box::new(template.clone()),
-                outbox: outbox.clone(),
-            })
-            .await?
-        {
-            WriteResult::Found(moved) => Ok(moved),
-            _ => Ok(false),
-        }
-    }
-
     async fn list_inbound(
         &self,
         phone_number_id: &str,
@@ -100,26 +80,6 @@ impl MessageStore for ThisStore {
         limit: u32,
     ) -> StoreResult<Vec<InboundRecord>> {
         rows::list_inbound(&self.readers, phone_number_id, wa_id, limit).await
-    }
-
-    async fn insert_inbound(
-        &self,
-        record: &InboundRecord,
-        outbox: &Outbox,
-        changes: &[DirectoryChange],
-    ) -> StoreResult<()> {
-        let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.writer
-            .write(WriteOp::InsertInbound {
-                wamid: record.wamid.clone(),
-                phone_number_id: record.phone_number_id.clone(),
-                wa_id: record.wa_id.clone(),
-                created_at: record.created_at.0,
-                json,
-                outbox: outbox.clone(),
-                changes: changes.to_vec(),
-            })
-            .await
     }
 
     async fn append_outbox(&self, outbox: &Outbox) -> StoreResult<()> {

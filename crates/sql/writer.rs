@@ -37,8 +37,8 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
     match op {
         WriteOp::Shutdown => {}
         WriteOp::Seed(data) => rows::write_seed(conn, data).await?,
-        WriteOp::Change(change) => {
-            return Ok(WriteResult::Number(rows::apply_change(conn, change).await?))
+        WriteOp::Commit(commit) => {
+            return Ok(WriteResult::Committed(rows::commit(conn, commit).await?))
         }
         WriteOp::Heartbeat {
             node_id,
@@ -71,31 +71,6 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
             rows::write_outbox(conn, outbox).await?;
         }
         WriteOp::AppendOutbox(outbox) => rows::write_outbox(conn, outbox).await?,
-        WriteOp::InsertInbound {
-            wamid,
-            phone_number_id,
-            wa_id,
-            created_at,
-            json,
-            outbox,
-            changes,
-        } => {
-            sqlx::query(
-                "INSERT INTO inbound_messages (wamid, phone_number_id, wa_id, created_at, record) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(wamid)
-            .bind(phone_number_id)
-            .bind(wa_id)
-            .bind(created_at)
-            .bind(json)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
-            rows::write_outbox(conn, outbox).await?;
-            for change in changes {
-                rows::apply_change(conn, change).await?;
-            }
-        }
         WriteOp::ClaimWebhooks {
             now,
             wall_now,
@@ -110,15 +85,6 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
             rows::record_attempt(conn, *id, attempt, *after).await?
         }
         WriteOp::InsertBatch(job) => rows::insert_batch(conn, job).await?,
-        WriteOp::TransitionTemplate {
-            from,
-            template,
-            outbox,
-        } => {
-            return Ok(WriteResult::Found(
-                rows::transition_template(conn, from, template, outbox).await?,
-            ))
-        }
         WriteOp::ClaimBatches {
             now,
             wall_now,

@@ -11,7 +11,17 @@ use sha2::Sha256;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Credentials<'a> {
     pub access_token: Option<&'a str>,
-    pub appsecret_proof: Option<&'a str>,
+    pub appsecret_proof: Proof<'a>,
+}
+
+/// The `appsecret_proof` parameter as it arrived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Proof<'a> {
+    #[default]
+    Absent,
+    Given(&'a str),
+    /// Present but not a string (`"appsecret_proof": 12345` in a JSON body): a wrong proof.
+    NotAString,
 }
 
 /// An authenticated caller.
@@ -74,7 +84,8 @@ pub fn authenticate(
     }
     if let Some(app) = dir.app(&token.app_id) {
         match creds.appsecret_proof {
-            Some(proof) => {
+            Proof::NotAString => return Err(ApiError::new(ErrorKind::AppsecretProofInvalid)),
+            Proof::Given(proof) => {
                 let expected = hmac_sha256_hex(app.secret.as_bytes(), raw.as_bytes());
                 if !constant_time_eq(
                     proof.trim().to_ascii_lowercase().as_bytes(),
@@ -83,10 +94,10 @@ pub fn authenticate(
                     return Err(ApiError::new(ErrorKind::AppsecretProofInvalid));
                 }
             }
-            None if app.require_appsecret_proof => {
+            Proof::Absent if app.require_appsecret_proof => {
                 return Err(ApiError::new(ErrorKind::AppsecretProofMissing));
             }
-            None => {}
+            Proof::Absent => {}
         }
     }
     Ok(Principal {
@@ -137,8 +148,10 @@ pub fn issue_app_access_token(
     Ok(format!("{}|{}", app.id, app.secret))
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Compares secrets in constant time (for equal lengths), so timing does not leak them.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 impl Principal {
@@ -156,11 +169,22 @@ impl Principal {
         }
     }
 
-    /// Whether the token may touch `node`: nodes of its own business, and its own app.
-    pub fn can_see(&self, dir: &Directory, node: Node<'_>) -> bool {
-        match node {
-            Node::App(app) => app.id == self.token.app_id,
+    /// An app access token (`{app-id}|{app-secret}`, or one from `/oauth/access_token`): it
+    /// speaks for the app, not for a business.
+    pub fn is_app_token(&self) -> bool {
+        self.token.business_id.is_empty()
+    }
+
+    /// Whether the token may touch `node`: a system-user token reaches the nodes of its own
+    /// business; an app's nodes answer that app's access token only. `Err` is Meta's code 15
+    /// when a system-user token of the app itself calls an app node.
+    pub fn can_see(&self, dir: &Directory, node: Node<'_>) -> Result<bool, ApiError> {
+        Ok(match node {
+            Node::App(app) if app.id != self.token.app_id => false,
+            Node::App(_) if self.is_app_token() => true,
+            Node::App(_) => return Err(ApiError::new(ErrorKind::AppAccessTokenRequired)),
+            _ if self.is_app_token() => false,
             other => dir.owner_of(other) == Some(self.token.business_id.as_str()),
-        }
+        })
     }
 }

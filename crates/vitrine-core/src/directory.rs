@@ -74,12 +74,66 @@ pub enum DirectoryChange {
     TemplateDeleted { id: String },
 }
 
+impl DirectoryChange {
+    /// The entities this change writes, by key: each commit that carries it moves their versions
+    /// to its change-log number. Window changes have none: a window only ever widens, so two of
+    /// them commute.
+    pub fn writes(&self) -> Vec<String> {
+        match self {
+            DirectoryChange::Token(t) => vec![format!("token:{}", t.token)],
+            DirectoryChange::App(a) => vec![format!("app:{}", a.id)],
+            DirectoryChange::Waba(w) => vec![format!("waba:{}", w.id)],
+            DirectoryChange::PhoneNumber(p) => vec![format!("phone_number:{}", p.id)],
+            DirectoryChange::Catalog(c) => vec![catalog_key(&c.id)],
+            DirectoryChange::CatalogDeleted { id } => vec![catalog_key(id)],
+            DirectoryChange::Product(p) => vec![product_key(&p.catalog_id, &p.retailer_id)],
+            DirectoryChange::ProductDeleted {
+                catalog_id,
+                retailer_id,
+                ..
+            } => vec![product_key(catalog_id, retailer_id)],
+            DirectoryChange::Clock(_) => vec!["clock".to_owned()],
+            DirectoryChange::Customer(c) => vec![format!("customer:{}", c.wa_id)],
+            DirectoryChange::Window(_) => vec![],
+            DirectoryChange::Cart(c) => vec![format!(
+                "cart:{}:{}:{}",
+                c.key.phone_number_id, c.key.wa_id, c.key.device_id
+            )],
+            // The name key makes (WABA, name, language) unique across concurrent creations.
+            DirectoryChange::Template(t) => vec![
+                format!("template:{}", t.id),
+                format!("template_name:{}:{}:{}", t.waba_id, t.name, t.language),
+            ],
+            DirectoryChange::TemplateDeleted { id } => vec![format!("template:{id}")],
+        }
+    }
+
+    /// Entities this change depends on without writing them: a product lives in its catalog, so
+    /// it must not be written into a catalog deleted meanwhile.
+    pub fn reads(&self) -> Vec<String> {
+        match self {
+            DirectoryChange::Product(p) => vec![catalog_key(&p.catalog_id)],
+            _ => vec![],
+        }
+    }
+}
+
+fn catalog_key(id: &str) -> String {
+    format!("catalog:{id}")
+}
+
+fn product_key(catalog_id: &str, retailer_id: &str) -> String {
+    format!("product:{catalog_id}:{retailer_id}")
+}
+
 /// The directory as a store loads it: the data, the clock, and the last change it includes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoadedDirectory {
     pub data: DirectoryData,
     pub clock: Option<crate::clock::ClockState>,
     pub last_change: i64,
+    /// The version of every entity changed since the seed (see [`DirectoryChange::writes`]).
+    pub versions: Vec<(String, i64)>,
 }
 
 /// A catalog and its products, indexed by retailer id and by creation order.
@@ -205,11 +259,22 @@ pub struct Directory {
     templates: HashMap<String, crate::template::Template>,
     /// (WABA id, name, language) → template id.
     template_names: HashMap<(String, String, String), String>,
+    /// Entity key → the change-log number of its last change; absent means 0 (the seed's).
+    /// Kept after an entity is deleted, so that re-creating it is checked like any change.
+    versions: HashMap<String, i64>,
 }
 
 impl Directory {
     pub fn from_data(data: DirectoryData) -> Self {
-        let mut dir = Directory::default();
+        Directory::loaded(data, vec![])
+    }
+
+    /// The directory as loaded, with the versions of the entities changed since the seed.
+    pub fn loaded(data: DirectoryData, versions: Vec<(String, i64)>) -> Self {
+        let mut dir = Directory {
+            versions: versions.into_iter().collect(),
+            ..Directory::default()
+        };
         for b in data.businesses {
             dir.businesses.insert(b.id.clone(), b);
         }
@@ -245,6 +310,21 @@ impl Directory {
             dir.apply(&DirectoryChange::Template(t));
         }
         dir
+    }
+
+    /// The version of an entity: the change-log number of its last change, 0 for none since the
+    /// seed. A commit computed from what was read carries these, and is refused if any moved.
+    pub fn version(&self, key: &str) -> i64 {
+        self.versions.get(key).copied().unwrap_or(0)
+    }
+
+    /// Applies change-log entry `seq`: the change, and the versions of what it writes.
+    pub fn apply_logged(&mut self, seq: i64, change: &DirectoryChange) {
+        for key in change.writes() {
+            let v = self.versions.entry(key).or_insert(0);
+            *v = (*v).max(seq);
+        }
+        self.apply(change);
     }
 
     pub fn token(&self, token: &str) -> Option<&Token> {

@@ -10,18 +10,26 @@ use vitrine_wire::error::{ErrorData, ErrorEnvelope, GraphError, WebhookError, We
 pub const ERROR_CODES_HREF: &str =
     "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::VariantArray)]
 pub enum ErrorKind {
     /// 1: an unexpected failure inside Vitrine (for example the database is unreachable).
     Unknown,
     /// 2: temporarily unable to serve (shutting down, overloaded).
     ServiceUnavailable,
+    /// 1: the request's header fields are over Vitrine's documented limits (HTTP 431).
+    HeadersTooLarge,
+    /// 2: an update collided with others on the same object too many times in a row; retry.
+    /// Vitrine's own API answers it as 409 `conflict`.
+    ConcurrentUpdate,
     /// 1: `GET /oauth/access_token` with the wrong `client_secret`.
     InvalidClientSecret,
     /// 101: `GET /oauth/access_token` with an unknown `client_id`.
     InvalidApplication,
     /// 10: the token lacks the permission the call needs.
     PermissionDenied,
+    /// 15: an app node's edge (`/{app-id}/subscriptions`) called with another kind of token
+    /// than that app's access token.
+    AppAccessTokenRequired,
     /// 100: generic Graph parameter validation.
     InvalidParameter,
     /// 100/33: unknown node, a node the token cannot see, or an operation the node does not support.
@@ -93,47 +101,17 @@ impl GraphType {
 }
 
 impl ErrorKind {
-    /// Every kind, in catalogue order (for the snapshot test and the docs).
-    pub const ALL: &'static [ErrorKind] = &[
-        ErrorKind::Unknown,
-        ErrorKind::ServiceUnavailable,
-        ErrorKind::InvalidClientSecret,
-        ErrorKind::InvalidApplication,
-        ErrorKind::PermissionDenied,
-        ErrorKind::InvalidParameter,
-        ErrorKind::UnsupportedRequest,
-        ErrorKind::AppsecretProofMissing,
-        ErrorKind::AppsecretProofInvalid,
-        ErrorKind::AccessTokenRequired,
-        ErrorKind::InvalidAccessToken,
-        ErrorKind::AccessTokenExpired,
-        ErrorKind::CallbackVerificationFailed,
-        ErrorKind::UnknownPath,
-        ErrorKind::DuplicateRetailerId,
-        ErrorKind::RateLimitHit,
-        ErrorKind::SomethingWentWrong,
-        ErrorKind::RequiredParameterMissing,
-        ErrorKind::ParameterValueInvalid,
-        ErrorKind::RecipientCannotBeSender,
-        ErrorKind::MessageUndeliverable,
-        ErrorKind::ReEngagementMessage,
-        ErrorKind::UnsupportedMessageType,
-        ErrorKind::PairRateLimitHit,
-        ErrorKind::TemplateParamCount,
-        ErrorKind::TemplateNotFound,
-        ErrorKind::TemplateTextTooLong,
-        ErrorKind::TemplateFormatPolicy,
-        ErrorKind::TemplateParamFormat,
-        ErrorKind::TemplatePaused,
-        ErrorKind::TemplateDisabled,
-    ];
+    /// Every kind, in catalogue order (for the snapshot test and the docs), derived from the
+    /// enum itself so that no kind can be missing.
+    pub const ALL: &'static [ErrorKind] = <ErrorKind as strum::VariantArray>::VARIANTS;
 
     pub fn code(self) -> u32 {
         match self {
-            ErrorKind::Unknown | ErrorKind::InvalidClientSecret => 1,
-            ErrorKind::ServiceUnavailable => 2,
+            ErrorKind::Unknown | ErrorKind::InvalidClientSecret | ErrorKind::HeadersTooLarge => 1,
+            ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => 2,
             ErrorKind::InvalidApplication => 101,
             ErrorKind::PermissionDenied => 10,
+            ErrorKind::AppAccessTokenRequired => 15,
             ErrorKind::InvalidParameter
             | ErrorKind::UnsupportedRequest
             | ErrorKind::AppsecretProofMissing
@@ -169,9 +147,12 @@ impl ErrorKind {
             ErrorKind::RateLimitHit => Some(2494055),
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
+            | ErrorKind::HeadersTooLarge
+            | ErrorKind::ConcurrentUpdate
             | ErrorKind::InvalidClientSecret
             | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
             | ErrorKind::AppsecretProofMissing
             | ErrorKind::AppsecretProofInvalid
@@ -221,6 +202,7 @@ impl ErrorKind {
             | ErrorKind::InvalidAccessToken
             | ErrorKind::AccessTokenExpired => 401,
             ErrorKind::PermissionDenied => 403,
+            ErrorKind::AppAccessTokenRequired => 400,
             ErrorKind::RateLimitHit | ErrorKind::PairRateLimitHit => 429,
             ErrorKind::TemplateNotFound => 404,
             ErrorKind::TemplateParamCount
@@ -230,7 +212,8 @@ impl ErrorKind {
             | ErrorKind::TemplatePaused
             | ErrorKind::TemplateDisabled => 400,
             ErrorKind::Unknown => 500,
-            ErrorKind::ServiceUnavailable => 503,
+            ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => 503,
+            ErrorKind::HeadersTooLarge => 431,
         }
     }
 
@@ -241,9 +224,12 @@ impl ErrorKind {
             | ErrorKind::AppsecretProofInvalid => GraphType::GraphMethodException,
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
+            | ErrorKind::HeadersTooLarge
+            | ErrorKind::ConcurrentUpdate
             | ErrorKind::InvalidClientSecret
             | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
             | ErrorKind::AccessTokenRequired
             | ErrorKind::InvalidAccessToken
@@ -274,12 +260,18 @@ impl ErrorKind {
     pub fn title(self) -> &'static str {
         match self {
             ErrorKind::Unknown => "An unknown error occurred",
-            ErrorKind::ServiceUnavailable => "Service temporarily unavailable",
+            ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => {
+                "Service temporarily unavailable"
+            }
+            ErrorKind::HeadersTooLarge => "Request header fields too large",
             ErrorKind::InvalidClientSecret => "Error validating client secret.",
             ErrorKind::InvalidApplication => {
                 "Error validating application. Invalid application ID."
             }
             ErrorKind::PermissionDenied => "Application does not have permission for this action",
+            ErrorKind::AppAccessTokenRequired => {
+                "This method must be called with an app access_token."
+            }
             ErrorKind::InvalidParameter => "Invalid parameter",
             ErrorKind::UnsupportedRequest => "Unsupported request",
             ErrorKind::AppsecretProofMissing => {
@@ -337,7 +329,10 @@ impl ErrorKind {
             | ErrorKind::UnknownPath => MessageStyle::Bare,
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
+            | ErrorKind::HeadersTooLarge
+            | ErrorKind::ConcurrentUpdate
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
             | ErrorKind::RequiredParameterMissing
             | ErrorKind::SomethingWentWrong
@@ -367,10 +362,14 @@ impl ErrorKind {
 
     pub fn is_transient(self) -> Option<bool> {
         match self {
-            ErrorKind::Unknown | ErrorKind::ServiceUnavailable => Some(true),
+            ErrorKind::Unknown | ErrorKind::ServiceUnavailable | ErrorKind::ConcurrentUpdate => {
+                Some(true)
+            }
             ErrorKind::InvalidClientSecret
+            | ErrorKind::HeadersTooLarge
             | ErrorKind::InvalidApplication
             | ErrorKind::PermissionDenied
+            | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
             | ErrorKind::UnsupportedRequest
             | ErrorKind::AppsecretProofMissing
@@ -610,14 +609,10 @@ mod tests {
     }
 
     #[test]
-    fn all_lists_every_kind_once() {
-        let mut seen = std::collections::BTreeSet::new();
-        for kind in ErrorKind::ALL {
-            assert!(seen.insert(*kind), "{kind:?} listed twice");
-        }
-        // Adding a variant without listing it: the exhaustive matches above force a new arm,
-        // and this count forces ALL to follow.
-        assert_eq!(seen.len(), 31);
+    fn all_lists_every_kind_once_in_order() {
+        // ALL is derived from the enum: a new kind is in it, and in the snapshot, at once.
+        assert!(ErrorKind::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert!(ErrorKind::ALL.contains(&ErrorKind::ConcurrentUpdate));
     }
 
     #[test]

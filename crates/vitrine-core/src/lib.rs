@@ -9,6 +9,8 @@ pub mod clock;
 pub mod commerce;
 pub mod directory;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzz;
 pub mod ids;
 pub mod inbound;
 pub mod limits;

@@ -3,16 +3,18 @@
 //! goes through its use-cases (`crate::usecase`); there is no second path into the database.
 
 use crate::auth::{self, Credentials, NodeKind, Principal};
-use crate::clock::ClockState;
 use crate::clock::SandboxClock;
 use crate::directory::Directory;
 use crate::directory::{DirectoryChange, LoadedDirectory};
 use crate::error::ApiError;
+use crate::error::ErrorKind;
 use crate::ids::IdGen;
+use crate::inbound::InboundRecord;
 use crate::seed;
 use crate::settings::Behaviour;
-use crate::store::StoreError;
+use crate::store::{Commit, CommitOutcome, StoreError};
 use crate::store::{Store, StoreResult};
+use crate::webhook::Outbox;
 use rand::{rngs::StdRng, SeedableRng};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -44,6 +46,78 @@ pub struct Sandbox {
     pub sends: crate::usecase::messages::SendCounters,
     /// Webhook attempts this node made, and how long due webhooks waited for them.
     pub webhook_counters: crate::usecase::webhooks::WebhookCounters,
+    /// Updates of the same entities on this node take turns once they have collided.
+    key_locks: KeyLocks,
+}
+
+/// What a use-case wants written, planned from the directory as it was read (see
+/// [`Sandbox::update`]).
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    pub changes: Vec<DirectoryChange>,
+    pub outbox: Outbox,
+    /// What a customer did, stored with the changes it makes.
+    pub inbound: Option<InboundRecord>,
+}
+
+impl Plan {
+    /// Nothing to write.
+    pub fn none() -> Plan {
+        Plan::default()
+    }
+
+    pub fn change(change: DirectoryChange) -> Plan {
+        Plan::changes(vec![change])
+    }
+
+    /// Several changes, committed as one (one transaction, one change-log entry).
+    pub fn changes(changes: Vec<DirectoryChange>) -> Plan {
+        Plan {
+            changes,
+            ..Plan::default()
+        }
+    }
+}
+
+/// How many times an update is planned again after colliding with another before it gives up.
+const MAX_ATTEMPTS: u32 = 64;
+
+/// Striped locks over entity keys.
+struct KeyLocks(Vec<Arc<tokio::sync::Mutex<()>>>);
+
+impl KeyLocks {
+    const STRIPES: usize = 64;
+
+    fn new() -> KeyLocks {
+        KeyLocks(
+            (0..Self::STRIPES)
+                .map(|_| Arc::new(tokio::sync::Mutex::new(())))
+                .collect(),
+        )
+    }
+
+    /// Locks the stripes of `keys`, always in stripe order, so two holders never wait on each
+    /// other.
+    async fn lock<'a>(
+        &self,
+        keys: impl Iterator<Item = &'a str>,
+    ) -> Vec<tokio::sync::OwnedMutexGuard<()>> {
+        use std::hash::{Hash, Hasher};
+        let mut stripes: Vec<usize> = keys
+            .map(|k| {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                k.hash(&mut h);
+                (h.finish() % Self::STRIPES as u64) as usize
+            })
+            .collect();
+        stripes.sort_unstable();
+        stripes.dedup();
+        let mut held = Vec::with_capacity(stripes.len());
+        for i in stripes {
+            held.push(self.0[i].clone().lock_owned().await);
+        }
+        held
+    }
 }
 
 /// How to open a sandbox.
@@ -81,7 +155,7 @@ impl Sandbox {
         }
         Ok(Sandbox {
             store,
-            directory: RwLock::new(Directory::from_data(loaded.data)),
+            directory: RwLock::new(Directory::loaded(loaded.data, loaded.versions)),
             follow: Mutex::new(Follow::new(loaded.last_change)),
             node_id: ids.hex(8),
             live_nodes: AtomicUsize::new(1),
@@ -96,6 +170,7 @@ impl Sandbox {
             revision: AtomicU64::new(0),
             sends: Default::default(),
             webhook_counters: Default::default(),
+            key_locks: KeyLocks::new(),
         })
     }
 
@@ -131,34 +206,105 @@ impl Sandbox {
         f(&mut guard)
     }
 
-    /// Writes a change to the store (entity and change log, one transaction) and applies it
-    /// here. Other nodes apply it when they follow the log ([`Sandbox::sync_directory`]).
-    pub(crate) async fn commit_change(&self, change: DirectoryChange) -> Result<(), ApiError> {
-        let seq = self.store.apply_change(&change).await?;
-        self.apply_once(seq, &change);
-        Ok(())
-    }
-
-    fn apply_local(&self, change: &DirectoryChange) {
-        match change {
-            DirectoryChange::Clock(state) => {
-                self.clock.restore(*state);
-                self.revision.fetch_add(1, Ordering::SeqCst);
+    /// Reads the directory, plans a write from what it read, and commits it unless something it
+    /// read (every entity the plan's changes write or depend on) changed meanwhile, on this node
+    /// or another; then it follows the log and plans again. The committed changes are applied
+    /// here at once; other nodes apply them when they follow the log. This is the one way a
+    /// use-case changes the directory: a read-modify-write never loses an update.
+    ///
+    /// Plans of the same entities on this node take turns after a first collision, so many
+    /// concurrent updates of one cart converge without a retry storm; collisions with other
+    /// nodes are retried with a short random pause. After [`MAX_ATTEMPTS`] the caller gets
+    /// code 2 (temporarily unavailable; retry).
+    pub(crate) async fn update<T, E: From<ApiError>>(
+        &self,
+        mut plan: impl FnMut(&Directory) -> Result<(Plan, T), E>,
+    ) -> Result<T, E> {
+        let mut held = vec![];
+        for attempt in 0..MAX_ATTEMPTS {
+            let (commit, value) = self.read(|dir| {
+                let (plan, value) = plan(dir)?;
+                let expect = plan
+                    .changes
+                    .iter()
+                    .flat_map(|c| c.writes().into_iter().chain(c.reads()))
+                    .map(|key| {
+                        let version = dir.version(&key);
+                        (key, version)
+                    })
+                    .collect();
+                Ok::<_, E>((
+                    Commit {
+                        changes: plan.changes,
+                        expect,
+                        outbox: plan.outbox,
+                        inbound: plan.inbound,
+                    },
+                    value,
+                ))
+            })?;
+            if commit.is_empty() {
+                return Ok(value);
             }
-            other => self.write(|dir| dir.apply(other)),
+            match self.store.commit(&commit).await.map_err(ApiError::from)? {
+                CommitOutcome::Committed(seq) => {
+                    if let Some(seq) = seq {
+                        self.apply_once(seq, &commit.changes);
+                    }
+                    if !commit.outbox.webhooks.is_empty() {
+                        self.webhook_wakeup.notify_waiters();
+                    }
+                    return Ok(value);
+                }
+                CommitOutcome::Stale => {
+                    self.sync_directory().await?;
+                    if held.is_empty() {
+                        held = self
+                            .key_locks
+                            .lock(commit.expect.iter().map(|(k, _)| k.as_str()))
+                            .await;
+                    } else {
+                        // Only another node can have moved it: let it finish.
+                        let pause = self.with_fidelity_rng(|rng| {
+                            rand::Rng::gen_range(rng, 1..=(2u64 << attempt.min(5)))
+                        });
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
+                    }
+                }
+            }
         }
+        drop(held);
+        Err(ApiError::new(ErrorKind::ConcurrentUpdate)
+            .with_details("Too many concurrent changes to the same object; retry the request.")
+            .into())
     }
 
-    /// Applies change `seq` of the log unless it already was: a change this node made is applied
+    /// Commits a plan that depends on nothing read (a new token, a window): see [`Sandbox::update`].
+    pub(crate) async fn commit_plan(&self, plan: Plan) -> Result<(), ApiError> {
+        let mut plan = Some(plan);
+        self.update(|_| Ok::<_, ApiError>((plan.take().unwrap_or_default(), ())))
+            .await
+    }
+
+    fn apply_local(&self, seq: i64, change: &DirectoryChange) {
+        if let DirectoryChange::Clock(state) = change {
+            self.clock.restore(*state);
+        }
+        self.write(|dir| dir.apply_logged(seq, change));
+    }
+
+    /// Applies entry `seq` of the log unless it already was: a change this node made is applied
     /// when it is made, and must not be applied again when the log is followed, possibly after a
     /// newer change to the same thing.
-    /// The bookkeeping stays locked while the change is applied, so that two changes are never
+    /// The bookkeeping stays locked while the changes are applied, so that two entries are never
     /// applied here in the opposite order to the one they were taken in. True when applied now.
-    fn apply_once(&self, seq: i64, change: &DirectoryChange) -> bool {
+    fn apply_once(&self, seq: i64, changes: &[DirectoryChange]) -> bool {
         let mut follow = self.lock_follow();
         let new = follow.take(seq);
         if new {
-            self.apply_local(change);
+            for change in changes {
+                self.apply_local(seq, change);
+            }
         }
         drop(follow);
         new
@@ -172,8 +318,8 @@ impl Sandbox {
         loop {
             let floor = self.lock_follow().floor;
             let changes = self.store.changes_since(floor, 1000).await?;
-            for (seq, change) in &changes {
-                if self.apply_once(*seq, change) {
+            for (seq, entry) in &changes {
+                if self.apply_once(*seq, entry) {
                     total += 1;
                 }
             }
@@ -213,11 +359,6 @@ impl Sandbox {
         self.live_nodes.load(Ordering::SeqCst).max(1)
     }
 
-    /// Sets the shared sandbox clock (operator API): every node follows.
-    pub async fn set_clock(&self, state: ClockState) -> Result<(), ApiError> {
-        self.commit_change(DirectoryChange::Clock(state)).await
-    }
-
     pub fn authenticate(&self, creds: Credentials<'_>) -> Result<Principal, ApiError> {
         let now = self.clock.now().0;
         self.read(|dir| auth::authenticate(dir, creds, now))
@@ -232,7 +373,7 @@ impl Sandbox {
         id: &str,
     ) -> Result<NodeKind, ApiError> {
         self.read(|dir| match dir.node(id) {
-            Some(node) if principal.can_see(dir, node) => Ok(NodeKind::of(node)),
+            Some(node) if principal.can_see(dir, node)? => Ok(NodeKind::of(node)),
             _ => Err(ApiError::unsupported(method, id)),
         })
     }

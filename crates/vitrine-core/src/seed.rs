@@ -21,9 +21,12 @@ pub const COMMERCE_SETTINGS_ID: &str = "527759822865714";
 pub const CUSTOMER_WA_ID: &str = "16505550123";
 pub const CUSTOMER_NAME: &str = "Alex Rivera";
 
-/// A second business with its own WABA, number and token, and no catalog: for trying isolation
-/// (100/33) and "no catalog connected" (131009).
+/// A second business with its own app, WABA, number and token, and no catalog: for trying
+/// isolation (100/33) and "no catalog connected" (131009).
 pub const OTHER_BUSINESS_ID: &str = "108900412276653";
+pub const OTHER_APP_ID: &str = "1532896740218457";
+pub const OTHER_APP_SECRET: &str = "3c7e9a1f5b2d8046e1a9c3f5b7d20468";
+pub const OTHER_VERIFY_TOKEN: &str = "vitrine-other-verify-token";
 pub const OTHER_WABA_ID: &str = "112093557710448";
 pub const OTHER_PHONE_NUMBER_ID: &str = "116204339850127";
 pub const OTHER_DISPLAY_PHONE_NUMBER: &str = "15550109900";
@@ -320,14 +323,24 @@ pub fn demo(public_url: &str) -> DirectoryData {
                 name: "Other Business".into(),
             },
         ],
-        apps: vec![App {
-            id: APP_ID.into(),
-            name: "Vitrine Demo App".into(),
-            secret: APP_SECRET.into(),
-            verify_token: VERIFY_TOKEN.into(),
-            require_appsecret_proof: false,
-            subscription: None,
-        }],
+        apps: vec![
+            App {
+                id: APP_ID.into(),
+                name: "Vitrine Demo App".into(),
+                secret: APP_SECRET.into(),
+                verify_token: VERIFY_TOKEN.into(),
+                require_appsecret_proof: false,
+                subscription: None,
+            },
+            App {
+                id: OTHER_APP_ID.into(),
+                name: "Other Business App".into(),
+                secret: OTHER_APP_SECRET.into(),
+                verify_token: OTHER_VERIFY_TOKEN.into(),
+                require_appsecret_proof: false,
+                subscription: None,
+            },
+        ],
         tokens: vec![
             Token {
                 token: ACCESS_TOKEN.into(),
@@ -339,7 +352,7 @@ pub fn demo(public_url: &str) -> DirectoryData {
             Token {
                 token: OTHER_ACCESS_TOKEN.into(),
                 business_id: OTHER_BUSINESS_ID.into(),
-                app_id: APP_ID.into(),
+                app_id: OTHER_APP_ID.into(),
                 scopes: Scope::ALL.into_iter().collect(),
                 expires_at: None,
             },
@@ -362,7 +375,7 @@ pub fn demo(public_url: &str) -> DirectoryData {
                 name: "Other WABA".into(),
                 catalog_id: None,
                 subscribed_apps: vec![WabaSubscription {
-                    app_id: APP_ID.into(),
+                    app_id: OTHER_APP_ID.into(),
                     override_callback_uri: None,
                     verify_token: None,
                 }],
@@ -441,7 +454,14 @@ mod tests {
             .filter_map(|p| p.category.clone())
             .collect();
         assert!(categories.len() >= 3);
-        for id in [BUSINESS_ID, WABA_ID, PHONE_NUMBER_ID, APP_ID, CATALOG_ID] {
+        for id in [
+            BUSINESS_ID,
+            WABA_ID,
+            PHONE_NUMBER_ID,
+            APP_ID,
+            CATALOG_ID,
+            OTHER_APP_ID,
+        ] {
             assert!((15..=17).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()));
         }
         for sku in SAMPLE_RETAILER_IDS {

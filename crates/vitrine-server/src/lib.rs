@@ -22,8 +22,17 @@ use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use vitrine_core::Sandbox;
 
-/// The largest request body accepted.
+/// The largest request body accepted (Graph answers code 1, "Please reduce the amount of data
+/// you're asking for", above it; `/_vitrine/` a 413).
 pub const BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// Header fields accepted: at most this many ...
+pub const MAX_HEADERS: usize = 64;
+/// ... none longer than this (name and value) ...
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// ... and all of them together no longer than this. Above these Vitrine answers 431 in Meta's
+/// envelope (or its own on `/_vitrine/`); the HTTP layer itself drops requests past 100 header
+/// fields or about 400 KiB of them with a bare 431.
+pub const MAX_HEADERS_TOTAL_BYTES: usize = 64 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -64,10 +73,54 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .merge(ui::router())
         .fallback(graph::dispatch)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            header_limits,
+        ))
         .layer(CatchPanicLayer::custom(response::panic_response))
         // items_batch may carry up to about 28 MB; feeds for /_vitrine/catalogs/{id}/import more.
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// Refuses requests whose header fields are over [`MAX_HEADERS`], [`MAX_HEADER_BYTES`] or
+/// [`MAX_HEADERS_TOTAL_BYTES`], in the error shape of the API they were meant for.
+async fn header_limits(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let headers = req.headers();
+    let sizes = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len());
+    let (count, total, longest) = sizes.fold((0, 0, 0), |(n, t, l), s| (n + 1, t + s, l.max(s)));
+    if count <= MAX_HEADERS && longest <= MAX_HEADER_BYTES && total <= MAX_HEADERS_TOTAL_BYTES {
+        return next.run(req).await;
+    }
+    let details = format!(
+        "Vitrine reads at most {MAX_HEADERS} header fields, none over {MAX_HEADER_BYTES} bytes \
+         and {MAX_HEADERS_TOTAL_BYTES} bytes in all; this request has {count} fields, the longest \
+         {longest} bytes, {total} bytes in all."
+    );
+    if req.uri().path().starts_with("/_vitrine/") {
+        use axum::response::IntoResponse;
+        return sandbox::OpError::new(
+            axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request_too_large",
+            details,
+        )
+        .into_response();
+    }
+    let meta = response::GraphMeta {
+        api_version: state.sandbox.behaviour.default_api_version.clone(),
+        trace_id: state.sandbox.new_trace_id(),
+    };
+    response::graph_error(
+        &meta,
+        &vitrine_core::ApiError::new(vitrine_core::ErrorKind::HeadersTooLarge)
+            .with_details(details),
+    )
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests (event streams end at once).

@@ -112,3 +112,57 @@ pub fn access_token<'a>(headers: &'a HeaderMap, params: &'a Params) -> Option<&'
         });
     from_header.or_else(|| params.str("access_token"))
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! The parameter merger never panics on any body under any content type, and whatever it
+    //! cannot read becomes `body_error` (Meta's envelope, reported after authentication).
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use proptest::prelude::*;
+    use vitrine_core::fuzz::mutated;
+
+    fn run(query: &str, input: &str) -> Params {
+        let (content_type, body) = input.split_once('\n').unwrap_or(("", input));
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = axum::http::HeaderValue::from_str(content_type) {
+            headers.insert(axum::http::header::CONTENT_TYPE, v);
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(parse(Some(query), &headers, body.as_bytes()))
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_under_any_type(
+            input in mutated(env!("CARGO_MANIFEST_DIR"), "params", 12),
+            query in mutated(env!("CARGO_MANIFEST_DIR"), "params", 4),
+        ) {
+            let params = run(&query, &input);
+            if let Some(e) = &params.body_error {
+                prop_assert!(!e.is_empty());
+            }
+            let _ = access_token(&HeaderMap::new(), &params);
+        }
+    }
+
+    #[test]
+    fn the_seeds_parse() {
+        for seed in vitrine_core::fuzz::corpus(env!("CARGO_MANIFEST_DIR"), "params") {
+            let params = run("", &seed);
+            let (content_type, _) = seed.split_once('\n').unwrap();
+            if content_type.is_empty() {
+                assert!(
+                    params.body_error.is_some(),
+                    "an array is not an object: {seed}"
+                );
+            } else {
+                assert_eq!(params.body_error, None, "{seed}");
+                assert!(!params.map.is_empty(), "{seed}");
+            }
+        }
+    }
+}

@@ -21,7 +21,8 @@ use vitrine_core::inbound::InboundRecord;
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
 use vitrine_core::store::{
-    BatchStore, DirectoryStore, Lifecycle, MessageStore, StoreError, StoreResult, WebhookStore,
+    BatchStore, Commit, CommitOutcome, DirectoryStore, Lifecycle, MessageStore, StoreError,
+    StoreResult, WebhookStore,
 };
 use vitrine_core::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,

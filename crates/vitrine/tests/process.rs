@@ -459,18 +459,30 @@ async fn catalog_import_command() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("500 rows, 500 imported, 0 failed"));
-    // A bad row: reported with its line, and the exit status says so.
+    // Bad rows, non-ASCII prices among them: each reported with its line, the rows after them
+    // imported, and the exit status says so (1, not a panic's 101).
     text.push_str("cli-bad,Bad,Desc,in stock,new,free,https://x/p,https://x/i.jpg\n");
+    text.push_str("cli-euro,Euro,Desc,in stock,new,€12,https://x/p,https://x/i.jpg\n");
+    text.push_str("cli-mid,Mid,Desc,in stock,new,1€2,https://x/p,https://x/i.jpg\n");
+    text.push_str("cli-after,After,Desc,in stock,new,2.00 USD,https://x/p,https://x/i.jpg\n");
     std::fs::write(&feed, &text).unwrap();
     let out = run(&feed);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("501 rows, 500 imported, 1 failed"),
+        stdout.contains("504 rows, 501 imported, 3 failed"),
         "{stdout}"
     );
     assert!(
         stdout.contains("line 502: price: invalid value 'free'"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 503: price: invalid value '€12'"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 504: price: invalid value '1€2'"),
         "{stdout}"
     );
     // A server on that database sees the products.
@@ -488,7 +500,10 @@ async fn catalog_import_command() {
         .json()
         .await
         .unwrap();
-    assert_eq!(r["product_count"], 527);
+    assert_eq!(
+        r["product_count"], 528,
+        "27 demo products, 500 imported, and the row after the bad ones"
+    );
 }
 
 #[tokio::test]

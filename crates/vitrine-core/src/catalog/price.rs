@@ -11,10 +11,14 @@ pub fn parse_feed_price(s: &str) -> Option<(i64, String)> {
             Some((c, a)) if c.len() == 3 && c.chars().all(|c| c.is_ascii_alphabetic()) => {
                 (a.trim(), c)
             }
-            _ if s.len() > 3 && s[s.len() - 3..].chars().all(|c| c.is_ascii_alphabetic()) => {
-                (s[..s.len() - 3].trim(), &s[s.len() - 3..])
-            }
-            _ => return None,
+            // A glued code ("12.99USD"): the last three characters, split on a char boundary
+            // whatever comes before them ("€12" has no code and must not be cut inside "€").
+            _ => match s.char_indices().rev().nth(2) {
+                Some((at, _)) if at > 0 && s[at..].chars().all(|c| c.is_ascii_alphabetic()) => {
+                    (s[..at].trim(), &s[at..])
+                }
+                _ => return None,
+            },
         },
     };
     let currency = currency.to_ascii_uppercase();
@@ -108,6 +112,40 @@ mod tests {
         assert_eq!(parse_feed_price("12.999 USD"), None);
         assert_eq!(parse_feed_price("twelve USD"), None);
         assert_eq!(parse_feed_price("12.99"), None);
+        assert_eq!(parse_feed_price("12.99USD"), Some((1299, "USD".into())));
+    }
+
+    #[test]
+    fn non_ascii_prices_are_refused_not_a_panic() {
+        for s in [
+            "€12",
+            "1€2",
+            "€5",
+            "12€",
+            "€",
+            "12 €UR",
+            "１２ USD",
+            "12.99 ÜSD",
+            "€€€€",
+        ] {
+            assert_eq!(parse_feed_price(s), None, "{s}");
+        }
+        assert_eq!(parse_major("1€2", "USD"), None);
+        assert_eq!(parse_major("€", "EUR"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused(s in "\\PC{0,24}") {
+            let _ = parse_feed_price(&s);
+            let _ = parse_major(&s, "USD");
+        }
+
+        #[test]
+        fn every_price_reads_back(minor in 0i64..1_000_000_000_000, cur in "(USD|EUR|INR|JPY|XYZ)") {
+            let text = format!("{} {cur}", crate::model::format_major(minor, &cur));
+            proptest::prop_assert_eq!(parse_feed_price(&text), Some((minor, cur.clone())));
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::{Store, StoreError};
+use super::{Commit, CommitOutcome, Store, StoreError, StoreResult};
 use crate::clock::{ClockState, Millis};
 use crate::directory::DirectoryChange;
 use crate::message::{MessageQuery, MessageRecord, Outgoing};
@@ -32,6 +32,18 @@ pub async fn run_all(factory: Factory) {
     }
 }
 
+/// Commits one change that depends on nothing read; its change-log number.
+async fn change(store: &Arc<dyn Store>, change: DirectoryChange) -> StoreResult<i64> {
+    let commit = Commit {
+        changes: vec![change],
+        ..Commit::default()
+    };
+    match store.commit(&commit).await? {
+        CommitOutcome::Committed(Some(seq)) => Ok(seq),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
 type Case = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
 fn cases() -> Vec<(&'static str, Case)> {
@@ -48,6 +60,12 @@ fn cases() -> Vec<(&'static str, Case)> {
             Box::pin(heartbeats_count_live_nodes(s))
         }),
         ("templates_move_once", |s| Box::pin(templates_move_once(s))),
+        ("commits_compare_and_set", |s| {
+            Box::pin(commits_compare_and_set(s))
+        }),
+        ("concurrent_commits_one_wins", |s| {
+            Box::pin(concurrent_commits_one_wins(s))
+        }),
         ("messages_and_paging", |s| Box::pin(messages_and_paging(s))),
         ("statuses_in_time_order", |s| {
             Box::pin(statuses_in_time_order(s))
@@ -150,12 +168,11 @@ async fn tokens(store: Arc<dyn Store>) {
             .collect(),
         expires_at: Some(123),
     };
-    store
-        .apply_change(&DirectoryChange::Token(t.clone()))
+    change(&store, DirectoryChange::Token(t.clone()))
         .await
         .unwrap();
     assert!(matches!(
-        store.apply_change(&DirectoryChange::Token(t.clone())).await,
+        change(&store, DirectoryChange::Token(t.clone())).await,
         Err(StoreError::Conflict(_))
     ));
     let loaded = store.load_directory().await.unwrap().unwrap();
@@ -175,8 +192,7 @@ async fn subscriptions(store: Arc<dyn Store>) {
         fields: vec!["messages".into(), "message_template_status_update".into()],
         version: "v24.0".into(),
     });
-    store
-        .apply_change(&DirectoryChange::App(app.clone()))
+    change(&store, DirectoryChange::App(app.clone()))
         .await
         .unwrap();
     let mut waba = seed::demo("http://x").wabas[0].clone();
@@ -185,8 +201,7 @@ async fn subscriptions(store: Arc<dyn Store>) {
         override_callback_uri: Some("http://h/2".into()),
         verify_token: Some("w".into()),
     }];
-    store
-        .apply_change(&DirectoryChange::Waba(waba.clone()))
+    change(&store, DirectoryChange::Waba(waba.clone()))
         .await
         .unwrap();
     let loaded = store.load_directory().await.unwrap().unwrap().data;
@@ -197,12 +212,10 @@ async fn subscriptions(store: Arc<dyn Store>) {
     );
     app.subscription = None;
     waba.subscribed_apps.clear();
-    store
-        .apply_change(&DirectoryChange::App(app.clone()))
+    change(&store, DirectoryChange::App(app.clone()))
         .await
         .unwrap();
-    store
-        .apply_change(&DirectoryChange::Waba(waba.clone()))
+    change(&store, DirectoryChange::Waba(waba.clone()))
         .await
         .unwrap();
     let loaded = store.load_directory().await.unwrap().unwrap().data;
@@ -232,12 +245,12 @@ async fn change_log_clock_and_products(store: Arc<dyn Store>) {
     ];
     let mut seqs = vec![];
     for c in &changes {
-        seqs.push(store.apply_change(c).await.unwrap());
+        seqs.push(change(&store, c.clone()).await.unwrap());
     }
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));
     let log = store.changes_since(0, 100).await.unwrap();
     assert_eq!(
-        log.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+        log.iter().flat_map(|(_, c)| c.clone()).collect::<Vec<_>>(),
         changes
     );
     assert_eq!(store.changes_since(seqs[1], 100).await.unwrap().len(), 1);
@@ -391,7 +404,7 @@ async fn failing_write_keeps_its_batch(store: Arc<dyn Store>) {
         }));
     }
     let s = store.clone();
-    let bad = tokio::spawn(async move { s.apply_change(&DirectoryChange::Token(dup)).await });
+    let bad = tokio::spawn(async move { change(&s, DirectoryChange::Token(dup)).await });
     for t in tasks {
         t.await.unwrap().unwrap();
     }
@@ -663,25 +676,28 @@ async fn templates_move_once(store: Arc<dyn Store>) {
         review_due_at: Some(5),
         edits: vec![],
     };
-    store
-        .apply_change(&DirectoryChange::Template(t.clone()))
+    change(&store, DirectoryChange::Template(t.clone()))
         .await
         .unwrap();
+    let pending_version = store.load_directory().await.unwrap().unwrap().last_change;
     t.status = crate::template::TemplateStatus::Approved;
-    let outbox = Outbox {
-        statuses: vec![],
-        webhooks: vec![webhook("x", MessageStatus::Sent, 0)],
+    let approve = Commit {
+        changes: vec![DirectoryChange::Template(t.clone())],
+        expect: vec![(format!("template:{}", t.id), pending_version)],
+        outbox: Outbox {
+            statuses: vec![],
+            webhooks: vec![webhook("x", MessageStatus::Sent, 0)],
+        },
+        inbound: None,
     };
-    assert!(store
-        .transition_template("PENDING", &t, &outbox)
-        .await
-        .unwrap());
-    assert!(
-        !store
-            .transition_template("PENDING", &t, &outbox)
-            .await
-            .unwrap(),
-        "a second node finds it moved"
+    assert!(matches!(
+        store.commit(&approve).await.unwrap(),
+        CommitOutcome::Committed(Some(_))
+    ));
+    assert_eq!(
+        store.commit(&approve).await.unwrap(),
+        CommitOutcome::Stale,
+        "a second node finds it moved, and writes nothing"
     );
     let loaded = store.load_directory().await.unwrap().unwrap();
     assert_eq!(loaded.data.templates, vec![t.clone()]);
@@ -697,10 +713,12 @@ async fn templates_move_once(store: Arc<dyn Store>) {
             .len(),
         1
     );
-    store
-        .apply_change(&DirectoryChange::TemplateDeleted { id: t.id.clone() })
-        .await
-        .unwrap();
+    change(
+        &store,
+        DirectoryChange::TemplateDeleted { id: t.id.clone() },
+    )
+    .await
+    .unwrap();
     assert!(store
         .load_directory()
         .await
@@ -709,4 +727,167 @@ async fn templates_move_once(store: Arc<dyn Store>) {
         .data
         .templates
         .is_empty());
+}
+
+fn cart(items: u32) -> crate::cart::Cart {
+    let mut cart = crate::cart::Cart::new(crate::cart::CartKey {
+        phone_number_id: seed::PHONE_NUMBER_ID.into(),
+        wa_id: seed::CUSTOMER_WA_ID.into(),
+        device_id: "phone".into(),
+    });
+    cart.items = (0..items)
+        .map(|i| crate::cart::CartItem {
+            product_retailer_id: format!("sku-{i}"),
+            quantity: 1,
+        })
+        .collect();
+    cart
+}
+
+fn cart_commit(items: u32, version: i64) -> Commit {
+    let change = DirectoryChange::Cart(cart(items));
+    let expect = change.writes().into_iter().map(|k| (k, version)).collect();
+    Commit {
+        changes: vec![change],
+        expect,
+        outbox: Outbox {
+            statuses: vec![],
+            webhooks: vec![webhook("cart", MessageStatus::Sent, 0)],
+        },
+        inbound: None,
+    }
+}
+
+async fn webhook_count(store: &Arc<dyn Store>) -> usize {
+    store
+        .list_webhooks(&WebhookQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items
+        .len()
+}
+
+async fn commits_compare_and_set(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let CommitOutcome::Committed(Some(v1)) = store.commit(&cart_commit(1, 0)).await.unwrap() else {
+        panic!("the first write of a new entity expects version 0");
+    };
+    assert_eq!(
+        store.commit(&cart_commit(2, 0)).await.unwrap(),
+        CommitOutcome::Stale,
+        "computed from a version that moved"
+    );
+    let loaded = store.load_directory().await.unwrap().unwrap();
+    assert_eq!(
+        loaded.data.carts,
+        vec![cart(1)],
+        "the stale commit wrote nothing"
+    );
+    assert_eq!(loaded.last_change, v1, "and logged nothing");
+    assert_eq!(webhook_count(&store).await, 1, "and queued no webhook");
+    let key = DirectoryChange::Cart(cart(0)).writes()[0].clone();
+    assert_eq!(loaded.versions, vec![(key.clone(), v1)]);
+
+    // Several changes: one transaction, one log entry, every written version moved.
+    let customer = crate::model::Customer::new("15550001111", Some("Ana"));
+    let both = Commit {
+        changes: vec![
+            DirectoryChange::Cart(cart(3)),
+            DirectoryChange::Customer(customer.clone()),
+        ],
+        expect: vec![(key.clone(), v1), ("customer:15550001111".into(), 0)],
+        ..Commit::default()
+    };
+    let CommitOutcome::Committed(Some(v2)) = store.commit(&both).await.unwrap() else {
+        panic!("both read versions are current");
+    };
+    let log = store.changes_since(v1, 10).await.unwrap();
+    assert_eq!(log, vec![(v2, both.changes.clone())]);
+    let mut versions = store.load_directory().await.unwrap().unwrap().versions;
+    versions.sort();
+    assert_eq!(
+        versions,
+        vec![(key.clone(), v2), ("customer:15550001111".into(), v2)]
+    );
+
+    // A read-only dependency is checked but not moved.
+    let mut product = seed::demo("http://x").products[0].clone();
+    let catalog_key = format!("catalog:{}", product.catalog_id);
+    product.price += 1;
+    let dependent = |catalog_version: i64| Commit {
+        changes: vec![DirectoryChange::Product(product.clone())],
+        expect: vec![
+            (
+                format!("product:{}:{}", product.catalog_id, product.retailer_id),
+                0,
+            ),
+            (catalog_key.clone(), catalog_version),
+        ],
+        ..Commit::default()
+    };
+    assert_eq!(
+        store.commit(&dependent(7)).await.unwrap(),
+        CommitOutcome::Stale
+    );
+    assert!(matches!(
+        store.commit(&dependent(0)).await.unwrap(),
+        CommitOutcome::Committed(Some(_))
+    ));
+    let versions = store.load_directory().await.unwrap().unwrap().versions;
+    assert!(!versions.iter().any(|(k, _)| *k == catalog_key));
+
+    // A customer's message goes with its changes, or not at all.
+    let mut stale = cart_commit(0, 0);
+    stale.inbound = Some(crate::inbound::InboundRecord {
+        wamid: "wamid.in".into(),
+        phone_number_id: seed::PHONE_NUMBER_ID.into(),
+        waba_id: seed::WABA_ID.into(),
+        wa_id: seed::CUSTOMER_WA_ID.into(),
+        content: crate::inbound::Incoming::Text { body: "hi".into() },
+        context: None,
+        created_at: Millis(5),
+    });
+    assert_eq!(store.commit(&stale).await.unwrap(), CommitOutcome::Stale);
+    assert!(store
+        .list_inbound(seed::PHONE_NUMBER_ID, seed::CUSTOMER_WA_ID, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    stale.expect[0].1 = v2;
+    assert!(matches!(
+        store.commit(&stale).await.unwrap(),
+        CommitOutcome::Committed(Some(_))
+    ));
+    assert_eq!(
+        store
+            .list_inbound(seed::PHONE_NUMBER_ID, seed::CUSTOMER_WA_ID, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn concurrent_commits_one_wins(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let mut tasks = vec![];
+    for i in 0..24 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.commit(&cart_commit(i + 1, 0)).await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap().unwrap() {
+            CommitOutcome::Committed(_) => won += 1,
+            CommitOutcome::Stale => {}
+        }
+    }
+    assert_eq!(won, 1, "one of 24 commits from the same version");
+    assert_eq!(webhook_count(&store).await, 1);
+    assert_eq!(store.changes_since(0, 100).await.unwrap().len(), 1);
 }

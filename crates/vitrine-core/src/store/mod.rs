@@ -39,24 +39,67 @@ impl From<StoreError> for crate::error::ApiError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The sandbox's nodes: businesses, apps, tokens, WABAs, numbers, catalogs, products, and the
-/// clock. Every change after the seed goes through [`DirectoryStore::apply_change`], which writes
-/// the entity and appends it to a change log in one transaction; other nodes follow the log.
+/// A write to the directory computed from what was read: directory changes (one change-log
+/// entry for all of them), the webhooks and status events they cause, and, for what a customer
+/// did, their message. It is applied only if every entity it writes or depends on is still at
+/// the version it was read at (`expect`); otherwise nothing is written and the caller reads
+/// again. That is how two requests on one cart, template or catalog, on one node or several,
+/// end as if they ran one after the other.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Commit {
+    pub changes: Vec<DirectoryChange>,
+    /// (entity key, version read), for every key the changes write or read.
+    pub expect: Vec<(String, i64)>,
+    pub outbox: Outbox,
+    pub inbound: Option<InboundRecord>,
+}
+
+impl Commit {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+            && self.inbound.is_none()
+            && self.outbox.statuses.is_empty()
+            && self.outbox.webhooks.is_empty()
+    }
+
+    /// The keys the changes write, each once, in order.
+    pub fn written_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.changes.iter().flat_map(|c| c.writes()).collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+}
+
+/// What became of a [`Commit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// Written; the change-log number of its changes, if it had any.
+    Committed(Option<i64>),
+    /// Something it read changed first: nothing was written.
+    Stale,
+}
+
+/// The sandbox's nodes: businesses, apps, tokens, WABAs, numbers, catalogs, products, customers,
+/// carts, templates and the clock. Every change after the seed goes through
+/// [`DirectoryStore::commit`], which writes the entities and one change-log entry in one
+/// transaction; other nodes follow the log.
 #[async_trait::async_trait]
 pub trait DirectoryStore: Send + Sync + 'static {
-    /// `None` until the sandbox was seeded. The data, the clock and the last change it includes
-    /// are read in one snapshot.
+    /// `None` until the sandbox was seeded. The data, the clock, the versions and the last change
+    /// they include are read in one snapshot.
     async fn load_directory(&self) -> StoreResult<Option<LoadedDirectory>>;
     /// Writes the seed in one transaction and marks the sandbox seeded.
     async fn seed(&self, data: &DirectoryData) -> StoreResult<()>;
-    /// Writes a change and appends it to the change log; returns its sequence number.
-    async fn apply_change(&self, change: &DirectoryChange) -> StoreResult<i64>;
-    /// Changes after `after`, oldest first, at most `limit`.
+    /// Writes a commit if what it read is unchanged (see [`Commit`]).
+    async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome>;
+    /// Change-log entries after `after`, oldest first, at most `limit`; each entry holds the
+    /// changes of one commit.
     async fn changes_since(
         &self,
         after: i64,
         limit: u32,
-    ) -> StoreResult<Vec<(i64, DirectoryChange)>>;
+    ) -> StoreResult<Vec<(i64, Vec<DirectoryChange>)>>;
     /// Woken when another node may have written a change (PostgreSQL LISTEN/NOTIFY); `None` when
     /// the backend has no such signal.
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
@@ -78,14 +121,6 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>>;
     /// Every status event of a message, due or not, in time order.
     async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>>;
-    /// Moves a template out of status `from` with its webhooks, unless another node did first
-    /// (`false` then).
-    async fn transition_template(
-        &self,
-        from: &str,
-        template: &crate::template::Template,
-        outbox: &Outbox,
-    ) -> StoreResult<bool>;
     /// The last `limit` messages a customer sent to a business number, oldest first.
     async fn list_inbound(
         &self,
@@ -93,14 +128,6 @@ pub trait MessageStore: Send + Sync + 'static {
         wa_id: &str,
         limit: u32,
     ) -> StoreResult<Vec<InboundRecord>>;
-    /// A customer's message, its webhooks, and the directory changes it makes (the window it
-    /// opens, the cart it empties), in one transaction.
-    async fn insert_inbound(
-        &self,
-        record: &InboundRecord,
-        outbox: &Outbox,
-        changes: &[DirectoryChange],
-    ) -> StoreResult<()>;
 }
 
 /// The webhook outbox and its delivery log.

@@ -7,10 +7,10 @@
 //! Backends describe how to run one [`WriteOp`] inside a transaction ([`Transactor`]); the
 //! batching, ordering and failure handling live here once.
 
-use super::{StoreError, StoreResult};
+use super::{Commit, CommitOutcome, StoreError, StoreResult};
 use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
-use crate::directory::{DirectoryChange, DirectoryData};
+use crate::directory::DirectoryData;
 use crate::webhook::{AfterAttempt, Attempt, Claimed, Outbox};
 use tokio::sync::{mpsc, oneshot};
 
@@ -23,8 +23,9 @@ pub enum WriteOp {
     /// Answered once everything queued before it is committed; stops the writer.
     Shutdown,
     Seed(Box<DirectoryData>),
-    /// A directory change and its change-log entry.
-    Change(Box<DirectoryChange>),
+    /// Directory changes with their change-log entry, webhooks and customer message, if what
+    /// they were computed from is unchanged.
+    Commit(Box<Commit>),
     Heartbeat {
         node_id: String,
         wall_now: i64,
@@ -39,15 +40,6 @@ pub enum WriteOp {
         outbox: Outbox,
     },
     AppendOutbox(Outbox),
-    InsertInbound {
-        wamid: String,
-        phone_number_id: String,
-        wa_id: String,
-        created_at: i64,
-        json: String,
-        outbox: Outbox,
-        changes: Vec<DirectoryChange>,
-    },
     ClaimWebhooks {
         now: Millis,
         wall_now: i64,
@@ -60,12 +52,6 @@ pub enum WriteOp {
         after: AfterAttempt,
     },
     InsertBatch(Box<BatchJob>),
-    /// A template leaves status `from` (only if it still is in it), with its webhooks.
-    TransitionTemplate {
-        from: String,
-        template: Box<crate::template::Template>,
-        outbox: Outbox,
-    },
     ClaimBatches {
         now: Millis,
         wall_now: i64,
@@ -91,6 +77,7 @@ pub enum WriteResult {
     Claimed(Vec<Claimed>),
     Batches(Vec<BatchJob>),
     Found(bool),
+    Committed(CommitOutcome),
 }
 
 /// One connection that can run writes in a transaction.

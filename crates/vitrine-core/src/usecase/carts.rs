@@ -6,7 +6,8 @@ use crate::error::ApiError;
 use crate::ids::Direction;
 use crate::inbound::{InboundRecord, Incoming, OrderItem};
 use crate::model::{Customer, Device};
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Plan, Sandbox};
+use crate::usecase::customers::inbound_plan;
 use crate::webhook::plan;
 use serde::Serialize;
 
@@ -92,58 +93,63 @@ fn view(dir: &Directory, cart: &Cart, notice: bool, now_ms: i64) -> CartView {
     }
 }
 
+/// The cart of (number, customer, device) as stored, whether the number's cart is enabled, and
+/// the catalog connected to the number (when visible).
+fn cart_context(
+    dir: &Directory,
+    wa_id: &str,
+    phone_number_id: &str,
+    device: Option<&str>,
+) -> Result<(Cart, bool, Option<String>), CustomerError> {
+    let customer = dir
+        .customer(wa_id)
+        .ok_or_else(|| CustomerError::NotFound(format!("No customer {wa_id}.")))?;
+    let device_id = match device {
+        Some(d) => customer
+            .devices
+            .iter()
+            .find(|x| x.id == d)
+            .map(|x| x.id.clone()),
+        None => customer.devices.first().map(|x| x.id.clone()),
+    }
+    .ok_or_else(|| {
+        CustomerError::NotFound(format!(
+            "Customer {wa_id} has no device {}.",
+            device.unwrap_or("(any)")
+        ))
+    })?;
+    let phone = dir.phone_number(phone_number_id).ok_or_else(|| {
+        CustomerError::NotFound(format!("No business phone number {phone_number_id}."))
+    })?;
+    let connected = dir
+        .waba(&phone.waba_id)
+        .and_then(|w| w.catalog_id.clone())
+        .filter(|_| phone.commerce.is_catalog_visible);
+    let key = CartKey {
+        phone_number_id: phone.id.clone(),
+        wa_id: customer.wa_id.clone(),
+        device_id,
+    };
+    let cart = dir.cart(&key).cloned().unwrap_or_else(|| Cart::new(key));
+    Ok((cart, phone.commerce.is_cart_enabled, connected))
+}
+
 impl Sandbox {
     /// Adds (or replaces) a device of a customer: carts are per device.
     pub async fn add_device(&self, wa_id: &str, device: Device) -> Result<Customer, CustomerError> {
-        let mut customer = self
-            .customer(wa_id)
-            .ok_or_else(|| CustomerError::NotFound(format!("No customer {wa_id}.")))?;
-        customer.devices.retain(|d| d.id != device.id);
-        customer.devices.push(device);
-        self.commit_change(DirectoryChange::Customer(customer.clone()))
-            .await?;
-        Ok(customer)
-    }
-
-    fn cart_context(
-        &self,
-        wa_id: &str,
-        phone_number_id: &str,
-        device: Option<&str>,
-    ) -> Result<(Cart, bool, Option<String>), CustomerError> {
-        self.read(|dir| {
-            let customer = dir
+        self.update(|dir| {
+            let mut customer = dir
                 .customer(wa_id)
+                .cloned()
                 .ok_or_else(|| CustomerError::NotFound(format!("No customer {wa_id}.")))?;
-            let device_id = match device {
-                Some(d) => customer
-                    .devices
-                    .iter()
-                    .find(|x| x.id == d)
-                    .map(|x| x.id.clone()),
-                None => customer.devices.first().map(|x| x.id.clone()),
-            }
-            .ok_or_else(|| {
-                CustomerError::NotFound(format!(
-                    "Customer {wa_id} has no device {}.",
-                    device.unwrap_or("(any)")
-                ))
-            })?;
-            let phone = dir.phone_number(phone_number_id).ok_or_else(|| {
-                CustomerError::NotFound(format!("No business phone number {phone_number_id}."))
-            })?;
-            let connected = dir
-                .waba(&phone.waba_id)
-                .and_then(|w| w.catalog_id.clone())
-                .filter(|_| phone.commerce.is_catalog_visible);
-            let key = CartKey {
-                phone_number_id: phone.id.clone(),
-                wa_id: customer.wa_id.clone(),
-                device_id,
-            };
-            let cart = dir.cart(&key).cloned().unwrap_or_else(|| Cart::new(key));
-            Ok((cart, phone.commerce.is_cart_enabled, connected))
+            customer.devices.retain(|d| d.id != device.id);
+            customer.devices.push(device.clone());
+            Ok((
+                Plan::change(DirectoryChange::Customer(customer.clone())),
+                customer,
+            ))
         })
+        .await
     }
 
     /// The cart of (number, customer, device), brought up to date with the catalog; the customer
@@ -154,17 +160,23 @@ impl Sandbox {
         phone_number_id: &str,
         device: Option<&str>,
     ) -> Result<CartView, CustomerError> {
-        let (mut cart, _, _) = self.cart_context(wa_id, phone_number_id, device)?;
-        self.read(|dir| cart.refresh(cart.catalog_id.as_deref().and_then(|id| dir.catalog(id))));
-        let notice = cart.notice;
-        let shown = self.read(|dir| view(dir, &cart, notice, self.clock.now().0));
-        // Only a shown notice (every update or removal raises one) needs remembering: a look
-        // that changes nothing writes nothing, so watchers of the change log stay quiet.
-        if notice {
-            cart.seen(self.clock.now());
-            self.commit_change(DirectoryChange::Cart(cart)).await?;
-        }
-        Ok(shown)
+        self.update(|dir| {
+            let (mut cart, _, _) = cart_context(dir, wa_id, phone_number_id, device)?;
+            cart.refresh(cart.catalog_id.as_deref().and_then(|id| dir.catalog(id)));
+            let now = self.clock.now();
+            let notice = cart.notice;
+            let shown = view(dir, &cart, notice, now.0);
+            // Only a shown notice (every update or removal raises one) needs remembering: a look
+            // that changes nothing writes nothing, so watchers of the change log stay quiet.
+            let plan = if notice {
+                cart.seen(now);
+                Plan::change(DirectoryChange::Cart(cart))
+            } else {
+                Plan::none()
+            };
+            Ok((plan, shown))
+        })
+        .await
     }
 
     /// Adds, changes or removes an item.
@@ -175,22 +187,24 @@ impl Sandbox {
         device: Option<&str>,
         cmd: CartCommand,
     ) -> Result<CartView, CustomerError> {
-        let (mut cart, enabled, connected) = self.cart_context(wa_id, phone_number_id, device)?;
-        let mut next = self.read(|dir| {
+        self.update(|dir| {
+            let (mut cart, enabled, connected) = cart_context(dir, wa_id, phone_number_id, device)?;
             let catalog_id = cart.catalog_id.clone().or(connected);
             let catalog = catalog_id.as_deref().and_then(|id| dir.catalog(id));
             cart.refresh(catalog);
-            cart.apply(&cmd, catalog, enabled)
-        })?;
-        // The customer is looking at the products as they are now; a pending notice stays.
-        next.seen_at = self.clock.now().0;
-        let shown = self.read(|dir| view(dir, &next, next.notice, self.clock.now().0));
-        self.commit_change(DirectoryChange::Cart(next)).await?;
-        Ok(shown)
+            let mut next = cart.apply(&cmd, catalog, enabled)?;
+            // The customer is looking at the products as they are now; a pending notice stays.
+            let now = self.clock.now();
+            next.seen_at = now.0;
+            let shown = view(dir, &next, next.notice, now.0);
+            Ok((Plan::change(DirectoryChange::Cart(next)), shown))
+        })
+        .await
     }
 
     /// Sends the cart with an optional note: an `order` webhook priced as the catalog is now, the
-    /// cart emptied, the window opened, all in one transaction.
+    /// cart emptied, the window opened, all in one transaction. Two sends of one cart at once,
+    /// on one node or two, make one order: the second finds the cart empty.
     pub async fn send_cart(
         &self,
         wa_id: &str,
@@ -198,12 +212,12 @@ impl Sandbox {
         device: Option<&str>,
         note: Option<&str>,
     ) -> Result<InboundRecord, CustomerError> {
-        let (mut cart, enabled, _) = self.cart_context(wa_id, phone_number_id, device)?;
-        if !enabled {
-            return Err(CartError::CartDisabled.into());
-        }
-        let now = self.clock.now();
-        let (record, webhooks) = self.read(|dir| {
+        self.update(|dir| {
+            let (mut cart, enabled, _) = cart_context(dir, wa_id, phone_number_id, device)?;
+            if !enabled {
+                return Err(CartError::CartDisabled.into());
+            }
+            let now = self.clock.now();
             let catalog = cart.catalog_id.as_deref().and_then(|id| dir.catalog(id));
             cart.refresh(catalog);
             let catalog = catalog.ok_or(CartError::Empty)?;
@@ -240,13 +254,14 @@ impl Sandbox {
                 created_at: now,
             };
             let webhooks = plan::inbound_webhooks(dir, &record);
-            Ok((record, webhooks))
-        })?;
-        cart.items.clear();
-        cart.seen(now);
-        self.record_inbound(&record, webhooks, vec![DirectoryChange::Cart(cart)])
-            .await?;
-        Ok(record)
+            cart.items.clear();
+            cart.seen(now);
+            Ok((
+                inbound_plan(record.clone(), webhooks, vec![DirectoryChange::Cart(cart)]),
+                record,
+            ))
+        })
+        .await
     }
 }
 

@@ -8,8 +8,8 @@ use crate::catalog::fields::{self, ProductPatch};
 use crate::catalog::filter;
 use crate::directory::{CatalogIndex, DirectoryChange};
 use crate::error::{ApiError, ErrorKind};
-use crate::model::{Catalog, Product, Scope};
-use crate::sandbox::Sandbox;
+use crate::model::{Catalog, Product, Scope, Waba};
+use crate::sandbox::{Plan, Sandbox};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
@@ -147,7 +147,7 @@ impl Sandbox {
             vertical: vertical.to_owned(),
         };
         let id = catalog.id.clone();
-        self.commit_change(DirectoryChange::Catalog(catalog))
+        self.commit_plan(Plan::change(DirectoryChange::Catalog(catalog)))
             .await?;
         Ok(json!({ "id": id }))
     }
@@ -197,28 +197,39 @@ impl Sandbox {
         params: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
-        let mut catalog = self
-            .read(|dir| dir.catalog(id).map(|c| c.catalog.clone()))
-            .ok_or_else(|| ApiError::unsupported("post", id))?;
-        if let Some(name) = str_param(params, "name") {
-            catalog.name = name.to_owned();
-        }
-        self.commit_change(DirectoryChange::Catalog(catalog))
-            .await?;
+        self.update(|dir| {
+            let mut catalog = dir
+                .catalog(id)
+                .map(|c| c.catalog.clone())
+                .ok_or_else(|| ApiError::unsupported("post", id))?;
+            if let Some(name) = str_param(params, "name") {
+                catalog.name = name.to_owned();
+            }
+            Ok::<_, ApiError>((Plan::change(DirectoryChange::Catalog(catalog)), ()))
+        })
+        .await?;
         Ok(json!({ "success": true }))
     }
 
     /// DELETE /{catalog-id}: the catalog and its products; WABAs it was connected to lose it.
     pub async fn delete_catalog(&self, principal: &Principal, id: &str) -> Result<Value, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
-        let wabas: Vec<_> =
-            self.read(|dir| dir.wabas_with_catalog(id).into_iter().cloned().collect());
-        for mut w in wabas {
-            w.catalog_id = None;
-            self.commit_change(DirectoryChange::Waba(w)).await?;
-        }
-        self.commit_change(DirectoryChange::CatalogDeleted { id: id.to_owned() })
-            .await?;
+        // One commit: the WABAs let go of it and it goes, with its products.
+        self.update(|dir| {
+            let mut changes: Vec<DirectoryChange> = dir
+                .wabas_with_catalog(id)
+                .into_iter()
+                .map(|w| {
+                    DirectoryChange::Waba(Waba {
+                        catalog_id: None,
+                        ..w.clone()
+                    })
+                })
+                .collect();
+            changes.push(DirectoryChange::CatalogDeleted { id: id.to_owned() });
+            Ok::<_, ApiError>((Plan::changes(changes), ()))
+        })
+        .await?;
         Ok(json!({ "success": true }))
     }
 
@@ -240,27 +251,29 @@ impl Sandbox {
             .clone()
             .ok_or_else(|| graph(ApiError::param_required("retailer_id")))?;
         let now = self.clock.now().0;
-        let existing = self.read(|dir| {
-            dir.catalog(catalog_id)
-                .and_then(|c| c.product(&retailer_id))
-                .cloned()
-        });
-        let product = match existing {
-            Some(_) if !allow_upsert => {
-                return Err(ApiError::new(ErrorKind::DuplicateRetailerId)
-                    .with_details(format!(
-                        "A product with retailer_id '{retailer_id}' already exists in catalog {catalog_id}; send allow_upsert=true to update it."
-                    ))
-                    .graph_scope())
-            }
-            Some(mut p) => {
-                patch.apply(&mut p, now);
-                p
-            }
-            None => patch.create(self.ids.node_id(), catalog_id, now)?,
-        };
-        let id = product.id.clone();
-        self.commit_change(DirectoryChange::Product(product))
+        let id = self
+            .update(|dir| {
+                let existing = dir
+                    .catalog(catalog_id)
+                    .and_then(|c| c.product(&retailer_id))
+                    .cloned();
+                let product = match existing {
+                    Some(_) if !allow_upsert => {
+                        return Err(ApiError::new(ErrorKind::DuplicateRetailerId)
+                            .with_details(format!(
+                                "A product with retailer_id '{retailer_id}' already exists in catalog {catalog_id}; send allow_upsert=true to update it."
+                            ))
+                            .graph_scope())
+                    }
+                    Some(mut p) => {
+                        patch.clone().apply(&mut p, now);
+                        p
+                    }
+                    None => patch.clone().create(self.ids.node_id(), catalog_id, now)?,
+                };
+                let id = product.id.clone();
+                Ok((Plan::change(DirectoryChange::Product(product)), id))
+            })
             .await?;
         Ok(json!({ "id": id }))
     }
@@ -376,48 +389,49 @@ impl Sandbox {
     ) -> Result<Value, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         let patch = ProductPatch::from_api(params)?;
-        let mut product = self
-            .read(|dir| dir.product_by_id(id).cloned())
-            .ok_or_else(|| ApiError::unsupported("post", id))?;
-        if let Some(rid) = &patch.retailer_id {
-            let taken = self.read(|dir| {
-                dir.catalog(&product.catalog_id)
+        self.update(|dir| {
+            let mut product = dir
+                .product_by_id(id)
+                .cloned()
+                .ok_or_else(|| ApiError::unsupported("post", id))?;
+            let mut changes = vec![];
+            if let Some(rid) = &patch.retailer_id {
+                let taken = dir
+                    .catalog(&product.catalog_id)
                     .and_then(|c| c.product(rid))
-                    .is_some_and(|p| p.id != product.id)
-            });
-            if taken {
-                return Err(ApiError::new(ErrorKind::DuplicateRetailerId)
-                    .with_details(format!(
-                        "A product with retailer_id '{rid}' already exists in this catalog."
-                    ))
-                    .graph_scope());
+                    .is_some_and(|p| p.id != product.id);
+                if taken {
+                    return Err(ApiError::new(ErrorKind::DuplicateRetailerId)
+                        .with_details(format!(
+                            "A product with retailer_id '{rid}' already exists in this catalog."
+                        ))
+                        .graph_scope());
+                }
+                if *rid != product.retailer_id {
+                    // The retailer id is the catalog's key: the product moves, in one commit.
+                    changes.push(DirectoryChange::ProductDeleted {
+                        id: product.id.clone(),
+                        catalog_id: product.catalog_id.clone(),
+                        retailer_id: product.retailer_id.clone(),
+                    });
+                }
             }
-            if *rid != product.retailer_id {
-                // The retailer id is the catalog's key: move the product.
-                self.commit_change(DirectoryChange::ProductDeleted {
-                    id: product.id.clone(),
-                    catalog_id: product.catalog_id.clone(),
-                    retailer_id: product.retailer_id.clone(),
-                })
-                .await?;
-            }
-        }
-        patch.apply(&mut product, self.clock.now().0);
-        self.commit_change(DirectoryChange::Product(product))
-            .await?;
+            patch.clone().apply(&mut product, self.clock.now().0);
+            changes.push(DirectoryChange::Product(product));
+            Ok((Plan::changes(changes), ()))
+        })
+        .await?;
         Ok(json!({ "success": true }))
     }
 
     /// DELETE /{product-item-id}
     pub async fn delete_product(&self, principal: &Principal, id: &str) -> Result<Value, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
-        let product = self
-            .read(|dir| dir.product_by_id(id).cloned())
-            .ok_or_else(|| ApiError::unsupported("delete", id))?;
-        self.commit_change(DirectoryChange::ProductDeleted {
-            id: product.id,
-            catalog_id: product.catalog_id,
-            retailer_id: product.retailer_id,
+        self.update(|dir| {
+            let product = dir
+                .product_by_id(id)
+                .ok_or_else(|| ApiError::unsupported("delete", id))?;
+            Ok::<_, ApiError>((Plan::change(deleted(product)), ()))
         })
         .await?;
         Ok(json!({ "success": true }))
@@ -429,25 +443,43 @@ impl Sandbox {
         catalog_id: &str,
         data: &Map<String, Value>,
     ) -> Result<(), ApiError> {
+        self.write_feed_item(catalog_id, data, Presence::Any).await
+    }
+
+    /// Writes one product from feed-spec fields, if it is `present` as required when written.
+    async fn write_feed_item(
+        &self,
+        catalog_id: &str,
+        data: &Map<String, Value>,
+        present: Presence,
+    ) -> Result<(), ApiError> {
         let patch = ProductPatch::from_feed(data)?;
         let rid = patch
             .retailer_id
             .clone()
             .ok_or_else(|| graph(ApiError::param_required("id")))?;
         let now = self.clock.now().0;
-        let existing = self.read(|dir| {
-            dir.catalog(catalog_id)
+        self.update(|dir| {
+            let existing = dir
+                .catalog(catalog_id)
                 .map(|c| c.product(&rid).cloned())
-                .ok_or_else(|| bad(format!("Unknown catalog {catalog_id}.")))
-        })?;
-        let product = match existing {
-            Some(mut p) => {
-                patch.apply(&mut p, now);
-                p
-            }
-            None => patch.create(self.ids.node_id(), catalog_id, now)?,
-        };
-        self.commit_change(DirectoryChange::Product(product)).await
+                .ok_or_else(|| bad(format!("Unknown catalog {catalog_id}.")))?;
+            let product = match (existing, present) {
+                (Some(_), Presence::Absent) => {
+                    return Err(bad(format!("A product with id {rid} already exists.")))
+                }
+                (None, Presence::Present) => {
+                    return Err(bad(format!("No product with id {rid} to update.")))
+                }
+                (Some(mut p), _) => {
+                    patch.clone().apply(&mut p, now);
+                    p
+                }
+                (None, _) => patch.clone().create(self.ids.node_id(), catalog_id, now)?,
+            };
+            Ok((Plan::change(DirectoryChange::Product(product)), ()))
+        })
+        .await
     }
 
     // ---- Batches ----
@@ -617,32 +649,30 @@ impl Sandbox {
                         .unwrap_or_else(|| v.to_string())
                 })
                 .unwrap_or_default();
-            let exists = self.read(|dir| {
-                dir.catalog(&job.catalog_id)
-                    .and_then(|c| c.product(&rid))
-                    .cloned()
-            });
-            let outcome: Result<(), String> = match (method, exists) {
-                ("CREATE", Some(_)) if !job.allow_upsert => {
-                    Err(format!("A product with id {rid} already exists."))
-                }
-                ("UPDATE", None) if !job.allow_upsert => {
-                    Err(format!("No product with id {rid} to update."))
-                }
-                ("DELETE", None) => Err(format!("No product with id {rid} to delete.")),
-                ("DELETE", Some(p)) => self
-                    .commit_change(DirectoryChange::ProductDeleted {
-                        id: p.id,
-                        catalog_id: p.catalog_id,
-                        retailer_id: p.retailer_id,
+            // Each check is made where the write is, so two batches at once cannot both create.
+            let upsert = job.allow_upsert;
+            let outcome = match method {
+                "DELETE" => {
+                    self.update(|dir| {
+                        let p = dir
+                            .catalog(&job.catalog_id)
+                            .and_then(|c| c.product(&rid))
+                            .ok_or_else(|| bad(format!("No product with id {rid} to delete.")))?;
+                        Ok((Plan::change(deleted(p)), ()))
                     })
                     .await
-                    .map_err(|e| e.message()),
-                _ => self
-                    .upsert_feed_item(&job.catalog_id, &data)
-                    .await
-                    .map_err(|e| e.details.clone().unwrap_or_else(|| e.message())),
-            };
+                }
+                "CREATE" if !upsert => {
+                    self.write_feed_item(&job.catalog_id, &data, Presence::Absent)
+                        .await
+                }
+                "UPDATE" if !upsert => {
+                    self.write_feed_item(&job.catalog_id, &data, Presence::Present)
+                        .await
+                }
+                _ => self.upsert_feed_item(&job.catalog_id, &data).await,
+            }
+            .map_err(|e| e.details.clone().unwrap_or_else(|| e.message()));
             if let Err(message) = outcome {
                 result.errors.push(ItemError {
                     line: i + 1,
@@ -690,30 +720,34 @@ impl Sandbox {
             .map_err(graph)?;
         let catalog_id = str_param(params, "catalog_id")
             .ok_or_else(|| graph(ApiError::param_required("catalog_id")))?;
-        let mut waba = self
-            .read(|dir| dir.waba(waba_id).cloned())
-            .ok_or_else(|| ApiError::unsupported("post", waba_id))?;
-        let catalog = self.read(|dir| dir.catalog(catalog_id).map(|c| c.catalog.clone()));
-        let catalog = catalog.filter(|c| {
-            c.business_id == waba.business_id || principal.token.business_id == c.business_id
-        });
-        let Some(catalog) = catalog else {
-            return Err(bad(format!("Catalog {catalog_id} does not exist or cannot be used by this WhatsApp Business Account.")));
-        };
-        if catalog.vertical != "commerce" {
-            return Err(bad("Only catalogs of vertical commerce can be connected to a WhatsApp Business Account."));
-        }
-        match waba.catalog_id.as_deref() {
-            Some(current) if current == catalog_id => return Ok(json!({ "success": true })),
-            Some(current) => {
-                return Err(bad(format!(
-                    "This WhatsApp Business Account already has catalog {current} connected; disconnect it first."
-                )))
+        // Read and written as one step: two connections at once leave one catalog connected.
+        self.update(|dir| {
+            let mut waba = dir
+                .waba(waba_id)
+                .cloned()
+                .ok_or_else(|| ApiError::unsupported("post", waba_id))?;
+            let catalog = dir.catalog(catalog_id).map(|c| &c.catalog).filter(|c| {
+                c.business_id == waba.business_id || principal.token.business_id == c.business_id
+            });
+            let Some(catalog) = catalog else {
+                return Err(bad(format!("Catalog {catalog_id} does not exist or cannot be used by this WhatsApp Business Account.")));
+            };
+            if catalog.vertical != "commerce" {
+                return Err(bad("Only catalogs of vertical commerce can be connected to a WhatsApp Business Account."));
             }
-            None => {}
-        }
-        waba.catalog_id = Some(catalog_id.to_owned());
-        self.commit_change(DirectoryChange::Waba(waba)).await?;
+            match waba.catalog_id.as_deref() {
+                Some(current) if current == catalog_id => return Ok((Plan::none(), ())),
+                Some(current) => {
+                    return Err(bad(format!(
+                        "This WhatsApp Business Account already has catalog {current} connected; disconnect it first."
+                    )))
+                }
+                None => {}
+            }
+            waba.catalog_id = Some(catalog_id.to_owned());
+            Ok((Plan::change(DirectoryChange::Waba(waba)), ()))
+        })
+        .await?;
         Ok(json!({ "success": true }))
     }
 
@@ -729,16 +763,20 @@ impl Sandbox {
             .map_err(graph)?;
         let catalog_id = str_param(params, "catalog_id")
             .ok_or_else(|| graph(ApiError::param_required("catalog_id")))?;
-        let mut waba = self
-            .read(|dir| dir.waba(waba_id).cloned())
-            .ok_or_else(|| ApiError::unsupported("delete", waba_id))?;
-        if waba.catalog_id.as_deref() != Some(catalog_id) {
-            return Err(bad(format!(
-                "Catalog {catalog_id} is not connected to this WhatsApp Business Account."
-            )));
-        }
-        waba.catalog_id = None;
-        self.commit_change(DirectoryChange::Waba(waba)).await?;
+        self.update(|dir| {
+            let mut waba = dir
+                .waba(waba_id)
+                .cloned()
+                .ok_or_else(|| ApiError::unsupported("delete", waba_id))?;
+            if waba.catalog_id.as_deref() != Some(catalog_id) {
+                return Err(bad(format!(
+                    "Catalog {catalog_id} is not connected to this WhatsApp Business Account."
+                )));
+            }
+            waba.catalog_id = None;
+            Ok((Plan::change(DirectoryChange::Waba(waba)), ()))
+        })
+        .await?;
         Ok(json!({ "success": true }))
     }
 
@@ -778,18 +816,21 @@ impl Sandbox {
             return Err(ApiError::new(ErrorKind::InvalidParameter)
                 .with_text("One feature setting must be specified"));
         }
-        let mut phone = self
-            .read(|dir| dir.phone_number(phone_id).cloned())
-            .ok_or_else(|| ApiError::unsupported("post", phone_id))?;
-        if let Some(c) = cart {
-            phone.commerce.is_cart_enabled = c;
-        }
-        if let Some(v) = visible {
-            phone.commerce.is_catalog_visible = v;
-        }
-        phone.commerce.saved = true;
-        self.commit_change(DirectoryChange::PhoneNumber(phone))
-            .await?;
+        self.update(|dir| {
+            let mut phone = dir
+                .phone_number(phone_id)
+                .cloned()
+                .ok_or_else(|| ApiError::unsupported("post", phone_id))?;
+            if let Some(c) = cart {
+                phone.commerce.is_cart_enabled = c;
+            }
+            if let Some(v) = visible {
+                phone.commerce.is_catalog_visible = v;
+            }
+            phone.commerce.saved = true;
+            Ok::<_, ApiError>((Plan::change(DirectoryChange::PhoneNumber(phone)), ()))
+        })
+        .await?;
         Ok(json!({ "success": true }))
     }
 }
@@ -859,4 +900,21 @@ impl Sandbox {
         }
         Ok(report)
     }
+}
+
+/// The change that removes `p` from its catalog.
+fn deleted(p: &crate::model::Product) -> DirectoryChange {
+    DirectoryChange::ProductDeleted {
+        id: p.id.clone(),
+        catalog_id: p.catalog_id.clone(),
+        retailer_id: p.retailer_id.clone(),
+    }
+}
+
+/// Whether a product must exist (or must not) when it is written.
+#[derive(Debug, Clone, Copy)]
+enum Presence {
+    Any,
+    Present,
+    Absent,
 }

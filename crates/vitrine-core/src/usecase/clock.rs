@@ -1,51 +1,68 @@
-//! The shared sandbox clock (operator API): every change is logged, so every node follows.
+//! The shared sandbox clock (operator API): every change is logged, so every node follows. Each
+//! move is computed from the clock as it stands and committed only if no other move came first,
+//! so two advances of an hour, at once or on two nodes, move it two hours.
 
 use crate::clock::{ClockState, Millis};
+use crate::directory::DirectoryChange;
 use crate::error::ApiError;
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Plan, Sandbox};
 
 impl Sandbox {
+    /// Moves the clock to the state `next` computes from the current one.
+    async fn move_clock(
+        &self,
+        next: impl Fn(&Sandbox, ClockState) -> ClockState,
+    ) -> Result<Millis, ApiError> {
+        self.update(|_| {
+            let state = next(self, self.clock.state());
+            Ok::<_, ApiError>((Plan::change(DirectoryChange::Clock(state)), ()))
+        })
+        .await?;
+        Ok(self.clock.now())
+    }
+
     /// Moves sandbox time by `ms` (negative moves it back).
     pub async fn advance_clock(&self, ms: i64) -> Result<Millis, ApiError> {
-        let mut state = self.clock.state();
-        match state.frozen_at.as_mut() {
-            Some(at) => *at = at.saturating_add(ms),
-            None => state.offset_ms = state.offset_ms.saturating_add(ms),
-        }
-        self.set_clock(state).await?;
-        Ok(self.clock.now())
+        self.move_clock(|_, mut state| {
+            match state.frozen_at.as_mut() {
+                Some(at) => *at = at.saturating_add(ms),
+                None => state.offset_ms = state.offset_ms.saturating_add(ms),
+            }
+            state
+        })
+        .await
     }
 
     /// Sets sandbox time to `at`; it keeps running unless frozen.
     pub async fn set_clock_to(&self, at: Millis) -> Result<Millis, ApiError> {
-        let mut state = self.clock.state();
-        match state.frozen_at.as_mut() {
-            Some(f) => *f = at.0,
-            None => state.offset_ms = at.0.saturating_sub(self.clock.wall_ms()),
-        }
-        self.set_clock(state).await?;
-        Ok(self.clock.now())
+        self.move_clock(|sandbox, mut state| {
+            match state.frozen_at.as_mut() {
+                Some(f) => *f = at.0,
+                None => state.offset_ms = at.0.saturating_sub(sandbox.clock.wall_ms()),
+            }
+            state
+        })
+        .await
     }
 
     /// Stops sandbox time where it is.
     pub async fn freeze_clock(&self) -> Result<Millis, ApiError> {
-        let now = self.clock.now();
-        let state = ClockState {
-            frozen_at: Some(now.0),
-            ..self.clock.state()
-        };
-        self.set_clock(state).await?;
-        Ok(now)
+        self.move_clock(|sandbox, state| ClockState {
+            frozen_at: Some(state.frozen_at.unwrap_or(sandbox.clock.now().0)),
+            ..state
+        })
+        .await
     }
 
     /// Lets sandbox time run again from where it stood.
     pub async fn unfreeze_clock(&self) -> Result<Millis, ApiError> {
-        let now = self.clock.now();
-        let state = ClockState {
-            frozen_at: None,
-            offset_ms: now.0.saturating_sub(self.clock.wall_ms()),
-        };
-        self.set_clock(state).await?;
-        Ok(self.clock.now())
+        self.move_clock(|sandbox, state| {
+            let now = state.frozen_at.unwrap_or(sandbox.clock.now().0);
+            ClockState {
+                frozen_at: None,
+                offset_ms: now.saturating_sub(sandbox.clock.wall_ms()),
+            }
+        })
+        .await
     }
 }

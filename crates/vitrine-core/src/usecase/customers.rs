@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::ids::Direction;
 use crate::inbound::{InboundContext, InboundRecord, Incoming};
 use crate::model::Customer;
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Plan, Sandbox};
 use crate::seed;
 use crate::validate::send_message::normalize_wa_id;
 use crate::webhook::{plan, Outbox};
@@ -31,18 +31,23 @@ impl Sandbox {
     ) -> Result<Customer, ApiError> {
         let wa_id = normalize_wa_id(wa_id)
             .ok_or_else(|| ApiError::invalid_param(format!("'{wa_id}' is not a phone number.")))?;
-        let mut customer = self
-            .read(|dir| dir.customer(&wa_id).cloned())
-            .unwrap_or_else(|| Customer::new(&wa_id, name));
-        if let Some(n) = name {
-            customer.name = n.to_owned();
-        }
-        if let Some(r) = read_receipts {
-            customer.read_receipts = r;
-        }
-        self.commit_change(DirectoryChange::Customer(customer.clone()))
-            .await?;
-        Ok(customer)
+        self.update(|dir| {
+            let mut customer = dir
+                .customer(&wa_id)
+                .cloned()
+                .unwrap_or_else(|| Customer::new(&wa_id, name));
+            if let Some(n) = name {
+                customer.name = n.to_owned();
+            }
+            if let Some(r) = read_receipts {
+                customer.read_receipts = r;
+            }
+            Ok::<_, ApiError>((
+                Plan::change(DirectoryChange::Customer(customer.clone())),
+                customer,
+            ))
+        })
+        .await
     }
 
     pub fn customer(&self, wa_id: &str) -> Option<Customer> {
@@ -436,37 +441,15 @@ impl Sandbox {
 
     /// Stores what a customer did with its webhooks, the window a message opens and `changes`,
     /// in one transaction, and applies the changes here. A payment is not a message: it leaves
-    /// the customer service window as it is.
+    /// the customer service window as it is. Nothing here depends on what was read.
     pub(crate) async fn record_inbound(
         &self,
         record: &InboundRecord,
         webhooks: Vec<crate::webhook::NewWebhook>,
-        mut changes: Vec<DirectoryChange>,
+        changes: Vec<DirectoryChange>,
     ) -> Result<(), ApiError> {
-        if !matches!(record.content, Incoming::Payment(_)) {
-            changes.push(DirectoryChange::Window(WindowState {
-                phone_number_id: record.phone_number_id.clone(),
-                wa_id: record.wa_id.clone(),
-                last_inbound_at: record.created_at.0,
-            }));
-        }
-        let notify = !webhooks.is_empty();
-        self.store
-            .insert_inbound(
-                record,
-                &Outbox {
-                    statuses: vec![],
-                    webhooks,
-                },
-                &changes,
-            )
-            .await?;
-        // The changes are in the log: apply them from there, in order, once.
-        self.sync_directory().await?;
-        if notify {
-            self.webhook_wakeup.notify_waiters();
-        }
-        Ok(())
+        self.commit_plan(inbound_plan(record.clone(), webhooks, changes))
+            .await
     }
 
     /// The demo customer says "Hi" to the demo number, so that a first product message is
@@ -481,5 +464,29 @@ impl Sandbox {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// What a customer did, as one commit: their message, its webhooks, the window a message opens
+/// and `changes`. A payment is not a message: it leaves the customer service window as it is.
+pub(crate) fn inbound_plan(
+    record: InboundRecord,
+    webhooks: Vec<crate::webhook::NewWebhook>,
+    mut changes: Vec<DirectoryChange>,
+) -> Plan {
+    if !matches!(record.content, Incoming::Payment(_)) {
+        changes.push(DirectoryChange::Window(WindowState {
+            phone_number_id: record.phone_number_id.clone(),
+            wa_id: record.wa_id.clone(),
+            last_inbound_at: record.created_at.0,
+        }));
+    }
+    Plan {
+        changes,
+        outbox: Outbox {
+            statuses: vec![],
+            webhooks,
+        },
+        inbound: Some(record),
     }
 }

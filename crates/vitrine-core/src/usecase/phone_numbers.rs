@@ -4,7 +4,7 @@ use crate::auth::Principal;
 use crate::directory::DirectoryChange;
 use crate::error::ApiError;
 use crate::model::{PhoneNumber, Scope, Throughput};
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Plan, Sandbox};
 use serde_json::{json, Map, Value};
 
 /// The fields returned when `fields` is not given.
@@ -89,12 +89,16 @@ impl Sandbox {
         id: &str,
         throughput: Throughput,
     ) -> Result<Option<PhoneNumber>, ApiError> {
-        let Some(mut phone) = self.read(|dir| dir.phone_number(id).cloned()) else {
-            return Ok(None);
-        };
-        phone.throughput = throughput;
-        self.commit_change(DirectoryChange::PhoneNumber(phone.clone()))
-            .await?;
-        Ok(Some(phone))
+        self.update(|dir| {
+            let Some(mut phone) = dir.phone_number(id).cloned() else {
+                return Ok((Plan::none(), None));
+            };
+            phone.throughput = throughput;
+            Ok::<_, ApiError>((
+                Plan::change(DirectoryChange::PhoneNumber(phone.clone())),
+                Some(phone),
+            ))
+        })
+        .await
     }
 }

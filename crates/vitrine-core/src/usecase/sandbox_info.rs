@@ -36,6 +36,9 @@ pub struct Customer {
 #[derive(Debug, Clone, Serialize)]
 pub struct OtherBusiness {
     pub business_id: String,
+    /// The second business's own app (its webhooks go to this app's callback).
+    pub app_id: String,
+    pub app_secret: String,
     pub waba_id: String,
     pub phone_number_id: String,
     pub access_token: String,
@@ -87,6 +90,8 @@ impl Sandbox {
                 retailer_ids,
                 other_business: OtherBusiness {
                     business_id: seed::OTHER_BUSINESS_ID.to_owned(),
+                    app_id: seed::OTHER_APP_ID.to_owned(),
+                    app_secret: seed::OTHER_APP_SECRET.to_owned(),
                     waba_id: seed::OTHER_WABA_ID.to_owned(),
                     phone_number_id: seed::OTHER_PHONE_NUMBER_ID.to_owned(),
                     access_token: seed::OTHER_ACCESS_TOKEN.to_owned(),

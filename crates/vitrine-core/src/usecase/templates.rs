@@ -5,7 +5,7 @@ use crate::auth::Principal;
 use crate::directory::DirectoryChange;
 use crate::error::ApiError;
 use crate::model::Scope;
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Plan, Sandbox};
 use crate::template::{self, Template, TemplateStatus};
 use crate::webhook::{plan, Outbox};
 use serde_json::{json, Map, Value};
@@ -91,47 +91,45 @@ impl Sandbox {
             Some(_) => return Err(bad("Param parameter_format must be positional or named.")),
         };
         let components = components_param(params)?;
-        let (taken, count) = self.read(|dir| {
-            let mine = dir.templates_of(waba_id);
-            (
-                mine.iter()
-                    .any(|t| t.name == name && t.language == language),
-                mine.len(),
-            )
-        });
-        if taken {
-            return Err(ApiError::template(
-                2_388_024,
-                "Content in This Language Already Exists",
-                format!("There is already {language} content for this template. You can create a new template and try again."),
-            ));
-        }
-        if count >= template::PER_WABA_MAX {
-            return Err(ApiError::template(
-                2_388_019,
-                "Message Template Limit Reached",
-                format!(
-                    "This WhatsApp Business Account has reached its limit of {} message templates.",
-                    template::PER_WABA_MAX
-                ),
-            ));
-        }
         let now = self.clock.now();
-        let t = Template {
-            id: self.ids.node_id(),
-            waba_id: waba_id.to_owned(),
-            name: name.to_owned(),
-            language: language.to_owned(),
-            category: category.clone(),
-            parameter_format: parameter_format.to_owned(),
-            components,
-            status: TemplateStatus::Pending,
-            reason: "NONE".to_owned(),
-            review_due_at: Some(now.0 + self.behaviour.template_review_ms.max(0)),
-            edits: vec![],
-        };
-        let id = t.id.clone();
-        self.commit_change(DirectoryChange::Template(t)).await?;
+        let id = self.ids.node_id();
+        // The name check and the insert are one step: two creations of one name and language
+        // at once (on one node or two) make one template.
+        self.update(|dir| {
+            let mine = dir.templates_of(waba_id);
+            if mine.iter().any(|t| t.name == name && t.language == language) {
+                return Err(ApiError::template(
+                    2_388_024,
+                    "Content in This Language Already Exists",
+                    format!("There is already {language} content for this template. You can create a new template and try again."),
+                ));
+            }
+            if mine.len() >= template::PER_WABA_MAX {
+                return Err(ApiError::template(
+                    2_388_019,
+                    "Message Template Limit Reached",
+                    format!(
+                        "This WhatsApp Business Account has reached its limit of {} message templates.",
+                        template::PER_WABA_MAX
+                    ),
+                ));
+            }
+            let t = Template {
+                id: id.clone(),
+                waba_id: waba_id.to_owned(),
+                name: name.to_owned(),
+                language: language.to_owned(),
+                category: category.clone(),
+                parameter_format: parameter_format.to_owned(),
+                components: components.clone(),
+                status: TemplateStatus::Pending,
+                reason: "NONE".to_owned(),
+                review_due_at: Some(now.0 + self.behaviour.template_review_ms.max(0)),
+                edits: vec![],
+            };
+            Ok((Plan::change(DirectoryChange::Template(t)), ()))
+        })
+        .await?;
         Ok(json!({ "id": id, "status": "PENDING", "category": category }))
     }
 
@@ -208,35 +206,46 @@ impl Sandbox {
         params: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
-        let mut t = self
-            .read(|dir| dir.template(id).cloned())
-            .ok_or_else(|| ApiError::unsupported("post", id))?;
-        let now = self.clock.now().0;
-        if t.status == TemplateStatus::Approved {
-            let last_day = t.edits.iter().filter(|e| now - **e < DAY_MS).count();
-            let last_month = t.edits.iter().filter(|e| now - **e < 30 * DAY_MS).count();
-            if last_day >= 1 || last_month >= 10 {
-                return Err(bad(
-                    "An approved template can be edited once a day and 10 times in 30 days.",
-                ));
+        let components = match params.contains_key("components") {
+            true => Some(components_param(params)?),
+            false => None,
+        };
+        let category = str_param(params, "category")
+            .map(template::check_category)
+            .transpose()?;
+        self.update(|dir| {
+            let mut t = dir
+                .template(id)
+                .cloned()
+                .ok_or_else(|| ApiError::unsupported("post", id))?;
+            let now = self.clock.now().0;
+            if t.status == TemplateStatus::Approved {
+                let last_day = t.edits.iter().filter(|e| now - **e < DAY_MS).count();
+                let last_month = t.edits.iter().filter(|e| now - **e < 30 * DAY_MS).count();
+                if last_day >= 1 || last_month >= 10 {
+                    return Err(bad(
+                        "An approved template can be edited once a day and 10 times in 30 days.",
+                    ));
+                }
+                if params.contains_key("category") {
+                    return Err(bad(
+                        "The category of an approved template cannot be changed.",
+                    ));
+                }
             }
-            if params.contains_key("category") {
-                return Err(bad(
-                    "The category of an approved template cannot be changed.",
-                ));
+            if let Some(c) = &components {
+                t.components = c.clone();
             }
-        }
-        if params.contains_key("components") {
-            t.components = components_param(params)?;
-        }
-        if let Some(c) = str_param(params, "category") {
-            t.category = template::check_category(c)?;
-        }
-        t.edits.push(now);
-        t.status = TemplateStatus::Pending;
-        t.reason = "NONE".to_owned();
-        t.review_due_at = Some(now + self.behaviour.template_review_ms.max(0));
-        self.commit_change(DirectoryChange::Template(t)).await?;
+            if let Some(c) = &category {
+                t.category = c.clone();
+            }
+            t.edits.push(now);
+            t.status = TemplateStatus::Pending;
+            t.reason = "NONE".to_owned();
+            t.review_due_at = Some(now + self.behaviour.template_review_ms.max(0));
+            Ok((Plan::change(DirectoryChange::Template(t)), ()))
+        })
+        .await?;
         Ok(json!({ "success": true }))
     }
 
@@ -251,20 +260,20 @@ impl Sandbox {
         let name = str_param(params, "name")
             .ok_or_else(|| ApiError::param_required("name").graph_scope())?;
         let hsm_id = str_param(params, "hsm_id");
-        let doomed: Vec<String> = self.read(|dir| {
-            dir.templates_of(waba_id)
+        // Every template of that name goes in one commit: one transaction, one log entry.
+        self.update(|dir| {
+            let doomed: Vec<DirectoryChange> = dir
+                .templates_of(waba_id)
                 .into_iter()
                 .filter(|t| t.name == name && hsm_id.is_none_or(|h| t.id == h))
-                .map(|t| t.id.clone())
-                .collect()
-        });
-        if doomed.is_empty() {
-            return Err(bad(format!("No message template named {name}.")));
-        }
-        for id in doomed {
-            self.commit_change(DirectoryChange::TemplateDeleted { id })
-                .await?;
-        }
+                .map(|t| DirectoryChange::TemplateDeleted { id: t.id.clone() })
+                .collect();
+            if doomed.is_empty() {
+                return Err(bad(format!("No message template named {name}.")));
+            }
+            Ok((Plan::changes(doomed), ()))
+        })
+        .await?;
         Ok(json!({ "success": true }))
     }
 
@@ -281,7 +290,13 @@ impl Sandbox {
                 (TemplateStatus::Approved, "NONE")
             };
             if self
-                .move_template(t, TemplateStatus::Pending, status, reason, status.as_str())
+                .move_template(
+                    &t.id,
+                    Some(TemplateStatus::Pending),
+                    status,
+                    reason,
+                    status.as_str(),
+                )
                 .await?
             {
                 n += 1;
@@ -297,9 +312,9 @@ impl Sandbox {
         event: &str,
         reason: Option<&str>,
     ) -> Result<Option<Template>, ApiError> {
-        let Some(t) = self.read(|dir| dir.template(id).cloned()) else {
+        if self.read(|dir| dir.template(id).is_none()) {
             return Ok(None);
-        };
+        }
         let (status, default_reason) = match event {
             "APPROVED" | "REINSTATED" => (TemplateStatus::Approved, "NONE"),
             "REJECTED" => (TemplateStatus::Rejected, "INVALID_FORMAT"),
@@ -311,44 +326,47 @@ impl Sandbox {
                 )))
             }
         };
-        let from = t.status;
         let reason = reason.unwrap_or(default_reason).to_owned();
-        self.move_template(t, from, status, &reason, event).await?;
+        self.move_template(id, None, status, &reason, event).await?;
         Ok(self.read(|dir| dir.template(id).cloned()))
     }
 
+    /// Moves template `id` from status `from` (any, when `None`) to `to`, with its webhook,
+    /// unless it is no longer in `from` (another node or request moved it first): then nothing
+    /// is written (`false`).
     async fn move_template(
         &self,
-        mut t: Template,
-        from: TemplateStatus,
+        id: &str,
+        from: Option<TemplateStatus>,
         to: TemplateStatus,
         reason: &str,
         event: &str,
     ) -> Result<bool, ApiError> {
-        let now = self.clock.now();
-        t.status = to;
-        t.reason = reason.to_owned();
-        t.review_due_at = None;
-        let webhooks = self.read(|dir| plan::template_webhooks(dir, &t, event, now));
-        let notify = !webhooks.is_empty();
-        let moved = self
-            .store
-            .transition_template(
-                from.as_str(),
-                &t,
-                &Outbox {
-                    statuses: vec![],
-                    webhooks,
+        self.update(|dir| {
+            let Some(mut t) = dir
+                .template(id)
+                .filter(|t| from.is_none_or(|f| t.status == f))
+                .cloned()
+            else {
+                return Ok((Plan::none(), false));
+            };
+            let now = self.clock.now();
+            t.status = to;
+            t.reason = reason.to_owned();
+            t.review_due_at = None;
+            let webhooks = plan::template_webhooks(dir, &t, event, now);
+            Ok((
+                Plan {
+                    changes: vec![DirectoryChange::Template(t)],
+                    outbox: Outbox {
+                        statuses: vec![],
+                        webhooks,
+                    },
+                    inbound: None,
                 },
-            )
-            .await?;
-        if moved {
-            // The transition is in the change log: apply it from there, in order, once.
-            self.sync_directory().await?;
-            if notify {
-                self.webhook_wakeup.notify_waiters();
-            }
-        }
-        Ok(moved)
+                true,
+            ))
+        })
+        .await
     }
 }

@@ -1,8 +1,9 @@
 //! Minting access tokens (operator API): to try scopes, expiry and isolation.
 
+use crate::directory::DirectoryChange;
 use crate::error::ApiError;
 use crate::model::{Scope, Token};
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Plan, Sandbox};
 use std::collections::BTreeSet;
 
 impl Sandbox {
@@ -29,7 +30,7 @@ impl Sandbox {
             scopes,
             expires_at: expires_in_s.map(|s| self.clock.now().plus_ms(s.saturating_mul(1000)).0),
         };
-        self.commit_change(crate::directory::DirectoryChange::Token(token.clone()))
+        self.commit_plan(Plan::change(DirectoryChange::Token(token.clone())))
             .await?;
         Ok(token)
     }

@@ -6,7 +6,7 @@ use crate::directory::{Directory, DirectoryChange};
 use crate::error::{ApiError, ErrorKind};
 use crate::message::MessageRecord;
 use crate::model::{AppSubscription, Scope, WabaSubscription};
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Plan, Sandbox};
 use crate::webhook::{
     plan, AfterAttempt, Attempt, Claimed, MessageStatus, NewWebhook, Outbox, StatusEvent,
     WebhookPage, WebhookQuery, WebhookRecord,
@@ -363,20 +363,15 @@ impl Sandbox {
                 .map_err(verification_failed)?;
         }
         let app_id = principal.token.app_id.clone();
-        let subs = self.read(|dir| {
-            let mut subs = dir
-                .waba(waba_id)
-                .map(|w| w.subscribed_apps.clone())
-                .unwrap_or_default();
+        self.change_waba_subscriptions(waba_id, |subs| {
             subs.retain(|s| s.app_id != app_id);
             subs.push(WabaSubscription {
                 app_id: app_id.clone(),
                 override_callback_uri: override_uri.map(str::to_owned),
                 verify_token: override_uri.and(verify_token).map(str::to_owned),
             });
-            subs
-        });
-        self.save_waba_subscriptions(waba_id, subs).await?;
+        })
+        .await?;
         Ok(json!({ "success": true }))
     }
 
@@ -423,29 +418,26 @@ impl Sandbox {
     ) -> Result<Value, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let app_id = principal.token.app_id.clone();
-        let subs = self.read(|dir| {
-            let mut subs = dir
-                .waba(waba_id)
-                .map(|w| w.subscribed_apps.clone())
-                .unwrap_or_default();
-            subs.retain(|s| s.app_id != app_id);
-            subs
-        });
-        self.save_waba_subscriptions(waba_id, subs).await?;
+        self.change_waba_subscriptions(waba_id, |subs| subs.retain(|s| s.app_id != app_id))
+            .await?;
         Ok(json!({ "success": true }))
     }
 
-    async fn save_waba_subscriptions(
+    /// Changes a WABA's subscribed apps as they stand when the change is committed.
+    async fn change_waba_subscriptions(
         &self,
         waba_id: &str,
-        subs: Vec<WabaSubscription>,
+        change: impl Fn(&mut Vec<WabaSubscription>),
     ) -> Result<(), ApiError> {
-        let waba = self.read(|dir| dir.waba(waba_id).cloned());
-        let Some(mut waba) = waba else {
-            return Err(ApiError::unsupported("post", waba_id));
-        };
-        waba.subscribed_apps = subs;
-        self.commit_change(DirectoryChange::Waba(waba)).await
+        self.update(|dir| {
+            let mut waba = dir
+                .waba(waba_id)
+                .cloned()
+                .ok_or_else(|| ApiError::unsupported("post", waba_id))?;
+            change(&mut waba.subscribed_apps);
+            Ok((Plan::change(DirectoryChange::Waba(waba)), ()))
+        })
+        .await
     }
 
     async fn set_app_subscription(
@@ -453,12 +445,15 @@ impl Sandbox {
         app_id: &str,
         sub: Option<AppSubscription>,
     ) -> Result<(), ApiError> {
-        let app = self.read(|dir| dir.app(app_id).cloned());
-        let Some(mut app) = app else {
-            return Err(ApiError::unsupported("post", app_id));
-        };
-        app.subscription = sub;
-        self.commit_change(DirectoryChange::App(app)).await
+        self.update(|dir| {
+            let mut app = dir
+                .app(app_id)
+                .cloned()
+                .ok_or_else(|| ApiError::unsupported("post", app_id))?;
+            app.subscription = sub.clone();
+            Ok((Plan::change(DirectoryChange::App(app)), ()))
+        })
+        .await
     }
 
     // ---- Status life cycle (operator) ----

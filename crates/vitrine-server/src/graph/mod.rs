@@ -17,7 +17,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
-use vitrine_core::auth::{Credentials, NodeKind, Principal};
+use vitrine_core::auth::{Credentials, NodeKind, Principal, Proof};
 use vitrine_core::ApiError;
 
 /// Everything a Graph endpoint handler gets.
@@ -83,7 +83,11 @@ pub async fn dispatch(
     }
     let creds = Credentials {
         access_token: params::access_token(&headers, &params),
-        appsecret_proof: params.str("appsecret_proof"),
+        appsecret_proof: match params.map.get("appsecret_proof") {
+            None => Proof::Absent,
+            Some(serde_json::Value::String(proof)) => Proof::Given(proof),
+            Some(_) => Proof::NotAString,
+        },
     };
     let principal = match state.sandbox.authenticate(creds) {
         Ok(p) => p,

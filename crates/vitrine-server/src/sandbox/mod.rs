@@ -19,7 +19,7 @@ mod webhooks;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -150,6 +150,13 @@ impl OpError {
 
 impl From<vitrine_core::ApiError> for OpError {
     fn from(e: vitrine_core::ApiError) -> Self {
+        if e.kind == vitrine_core::ErrorKind::ConcurrentUpdate {
+            return OpError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                e.details.clone().unwrap_or_else(|| e.message()),
+            );
+        }
         let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
         let code = if status.is_server_error() {
             "internal"
@@ -188,31 +195,56 @@ async fn guard(
     req: Request,
     next: Next,
 ) -> Response {
-    let allowed = match &state.admin_token {
-        Some(expected) => req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|t| t.trim() == expected.as_ref()),
-        None => peer.ip().is_loopback(),
-    };
-    if allowed {
-        next.run(req).await
-    } else if state.admin_token.is_some() {
-        OpError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "This call needs Authorization: Bearer <VITRINE_ADMIN_TOKEN>.",
-        )
-        .into_response()
-    } else {
-        OpError::new(
+    match admit(state.admin_token.as_deref(), &peer, req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// The access rule of `/_vitrine/`: with an admin token, `Authorization: Bearer <token>`
+/// (the scheme in any case, compared in constant time); without one, loopback clients only, and
+/// not through a proxy on this host (a `Forwarded` or `X-Forwarded-For` header), which would make
+/// every remote client look local.
+fn admit(admin_token: Option<&str>, peer: &SocketAddr, headers: &HeaderMap) -> Result<(), OpError> {
+    match admin_token {
+        Some(expected) => {
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim());
+            match given {
+                Some(token)
+                    if vitrine_core::auth::constant_time_eq(
+                        token.as_bytes(),
+                        expected.as_bytes(),
+                    ) =>
+                {
+                    Ok(())
+                }
+                _ => Err(OpError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "This call needs Authorization: Bearer <VITRINE_ADMIN_TOKEN>.",
+                )),
+            }
+        }
+        None if headers.contains_key("forwarded") || headers.contains_key("x-forwarded-for") => {
+            Err(OpError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "This request came through a proxy, so its client cannot be known to be local: set \
+                 admin_token (VITRINE_ADMIN_TOKEN or --admin-token) and send Authorization: \
+                 Bearer <token>.",
+            ))
+        }
+        None if peer.ip().is_loopback() => Ok(()),
+        None => Err(OpError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
             "Without VITRINE_ADMIN_TOKEN set, /_vitrine/ answers loopback clients only.",
-        )
-        .into_response()
+        )),
     }
 }
 

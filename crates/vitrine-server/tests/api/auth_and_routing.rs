@@ -252,6 +252,44 @@ async fn appsecret_proof_is_checked_when_present() {
 }
 
 #[tokio::test]
+async fn appsecret_proof_that_is_not_a_string_is_a_wrong_proof() {
+    let app = spawn_app().await;
+    for proof in [
+        json!(12345),
+        json!(null),
+        json!(["x"]),
+        json!({"a": 1}),
+        json!(true),
+    ] {
+        let mut body = text("hi");
+        body["appsecret_proof"] = proof.clone();
+        let r = app
+            .send(
+                app.client
+                    .post(app.url(&format!("/v23.0/{PHONE}/messages")))
+                    .bearer_auth(TOKEN)
+                    .json(&body),
+            )
+            .await;
+        r.assert_error(
+            400,
+            json!({
+                "message": "Invalid appsecret_proof provided in the API argument",
+                "type": "GraphMethodException",
+                "code": 100,
+            }),
+        );
+    }
+    let listed = app.get("/_vitrine/messages").await;
+    assert_eq!(
+        listed.body["data"],
+        json!([]),
+        "nothing was sent: {}",
+        listed.text
+    );
+}
+
+#[tokio::test]
 async fn appsecret_proof_required_when_the_app_says_so() {
     let app = spawn_with(Options {
         customize: Some(Box::new(|d| d.apps[0].require_appsecret_proof = true)),

@@ -418,6 +418,71 @@ async fn listing_pages_filters_and_summary() {
     );
 }
 
+/// Prices with characters outside ASCII (a currency sign, say) are refused with the field named,
+/// in every place a price is written; they used to panic the price parser (a 500).
+#[tokio::test]
+async fn non_ascii_prices_are_refused_not_a_crash() {
+    let app = spawn_app().await;
+    app.post_json("/_vitrine/clock/freeze", json!({})).await;
+    let requests = json!([
+        { "method": "UPDATE", "data": { "id": "gift-card-25", "price": "€12" } },
+        { "method": "UPDATE", "data": { "id": "tee-classic-white", "price": "1€2" } },
+        { "method": "UPDATE", "data": { "id": "mug-stoneware-350ml", "sale_price": "€5" } },
+        { "method": "UPDATE", "data": { "id": "candle-cedar-200g", "price": "15.00 USD" } }
+    ]);
+    let r = app
+        .graph_post(
+            &format!("/{CATALOG}/items_batch"),
+            json!({ "item_type": "PRODUCT_ITEM", "requests": requests }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    assert_eq!(
+        r.body["validation_status"],
+        json!([
+            { "retailer_id": "gift-card-25", "errors": [{ "message": "price: invalid value '€12' (expected \"12.99 USD\")" }] },
+            { "retailer_id": "tee-classic-white", "errors": [{ "message": "price: invalid value '1€2' (expected \"12.99 USD\")" }] },
+            { "retailer_id": "mug-stoneware-350ml", "errors": [{ "message": "sale_price: invalid value '€5' (expected \"9.99 USD\")" }] }
+        ])
+    );
+    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
+        .await;
+    let handle = r.body["handles"][0].as_str().unwrap();
+    let status = app
+        .graph_get(&format!(
+            "/{CATALOG}/check_batch_request_status?handle={handle}"
+        ))
+        .await;
+    assert_eq!(
+        status.body["data"][0]["errors_total_count"], 3,
+        "{}",
+        status.text
+    );
+    // The good item after the bad ones landed.
+    let wamid = app.post_message(spm("candle-cedar-200g")).await.wamid();
+    assert_eq!(app.stored(&wamid).await["products"][0]["price"], 1500);
+    // Product writes through the Graph API.
+    for body in [
+        json!({ "price": "€12" }),
+        json!({ "price": "1€2" }),
+        json!({ "sale_price": "€5" }),
+    ] {
+        let r = app.graph_post("/7337219806314524", body.clone()).await;
+        assert_eq!(r.status.as_u16(), 400, "{body}: {}", r.text);
+        assert_eq!(r.body["error"]["code"], 100, "{}", r.text);
+    }
+    let r = app
+        .graph_post(
+            &format!("/{CATALOG}/products"),
+            json!({ "retailer_id": "euro-1", "name": "E", "description": "d", "price": "€12",
+                    "currency": "EUR", "availability": "in stock", "condition": "new",
+                    "url": "https://x/e", "image_url": "https://x/e.jpg" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    assert_eq!(r.body["error"]["code"], 100, "{}", r.text);
+}
+
 #[tokio::test]
 async fn items_batch_applies_item_by_item_on_the_sandbox_clock() {
     let app = spawn_app().await;
@@ -630,6 +695,7 @@ async fn feed_import_upserts_and_reports_bad_rows() {
                 feed-1,\"Tee, blue\",Soft cotton,in stock,new,12.99 USD,https://x/p/1,https://x/1.jpg,Acme\n\
                 feed-2,Cap,Canvas cap,out of stock,new,9.50 USD,https://x/p/2,https://x/2.jpg,Acme\n\
                 feed-3,Broken,No price,in stock,new,cheap,https://x/p/3,https://x/3.jpg,Acme\n\
+                feed-4,Euro,Non-ASCII price,in stock,new,€12,https://x/p/4,https://x/4.jpg,Acme\n\
                 gift-card-25,Gift card,Updated by the feed,in stock,new,25.00 USD,https://x/p/g,https://x/g.jpg,Acme\n";
     let import = || {
         app.send(
@@ -641,8 +707,9 @@ async fn feed_import_upserts_and_reports_bad_rows() {
     let r = import().await;
     assert_eq!(
         r.body,
-        json!({ "rows": 4, "imported": 3, "failed": 1, "errors": [
-            { "line": 4, "reason": "price: invalid value 'cheap' (expected \"12.99 USD\")" }
+        json!({ "rows": 5, "imported": 3, "failed": 2, "errors": [
+            { "line": 4, "reason": "price: invalid value 'cheap' (expected \"12.99 USD\")" },
+            { "line": 5, "reason": "price: invalid value '€12' (expected \"12.99 USD\")" }
         ] })
     );
     let count = app.product_count().await;

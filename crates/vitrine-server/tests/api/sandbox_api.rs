@@ -67,8 +67,77 @@ async fn admin_token_guards_the_sandbox_api() {
         )
         .await;
     assert_eq!(r.status.as_u16(), 200);
+    // The scheme in any case, as Graph takes it.
+    for scheme in ["bearer", "BEARER", "BeArEr"] {
+        let r = app
+            .send(
+                app.client
+                    .get(app.url("/_vitrine/sandbox"))
+                    .header("authorization", format!("{scheme} s3cret")),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 200, "{scheme}: {}", r.text);
+    }
+    for wrong in [
+        "Basic s3cret",
+        "Bearer s3cre",
+        "Bearer s3cret2",
+        "s3cret",
+        "Bearer",
+    ] {
+        let r = app
+            .send(
+                app.client
+                    .get(app.url("/_vitrine/sandbox"))
+                    .header("authorization", wrong),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 401, "{wrong}: {}", r.text);
+    }
+    // Behind a proxy the token still opens the door.
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/_vitrine/sandbox"))
+                .header("x-forwarded-for", "203.0.113.7")
+                .bearer_auth("s3cret"),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200);
     // Probes need no token.
     assert_eq!(app.get("/_vitrine/health").await.status.as_u16(), 200);
+}
+
+/// Without an admin token only loopback clients are answered; a proxy on the same host would make
+/// every client look local, so a forwarded request is refused with the way out.
+#[tokio::test]
+async fn without_an_admin_token_a_proxied_request_is_refused() {
+    let app = spawn_app().await;
+    for (name, value) in [
+        ("x-forwarded-for", "203.0.113.7"),
+        ("forwarded", "for=203.0.113.7;proto=https"),
+        ("x-forwarded-for", "127.0.0.1"),
+    ] {
+        let r = app
+            .send(
+                app.client
+                    .post(app.url("/_vitrine/clock/advance"))
+                    .header(name, value)
+                    .json(&json!({ "seconds": 3600 })),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 403, "{name}: {}", r.text);
+        assert_eq!(r.body["error"]["code"], "forbidden");
+        let message = r.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("set admin_token"), "{message}");
+    }
+    let r = app.get("/_vitrine/clock").await;
+    assert_eq!(
+        r.body["offset_ms"], 0,
+        "the refused moves did nothing: {}",
+        r.text
+    );
+    assert_eq!(app.get("/_vitrine/sandbox").await.status.as_u16(), 200);
 }
 
 #[tokio::test]

@@ -439,7 +439,8 @@ async fn looking_at_a_cart_that_did_not_change_writes_nothing() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|(_, c)| matches!(c, vitrine_core::directory::DirectoryChange::Cart(_)))
+        .flat_map(|(_, c)| c)
+        .filter(|c| matches!(c, vitrine_core::directory::DirectoryChange::Cart(_)))
         .count();
     assert_eq!(changes, 1, "revision before: {before}");
 }

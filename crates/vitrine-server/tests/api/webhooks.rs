@@ -506,6 +506,67 @@ async fn biz_opaque_callback_data_round_trips_on_every_status() {
 
 // ---- Subscribing ----
 
+/// The demo app's access token, `{app-id}|{app-secret}`: what `/{app-id}/subscriptions` needs.
+fn app_token() -> String {
+    format!("{}|{}", seed::APP_ID, seed::APP_SECRET)
+}
+
+/// On Meta an app's subscriptions answer that app's access token only: a system-user token of
+/// the app gets code 15, and anybody else's token (another business, another app) cannot see the
+/// app at all. The second business has its own app, so it cannot re-point the demo's webhooks.
+#[tokio::test]
+async fn an_apps_subscriptions_answer_that_apps_token_only() {
+    let app = spawn_app().await;
+    let path = format!("/v23.0/{}/subscriptions", seed::APP_ID);
+    let other_app_token = format!("{}|{}", seed::OTHER_APP_ID, seed::OTHER_APP_SECRET);
+    for method in [
+        reqwest::Method::GET,
+        reqwest::Method::POST,
+        reqwest::Method::DELETE,
+    ] {
+        let r = app
+            .send(
+                app.client
+                    .request(method.clone(), app.url(&path))
+                    .bearer_auth(TOKEN),
+            )
+            .await;
+        r.assert_error(
+            400,
+            json!({
+                "message": "(#15) This method must be called with an app access_token.",
+                "type": "OAuthException",
+                "code": 15,
+            }),
+        );
+        for foreign in [seed::OTHER_ACCESS_TOKEN, other_app_token.as_str()] {
+            let r = app
+                .send(
+                    app.client
+                        .request(method.clone(), app.url(&path))
+                        .bearer_auth(foreign),
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), 400, "{method} {foreign}: {}", r.text);
+            assert_eq!(r.body["error"]["code"], 100, "{}", r.text);
+            assert_eq!(r.body["error"]["error_subcode"], 33, "{}", r.text);
+        }
+    }
+    let r = app
+        .send(app.client.get(app.url(&path)).bearer_auth(app_token()))
+        .await;
+    assert_eq!(r.body, json!({ "data": [] }), "{}", r.text);
+    // An unknown app is unknown to everybody.
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/v23.0/1111111111111111/subscriptions"))
+                .bearer_auth(app_token()),
+        )
+        .await;
+    assert_eq!(r.body["error"]["error_subcode"], 33);
+}
+
 #[tokio::test]
 async fn app_subscription_performs_the_handshake() {
     let rx = Receiver::start(Rx {
@@ -516,12 +577,17 @@ async fn app_subscription_performs_the_handshake() {
     let app = spawn_app().await;
     let path = format!("/v24.0/{}/subscriptions", seed::APP_ID);
     let r = app
-        .send(app.client.post(app.url(&path)).bearer_auth(TOKEN).form(&[
-            ("object", "whatsapp_business_account"),
-            ("callback_url", rx.url.as_str()),
-            ("verify_token", "my-token"),
-            ("fields", "messages,message_template_status_update"),
-        ]))
+        .send(
+            app.client
+                .post(app.url(&path))
+                .bearer_auth(app_token())
+                .form(&[
+                    ("object", "whatsapp_business_account"),
+                    ("callback_url", rx.url.as_str()),
+                    ("verify_token", "my-token"),
+                    ("fields", "messages,message_template_status_update"),
+                ]),
+        )
         .await;
     assert_eq!(r.body, json!({ "success": true }), "{}", r.text);
     let hs = &rx.handshakes()[0];
@@ -529,7 +595,7 @@ async fn app_subscription_performs_the_handshake() {
     assert_eq!(hs["hub.verify_token"], "my-token");
     assert!(hs["hub.challenge"].parse::<u64>().is_ok());
     let r = app
-        .send(app.client.get(app.url(&path)).bearer_auth(TOKEN))
+        .send(app.client.get(app.url(&path)).bearer_auth(app_token()))
         .await;
     assert_eq!(
         r.body,
@@ -663,7 +729,7 @@ async fn failed_handshake_saves_nothing() {
     let app = spawn_app().await;
     let path = format!("/v23.0/{}/subscriptions", seed::APP_ID);
     let post = |token: &str, url: &str| {
-        app.client.post(app.url(&path)).bearer_auth(TOKEN).json(&json!({
+        app.client.post(app.url(&path)).bearer_auth(app_token()).json(&json!({
             "object": "whatsapp_business_account", "callback_url": url, "verify_token": token, "fields": "messages"
         }))
     };
@@ -682,7 +748,7 @@ async fn failed_handshake_saves_nothing() {
         .unwrap()
         .contains("connection failed"));
     let r = app
-        .send(app.client.get(app.url(&path)).bearer_auth(TOKEN))
+        .send(app.client.get(app.url(&path)).bearer_auth(app_token()))
         .await;
     assert_eq!(r.body, json!({ "data": [] }));
     // Parameter errors come first and name the parameter.
@@ -690,13 +756,13 @@ async fn failed_handshake_saves_nothing() {
         .send(
             app.client
                 .post(app.url(&path))
-                .bearer_auth(TOKEN)
+                .bearer_auth(app_token())
                 .json(&json!({ "object": "whatsapp_business_account", "verify_token": "x" })),
         )
         .await;
     r.assert_error(400, json!({ "message": "(#100) The parameter callback_url is required.", "type": "OAuthException", "code": 100 }));
     let r = app
-        .send(app.client.post(app.url(&path)).bearer_auth(TOKEN).json(&json!({ "object": "whatsapp_business_account", "callback_url": "ftp://x", "verify_token": "x" })))
+        .send(app.client.post(app.url(&path)).bearer_auth(app_token()).json(&json!({ "object": "whatsapp_business_account", "callback_url": "ftp://x", "verify_token": "x" })))
         .await;
     assert_eq!(
         r.body["error"]["error_data"]["details"],
@@ -705,16 +771,6 @@ async fn failed_handshake_saves_nothing() {
     assert!(r.body["error"]["error_data"]
         .get("messaging_product")
         .is_none());
-    // The other business's token cannot touch this app's subscriptions? It can: same app. A
-    // token of another app cannot see the app node.
-    let r = app
-        .send(
-            app.client
-                .get(app.url("/v23.0/1111111111111111/subscriptions"))
-                .bearer_auth(TOKEN),
-        )
-        .await;
-    assert_eq!(r.body["error"]["error_subcode"], 33);
 }
 
 #[tokio::test]
