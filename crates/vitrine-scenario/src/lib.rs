@@ -238,6 +238,10 @@ pub enum Step {
     Tap(Tap),
     /// Open a product's page (fails when the customer cannot see it).
     Open(Open),
+    /// Browse the business's catalog (fails when it is hidden: "Invalid catalog link").
+    Browse(Option<View>),
+    /// Look at the cart (the "items in your cart have been updated" notice shows once).
+    ViewCart(Option<View>),
     /// Add a product to the cart.
     Add(CartAdd),
     /// Set a cart line's quantity.
@@ -274,6 +278,8 @@ impl Step {
             Step::Ask(_) => "ask",
             Step::Tap(_) => "tap",
             Step::Open(_) => "open",
+            Step::Browse(_) => "browse",
+            Step::ViewCart(_) => "view_cart",
             Step::Add(_) => "add",
             Step::SetQuantity(_) => "set_quantity",
             Step::Remove(_) => "remove",
@@ -297,6 +303,8 @@ impl Step {
                 | Step::Ask(_)
                 | Step::Tap(_)
                 | Step::Open(_)
+                | Step::Browse(_)
+                | Step::ViewCart(_)
                 | Step::Add(_)
                 | Step::SetQuantity(_)
                 | Step::Remove(_)
@@ -408,6 +416,20 @@ pub struct OpenFull {
     #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<String>,
     /// Keep the product page as `${<name>.price}`, `${<name>.availability}`…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save_as: Option<String>,
+}
+
+/// A look at the catalog or the cart, kept with `save_as` (`${cart.items[0].quantity}`,
+/// `${cart.total}`, `${catalog.products[0].product_retailer_id}`…).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct View {
+    #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// The device whose cart is looked at [default: the customer's first].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_as: Option<String>,
 }

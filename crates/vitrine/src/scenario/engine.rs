@@ -639,6 +639,26 @@ impl Run<'_> {
                 }
                 Ok(())
             }
+            Step::Browse(v) | Step::ViewCart(v) => {
+                let v = v.clone().unwrap_or_default();
+                let who = self.who(&v.customer)?;
+                let wa = self.shoppers[who].wa_id.clone();
+                let (what, mut path) = match step {
+                    Step::Browse(_) => ("browses the catalog", format!("/customers/{wa}/catalog")),
+                    _ => ("looks at the cart", format!("/customers/{wa}/cart")),
+                };
+                path.push_str(&format!("?phone_number_id={}", self.phone));
+                if let Some(d) = &v.device {
+                    path.push_str(&format!("&device={d}"));
+                }
+                let seen = self.env.vitrine.get(&path).await.map_err(call)?;
+                let id = self.shoppers[who].id.clone();
+                self.note(format!("→ {id} {what}"));
+                if let Some(name) = v.save_as {
+                    self.vars.insert(name, seen);
+                }
+                Ok(())
+            }
             Step::Add(add) => {
                 let q = match add {
                     CartAdd::Product(p) => CartQuantity {

@@ -489,7 +489,11 @@ scenarios:
     steps:
       - say: hi
       - expect: {type: product_list}
-      - add: {product: tee-classic-white, quantity: 2}
+      - browse: {save_as: catalog}
+      - add: {product: "${catalog.products[0].product_retailer_id}", quantity: 2}
+      - view_cart: {save_as: cart}
+      - say: my cart holds ${cart.items[0].quantity} for ${cart.total}
+      - expect: {type: button}
       - send_cart: {save_as: order}
       - expect: {text: "Thanks Alex! Your total is $${order.amount}"}
       - expect_read: {}
@@ -508,6 +512,13 @@ scenarios:
         o.transcript
             .iter()
             .any(|l| l.contains("text \"Thanks Alex! Your total is $50.00\"")),
+        "{:#?}",
+        o.transcript
+    );
+    assert!(
+        o.transcript
+            .iter()
+            .any(|l| l.ends_with("→ alex says \"my cart holds 2 for 5000\"")),
         "{:#?}",
         o.transcript
     );
