@@ -1,15 +1,18 @@
-"""Turns the suites' JSON results into the client x capability table.
+"""Turns the suites' JSON results into the tables of docs/compatibility.md.
 
     python3 report.py RESULTS_DIR [docs/compatibility.md]
 
-Prints the table; with a second argument, writes it between the sdk-results markers of that
-file. Exits 1 when a capability failed, or when a suite left a capability unreported (a suite
-that crashed half-way must not look green).
+Two tables: client x capability for each SDK and each way it reaches Vitrine (sdk-results
+markers), and which clients take which way in, with what CI checked (ways-results markers). Prints
+both; with a second argument, writes them between their markers in that file, and then every
+column must have run. Exits 1 when a capability or a plain-client check failed, or when a suite
+left a capability unreported (a suite that crashed half-way must not look green).
 
 `pending.txt` beside this file lists failures that wait for a Vitrine feature still being
-built (`client capability reason`). Such a failure still shows as a fail in the table, with the
-reason, but does not fail the run; a pending capability that passes does fail the run, so the
-list is emptied as the features land.
+built (`client capability reason`, where client is an SDK, `pywa`, or one way of it,
+`pywa-proxy`). Such a failure still shows as a fail in the table, with the reason, but does not
+fail the run; a pending capability that passes does fail the run, so the list is emptied as the
+features land.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import sys
 
 START = "<!-- sdk-results:start -->"
 END = "<!-- sdk-results:end -->"
+WAYS_START = "<!-- ways-results:start -->"
+WAYS_END = "<!-- ways-results:end -->"
 
 # Row order and wording of the table. Every suite reports every id, as pass, fail or
 # unsupported (with the reason, which becomes a footnote).
@@ -46,7 +51,27 @@ CAPABILITIES = [
     ("template.mpm", "Multi-product template: approved, sent"),
     ("template.carousel", "Product card carousel template: approved, sent"),
 ]
-CLIENTS = [("pywa", "pywa"), ("whatsapp-api-js", "whatsapp-api-js")]
+
+# One column per SDK and way: (results file, client, way in the header, how it reaches Vitrine).
+CLIENTS = [
+    ("pywa-proxy", "pywa", "HTTPS_PROXY", "`HTTPS_PROXY` + `SSL_CERT_FILE`, no code at all"),
+    ("pywa", "pywa", "transport", "an httpx transport that rewrites the origin (`session=`)"),
+    (
+        "whatsapp-api-js-hosts",
+        "whatsapp-api-js",
+        "hosts file",
+        "an `/etc/hosts` entry + `--tls-listen 127.0.0.1:443` + `NODE_EXTRA_CA_CERTS`, no code at all (Node 20's `fetch` ignores `HTTPS_PROXY`)",
+    ),
+    ("whatsapp-api-js", "whatsapp-api-js", "ponyfill", "a `fetch` ponyfill that rewrites the origin"),
+]
+
+
+def replace_between(text: str, start: str, end: str, table: str) -> str | None:
+    if start not in text or end not in text:
+        return None
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{table}\n{end}{tail}"
 
 
 def main() -> int:
@@ -61,16 +86,23 @@ def main() -> int:
             client, cap, reason = line.split(None, 2)
             pending[(client, cap)] = reason
 
+    def pending_reason(key: str, name: str, cap: str) -> str | None:
+        return pending.get((key, cap)) or pending.get((name, cap))
+
     per_client: dict[str, dict[str, dict]] = {}
-    versions: dict[str, str] = {}
-    for key, _ in CLIENTS:
+    meta: dict[str, dict] = {}
+    for key, *_ in CLIENTS:
         path = results_dir / f"{key}.json"
         if path.exists():
             data = json.loads(path.read_text())
-            versions[key] = data.get("version", "?")
+            meta[key] = data
             per_client[key] = {r["id"]: r for r in data["results"]}
+    plain_path = results_dir / "plain.json"
+    plain = json.loads(plain_path.read_text())["rows"] if plain_path.exists() else None
 
     bad = False
+    # A partial run (SDK_TESTS_ONLY) shows the columns it ran; a full one needs them all.
+    columns = [c for c in CLIENTS if target is not None or c[0] in per_client]
     notes: list[str] = []
 
     def note(text: str) -> int:
@@ -79,35 +111,40 @@ def main() -> int:
             notes.append(text)
         return notes.index(text) + 1
 
+    def header(key: str, name: str, way: str) -> str:
+        version = meta.get(key, {}).get("version", "")
+        return f"{name} {version} ({way})".replace("  ", " ")
+
     lines = [
-        "| Capability | " + " | ".join(f"{name} {versions.get(key, '')}".strip() for key, name in CLIENTS) + " |",
-        "|---|" + "---|" * len(CLIENTS),
+        "| Capability | " + " | ".join(header(key, name, way) for key, name, way, _ in columns) + " |",
+        "|---|" + "---|" * len(columns),
     ]
     for cap, label in CAPABILITIES:
         cells = []
-        for key, name in CLIENTS:
+        for key, name, _, _ in columns:
             if key not in per_client:
                 cells.append("not run")
                 bad = True
                 continue
             r = per_client[key].get(cap)
+            why_pending = pending_reason(key, name, cap)
             if r is None:
                 cells.append("**fail** (not reported)")
                 bad = True
             elif r["status"] == "pass":
                 cells.append(f"pass[^{note(f'{name}: ' + r['note'])}]" if r.get("note") else "pass")
-                if (key, cap) in pending:
-                    print(f"report: {name} {cap} passes: remove it from {pending_file}", file=sys.stderr)
+                if why_pending:
+                    print(f"report: {key} {cap} passes: remove it from {pending_file}", file=sys.stderr)
                     bad = True
-            elif (key, cap) in pending:
-                cells.append(f"**fail** (pending)[^{note(f'{name}: pending, ' + pending[(key, cap)])}]")
+            elif why_pending:
+                cells.append(f"**fail** (pending)[^{note(f'{name}: pending, ' + why_pending)}]")
             elif r["status"] == "unsupported":
                 cells.append(f"not supported by the client[^{note(f'{name}: ' + r['detail'])}]")
             else:
                 cells.append("**fail**")
                 bad = True
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    for key, _ in CLIENTS:
+    for key, *_ in CLIENTS:
         for cap in per_client.get(key, {}):
             if cap not in known:
                 print(f"report: {key} reported an unknown capability {cap}", file=sys.stderr)
@@ -116,34 +153,76 @@ def main() -> int:
     table = "\n".join(lines)
     if notes:
         table += "\n\n" + "\n".join(f"[^{i}]: {n}" for i, n in enumerate(notes, 1))
-    print(table)
+    if columns:
+        print(table)
+        print()
 
-    for key, name in CLIENTS:
+    # --- which clients take which way ------------------------------------------------------
+    counts = {"pass": 0, "fail": 0, "skip": 0}
+    ways = [
+        "| Client | How it reaches Vitrine | What CI checks | Result |",
+        "|---|---|---|---|",
+    ]
+    for key, name, _, how in columns:
+        if key not in per_client:
+            ways.append(f"| {name} | {how} | the capabilities above | not run |")
+            continue
+        tally = {"pass": 0, "fail": 0, "pending": 0, "unsupported": 0}
+        for cap, _ in CAPABILITIES:
+            r = per_client[key].get(cap)
+            if r is None or (r["status"] == "fail" and not pending_reason(key, name, cap)):
+                tally["fail"] += 1
+            elif r["status"] == "fail":
+                tally["pending"] += 1
+            else:
+                tally[r["status"]] += 1
+        counts["pass"] += tally["pass"]
+        counts["fail"] += tally["fail"]
+        counts["skip"] += tally["pending"] + tally["unsupported"]
+        result = f"{tally['pass']} passed"
+        if tally["unsupported"]:
+            result += f", {tally['unsupported']} not supported by the client"
+        if tally["pending"]:
+            result += f", {tally['pending']} pending"
+        if tally["fail"]:
+            result += f", **{tally['fail']} failed**"
+        client = f"{name} {meta[key].get('version', '')} ({meta[key].get('runtime', '')})"
+        ways.append(f"| {client} | {how} | the capabilities above | {result} |")
+    if plain is None:
+        if target is not None:
+            ways.append("| clients without an SDK | | | not run |")
+            bad = True
+    else:
+        for r in plain:
+            if r["status"] == "pass":
+                counts["pass"] += 1
+                result = "pass"
+            else:
+                counts["fail"] += 1
+                result = "**fail**"
+                print(f"FAIL {r['client']}: {r.get('detail', '')}", file=sys.stderr)
+            ways.append(f"| {r['client']} | {r['way']} | {r['checks']} | {result} |")
+    ways_table = "\n".join(ways)
+    print(ways_table)
+
+    for key, name, _, _ in columns:
         for r in per_client.get(key, {}).values():
             if r["status"] == "fail":
-                tag = "PENDING" if (key, r["id"]) in pending else "FAIL"
-                print(f"{tag} {name} {r['id']}: {r['detail']}", file=sys.stderr)
-
-    counts = {"pass": 0, "fail": 0, "skip": 0}
-    for key, _ in CLIENTS:
-        for cap, _ in CAPABILITIES:
-            r = per_client.get(key, {}).get(cap)
-            if r is None or (r["status"] == "fail" and (key, cap) not in pending):
-                counts["fail"] += 1
-            elif r["status"] == "pass":
-                counts["pass"] += 1
-            else:
-                counts["skip"] += 1  # not supported by the client, or pending
+                tag = "PENDING" if pending_reason(key, name, r["id"]) else "FAIL"
+                print(f"{tag} {key} {r['id']}: {r['detail']}", file=sys.stderr)
+    if counts["fail"]:
+        bad = True
 
     if target is not None:
         text = target.read_text()
-        if START not in text or END not in text:
-            print(f"report: {target} has no {START} ... {END} markers", file=sys.stderr)
-            return 1
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        target.write_text(f"{head}{START}\n{table}\n{END}{tail}")
-        print(f"report: table written into {target}")
+        for start, end, t in ((START, END, table), (WAYS_START, WAYS_END, ways_table)):
+            replaced = replace_between(text, start, end, t)
+            if replaced is None:
+                print(f"report: {target} has no {start} ... {end} markers", file=sys.stderr)
+                return 1
+            text = replaced
+        target.write_text(text)
+        print(f"report: tables written into {target}")
     print(f"sdk-tests: {counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
     return 1 if bad else 0
 

@@ -716,6 +716,32 @@ pub(crate) async fn get_message(pool: &Pool, wamid: &str) -> StoreResult<Option<
         .transpose()
 }
 
+/// Writes a final status (and its webhooks) unless the message has one; the message row is
+/// locked first, so two nodes deciding at once take turns.
+pub(crate) async fn append_final_status(
+    conn: &mut Conn,
+    wamid: &str,
+    outbox: &Outbox,
+) -> StoreResult<bool> {
+    sqlx::query(&format!("SELECT seq FROM messages WHERE wamid = $1 {FOR_UPDATE}"))
+        .bind(wamid)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let finals: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM message_statuses WHERE wamid = $1 AND status IN ('read', 'failed')",
+    )
+    .bind(wamid)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    if finals > 0 {
+        return Ok(false);
+    }
+    write_outbox(conn, outbox).await?;
+    Ok(true)
+}
+
 pub(crate) async fn write_outbox(conn: &mut Conn, outbox: &Outbox) -> StoreResult<()> {
     for e in &outbox.statuses {
         let errors = if e.errors.is_empty() {

@@ -88,6 +88,20 @@ impl MessageStore for ThisStore {
             .await
     }
 
+    async fn append_final_status(&self, wamid: &str, outbox: &Outbox) -> StoreResult<bool> {
+        match self
+            .writer
+            .submit(WriteOp::AppendFinalStatus {
+                wamid: wamid.to_owned(),
+                outbox: outbox.clone(),
+            })
+            .await?
+        {
+            WriteResult::Found(written) => Ok(written),
+            _ => Err(StoreError::Database("unexpected write result".into())),
+        }
+    }
+
     async fn list_messages(&self, query: &MessageQuery) -> StoreResult<MessagePage> {
         rows::list_messages(&self.readers, query).await
     }

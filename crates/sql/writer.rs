@@ -71,6 +71,11 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
             rows::write_outbox(conn, outbox).await?;
         }
         WriteOp::AppendOutbox(outbox) => rows::write_outbox(conn, outbox).await?,
+        WriteOp::AppendFinalStatus { wamid, outbox } => {
+            return Ok(WriteResult::Found(
+                rows::append_final_status(conn, wamid, outbox).await?,
+            ))
+        }
         WriteOp::ClaimWebhooks {
             now,
             wall_now,

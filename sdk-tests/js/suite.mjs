@@ -2,11 +2,18 @@
 //
 // Every check goes through the library's own API: its message builders, its sendMessage, the
 // error object it returns, and its node:http middleware with signature checking on (secure
-// mode, appSecret). The only Vitrine-specific code is the fetch ponyfill that sends requests for
-// https://graph.facebook.com to Vitrine, plus plain HTTP calls for what the library has no API
-// for (creating templates, subscribing the webhook) and to play the customer.
+// mode, appSecret), plus plain HTTP calls for what the library has no API for (creating
+// templates, subscribing the webhook) and to play the customer. How it reaches
+// https://graph.facebook.com depends on SDK_WAY:
 //
-// Environment: VITRINE_URL (http://127.0.0.1:PORT) and RESULTS (path of the JSON results file).
+// - `ponyfill` (default): a fetch ponyfill that sends those requests to Vitrine instead;
+// - `hosts`: nothing at all. Node's own fetch resolves graph.facebook.com through a hosts-file
+//   entry to Vitrine's --tls-listen and trusts Vitrine's CA through NODE_EXTRA_CA_CERTS, all set
+//   by sdk-tests/run (Node 20's fetch ignores HTTPS_PROXY). The plain Graph calls then use the
+//   hard-coded https://graph.facebook.com too.
+//
+// Environment: VITRINE_URL (http://127.0.0.1:PORT), RESULTS (path of the JSON results file),
+// SDK_WAY.
 
 import { createServer } from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -36,6 +43,9 @@ import {
 
 const VITRINE = process.env.VITRINE_URL.replace(/\/$/, "");
 const RESULTS = process.env.RESULTS;
+const WAY = process.env.SDK_WAY ?? "ponyfill";
+if (!["ponyfill", "hosts"].includes(WAY)) throw new Error(`SDK_WAY must be ponyfill or hosts, not ${WAY}`);
+if (WAY === "hosts" && !process.env.NODE_EXTRA_CA_CERTS) throw new Error("SDK_WAY=hosts needs NODE_EXTRA_CA_CERTS");
 const VERSION = JSON.parse(
     readFileSync(new URL("./node_modules/whatsapp-api-js/package.json", import.meta.url)),
 ).version;
@@ -54,10 +64,12 @@ const WAIT_MS = 15_000;
 // --- Pointing whatsapp-api-js at Vitrine: the whole recipe --------------------------------------
 
 const GRAPH = "https://graph.facebook.com";
-/** A fetch that sends requests for graph.facebook.com to Vitrine instead. */
+/** Meta's hosts: the Graph API and media downloads. */
+const META = /^https:\/\/(graph\.facebook\.com|lookaside\.fbsbx\.com)(?=[/?]|$)/;
+/** A fetch that sends requests for Meta's hosts to Vitrine instead. */
 const graphToVitrine = (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
-    return fetch(url.startsWith(GRAPH) ? VITRINE + url.slice(GRAPH.length) : input, init);
+    return fetch(META.test(url) ? url.replace(META, VITRINE) : input, init);
 };
 
 function client(token = TOKEN) {
@@ -67,9 +79,11 @@ function client(token = TOKEN) {
         webhookVerifyToken: VERIFY_TOKEN,
         secure: true,
         v: "v23.0",
-        ponyfill: { fetch: graphToVitrine },
+        ...(WAY === "ponyfill" ? { ponyfill: { fetch: graphToVitrine } } : {}),
     });
 }
+/** Where plain Graph calls go: Vitrine's address, or Meta's own in hosts-file mode. */
+const GRAPH_ORIGIN = WAY === "hosts" ? GRAPH : VITRINE;
 
 // --- Vitrine's operator API and plain Graph calls -------------------------------------------
 
@@ -85,7 +99,7 @@ async function op(method, path, body) {
 }
 
 async function graph(method, path, body) {
-    const r = await fetch(`${VITRINE}/v23.0${path}`, {
+    const r = await fetch(`${GRAPH_ORIGIN}/v23.0${path}`, {
         method,
         headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
         body: body ? JSON.stringify(body) : undefined,
@@ -505,7 +519,10 @@ async function main() {
     });
 
     server.close();
-    writeFileSync(RESULTS, JSON.stringify({ client: "whatsapp-api-js", version: VERSION, results }, null, 2));
+    writeFileSync(
+        RESULTS,
+        JSON.stringify({ client: "whatsapp-api-js", version: VERSION, way: WAY, runtime: `Node ${process.versions.node}`, results }, null, 2),
+    );
     const failed = results.filter((r) => r.status === "fail").length;
     const passed = results.filter((r) => r.status === "pass").length;
     // The verdict is report.py's (it knows the pending list); a crash before this point exits

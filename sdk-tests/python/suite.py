@@ -2,11 +2,15 @@
 
 Every check drives pywa's own API (its send helpers, its template component classes, its
 exception classes, its webhook handling with signature validation on) and asserts exact values.
-The only Vitrine-specific code is the HTTP transport that sends pywa's requests for
-https://graph.facebook.com to Vitrine, and the calls to Vitrine's /_vitrine/ API that play the
-customer (cart, order, product question) or set a limit.
+The calls to Vitrine's /_vitrine/ API play the customer (cart, order, product question) or set a
+limit. How pywa reaches https://graph.facebook.com depends on SDK_WAY:
 
-Environment: VITRINE_URL (http://127.0.0.1:PORT) and RESULTS (path of the JSON results file).
+- `transport` (default): an httpx transport that sends pywa's requests to Vitrine instead;
+- `proxy`: nothing at all. pywa's own default httpx client goes through HTTPS_PROXY (Vitrine)
+  and trusts Vitrine's CA through SSL_CERT_FILE, both set by sdk-tests/run.
+
+Environment: VITRINE_URL (http://127.0.0.1:PORT), RESULTS (path of the JSON results file),
+SDK_WAY.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import platform
 import sys
 import threading
 import time
@@ -29,6 +34,11 @@ from pywa.types.sent_update import SentTemplateStatus
 
 VITRINE = os.environ["VITRINE_URL"].rstrip("/")
 RESULTS = os.environ["RESULTS"]
+WAY = os.environ.get("SDK_WAY", "transport")
+if WAY not in ("transport", "proxy"):
+    sys.exit(f"SDK_WAY must be transport or proxy, not {WAY}")
+if WAY == "proxy" and not (os.environ.get("HTTPS_PROXY") and os.environ.get("SSL_CERT_FILE")):
+    sys.exit("SDK_WAY=proxy needs HTTPS_PROXY and SSL_CERT_FILE")
 
 TOKEN = "EAAVitrineDemoSystemUserToken0000000000000000000000000000000000"
 PHONE_ID = "113859604417350"
@@ -47,21 +57,25 @@ WAIT_S = 15.0
 
 
 class GraphToVitrine(httpx.HTTPTransport):
-    """An httpx transport that sends requests for graph.facebook.com to Vitrine instead."""
+    """An httpx transport that sends requests for Meta's hosts (the Graph API, media downloads)
+    to Vitrine instead."""
 
     def __init__(self, origin: str) -> None:
         super().__init__()
         self._origin = httpx.URL(origin)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host == "graph.facebook.com":
+        if request.url.host in ("graph.facebook.com", "lookaside.fbsbx.com"):
             request.url = request.url.copy_with(
                 scheme=self._origin.scheme, host=self._origin.host, port=self._origin.port
             )
         return super().handle_request(request)
 
 
-def graph_session() -> httpx.Client:
+def graph_session() -> httpx.Client | None:
+    """pywa's session: the redirecting transport, or pywa's own default (transparent mode)."""
+    if WAY == "proxy":
+        return None
     return httpx.Client(transport=GraphToVitrine(VITRINE), timeout=10.0)
 
 
@@ -574,7 +588,17 @@ def main() -> int:
 
     http.shutdown()
     with open(RESULTS, "w") as f:
-        json.dump({"client": "pywa", "version": "4.5.0", "results": results}, f, indent=2)
+        json.dump(
+            {
+                "client": "pywa",
+                "version": "4.5.0",
+                "way": WAY,
+                "runtime": f"httpx {httpx.__version__}, Python {platform.python_version()}",
+                "results": results,
+            },
+            f,
+            indent=2,
+        )
     failed = [r for r in results if r["status"] == "fail"]
     passed = [r for r in results if r["status"] == "pass"]
     # The verdict is report.py's (it knows the pending list); a crash before this point exits

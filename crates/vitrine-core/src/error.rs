@@ -32,6 +32,22 @@ pub enum ErrorKind {
     AppAccessTokenRequired,
     /// 100: generic Graph parameter validation.
     InvalidParameter,
+    /// 100/2388019: template creation, "Message Template Limit Reached" (`error_user_title`).
+    TemplateLimitReached,
+    /// 100/2388024: template creation, "Content in This Language Already Exists" (`error_user_title`).
+    TemplateLanguageExists,
+    /// 100/2388040: template creation, "Message Template Character Limit Exceeded" (`error_user_title`).
+    TemplateCharacterLimit,
+    /// 100/2388047: template creation, "Header Format Incorrect" (`error_user_title`).
+    TemplateHeaderFormat,
+    /// 100/2388047: template creation, "Sample Values Missing" (`error_user_title`).
+    TemplateSamplesMissing,
+    /// 100/2388072: template creation, "Body Missing" (`error_user_title`).
+    TemplateBodyMissing,
+    /// 100/2388073: template creation, "Footer Format Incorrect" (`error_user_title`).
+    TemplateFooterFormat,
+    /// 100/2388299: template creation, "Variables Can't Be at the Start or End of the Template" (`error_user_title`).
+    TemplateVariableAtEdge,
     /// 100/33: unknown node, a node the token cannot see, or an operation the node does not support.
     UnsupportedRequest,
     /// 100: `appsecret_proof` required by the app but not given.
@@ -113,6 +129,14 @@ impl ErrorKind {
             ErrorKind::PermissionDenied => 10,
             ErrorKind::AppAccessTokenRequired => 15,
             ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge
             | ErrorKind::UnsupportedRequest
             | ErrorKind::AppsecretProofMissing
             | ErrorKind::AppsecretProofInvalid => 100,
@@ -145,6 +169,14 @@ impl ErrorKind {
             ErrorKind::UnsupportedRequest => Some(33),
             ErrorKind::AccessTokenExpired => Some(463),
             ErrorKind::RateLimitHit => Some(2494055),
+            ErrorKind::TemplateLimitReached => Some(2_388_019),
+            ErrorKind::TemplateLanguageExists => Some(2_388_024),
+            ErrorKind::TemplateCharacterLimit => Some(2_388_040),
+            ErrorKind::TemplateHeaderFormat => Some(2_388_047),
+            ErrorKind::TemplateSamplesMissing => Some(2_388_047),
+            ErrorKind::TemplateBodyMissing => Some(2_388_072),
+            ErrorKind::TemplateFooterFormat => Some(2_388_073),
+            ErrorKind::TemplateVariableAtEdge => Some(2_388_299),
             ErrorKind::Unknown
             | ErrorKind::ServiceUnavailable
             | ErrorKind::HeadersTooLarge
@@ -183,6 +215,14 @@ impl ErrorKind {
     pub fn http_status(self) -> u16 {
         match self {
             ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge
             | ErrorKind::InvalidClientSecret
             | ErrorKind::InvalidApplication
             | ErrorKind::UnsupportedRequest
@@ -231,6 +271,14 @@ impl ErrorKind {
             | ErrorKind::PermissionDenied
             | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge
             | ErrorKind::AccessTokenRequired
             | ErrorKind::InvalidAccessToken
             | ErrorKind::AccessTokenExpired
@@ -272,7 +320,15 @@ impl ErrorKind {
             ErrorKind::AppAccessTokenRequired => {
                 "This method must be called with an app access_token."
             }
-            ErrorKind::InvalidParameter => "Invalid parameter",
+            ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge => "Invalid parameter",
             ErrorKind::UnsupportedRequest => "Unsupported request",
             ErrorKind::AppsecretProofMissing => {
                 "API calls from the server require an appsecret_proof argument"
@@ -315,6 +371,23 @@ impl ErrorKind {
         }
     }
 
+    /// `error_user_title` of the template-creation kinds (Meta's 2388xxx subcodes).
+    pub fn user_title(self) -> Option<&'static str> {
+        Some(match self {
+            ErrorKind::TemplateLimitReached => "Message Template Limit Reached",
+            ErrorKind::TemplateLanguageExists => "Content in This Language Already Exists",
+            ErrorKind::TemplateCharacterLimit => "Message Template Character Limit Exceeded",
+            ErrorKind::TemplateHeaderFormat => "Header Format Incorrect",
+            ErrorKind::TemplateSamplesMissing => "Sample Values Missing",
+            ErrorKind::TemplateBodyMissing => "Body Missing",
+            ErrorKind::TemplateFooterFormat => "Footer Format Incorrect",
+            ErrorKind::TemplateVariableAtEdge => {
+                "Variables Can't Be at the Start or End of the Template"
+            }
+            _ => return None,
+        })
+    }
+
     /// How `message` is built from the title.
     fn message_style(self) -> MessageStyle {
         match self {
@@ -334,6 +407,14 @@ impl ErrorKind {
             | ErrorKind::PermissionDenied
             | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge
             | ErrorKind::RequiredParameterMissing
             | ErrorKind::SomethingWentWrong
             | ErrorKind::ParameterValueInvalid
@@ -371,6 +452,14 @@ impl ErrorKind {
             | ErrorKind::PermissionDenied
             | ErrorKind::AppAccessTokenRequired
             | ErrorKind::InvalidParameter
+            | ErrorKind::TemplateLimitReached
+            | ErrorKind::TemplateLanguageExists
+            | ErrorKind::TemplateCharacterLimit
+            | ErrorKind::TemplateHeaderFormat
+            | ErrorKind::TemplateSamplesMissing
+            | ErrorKind::TemplateBodyMissing
+            | ErrorKind::TemplateFooterFormat
+            | ErrorKind::TemplateVariableAtEdge
             | ErrorKind::UnsupportedRequest
             | ErrorKind::AppsecretProofMissing
             | ErrorKind::AppsecretProofInvalid
@@ -422,7 +511,6 @@ pub struct ApiError {
     /// For throttling errors: whose usage the `x-business-use-case-usage` header reports.
     pub usage_of: Option<String>,
     /// A subcode of this occurrence (template creation: 2388xxx under code 100).
-    pub subcode: Option<u32>,
     /// `error_user_title` and `error_user_msg`.
     pub user: Option<Box<(String, String)>>,
 }
@@ -435,16 +523,17 @@ impl ApiError {
             details: None,
             whatsapp_scope: true,
             usage_of: None,
-            subcode: None,
             user: None,
         }
     }
 
-    /// Template creation errors: code 100 with a 2388xxx subcode and texts for people.
-    pub fn template(subcode: u32, title: &str, msg: impl Into<String>) -> Self {
-        let mut e = ApiError::new(ErrorKind::InvalidParameter).graph_scope();
-        e.subcode = Some(subcode);
-        e.user = Some(Box::new((title.to_owned(), msg.into())));
+    /// A template-creation error (code 100 with Meta's 2388xxx subcode), with its
+    /// `error_user_title` and `msg` as `error_user_msg`.
+    pub fn template(kind: ErrorKind, msg: impl Into<String>) -> Self {
+        let mut e = ApiError::new(kind).graph_scope();
+        e.user = kind
+            .user_title()
+            .map(|title| Box::new((title.to_owned(), msg.into())));
         e
     }
 
@@ -550,7 +639,7 @@ impl ApiError {
                 message: self.message(),
                 kind: self.kind.graph_type().as_str().to_owned(),
                 code: self.kind.code(),
-                error_subcode: self.subcode.or(self.kind.subcode()),
+                error_subcode: self.kind.subcode(),
                 is_transient: if self.user.is_some() {
                     Some(false)
                 } else {
@@ -597,7 +686,10 @@ mod tests {
         let rendered: Vec<serde_json::Value> = ErrorKind::ALL
             .iter()
             .map(|kind| {
-                let err = ApiError::new(*kind);
+                let err = match kind.user_title() {
+                    Some(_) => ApiError::template(*kind, "<error_user_msg>"),
+                    None => ApiError::new(*kind),
+                };
                 serde_json::json!({
                     "kind": format!("{kind:?}"),
                     "http_status": kind.http_status(),

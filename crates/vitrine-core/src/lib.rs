@@ -11,6 +11,7 @@ pub mod directory;
 pub mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzz;
+pub mod hosts;
 pub mod ids;
 pub mod inbound;
 pub mod limits;

@@ -1,7 +1,7 @@
 //! Message templates: the creation rules of spec §7.2–§7.3 (Meta's 2388xxx subcodes under code
 //! 100) and the review life cycle of §7.4.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -51,8 +51,8 @@ pub struct Template {
 pub const NAME_MAX: usize = 512;
 pub const PER_WABA_MAX: usize = 250;
 
-fn invalid(subcode: u32, title: &str, msg: impl Into<String>) -> ApiError {
-    ApiError::template(subcode, title, msg)
+fn invalid(kind: ErrorKind, msg: impl Into<String>) -> ApiError {
+    ApiError::template(kind, msg)
 }
 
 fn bad(details: impl Into<String>) -> ApiError {
@@ -98,8 +98,7 @@ fn check_text(
 ) -> Result<(), ApiError> {
     if text.chars().count() > max {
         return Err(invalid(
-            2388040,
-            "Message Template Character Limit Exceeded",
+            ErrorKind::TemplateCharacterLimit,
             format!("The {kind} of a template can have at most {max} characters."),
         ));
     }
@@ -107,8 +106,7 @@ fn check_text(
     if let Some(m) = max_vars {
         if vars.len() > m {
             return Err(invalid(
-                2388047,
-                "Header Format Incorrect",
+                ErrorKind::TemplateHeaderFormat,
                 format!("The {kind} can have at most {m} variable."),
             ));
         }
@@ -117,15 +115,13 @@ fn check_text(
         let t = text.trim();
         if t.starts_with("{{") || t.ends_with("}}") {
             return Err(invalid(
-                2388299,
-                "Variables Can't Be at the Start or End of the Template",
+                ErrorKind::TemplateVariableAtEdge,
                 format!("The {kind} text can't start or end with a variable."),
             ));
         }
         if c.get("example").is_none() {
             return Err(invalid(
-                2388047,
-                "Sample Values Missing",
+                ErrorKind::TemplateSamplesMissing,
                 format!("Add sample values for the variables of the {kind}."),
             ));
         }
@@ -190,15 +186,14 @@ pub fn check_components(raw: &Value) -> Result<Vec<Value>, ApiError> {
         comps.push(Value::Object(m));
     }
     let find = |k: &str| comps.iter().find(|c| c["type"] == k);
-    let body =
-        find("BODY").ok_or_else(|| invalid(2388072, "Body Missing", "A template needs a body."))?;
+    let body = find("BODY")
+        .ok_or_else(|| invalid(ErrorKind::TemplateBodyMissing, "A template needs a body."))?;
     check_text("body", &text_of(body), 1024, None, body)?;
     if let Some(footer) = find("FOOTER") {
         let t = text_of(footer);
         if !variables(&t).is_empty() {
             return Err(invalid(
-                2388073,
-                "Footer Format Incorrect",
+                ErrorKind::TemplateFooterFormat,
                 "The footer can't contain variables.",
             ));
         }
@@ -211,8 +206,7 @@ pub fn check_components(raw: &Value) -> Result<Vec<Value>, ApiError> {
             Some("IMAGE" | "VIDEO" | "DOCUMENT" | "LOCATION" | "PRODUCT") => {}
             _ => {
                 return Err(invalid(
-                    2388047,
-                    "Header Format Incorrect",
+                    ErrorKind::TemplateHeaderFormat,
                     "A header needs a format: TEXT, IMAGE, VIDEO, DOCUMENT, LOCATION or PRODUCT.",
                 ))
             }
@@ -244,8 +238,7 @@ pub fn check_components(raw: &Value) -> Result<Vec<Value>, ApiError> {
         }
         if text_of(b).chars().count() > 25 {
             return Err(invalid(
-                2388040,
-                "Message Template Character Limit Exceeded",
+                ErrorKind::TemplateCharacterLimit,
                 "A button's text can have at most 25 characters.",
             ));
         }
@@ -352,14 +345,20 @@ mod tests {
         let bad_mpm = json!([{ "type": "body", "text": "x" }, { "type": "buttons", "buttons": [ { "type": "mpm", "text": "View" } ] }]);
         assert!(check_components(&bad_mpm).is_err());
         let start = json!([{ "type": "body", "text": "{{1}} is here", "example": { "body_text": [["x"]] } }]);
-        assert_eq!(check_components(&start).unwrap_err().subcode, Some(2388299));
+        assert_eq!(
+            check_components(&start).unwrap_err().kind,
+            ErrorKind::TemplateVariableAtEdge
+        );
         let no_example = json!([{ "type": "body", "text": "Hi {{1}}, welcome" }]);
         assert_eq!(
-            check_components(&no_example).unwrap_err().subcode,
-            Some(2388047)
+            check_components(&no_example).unwrap_err().kind,
+            ErrorKind::TemplateSamplesMissing
         );
         let long = json!([{ "type": "body", "text": "x".repeat(1025) }]);
-        assert_eq!(check_components(&long).unwrap_err().subcode, Some(2388040));
+        assert_eq!(
+            check_components(&long).unwrap_err().kind,
+            ErrorKind::TemplateCharacterLimit
+        );
         assert!(check_name("summer_sale_2").is_ok());
         assert!(check_name("Summer").is_err());
     }

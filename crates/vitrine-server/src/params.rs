@@ -100,7 +100,10 @@ async fn multipart_pairs(content_type: &str, body: &[u8]) -> Result<Vec<(String,
     Ok(pairs)
 }
 
-/// The access token from `Authorization: Bearer …` (or `OAuth …`), else from the parameters.
+/// The access token: the `access_token` parameter when there is one (it wins over the header,
+/// as on Graph: pywa subscribes an app's webhook with the app token in the query string while
+/// its session sends a system-user token in the header), else `Authorization: Bearer …` (or
+/// `OAuth …`).
 pub fn access_token<'a>(headers: &'a HeaderMap, params: &'a Params) -> Option<&'a str> {
     let from_header = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -110,7 +113,7 @@ pub fn access_token<'a>(headers: &'a HeaderMap, params: &'a Params) -> Option<&'
             (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
                 .then(|| rest.trim())
         });
-    from_header.or_else(|| params.str("access_token"))
+    params.str("access_token").or(from_header)
 }
 
 #[cfg(test)]

@@ -48,6 +48,17 @@ pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// The file a `sqlite://PATH` URL names; `None` for `sqlite::memory:` and URLs that are not
+/// SQLite's.
+pub fn database_file(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") || url == "sqlite::memory:" || url == "sqlite://:memory:" {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    (file.as_os_str() != ":memory:").then(|| file.to_path_buf())
+}
+
 impl SqliteStore {
     /// Opens (creating if missing) `sqlite://PATH`, or a scratch database for `sqlite::memory:`,
     /// and applies the migrations.

@@ -1,8 +1,46 @@
 //! The start-up banner: what a user needs to send a first message.
 
-use vitrine_core::Sandbox;
+use crate::node::TransparentFacts;
+use vitrine_core::{hosts, Sandbox};
 
-pub fn render(sandbox: &Sandbox, public_url: &str, database: &str) -> String {
+/// The banner's first lines: how a bot reaches Vitrine unchanged.
+fn run_your_bot(t: &TransparentFacts, public_url: &str) -> String {
+    let base = public_url.trim_end_matches('/');
+    let cert = match &t.ca_cert {
+        Ok(cert) => cert.display().to_string(),
+        Err(why) => {
+            return format!(
+                "\nPoint your bot's Graph base URL at {base} (transparent mode is off: {why}).\n"
+            )
+        }
+    };
+    let hosts_file = match t.tls_listen {
+        Some(addr) => format!(
+            "\n  Hosts-file mode: TLS on {addr}; add to /etc/hosts: {ip} {names}",
+            ip = addr.ip(),
+            names = hosts::INTERCEPTED.join(" "),
+        ),
+        None => String::new(),
+    };
+    format!(
+        "\nRun your bot unchanged with these two variables (its https://{graph} calls land here):\n\
+         \n  HTTPS_PROXY={proxy}\
+         \n  SSL_CERT_FILE={cert}\n\
+         \n  Python requests reads REQUESTS_CA_BUNDLE, Node.js NODE_EXTRA_CA_CERTS (Node's fetch\
+         \n  ignores HTTPS_PROXY: use --tls-listen and a hosts-file entry); Java and the rest:\
+         \n  `vitrine ca init`. Clients with a base-URL option: {base}{hosts_file}\n",
+        graph = hosts::GRAPH,
+        proxy = t.proxy_url,
+    )
+}
+
+pub fn render(
+    sandbox: &Sandbox,
+    public_url: &str,
+    database: &str,
+    transparent: &TransparentFacts,
+) -> String {
+    let intro = run_your_bot(transparent, public_url);
     let seeded = sandbox.read(|dir| {
         dir.phone_number(vitrine_core::seed::PHONE_NUMBER_ID)
             .is_some()
@@ -11,6 +49,7 @@ pub fn render(sandbox: &Sandbox, public_url: &str, database: &str) -> String {
         let base = public_url.trim_end_matches('/');
         return format!(
             "\nVitrine {version}: WhatsApp Cloud API commerce sandbox (not affiliated with Meta)\n\
+             {intro}\
              \n  Web UI          {base}/\
              \n  Graph API       {base}/{api}\
              \n  Database        {database}\
@@ -42,6 +81,7 @@ pub fn render(sandbox: &Sandbox, public_url: &str, database: &str) -> String {
     );
     format!(
         "\nVitrine {version}: WhatsApp Cloud API commerce sandbox (not affiliated with Meta)\n\
+         {intro}\
          \n  Web UI          {base}/\
          \n  Graph API       {graph}\
          \n  Database        {database}\

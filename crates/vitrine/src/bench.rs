@@ -99,6 +99,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             ..Default::default()
         },
     );
+    // No CA files beside the scratch database: nothing here goes through the proxy.
+    cfg.transparent = false;
     cfg.behaviour.webhooks.sent_after_ms = 0;
     cfg.behaviour.webhooks.delivered_after_ms = 0;
     // Vitrine itself is measured here, not Meta's limits.

@@ -39,6 +39,10 @@ enum Command {
     /// Test and load-test a bot: scripted shoppers and what the bot must answer (YAML files).
     #[command(subcommand)]
     Scenario(crate::scenario::ScenarioCommand),
+    /// The local certificate authority of transparent mode (bots reach Vitrine through
+    /// HTTPS_PROXY, or a hosts-file entry, and trust this CA).
+    #[command(subcommand)]
+    Ca(crate::ca_cmd::CaCommand),
 }
 
 #[derive(Debug, Args)]
@@ -69,7 +73,7 @@ struct ServeArgs {
     database: Option<String>,
 
     /// TOML file with any of: listen, database, admin_token, public_url, seed_demo, webhook_url,
-    /// and a [behaviour] table (default_api_version, catalog_thumbnail_required,
+    /// ca_dir, tls_listen, and a [behaviour] table (default_api_version, catalog_thumbnail_required,
     /// mpm_no_match_details, batch_delay_ms, outdated_client_code, template_review_ms,
     /// template_reject_prefix, product_carousel_exact_cards) with [behaviour.webhooks] and
     /// [behaviour.limits] (see the README)
@@ -89,6 +93,18 @@ struct ServeArgs {
     /// [default: http://<listen>]
     #[arg(long, env = "VITRINE_PUBLIC_URL", value_name = "URL")]
     public_url: Option<String>,
+
+    /// Directory of the local CA that transparent mode signs with (created at start when
+    /// missing; see `vitrine ca init`) [default: `vitrine-ca` beside a SQLite database file, else
+    /// in the current directory]
+    #[arg(long, env = "VITRINE_CA_DIR", value_name = "DIR")]
+    ca_dir: Option<PathBuf>,
+
+    /// Also serve graph.facebook.com and lookaside.fbsbx.com over TLS on this address, for
+    /// clients that ignore HTTPS_PROXY and reach Vitrine through a hosts-file entry
+    /// (e.g. 127.0.0.1:443)
+    #[arg(long, env = "VITRINE_TLS_LISTEN", value_name = "ADDR")]
+    tls_listen: Option<String>,
 
     /// Do not seed the demo sandbox into an empty database
     #[arg(long, env = "VITRINE_NO_SEED")]
@@ -154,6 +170,8 @@ impl ServeArgs {
                     MpmDetails::NoneCouldBeSent => MpmNoMatchDetails::NoneCouldBeSent,
                 }),
                 webhook_url: self.webhook_url.clone(),
+                ca_dir: self.ca_dir.clone(),
+                tls_listen: self.tls_listen.clone(),
                 auto_read_after_ms: self.auto_read_ms,
                 duplicate_probability: self.webhook_duplicates,
                 reorder_probability: self.webhook_reorder,
@@ -189,6 +207,7 @@ pub fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Ca(cmd)) => crate::ca_cmd::run(cmd),
         None => run_serve(cli.serve),
     };
     match result {
@@ -225,7 +244,12 @@ async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let (node, listener) = crate::node::Node::open(&cfg).await?;
     println!(
         "{}",
-        banner::render(&node.sandbox, &node.public_url, &cfg.database)
+        banner::render(
+            &node.sandbox,
+            &node.public_url,
+            &cfg.database,
+            &node.transparent
+        )
     );
     node.run(listener, shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -5,7 +5,7 @@
 
 use anyhow::Context;
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use vitrine_core::commerce::MpmNoMatchDetails;
 use vitrine_core::limits::LimitSettings;
 use vitrine_core::settings::Behaviour;
@@ -24,6 +24,8 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub seed_demo: Option<bool>,
     pub webhook_url: Option<String>,
+    pub ca_dir: Option<PathBuf>,
+    pub tls_listen: Option<String>,
     #[serde(default)]
     pub behaviour: FileBehaviour,
 }
@@ -63,6 +65,12 @@ pub struct ServeConfig {
     pub seed_demo: bool,
     /// Points the demo app's webhook here at start.
     pub webhook_url: Option<String>,
+    /// Where the local CA of transparent mode is kept.
+    pub ca_dir: PathBuf,
+    /// Serve the intercepted hosts over TLS on this address too (hosts-file mode).
+    pub tls_listen: Option<String>,
+    /// Transparent mode (CONNECT tunnels to Meta's hosts) on; `bench` turns it off.
+    pub transparent: bool,
     pub behaviour: Behaviour,
 }
 
@@ -78,6 +86,8 @@ pub struct Overrides {
     pub catalog_thumbnail_required: Option<bool>,
     pub mpm_no_match_details: Option<MpmNoMatchDetails>,
     pub webhook_url: Option<String>,
+    pub ca_dir: Option<PathBuf>,
+    pub tls_listen: Option<String>,
     pub auto_read_after_ms: Option<i64>,
     pub duplicate_probability: Option<f64>,
     pub reorder_probability: Option<f64>,
@@ -85,17 +95,36 @@ pub struct Overrides {
     pub fidelity_seed: Option<u64>,
 }
 
+/// Where the local CA is kept when no `--ca-dir` says: a `vitrine-ca` directory beside a SQLite
+/// database file, else in the current directory.
+pub fn default_ca_dir(database: &str) -> PathBuf {
+    let beside = vitrine_store_sqlite::database_file(database)
+        .and_then(|file| file.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    beside.join("vitrine-ca")
+}
+
 pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
     let defaults = Behaviour::default();
+    let database = over
+        .database
+        .or(file.database)
+        .unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
     ServeConfig {
         listen: over
             .listen
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
-        database: over
-            .database
-            .or(file.database)
-            .unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
+        ca_dir: over
+            .ca_dir
+            .or(file.ca_dir)
+            .unwrap_or_else(|| default_ca_dir(&database)),
+        tls_listen: over
+            .tls_listen
+            .or(file.tls_listen)
+            .filter(|a| !a.is_empty()),
+        transparent: true,
+        database,
         admin_token: over
             .admin_token
             .or(file.admin_token)
@@ -203,6 +232,45 @@ mod tests {
         assert_eq!(w.duplicate_probability, 0.25);
         assert!(w.batch_statuses);
         assert_eq!(w.delivered_after_ms, 300);
+    }
+
+    #[test]
+    fn the_ca_is_kept_beside_the_database_unless_told() {
+        assert_eq!(
+            default_ca_dir("sqlite:///var/lib/vitrine/v.db"),
+            PathBuf::from("/var/lib/vitrine/vitrine-ca")
+        );
+        assert_eq!(
+            default_ca_dir("sqlite://data/v.db?mode=rwc"),
+            PathBuf::from("data/vitrine-ca")
+        );
+        assert_eq!(
+            default_ca_dir("sqlite://vitrine.db"),
+            PathBuf::from("vitrine-ca")
+        );
+        assert_eq!(
+            default_ca_dir("sqlite::memory:"),
+            PathBuf::from("vitrine-ca")
+        );
+        assert_eq!(
+            default_ca_dir("postgres://u@h/db"),
+            PathBuf::from("vitrine-ca")
+        );
+        let file: FileConfig =
+            toml::from_str("ca_dir = \"/etc/vitrine/ca\"\ntls_listen = \"127.0.0.1:443\"\n")
+                .unwrap();
+        let cfg = resolve(file, Overrides::default());
+        assert_eq!(cfg.ca_dir, PathBuf::from("/etc/vitrine/ca"));
+        assert_eq!(cfg.tls_listen.as_deref(), Some("127.0.0.1:443"));
+        let cfg = resolve(
+            FileConfig::default(),
+            Overrides {
+                database: Some("sqlite:///srv/x.db".into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(cfg.ca_dir, PathBuf::from("/srv/vitrine-ca"));
+        assert_eq!(cfg.tls_listen, None);
     }
 
     #[test]

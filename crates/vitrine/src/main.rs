@@ -2,6 +2,7 @@
 
 mod banner;
 mod bench;
+mod ca_cmd;
 mod catalog_cmd;
 mod cli;
 mod config;

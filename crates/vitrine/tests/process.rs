@@ -28,14 +28,18 @@ fn free_port() -> u16 {
 struct Vitrine {
     child: Child,
     base: String,
+    /// Where its local CA goes (not the working directory, for a database that is no file).
+    _ca: tempfile::TempDir,
 }
 
 impl Vitrine {
     async fn start(args: &[&str]) -> Vitrine {
         let port = free_port();
+        let ca = tempfile::tempdir().unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_vitrine"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(args)
+            .env("VITRINE_CA_DIR", ca.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -52,7 +56,11 @@ impl Vitrine {
             assert!(Instant::now() < deadline, "vitrine did not start");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Vitrine { child, base }
+        Vitrine {
+            child,
+            base,
+            _ca: ca,
+        }
     }
 
     fn kill9(mut self) {
@@ -191,6 +199,7 @@ async fn banner_prints_what_a_first_message_needs() {
             "sqlite::memory:",
         ])
         .current_dir(dir.path())
+        .env_remove("VITRINE_CA_DIR")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -537,6 +546,212 @@ async fn customer_command_fills_a_cart_and_orders() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("quantity_out_of_range"));
     let out = run(&["say", "15550001234", "Hello there"]);
     assert!(out.status.success());
+}
+
+fn vitrine(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .args(args)
+        .env_remove("VITRINE_CA_DIR")
+        .env_remove("VITRINE_LISTEN")
+        .env_remove("VITRINE_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn ca_init_prints_how_to_trust_it_and_export_prints_only_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("v.db").display());
+    let ca_dir = dir.path().join("vitrine-ca");
+    let cert = ca_dir.join("ca.pem").display().to_string();
+
+    let out = vitrine(&["ca", "init", "--database", &db]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for needle in [
+        "Created the local CA:".to_owned(),
+        format!("certificate   {cert}"),
+        format!("private key   {}", ca_dir.join("ca-key.pem").display()),
+        "graph.facebook.com and lookaside.fbsbx.com only".to_owned(),
+        "Run your bot with these two variables".to_owned(),
+        "HTTPS_PROXY=http://127.0.0.1:8484".to_owned(),
+        format!("SSL_CERT_FILE={cert}"),
+        format!("REQUESTS_CA_BUNDLE={cert}"),
+        format!("NODE_EXTRA_CA_CERTS={cert}"),
+        format!("CURL_CA_BUNDLE={cert}"),
+        format!("keytool -importcert -noprompt -alias vitrine-local-ca -file {cert}"),
+        "-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=8484".to_owned(),
+        "--tls-listen 127.0.0.1:443".to_owned(),
+        "127.0.0.1 graph.facebook.com lookaside.fbsbx.com".to_owned(),
+    ] {
+        assert!(text.contains(&needle), "ca init lacks {needle}:\n{text}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(ca_dir.join("ca-key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let pem = std::fs::read_to_string(&cert).unwrap();
+
+    // Once only: a second init keeps the CA, and says so.
+    let out = vitrine(&["ca", "init", "--database", &db, "--listen", "0.0.0.0:9000"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("The local CA already exists"), "{text}");
+    assert!(text.contains("HTTPS_PROXY=http://127.0.0.1:9000"), "{text}");
+    assert_eq!(std::fs::read_to_string(&cert).unwrap(), pem);
+
+    // export prints the certificate, and never the key.
+    let out = vitrine(&["ca", "export", "--database", &db]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), pem);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("PRIVATE KEY"));
+    let out = vitrine(&["ca", "export", "--ca-dir", ca_dir.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), pem);
+
+    // No CA there: a clear error.
+    let empty = dir.path().join("none");
+    let out = vitrine(&["ca", "export", "--ca-dir", empty.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no local CA in") && err.contains("vitrine ca init"),
+        "{err}"
+    );
+
+    // --force replaces it.
+    let out = vitrine(&["ca", "init", "--database", &db, "--force"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Created a new local CA"));
+    assert_ne!(std::fs::read_to_string(&cert).unwrap(), pem);
+}
+
+#[tokio::test]
+async fn serve_leads_with_the_two_variables_and_serves_the_graph_through_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("v.db").display());
+    assert!(vitrine(&["ca", "init", "--database", &db]).status.success());
+    let pem = String::from_utf8(vitrine(&["ca", "export", "--database", &db]).stdout).unwrap();
+    let cert = dir.path().join("vitrine-ca").join("ca.pem");
+
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+            &db,
+            "--tls-listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("VITRINE_CA_DIR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    // The pipe stays open (`_out`) while the server runs: a closed one would fail its next write.
+    let (text, _out) = tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let mut buf = vec![0u8; 8192];
+        let mut text = String::new();
+        while !text.contains("-d '") {
+            let n = out.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        (text, out)
+    })
+    .await
+    .unwrap();
+    let intro = text.split("Web UI").next().unwrap();
+    assert!(
+        intro.contains("Run your bot unchanged with these two variables"),
+        "{text}"
+    );
+    let proxy = format!("HTTPS_PROXY=http://127.0.0.1:{port}");
+    let trust = format!("SSL_CERT_FILE={}", cert.display());
+    for needle in [
+        proxy.as_str(),
+        trust.as_str(),
+        "Hosts-file mode: TLS on 127.0.0.1:",
+    ] {
+        assert!(intro.contains(needle), "banner lacks {needle}:\n{text}");
+    }
+    let tls_port: u16 = intro
+        .split("TLS on 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(intro.contains("add to /etc/hosts: 127.0.0.1 graph.facebook.com lookaside.fbsbx.com"));
+
+    // The two variables, as a bot's HTTP client takes them.
+    let ca = reqwest::Certificate::from_pem(pem.as_bytes()).unwrap();
+    let bot = reqwest::Client::builder()
+        .proxy(reqwest::Proxy::https(format!("http://127.0.0.1:{port}")).unwrap())
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(ca.clone())
+        .build()
+        .unwrap();
+    let r = bot
+        .get(format!("https://graph.facebook.com/v23.0/{PHONE}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // And the hosts-file way.
+    let direct = reqwest::Client::builder()
+        .no_proxy()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(ca)
+        .resolve("graph.facebook.com", ([127, 0, 0, 1], tls_port).into())
+        .build()
+        .unwrap();
+    let r = direct
+        .get(format!(
+            "https://graph.facebook.com:{tls_port}/v23.0/{PHONE}"
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn tls_listen_that_cannot_bind_stops_the_start_with_the_reason() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("v.db").display());
+    let out = vitrine(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        &db,
+        "--tls-listen",
+        &taken,
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("listening on {taken} for --tls-listen")),
+        "{err}"
+    );
 }
 
 /// A bad scenario file is refused before anything runs (no Vitrine is even reached), naming the

@@ -66,6 +66,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("concurrent_commits_one_wins", |s| {
             Box::pin(concurrent_commits_one_wins(s))
         }),
+        ("one_final_status_per_message", |s| {
+            Box::pin(one_final_status_per_message(s))
+        }),
         ("messages_and_paging", |s| Box::pin(messages_and_paging(s))),
         ("statuses_in_time_order", |s| {
             Box::pin(statuses_in_time_order(s))
@@ -890,4 +893,42 @@ async fn concurrent_commits_one_wins(store: Arc<dyn Store>) {
     assert_eq!(won, 1, "one of 24 commits from the same version");
     assert_eq!(webhook_count(&store).await, 1);
     assert_eq!(store.changes_since(0, 100).await.unwrap().len(), 1);
+}
+
+async fn one_final_status_per_message(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    store
+        .insert_message(&message("fin", "111", 1), &Outbox::default())
+        .await
+        .unwrap();
+    let mut tasks = vec![];
+    for (i, status) in [MessageStatus::Read, MessageStatus::Failed]
+        .into_iter()
+        .cycle()
+        .take(12)
+        .enumerate()
+    {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let outbox = Outbox {
+                statuses: vec![StatusEvent {
+                    wamid: "fin".into(),
+                    status,
+                    at: Millis(10 + i as i64),
+                    errors: vec![],
+                }],
+                webhooks: vec![webhook("fin", status, 0)],
+            };
+            s.append_final_status("fin", &outbox).await.unwrap()
+        }));
+    }
+    let mut written = 0;
+    for t in tasks {
+        if t.await.unwrap() {
+            written += 1;
+        }
+    }
+    assert_eq!(written, 1);
+    assert_eq!(store.message_statuses("fin").await.unwrap().len(), 1);
+    assert_eq!(webhook_count(&store).await, 1);
 }

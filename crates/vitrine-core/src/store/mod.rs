@@ -28,11 +28,17 @@ pub enum StoreError {
 
 impl From<StoreError> for crate::error::ApiError {
     fn from(e: StoreError) -> Self {
+        use crate::error::{ApiError, ErrorKind};
         match e {
-            StoreError::Closed => {
-                crate::error::ApiError::new(crate::error::ErrorKind::ServiceUnavailable)
+            StoreError::Closed => ApiError::new(ErrorKind::ServiceUnavailable),
+            // A key taken by a write that committed first (two creations at once): the caller
+            // may retry, as after any other collision.
+            StoreError::Conflict(key) => {
+                ApiError::new(ErrorKind::ConcurrentUpdate).with_details(format!(
+                    "Another request created the same object first ({key}); retry the request."
+                ))
             }
-            other => crate::error::ApiError::internal(other),
+            StoreError::Database(_) | StoreError::Corrupt(_) => ApiError::internal(e),
         }
     }
 }
@@ -115,8 +121,12 @@ pub trait DirectoryStore: Send + Sync + 'static {
 #[async_trait::async_trait]
 pub trait MessageStore: Send + Sync + 'static {
     async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()>;
-    /// Status events and webhooks that follow a change made elsewhere (a read, a failure).
+    /// Status events and webhooks that follow a change made elsewhere.
     async fn append_outbox(&self, outbox: &Outbox) -> StoreResult<()>;
+    /// A final status of message `wamid` (`read` or `failed`) with its webhooks, unless the
+    /// message already has one (`false` then, nothing written): two at once, on one node or two,
+    /// write one.
+    async fn append_final_status(&self, wamid: &str, outbox: &Outbox) -> StoreResult<bool>;
     async fn list_messages(&self, query: &MessageQuery) -> StoreResult<MessagePage>;
     async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>>;
     /// Every status event of a message, due or not, in time order.

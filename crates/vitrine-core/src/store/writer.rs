@@ -40,6 +40,11 @@ pub enum WriteOp {
         outbox: Outbox,
     },
     AppendOutbox(Outbox),
+    /// A final status of a message, unless it has one.
+    AppendFinalStatus {
+        wamid: String,
+        outbox: Outbox,
+    },
     ClaimWebhooks {
         now: Millis,
         wall_now: i64,

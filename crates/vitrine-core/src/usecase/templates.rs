@@ -3,7 +3,7 @@
 
 use crate::auth::Principal;
 use crate::directory::DirectoryChange;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::model::Scope;
 use crate::sandbox::{Plan, Sandbox};
 use crate::template::{self, Template, TemplateStatus};
@@ -99,15 +99,13 @@ impl Sandbox {
             let mine = dir.templates_of(waba_id);
             if mine.iter().any(|t| t.name == name && t.language == language) {
                 return Err(ApiError::template(
-                    2_388_024,
-                    "Content in This Language Already Exists",
+                    ErrorKind::TemplateLanguageExists,
                     format!("There is already {language} content for this template. You can create a new template and try again."),
                 ));
             }
             if mine.len() >= template::PER_WABA_MAX {
                 return Err(ApiError::template(
-                    2_388_019,
-                    "Message Template Limit Reached",
+                    ErrorKind::TemplateLimitReached,
                     format!(
                         "This WhatsApp Business Account has reached its limit of {} message templates.",
                         template::PER_WABA_MAX

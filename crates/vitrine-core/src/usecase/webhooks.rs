@@ -473,10 +473,7 @@ impl Sandbox {
             return Ok(None);
         };
         let events = self.store.message_statuses(wamid).await?;
-        if let Some(existing) = events
-            .iter()
-            .find(|e| matches!(e.status, MessageStatus::Read | MessageStatus::Failed))
-        {
+        if let Some(existing) = final_status(&events) {
             return Ok(Some(existing.clone()));
         }
         let delivered = events
@@ -492,8 +489,12 @@ impl Sandbox {
             at,
             errors: vec![],
         };
-        self.append_status(&record, event.clone()).await?;
-        Ok(Some(event))
+        if self.append_final_status(&record, event.clone()).await? {
+            return Ok(Some(event));
+        }
+        // Read or failed meanwhile, here or on another node: that one stands.
+        let events = self.store.message_statuses(wamid).await?;
+        Ok(final_status(&events).cloned())
     }
 
     /// The message fails to reach the customer now, with `error` (131026, 131047, 131000...).
@@ -506,40 +507,49 @@ impl Sandbox {
         let Some(record) = self.store.get_message(wamid).await? else {
             return Ok(None);
         };
-        if let Some(done) = self
-            .message_statuses(wamid)
-            .await?
-            .iter()
-            .find(|e| matches!(e.status, MessageStatus::Read | MessageStatus::Failed))
-        {
-            return Err(ApiError::invalid_param(format!(
+        let cannot_fail = |done: &StatusEvent| {
+            ApiError::invalid_param(format!(
                 "Message {wamid} is already {}: it cannot fail now.",
                 done.status.as_str()
-            )));
+            ))
+        };
+        if let Some(done) = final_status(&self.message_statuses(wamid).await?) {
+            return Err(cannot_fail(done));
         }
         let event = StatusEvent::failed(wamid, self.clock.now(), error);
-        self.append_status(&record, event.clone()).await?;
-        Ok(Some(event))
+        if self.append_final_status(&record, event.clone()).await? {
+            return Ok(Some(event));
+        }
+        let events = self.store.message_statuses(wamid).await?;
+        match final_status(&events) {
+            Some(done) => Err(cannot_fail(done)),
+            None => Err(ApiError::internal("a final status vanished")),
+        }
     }
 
-    async fn append_status(
+    /// Writes a final status with its webhooks unless the message got one meanwhile (`false`).
+    async fn append_final_status(
         &self,
         record: &MessageRecord,
         event: StatusEvent,
-    ) -> Result<(), ApiError> {
+    ) -> Result<bool, ApiError> {
         let events = vec![event];
         let webhooks = self.read(|dir| self.status_webhooks(dir, record, &events));
         let notify = !webhooks.is_empty();
-        self.store
-            .append_outbox(&Outbox {
-                statuses: events,
-                webhooks,
-            })
+        let written = self
+            .store
+            .append_final_status(
+                &record.wamid,
+                &Outbox {
+                    statuses: events,
+                    webhooks,
+                },
+            )
             .await?;
-        if notify {
+        if written && notify {
             self.webhook_wakeup.notify_waiters();
         }
-        Ok(())
+        Ok(written)
     }
 
     // ---- Delivery log (operator) ----
@@ -608,4 +618,11 @@ impl Sandbox {
     pub async fn next_webhook_due(&self) -> Result<Option<crate::clock::Millis>, ApiError> {
         Ok(self.store.next_webhook_due().await?)
     }
+}
+
+/// The status that ends a message's life cycle, if it has one: `read` or `failed`.
+fn final_status(events: &[StatusEvent]) -> Option<&StatusEvent> {
+    events
+        .iter()
+        .find(|e| matches!(e.status, MessageStatus::Read | MessageStatus::Failed))
 }

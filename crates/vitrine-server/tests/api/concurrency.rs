@@ -570,3 +570,46 @@ async fn two_catalogs_connected_at_once_leave_one_connected() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_message_read_ten_times_at_once_is_read_once() {
+    let rx = Receiver::start(Rx::default()).await;
+    let n = nodes().await;
+    n.at(0).set_webhook(&rx.url).await;
+    let wamid = n.at(0).post_message(text("read me")).await.wamid();
+    for app in &n.apps {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while app.get(&format!("/_vitrine/messages/{wamid}")).await.status != 200 {
+            assert!(Instant::now() < deadline);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let reads = (0..10).map(|i| {
+        post(
+            n.at(i),
+            format!("/_vitrine/messages/{wamid}/read"),
+            json!({}),
+        )
+    });
+    let rs = join_all(reads).await;
+    assert_eq!(statuses(&rs), vec![200; 10], "{:?}", rs.first());
+    let first = rs[0].body.clone();
+    assert!(
+        rs.iter().all(|r| r.body == first),
+        "one read, reported alike: {rs:?}"
+    );
+    n.at(0)
+        .post_json("/_vitrine/clock/advance", json!({ "seconds": 60 }))
+        .await;
+    let rows = n
+        .at(0)
+        .wait_webhooks(&format!("wamid={wamid}"), |w| {
+            w.iter().any(|h| h["message_status"] == "read")
+        })
+        .await;
+    let read = rows
+        .iter()
+        .filter(|h| h["message_status"] == "read")
+        .count();
+    assert_eq!(read, 1, "{rows:?}");
+}

@@ -15,6 +15,7 @@ mod limits;
 mod messages_interactive;
 mod messages_product;
 mod messages_text;
+mod proxy;
 mod request_limits;
 mod sandbox_api;
 mod scenarios;

@@ -641,6 +641,46 @@ async fn app_access_token_may_manage_subscriptions() {
     assert_eq!(r.body["error"]["code"], 190);
 }
 
+/// pywa subscribes with the app token in the query string while its session keeps sending the
+/// system-user token in the header: the parameter wins, as on Graph.
+#[tokio::test]
+async fn an_access_token_parameter_wins_over_the_header() {
+    let rx = Receiver::start(Rx {
+        verify_token: Some("t".into()),
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_app().await;
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!(
+                    "/v23.0/{}/subscriptions?access_token={}",
+                    seed::APP_ID,
+                    app_token()
+                )))
+                .bearer_auth(TOKEN)
+                .form(&[
+                    ("object", "whatsapp_business_account"),
+                    ("callback_url", rx.url.as_str()),
+                    ("verify_token", "t"),
+                    ("fields", "messages"),
+                ]),
+        )
+        .await;
+    assert_eq!(r.body, json!({ "success": true }), "{}", r.text);
+    // And the other way round: a system-user token parameter over an app token header.
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!("/v23.0/{PHONE}/messages?access_token={TOKEN}")))
+                .bearer_auth(app_token())
+                .json(&text("hi")),
+        )
+        .await;
+    r.wamid();
+}
+
 /// pywa asks for the app token this way before subscribing an app's webhook (its default), then
 /// subscribes to every field it handles.
 #[tokio::test]

@@ -32,6 +32,11 @@ impl InProcess {
             public_url: None,
             seed_demo: true,
             webhook_url: target.webhook_url.clone(),
+            // The bot is pointed at this Vitrine by its Graph base URL (a bot that needs
+            // transparent mode runs against `vitrine serve` with `--server`).
+            ca_dir: dir.path().join("vitrine-ca"),
+            tls_listen: None,
+            transparent: false,
             behaviour: Default::default(),
         };
         let (node, listener) = Node::open(&cfg).await?;
@@ -39,7 +44,7 @@ impl InProcess {
         if !cfg!(test) {
             eprintln!(
                 "{}",
-                crate::banner::render(&node.sandbox, &url, &cfg.database)
+                crate::banner::render(&node.sandbox, &url, &cfg.database, &node.transparent)
             );
         }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -104,6 +104,15 @@ pub struct TestApp {
     cluster: Option<vitrine_server::cluster::Cluster>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    /// Transparent mode, when the test asked for it.
+    pub transparent: Option<Transparent>,
+}
+
+/// Transparent mode of a test app: its CA and `--tls-listen` address.
+pub struct Transparent {
+    pub ca_pem: String,
+    pub ca_dir: tempfile::TempDir,
+    pub tls_addr: SocketAddr,
 }
 
 /// Changes the demo data before it is seeded.
@@ -115,6 +124,8 @@ pub struct Options {
     pub admin_token: Option<String>,
     pub database: Option<String>,
     pub customize: Option<Customize>,
+    /// Transparent mode on, with a fresh CA and a `--tls-listen` on a free port.
+    pub transparent: bool,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -164,9 +175,26 @@ pub async fn spawn_with(options: Options) -> TestApp {
         &base,
         client,
     );
+    let (https, transparent) = if options.transparent {
+        let ca_dir = tempfile::tempdir().unwrap();
+        let ca = vitrine_server::tls::LocalCa::create(ca_dir.path(), false).unwrap();
+        let tls_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let facts = Transparent {
+            ca_pem: ca.cert_pem().to_owned(),
+            tls_addr: tls_listener.local_addr().unwrap(),
+            ca_dir,
+        };
+        let https = vitrine_server::proxy::Transparent {
+            tls: Arc::new(ca.tls().unwrap()),
+            tls_listener: Some(tls_listener),
+        };
+        (Ok(https), Some(facts))
+    } else {
+        (Err("off in this test".into()), None)
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        vitrine_server::serve(listener, state, async {
+        vitrine_server::serve(listener, state, https, async {
             let _ = rx.await;
         })
         .await
@@ -183,6 +211,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         cluster: Some(cluster),
         shutdown: Some(tx),
         server: Some(server),
+        transparent,
     }
 }
 
