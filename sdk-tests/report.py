@@ -50,6 +50,16 @@ CAPABILITIES = [
     ("template.catalog", "Catalog template: approved, sent"),
     ("template.mpm", "Multi-product template: approved, sent"),
     ("template.carousel", "Product card carousel template: approved, sent"),
+    ("media.upload", "Upload media, get its URL, download it"),
+    ("send.image", "Send an image (uploaded id)"),
+    ("send.document", "Send a document with a file name"),
+    ("send.location", "Send a location"),
+    ("send.reaction", "Send and remove a reaction"),
+    ("read.mark", "Mark a customer's message read"),
+    ("read.typing", "Typing indicator"),
+    ("media.download_inbound", "Download a customer's photo by the webhook's media id"),
+    ("webhook.inbound_types", "Inbound video, voice note, document, sticker, location, contacts, reaction, unsupported parsed"),
+    ("webhook.forwarded", "Forwarded message parsed (`context.forwarded`)"),
 ]
 
 # One column per SDK and way: (results file, client, way in the header, how it reaches Vitrine).

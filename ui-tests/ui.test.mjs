@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { start, waitFor, mpm, here, PHONE, WABA, CATALOG } from './harness.mjs';
+import { start, waitFor, mpm, here, PHONE, WABA, CATALOG, TOKEN } from './harness.mjs';
 
 const artifacts = join(here, 'artifacts');
 mkdirSync(artifacts, { recursive: true });
@@ -151,7 +151,8 @@ test('an MPM, a cart, an order, its webhook, and a stock-out notice', async () =
 });
 
 test('every kind of business message, as the customer sees it, and taps on its buttons', async () => {
-  const to = '15551230001';
+  // An Indian number: checkout orders reach WhatsApp users in India only.
+  const to = '919812300001';
   await v.vitrine('POST', '/customers', { wa_id: to, name: 'Sam Lee' });
   await v.vitrine('POST', `/customers/${to}/messages`, { text: 'Hello! Do you have gifts?' });
   const send = async (body) => (await v.graph(`${PHONE}/messages`, Object.assign({ messaging_product: 'whatsapp', to }, body))).messages[0].id;
@@ -283,7 +284,7 @@ test('every kind of business message, as the customer sees it, and taps on its b
 
 test('asking about a product, editing a price, redelivering, reviewing templates, settings and the clock', async () => {
   await page.setViewportSize({ width: 1280, height: 860 });
-  const to = '15551230001';
+  const to = '919812300001';
   const spm = (await v.graph(`${PHONE}/messages`, { messaging_product: 'whatsapp', to, type: 'interactive', interactive: { type: 'product', action: { catalog_id: CATALOG, product_retailer_id: 'vase-glass-amber' } } })).messages[0].id;
 
   // A price edited in the catalog view reaches the customer's product card.
@@ -364,6 +365,181 @@ test('asking about a product, editing a price, redelivering, reviewing templates
   await page.getByRole('link', { name: 'Webhooks' }).click();
   await page.locator('#webhook-detail').waitFor();
   await shot('20-webhooks-phone-width');
+});
+
+// Images made by Chromium itself (PNG and WebP from a canvas), so nothing is fetched.
+async function drawn(type, w, h, label) {
+  const data = await page.evaluate(async ([type, w, h, label]) => {
+    const c = document.createElement('canvas');
+    c.width = w; c.height = h;
+    const g = c.getContext('2d');
+    const grad = g.createLinearGradient(0, 0, w, h);
+    grad.addColorStop(0, '#2a9d8f'); grad.addColorStop(1, '#f4a261');
+    g.fillStyle = grad; g.fillRect(0, 0, w, h);
+    g.fillStyle = '#fff'; g.font = `bold ${Math.round(h / 5)}px sans-serif`; g.textAlign = 'center';
+    g.fillText(label, w / 2, h / 2);
+    return c.toDataURL(type).split(',')[1];
+  }, [type, w, h, label]);
+  return Buffer.from(data, 'base64');
+}
+
+async function upload(bytes, type, filename) {
+  const form = new FormData();
+  form.append('file', new Blob([bytes], { type }), filename);
+  form.append('messaging_product', 'whatsapp');
+  form.append('type', type);
+  const r = await fetch(`${v.base}/v23.0/${PHONE}/media`, { method: 'POST', headers: { Authorization: 'Bearer ' + TOKEN }, body: form });
+  const json = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(json));
+  return json.id;
+}
+
+test('everyday messages both ways: media, places, contacts, reactions, read receipts, typing, forwarding', async () => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const to = '15551230077';
+  await v.vitrine('POST', '/customers', { wa_id: to, name: 'Jo Park' });
+  const hello = (await v.vitrine('POST', `/customers/${to}/messages`, { text: 'Hi! Can I see the new mugs?' })).wamid;
+  const send = async (body) => (await v.graph(`${PHONE}/messages`, Object.assign({ messaging_product: 'whatsapp', to }, body))).messages[0].id;
+  await page.goto(v.base + '/#/conversations');
+  const photo = await upload(await drawn('image/png', 480, 320, 'New mugs'), 'image/png', 'mugs.png');
+  const sticker = await upload(await drawn('image/webp', 256, 256, ':)'), 'image/webp', 'smile.webp');
+  const pdf = await upload(Buffer.from('%PDF-1.4\n% a tiny price list\n'), 'application/pdf', 'price-list.pdf');
+  const voice = await upload(Buffer.from('OggS not really audio'), 'audio/ogg', 'hello.ogg');
+  const image = await send({ type: 'image', image: { id: photo, caption: 'Fresh from the kiln' }, context: { message_id: hello } });
+  const doc = await send({ type: 'document', document: { id: pdf, filename: 'price-list.pdf', caption: 'Our prices' } });
+  const note = await send({ type: 'audio', audio: { id: voice, voice: true } });
+  const stick = await send({ type: 'sticker', sticker: { id: sticker } });
+  const place = await send({ type: 'location', location: { latitude: 38.7223, longitude: -9.1393, name: 'Vitrine Store', address: 'Praça do Comércio, Lisboa' } });
+  const card = await send({ type: 'contacts', contacts: [{ name: { formatted_name: 'Dana (orders)' }, phones: [{ phone: '+1 650 555 0199', type: 'WORK', wa_id: '16505550199' }], emails: [{ email: 'orders@shop.example' }] }] });
+  const cta = await send({ type: 'interactive', interactive: { type: 'cta_url', body: { text: 'Track your parcel anytime.' }, action: { name: 'cta_url', parameters: { display_text: 'Track parcel', url: 'https://shop.example/track/42' } } } });
+  const ask = await send({ type: 'interactive', interactive: { type: 'location_request_message', body: { text: 'Where should we deliver?' }, action: { name: 'send_location' } } });
+  const spm = await send({ type: 'interactive', interactive: { type: 'product', body: { text: 'This one?' }, action: { catalog_id: CATALOG, product_retailer_id: 'mug-stoneware-350ml' } } });
+  const link = await send({ type: 'text', text: { preview_url: true, body: 'Everything we sell: https://wa.me/c/15550107788' } });
+  await send({ type: 'reaction', reaction: { message_id: hello, emoji: '\u{1F44D}' } });
+
+  // The inspector renders each of them.
+  await page.goto(`${v.base}/#/conversations/${PHONE}/${to}`);
+  const thread = page.locator('#thread');
+  await thread.locator(`[data-wamid="${link}"] .ticks[title="delivered"]`).waitFor();
+  await thread.locator(`[data-wamid="${image}"] img:not([data-fallback])`).waitFor();
+  assert.match(await thread.locator(`[data-wamid="${image}"]`).innerText(), /Reply to Hi! Can I see[\s\S]*Fresh from the kiln/);
+  assert.match(await thread.locator(`[data-wamid="${doc}"]`).innerText(), /price-list\.pdf[\s\S]*application\/pdf[\s\S]*Our prices/);
+  assert.match(await thread.locator(`[data-wamid="${note}"]`).innerText(), /Voice message/);
+  await thread.locator(`[data-wamid="${stick}"] .sticker img:not([data-fallback])`).waitFor();
+  assert.match(await thread.locator(`[data-wamid="${place}"]`).innerText(), /Vitrine Store[\s\S]*Lisboa[\s\S]*38\.72230, -9\.13930/);
+  assert.match(await thread.locator(`[data-wamid="${card}"]`).innerText(), /Dana \(orders\)[\s\S]*\+1 650 555 0199[\s\S]*Message · Save contact/);
+  assert.match(await thread.locator(`[data-wamid="${cta}"]`).innerText(), /Track your parcel anytime\.[\s\S]*Track parcel/);
+  assert.equal(await thread.locator(`[data-wamid="${cta}"] a[href="https://shop.example/track/42"]`).count(), 1);
+  assert.match(await thread.locator(`[data-wamid="${link}"]`).innerText(), /View Vitrine Demo Store's catalog on WhatsApp[\s\S]*items[\s\S]*View catalog/);
+  assert.equal(await thread.locator(`[data-wamid="${hello}"] .reaction`).innerText(), '\u{1F44D}');
+  // The photo is served from Vitrine's store.
+  const src = await thread.locator(`[data-wamid="${image}"] img`).getAttribute('src');
+  assert.equal(src, `/_vitrine/media/${photo}`);
+  await settled(() => thread.locator(`[data-wamid="${image}"]`).scrollIntoViewIfNeeded());
+  await shot('22-media-in-conversation');
+  await settled(() => thread.locator(`[data-wamid="${place}"]`).scrollIntoViewIfNeeded());
+  await shot('23-location-contacts-cta');
+
+  // On the phone: no cart icon in the chat header; the Shop entry while the catalog shows.
+  await page.getByRole('button', { name: 'Open as the customer' }).click();
+  const phone = page.locator('section.phone');
+  await phone.locator(`[data-wamid="${link}"]`).waitFor();
+  assert.equal(await phone.locator('.bar').getByRole('button', { name: /^Cart/ }).count(), 0);
+  assert.equal(await phone.locator('.bar').getByRole('button', { name: 'Catalog', exact: true }).count(), 1);
+  await shot('24-phone-media');
+
+  // The customer answers the location request from the phone.
+  await phone.locator(`[data-wamid="${ask}"]`).getByRole('button', { name: 'Send location' }).click();
+  const tray = phone.getByRole('form', { name: 'Share location' });
+  await tray.getByRole('textbox', { name: 'Place name' }).fill('Home');
+  await tray.getByRole('textbox', { name: 'Address' }).fill('Rua Augusta 1');
+  await shot('25-phone-location-form');
+  await tray.getByRole('button', { name: 'Send location' }).click();
+  await phone.locator('.from-customer [data-type="location"]', { hasText: 'Home' }).waitFor();
+  const locHook = await waitFor(() => v.received.find((r) => r.body.includes('"type":"location"') && r.body.includes('Rua Augusta 1')), 'the location webhook');
+  assert.match(locHook.body, new RegExp(`"context":\\{"from":"15550107788","id":"${ask.replace(/[.+=/]/g, '\\$&')}"\\}`));
+
+  // A photo from the file picker, with a caption.
+  await phone.getByRole('button', { name: 'Attach' }).click();
+  await phone.getByLabel('File to send').setInputFiles({ name: 'my-mug.png', mimeType: 'image/png', buffer: await drawn('image/png', 300, 300, 'Mine') });
+  await phone.getByRole('textbox', { name: 'Caption' }).fill('Like this one?');
+  await phone.getByRole('button', { name: 'Send file' }).click();
+  const mine = phone.locator('.from-customer [data-type="image"]', { hasText: 'Like this one?' });
+  await mine.waitFor();
+  await mine.locator('img:not([data-fallback])').waitFor();
+  const imgHook = await waitFor(() => v.received.find((r) => r.body.includes('"type":"image"') && r.body.includes('Like this one?')), 'the image webhook');
+  const mediaId = JSON.parse(imgHook.body).entry[0].changes[0].value.messages[0].image.id;
+  // The bot downloads it through the Graph API.
+  const info = await (await fetch(`${v.base}/v23.0/${mediaId}`, { headers: { Authorization: 'Bearer ' + TOKEN } })).json();
+  assert.equal(info.mime_type, 'image/png');
+  const dl = await fetch(info.url, { headers: { Authorization: 'Bearer ' + TOKEN } });
+  assert.equal(dl.status, 200);
+  assert.equal((await dl.arrayBuffer()).byteLength, info.file_size);
+
+  // A contact, and something the API cannot pass on.
+  await phone.getByRole('button', { name: 'Attach' }).click();
+  await phone.getByRole('button', { name: 'Contact' }).click();
+  await phone.getByRole('textbox', { name: 'Contact name' }).fill('Sam Lee');
+  await phone.getByRole('textbox', { name: 'Contact phone' }).fill('+1 650 555 0100');
+  await phone.getByRole('button', { name: 'Send contact' }).click();
+  await phone.locator('.from-customer [data-type="contacts"]', { hasText: 'Sam Lee' }).waitFor();
+  await phone.getByRole('button', { name: 'Attach' }).click();
+  await phone.getByRole('button', { name: 'Send an unsupported type' }).click();
+  await phone.locator('.from-customer [data-type="unsupported"]').waitFor();
+  await waitFor(() => v.received.find((r) => r.body.includes('"unsupported":{"type":"poll"}')), 'the unsupported webhook');
+
+  // A reaction on the business's photo.
+  await phone.locator(`[data-wamid="${image}"]`).getByRole('button', { name: 'React' }).click();
+  await phone.getByRole('button', { name: 'React \u2764\uFE0F' }).click();
+  await phone.locator(`[data-wamid="${image}"] .reaction`, { hasText: '\u2764' }).waitFor();
+  await waitFor(() => v.received.find((r) => r.body.includes('"type":"reaction"') && r.body.includes(image)), 'the reaction webhook');
+
+  // The bot reads the customer's messages and types: blue ticks and "typing…".
+  const last = JSON.parse(imgHook.body).entry[0].changes[0].value.messages[0].id;
+  await v.graph(`${PHONE}/messages`, { messaging_product: 'whatsapp', status: 'read', message_id: last, typing_indicator: { type: 'text' } });
+  await phone.locator('.bar .subtitle', { hasText: 'typing…' }).waitFor();
+  await phone.locator(`.from-customer [data-wamid="${last}"] .ticks.read`).waitFor();
+  await phone.locator('.from-customer .ticks.read').first().waitFor();
+  await shot('26-phone-read-typing-reactions');
+
+  // Forwarding: the customer forwards the product message to a friend…
+  const friend = '15551230088';
+  await v.vitrine('POST', '/customers', { wa_id: friend, name: 'Kim Friend' });
+  await phone.locator(`[data-wamid="${spm}"]`).getByRole('button', { name: 'Forward' }).click();
+  const forwardForm = phone.getByRole('form', { name: 'Forward' });
+  await forwardForm.getByRole('checkbox', { name: 'Forward to Kim Friend' }).check();
+  await shot('26b-phone-forward');
+  await forwardForm.getByRole('button', { name: 'Forward' }).click();
+  await page.locator('#toast', { hasText: 'Forwarded' }).waitFor();
+  // …who sees it forwarded, with the product as it is now, and orders from it.
+  await page.locator('#ph-customer').selectOption(friend);
+  await page.locator('#ph-number').selectOption(`peer:${to}`);
+  const fwd = phone.locator('.from-friend .bubble[data-type="product"]');
+  await fwd.waitFor();
+  assert.match(await fwd.innerText(), /Forwarded[\s\S]*From Vitrine Demo Store[\s\S]*Stoneware Mug[\s\S]*\$/);
+  await shot('27-friend-sees-forward');
+  await fwd.getByRole('button', { name: 'View' }).click();
+  await phone.getByRole('heading', { name: /Stoneware Mug/ }).waitFor();
+  await phone.getByRole('button', { name: 'Add to cart' }).click();
+  await phone.locator('.cart-count', { hasText: '1' }).waitFor();
+  await phone.getByRole('button', { name: /^Cart/ }).click();
+  await phone.getByRole('button', { name: 'Send to business' }).click();
+  await phone.locator('.from-customer [data-type="order"]').waitFor();
+  const order = await waitFor(() => v.received.find((r) => r.body.includes('"type":"order"') && r.body.includes(`"from":"${friend}"`)), 'the friend\'s order webhook');
+  assert.match(order.body, /"product_retailer_id":"mug-stoneware-350ml","quantity":1/);
+  await shot('28-friend-ordered');
+
+  // With the catalog hidden, the chat has no Shop entry.
+  await page.getByRole('link', { name: 'Sandbox' }).click();
+  await page.getByRole('checkbox', { name: 'Catalog visible' }).uncheck();
+  await page.locator('#toast', { hasText: 'Catalog visible: off' }).waitFor();
+  await page.getByRole('link', { name: 'Phone' }).click();
+  await phone.locator('.from-customer [data-type="order"]').waitFor();
+  assert.equal(await phone.locator('.bar').getByRole('button', { name: 'Catalog', exact: true }).count(), 0);
+  await shot('29-phone-catalog-hidden');
+  await page.getByRole('link', { name: 'Sandbox' }).click();
+  await page.getByRole('checkbox', { name: 'Catalog visible' }).check();
+  await page.locator('#toast', { hasText: 'Catalog visible: on' }).waitFor();
 });
 
 test('with an admin token, the page asks for it and then works', async () => {

@@ -9,7 +9,9 @@ use sqlx::{QueryBuilder, Row, Transaction};
 use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory, WindowState};
-use vitrine_core::inbound::InboundRecord;
+use vitrine_core::forward::PeerMessage;
+use vitrine_core::inbound::{InboundRecord, ThreadReads};
+use vitrine_core::media::{MediaOrigin, MediaRecord};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::model::{
     App, AppSubscription, Business, Catalog, CommerceSettings, Customer, PhoneNumber, Product,
@@ -1091,6 +1093,17 @@ pub(crate) async fn get_batch(pool: &Pool, handle: &str) -> StoreResult<Option<B
     row.as_ref().map(batch_from_row).transpose()
 }
 
+pub(crate) async fn get_inbound(pool: &Pool, wamid: &str) -> StoreResult<Option<InboundRecord>> {
+    let json: Option<String> =
+        sqlx::query_scalar("SELECT record FROM inbound_messages WHERE wamid = $1")
+            .bind(wamid)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_err)?;
+    json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+        .transpose()
+}
+
 pub(crate) async fn list_inbound(
     pool: &Pool,
     phone_number_id: &str,
@@ -1115,4 +1128,294 @@ pub(crate) async fn list_inbound(
         .collect::<StoreResult<Vec<_>>>()?;
     out.reverse();
     Ok(out)
+}
+
+const MEDIA_COLUMNS: &str =
+    "id, phone_number_id, mime_type, sha256, file_size, filename, animated, \
+     origin, created_at, expires_at, url_secret";
+
+fn media_from_row(r: &DbRow) -> StoreResult<MediaRecord> {
+    let origin: String = r.get(7);
+    Ok(MediaRecord {
+        id: r.get(0),
+        phone_number_id: r.get(1),
+        mime_type: r.get(2),
+        sha256: r.get(3),
+        file_size: r.get(4),
+        filename: r.get(5),
+        animated: r.get::<bool, _>(6),
+        origin: MediaOrigin::parse(&origin)
+            .ok_or_else(|| corrupt(format!("unknown media origin {origin}")))?,
+        created_at: Millis(r.get(8)),
+        expires_at: Millis(r.get(9)),
+        url_secret: r.get(10),
+    })
+}
+
+pub(crate) async fn insert_media(
+    conn: &mut Conn,
+    m: &MediaRecord,
+    state: &str,
+    wall_now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO media (id, phone_number_id, mime_type, sha256, file_size, filename, animated, \
+         origin, state, created_at, expires_at, url_secret, started_wall) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&m.id)
+    .bind(&m.phone_number_id)
+    .bind(&m.mime_type)
+    .bind(&m.sha256)
+    .bind(m.file_size)
+    .bind(&m.filename)
+    .bind(m.animated)
+    .bind(m.origin.as_str())
+    .bind(state)
+    .bind(m.created_at.0)
+    .bind(m.expires_at.0)
+    .bind(&m.url_secret)
+    .bind(wall_now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn finish_media(conn: &mut Conn, m: &MediaRecord) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE media SET state = 'ready', mime_type = $1, sha256 = $2, file_size = $3, \
+         animated = $4, filename = $5 WHERE id = $6 AND state = 'uploading'",
+    )
+    .bind(&m.mime_type)
+    .bind(&m.sha256)
+    .bind(m.file_size)
+    .bind(m.animated)
+    .bind(&m.filename)
+    .bind(&m.id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
+    if done == 0 {
+        return Err(StoreError::Conflict(format!(
+            "media {} is not being uploaded",
+            m.id
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) async fn delete_media(conn: &mut Conn, id: &str) -> StoreResult<bool> {
+    sqlx::query("DELETE FROM media_chunks WHERE media_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let gone = sqlx::query("DELETE FROM media WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    Ok(gone > 0)
+}
+
+pub(crate) async fn copy_media(conn: &mut Conn, from: &str, m: &MediaRecord) -> StoreResult<bool> {
+    let ready: Option<String> =
+        sqlx::query_scalar("SELECT id FROM media WHERE id = $1 AND state = 'ready'")
+            .bind(from)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    if ready.is_none() {
+        return Ok(false);
+    }
+    insert_media(conn, m, "ready", 0).await?;
+    sqlx::query(
+        "INSERT INTO media_chunks (media_id, seq, data) \
+         SELECT $1, seq, data FROM media_chunks WHERE media_id = $2",
+    )
+    .bind(&m.id)
+    .bind(from)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(true)
+}
+
+pub(crate) async fn purge_media(
+    conn: &mut Conn,
+    now: Millis,
+    stale_before_wall: i64,
+    limit: u32,
+) -> StoreResult<i64> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM media WHERE expires_at <= $1 \
+         OR (state = 'uploading' AND started_wall < $2) LIMIT $3",
+    )
+    .bind(now.0)
+    .bind(stale_before_wall)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    for id in &ids {
+        delete_media(conn, id).await?;
+    }
+    Ok(ids.len() as i64)
+}
+
+pub(crate) async fn get_media(pool: &Pool, id: &str) -> StoreResult<Option<MediaRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {MEDIA_COLUMNS} FROM media WHERE id = $1 AND state = 'ready'"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    row.as_ref().map(media_from_row).transpose()
+}
+
+pub(crate) async fn media_chunk(pool: &Pool, id: &str, seq: i64) -> StoreResult<Option<Vec<u8>>> {
+    sqlx::query_scalar("SELECT data FROM media_chunks WHERE media_id = $1 AND seq = $2")
+        .bind(id)
+        .bind(seq)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)
+}
+
+pub(crate) async fn mark_thread_read(
+    conn: &mut Conn,
+    phone_number_id: &str,
+    wa_id: &str,
+    read_up_to: i64,
+    typing_at: Option<i64>,
+) -> StoreResult<()> {
+    let changed: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(changed), 0) + 1 FROM thread_reads")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    sqlx::query(&format!(
+        "INSERT INTO thread_reads (phone_number_id, wa_id, read_up_to, typing_at, changed) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (phone_number_id, wa_id) DO UPDATE SET \
+         read_up_to = {GREATEST}(thread_reads.read_up_to, excluded.read_up_to), \
+         typing_at = COALESCE(excluded.typing_at, thread_reads.typing_at), \
+         changed = excluded.changed"
+    ))
+    .bind(phone_number_id)
+    .bind(wa_id)
+    .bind(read_up_to)
+    .bind(typing_at)
+    .bind(changed)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn thread_reads(
+    pool: &Pool,
+    phone_number_id: &str,
+    wa_id: &str,
+) -> StoreResult<ThreadReads> {
+    let row = sqlx::query(
+        "SELECT read_up_to, typing_at FROM thread_reads WHERE phone_number_id = $1 AND wa_id = $2",
+    )
+    .bind(phone_number_id)
+    .bind(wa_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(row
+        .map(|r| ThreadReads {
+            read_up_to: Some(r.get(0)),
+            typing_at: r.get(1),
+        })
+        .unwrap_or_default())
+}
+
+pub(crate) async fn thread_reads_version(pool: &Pool) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(changed), 0) FROM thread_reads")
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)
+}
+
+pub(crate) async fn insert_peer_message(conn: &mut Conn, m: &PeerMessage) -> StoreResult<()> {
+    let json = serde_json::to_string(m).map_err(corrupt)?;
+    sqlx::query(
+        "INSERT INTO peer_messages (id, from_wa_id, to_wa_id, created_at, record) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&m.id)
+    .bind(&m.from)
+    .bind(&m.to)
+    .bind(m.created_at.0)
+    .bind(json)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn get_peer_message(pool: &Pool, id: &str) -> StoreResult<Option<PeerMessage>> {
+    let json: Option<String> = sqlx::query_scalar("SELECT record FROM peer_messages WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?;
+    json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+        .transpose()
+}
+
+pub(crate) async fn list_peer_messages(
+    pool: &Pool,
+    a: &str,
+    b: &str,
+    limit: u32,
+) -> StoreResult<Vec<PeerMessage>> {
+    let rows = sqlx::query(
+        "SELECT record FROM peer_messages WHERE (from_wa_id = $1 AND to_wa_id = $2) \
+         OR (from_wa_id = $2 AND to_wa_id = $1) ORDER BY seq DESC LIMIT $3",
+    )
+    .bind(a)
+    .bind(b)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    let mut out = rows
+        .into_iter()
+        .map(|r| {
+            let json: String = r.get(0);
+            serde_json::from_str::<PeerMessage>(&json).map_err(corrupt)
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    out.reverse();
+    Ok(out)
+}
+
+pub(crate) async fn peer_chats(pool: &Pool, wa_id: &str) -> StoreResult<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT CASE WHEN from_wa_id = $1 THEN to_wa_id ELSE from_wa_id END AS other, \
+         MAX(created_at) AS last_at FROM peer_messages WHERE from_wa_id = $1 OR to_wa_id = $1 \
+         GROUP BY other ORDER BY last_at DESC LIMIT 100",
+    )
+    .bind(wa_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+        .collect())
+}
+
+pub(crate) async fn peer_messages_version(pool: &Pool) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM peer_messages")
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)
 }

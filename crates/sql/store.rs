@@ -73,6 +73,62 @@ impl MessageStore for ThisStore {
             .await
     }
 
+    async fn mark_thread_read(
+        &self,
+        phone_number_id: &str,
+        wa_id: &str,
+        read_up_to: i64,
+        typing_at: Option<i64>,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::MarkThreadRead {
+                phone_number_id: phone_number_id.to_owned(),
+                wa_id: wa_id.to_owned(),
+                read_up_to,
+                typing_at,
+            })
+            .await
+    }
+
+    async fn thread_reads(&self, phone_number_id: &str, wa_id: &str) -> StoreResult<ThreadReads> {
+        rows::thread_reads(&self.readers, phone_number_id, wa_id).await
+    }
+
+    async fn thread_reads_version(&self) -> StoreResult<i64> {
+        rows::thread_reads_version(&self.readers).await
+    }
+
+    async fn insert_peer_messages(&self, messages: &[PeerMessage]) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::InsertPeerMessages(messages.to_vec()))
+            .await
+    }
+
+    async fn get_peer_message(&self, id: &str) -> StoreResult<Option<PeerMessage>> {
+        rows::get_peer_message(&self.readers, id).await
+    }
+
+    async fn list_peer_messages(
+        &self,
+        a: &str,
+        b: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<PeerMessage>> {
+        rows::list_peer_messages(&self.readers, a, b, limit).await
+    }
+
+    async fn peer_chats(&self, wa_id: &str) -> StoreResult<Vec<(String, i64)>> {
+        rows::peer_chats(&self.readers, wa_id).await
+    }
+
+    async fn peer_messages_version(&self) -> StoreResult<i64> {
+        rows::peer_messages_version(&self.readers).await
+    }
+
+    async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>> {
+        rows::get_inbound(&self.readers, wamid).await
+    }
+
     async fn list_inbound(
         &self,
         phone_number_id: &str,
@@ -214,6 +270,87 @@ impl WebhookStore for ThisStore {
         match self.writer.submit(WriteOp::Redeliver { id, now }).await? {
             WriteResult::Found(found) => Ok(found),
             _ => Ok(false),
+        }
+    }
+}
+
+#[async_trait]
+impl MediaStore for ThisStore {
+    async fn begin_media(&self, record: &MediaRecord, wall_now: i64) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::MediaBegin {
+                record: Box::new(record.clone()),
+                wall_now,
+            })
+            .await
+    }
+
+    async fn put_media_chunk(&self, id: &str, seq: i64, data: Vec<u8>) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::MediaChunk {
+                id: id.to_owned(),
+                seq,
+                data,
+            })
+            .await
+    }
+
+    async fn finish_media(&self, record: &MediaRecord) -> StoreResult<()> {
+        self.writer
+            .write(WriteOp::MediaFinish(Box::new(record.clone())))
+            .await
+    }
+
+    async fn delete_media(&self, id: &str) -> StoreResult<bool> {
+        match self
+            .writer
+            .submit(WriteOp::MediaDelete { id: id.to_owned() })
+            .await?
+        {
+            WriteResult::Found(found) => Ok(found),
+            _ => Ok(false),
+        }
+    }
+
+    async fn get_media(&self, id: &str) -> StoreResult<Option<MediaRecord>> {
+        rows::get_media(&self.readers, id).await
+    }
+
+    async fn media_chunk(&self, id: &str, seq: i64) -> StoreResult<Option<Vec<u8>>> {
+        rows::media_chunk(&self.readers, id, seq).await
+    }
+
+    async fn copy_media(&self, from: &str, record: &MediaRecord) -> StoreResult<bool> {
+        match self
+            .writer
+            .submit(WriteOp::MediaCopy {
+                from: from.to_owned(),
+                record: Box::new(record.clone()),
+            })
+            .await?
+        {
+            WriteResult::Found(found) => Ok(found),
+            _ => Ok(false),
+        }
+    }
+
+    async fn purge_media(
+        &self,
+        now: Millis,
+        stale_before_wall: i64,
+        limit: u32,
+    ) -> StoreResult<i64> {
+        match self
+            .writer
+            .submit(WriteOp::MediaPurge {
+                now,
+                stale_before_wall,
+                limit,
+            })
+            .await?
+        {
+            WriteResult::Number(n) => Ok(n),
+            _ => Ok(0),
         }
     }
 }

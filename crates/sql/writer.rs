@@ -104,6 +104,47 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
         WriteOp::Redeliver { id, now } => {
             return Ok(WriteResult::Found(rows::redeliver(conn, *id, *now).await?))
         }
+        WriteOp::InsertPeerMessages(messages) => {
+            for m in messages {
+                rows::insert_peer_message(conn, m).await?;
+            }
+        }
+        WriteOp::MarkThreadRead {
+            phone_number_id,
+            wa_id,
+            read_up_to,
+            typing_at,
+        } => rows::mark_thread_read(conn, phone_number_id, wa_id, *read_up_to, *typing_at).await?,
+        WriteOp::MediaBegin { record, wall_now } => {
+            rows::insert_media(conn, record, "uploading", *wall_now).await?
+        }
+        WriteOp::MediaChunk { id, seq, data } => {
+            sqlx::query("INSERT INTO media_chunks (media_id, seq, data) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(seq)
+                .bind(data.as_slice())
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        WriteOp::MediaFinish(record) => rows::finish_media(conn, record).await?,
+        WriteOp::MediaDelete { id } => {
+            return Ok(WriteResult::Found(rows::delete_media(conn, id).await?))
+        }
+        WriteOp::MediaCopy { from, record } => {
+            return Ok(WriteResult::Found(
+                rows::copy_media(conn, from, record).await?,
+            ))
+        }
+        WriteOp::MediaPurge {
+            now,
+            stale_before_wall,
+            limit,
+        } => {
+            return Ok(WriteResult::Number(
+                rows::purge_media(conn, *now, *stale_before_wall, *limit).await?,
+            ))
+        }
     }
     Ok(WriteResult::Done)
 }

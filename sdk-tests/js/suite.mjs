@@ -15,6 +15,7 @@
 // Environment: VITRINE_URL (http://127.0.0.1:PORT), RESULTS (path of the JSON results file),
 // SDK_WAY.
 
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
 import { WhatsAppAPI } from "whatsapp-api-js/middleware/node-http";
@@ -33,8 +34,12 @@ import {
     Header,
     HeaderComponent,
     HeaderParameter,
+    Document,
+    Image,
     Interactive,
+    Location,
     MPMComponent,
+    Reaction,
     Product,
     ProductSection,
     Template,
@@ -156,6 +161,28 @@ function expectError(res, code, details) {
     if (typeof res.error.fbtrace_id !== "string") throw new Error("no error.fbtrace_id");
 }
 
+// A 1x1 PNG, a few bytes of PDF, OGG and WebP: Vitrine checks types and sizes, not pixels.
+const PNG = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+    "base64",
+);
+const PDF = Buffer.from("%PDF-1.4\n% Vitrine SDK suite\n%%EOF\n");
+const OGG = Buffer.concat([Buffer.from("OggS"), Buffer.alloc(200)]);
+const MP4 = Buffer.concat([Buffer.from("\0\0\0\x18ftypmp42"), Buffer.alloc(300)]);
+const WEBP = Buffer.concat([Buffer.from("RIFF$\0\0\0WEBPVP8 "), Buffer.alloc(40)]);
+const sha256 = (buf, enc) => createHash("sha256").update(buf).digest(enc);
+
+/** The demo customer sends a file (Vitrine's operator API). */
+async function customerFile(bytes, type, query = {}) {
+    const r = await fetch(`${VITRINE}/_vitrine/customers/${CUSTOMER}/media?${new URLSearchParams(query)}`, {
+        method: "POST",
+        headers: { "Content-Type": type },
+        body: bytes,
+    });
+    if (r.status >= 300) throw new Error(`sending a ${type} file -> ${r.status} ${await r.text()}`);
+    return r.json();
+}
+
 const results = [];
 // What a pass means for this client when it differs from a plain "its own API did it".
 const NOTES = {
@@ -165,6 +192,10 @@ const NOTES = {
         "it has no order class: it hands the webhook's message through, typed by its ServerOrderMessage TypeScript type; the suite checks that object's exact fields.",
     "webhook.signature":
         "its node:http middleware answers 401 to a forged signature and 500 to a missing one.",
+    "webhook.inbound_types":
+        "it hands each message through as Meta's JSON (typed by its Server*Message TypeScript types); the suite checks those objects' fields.",
+    "webhook.forwarded":
+        "it hands the message through as Meta's JSON; the suite checks its context.forwarded.",
 };
 for (const code of ["131009", "131008", "131021", "190", "130429", "131056"])
     NOTES[`error.${code}`] = "it raises no exception: sendMessage resolves to Meta's error object, whose code, type and details the suite checks.";
@@ -374,6 +405,133 @@ async function main() {
         );
         eq(m.message.context?.referred_product, { catalog_id: CATALOG_ID, product_retailer_id: "mug-stoneware-350ml" }, "referred_product");
         eq(m.message.context?.id, sent.productList, "context.id");
+    });
+
+    // --- media, everyday messages, read receipts (messaging spec) ---------------------------
+    const stored = async (id) => (await op("GET", `/_vitrine/messages/${id}`)).content;
+    let photoId;
+    await check("media.upload", async () => {
+        const form = new FormData();
+        form.append("file", new Blob([PNG], { type: "image/png" }), "mug.png");
+        const up = await wa.uploadMedia(PHONE_ID, form);
+        if (!/^\d+$/.test(up.id ?? "")) throw new Error(`upload answer ${JSON.stringify(up)}`);
+        const info = await wa.retrieveMedia(up.id);
+        eq(
+            { id: info.id, mime_type: info.mime_type, sha256: info.sha256, file_size: info.file_size, messaging_product: info.messaging_product },
+            { id: up.id, mime_type: "image/png", sha256: sha256(PNG, "hex"), file_size: PNG.length, messaging_product: "whatsapp" },
+            "retrieveMedia",
+        );
+        const res = await wa.fetchMedia(info.url);
+        eq(res.status, 200, "fetchMedia status");
+        eq(Buffer.from(await res.arrayBuffer()).equals(PNG), true, "downloaded bytes");
+        photoId = up.id;
+    });
+    await check("send.image", async () => {
+        const res = await wa.sendMessage(PHONE_ID, CUSTOMER, new Image(photoId, true, "New mugs are in"));
+        const id = res.messages?.[0]?.id;
+        isWamid(id, "messages[0].id");
+        const c = await stored(id);
+        eq([c.kind, c.media, c.caption, c.mime_type], ["image", { id: photoId }, "New mugs are in", "image/png"], "stored image");
+    });
+    await check("send.document", async () => {
+        const form = new FormData();
+        form.append("file", new Blob([PDF], { type: "application/pdf" }), "invoice.pdf");
+        const up = await wa.uploadMedia(PHONE_ID, form);
+        const res = await wa.sendMessage(PHONE_ID, CUSTOMER, new Document(up.id, true, "Your invoice", "invoice-42.pdf"));
+        const id = res.messages?.[0]?.id;
+        isWamid(id, "messages[0].id");
+        const c = await stored(id);
+        eq([c.kind, c.filename, c.caption, c.mime_type], ["document", "invoice-42.pdf", "Your invoice", "application/pdf"], "stored document");
+    });
+    await check("send.location", async () => {
+        // whatsapp-api-js takes the longitude first.
+        const res = await wa.sendMessage(PHONE_ID, CUSTOMER, new Location(-9.1393, 38.7223, "Vitrine Store", "Praça do Comércio, Lisboa"));
+        const id = res.messages?.[0]?.id;
+        isWamid(id, "messages[0].id");
+        eq(await stored(id), { type: "location", latitude: 38.7223, longitude: -9.1393, name: "Vitrine Store", address: "Praça do Comércio, Lisboa" }, "stored location");
+    });
+
+    const customerSays = async (text) => {
+        await op("POST", `/_vitrine/customers/${CUSTOMER}/messages`, { text });
+        return waitFor(text, (u) => u.kind === "message" && u.args.message.type === "text" && u.args.message.text?.body === text);
+    };
+    const chatEntry = async (wamid) => {
+        const chat = await op("GET", `/_vitrine/customers/${CUSTOMER}/chat`);
+        return [chat, chat.messages.find((m) => m.wamid === wamid)];
+    };
+    await check("send.reaction", async () => {
+        const theirs = await customerSays("Do you ship to Lisbon?");
+        const res = await wa.sendMessage(PHONE_ID, CUSTOMER, new Reaction(theirs.message.id, "\u{1F44D}"));
+        const id = res.messages?.[0]?.id;
+        isWamid(id, "messages[0].id");
+        eq(await stored(id), { type: "reaction", message_id: theirs.message.id, emoji: "\u{1F44D}" }, "stored reaction");
+        await waitFor("the reaction's sent status", (u) => u.kind === "status" && u.args.id === id && u.args.status === "sent");
+        const removed = await wa.sendMessage(PHONE_ID, CUSTOMER, new Reaction(theirs.message.id));
+        eq((await stored(removed.messages[0].id)).emoji, "", "removal");
+    });
+    await check("read.mark", async () => {
+        const theirs = await customerSays("Hello, anyone there?");
+        eq((await chatEntry(theirs.message.id))[1].read, undefined, "read before");
+        eq(await wa.markAsRead(PHONE_ID, theirs.message.id), { success: true }, "markAsRead answer");
+        eq((await chatEntry(theirs.message.id))[1].read, true, "read on the phone");
+        expectError(await wa.markAsRead(PHONE_ID, "wamid.nope"), 131009, "Invalid message_id");
+    });
+    await check("read.typing", async () => {
+        const theirs = await customerSays("What colours does the mug come in?");
+        eq(await wa.markAsRead(PHONE_ID, theirs.message.id, "text"), { success: true }, "markAsRead with typing");
+        const [chat, entry] = await chatEntry(theirs.message.id);
+        eq(entry.read, true, "typing also reads");
+        if (!chat.typing_until) throw new Error("no typing on the phone");
+    });
+    await check("media.download_inbound", async () => {
+        await customerFile(PNG, "image/png", { caption: "Is this one in stock?" });
+        const m = await waitFor("the customer's photo", (u) => u.kind === "message" && u.args.message.type === "image");
+        eq(m.message.image.caption, "Is this one in stock?", "image.caption");
+        eq(m.message.image.sha256, sha256(PNG, "base64"), "image.sha256 (base64)");
+        const info = await wa.retrieveMedia(m.message.image.id);
+        eq(info.mime_type, "image/png", "retrieveMedia mime_type");
+        const res = await wa.fetchMedia(info.url);
+        eq(Buffer.from(await res.arrayBuffer()).equals(PNG), true, "downloaded photo");
+    });
+    await check("webhook.inbound_types", async () => {
+        const got = (what, pred) => waitFor(what, (u) => u.kind === "message" && pred(u.args.message));
+        await customerFile(MP4, "video/mp4", { caption: "Unboxing" });
+        const v = await got("video", (m) => m.type === "video");
+        eq([v.message.video.mime_type, v.message.video.caption], ["video/mp4", "Unboxing"], "video");
+        await customerFile(OGG, "audio/ogg", { voice: "true" });
+        const a = await got("voice note", (m) => m.type === "audio");
+        eq([a.message.audio.voice, a.message.audio.mime_type], [true, "audio/ogg; codecs=opus"], "voice note");
+        await customerFile(PDF, "application/pdf", { filename: "receipt.pdf" });
+        const d = await got("document", (m) => m.type === "document");
+        eq(d.message.document.filename, "receipt.pdf", "document.filename");
+        await customerFile(WEBP, "image/webp");
+        const st = await got("sticker", (m) => m.type === "sticker");
+        eq([st.message.sticker.mime_type, st.message.sticker.animated], ["image/webp", false], "sticker");
+        await op("POST", `/_vitrine/customers/${CUSTOMER}/locations`, { latitude: 38.7223, longitude: -9.1393, name: "Home", address: "Rua Augusta 1" });
+        const loc = await got("location", (m) => m.type === "location");
+        eq(loc.message.location, { latitude: 38.7223, longitude: -9.1393, name: "Home", address: "Rua Augusta 1" }, "location");
+        const card = { name: { formatted_name: "Dana Store", first_name: "Dana" }, phones: [{ phone: "+1 650 555 0199", type: "CELL", wa_id: "16505550199" }] };
+        await op("POST", `/_vitrine/customers/${CUSTOMER}/contacts`, { contacts: [card] });
+        const c = await got("contacts", (m) => m.type === "contacts");
+        eq(c.message.contacts, [card], "contacts");
+        const mine = await wa.sendMessage(PHONE_ID, CUSTOMER, new Text("Your order has shipped"));
+        const mineId = mine.messages[0].id;
+        await waitFor("delivered", (u) => u.kind === "status" && u.args.id === mineId && u.args.status === "delivered");
+        await op("POST", `/_vitrine/customers/${CUSTOMER}/reactions`, { wamid: mineId, emoji: "\u2764\ufe0f" });
+        const r = await got("reaction", (m) => m.type === "reaction" && m.reaction.emoji);
+        eq(r.message.reaction, { message_id: mineId, emoji: "\u2764\ufe0f" }, "reaction");
+        await op("POST", `/_vitrine/customers/${CUSTOMER}/unsupported`, { type: "poll" });
+        const u = await got("unsupported", (m) => m.type === "unsupported");
+        eq(u.message.unsupported, { type: "poll" }, "unsupported");
+        eq(u.message.errors?.[0]?.code, 131051, "unsupported error code");
+    });
+    await check("webhook.forwarded", async () => {
+        const tip = await wa.sendMessage(PHONE_ID, CUSTOMER, new Text("20% off everything today"));
+        const tipId = tip.messages[0].id;
+        await waitFor("delivered", (u) => u.kind === "status" && u.args.id === tipId && u.args.status === "delivered");
+        await op("POST", `/_vitrine/customers/${CUSTOMER}/forwards`, { id: tipId, to_business: [PHONE_ID] });
+        const m = await waitFor("the forward", (u) => u.kind === "message" && u.args.message.text?.body === "20% off everything today");
+        eq(m.message.context, { forwarded: true }, "context");
     });
 
     unsupported("commerce.settings", "it has no call for whatsapp_commerce_settings.");

@@ -15,11 +15,14 @@ SDK_WAY.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import os
 import platform
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -153,6 +156,24 @@ def check(cap: str, fn) -> object:
         return None
     record(cap, "pass")
     return out
+
+
+# A 1x1 PNG, a few bytes of PDF, OGG, MP4 and WebP: Vitrine checks types and sizes, not pixels.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+PDF = b"%PDF-1.4\n% Vitrine SDK suite\n%%EOF\n"
+OGG = b"OggS\x00\x02" + bytes(200)
+MP4 = b"\x00\x00\x00\x18ftypmp42" + bytes(300)
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(40)
+
+
+def customer_file(data: bytes, mime: str, **query) -> dict:
+    """The demo customer sends a file (Vitrine's operator API)."""
+    r = operator.post(f"/_vitrine/customers/{CUSTOMER}/media", params=query, content=data, headers={"Content-Type": mime})
+    if r.status_code >= 300:
+        raise AssertionError(f"sending a {mime} file -> {r.status_code} {r.text}")
+    return r.json()
 
 
 def expect_raise(cls: type[errors.WhatsAppError], code: int, fn, details: str | None = None):
@@ -424,6 +445,148 @@ def main() -> int:
         eq(msg.reply_to_message.id, about, "context.id")
 
     check("webhook.product_inquiry", inquiry)
+
+    # --- media, everyday messages, read receipts (messaging spec) ---------------------------
+    uploaded: dict[str, object] = {}
+
+    def upload_media():
+        media = wa.upload_media(media=PNG, mime_type="image/png", filename="mug.png")
+        if not str(media.id).isdigit():
+            raise AssertionError(f"media id {media.id!r}")
+        url = wa.get_media_url(media.id)
+        eq((url.id, url.mime_type, url.file_size), (str(media.id), "image/png", len(PNG)), "media URL facts")
+        eq(url.sha256, hashlib.sha256(PNG).hexdigest(), "sha256")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = wa.download_media(url=url.url, path=tmp, filename="mug.png")
+            eq(path.read_bytes(), PNG, "downloaded bytes")
+        uploaded["image"] = media
+
+    check("media.upload", upload_media)
+
+    def stored_content(message_id: str) -> dict:
+        return op("GET", f"/_vitrine/messages/{message_id}")["content"]
+
+    def send_image():
+        m = wa.send_image(to=CUSTOMER, image=uploaded["image"], caption="New mugs are in")
+        is_wamid(m.id, "SentMediaMessage.id")
+        c = stored_content(m.id)
+        eq((c["kind"], c["media"], c["caption"]), ("image", {"id": str(uploaded["image"].id)}, "New mugs are in"), "stored image")
+        # Bytes: pywa uploads them first, then sends the id.
+        m = wa.send_image(to=CUSTOMER, image=PNG, mime_type="image/png")
+        c = stored_content(m.id)
+        eq((c["kind"], c["mime_type"], c["file_size"]), ("image", "image/png", len(PNG)), "stored uploaded image")
+
+    def send_document():
+        m = wa.send_document(to=CUSTOMER, document=PDF, filename="invoice-42.pdf", caption="Your invoice", mime_type="application/pdf")
+        is_wamid(m.id, "SentMediaMessage.id")
+        c = stored_content(m.id)
+        eq((c["kind"], c["filename"], c["caption"], c["mime_type"]), ("document", "invoice-42.pdf", "Your invoice", "application/pdf"), "stored document")
+
+    def send_location():
+        m = wa.send_location(to=CUSTOMER, latitude=38.7223, longitude=-9.1393, name="Vitrine Store", address="Praça do Comércio, Lisboa")
+        is_wamid(m.id, "SentMessage.id")
+        eq(stored_content(m.id), {"type": "location", "latitude": 38.7223, "longitude": -9.1393, "name": "Vitrine Store", "address": "Praça do Comércio, Lisboa"}, "stored location")
+
+    check("send.image", send_image)
+    check("send.document", send_document)
+    check("send.location", send_location)
+
+    def customer_says(text: str) -> types.Message:
+        op("POST", f"/_vitrine/customers/{CUSTOMER}/messages", {"text": text})
+        return inbox.wait_for(text, lambda u: isinstance(u, types.Message) and u.type == types.MessageType.TEXT and u.text == text)
+
+    def send_reaction():
+        theirs = customer_says("Do you ship to Lisbon?")
+        r = wa.send_reaction(to=CUSTOMER, emoji="\U0001F44D", message_id=theirs.id)
+        is_wamid(r.id, "SentReaction.id")
+        eq(stored_content(r.id), {"type": "reaction", "message_id": theirs.id, "emoji": "\U0001F44D"}, "stored reaction")
+        inbox.wait_for("the reaction's sent status", lambda u: isinstance(u, types.MessageStatus) and u.id == r.id and u.status == types.MessageStatusType.SENT)
+        removed = wa.remove_reaction(to=CUSTOMER, message_id=theirs.id)
+        eq(stored_content(removed.id)["emoji"], "", "removal")
+
+    check("send.reaction", send_reaction)
+
+    def chat_entry(wamid: str) -> tuple[dict, dict]:
+        chat = op("GET", f"/_vitrine/customers/{CUSTOMER}/chat")
+        return chat, next(m for m in chat["messages"] if m["wamid"] == wamid)
+
+    def mark_read():
+        theirs = customer_says("Hello, anyone there?")
+        eq(chat_entry(theirs.id)[1].get("read"), None, "read before")
+        eq(bool(wa.mark_message_as_read(theirs.id)), True, "mark_message_as_read result")
+        eq(chat_entry(theirs.id)[1].get("read"), True, "read on the phone")
+        expect_raise(errors.InvalidParameter, 131009, lambda: wa.mark_message_as_read("wamid.nope"), details="Invalid message_id")
+
+    def typing():
+        theirs = customer_says("What colours does the mug come in?")
+        eq(bool(theirs.indicate_typing()), True, "indicate_typing result")
+        chat, entry = chat_entry(theirs.id)
+        eq(entry.get("read"), True, "typing also reads")
+        if not chat.get("typing_until"):
+            raise AssertionError(f"no typing on the phone: {chat.get('typing_until')}")
+
+    check("read.mark", mark_read)
+    check("read.typing", typing)
+
+    def download_inbound():
+        customer_file(PNG, "image/png", caption="Is this one in stock?")
+        msg = inbox.wait_for("the customer's photo", lambda u: isinstance(u, types.Message) and u.type == types.MessageType.IMAGE and u.caption == "Is this one in stock?")
+        eq(msg.image.mime_type, "image/png", "image.mime_type")
+        eq(msg.image.sha256, base64.b64encode(hashlib.sha256(PNG).digest()).decode(), "image.sha256 (base64)")
+        url = wa.get_media_url(msg.image.id)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = wa.download_media(url=url.url, path=tmp, filename="photo.png")
+            eq(path.read_bytes(), PNG, "downloaded photo")
+        eq(msg.download_media(filepath=tempfile.gettempdir(), filename="via-message.png").read_bytes(), PNG, "Message.download_media")
+
+    check("media.download_inbound", download_inbound)
+
+    def inbound_types():
+        def got(what, pred):
+            return inbox.wait_for(what, lambda u: isinstance(u, types.Message) and pred(u))
+        customer_file(MP4, "video/mp4", caption="Unboxing")
+        v = got("video", lambda u: u.type == types.MessageType.VIDEO)
+        eq((v.video.mime_type, v.caption), ("video/mp4", "Unboxing"), "video")
+        customer_file(OGG, "audio/ogg", voice="true")
+        a = got("voice note", lambda u: u.type == types.MessageType.AUDIO)
+        eq((a.audio.voice, a.audio.mime_type), (True, "audio/ogg; codecs=opus"), "voice note")
+        customer_file(PDF, "application/pdf", filename="receipt.pdf")
+        d = got("document", lambda u: u.type == types.MessageType.DOCUMENT)
+        eq(d.document.filename, "receipt.pdf", "document.filename")
+        customer_file(WEBP, "image/webp")
+        st = got("sticker", lambda u: u.type == types.MessageType.STICKER)
+        eq((st.sticker.mime_type, st.sticker.animated), ("image/webp", False), "sticker")
+        op("POST", f"/_vitrine/customers/{CUSTOMER}/locations", {"latitude": 38.7223, "longitude": -9.1393, "name": "Home", "address": "Rua Augusta 1"})
+        loc = got("location", lambda u: u.type == types.MessageType.LOCATION)
+        eq((loc.location.latitude, loc.location.longitude, loc.location.name, loc.location.address), (38.7223, -9.1393, "Home", "Rua Augusta 1"), "location")
+        card = {"name": {"formatted_name": "Dana Store", "first_name": "Dana"}, "phones": [{"phone": "+1 650 555 0199", "type": "CELL", "wa_id": "16505550199"}]}
+        op("POST", f"/_vitrine/customers/{CUSTOMER}/contacts", {"contacts": [card]})
+        c = got("contacts", lambda u: u.type == types.MessageType.CONTACTS)
+        eq((c.contacts[0].name.formatted_name, c.contacts[0].phones[0].wa_id), ("Dana Store", "16505550199"), "contacts")
+        mine = wa.send_message(to=CUSTOMER, text="Your order has shipped")
+        inbox.wait_for("delivered", lambda u: isinstance(u, types.MessageStatus) and u.id == mine.id and u.status == types.MessageStatusType.DELIVERED)
+        op("POST", f"/_vitrine/customers/{CUSTOMER}/reactions", {"wamid": mine.id, "emoji": "\u2764\ufe0f"})
+        r = got("reaction", lambda u: u.type == types.MessageType.REACTION and u.reaction.emoji is not None)
+        eq((r.reaction.message_id, r.reaction.emoji), (mine.id, "\u2764\ufe0f"), "reaction")
+        op("POST", f"/_vitrine/customers/{CUSTOMER}/reactions", {"wamid": mine.id, "emoji": ""})
+        got("reaction removed", lambda u: u.type == types.MessageType.REACTION and u.reaction.is_removed)
+        op("POST", f"/_vitrine/customers/{CUSTOMER}/unsupported", {"type": "poll"})
+        u = got("unsupported", lambda u: u.type == types.MessageType.UNSUPPORTED)
+        eq(u.unsupported.type, "poll", "unsupported.type")
+        if not isinstance(u.error, errors.UnsupportedMessageType):
+            raise AssertionError(f"unsupported error is {type(u.error).__name__}")
+        eq(u.error.code, 131051, "unsupported error code")
+
+    check("webhook.inbound_types", inbound_types)
+
+    def forwarded():
+        tip = wa.send_message(to=CUSTOMER, text="20% off everything today")
+        inbox.wait_for("delivered", lambda u: isinstance(u, types.MessageStatus) and u.id == tip.id and u.status == types.MessageStatusType.DELIVERED)
+        op("POST", f"/_vitrine/customers/{CUSTOMER}/forwards", {"id": tip.id, "to_business": [PHONE_ID]})
+        m = inbox.wait_for("the forward", lambda u: isinstance(u, types.Message) and u.type == types.MessageType.TEXT and u.text == "20% off everything today")
+        eq((m.forwarded, m.forwarded_many_times), (True, False), "forwarded flags")
+
+    check("webhook.forwarded", forwarded)
 
     # --- commerce settings ---------------------------------------------------------------
     def commerce_settings():

@@ -128,7 +128,13 @@ pub fn resolve(
         | Outgoing::List { .. }
         | Outgoing::OrderDetails { .. }
         | Outgoing::OrderStatus { .. }
-        | Outgoing::Template { .. } => Ok(Resolved::default()),
+        | Outgoing::Template { .. }
+        | Outgoing::Media(_)
+        | Outgoing::Location(_)
+        | Outgoing::Contacts { .. }
+        | Outgoing::Reaction { .. }
+        | Outgoing::CtaUrl { .. }
+        | Outgoing::LocationRequest { .. } => Ok(Resolved::default()),
     }
 }
 

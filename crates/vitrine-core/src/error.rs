@@ -82,6 +82,12 @@ pub enum ErrorKind {
     ReEngagementMessage,
     /// 131051
     UnsupportedMessageType,
+    /// 131051 in an inbound webhook: a customer sent a type the API cannot represent.
+    MessageTypeUnknown,
+    /// 131052 in an inbound webhook: a customer's file is over 100 MB.
+    InboundMediaTooLarge,
+    /// 131053: media could not be fetched from a link or is not of the message's kind.
+    MediaUploadError,
     /// 131056: too many messages to one customer in a short time.
     PairRateLimitHit,
     /// 132000
@@ -152,7 +158,9 @@ impl ErrorKind {
             ErrorKind::RecipientCannotBeSender => 131021,
             ErrorKind::MessageUndeliverable => 131026,
             ErrorKind::ReEngagementMessage => 131047,
-            ErrorKind::UnsupportedMessageType => 131051,
+            ErrorKind::UnsupportedMessageType | ErrorKind::MessageTypeUnknown => 131051,
+            ErrorKind::InboundMediaTooLarge => 131052,
+            ErrorKind::MediaUploadError => 131053,
             ErrorKind::PairRateLimitHit => 131056,
             ErrorKind::TemplateParamCount => 132000,
             ErrorKind::TemplateNotFound => 132001,
@@ -200,6 +208,9 @@ impl ErrorKind {
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
+            | ErrorKind::MessageTypeUnknown
+            | ErrorKind::InboundMediaTooLarge
+            | ErrorKind::MediaUploadError
             | ErrorKind::PairRateLimitHit
             | ErrorKind::TemplateParamCount
             | ErrorKind::TemplateNotFound
@@ -237,7 +248,10 @@ impl ErrorKind {
             | ErrorKind::RecipientCannotBeSender
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
-            | ErrorKind::UnsupportedMessageType => 400,
+            | ErrorKind::UnsupportedMessageType
+            | ErrorKind::MessageTypeUnknown
+            | ErrorKind::InboundMediaTooLarge
+            | ErrorKind::MediaUploadError => 400,
             ErrorKind::AccessTokenRequired
             | ErrorKind::InvalidAccessToken
             | ErrorKind::AccessTokenExpired => 401,
@@ -292,6 +306,9 @@ impl ErrorKind {
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
+            | ErrorKind::MessageTypeUnknown
+            | ErrorKind::InboundMediaTooLarge
+            | ErrorKind::MediaUploadError
             | ErrorKind::RateLimitHit
             | ErrorKind::PairRateLimitHit
             | ErrorKind::TemplateParamCount
@@ -353,6 +370,9 @@ impl ErrorKind {
             ErrorKind::MessageUndeliverable => "Message undeliverable",
             ErrorKind::ReEngagementMessage => "Re-engagement message",
             ErrorKind::UnsupportedMessageType => "Unsupported message type",
+            ErrorKind::MessageTypeUnknown => "Message type unknown",
+            ErrorKind::InboundMediaTooLarge => "Media file size too big. Max file size we currently support: 100MB. Please communicate with your customer to send a media file that is smaller than 100MB",
+            ErrorKind::MediaUploadError => "Media upload error",
             ErrorKind::RateLimitHit => "Rate limit hit",
             ErrorKind::PairRateLimitHit => {
                 "(Business Account, Consumer Account) pair rate limit hit"
@@ -422,6 +442,9 @@ impl ErrorKind {
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
+            | ErrorKind::MessageTypeUnknown
+            | ErrorKind::InboundMediaTooLarge
+            | ErrorKind::MediaUploadError
             | ErrorKind::CallbackVerificationFailed
             | ErrorKind::RateLimitHit
             | ErrorKind::PairRateLimitHit
@@ -434,6 +457,14 @@ impl ErrorKind {
             | ErrorKind::TemplatePaused
             | ErrorKind::TemplateDisabled => MessageStyle::Numbered,
         }
+    }
+
+    /// Errors of customers' messages (`messages[].errors[]`): Meta's samples have no `href`.
+    fn inbound_only(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::MessageTypeUnknown | ErrorKind::InboundMediaTooLarge
+        )
     }
 
     /// WhatsApp codes carry `error_data.messaging_product`.
@@ -476,6 +507,9 @@ impl ErrorKind {
             | ErrorKind::MessageUndeliverable
             | ErrorKind::ReEngagementMessage
             | ErrorKind::UnsupportedMessageType
+            | ErrorKind::MessageTypeUnknown
+            | ErrorKind::InboundMediaTooLarge
+            | ErrorKind::MediaUploadError
             | ErrorKind::RateLimitHit
             | ErrorKind::PairRateLimitHit
             | ErrorKind::TemplateParamCount
@@ -665,7 +699,7 @@ impl ApiError {
                     .clone()
                     .unwrap_or_else(|| self.kind.title().to_owned()),
             },
-            href: ERROR_CODES_HREF.to_owned(),
+            href: (!self.kind.inbound_only()).then(|| ERROR_CODES_HREF.to_owned()),
         }
     }
 }

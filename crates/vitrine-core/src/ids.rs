@@ -54,40 +54,36 @@ impl IdGen {
     pub fn wamid(&self, peer_wa_id: &str, direction: Direction) -> String {
         let mut random = [0u8; 16];
         self.with_rng(|r| r.fill_bytes(&mut random));
-        let hex = hex::encode_upper(random);
-        let peer = peer_wa_id.as_bytes();
-        let mut raw = Vec::with_capacity(peer.len() + hex.len() + 12);
-        raw.extend_from_slice(&[0x1c, 0x18, peer.len().min(255) as u8]);
-        raw.extend_from_slice(&peer[..peer.len().min(255)]);
-        let dir = match direction {
-            Direction::Outbound => 0x11,
-            Direction::Inbound => 0x12,
-        };
-        raw.extend_from_slice(&[0x15, 0x02, 0x00, dir, 0x18, hex.len() as u8]);
-        raw.extend_from_slice(hex.as_bytes());
-        raw.push(0x00);
-        format!(
-            "wamid.{}",
-            base64::engine::general_purpose::STANDARD.encode(raw)
-        )
+        wamid_of(peer_wa_id, direction, &hex::encode_upper(random))
     }
 
-    /// The customer's number a wamid made by `wamid` names, if it is one.
-    pub fn peer_of(wamid: &str) -> Option<String> {
-        use base64::Engine;
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(wamid.strip_prefix("wamid.")?)
-            .ok()?;
-        let len = usize::from(*raw.get(2)?);
-        if raw.get(..2)? != [0x1c, 0x18] {
-            return None;
-        }
-        let peer = raw.get(3..3 + len)?;
-        peer.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| String::from_utf8_lossy(peer).into_owned())
+    /// The `context.id` of a product inquiry that names no delivered message: Meta's own sample
+    /// decodes to a business wamid whose inner id is the literal `product_inquiry`.
+    pub fn product_inquiry_wamid(&self, peer_wa_id: &str) -> String {
+        wamid_of(peer_wa_id, Direction::Outbound, "product_inquiry")
     }
+}
 
+/// `wamid.` + base64 of Meta's framing around the peer's wa_id and an inner id.
+fn wamid_of(peer_wa_id: &str, direction: Direction, inner: &str) -> String {
+    let peer = peer_wa_id.as_bytes();
+    let mut raw = Vec::with_capacity(peer.len() + inner.len() + 12);
+    raw.extend_from_slice(&[0x1c, 0x18, peer.len().min(255) as u8]);
+    raw.extend_from_slice(&peer[..peer.len().min(255)]);
+    let dir = match direction {
+        Direction::Outbound => 0x11,
+        Direction::Inbound => 0x12,
+    };
+    raw.extend_from_slice(&[0x15, 0x02, 0x00, dir, 0x18, inner.len().min(255) as u8]);
+    raw.extend_from_slice(inner.as_bytes());
+    raw.push(0x00);
+    format!(
+        "wamid.{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+impl IdGen {
     /// An opaque trace id, 23 characters of `[A-Za-z0-9_-]`.
     pub fn trace_id(&self) -> String {
         self.with_rng(|r| {
@@ -120,6 +116,15 @@ mod tests {
             .decode(&a[6..])
             .unwrap();
         assert_eq!(&raw[3..14], b"16505551234");
+    }
+
+    #[test]
+    fn product_inquiry_wamids_frame_the_literal_inner_id() {
+        let w = IdGen::seeded(1).product_inquiry_wamid("16505550123");
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(&w[6..])
+            .unwrap();
+        assert!(raw.ends_with(b"\x11\x18\x0fproduct_inquiry\x00"), "{w}");
     }
 
     #[test]

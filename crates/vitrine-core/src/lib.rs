@@ -9,12 +9,14 @@ pub mod clock;
 pub mod commerce;
 pub mod directory;
 pub mod error;
+pub mod forward;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzz;
 pub mod hosts;
 pub mod ids;
 pub mod inbound;
 pub mod limits;
+pub mod media;
 pub mod message;
 pub mod model;
 pub mod sandbox;

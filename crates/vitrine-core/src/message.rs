@@ -100,6 +100,64 @@ pub enum Outgoing {
         button: String,
         sections: Vec<ListSection>,
     },
+    /// `image`, `video`, `audio`, `document` or `sticker`.
+    Media(Box<MediaContent>),
+    Location(Location),
+    /// The contact cards as sent (each has `name.formatted_name`).
+    Contacts {
+        contacts: Vec<serde_json::Value>,
+    },
+    /// An emoji on a customer's message; `""` removes the business's earlier reaction.
+    Reaction {
+        message_id: String,
+        emoji: String,
+    },
+    /// `interactive.cta_url`: a button that opens a URL.
+    CtaUrl {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        header: Option<Header>,
+        body: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        footer: Option<String>,
+        display_text: String,
+        url: String,
+    },
+    /// `interactive.location_request_message`: asks the customer to share their location.
+    LocationRequest {
+        body: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        footer: Option<String>,
+    },
+}
+
+/// A media message: the media by id or link, and what the kind allows besides. For an uploaded
+/// id, the media's type and size as they were at sending.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaContent {
+    pub kind: crate::media::MediaKind,
+    pub media: MediaRef,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub caption: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub filename: Option<String>,
+    /// `audio` sent as a voice note.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub voice: bool,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mime_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub file_size: Option<i64>,
+}
+
+/// A place: coordinates, and optionally its name and address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
 }
 
 impl Outgoing {
@@ -116,6 +174,48 @@ impl Outgoing {
             Outgoing::Template { .. } => "template",
             Outgoing::OrderDetails { .. } => "order_details",
             Outgoing::OrderStatus { .. } => "order_status",
+            Outgoing::Media(m) => m.kind.as_str(),
+            Outgoing::Location(_) => "location",
+            Outgoing::Contacts { .. } => "contacts",
+            Outgoing::Reaction { .. } => "reaction",
+            Outgoing::CtaUrl { .. } => "cta_url",
+            Outgoing::LocationRequest { .. } => "location_request_message",
+        }
+    }
+
+    /// Whether the message carries a checkout order (`order_details`).
+    pub fn has_checkout(&self) -> bool {
+        matches!(
+            self,
+            Outgoing::OrderDetails { .. }
+                | Outgoing::Template {
+                    order_details: Some(_),
+                    ..
+                }
+        )
+    }
+
+    /// Every media the message carries, with the kind it is shown as: its own media and its
+    /// headers' (a template's and its carousel cards').
+    pub fn media_refs(&self) -> Vec<(crate::media::MediaKind, &MediaRef)> {
+        fn of_header(h: &Option<Header>) -> Option<(crate::media::MediaKind, &MediaRef)> {
+            h.as_ref().and_then(|h| h.media())
+        }
+        match self {
+            Outgoing::Media(m) => vec![(m.kind, &m.media)],
+            Outgoing::Button { header, .. }
+            | Outgoing::List { header, .. }
+            | Outgoing::OrderDetails { header, .. }
+            | Outgoing::CtaUrl { header, .. } => of_header(header).into_iter().collect(),
+            Outgoing::Template {
+                header_media,
+                cards,
+                ..
+            } => of_header(header_media)
+                .into_iter()
+                .chain(cards.iter().filter_map(|c| of_header(&c.header_media)))
+                .collect(),
+            _ => vec![],
         }
     }
 
@@ -174,6 +274,35 @@ pub enum Header {
 pub enum MediaRef {
     Id(String),
     Link(String),
+}
+
+impl MediaRef {
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            MediaRef::Id(id) => Some(id),
+            MediaRef::Link(_) => None,
+        }
+    }
+
+    pub fn link(&self) -> Option<&str> {
+        match self {
+            MediaRef::Id(_) => None,
+            MediaRef::Link(l) => Some(l),
+        }
+    }
+}
+
+impl Header {
+    /// The media of an image, video or document header.
+    pub fn media(&self) -> Option<(crate::media::MediaKind, &MediaRef)> {
+        use crate::media::MediaKind;
+        match self {
+            Header::Text { .. } => None,
+            Header::Image { media } => Some((MediaKind::Image, media)),
+            Header::Video { media } => Some((MediaKind::Video, media)),
+            Header::Document { media } => Some((MediaKind::Document, media)),
+        }
+    }
 }
 
 /// A template button as the customer sees it (types in lower case, as on the send side).
@@ -340,6 +469,54 @@ pub struct MessageRecord {
     pub biz_opaque_callback_data: Option<String>,
     pub api_version: String,
     pub created_at: Millis,
+    /// How the message is priced (per-message pricing); `None` on records from before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+}
+
+/// The `pricing` of a message's status webhooks (spec §4.11).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pricing {
+    /// `service`, `marketing`, `utility` or `authentication`.
+    pub category: String,
+    /// `regular` or `free_customer_service`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub billable: bool,
+}
+
+impl Pricing {
+    /// A free-form reply inside the customer service window.
+    pub fn service() -> Pricing {
+        Pricing {
+            category: "service".to_owned(),
+            kind: "free_customer_service".to_owned(),
+            billable: false,
+        }
+    }
+
+    /// How a message is priced: a template by its category (a utility template inside the
+    /// customer service window is free), anything else as a free service message.
+    pub fn of(dir: &crate::directory::Directory, content: &Outgoing, in_window: bool) -> Pricing {
+        let Outgoing::Template { template_id, .. } = content else {
+            return Pricing::service();
+        };
+        let category = dir
+            .template(template_id)
+            .map(|t| t.category.to_ascii_lowercase())
+            .unwrap_or_else(|| "marketing".to_owned());
+        let free = category == "utility" && in_window;
+        Pricing {
+            kind: if free {
+                "free_customer_service"
+            } else {
+                "regular"
+            }
+            .to_owned(),
+            billable: !free,
+            category,
+        }
+    }
 }
 
 /// A page of `GET /_vitrine/messages`, newest first.

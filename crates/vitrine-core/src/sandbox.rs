@@ -27,6 +27,8 @@ pub struct Sandbox {
     pub clock: Arc<SandboxClock>,
     pub ids: Arc<IdGen>,
     pub behaviour: Behaviour,
+    /// Where this Vitrine answers (download URLs of media point here).
+    pub public_url: String,
     /// The fidelity knobs' random choices (seeded: the same seed gives the same run).
     fidelity_rng: Mutex<StdRng>,
     /// Woken whenever webhooks are enqueued, so dispatchers need not poll hard.
@@ -166,6 +168,7 @@ impl Sandbox {
                 options.behaviour.webhooks.fidelity_seed,
             )),
             behaviour: options.behaviour,
+            public_url: options.public_url.trim_end_matches('/').to_owned(),
             webhook_wakeup: tokio::sync::Notify::new(),
             revision: AtomicU64::new(0),
             sends: Default::default(),

@@ -33,6 +33,16 @@ pub struct Behaviour {
     /// as media carousels must. Default: 1 to 10 product cards, as Meta's guide says (spec §3.5,
     /// UNCONFIRMED).
     pub product_carousel_exact_cards: bool,
+    /// Media uploads, downloads and media webhooks (messaging spec §1).
+    pub media: crate::media::MediaSettings,
+    /// Checkout (`order_details`) templates and messages reach only Indian numbers (+91), as the
+    /// guide says; others get a failed status with 131026 (the code is UNCONFIRMED). Off: any
+    /// number.
+    pub checkout_india_only: bool,
+    /// A multi-product message (or template) whose unmatched items were dropped gets a 131009
+    /// in the `errors` of its `sent` status, as Meta's pages promise; a live test saw none
+    /// (commerce spec §2.7), so it is off by default.
+    pub mpm_dropped_items_notice: bool,
 }
 
 impl Default for Behaviour {
@@ -48,6 +58,9 @@ impl Default for Behaviour {
             template_review_ms: 1_000,
             template_reject_prefix: "rejected_".to_owned(),
             product_carousel_exact_cards: false,
+            media: crate::media::MediaSettings::default(),
+            checkout_india_only: true,
+            mpm_dropped_items_notice: false,
         }
     }
 }

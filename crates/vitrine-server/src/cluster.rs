@@ -1,7 +1,7 @@
 //! What keeps nodes sharing one database alike: each node follows the store's directory change
 //! log (woken by PostgreSQL NOTIFY, and polling in case a notification is missed), and
 //! heartbeats so that limits can be shared among the nodes alive. The same tick processes due
-//! catalog batches (claimed, so one node runs each).
+//! catalog batches (claimed, so one node runs each) and removes expired media.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,6 +60,9 @@ async fn run(sandbox: Arc<Sandbox>, mut stopped: watch::Receiver<bool>) {
         }
         if let Err(e) = sandbox.process_due_reviews().await {
             tracing::warn!(error = %e, "reviewing templates failed");
+        }
+        if let Err(e) = sandbox.purge_media().await {
+            tracing::warn!(error = %e, "removing expired media failed");
         }
     }
 }

@@ -76,6 +76,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/_vitrine", sandbox::router(state.clone()))
         .merge(assets::router())
+        .route(
+            vitrine_core::media::ATTACHMENTS_PATH,
+            axum::routing::get(graph::media::download),
+        )
         .merge(ui::router())
         .fallback(graph::dispatch)
         .layer(axum::middleware::from_fn_with_state(

@@ -317,6 +317,95 @@
     return h('span', { class: 'price', text: money(p.price, p.currency) });
   }
 
+  // ---------- media, places, people, reactions, forwards ----------
+
+  // Where a media shows from: Vitrine's store (uploaded or received) or the link as sent.
+  const mediaSrc = (c) => (c.media ? (c.media.id ? '/_vitrine/media/' + encodeURIComponent(c.media.id) : c.media.link) : c.id ? '/_vitrine/media/' + encodeURIComponent(c.id) : null);
+
+  function size(n) {
+    if (n === null || n === undefined) return '';
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(0) + ' kB';
+    return (n / 1024 / 1024).toFixed(1) + ' MB';
+  }
+
+  function svgIcon(d, label) {
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('width', '22');
+    svg.setAttribute('height', '22');
+    svg.setAttribute('class', 'icon');
+    if (label) { svg.setAttribute('role', 'img'); svg.setAttribute('aria-label', label); } else svg.setAttribute('aria-hidden', 'true');
+    const path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', d);
+    path.setAttribute('fill', 'currentColor');
+    svg.append(path);
+    return svg;
+  }
+  const PIN = 'M12 2a7 7 0 0 0-7 7c0 5.2 7 13 7 13s7-7.8 7-13a7 7 0 0 0-7-7zm0 9.5A2.5 2.5 0 1 1 12 6.5a2.5 2.5 0 0 1 0 5z';
+  const DOC = 'M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm7 1.5V9h5.5L13 3.5z';
+  const MIC = 'M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11h-2z';
+  const PERSON = 'M12 12a4.5 4.5 0 1 0 0-9 4.5 4.5 0 0 0 0 9zm0 2c-4 0-8 2-8 5v2h16v-2c0-3-4-5-8-5z';
+  const FORWARD = 'M14 5l7 7-7 7v-4.1C9 14.9 5.5 16.5 3 20c1-5 4-10 11-11V5z';
+
+  // A photo, video, voice note or audio file, document or sticker, as a chat shows it.
+  function mediaPart(c) {
+    const src = mediaSrc(c);
+    const kind = c.kind;
+    const name = c.filename || (c.media && c.media.link ? c.media.link.split('/').pop() : '') || kind;
+    if (kind === 'image') return h('div', { class: 'media' }, img(src, c.caption || 'Photo'));
+    if (kind === 'sticker') return h('div', { class: 'sticker' }, img(src, 'Sticker'));
+    if (kind === 'video') return h('div', { class: 'media' }, h('video', { src, controls: true, preload: 'metadata', 'aria-label': 'Video' }));
+    if (kind === 'audio') {
+      return h('div', { class: 'audio' }, svgIcon(MIC), h('span', { class: 'small', text: c.voice ? 'Voice message' : 'Audio' }),
+        h('audio', { src, controls: true, preload: 'none', 'aria-label': c.voice ? 'Voice message' : 'Audio' }));
+    }
+    const ext = (name.split('.').pop() || '').toUpperCase().slice(0, 4);
+    return h('a', { class: 'doc', href: src, target: '_blank', rel: 'noopener', download: name },
+      h('span', { class: 'doc-icon' }, svgIcon(DOC), h('span', { class: 'ext', text: ext })),
+      h('span', { class: 'grow' }, h('strong', { text: name }), h('br'),
+        h('span', { class: 'muted small', text: [size(c.file_size), c.mime_type].filter(Boolean).join(' · ') })));
+  }
+
+  // A location as a map card (drawn here: nothing is loaded from the internet).
+  function mapCard(l) {
+    // A geo: link opens the device's map app; nothing is fetched.
+    const href = `geo:${l.latitude},${l.longitude}`;
+    return h('div', { class: 'place' },
+      h('div', { class: 'map', role: 'img', 'aria-label': `Map at ${l.latitude}, ${l.longitude}` }, svgIcon(PIN)),
+      l.name ? h('strong', { text: l.name }) : null,
+      l.name && l.address ? h('div', { class: 'small', text: l.address }) : null,
+      h('a', { class: 'small mono', href, text: `${Number(l.latitude).toFixed(5)}, ${Number(l.longitude).toFixed(5)}` }));
+  }
+
+  // Contact cards: with a WhatsApp number they offer Message; without, Invite.
+  function contactCards(list) {
+    return h('div', { class: 'contacts' }, (list || []).map((c) => {
+      const phones = c.phones || [];
+      const onWa = phones.some((p) => p.wa_id);
+      return h('div', { class: 'contact' },
+        h('div', { class: 'row' }, h('span', { class: 'avatar' }, svgIcon(PERSON)), h('strong', { class: 'grow', text: (c.name && c.name.formatted_name) || '' })),
+        phones.map((p) => h('div', { class: 'small', text: `${p.phone || p.wa_id || ''}${p.type ? ' · ' + p.type : ''}` })),
+        (c.emails || []).map((e) => h('div', { class: 'small', text: e.email })),
+        c.org && c.org.company ? h('div', { class: 'small muted', text: c.org.company }) : null,
+        h('div', { class: 'small link', text: onWa ? 'Message · Save contact' : 'Invite to WhatsApp' }));
+    }));
+  }
+
+  function reactionsOf(m) {
+    const list = m.reactions || [];
+    if (!list.length) return null;
+    return h('div', { class: 'reactions', 'aria-label': 'Reactions' }, list.map((r) => h('span', { class: 'reaction', title: `${r.from} reacted`, text: r.emoji })));
+  }
+
+  function forwardedLabel(m) {
+    const many = m.frequently_forwarded || (m.context && m.context.forwards > 5);
+    const once = m.forwarded || (m.context && m.context.forwards > 0);
+    if (!many && !once) return null;
+    return h('div', { class: 'forwarded' }, svgIcon(FORWARD), many ? svgIcon(FORWARD) : null, many ? 'Forwarded many times' : 'Forwarded');
+  }
+
   function unavailable(p) {
     if (p.unavailable) return h('div', { class: 'unavailable', text: 'No longer available' });
     if (p.orderable === false) return h('div', { class: 'unavailable', text: 'Unavailable' });
@@ -331,7 +420,7 @@
   }
 
   function ticks(m) {
-    if (m.from !== 'business') return null;
+    if (m.from !== 'business' || m.peer) return null;
     const s = m.status;
     if (s === 'failed') {
       const failed = (m.statuses || []).find((x) => x.status === 'failed');
@@ -356,8 +445,10 @@
     if (!header) return null;
     if (typeof header === 'string') return h('div', { class: 'head', text: header });
     if (header.type === 'text') return h('div', { class: 'head', text: header.text });
-    const link = header.media && header.media.link;
+    const link = header.media ? mediaSrc(header) : null;
     if (header.type === 'image') return h('div', { class: 'media' }, img(link, 'Header image'));
+    if (header.type === 'video') return h('div', { class: 'media' }, h('video', { src: link, controls: true, preload: 'metadata', 'aria-label': 'Header video' }));
+    if (header.type === 'document') return mediaPart({ kind: 'document', media: header.media });
     return h('div', { class: 'head', text: `[${header.type}${link ? ': ' + link : ''}]` });
   }
 
@@ -415,9 +506,41 @@
       parts.push(h('div', { class: 'notice', text: m.notice }));
     } else {
       switch (m.type) {
-        case 'text':
+        case 'text': {
+          const link = m.catalog_link;
+          if (link && link.preview) {
+            parts.push(h('div', { class: 'media' }, img(link.thumbnail, 'Catalog')));
+            parts.push(h('div', { class: 'head', text: `View ${link.business}'s catalog on WhatsApp` }));
+            parts.push(h('div', { class: 'muted small', text: `${link.products} item${link.products === 1 ? '' : 's'}` }));
+          }
           parts.push(h('div', { class: 'body', text: c.body }));
-          if (c.catalog_link) action('View catalog', () => ctx.openCatalog(m));
+          if (c.catalog_link) action('View catalog', () => ctx.openCatalog(m, link));
+          break;
+        }
+        case 'image':
+        case 'video':
+        case 'audio':
+        case 'document':
+        case 'sticker':
+          parts.push(mediaPart(c));
+          if (c.caption) parts.push(h('div', { class: 'body', text: c.caption }));
+          break;
+        case 'location':
+          parts.push(mapCard(c));
+          break;
+        case 'contacts':
+          parts.push(contactCards(c.contacts));
+          break;
+        case 'cta_url':
+          parts.push(headerOf(c.header));
+          parts.push(h('div', { class: 'body', text: c.body }));
+          if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
+          actions.push(h('a', { href: c.url, target: '_blank', rel: 'noopener', title: c.url }, '↗ ' + c.display_text));
+          break;
+        case 'location_request_message':
+          parts.push(h('div', { class: 'body', text: c.body }));
+          if (c.footer) parts.push(h('div', { class: 'foot', text: c.footer }));
+          action('Send location', () => ctx.shareLocation(m));
           break;
         case 'catalog_message': {
           const thumb = products[0];
@@ -486,7 +609,7 @@
                 ? h('button', Object.assign({ type: 'button', class: 'linkish', onclick: fn }, attrs || {}), label)
                 : h('div', Object.assign({ class: 'small', style: 'color:var(--link)' }, attrs || {}), label));
               for (const b of card.buttons || []) templateButton(b, m, ctx, cardAction, p && rid(p), card.card_index);
-              const media = card.header_media && card.header_media.media && card.header_media.media.link;
+              const media = card.header_media && card.header_media.media ? mediaSrc(card.header_media) : null;
               return h('div', { class: 'card', role: 'listitem' },
                 p ? [img(p.image_url, p.name), h('strong', { text: p.name }), p.price !== undefined ? h('div', {}, priceOf(p)) : null, unavailable(p)]
                   : [media ? img(media, 'Card ' + (card.card_index + 1)) : null, h('div', { text: card.body || '' })],
@@ -516,21 +639,55 @@
     }
     parts.push(failure(m));
     parts.push(h('div', { class: 'meta' }, clock(m.at), ticks(m)));
-    return h('div', { class: 'bubble', 'data-wamid': m.wamid }, parts, actions.length ? h('div', { class: 'actions' }, actions) : null);
+    if (m.context && m.context.id) {
+      const q = ctx.byWamid[m.context.id];
+      parts.unshift(h('div', { class: 'quote' }, `Reply to ${q ? quoteText(q) : 'a message'}`));
+    }
+    parts.unshift(forwardedLabel(m));
+    return h('div', { class: 'bubble', 'data-wamid': m.wamid, 'data-type': m.type }, parts, actions.length ? h('div', { class: 'actions' }, actions) : null,
+      reactionsOf(m), ctx.tools ? ctx.tools(m) : null);
+  }
+
+  // A few words of a message, for a quote.
+  function quoteText(q) {
+    const c = q.content || {};
+    if (c.body) return c.body;
+    if (c.header) return typeof c.header === 'string' ? c.header : c.header.text || q.type;
+    if (c.caption) return c.caption;
+    if (c.kind) return c.kind === 'audio' && c.voice ? 'voice message' : c.kind;
+    if (c.type === 'location' || q.type === 'location') return c.name || 'location';
+    return q.type || c.type;
   }
 
   function customerBubble(m, ctx) {
     const c = m.content || {};
     const parts = [];
-    if (m.context) {
+    parts.push(forwardedLabel(m));
+    if (m.context && (m.context.id || m.context.referred_product)) {
       const q = ctx.byWamid[m.context.id];
       const about = m.context.referred_product;
       parts.push(h('div', { class: 'quote' },
-        about ? `About ${ctx.names[about.product_retailer_id] || about.product_retailer_id}` : `Reply to ${q ? (q.content.body || q.content.header || q.type) : 'a message'}`));
+        about ? `About ${ctx.names[about.product_retailer_id] || about.product_retailer_id}` : `Reply to ${q ? quoteText(q) : 'a message'}`));
     }
     switch (c.type) {
       case 'text':
         parts.push(h('div', { class: 'body', text: c.body }));
+        break;
+      case 'media':
+        parts.push(mediaPart(c));
+        if (c.caption) parts.push(h('div', { class: 'body', text: c.caption }));
+        break;
+      case 'media_too_large':
+        parts.push(h('div', { class: 'notice', text: `This ${c.kind} is over 100 MB: the business gets error 131052, not the file.` }));
+        break;
+      case 'location':
+        parts.push(mapCard(c));
+        break;
+      case 'contacts':
+        parts.push(contactCards(c.contacts));
+        break;
+      case 'unsupported':
+        parts.push(h('div', { class: 'notice', text: `A ${c.kind}: the business gets an unsupported message (131051).` }));
         break;
       case 'order': {
         const lines = m.lines || c.product_items || [];
@@ -559,8 +716,12 @@
       default:
         parts.push(h('pre', { text: JSON.stringify(c, null, 2) }));
     }
-    parts.push(h('div', { class: 'meta', text: clock(m.at) }));
-    return h('div', { class: 'bubble', 'data-wamid': m.wamid, 'data-type': c.type }, parts);
+    // The customer's ticks: delivered to the business, blue once it marked them read.
+    const read = m.read === true;
+    parts.push(h('div', { class: 'meta' }, clock(m.at), m.from === 'customer' && !m.peer && c.type !== 'payment'
+      ? h('span', { class: 'ticks' + (read ? ' read' : ''), title: read ? 'read' : 'delivered', 'aria-label': read ? 'read' : 'delivered', text: '✓✓' }) : null));
+    return h('div', { class: 'bubble', 'data-wamid': m.wamid, 'data-type': c.type === 'media' ? c.kind : c.type }, parts,
+      reactionsOf(m), ctx.tools ? ctx.tools(m) : null);
   }
 
   // `side`: which sender is on the right.
@@ -601,7 +762,7 @@
       const conv = await api('GET', `/conversations/${encodeURIComponent(number)}/${encodeURIComponent(wa)}`);
       const openPhone = (screen, extra) => () => {
         if (st.phone.wa !== wa || st.phone.number !== number) st.phone.notice = null;
-        Object.assign(st.phone, { wa, number, screen, list: null, product: null, from: null }, extra);
+        Object.assign(st.phone, { wa, number, screen, list: null, product: null, from: null, peer: null, shop: null, fromPeer: null, panel: null, replyTo: null }, extra);
         location.hash = '#/phone';
       };
       const ctx = {
@@ -615,6 +776,7 @@
         reply: () => openPhone('chat')(),
         pay: () => openPhone('chat')(),
         showRows: (m) => openPhone('chat', { rows: m.wamid })(),
+        shareLocation: (m) => openPhone('chat', { panel: 'location', replyTo: m.wamid })(),
       };
       thread = h('section', { 'aria-label': 'Thread' },
         h('div', { class: 'row' },
@@ -655,65 +817,97 @@
     if (!p.number) p.number = numbers[0].id;
     const customer = customers.find((c) => c.wa_id === p.wa);
     if (customer && !customer.devices.some((d) => d.id === p.device)) p.device = customer.devices[0] && customer.devices[0].id;
+    const nameOf = (wa) => ((customers.find((c) => c.wa_id === wa) || {}).name || '+' + wa);
+    const peers = customer ? (await api('GET', `/customers/${encodeURIComponent(p.wa)}/peers`)).data : [];
+    if (p.peer && !peers.some((x) => x.wa_id === p.peer)) p.peer = null;
+    const reset = { screen: 'chat', notice: null, panel: null, replyTo: null, shop: null, fromPeer: null };
 
     const picker = h('form', { class: 'panel', onsubmit: (e) => e.preventDefault() },
       h('h2', { text: 'Act as' }),
       h('p', {}, h('label', { for: 'ph-customer', text: 'Customer' })),
-      h('select', { id: 'ph-customer', onchange: (e) => { Object.assign(p, { wa: e.target.value, device: null, screen: 'chat', notice: null }); refresh(); } },
+      h('select', { id: 'ph-customer', onchange: (e) => { Object.assign(p, reset, { wa: e.target.value, device: null, peer: null }); refresh(); } },
         customers.map((c) => h('option', { value: c.wa_id, selected: c.wa_id === p.wa }, `${c.name} (+${c.wa_id})`))),
       h('p', {}, h('label', { for: 'ph-device', text: 'Device' })),
       h('select', { id: 'ph-device', onchange: (e) => { Object.assign(p, { device: e.target.value, notice: null }); refresh(); } },
         ((customer && customer.devices) || []).map((d) => h('option', { value: d.id, selected: d.id === p.device }, `${d.id} (${d.platform} ${d.app_version})`))),
-      h('p', {}, h('label', { for: 'ph-number', text: 'Business number' })),
-      h('select', { id: 'ph-number', onchange: (e) => { Object.assign(p, { number: e.target.value, screen: 'chat', notice: null }); refresh(); } },
-        numbers.map((n) => h('option', { value: n.id, selected: n.id === p.number }, n.label))),
+      h('p', {}, h('label', { for: 'ph-number', text: 'Chat' })),
+      h('select', { id: 'ph-number', onchange: (e) => {
+        const [kind, id] = e.target.value.split(':');
+        Object.assign(p, reset, kind === 'peer' ? { peer: id } : { number: id, peer: null });
+        refresh();
+      } },
+      h('optgroup', { label: 'Businesses' }, numbers.map((n) => h('option', { value: 'biz:' + n.id, selected: !p.peer && n.id === p.number }, n.label))),
+      peers.length ? h('optgroup', { label: 'Friends (forwards)' }, peers.map((x) => h('option', { value: 'peer:' + x.wa_id, selected: p.peer === x.wa_id }, `${x.name || '+' + x.wa_id} (+${x.wa_id})`))) : null),
       h('p', { class: 'muted small', text: 'Everything here goes through /_vitrine/customers/…: your endpoint receives the webhooks Meta would send.' }));
     if (!customer) return h('div', { class: 'phone-layout' }, picker, h('p', { text: 'No customers yet.' }));
 
-    const q = `phone_number_id=${encodeURIComponent(p.number)}&device=${encodeURIComponent(p.device)}`;
+    // Shopping screens (catalog, items, product, cart) belong to the business the products are
+    // from: the chat's, or a forwarded message's.
+    const shopNumber = p.shop || p.number;
+    const q = `phone_number_id=${encodeURIComponent(shopNumber)}&device=${encodeURIComponent(p.device)}`;
     const base = `/customers/${encodeURIComponent(p.wa)}`;
     let cart = null;
     try { cart = await api('GET', `${base}/cart?${q}`); } catch (_) { cart = null; }
     if (cart && cart.notice) p.notice = cart.notice;
-    const go = (screen, extra) => { Object.assign(p, { screen }, extra || {}); refresh(); };
+    const go = (screen, extra) => { Object.assign(p, { screen, panel: null }, extra || {}); refresh(); };
     const count = cart ? cart.items.reduce((n, i) => n + i.quantity, 0) : 0;
     const cartButton = h('button', { type: 'button', 'aria-label': `Cart, ${count} items`, onclick: () => go('cart'), 'data-focus': 'cart' }, cartIcon(), count ? h('span', { class: 'cart-count', text: String(count) }) : null);
-    const back = h('button', { type: 'button', 'aria-label': 'Back to the chat', onclick: () => go('chat'), text: '←', 'data-focus': 'back' });
+    const back = h('button', { type: 'button', 'aria-label': 'Back to the chat', onclick: () => go('chat', { shop: null, fromPeer: null }), text: '←', 'data-focus': 'back' });
 
-    if (!st.businesses[p.number]) {
+    if (!st.businesses[p.number] || (p.shop && !st.businesses[p.shop])) {
       for (const t of (await api('GET', '/conversations')).data) st.businesses[t.phone_number_id] = t.business;
     }
     const business = st.businesses[p.number];
-    let title = business || 'Business';
+    let title = p.peer ? nameOf(p.peer) : business || 'Business';
+    let subtitle = null;
     let screen;
     let compose = null;
+    let shopVisible = false;
+    let typingUntil = null;
     if (p.screen === 'chat') {
-      const chat = await api('GET', `${base}/chat?${q}`);
+      const chat = p.peer
+        ? await api('GET', `${base}/peers/${encodeURIComponent(p.peer)}`)
+        : await api('GET', `${base}/chat?phone_number_id=${encodeURIComponent(p.number)}&device=${encodeURIComponent(p.device)}`);
+      shopVisible = !p.peer && chat.catalog_visible;
+      typingUntil = chat.typing_until || null;
+      if (typingUntil) subtitle = 'typing…';
+      const originOf = (m) => (m.origin && m.origin.phone_number_id) || p.number;
       const ctx = {
         phone: true,
         business,
         openRows: p.rows,
-        openCatalog: (m) => go('catalog', { from: m.wamid }),
-        openProduct: (r, wamid) => go('product', { product: r, from: wamid }),
-        openList: (m) => go('list', { list: m.wamid }),
+        openCatalog: (m, link) => {
+          if (link && !link.valid) { toast('Invalid catalog link', true); return; }
+          const shop = link ? link.phone_number_id : p.peer ? originOf(m) : null;
+          go('catalog', { from: p.peer ? null : m.wamid, shop: shop && shop !== p.number ? shop : (p.peer ? shop : null), fromPeer: p.peer ? m.wamid : null });
+        },
+        openProduct: (r, wamid) => go('product', { product: r, from: p.peer ? null : wamid, fromPeer: p.peer ? wamid : null, shop: p.peer ? originOf(ctx.byWamid[wamid] || {}) : null }),
+        openList: (m) => go('list', { list: m.wamid, fromPeer: p.peer ? m.wamid : null, shop: p.peer ? originOf(m) : null }),
         reply: (m, choice, card) => act(() => api('POST', `${base}/replies`, { wamid: m.wamid, choice, card, phone_number_id: p.number })),
         pay: (m) => act(() => api('POST', `${base}/payments`, { wamid: m.wamid, phone_number_id: p.number }), 'Paid'),
         showRows: (m) => { p.rows = m.wamid; refresh(); },
+        shareLocation: (m) => { Object.assign(p, { panel: 'location', replyTo: m.wamid }); refresh(); },
+        // What every bubble offers on the phone: reply, react (to the business's), forward.
+        tools: (m) => {
+          if (m.notice || m.status === 'failed' || (m.content && m.content.type === 'payment')) return null;
+          const row = h('div', { class: 'bubble-tools', role: 'group', 'aria-label': 'Message actions' });
+          const tool = (label, fn) => row.append(h('button', { type: 'button', class: 'linkish small', onclick: fn, text: label }));
+          if (!p.peer) tool('Reply', () => { Object.assign(p, { replyTo: m.wamid }); refresh(); });
+          if (!p.peer && m.from === 'business') tool('React', () => { Object.assign(p, { panel: 'react:' + m.wamid }); refresh(); });
+          tool('Forward', () => { Object.assign(p, { panel: 'forward:' + m.wamid }); refresh(); });
+          return row;
+        },
       };
-      screen = h('div', { class: 'screen', 'data-scroll': 'chat', 'aria-label': 'Chat', 'aria-live': 'polite' }, chatMessages(chat.messages, ctx, 'customer'));
-      const input = h('input', { 'data-keep': 'compose', 'aria-label': 'Message', placeholder: 'Message', autocomplete: 'off' });
-      compose = h('form', { class: 'compose', onsubmit: (e) => {
-        e.preventDefault();
-        const text = input.value.trim();
-        if (!text) return;
-        input.value = '';
-        act(() => api('POST', `${base}/messages`, { text, phone_number_id: p.number }));
-      } }, input, h('button', { class: 'primary', type: 'submit', text: 'Send' }));
+      const messages = chat.messages.map((m) => (p.peer ? Object.assign({}, m, { from: m.from === 'me' ? 'customer' : 'business', side: m.from, peer: true }) : m));
+      screen = h('div', { class: 'screen', 'data-scroll': 'chat', 'aria-label': 'Chat', 'aria-live': 'polite' },
+        p.peer ? peerMessages(messages, ctx) : chatMessages(messages, ctx, 'customer'),
+        typingUntil ? h('div', { class: 'msg left' }, h('div', { class: 'bubble typing', text: 'typing…' })) : null);
+      compose = composer(p, base, messages, customers.filter((c) => c.wa_id !== p.wa));
     } else if (p.screen === 'catalog') {
       title = 'Catalog';
       let cat;
       try {
-        cat = await api('GET', `${base}/catalog?phone_number_id=${encodeURIComponent(p.number)}&limit=100`);
+        cat = await api('GET', `${base}/catalog?phone_number_id=${encodeURIComponent(shopNumber)}&limit=100`);
       } catch (e) {
         cat = { business: '', products: [], error: e.message };
       }
@@ -724,7 +918,7 @@
           img(x.image_url, ''), h('span', {}, h('strong', { text: x.name }), h('br'), priceOf(x), x.orderable ? null : h('div', { class: 'unavailable', text: x.availability }))))));
     } else if (p.screen === 'list') {
       title = 'Items';
-      const chat = await api('GET', `${base}/chat?${q}`);
+      const chat = p.peer ? await api('GET', `${base}/peers/${encodeURIComponent(p.peer)}`) : await api('GET', `${base}/chat?${q}`);
       const m = chat.messages.find((x) => x.wamid === p.list);
       const c = (m && m.content) || {};
       const byRid = {};
@@ -733,7 +927,7 @@
         h('div', { class: 'head', text: c.header || '' }),
         (c.sections || [{ title: '', product_retailer_ids: Object.keys(byRid) }]).map((s) => [s.title ? h('h2', { text: s.title }) : null, (s.product_retailer_ids || []).filter((r) => byRid[r]).map((r) => {
           const x = byRid[r];
-          return h('button', { type: 'button', class: 'cart-line', style: 'width:100%;text-align:left', 'data-rid': r, onclick: () => go('product', { product: r, from: p.list }) },
+          return h('button', { type: 'button', class: 'cart-line', style: 'width:100%;text-align:left', 'data-rid': r, onclick: () => go('product', { product: r, from: p.peer ? null : p.list }) },
             img(x.image_url, ''), h('span', { class: 'grow' }, h('strong', { text: x.name }), h('br'), x.price !== undefined ? priceOf(x) : null, unavailable(x)));
         })]));
     } else if (p.screen === 'product') {
@@ -742,8 +936,8 @@
       let err = null;
       let cartEnabled = false;
       try {
-        prod = await api('GET', `${base}/products/${encodeURIComponent(p.product)}?phone_number_id=${encodeURIComponent(p.number)}`);
-        cartEnabled = (await api('GET', `${base}/catalog?phone_number_id=${encodeURIComponent(p.number)}&limit=1`)).cart_enabled;
+        prod = await api('GET', `${base}/products/${encodeURIComponent(p.product)}?phone_number_id=${encodeURIComponent(shopNumber)}`);
+        cartEnabled = (await api('GET', `${base}/catalog?phone_number_id=${encodeURIComponent(shopNumber)}&limit=1`)).cart_enabled;
       } catch (e) { err = e; }
       if (!prod) {
         screen = h('div', { class: 'screen light' }, h('p', { class: 'error', text: err ? err.message : 'Unavailable' }));
@@ -752,57 +946,201 @@
         const qty = h('input', { type: 'number', min: '1', max: '99', value: '1', 'data-keep': 'qty', 'aria-label': 'Quantity', disabled: !enabled, inputmode: 'numeric' });
         const step = (d) => () => { qty.value = String(Math.min(99, Math.max(1, (parseInt(qty.value, 10) || 1) + d))); };
         const ask = h('input', { 'data-keep': 'ask', 'aria-label': 'Question about this product', placeholder: 'Ask about this product', autocomplete: 'off' });
+        const about = p.fromPeer ? { forwarded: p.fromPeer, product_retailer_id: prod.product_retailer_id } : p.from ? { wamid: p.from, product_retailer_id: prod.product_retailer_id } : null;
         screen = h('div', { class: 'screen light product-page', 'data-scroll': 'product', 'data-stick': 'top' },
           img(prod.image_url, prod.name, 'hero'),
           h('h2', { text: prod.name }), priceOf(prod),
           h('div', { class: prod.orderable ? 'muted small' : 'unavailable', text: prod.availability }),
           h('p', { text: prod.description }),
+          p.shop ? h('p', { class: 'muted small', text: `Sold by ${st.businesses[p.shop] || 'the business'}: your cart is in your chat with them.` }) : null,
           h('div', { class: 'row' },
             h('div', { class: 'stepper', role: 'group', 'aria-label': 'Quantity' },
               h('button', { type: 'button', 'aria-label': 'One less', text: '−', disabled: !enabled, onclick: step(-1) }), qty,
               h('button', { type: 'button', 'aria-label': 'One more', text: '+', disabled: !enabled, onclick: step(1) })),
             h('button', { class: 'primary', type: 'button', disabled: !enabled, 'data-focus': 'add', text: 'Add to cart', onclick: () => act(() =>
-              api('POST', `${base}/cart/items`, { product_retailer_id: prod.product_retailer_id, quantity: parseInt(qty.value, 10) || 1, device: p.device, phone_number_id: p.number }), 'Added to cart') })),
+              api('POST', `${base}/cart/items`, { product_retailer_id: prod.product_retailer_id, quantity: parseInt(qty.value, 10) || 1, device: p.device, phone_number_id: shopNumber }), 'Added to cart') })),
           !enabled ? h('p', { class: 'muted small', text: prod.orderable ? 'The cart is disabled for this number.' : 'This item cannot be ordered.' }) : null,
-          p.from ? h('form', { class: 'row', onsubmit: (e) => {
+          about ? h('form', { class: 'row', onsubmit: (e) => {
             e.preventDefault();
             const text = ask.value.trim();
             if (!text) return;
             ask.value = '';
-            act(() => api('POST', `${base}/messages`, { text, phone_number_id: p.number, about: { wamid: p.from, product_retailer_id: prod.product_retailer_id } }).then(() => go('chat')), 'Question sent');
-          } }, ask, h('button', { type: 'submit', text: 'Ask' })) : null);
+            // The question goes from the customer's own chat with the business.
+            act(() => api('POST', `${base}/messages`, { text, phone_number_id: shopNumber, about }).then(() => {
+              Object.assign(p, { number: shopNumber, peer: null, shop: null, fromPeer: null });
+              go('chat');
+            }), 'Question sent');
+          } }, ask, h('button', { type: 'submit', text: p.fromPeer ? 'Message business' : 'Ask' })) : null);
       }
     } else {
       title = 'Your cart';
       const note = h('input', { 'data-keep': 'note', 'aria-label': 'Note for the business', placeholder: 'Add a note (optional)', autocomplete: 'off' });
       const lines = cart ? cart.items : [];
+      const cq = `phone_number_id=${encodeURIComponent(shopNumber)}&device=${encodeURIComponent(p.device)}`;
       screen = h('div', { class: 'screen', 'data-scroll': 'cart', 'data-stick': 'top' },
+        p.shop ? h('p', { class: 'muted small', text: `Your cart with ${st.businesses[p.shop] || 'the business'}` }) : null,
         p.notice ? h('div', { class: 'banner', role: 'status' }, h('span', { text: p.notice }), h('button', { type: 'button', class: 'linkish', text: 'OK', onclick: () => { p.notice = null; refresh(); } })) : null,
         lines.length ? lines.map((l) => h('div', { class: 'cart-line', 'data-rid': l.product_retailer_id },
           img(l.image_url, ''),
           h('div', { class: 'grow' }, h('strong', { text: l.name }), h('div', { class: 'small' }, money(l.price, l.currency), ' each')),
           h('div', { class: 'stepper', role: 'group', 'aria-label': 'Quantity of ' + l.name },
             h('button', { type: 'button', 'aria-label': 'One less ' + l.name, text: '−', onclick: () => act(() => (l.quantity <= 1
-              ? api('DELETE', `${base}/cart/items/${encodeURIComponent(l.product_retailer_id)}?${q}`)
-              : api('PUT', `${base}/cart/items/${encodeURIComponent(l.product_retailer_id)}`, { quantity: l.quantity - 1, device: p.device, phone_number_id: p.number }))) }),
+              ? api('DELETE', `${base}/cart/items/${encodeURIComponent(l.product_retailer_id)}?${cq}`)
+              : api('PUT', `${base}/cart/items/${encodeURIComponent(l.product_retailer_id)}`, { quantity: l.quantity - 1, device: p.device, phone_number_id: shopNumber }))) }),
             h('input', { value: String(l.quantity), readOnly: true, 'aria-label': 'Quantity', tabindex: '-1' }),
-            h('button', { type: 'button', 'aria-label': 'One more ' + l.name, text: '+', disabled: l.quantity >= 99, onclick: () => act(() => api('PUT', `${base}/cart/items/${encodeURIComponent(l.product_retailer_id)}`, { quantity: l.quantity + 1, device: p.device, phone_number_id: p.number })) })))) : h('p', { class: 'muted', text: 'Your cart is empty.' }),
+            h('button', { type: 'button', 'aria-label': 'One more ' + l.name, text: '+', disabled: l.quantity >= 99, onclick: () => act(() => api('PUT', `${base}/cart/items/${encodeURIComponent(l.product_retailer_id)}`, { quantity: l.quantity + 1, device: p.device, phone_number_id: shopNumber })) })))) : h('p', { class: 'muted', text: 'Your cart is empty.' }),
         lines.length ? h('div', { class: 'row' }, h('strong', { class: 'grow', text: 'Subtotal' }), h('strong', { text: money(cart.total, cart.currency) })) : null,
         lines.length ? h('form', { class: 'row', onsubmit: (e) => {
           e.preventDefault();
           const text = note.value.trim();
           act(async () => {
-            await api('POST', `${base}/cart/send`, { text: text || undefined, device: p.device, phone_number_id: p.number });
+            await api('POST', `${base}/cart/send`, { text: text || undefined, device: p.device, phone_number_id: shopNumber });
             note.value = '';
-            p.notice = null;
+            // The order is in the customer's chat with that business.
+            Object.assign(p, { notice: null, number: shopNumber, peer: null, shop: null, fromPeer: null });
             go('chat');
           }, 'Cart sent');
         } }, note, h('button', { class: 'primary', type: 'submit', text: 'Send to business' })) : null);
     }
-    const shop = h('button', { type: 'button', 'aria-label': 'Catalog', title: 'Catalog', onclick: () => go('catalog', { from: null }), 'data-focus': 'shop', text: 'Shop' });
-    const bar = h('div', { class: 'bar' }, p.screen !== 'chat' ? back : null, h('span', { class: 'title', text: title }), p.screen === 'catalog' ? null : shop, cartButton);
+    // Cloud API chats have no cart icon in their header (the guide): the cart opens from the
+    // product message or page. The Shop entry is there only while the number shows its catalog.
+    const shop = h('button', { type: 'button', 'aria-label': 'Catalog', title: 'Catalog', onclick: () => go('catalog', { from: null, shop: null }), 'data-focus': 'shop', text: 'Shop' });
+    const titleBox = h('span', { class: 'title' }, h('span', { text: title }), subtitle ? h('span', { class: 'subtitle', text: subtitle }) : null);
+    const bar = h('div', { class: 'bar' }, p.screen !== 'chat' ? back : null, titleBox,
+      p.screen === 'chat' && shopVisible ? shop : null, p.screen !== 'chat' ? cartButton : null);
+    if (typingUntil) {
+      clearTimeout(st.typingTimer);
+      st.typingTimer = setTimeout(refresh, Math.max(200, typingUntil - Date.now() + 300));
+    }
     return h('div', { class: 'phone-layout' }, picker,
       h('section', { class: 'phone', 'aria-label': `Phone of ${customer.name}`, 'data-screen': p.screen }, bar, screen, compose));
+  }
+
+  // The messages of a chat between two customers: forwards, marked as such.
+  function peerMessages(messages, ctx) {
+    ctx.byWamid = {};
+    ctx.names = {};
+    for (const m of messages) {
+      ctx.byWamid[m.wamid] = m;
+      for (const x of m.products || []) ctx.names[rid(x)] = x.name;
+    }
+    if (!messages.length) return [h('p', { class: 'muted', text: 'No messages yet.' })];
+    return messages.map((m) => {
+      const bubble = m.origin ? businessBubble(m, Object.assign({}, ctx, { business: m.origin.business })) : customerBubble(m, ctx);
+      if (m.origin) {
+        const from = h('div', { class: 'muted small', text: `From ${m.origin.business || 'a business'}` });
+        const label = bubble.querySelector('.forwarded');
+        if (label) label.after(from); else bubble.prepend(from);
+      }
+      return h('div', { class: 'msg ' + (m.side === 'me' ? 'right' : 'left') + ' from-' + m.side }, bubble);
+    });
+  }
+
+  // Writing: text, a reply, a file, a location, a contact, a reaction, a forward.
+  function composer(p, base, messages, others) {
+    const byWamid = {};
+    for (const m of messages) byWamid[m.wamid] = m;
+    const close = () => { Object.assign(p, { panel: null }); refresh(); };
+    const chatScope = { phone_number_id: p.number };
+    const replyTo = p.replyTo && byWamid[p.replyTo] ? p.replyTo : null;
+    const sent = (label) => () => { Object.assign(p, { panel: null, replyTo: null }); if (label) toast(label); };
+    let panel = null;
+    const [kind, target] = (p.panel || '').split(':');
+    if (kind === 'react') {
+      const emojis = ['\u{1F44D}', '\u2764\uFE0F', '\u{1F602}', '\u{1F62E}', '\u{1F622}', '\u{1F64F}'];
+      panel = h('div', { class: 'tray', role: 'group', 'aria-label': 'React' },
+        emojis.map((e) => h('button', { type: 'button', class: 'emoji', 'aria-label': 'React ' + e, text: e, onclick: () => act(() => api('POST', `${base}/reactions`, Object.assign({ wamid: target, emoji: e }, chatScope)).then(sent())) })),
+        h('button', { type: 'button', class: 'small', text: 'Remove', onclick: () => act(() => api('POST', `${base}/reactions`, Object.assign({ wamid: target, emoji: '' }, chatScope)).then(sent())) }),
+        h('button', { type: 'button', class: 'linkish', text: 'Cancel', onclick: close }));
+    } else if (kind === 'forward') {
+      // Other customers to tick (up to five chats at once), or a new number.
+      const picks = others.slice(0, 12).map((c) => h('input', { type: 'checkbox', value: c.wa_id, 'data-keep': 'fw-' + c.wa_id, 'aria-label': `Forward to ${c.name}` }));
+      const friend = h('input', { 'data-keep': 'fw-to', 'aria-label': 'Forward to (other numbers, comma-separated)', placeholder: 'Other numbers, e.g. 16505550999', autocomplete: 'off' });
+      const toBiz = h('input', { type: 'checkbox', 'data-keep': 'fw-biz', 'aria-label': 'Forward to the business' });
+      panel = h('form', { class: 'tray', 'aria-label': 'Forward', onsubmit: (e) => {
+        e.preventDefault();
+        const to = picks.filter((x) => x.checked).map((x) => x.value)
+          .concat(friend.value.split(',').map((x) => x.trim()).filter(Boolean));
+        const toBusiness = toBiz.checked ? [p.number] : [];
+        act(() => api('POST', `${base}/forwards`, { id: target, to, to_business: toBusiness }).then(sent('Forwarded')));
+      } },
+      h('strong', { class: 'small', text: 'Forward to (up to 5 chats)' }),
+      h('div', { class: 'picks' }, picks.map((x, i) => h('label', { class: 'small' }, x, `${others[i].name} (+${others[i].wa_id})`))),
+      friend,
+      h('label', { class: 'small' }, toBiz, `the business (${st.businesses[p.number] || p.number})`),
+      h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', text: 'Forward' }), h('button', { type: 'button', class: 'linkish', text: 'Cancel', onclick: close })));
+    } else if (kind === 'location') {
+      const field = (key, label, value) => h('input', { 'data-keep': 'loc-' + key, 'aria-label': label, placeholder: label, value: value || '', autocomplete: 'off' });
+      const lat = field('lat', 'Latitude', '38.7223');
+      const lon = field('lon', 'Longitude', '-9.1393');
+      const name = field('name', 'Place name');
+      const address = field('address', 'Address');
+      panel = h('form', { class: 'tray', 'aria-label': 'Share location', onsubmit: (e) => {
+        e.preventDefault();
+        const body = Object.assign({ latitude: parseFloat(lat.value), longitude: parseFloat(lon.value), name: name.value.trim() || undefined, address: address.value.trim() || undefined, reply_to: replyTo || undefined }, chatScope);
+        act(() => api('POST', `${base}/locations`, body).then(sent()));
+      } },
+      h('strong', { class: 'small', text: replyTo ? 'Send your location (answers the request)' : 'Share a location' }),
+      h('div', { class: 'row' }, lat, lon), name, address,
+      h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', text: 'Send location' }), h('button', { type: 'button', class: 'linkish', text: 'Cancel', onclick: close })));
+    } else if (kind === 'contact') {
+      const name = h('input', { 'data-keep': 'ct-name', 'aria-label': 'Contact name', placeholder: 'Name', autocomplete: 'off' });
+      const tel = h('input', { 'data-keep': 'ct-tel', 'aria-label': 'Contact phone', placeholder: '+1 650 555 0199', autocomplete: 'off' });
+      panel = h('form', { class: 'tray', 'aria-label': 'Share contact', onsubmit: (e) => {
+        e.preventDefault();
+        const card = { name: { formatted_name: name.value.trim() }, phones: tel.value.trim() ? [{ phone: tel.value.trim(), type: 'CELL' }] : [] };
+        act(() => api('POST', `${base}/contacts`, Object.assign({ contacts: [card], reply_to: replyTo || undefined }, chatScope)).then(sent()));
+      } }, h('strong', { class: 'small', text: 'Share a contact' }), name, tel,
+      h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', text: 'Send contact' }), h('button', { type: 'button', class: 'linkish', text: 'Cancel', onclick: close })));
+    } else if (kind === 'attach') {
+      // The chosen file is kept in the phone's state: a live refresh redraws the form.
+      const file = h('input', { type: 'file', 'aria-label': 'File to send', 'data-focus': 'file', onchange: (e) => { p.file = e.target.files && e.target.files[0]; refresh(); } });
+      const as = h('select', { 'aria-label': 'Send as', 'data-keep': 'send-as' }, [['', 'as its type'], ['image', 'photo'], ['video', 'video'], ['voice', 'voice note'], ['audio', 'audio file'], ['document', 'document'], ['sticker', 'sticker']].map(([v, t]) => h('option', { value: v, text: t })));
+      const caption = h('input', { 'data-keep': 'caption', 'aria-label': 'Caption', placeholder: 'Caption (photo, video, document)', autocomplete: 'off' });
+      const unsupported = h('select', { 'aria-label': 'Unsupported type' }, ['poll', 'edit', 'event'].map((t) => h('option', { value: t, text: t })));
+      panel = h('div', { class: 'tray', 'aria-label': 'Attach' },
+        h('form', { class: 'stack', onsubmit: (e) => {
+          e.preventDefault();
+          const f = p.file;
+          if (!f) { toast('Choose a file', true); return; }
+          const qs = new URLSearchParams({ phone_number_id: p.number, filename: f.name });
+          if (as.value === 'voice') { qs.set('type', 'audio'); qs.set('voice', 'true'); } else if (as.value) qs.set('type', as.value);
+          if (caption.value.trim()) qs.set('caption', caption.value.trim());
+          if (replyTo) qs.set('reply_to', replyTo);
+          act(async () => {
+            const r = await fetch(`/_vitrine${base}/media?${qs}`, { method: 'POST', headers: Object.assign({ 'Content-Type': f.type || 'application/octet-stream' }, adminHeaders()), body: f });
+            const data = await r.json().catch(() => null);
+            if (!r.ok) throw new Error((data && data.error && data.error.message) || r.status);
+            caption.value = '';
+            p.file = null;
+            sent()();
+          });
+        } }, h('strong', { class: 'small', text: 'Send a file' }), file,
+        p.file ? h('div', { class: 'small muted', text: `Chosen: ${p.file.name} (${size(p.file.size)}, ${p.file.type || 'unknown type'})` }) : null,
+        h('div', { class: 'row' }, as, caption), h('button', { type: 'submit', class: 'primary', text: 'Send file' })),
+        h('div', { class: 'row' },
+          h('button', { type: 'button', text: 'Location', onclick: () => { p.panel = 'location'; refresh(); } }),
+          h('button', { type: 'button', text: 'Contact', onclick: () => { p.panel = 'contact'; refresh(); } }),
+          h('span', { class: 'grow' }),
+          unsupported, h('button', { type: 'button', text: 'Send', 'aria-label': 'Send an unsupported type', onclick: () => act(() => api('POST', `${base}/unsupported`, Object.assign({ type: unsupported.value }, chatScope)).then(sent())) })),
+        h('button', { type: 'button', class: 'linkish', text: 'Cancel', onclick: close }));
+    }
+    if (p.peer) {
+      return panel ? h('div', { class: 'compose-wrap' }, panel) : null;
+    }
+    const input = h('input', { 'data-keep': 'compose', 'aria-label': 'Message', placeholder: 'Message', autocomplete: 'off' });
+    const form = h('form', { class: 'compose', onsubmit: (e) => {
+      e.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = '';
+      act(() => api('POST', `${base}/messages`, { text, phone_number_id: p.number, reply_to: replyTo || undefined }).then(sent()));
+    } },
+    h('button', { type: 'button', class: 'attach', 'aria-label': 'Attach', title: 'Attach', text: '+', onclick: () => { p.panel = p.panel === 'attach' ? null : 'attach'; refresh(); } }),
+    input, h('button', { class: 'primary', type: 'submit', text: 'Send' }));
+    const chip = replyTo ? h('div', { class: 'reply-chip' }, h('span', { class: 'grow', text: 'Replying to ' + quoteText(byWamid[replyTo]) }),
+      h('button', { type: 'button', class: 'linkish', 'aria-label': 'Cancel the reply', text: '×', onclick: () => { p.replyTo = null; refresh(); } })) : null;
+    return h('div', { class: 'compose-wrap' }, chip, panel, form);
   }
 
   // ---------- Catalog ----------

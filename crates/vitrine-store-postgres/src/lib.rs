@@ -19,12 +19,14 @@ use tokio::sync::Notify;
 use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
-use vitrine_core::inbound::InboundRecord;
+use vitrine_core::forward::PeerMessage;
+use vitrine_core::inbound::{InboundRecord, ThreadReads};
+use vitrine_core::media::MediaRecord;
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
 use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
 use vitrine_core::store::{
-    BatchStore, Commit, CommitOutcome, DirectoryStore, Lifecycle, MessageStore, StoreError,
-    StoreResult, WebhookStore,
+    BatchStore, Commit, CommitOutcome, DirectoryStore, Lifecycle, MediaStore, MessageStore,
+    StoreError, StoreResult, WebhookStore,
 };
 use vitrine_core::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,

@@ -42,7 +42,9 @@ pub struct WebhookError {
     pub title: String,
     pub message: String,
     pub error_data: WebhookErrorData,
-    pub href: String,
+    /// Left out of the errors of unsupported inbound messages.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub href: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,5 +10,6 @@
 pub mod error;
 pub mod graph;
 pub mod lenient;
+pub mod media;
 pub mod messages;
 pub mod webhooks;

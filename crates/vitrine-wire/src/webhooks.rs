@@ -118,8 +118,9 @@ pub struct Profile {
     pub name: String,
 }
 
-/// A customer's message, fields in Meta's order (the payload object before `type`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A customer's message, fields in Meta's order (`text` before `type`, as Meta's text samples
+/// have it; the other payload objects after it, as their samples have them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InboundMessage {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub context: Option<MessageContext>,
@@ -133,6 +134,27 @@ pub struct InboundMessage {
     pub text: Option<TextBody>,
     #[serde(rename = "type")]
     pub kind: String,
+    /// `unsupported` messages, and media over 100 MB (131052).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub errors: Option<Vec<WebhookError>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub image: Option<MediaBody>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub video: Option<MediaBody>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub audio: Option<MediaBody>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub document: Option<MediaBody>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sticker: Option<MediaBody>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub location: Option<LocationBody>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub contacts: Option<Vec<serde_json::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reaction: Option<ReactionBody>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub unsupported: Option<UnsupportedBody>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub order: Option<OrderBody>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -140,6 +162,57 @@ pub struct InboundMessage {
     /// A tap on a template's quick-reply button.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub button: Option<ButtonBody>,
+}
+
+/// `image`, `video`, `audio`, `document` or `sticker` of a customer's message (spec §4.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaBody {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub caption: Option<String>,
+    /// `document` only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub filename: Option<String>,
+    pub mime_type: String,
+    /// Base64 of the SHA-256 digest.
+    pub sha256: String,
+    pub id: String,
+    /// The download URL (webhook versions from v24).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub url: Option<String>,
+    /// `audio` only: a voice note recorded in WhatsApp.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub voice: Option<bool>,
+    /// `sticker` only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub animated: Option<bool>,
+}
+
+/// `location` of a customer's message: coordinates as JSON numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocationBody {
+    pub latitude: f64,
+    pub longitude: f64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub url: Option<String>,
+}
+
+/// `reaction`: no `emoji` key when the customer removed their reaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReactionBody {
+    pub message_id: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub emoji: Option<String>,
+}
+
+/// `unsupported`: what the customer sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnsupportedBody {
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// `button` of a template quick-reply tap: the payload the business set (or the text) and the
@@ -191,10 +264,18 @@ pub struct OrderLine {
     pub currency: String,
 }
 
+/// `context`: a quote (`from`, `id`), a product inquiry (`referred_product` too), or a forward
+/// (`forwarded` or `frequently_forwarded`, without `from`/`id`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageContext {
-    pub from: String,
-    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub forwarded: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub frequently_forwarded: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub referred_product: Option<ReferredProduct>,
 }

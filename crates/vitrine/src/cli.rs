@@ -75,8 +75,9 @@ struct ServeArgs {
     /// TOML file with any of: listen, database, admin_token, public_url, seed_demo, webhook_url,
     /// ca_dir, tls_listen, and a [behaviour] table (default_api_version, catalog_thumbnail_required,
     /// mpm_no_match_details, batch_delay_ms, outdated_client_code, template_review_ms,
-    /// template_reject_prefix, product_carousel_exact_cards) with [behaviour.webhooks] and
-    /// [behaviour.limits] (see the README)
+    /// template_reject_prefix, product_carousel_exact_cards, checkout_india_only,
+    /// mpm_dropped_items_notice) with [behaviour.webhooks], [behaviour.limits] and
+    /// [behaviour.media] (see the README)
     #[arg(long, env = "VITRINE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 

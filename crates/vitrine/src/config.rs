@@ -8,6 +8,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use vitrine_core::commerce::MpmNoMatchDetails;
 use vitrine_core::limits::LimitSettings;
+use vitrine_core::media::MediaSettings;
 use vitrine_core::settings::Behaviour;
 use vitrine_core::webhook::schedule::WebhookSettings;
 
@@ -45,6 +46,10 @@ pub struct FileBehaviour {
     pub template_review_ms: Option<i64>,
     pub template_reject_prefix: Option<String>,
     pub product_carousel_exact_cards: Option<bool>,
+    /// Every key optional; see `MediaSettings`.
+    pub media: Option<MediaSettings>,
+    pub checkout_india_only: Option<bool>,
+    pub mpm_dropped_items_notice: Option<bool>,
 }
 
 impl FileConfig {
@@ -158,6 +163,15 @@ pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
                 .behaviour
                 .product_carousel_exact_cards
                 .unwrap_or(defaults.product_carousel_exact_cards),
+            media: file.behaviour.media.clone().unwrap_or(defaults.media),
+            checkout_india_only: file
+                .behaviour
+                .checkout_india_only
+                .unwrap_or(defaults.checkout_india_only),
+            mpm_dropped_items_notice: file
+                .behaviour
+                .mpm_dropped_items_notice
+                .unwrap_or(defaults.mpm_dropped_items_notice),
             webhooks: {
                 let mut w = file.behaviour.webhooks.unwrap_or(defaults.webhooks);
                 if let Some(ms) = over.auto_read_after_ms {
@@ -232,6 +246,25 @@ mod tests {
         assert_eq!(w.duplicate_probability, 0.25);
         assert!(w.batch_statuses);
         assert_eq!(w.delivered_after_ms, 300);
+    }
+
+    #[test]
+    fn media_and_guide_settings_from_file() {
+        let file: FileConfig = toml::from_str(
+            "[behaviour]\ncheckout_india_only = false\nmpm_dropped_items_notice = true\n[behaviour.media]\nsize_unit = \"mb\"\nfile_size_as_string = true\n",
+        )
+        .unwrap();
+        let b = resolve(file, Overrides::default()).behaviour;
+        assert!(!b.checkout_india_only);
+        assert!(b.mpm_dropped_items_notice);
+        assert_eq!(b.media.size_unit, vitrine_core::media::SizeUnit::Mb);
+        assert!(b.media.file_size_as_string);
+        assert!(!b.media.sha256_base64);
+        assert_eq!(b.media.inbound_max_mb, 100);
+        let defaults = resolve(FileConfig::default(), Overrides::default()).behaviour;
+        assert!(defaults.checkout_india_only);
+        assert!(!defaults.mpm_dropped_items_notice);
+        assert!(toml::from_str::<FileConfig>("[behaviour.media]\nsize = 1").is_err());
     }
 
     #[test]

@@ -205,8 +205,19 @@ async fn receive(State(st): State<Arc<Listener>>, headers: HeaderMap, body: Byte
                 ));
             }
             for m in value["messages"].as_array().into_iter().flatten() {
+                let err = m["errors"][0]["code"]
+                    .as_u64()
+                    .map(|c| format!(" error {c}"))
+                    .unwrap_or_default();
+                let forwarded = if m["context"]["frequently_forwarded"] == true {
+                    " (frequently forwarded)"
+                } else if m["context"]["forwarded"] == true {
+                    " (forwarded)"
+                } else {
+                    ""
+                };
                 lines.push(format!(
-                    "message {} from {}: {}",
+                    "message {} from {}{forwarded}{err}: {}",
                     m["type"].as_str().unwrap_or(""),
                     m["from"].as_str().unwrap_or(""),
                     m[m["type"].as_str().unwrap_or("")]

@@ -548,6 +548,83 @@ async fn customer_command_fills_a_cart_and_orders() {
     assert!(out.status.success());
 }
 
+#[tokio::test]
+async fn customer_commands_send_files_places_contacts_reactions_and_forwards() {
+    let vitrine = Vitrine::start(&["--database", "sqlite::memory:"]).await;
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+            .arg("customer")
+            .args(args)
+            .args(["--url", &vitrine.base])
+            .stderr(Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.success(), stdout)
+    };
+    let json = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("mug.png");
+    std::fs::write(&photo, b"\x89PNG not really").unwrap();
+    let (ok, out) = run(&[
+        "send-file",
+        "16505550123",
+        photo.to_str().unwrap(),
+        "--caption",
+        "This one?",
+    ]);
+    assert!(ok, "{out}");
+    let sent = json(&out);
+    assert_eq!(sent["content"]["kind"], "image");
+    assert_eq!(sent["content"]["mime_type"], "image/png");
+    assert_eq!(sent["content"]["caption"], "This one?");
+    let (ok, out) = run(&[
+        "send-file",
+        "16505550123",
+        photo.to_str().unwrap(),
+        "--as",
+        "sticker",
+    ]);
+    assert!(!ok, "a PNG is no sticker: {out}");
+    let (ok, out) = run(&[
+        "location",
+        "16505550123",
+        "38.7223",
+        "-9.1393",
+        "--name",
+        "Home",
+    ]);
+    assert!(ok, "{out}");
+    assert_eq!(json(&out)["content"]["longitude"], -9.1393);
+    let (ok, out) = run(&[
+        "contact",
+        "16505550123",
+        "Dana Store",
+        "--tel",
+        "+16505550199",
+    ]);
+    assert!(ok, "{out}");
+    assert_eq!(
+        json(&out)["content"]["contacts"][0]["phones"][0]["phone"],
+        "+16505550199"
+    );
+    let (ok, out) = run(&["unsupported", "16505550123", "--as", "edit"]);
+    assert!(ok, "{out}");
+    assert_eq!(json(&out)["content"]["kind"], "edit");
+    let (ok, out) = run(&["react", "16505550123", "wamid.nope", "x"]);
+    assert!(!ok, "{out}");
+    // Forward the customer's own photo to a friend, who sees it.
+    let id = sent["wamid"].as_str().unwrap().to_owned();
+    let (ok, out) = run(&["forward", "16505550123", &id, "--to", "16505550999"]);
+    assert!(ok, "{out}");
+    assert_eq!(json(&out)["customers"][0]["to"], "16505550999");
+    let (ok, out) = run(&["peers", "16505550999", "16505550123"]);
+    assert!(ok, "{out}");
+    let chat = json(&out);
+    assert_eq!(chat["messages"][0]["forwarded"], true);
+    assert_eq!(chat["messages"][0]["type"], "image");
+}
+
 fn vitrine(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_vitrine"))
         .args(args)

@@ -83,7 +83,139 @@ fn cases() -> Vec<(&'static str, Case)> {
             Box::pin(attempts_retry_dead_redeliver(s))
         }),
         ("webhook_log_filters", |s| Box::pin(webhook_log_filters(s))),
+        ("thread_reads_only_move_forward", |s| {
+            Box::pin(thread_reads_only_move_forward(s))
+        }),
+        ("peer_messages_between_two", |s| {
+            Box::pin(peer_messages_between_two(s))
+        }),
+        ("media_chunks_copy_purge", |s| {
+            Box::pin(media_chunks_copy_purge(s))
+        }),
     ]
+}
+
+async fn peer_messages_between_two(store: Arc<dyn Store>) {
+    let peer = |id: &str, from: &str, to: &str, at: i64| crate::forward::PeerMessage {
+        id: id.to_owned(),
+        from: from.to_owned(),
+        to: to.to_owned(),
+        created_at: Millis(at),
+        forwards: 1,
+        content: crate::forward::Forwarded::Customer {
+            content: crate::inbound::Incoming::Text { body: "hé".into() },
+        },
+    };
+    assert_eq!(store.peer_messages_version().await.unwrap(), 0);
+    let a = peer("p1", "1", "2", 10);
+    let b = peer("p2", "2", "1", 20);
+    let c = peer("p3", "1", "3", 30);
+    store
+        .insert_peer_messages(&[a.clone(), b.clone(), c.clone()])
+        .await
+        .unwrap();
+    assert_eq!(store.get_peer_message("p2").await.unwrap(), Some(b.clone()));
+    assert_eq!(store.get_peer_message("p9").await.unwrap(), None);
+    assert_eq!(
+        store.list_peer_messages("2", "1", 10).await.unwrap(),
+        vec![a.clone(), b]
+    );
+    assert_eq!(
+        store.list_peer_messages("1", "2", 1).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        store.peer_chats("1").await.unwrap(),
+        vec![("3".to_owned(), 30), ("2".to_owned(), 20)]
+    );
+    assert!(store.peer_messages_version().await.unwrap() > 0);
+    assert!(store.insert_peer_messages(&[a]).await.is_err());
+}
+
+async fn thread_reads_only_move_forward(store: Arc<dyn Store>) {
+    let none = store.thread_reads("p", "c").await.unwrap();
+    assert_eq!(none, crate::inbound::ThreadReads::default());
+    let v0 = store.thread_reads_version().await.unwrap();
+    store
+        .mark_thread_read("p", "c", 100, Some(7))
+        .await
+        .unwrap();
+    store.mark_thread_read("p", "c", 50, None).await.unwrap();
+    let r = store.thread_reads("p", "c").await.unwrap();
+    assert_eq!(r.read_up_to, Some(100));
+    assert_eq!(r.typing_at, Some(7));
+    store
+        .mark_thread_read("p", "c", 200, Some(9))
+        .await
+        .unwrap();
+    let r = store.thread_reads("p", "c").await.unwrap();
+    assert_eq!((r.read_up_to, r.typing_at), (Some(200), Some(9)));
+    assert!(store.thread_reads_version().await.unwrap() > v0);
+    assert_eq!(
+        store.thread_reads("p", "other").await.unwrap().read_up_to,
+        None
+    );
+}
+
+fn media(id: &str, expires: i64) -> crate::media::MediaRecord {
+    crate::media::MediaRecord {
+        id: id.to_owned(),
+        phone_number_id: seed::PHONE_NUMBER_ID.to_owned(),
+        mime_type: "application/octet-stream".to_owned(),
+        sha256: String::new(),
+        file_size: 0,
+        filename: Some("a.pdf".to_owned()),
+        animated: false,
+        origin: crate::media::MediaOrigin::Upload,
+        created_at: Millis(1),
+        expires_at: Millis(expires),
+        url_secret: "s".to_owned(),
+    }
+}
+
+async fn media_chunks_copy_purge(store: Arc<dyn Store>) {
+    let mut m = media("1000", 10_000);
+    store.begin_media(&m, 50).await.unwrap();
+    store.put_media_chunk("1000", 0, vec![1; 3]).await.unwrap();
+    store.put_media_chunk("1000", 1, vec![2; 2]).await.unwrap();
+    // Invisible until finished.
+    assert!(store.get_media("1000").await.unwrap().is_none());
+    m.mime_type = "application/pdf".to_owned();
+    m.sha256 = "ab".to_owned();
+    m.file_size = 5;
+    store.finish_media(&m).await.unwrap();
+    assert_eq!(store.get_media("1000").await.unwrap(), Some(m.clone()));
+    assert!(matches!(
+        store.finish_media(&m).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.media_chunk("1000", 1).await.unwrap(),
+        Some(vec![2; 2])
+    );
+    assert_eq!(store.media_chunk("1000", 2).await.unwrap(), None);
+    // A copy has the bytes under its own id, and outlives the original.
+    let mut copy = m.clone();
+    copy.id = "2000".to_owned();
+    copy.expires_at = Millis(90_000);
+    assert!(store.copy_media("1000", &copy).await.unwrap());
+    assert!(!store.copy_media("404", &copy).await.unwrap());
+    assert_eq!(
+        store.media_chunk("2000", 0).await.unwrap(),
+        Some(vec![1; 3])
+    );
+    // An upload left unfinished and an expired media are purged; the rest stays.
+    store.begin_media(&media("3000", 99_000), 10).await.unwrap();
+    store.put_media_chunk("3000", 0, vec![3]).await.unwrap();
+    assert_eq!(store.purge_media(Millis(9_999), 5, 10).await.unwrap(), 0);
+    assert_eq!(store.purge_media(Millis(10_000), 20, 10).await.unwrap(), 2);
+    assert!(store.get_media("1000").await.unwrap().is_none());
+    assert_eq!(store.media_chunk("1000", 0).await.unwrap(), None);
+    assert_eq!(store.media_chunk("3000", 0).await.unwrap(), None);
+    assert_eq!(store.get_media("2000").await.unwrap(), Some(copy));
+    assert!(store.delete_media("2000").await.unwrap());
+    assert!(!store.delete_media("2000").await.unwrap());
+    assert_eq!(store.media_chunk("2000", 0).await.unwrap(), None);
 }
 
 pub fn message(wamid: &str, wa_id: &str, created: i64) -> MessageRecord {
@@ -104,6 +236,7 @@ pub fn message(wamid: &str, wa_id: &str, created: i64) -> MessageRecord {
         biz_opaque_callback_data: Some("opaque".into()),
         api_version: "v23.0".into(),
         created_at: Millis(created),
+        pricing: Some(crate::message::Pricing::service()),
     }
 }
 

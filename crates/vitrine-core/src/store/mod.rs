@@ -7,7 +7,9 @@ pub mod writer;
 use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
 use crate::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
-use crate::inbound::InboundRecord;
+use crate::forward::PeerMessage;
+use crate::inbound::{InboundRecord, ThreadReads};
+use crate::media::MediaRecord;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
 use crate::webhook::{
     AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
@@ -131,6 +133,35 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>>;
     /// Every status event of a message, due or not, in time order.
     async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>>;
+    /// The business read the customer's messages up to `read_up_to` (sandbox ms), and showed
+    /// the typing indicator at `typing_at`. Read marks only move forward.
+    async fn mark_thread_read(
+        &self,
+        phone_number_id: &str,
+        wa_id: &str,
+        read_up_to: i64,
+        typing_at: Option<i64>,
+    ) -> StoreResult<()>;
+    async fn thread_reads(&self, phone_number_id: &str, wa_id: &str) -> StoreResult<ThreadReads>;
+    /// Grows whenever any thread's read marks change (for watchers).
+    async fn thread_reads_version(&self) -> StoreResult<i64>;
+    /// Messages forwarded to customers, in one transaction.
+    async fn insert_peer_messages(&self, messages: &[PeerMessage]) -> StoreResult<()>;
+    async fn get_peer_message(&self, id: &str) -> StoreResult<Option<PeerMessage>>;
+    /// The last `limit` messages between two customers, oldest first.
+    async fn list_peer_messages(
+        &self,
+        a: &str,
+        b: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<PeerMessage>>;
+    /// The customers `wa_id` exchanged forwards with, with the time of the last one, newest
+    /// first.
+    async fn peer_chats(&self, wa_id: &str) -> StoreResult<Vec<(String, i64)>>;
+    /// Grows with every message forwarded between customers (for watchers).
+    async fn peer_messages_version(&self) -> StoreResult<i64>;
+    /// A customer's message by its wamid.
+    async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>>;
     /// The last `limit` messages a customer sent to a business number, oldest first.
     async fn list_inbound(
         &self,
@@ -184,6 +215,36 @@ pub trait BatchStore: Send + Sync + 'static {
     async fn finish_batch(&self, handle: &str, result: &BatchResult) -> StoreResult<()>;
 }
 
+/// Media bytes and records (messaging spec §1). An upload writes its record first, invisible,
+/// then its chunks, then makes it visible: a media is never seen half-written, and a record left
+/// unfinished (the client went away) is purged later.
+#[async_trait::async_trait]
+pub trait MediaStore: Send + Sync + 'static {
+    /// Starts a media: the record, not yet visible; `wall_now` dates it for the purge.
+    async fn begin_media(&self, record: &MediaRecord, wall_now: i64) -> StoreResult<()>;
+    /// Chunk `seq` (0, 1, …) of a media being written.
+    async fn put_media_chunk(&self, id: &str, seq: i64, data: Vec<u8>) -> StoreResult<()>;
+    /// Makes a media visible with its final size and hash.
+    async fn finish_media(&self, record: &MediaRecord) -> StoreResult<()>;
+    /// Removes a media and its bytes, finished or not; `false` when there was none.
+    async fn delete_media(&self, id: &str) -> StoreResult<bool>;
+    /// A visible media.
+    async fn get_media(&self, id: &str) -> StoreResult<Option<MediaRecord>>;
+    /// Chunk `seq` of a media's bytes; `None` past the last one.
+    async fn media_chunk(&self, id: &str, seq: i64) -> StoreResult<Option<Vec<u8>>>;
+    /// Stores the bytes of media `from` again under `record` (visible at once), copied inside
+    /// the database; `false` when `from` is not there.
+    async fn copy_media(&self, from: &str, record: &MediaRecord) -> StoreResult<bool>;
+    /// Removes up to `limit` media that expired by `now` (sandbox) and unfinished uploads started
+    /// before `stale_before_wall`; returns how many.
+    async fn purge_media(
+        &self,
+        now: Millis,
+        stale_before_wall: i64,
+        limit: u32,
+    ) -> StoreResult<i64>;
+}
+
 /// Opening and closing.
 #[async_trait::async_trait]
 pub trait Lifecycle: Send + Sync + 'static {
@@ -192,6 +253,12 @@ pub trait Lifecycle: Send + Sync + 'static {
 }
 
 /// Everything a backend provides.
-pub trait Store: DirectoryStore + MessageStore + WebhookStore + BatchStore + Lifecycle {}
+pub trait Store:
+    DirectoryStore + MessageStore + WebhookStore + BatchStore + MediaStore + Lifecycle
+{
+}
 
-impl<T: DirectoryStore + MessageStore + WebhookStore + BatchStore + Lifecycle> Store for T {}
+impl<T: DirectoryStore + MessageStore + WebhookStore + BatchStore + MediaStore + Lifecycle> Store
+    for T
+{
+}

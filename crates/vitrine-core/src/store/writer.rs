@@ -11,6 +11,7 @@ use super::{Commit, CommitOutcome, StoreError, StoreResult};
 use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
 use crate::directory::DirectoryData;
+use crate::media::MediaRecord;
 use crate::webhook::{AfterAttempt, Attempt, Claimed, Outbox};
 use tokio::sync::{mpsc, oneshot};
 
@@ -70,6 +71,35 @@ pub enum WriteOp {
     Redeliver {
         id: i64,
         now: Millis,
+    },
+    InsertPeerMessages(Vec<crate::forward::PeerMessage>),
+    MarkThreadRead {
+        phone_number_id: String,
+        wa_id: String,
+        read_up_to: i64,
+        typing_at: Option<i64>,
+    },
+    MediaBegin {
+        record: Box<MediaRecord>,
+        wall_now: i64,
+    },
+    MediaChunk {
+        id: String,
+        seq: i64,
+        data: Vec<u8>,
+    },
+    MediaFinish(Box<MediaRecord>),
+    MediaDelete {
+        id: String,
+    },
+    MediaCopy {
+        from: String,
+        record: Box<MediaRecord>,
+    },
+    MediaPurge {
+        now: Millis,
+        stale_before_wall: i64,
+        limit: u32,
     },
 }
 

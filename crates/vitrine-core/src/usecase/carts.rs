@@ -8,7 +8,6 @@ use crate::inbound::{InboundRecord, Incoming, OrderItem};
 use crate::model::{Customer, Device};
 use crate::sandbox::{Plan, Sandbox};
 use crate::usecase::customers::inbound_plan;
-use crate::webhook::plan;
 use serde::Serialize;
 
 /// Why a customer action failed.
@@ -253,7 +252,7 @@ impl Sandbox {
                 context: None,
                 created_at: now,
             };
-            let webhooks = plan::inbound_webhooks(dir, &record);
+            let webhooks = self.inbound_webhooks(dir, &record, None);
             cart.items.clear();
             cart.seen(now);
             Ok((

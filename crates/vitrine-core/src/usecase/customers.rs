@@ -10,7 +10,7 @@ use crate::model::Customer;
 use crate::sandbox::{Plan, Sandbox};
 use crate::seed;
 use crate::validate::send_message::normalize_wa_id;
-use crate::webhook::{plan, Outbox};
+use crate::webhook::Outbox;
 
 impl Sandbox {
     /// Creates (or renames) a customer.
@@ -266,14 +266,14 @@ impl Sandbox {
             context: None,
             created_at: now,
         };
-        let webhooks = self.read(|dir| plan::inbound_webhooks(dir, &record));
+        let webhooks = self.read(|dir| self.inbound_webhooks(dir, &record, None));
         self.record_inbound(&record, webhooks, vec![]).await?;
         Ok(record)
     }
 
     /// The business message `wamid`, which must have gone from `phone_number_id` to `wa_id`, as
     /// the `context` of a reply.
-    async fn quoted(
+    pub(crate) async fn quoted(
         &self,
         wa_id: &str,
         phone_number_id: &str,
@@ -295,23 +295,29 @@ impl Sandbox {
                     .map(|p| p.display_phone_number.clone())
             })
             .unwrap_or_default();
-        Ok((
-            InboundContext {
-                from,
-                id: wamid.to_owned(),
-                referred_product: None,
-            },
-            message,
-        ))
+        Ok((InboundContext::quote(&from, wamid), message))
     }
 
     /// Records what a customer sends: their message, its webhooks, and the window it opens.
-    async fn customer_sends(
+    pub(crate) async fn customer_sends(
         &self,
         wa_id: &str,
         phone_number_id: &str,
         content: Incoming,
         context: Option<InboundContext>,
+    ) -> Result<InboundRecord, ApiError> {
+        self.customer_sends_with(wa_id, phone_number_id, content, context, None)
+            .await
+    }
+
+    /// [`Sandbox::customer_sends`], with the download URL of the message's media.
+    pub(crate) async fn customer_sends_with(
+        &self,
+        wa_id: &str,
+        phone_number_id: &str,
+        content: Incoming,
+        context: Option<InboundContext>,
+        media_url: Option<&str>,
     ) -> Result<InboundRecord, ApiError> {
         let customer = match self.customer(wa_id) {
             Some(c) => c,
@@ -331,7 +337,7 @@ impl Sandbox {
                 context,
                 created_at: now,
             };
-            let webhooks = plan::inbound_webhooks(dir, &record);
+            let webhooks = self.inbound_webhooks(dir, &record, media_url);
             Ok::<_, ApiError>((record, webhooks))
         })?;
         self.record_inbound(&record, webhooks, vec![]).await?;
@@ -377,8 +383,14 @@ impl Sandbox {
             .list_inbound(phone_number_id, &customer.wa_id, 200)
             .await
             .map_err(ApiError::from)?;
+        let reads = self
+            .store
+            .thread_reads(phone_number_id, &customer.wa_id)
+            .await
+            .map_err(ApiError::from)?;
         let mut entries: Vec<(i64, serde_json::Value)> = vec![];
         let mut to_read = vec![];
+        let mut last_business_at = None;
         for (_, m) in outbound.items.iter().rev() {
             let statuses = self.message_statuses(&m.wamid).await?;
             let status = statuses.iter().map(|s| s.status).max();
@@ -386,8 +398,10 @@ impl Sandbox {
             let delivered = statuses
                 .iter()
                 .any(|s| s.status == crate::webhook::MessageStatus::Delivered);
+            let is_reaction = matches!(m.content, crate::message::Outgoing::Reaction { .. });
             let kind = m.content.kind();
-            let visible = !failed && delivered;
+            // A reaction is never delivered: it shows once sent.
+            let visible = !failed && (delivered || (is_reaction && status.is_some()));
             let mut v = json!({
                 "from": "business",
                 "wamid": m.wamid,
@@ -396,6 +410,9 @@ impl Sandbox {
                 "content": m.content,
                 "status": status.map(|s| s.as_str()),
             });
+            if let Some(id) = &m.context_message_id {
+                v["context"] = json!({ "id": id });
+            }
             if !dev.supports(m.content.client_kind()) {
                 v["notice"] = json!(
                     "This message can't be displayed because your version of WhatsApp is outdated."
@@ -414,18 +431,49 @@ impl Sandbox {
                 if !products.is_empty() {
                     v["products"] = json!(products);
                 }
+                if let crate::message::Outgoing::Text {
+                    catalog_link: Some(number),
+                    preview_url,
+                    ..
+                } = &m.content
+                {
+                    v["catalog_link"] = self.catalog_link_view(number, *preview_url);
+                }
             }
-            if visible && status != Some(crate::webhook::MessageStatus::Read) {
+            if visible && !is_reaction && status != Some(crate::webhook::MessageStatus::Read) {
                 to_read.push(m.wamid.clone());
             }
             if visible || failed {
+                if !is_reaction {
+                    last_business_at = Some(m.created_at.0);
+                }
                 entries.push((m.created_at.0, v));
             }
         }
         for r in inbound {
-            entries.push((r.created_at.0, json!({ "from": "customer", "wamid": r.wamid, "at": r.created_at.0, "content": r.content, "context": r.context })));
+            let mut v = json!({ "from": "customer", "wamid": r.wamid, "at": r.created_at.0, "content": r.content, "context": r.context });
+            self.add_order_lines(phone_number_id, &r.content, &mut v);
+            if reads
+                .read_up_to
+                .is_some_and(|up_to| r.created_at.0 <= up_to)
+            {
+                v["read"] = json!(true);
+            }
+            entries.push((r.created_at.0, v));
         }
         entries.sort_by_key(|(at, _)| *at);
+        crate::usecase::inspector::fold_reactions(&mut entries);
+        // "typing…" shows for 25 s after the indicator, or until the business replies.
+        let typing_until = reads
+            .typing_at
+            .filter(|t| last_business_at.is_none_or(|b| b < *t))
+            .map(|t| t + crate::inbound::TYPING_MS)
+            .filter(|until| *until > now.0);
+        let (catalog_visible, business) = self.read(|dir| {
+            dir.phone_number(phone_number_id)
+                .map(|p| (p.commerce.is_catalog_visible, p.verified_name.clone()))
+                .unwrap_or((false, String::new()))
+        });
         if customer.read_receipts {
             for wamid in to_read {
                 self.mark_read(&wamid).await?;
@@ -433,10 +481,42 @@ impl Sandbox {
         }
         Ok(json!({
             "phone_number_id": phone_number_id,
+            "business": business,
             "device": dev.id,
             "now": now.0,
+            "catalog_visible": catalog_visible,
+            "typing_until": typing_until,
             "messages": entries.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
         }))
+    }
+
+    /// What a `wa.me/c/<number>` link in a chat opens: the catalog of the business whose number
+    /// it is, whichever chat it was sent in; shown as a catalog preview only with `preview_url`.
+    pub fn catalog_link_view(&self, number: &str, preview_url: bool) -> serde_json::Value {
+        use serde_json::json;
+        self.read(|dir| {
+            let phone = dir
+                .phone_numbers()
+                .find(|p| p.display_phone_number == number);
+            let Some(phone) = phone else {
+                return json!({ "number": number, "valid": false, "preview": false });
+            };
+            let catalog = dir
+                .connected_catalog(&phone.waba_id)
+                .filter(|_| phone.commerce.is_catalog_visible);
+            let thumbnail = catalog
+                .and_then(|c| c.first_sendable())
+                .map(|p| p.image_url.clone());
+            json!({
+                "number": number,
+                "phone_number_id": phone.id,
+                "business": phone.verified_name,
+                "valid": catalog.is_some(),
+                "preview": preview_url && catalog.is_some(),
+                "thumbnail": thumbnail,
+                "products": catalog.map(|c| c.products().filter(|p| p.is_sendable()).count()),
+            })
+        })
     }
 
     /// Stores what a customer did with its webhooks, the window a message opens and `changes`,

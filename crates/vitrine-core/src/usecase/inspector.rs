@@ -20,8 +20,6 @@ use std::hash::{Hash, Hasher};
 const RECENT_MESSAGES: u32 = 500;
 /// How many messages (each way) a thread shows.
 const THREAD_MESSAGES: u32 = 200;
-/// How many of a thread's newest customer messages are checked for the business's read mark.
-const READ_CHECKED: usize = 20;
 /// Recent business messages whose statuses the fingerprint follows.
 const WATCHED_STATUSES: u32 = 20;
 /// Recent webhooks whose delivery state the fingerprint follows.
@@ -62,7 +60,83 @@ fn hash_of(v: impl Hash) -> u64 {
     h.finish()
 }
 
+/// Reactions are not bubbles of their own: each target message gets `reactions` (the latest
+/// emoji of each side, an empty emoji removing it), and the reaction entries are dropped. A
+/// business reaction that failed never reached the phone.
+pub(crate) fn fold_reactions(entries: &mut Vec<(i64, Value)>) {
+    let mut latest: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+    for (_, e) in entries.iter() {
+        if e["content"]["type"] != "reaction" || e["status"] == "failed" {
+            continue;
+        }
+        let Some(target) = e["content"]["message_id"].as_str() else {
+            continue;
+        };
+        let emoji = e["content"]["emoji"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        let slot = latest.entry(target.to_owned()).or_default();
+        if e["from"] == "business" {
+            slot.0 = emoji;
+        } else {
+            slot.1 = emoji;
+        }
+    }
+    entries.retain(|(_, e)| e["content"]["type"] != "reaction");
+    for (_, e) in entries.iter_mut() {
+        let Some((business, customer)) = e["wamid"].as_str().and_then(|w| latest.get(w)) else {
+            continue;
+        };
+        let mut list = vec![];
+        if let Some(b) = business {
+            list.push(json!({ "from": "business", "emoji": b }));
+        }
+        if let Some(c) = customer {
+            list.push(json!({ "from": "customer", "emoji": c }));
+        }
+        if !list.is_empty() {
+            e["reactions"] = json!(list);
+        }
+    }
+}
+
 impl Sandbox {
+    /// An order's lines with the products' names (as the catalog has them now), its total and
+    /// currency, for display.
+    pub(crate) fn add_order_lines(&self, phone_number_id: &str, content: &Incoming, v: &mut Value) {
+        let Incoming::Order { product_items, .. } = content else {
+            return;
+        };
+        let lines: Vec<Value> = self.read(|dir| {
+            let catalog = dir
+                .phone_number(phone_number_id)
+                .and_then(|p| dir.connected_catalog(&p.waba_id));
+            product_items
+                .iter()
+                .map(|i| {
+                    let name = catalog
+                        .and_then(|c| c.product(&i.product_retailer_id))
+                        .map(|p| p.name.clone());
+                    json!({
+                        "product_retailer_id": i.product_retailer_id,
+                        "name": name,
+                        "quantity": i.quantity,
+                        "item_price": i.item_price,
+                        "currency": i.currency,
+                    })
+                })
+                .collect()
+        });
+        let total: i64 = product_items
+            .iter()
+            .map(|i| i.item_price * i64::from(i.quantity))
+            .sum();
+        v["lines"] = json!(lines);
+        v["total"] = json!(total);
+        v["currency"] = json!(product_items.first().map(|i| i.currency.clone()));
+    }
+
     /// A fingerprint of what the UI shows: a few indexed reads, whichever node made the change
     /// (directory changes arrive through the change log; messages and webhooks are read from
     /// the store).
@@ -77,6 +151,11 @@ impl Sandbox {
             })
             .await?;
         let mut messages = DefaultHasher::new();
+        self.store.thread_reads_version().await?.hash(&mut messages);
+        self.store
+            .peer_messages_version()
+            .await?
+            .hash(&mut messages);
         for (cursor, m) in &recent.items {
             cursor.hash(&mut messages);
             for s in self.message_statuses(&m.wamid).await? {
@@ -181,6 +260,7 @@ impl Sandbox {
             .store
             .list_inbound(phone_number_id, wa_id, THREAD_MESSAGES)
             .await?;
+        let reads = self.store.thread_reads(phone_number_id, wa_id).await?;
         let mut entries: Vec<(i64, Value)> = vec![];
         for (_, m) in outbound.items.iter().rev() {
             let statuses = self.message_statuses(&m.wamid).await?;
@@ -199,6 +279,17 @@ impl Sandbox {
                 })).collect::<Vec<_>>(),
                 "dropped_retailer_ids": m.dropped_retailer_ids,
             });
+            if let Some(id) = &m.context_message_id {
+                v["context"] = json!({ "id": id });
+            }
+            if let Outgoing::Text {
+                catalog_link: Some(number),
+                preview_url,
+                ..
+            } = &m.content
+            {
+                v["catalog_link"] = self.catalog_link_view(number, *preview_url);
+            }
             self.read(|dir| {
                 let catalog = dir.connected_catalog(&m.waba_id);
                 let products: Vec<Value> = m
@@ -233,30 +324,8 @@ impl Sandbox {
             });
             entries.push((m.created_at.0, v));
         }
-        // The business reads a customer's message and, with it, every earlier one: the newest
-        // message with a `read` status marks where reading got to (the newest few are checked).
-        let mut read_upto: Option<i64> = None;
-        for r in inbound.iter().rev().take(READ_CHECKED) {
-            let read = self
-                .message_statuses(&r.wamid)
-                .await?
-                .iter()
-                .any(|s| s.status == crate::webhook::MessageStatus::Read);
-            if read {
-                read_upto = Some(r.created_at.0);
-                break;
-            }
-        }
         for r in inbound {
-            let read_by_business = read_upto.is_some_and(|at| r.created_at.0 <= at);
-            let kind = match &r.content {
-                Incoming::Text { .. } => "text",
-                Incoming::Order { .. } => "order",
-                Incoming::ButtonReply { .. } => "button_reply",
-                Incoming::TemplateButton { .. } => "button",
-                Incoming::ListReply { .. } => "list_reply",
-                Incoming::Payment(_) => "payment",
-            };
+            let kind = r.content.kind();
             let mut v = json!({
                 "from": "customer",
                 "wamid": r.wamid,
@@ -264,40 +333,18 @@ impl Sandbox {
                 "type": kind,
                 "content": r.content,
                 "context": r.context,
-                "read_by_business": read_by_business,
             });
-            if let Incoming::Order { product_items, .. } = &r.content {
-                let lines: Vec<Value> = self.read(|dir| {
-                    let catalog = dir
-                        .phone_number(phone_number_id)
-                        .and_then(|p| dir.connected_catalog(&p.waba_id));
-                    product_items
-                        .iter()
-                        .map(|i| {
-                            let name = catalog
-                                .and_then(|c| c.product(&i.product_retailer_id))
-                                .map(|p| p.name.clone());
-                            json!({
-                                "product_retailer_id": i.product_retailer_id,
-                                "name": name,
-                                "quantity": i.quantity,
-                                "item_price": i.item_price,
-                                "currency": i.currency,
-                            })
-                        })
-                        .collect()
-                });
-                let total: i64 = product_items
-                    .iter()
-                    .map(|i| i.item_price * i64::from(i.quantity))
-                    .sum();
-                v["lines"] = json!(lines);
-                v["total"] = json!(total);
-                v["currency"] = json!(product_items.first().map(|i| i.currency.clone()));
+            self.add_order_lines(phone_number_id, &r.content, &mut v);
+            if reads
+                .read_up_to
+                .is_some_and(|up_to| r.created_at.0 <= up_to)
+            {
+                v["read"] = json!(true);
             }
             entries.push((r.created_at.0, v));
         }
         entries.sort_by_key(|(at, _)| *at);
+        fold_reactions(&mut entries);
         let (name, window_open) = self.read(|dir| {
             (
                 dir.customer(wa_id).map(|c| c.name.clone()),

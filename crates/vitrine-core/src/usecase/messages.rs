@@ -35,6 +35,8 @@ fn pair_limit_error() -> ApiError {
         "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.",
     )
 }
+use crate::media::{MediaKind, MediaRecord};
+use crate::message::{MediaRef, Outgoing, Pricing};
 use vitrine_wire::messages::{ResponseContact, ResponseMessage, SendMessageResponse};
 
 /// Counts of what became of the sends one node answered since it started: accepted, refused
@@ -64,6 +66,81 @@ impl SendCounters {
         self.with(|c| out = c.clone());
         out
     }
+}
+
+/// A business may react to messages of the last 30 days.
+const REACTION_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// Links on this host stand for links whose fetch fails with the status in their first path
+/// segment: `https://vitrine.invalid/404/a.jpg` (the test hook of spec §1.8; `.invalid` never
+/// resolves).
+pub const FAILING_LINK_HOST: &str = "vitrine.invalid";
+
+/// The HTTP status a link's fetch fails with, for links on [`FAILING_LINK_HOST`].
+fn failing_link(link: &str) -> Option<u16> {
+    let url = url::Url::parse(link).ok()?;
+    if !url.host_str()?.eq_ignore_ascii_case(FAILING_LINK_HOST) {
+        return None;
+    }
+    url.path_segments()?
+        .next()?
+        .parse::<u16>()
+        .ok()
+        .filter(|s| (100..=599).contains(s))
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        410 => "Gone",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Unknown",
+    }
+}
+
+fn link_failed(status: u16) -> ApiError {
+    ApiError::new(ErrorKind::MediaUploadError).with_details(format!(
+        "Downloading media from weblink failed with http code {status}, status message {}",
+        reason_phrase(status)
+    ))
+}
+
+/// Checkout reaches WhatsApp users in India only ("with India country calling codes").
+const INDIA_CALLING_CODE: &str = "91";
+
+fn checkout_outside_india() -> ApiError {
+    ApiError::new(ErrorKind::MessageUndeliverable).with_details(
+        "Message failed to send because checkout (order_details) messages can only be delivered to WhatsApp users in India (+91).",
+    )
+}
+
+/// The notice Meta's pages promise when MPM items were dropped (off by default).
+fn dropped_items_notice(dropped: &[String]) -> vitrine_wire::error::WebhookError {
+    ApiError::invalid_value(format!(
+        "Some products could not be sent because they are not in the catalog or not available: {}. Please update your catalog.",
+        dropped.join(", ")
+    ))
+    .to_webhook()
+}
+
+fn wrong_media_kind(kind: MediaKind, mime: &str) -> ApiError {
+    ApiError::new(ErrorKind::MediaUploadError).with_details(if kind == MediaKind::Sticker {
+        "Sticker file could not be processed. Please choose a different file.".to_owned()
+    } else {
+        format!(
+            "Media of type {mime} cannot be sent as {}: it takes {}.",
+            kind.as_str(),
+            kind.mime_types().join(", ")
+        )
+    })
 }
 
 impl Sandbox {
@@ -100,7 +177,7 @@ impl Sandbox {
             now: self.clock.now(),
         };
         let now = options.now;
-        let (record, mut outbox) = self.read(|dir| {
+        let (mut record, pair_limited) = self.read(|dir| {
             let phone = dir
                 .phone_number(phone_number_id)
                 .ok_or_else(|| ApiError::unsupported("post", phone_number_id))?;
@@ -148,27 +225,83 @@ impl Sandbox {
                 biz_opaque_callback_data: req.biz_opaque_callback_data,
                 api_version: api_version.to_owned(),
                 created_at: now,
+                pricing: None,
             };
-            let statuses = self.first_statuses(dir, &record, pair_limited, now);
-            let webhooks = self.status_webhooks(dir, &record, &statuses);
-            Ok::<_, ApiError>((record, Outbox { statuses, webhooks }))
+            Ok::<_, ApiError>((record, pair_limited))
         })?;
+        // Media ids must name this number's media (a synchronous error otherwise); media that
+        // cannot be shown as the message's kind, or a link that cannot be fetched, fail later.
+        let media_failure = self.check_media(&mut record).await?;
+        let reaction_failure = self.check_reaction(&record).await?;
         // A customer's message and its webhook are committed before this node applies the window
         // it opens (and another node applies it later still): a bot answering that webhook at
-        // once must not find the window closed. Look again at the change log before failing.
-        let window_failed = outbox.statuses.iter().any(|s| {
-            s.errors
-                .first()
-                .is_some_and(|e| e.code == ErrorKind::ReEngagementMessage.code())
+        // once must not find the window closed. Look at the change log again first.
+        let closed = self.read(|dir| {
+            !matches!(record.content, crate::message::Outgoing::Template { .. })
+                && !crate::inbound::window_open(
+                    dir.last_inbound(&record.phone_number_id, &record.wa_id),
+                    now,
+                )
         });
-        if window_failed {
+        if closed {
             self.sync_directory().await?;
-            outbox = self.read(|dir| {
-                let statuses = self.first_statuses(dir, &record, false, now);
-                let webhooks = self.status_webhooks(dir, &record, &statuses);
-                Outbox { statuses, webhooks }
-            });
         }
+        let outbox = self.read(|dir| {
+            // Every type sent here is free-form: it needs an open customer service window.
+            let is_template = matches!(record.content, crate::message::Outgoing::Template { .. });
+            let in_window = crate::inbound::window_open(
+                dir.last_inbound(&record.phone_number_id, &record.wa_id),
+                now,
+            );
+            let window_open = is_template || in_window;
+            record.pricing = Some(Pricing::of(dir, &record.content, in_window));
+            let at_sent = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));
+            let statuses = if pair_limited {
+                vec![StatusEvent::failed(&record.wamid, now, &pair_limit_error())]
+            } else if !window_open {
+                vec![StatusEvent::failed(
+                    &record.wamid,
+                    at_sent,
+                    &re_engagement_error(),
+                )]
+            } else if let Some(e) = media_failure.or(reaction_failure) {
+                vec![StatusEvent::failed(&record.wamid, at_sent, &e)]
+            } else if self.behaviour.checkout_india_only
+                && record.content.has_checkout()
+                && !record.wa_id.starts_with(INDIA_CALLING_CODE)
+            {
+                vec![StatusEvent::failed(
+                    &record.wamid,
+                    at_sent,
+                    &checkout_outside_india(),
+                )]
+            } else if dir.customer(&record.wa_id).is_some_and(|c| {
+                !c.devices.is_empty()
+                    && !c
+                        .devices
+                        .iter()
+                        .any(|d| d.supports(record.content.client_kind()))
+            }) {
+                // Every device of the customer is too old for this message type.
+                vec![StatusEvent::failed(
+                    &record.wamid,
+                    at_sent,
+                    &outdated_client_error(self.behaviour.outdated_client_code),
+                )]
+            } else {
+                let mut statuses = self.scheduled_statuses(&record);
+                if self.behaviour.mpm_dropped_items_notice
+                    && !record.dropped_retailer_ids.is_empty()
+                {
+                    if let Some(sent) = statuses.first_mut() {
+                        sent.errors = vec![dropped_items_notice(&record.dropped_retailer_ids)];
+                    }
+                }
+                statuses
+            };
+            let webhooks = self.status_webhooks(dir, &record, &statuses);
+            Outbox { statuses, webhooks }
+        });
         self.store.insert_message(&record, &outbox).await?;
         let failed_code = outbox
             .statuses
@@ -199,22 +332,23 @@ impl Sandbox {
         })
     }
 
-    /// POST /{phone-number-id}/messages with `"status": "read"`: the business marks a customer's
-    /// message (and so the ones before it) as read, optionally showing a typing indicator. Not
-    /// a message: no wamid, no status webhook. Recorded as a `read` status of the customer's
-    /// message, which the thread view shows.
-    pub async fn business_marks_read(
+    /// POST /{phone-number-id}/messages with `status: "read"` (spec §3): the business reads a
+    /// customer's message (and the earlier ones of the thread), optionally showing the typing
+    /// indicator. No webhook follows.
+    pub async fn mark_message_read(
         &self,
         principal: &Principal,
         phone_number_id: &str,
         params: &serde_json::Value,
-    ) -> Result<(), ApiError> {
+    ) -> Result<vitrine_wire::graph::Success, ApiError> {
         principal.require(Scope::WhatsappBusinessMessaging)?;
-        let known = self.read(|dir| dir.phone_number(phone_number_id).is_some());
-        if !known {
-            return Err(ApiError::unsupported("post", phone_number_id));
-        }
-        let text = |key: &str| params.get(key).and_then(serde_json::Value::as_str);
+        let text = |key: &str| {
+            params
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
         match text("messaging_product") {
             None => return Err(ApiError::param_required("messaging_product")),
             Some("whatsapp") => {}
@@ -226,90 +360,39 @@ impl Sandbox {
         }
         if text("status") != Some("read") {
             return Err(ApiError::invalid_param(
-                "The parameter status must be set to read.",
+                "The parameter status must be read.",
             ));
         }
-        let Some(wamid) = text("message_id").filter(|w| !w.is_empty()) else {
+        let Some(message_id) = text("message_id") else {
             return Err(ApiError::param_required("message_id"));
         };
-        if let Some(indicator) = params.get("typing_indicator") {
-            if indicator.get("type").and_then(serde_json::Value::as_str) != Some("text") {
-                return Err(ApiError::invalid_param(
-                    "The parameter typing_indicator['type'] must be text.",
-                ));
+        let typing = match params.get("typing_indicator") {
+            None | Some(serde_json::Value::Null) => false,
+            Some(t) => {
+                if t.get("type").and_then(|v| v.as_str()) != Some("text") {
+                    return Err(ApiError::invalid_param(
+                        "Param typing_indicator['type'] must be text.",
+                    ));
+                }
+                true
             }
-        }
-        let invalid =
-            || ApiError::new(ErrorKind::ParameterValueInvalid).with_details("Invalid message_id");
-        let peer = crate::ids::IdGen::peer_of(wamid).ok_or_else(invalid)?;
-        let inbound = self.store.list_inbound(phone_number_id, &peer, 500).await?;
-        if !inbound.iter().any(|r| r.wamid == wamid) {
-            return Err(invalid());
-        }
-        let already = self
+        };
+        let message = self
             .store
-            .message_statuses(wamid)
+            .get_inbound(message_id)
             .await?
-            .iter()
-            .any(|s| s.status == crate::webhook::MessageStatus::Read);
-        if !already {
-            let event = StatusEvent {
-                wamid: wamid.to_owned(),
-                status: crate::webhook::MessageStatus::Read,
-                at: self.clock.now(),
-                errors: vec![],
-            };
-            self.store
-                .append_outbox(&Outbox {
-                    statuses: vec![event],
-                    webhooks: vec![],
-                })
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// What happens first to an accepted message: a `failed` status (pair limit by webhook, a
-    /// closed customer service window, only outdated devices), or its life cycle.
-    fn first_statuses(
-        &self,
-        dir: &crate::directory::Directory,
-        record: &MessageRecord,
-        pair_limited: bool,
-        now: Millis,
-    ) -> Vec<StatusEvent> {
-        // Every type sent here is free-form: it needs an open customer service window.
-        let is_template = matches!(record.content, crate::message::Outgoing::Template { .. });
-        let window_open = is_template
-            || crate::inbound::window_open(
-                dir.last_inbound(&record.phone_number_id, &record.wa_id),
-                now,
-            );
-        let failed_at = now.plus_ms(self.behaviour.webhooks.sent_after_ms.max(0));
-        if pair_limited {
-            vec![StatusEvent::failed(&record.wamid, now, &pair_limit_error())]
-        } else if !window_open {
-            vec![StatusEvent::failed(
-                &record.wamid,
-                failed_at,
-                &re_engagement_error(),
-            )]
-        } else if dir.customer(&record.wa_id).is_some_and(|c| {
-            !c.devices.is_empty()
-                && !c
-                    .devices
-                    .iter()
-                    .any(|d| d.supports(record.content.client_kind()))
-        }) {
-            // Every device of the customer is too old for this message type.
-            vec![StatusEvent::failed(
-                &record.wamid,
-                failed_at,
-                &outdated_client_error(self.behaviour.outdated_client_code),
-            )]
-        } else {
-            self.scheduled_statuses(record)
-        }
+            .filter(|m| m.phone_number_id == phone_number_id)
+            .ok_or_else(|| ApiError::invalid_value("Invalid message_id"))?;
+        let now = self.clock.now();
+        self.store
+            .mark_thread_read(
+                &message.phone_number_id,
+                &message.wa_id,
+                message.created_at.0,
+                typing.then_some(now.0),
+            )
+            .await?;
+        Ok(vitrine_wire::graph::Success::TRUE)
     }
 
     /// Step 3 of a send: the number's messages-per-second budget (130429), then the pair rate
@@ -340,6 +423,89 @@ impl Sandbox {
             }
         }
         Ok(())
+    }
+
+    /// The media a message carries: each uploaded id must be a live media of the sending number
+    /// (131009 otherwise, synchronously); the message keeps its media's type and size. `Ok(Some)`
+    /// with a 131053 when a media cannot be shown as the message's kind, or a link fails.
+    async fn check_media(&self, record: &mut MessageRecord) -> Result<Option<ApiError>, ApiError> {
+        let now = self.clock.now();
+        let mut failure = None;
+        let refs: Vec<(MediaKind, MediaRef)> = record
+            .content
+            .media_refs()
+            .into_iter()
+            .map(|(k, m)| (k, m.clone()))
+            .collect();
+        for (i, (kind, media)) in refs.iter().enumerate() {
+            match media {
+                MediaRef::Id(id) => {
+                    let found = self.store.get_media(id).await?;
+                    let m = self
+                        .usable_media(found, &record.phone_number_id, now)
+                        .ok_or_else(|| ApiError::invalid_value("Invalid media id"))?;
+                    if !kind.accepts(&m.mime_type) && failure.is_none() {
+                        failure = Some(wrong_media_kind(*kind, &m.mime_type));
+                    }
+                    if let (0, Outgoing::Media(content)) = (i, &mut record.content) {
+                        content.mime_type = Some(m.mime_type.clone());
+                        content.file_size = Some(m.file_size);
+                    }
+                }
+                MediaRef::Link(link) => {
+                    if let Some(status) = failing_link(link) {
+                        failure = failure.or(Some(link_failed(status)));
+                    }
+                }
+            }
+        }
+        Ok(failure)
+    }
+
+    /// A reaction must be on a message the customer sent in this chat in the last 30 days, and
+    /// not on a reaction: otherwise it is not delivered and a failed status carries 131009.
+    async fn check_reaction(&self, record: &MessageRecord) -> Result<Option<ApiError>, ApiError> {
+        let Outgoing::Reaction { message_id, .. } = &record.content else {
+            return Ok(None);
+        };
+        let target = self.store.get_inbound(message_id).await?;
+        let ok = target.is_some_and(|t| {
+            t.phone_number_id == record.phone_number_id
+                && t.wa_id == record.wa_id
+                && record.created_at.0 - t.created_at.0 < REACTION_WINDOW_MS
+                && !matches!(t.content, crate::inbound::Incoming::Reaction { .. })
+        });
+        Ok((!ok).then(|| {
+            ApiError::invalid_value(
+                "Message failed to send because the reaction's message_id is not a message the customer sent in this chat in the last 30 days.",
+            )
+        }))
+    }
+
+    /// A media of `phone_number_id` (or, by setting, of another number of its business) that
+    /// has not expired.
+    pub(crate) fn usable_media(
+        &self,
+        record: Option<MediaRecord>,
+        phone_number_id: &str,
+        now: Millis,
+    ) -> Option<MediaRecord> {
+        let record = record.filter(|m| !m.is_expired(now))?;
+        if record.phone_number_id == phone_number_id {
+            return Some(record);
+        }
+        if !self.behaviour.media.shared_across_numbers {
+            return None;
+        }
+        let owner = |id: &str| {
+            self.read(|dir| {
+                let phone = dir.phone_number(id)?;
+                dir.owner_of(crate::directory::Node::PhoneNumber(phone))
+                    .map(str::to_owned)
+            })
+        };
+        let mine = owner(phone_number_id);
+        (mine.is_some() && owner(&record.phone_number_id) == mine).then_some(record)
     }
 
     /// Newest first.

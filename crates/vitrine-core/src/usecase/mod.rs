@@ -3,8 +3,11 @@
 pub mod carts;
 pub mod catalog;
 pub mod clock;
+pub mod customer_messages;
 pub mod customers;
+pub mod forwards;
 pub mod inspector;
+pub mod media;
 pub mod messages;
 pub mod phone_numbers;
 pub mod sandbox_info;

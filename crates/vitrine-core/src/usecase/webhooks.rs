@@ -192,13 +192,18 @@ impl Sandbox {
         let s = &self.behaviour.webhooks;
         let sent = record.created_at.plus_ms(s.sent_after_ms.max(0));
         let delivered = sent.plus_ms(s.delivered_after_ms.max(0));
+        let sent_event = StatusEvent {
+            wamid: record.wamid.clone(),
+            status: MessageStatus::Sent,
+            at: sent,
+            errors: vec![],
+        };
+        // Reactions only ever get `sent` (spec §2.4).
+        if matches!(record.content, crate::message::Outgoing::Reaction { .. }) {
+            return vec![sent_event];
+        }
         let mut out = vec![
-            StatusEvent {
-                wamid: record.wamid.clone(),
-                status: MessageStatus::Sent,
-                at: sent,
-                errors: vec![],
-            },
+            sent_event,
             StatusEvent {
                 wamid: record.wamid.clone(),
                 status: MessageStatus::Delivered,
@@ -215,6 +220,24 @@ impl Sandbox {
             });
         }
         out
+    }
+
+    /// Webhook rows for a customer's message; `media_url` is its media's download URL.
+    pub(crate) fn inbound_webhooks(
+        &self,
+        dir: &Directory,
+        record: &crate::inbound::InboundRecord,
+        media_url: Option<&str>,
+    ) -> Vec<NewWebhook> {
+        plan::inbound_webhooks(
+            dir,
+            record,
+            plan::InboundMediaUrl {
+                url: media_url,
+                url_from_version: self.behaviour.media.webhook_url_from_version,
+                default_version: &self.behaviour.default_api_version,
+            },
+        )
     }
 
     pub(crate) fn status_webhooks(

@@ -3,12 +3,14 @@
 
 use super::{chars, max_len, present, too_long};
 use crate::error::{ApiError, ErrorKind};
+use crate::media::MediaKind;
 use crate::message::{
-    Header, ListRow, ListSection, MediaRef, Outgoing, ProductSection, ReplyButton, SendRequest,
+    Header, ListRow, ListSection, Location, MediaContent, MediaRef, Outgoing, ProductSection,
+    ReplyButton, SendRequest,
 };
 use std::collections::HashSet;
 use vitrine_wire::messages::interactive::{self as wi, Interactive};
-use vitrine_wire::messages::SendMessage;
+use vitrine_wire::messages::{MediaObject, SendMessage};
 
 pub const TEXT_BODY_MAX: usize = 4096;
 pub const BIZ_OPAQUE_MAX: usize = 512;
@@ -27,14 +29,27 @@ pub const ROW_ID_MAX: usize = 200;
 pub const ROW_TITLE_MAX: usize = 24;
 pub const ROW_DESCRIPTION_MAX: usize = 72;
 
-/// Message types Meta has that Vitrine does not implement (yet).
-const UNIMPLEMENTED_TYPES: &[&str] = &[
-    "image", "video", "audio", "document", "sticker", "location", "contacts", "reaction",
+pub const CAPTION_MAX: usize = 1024;
+pub const CTA_DISPLAY_TEXT_MAX: usize = 20;
+/// Contacts per message (Meta's page; the OpenAPI file says 5).
+pub const CONTACTS_MAX: usize = 257;
+
+/// Message types Vitrine sends.
+const TYPES: &[&str] = &[
+    "text",
+    "interactive",
+    "template",
+    "image",
+    "video",
+    "audio",
+    "document",
+    "sticker",
+    "location",
+    "contacts",
+    "reaction",
 ];
 const UNIMPLEMENTED_INTERACTIVE: &[&str] = &[
-    "cta_url",
     "flow",
-    "location_request_message",
     "address_message",
     "call_permission_request",
     "voice_call",
@@ -101,14 +116,10 @@ pub fn send_message(
     let wa_id = normalize_wa_id(&to_input)
         .ok_or_else(|| ApiError::invalid_param("The parameter to is not a valid phone number."))?;
     let kind = present(&req.kind).unwrap_or("text");
-    if kind != "text" && kind != "interactive" && kind != "template" {
-        return Err(if UNIMPLEMENTED_TYPES.contains(&kind) {
-            ApiError::invalid_param(format!(
-                "Message type '{kind}' is not implemented by Vitrine (see docs/compatibility.md)."
-            ))
-        } else {
-            ApiError::invalid_param(format!("Invalid message type: {kind}"))
-        });
+    if !TYPES.contains(&kind) {
+        return Err(ApiError::invalid_param(format!(
+            "Invalid message type: {kind}"
+        )));
     }
     if let Some(data) = &req.biz_opaque_callback_data {
         if chars(data) > BIZ_OPAQUE_MAX {
@@ -140,7 +151,22 @@ pub fn send_message(
     let outgoing = match kind {
         "text" => text(&req)?,
         "template" => template(req.template.as_ref())?,
-        _ => interactive(req.interactive.as_ref(), options)?,
+        "interactive" => interactive(req.interactive.as_ref(), options)?,
+        "location" => location(req.location.as_ref())?,
+        "contacts" => contacts(req.contacts.as_ref())?,
+        "reaction" => reaction(req.reaction.as_ref(), context_message_id.is_some())?,
+        other => {
+            let kind = MediaKind::parse(other)
+                .ok_or_else(|| ApiError::invalid_param(format!("Invalid message type: {other}")))?;
+            let obj = match kind {
+                MediaKind::Image => &req.image,
+                MediaKind::Video => &req.video,
+                MediaKind::Audio => &req.audio,
+                MediaKind::Document => &req.document,
+                MediaKind::Sticker => &req.sticker,
+            };
+            media(kind, obj.as_ref())?
+        }
     };
 
     Ok(SendRequest {
@@ -282,6 +308,8 @@ fn interactive(i: Option<&Interactive>, options: SendOptions) -> Result<Outgoing
         "list" => list(i),
         "order_details" => order_details(i, options),
         "order_status" => order_status(i),
+        "cta_url" => cta_url(i),
+        "location_request_message" => location_request(i),
         other if UNIMPLEMENTED_INTERACTIVE.contains(&other) => Err(ApiError::invalid_param(
             format!(
                 "Interactive type '{other}' is not implemented by Vitrine (see docs/compatibility.md)."
@@ -509,6 +537,11 @@ fn optional_header(i: &Interactive, allow_media: bool) -> Result<Option<Header>,
     let media = |m: &Option<wi::Media>, name: &str| -> Result<MediaRef, ApiError> {
         let path = format!("interactive['header']['{name}']");
         let m = m.as_ref().ok_or_else(|| ApiError::missing(&path))?;
+        if present(&m.caption).is_some() {
+            return Err(ApiError::invalid_param(format!(
+                "Param {path}['caption'] is not allowed: a media header takes id or link only."
+            )));
+        }
         match (present(&m.id), present(&m.link)) {
             (Some(id), _) => Ok(MediaRef::Id(id.to_owned())),
             (None, Some(link)) => Ok(MediaRef::Link(link.to_owned())),
@@ -604,6 +637,268 @@ fn order_status(i: &Interactive) -> Result<Outgoing, ApiError> {
         reference_id: reference_id.to_owned(),
         status: status.to_owned(),
         description,
+    })
+}
+
+fn cta_url(i: &Interactive) -> Result<Outgoing, ApiError> {
+    let header = optional_header(i, true)?;
+    let body = body_text(i, true)?.unwrap_or_default();
+    let footer = footer_text(i)?;
+    let action = action_named(i, "cta_url")?;
+    let params = action
+        .parameters
+        .as_ref()
+        .filter(|p| p.is_object())
+        .ok_or_else(|| ApiError::missing("interactive['action']['parameters']"))?;
+    let text_param = |key: &str| -> Result<String, ApiError> {
+        let path = format!("interactive['action']['parameters']['{key}']");
+        match params.get(key) {
+            None | Some(serde_json::Value::Null) => Err(ApiError::missing(&path)),
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
+                Err(ApiError::missing(&path))
+            }
+            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(ApiError::invalid_param(format!(
+                "Param {path} must be a string."
+            ))),
+        }
+    };
+    let display_text = text_param("display_text")?;
+    max_len(
+        Some(&display_text),
+        "interactive['action']['parameters']['display_text']",
+        CTA_DISPLAY_TEXT_MAX,
+    )?;
+    let url = text_param("url")?;
+    if !is_http_url(&url) {
+        return Err(ApiError::invalid_value(
+            "Param interactive['action']['parameters']['url'] must be an http or https URL.",
+        ));
+    }
+    Ok(Outgoing::CtaUrl {
+        header,
+        body,
+        footer,
+        display_text,
+        url,
+    })
+}
+
+fn location_request(i: &Interactive) -> Result<Outgoing, ApiError> {
+    if i.header.is_some() {
+        return Err(ApiError::invalid_value(
+            "Header is not supported for this message type",
+        ));
+    }
+    let body = body_text(i, true)?.unwrap_or_default();
+    let footer = footer_text(i)?;
+    action_named(i, "send_location")?;
+    Ok(Outgoing::LocationRequest { body, footer })
+}
+
+/// An absolute `http(s)://` URL with a host.
+fn is_http_url(s: &str) -> bool {
+    url::Url::parse(s.trim())
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
+/// `image`, `video`, `audio`, `document`, `sticker` (spec §2.1).
+fn media(kind: MediaKind, obj: Option<&MediaObject>) -> Result<Outgoing, ApiError> {
+    let name = kind.as_str();
+    let Some(obj) = obj else {
+        return Err(ApiError::missing(name));
+    };
+    let not_allowed = |key: &str| {
+        ApiError::invalid_param(format!(
+            "Param {name}['{key}'] is not a valid parameter for {name} messages."
+        ))
+    };
+    if let Some(key) = obj.other.keys().next() {
+        return Err(not_allowed(key));
+    }
+    if obj.caption.is_some() && !kind.has_caption() {
+        return Err(not_allowed("caption"));
+    }
+    if obj.filename.is_some() && kind != MediaKind::Document {
+        return Err(not_allowed("filename"));
+    }
+    if obj.voice.is_some() && kind != MediaKind::Audio {
+        return Err(not_allowed("voice"));
+    }
+    let media = match (present(&obj.id), present(&obj.link)) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid_param(format!(
+                "Param {name} must have either id or link, not both."
+            )))
+        }
+        (None, None) => {
+            return Err(ApiError::invalid_param(format!(
+                "Param {name} must have id (an uploaded media) or link."
+            )))
+        }
+        (Some(id), None) => MediaRef::Id(id.trim().to_owned()),
+        (None, Some(link)) => {
+            if !is_http_url(link) {
+                return Err(ApiError::invalid_value(format!(
+                    "Param {name}['link'] must be an http or https URL."
+                )));
+            }
+            MediaRef::Link(link.trim().to_owned())
+        }
+    };
+    let caption = present(&obj.caption).map(str::to_owned);
+    max_len(
+        caption.as_deref(),
+        &format!("{name}['caption']"),
+        CAPTION_MAX,
+    )?;
+    Ok(Outgoing::Media(Box::new(MediaContent {
+        kind,
+        media,
+        caption,
+        filename: present(&obj.filename).map(str::to_owned),
+        voice: obj.voice.unwrap_or(false),
+        mime_type: None,
+        file_size: None,
+    })))
+}
+
+/// A latitude or longitude: a JSON number or a decimal string, within ±`max`.
+fn coordinate(v: &Option<serde_json::Value>, path: &str, max: f64) -> Result<f64, ApiError> {
+    let x = match v {
+        None | Some(serde_json::Value::Null) => return Err(ApiError::missing(path)),
+        Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
+            return Err(ApiError::missing(path))
+        }
+        Some(serde_json::Value::Number(n)) => n.as_f64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
+        Some(_) => None,
+    };
+    match x {
+        Some(x) if x.is_finite() && x.abs() <= max => Ok(x),
+        _ => Err(ApiError::invalid_value(format!(
+            "Param {path} must be a number between -{max} and {max}."
+        ))),
+    }
+}
+
+/// `location` (spec §2.2).
+fn location(l: Option<&vitrine_wire::messages::Location>) -> Result<Outgoing, ApiError> {
+    let Some(l) = l else {
+        return Err(ApiError::missing("location"));
+    };
+    let latitude = coordinate(&l.latitude, "location['latitude']", 90.0)?;
+    let longitude = coordinate(&l.longitude, "location['longitude']", 180.0)?;
+    Ok(Outgoing::Location(Location {
+        latitude,
+        longitude,
+        name: present(&l.name).map(str::to_owned),
+        address: present(&l.address).map(str::to_owned),
+    }))
+}
+
+/// `YYYY-MM-DD`.
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
+}
+
+/// `contacts` (spec §2.3): 1 to 257 cards, each with `name.formatted_name`.
+fn contacts(v: Option<&serde_json::Value>) -> Result<Outgoing, ApiError> {
+    let list = match v {
+        None | Some(serde_json::Value::Null) => return Err(ApiError::missing("contacts")),
+        Some(serde_json::Value::Array(list)) => list,
+        Some(_) => return Err(ApiError::invalid_param("Param contacts must be an array.")),
+    };
+    if list.is_empty() {
+        return Err(ApiError::missing("contacts"));
+    }
+    if list.len() > CONTACTS_MAX {
+        return Err(ApiError::invalid_value(format!(
+            "Param contacts must have at most {CONTACTS_MAX} contacts, {} were given.",
+            list.len()
+        )));
+    }
+    for (i, c) in list.iter().enumerate() {
+        let base = format!("contacts[{i}]");
+        let Some(card) = c.as_object() else {
+            return Err(ApiError::invalid_param(format!(
+                "Param {base} must be an object."
+            )));
+        };
+        let formatted = card
+            .get("name")
+            .and_then(|n| n.get("formatted_name"))
+            .and_then(|f| f.as_str())
+            .filter(|f| !f.trim().is_empty());
+        if formatted.is_none() {
+            return Err(ApiError::missing(&format!(
+                "{base}['name']['formatted_name']"
+            )));
+        }
+        if let Some(b) = card.get("birthday") {
+            if !b.as_str().is_some_and(is_date) {
+                return Err(ApiError::invalid_value(format!(
+                    "Param {base}['birthday'] must be a date written YYYY-MM-DD."
+                )));
+            }
+        }
+        for list_key in ["addresses", "emails", "phones", "urls"] {
+            if let Some(items) = card.get(list_key) {
+                let ok = items
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(|x| x.is_object()));
+                if !ok {
+                    return Err(ApiError::invalid_param(format!(
+                        "Param {base}['{list_key}'] must be an array of objects."
+                    )));
+                }
+            }
+        }
+        if card.get("org").is_some_and(|o| !o.is_object()) {
+            return Err(ApiError::invalid_param(format!(
+                "Param {base}['org'] must be an object."
+            )));
+        }
+    }
+    Ok(Outgoing::Contacts {
+        contacts: list.clone(),
+    })
+}
+
+/// `reaction` (spec §2.4): `emoji` one emoji, or `""` to remove the reaction.
+fn reaction(
+    r: Option<&vitrine_wire::messages::Reaction>,
+    is_reply: bool,
+) -> Result<Outgoing, ApiError> {
+    let Some(r) = r else {
+        return Err(ApiError::missing("reaction"));
+    };
+    let message_id = required(&r.message_id, "reaction['message_id']")?;
+    let Some(emoji) = r.emoji.as_deref() else {
+        return Err(ApiError::missing("reaction['emoji']"));
+    };
+    let emoji = emoji.trim();
+    if emoji.chars().any(|c| c.is_ascii_alphabetic()) || chars(emoji) > 16 {
+        return Err(ApiError::invalid_value(
+            "Param reaction['emoji'] must be one emoji, or empty to remove the reaction.",
+        ));
+    }
+    if is_reply {
+        return Err(ApiError::invalid_param(
+            "A reaction cannot be sent as a reply: leave out context.",
+        ));
+    }
+    Ok(Outgoing::Reaction {
+        message_id: message_id.trim().to_owned(),
+        emoji: emoji.to_owned(),
     })
 }
 

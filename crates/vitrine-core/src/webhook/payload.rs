@@ -3,15 +3,17 @@
 
 use super::StatusEvent;
 use crate::inbound::{InboundRecord, Incoming};
+use crate::media::MediaKind;
+use base64::Engine;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io;
 use vitrine_wire::webhooks::{Amount, PaymentBody, PaymentMethod, Transaction, TransactionError};
 use vitrine_wire::webhooks::{
     ButtonBody, Change, Contact, Conversation, Entry, InboundMessage, InteractiveReply,
-    MessageContext, MessagesValue, Metadata, Notification, OrderBody, OrderLine, Origin, Pricing,
-    Profile, ReferredProduct as WireReferredProduct, ReplyChoice, Status, StatusContact,
-    StatusesValue, TextBody,
+    LocationBody, MediaBody, MessageContext, MessagesValue, Metadata, Notification, OrderBody,
+    OrderLine, Origin, Pricing, Profile, ReactionBody, ReferredProduct as WireReferredProduct,
+    ReplyChoice, Status, StatusContact, StatusesValue, TextBody, UnsupportedBody,
 };
 
 /// ISO 3166 alpha-2 codes of the most common calling codes, longest prefix first.
@@ -116,6 +118,8 @@ pub struct StatusContext<'a> {
     pub biz_opaque_callback_data: Option<&'a str>,
     /// `Some` for app webhook versions before v24, which still carry `conversation`.
     pub conversation: Option<ConversationInfo<'a>>,
+    /// How the message is priced.
+    pub pricing: &'a crate::message::Pricing,
 }
 
 pub struct ConversationInfo<'a> {
@@ -124,19 +128,28 @@ pub struct ConversationInfo<'a> {
     pub expires_at_s: i64,
 }
 
-/// Whether a webhook version (`v23.0`) still has `conversation` in status webhooks.
-pub fn has_conversation(version: &str) -> bool {
-    let major = version
+/// The major number of a version (`v23.0` → 23); unreadable versions count as the newest.
+pub fn major_version(version: &str) -> u32 {
+    version
         .trim_start_matches('v')
         .split('.')
         .next()
         .and_then(|m| m.parse::<u32>().ok())
-        .unwrap_or(u32::MAX);
-    major < 24
+        .unwrap_or(u32::MAX)
+}
+
+/// Whether a webhook version (`v23.0`) still has `conversation` in status webhooks.
+pub fn has_conversation(version: &str) -> bool {
+    major_version(version) < 24
 }
 
 fn status_object(ctx: &StatusContext<'_>, event: &StatusEvent) -> Status {
-    let failed = event.status == super::MessageStatus::Failed;
+    // `pricing` (and, before v24, `conversation`) go on `sent` and on one of `delivered` or
+    // `read`: `delivered`, which always comes first here. Never on `failed` (spec §4.11).
+    let priced = matches!(
+        event.status,
+        super::MessageStatus::Sent | super::MessageStatus::Delivered
+    );
     Status {
         id: event.wamid.clone(),
         status: event.status.as_str().to_owned(),
@@ -145,22 +158,22 @@ fn status_object(ctx: &StatusContext<'_>, event: &StatusEvent) -> Status {
         kind: None,
         payment: None,
         biz_opaque_callback_data: ctx.biz_opaque_callback_data.map(str::to_owned),
-        conversation: match (&ctx.conversation, failed) {
-            (Some(c), false) => Some(Conversation {
+        conversation: match (&ctx.conversation, priced) {
+            (Some(c), true) => Some(Conversation {
                 id: c.id.to_owned(),
                 expiration_timestamp: (event.status == super::MessageStatus::Sent)
                     .then(|| c.expires_at_s.to_string()),
                 origin: Origin {
-                    kind: "service".to_owned(),
+                    kind: ctx.pricing.category.clone(),
                 },
             }),
             _ => None,
         },
-        pricing: (!failed).then(|| Pricing {
-            billable: true,
+        pricing: priced.then(|| Pricing {
+            billable: ctx.pricing.billable,
             pricing_model: "PMP".to_owned(),
-            category: "service".to_owned(),
-            kind: Some("free_customer_service".to_owned()),
+            category: ctx.pricing.category.clone(),
+            kind: Some(ctx.pricing.kind.clone()),
         }),
         errors: (!event.errors.is_empty()).then(|| event.errors.clone()),
     }
@@ -304,23 +317,42 @@ fn major_units(minor: i64, currency: &str) -> serde_json::Number {
 }
 
 /// A `messages` notification carrying a customer's message, with their profile; for a payment,
-/// the `payment` status of the order message.
+/// the `payment` status of the order message. `media_url` is the download URL of the message's
+/// media, for webhook versions that carry one.
 pub fn inbound(
     waba_id: &str,
     business_id: &str,
     display_phone_number: &str,
     profile_name: &str,
     record: &InboundRecord,
+    media_url: Option<&str>,
 ) -> Vec<u8> {
-    let mut interactive = None;
-    let mut button = None;
-    let (kind, text, order) = match &record.content {
-        Incoming::Text { body } => ("text", Some(TextBody { body: body.clone() }), None),
+    let mut msg = InboundMessage {
+        context: record.context.as_ref().map(|c| MessageContext {
+            forwarded: c.forwarded().then_some(true),
+            frequently_forwarded: c.frequently_forwarded().then_some(true),
+            from: c.from.clone(),
+            id: c.id.clone(),
+            referred_product: c.referred_product.as_ref().map(|r| WireReferredProduct {
+                catalog_id: r.catalog_id.clone(),
+                product_retailer_id: r.product_retailer_id.clone(),
+            }),
+        }),
+        from: record.wa_id.clone(),
+        from_user_id: bsuid(business_id, &record.wa_id),
+        id: record.wamid.clone(),
+        timestamp: record.created_at.unix_seconds().to_string(),
+        kind: record.content.kind().to_owned(),
+        ..Default::default()
+    };
+    match &record.content {
+        Incoming::Text { body } => msg.text = Some(TextBody { body: body.clone() }),
         Incoming::Payment(p) => {
             return payment(waba_id, business_id, display_phone_number, record, p)
         }
         Incoming::ButtonReply { id, title } => {
-            interactive = Some(InteractiveReply {
+            msg.kind = "interactive".to_owned();
+            msg.interactive = Some(InteractiveReply {
                 kind: "button_reply".to_owned(),
                 button_reply: Some(ReplyChoice {
                     id: id.clone(),
@@ -329,21 +361,20 @@ pub fn inbound(
                 }),
                 list_reply: None,
             });
-            ("interactive", None, None)
         }
         Incoming::TemplateButton { payload, text } => {
-            button = Some(ButtonBody {
+            msg.button = Some(ButtonBody {
                 payload: payload.clone(),
                 text: text.clone(),
             });
-            ("button", None, None)
         }
         Incoming::ListReply {
             id,
             title,
             description,
         } => {
-            interactive = Some(InteractiveReply {
+            msg.kind = "interactive".to_owned();
+            msg.interactive = Some(InteractiveReply {
                 kind: "list_reply".to_owned(),
                 button_reply: None,
                 list_reply: Some(ReplyChoice {
@@ -352,16 +383,13 @@ pub fn inbound(
                     description: description.clone(),
                 }),
             });
-            ("interactive", None, None)
         }
         Incoming::Order {
             catalog_id,
             text,
             product_items,
-        } => (
-            "order",
-            None,
-            Some(OrderBody {
+        } => {
+            msg.order = Some(OrderBody {
                 catalog_id: catalog_id.clone(),
                 text: text.clone(),
                 product_items: product_items
@@ -373,9 +401,65 @@ pub fn inbound(
                         currency: i.currency.clone(),
                     })
                     .collect(),
-            }),
-        ),
-    };
+            });
+        }
+        Incoming::Media(m) => {
+            let captioned = matches!(
+                m.kind,
+                MediaKind::Image | MediaKind::Video | MediaKind::Document
+            );
+            let body = MediaBody {
+                caption: m.caption.clone().filter(|_| captioned),
+                filename: (m.kind == MediaKind::Document)
+                    .then(|| m.filename.clone().unwrap_or_else(|| "file".to_owned())),
+                mime_type: m.mime_type.clone(),
+                sha256: hex::decode(&m.sha256)
+                    .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
+                    .unwrap_or_default(),
+                id: m.id.clone(),
+                url: media_url.map(str::to_owned),
+                voice: (m.kind == MediaKind::Audio).then_some(m.voice),
+                animated: (m.kind == MediaKind::Sticker).then_some(m.animated),
+            };
+            match m.kind {
+                MediaKind::Image => msg.image = Some(body),
+                MediaKind::Video => msg.video = Some(body),
+                MediaKind::Audio => msg.audio = Some(body),
+                MediaKind::Document => msg.document = Some(body),
+                MediaKind::Sticker => msg.sticker = Some(body),
+            }
+        }
+        Incoming::MediaTooLarge { .. } => {
+            msg.errors = Some(vec![crate::ApiError::new(
+                crate::ErrorKind::InboundMediaTooLarge,
+            )
+            .to_webhook()]);
+        }
+        Incoming::Location(l) => {
+            msg.location = Some(LocationBody {
+                latitude: l.latitude,
+                longitude: l.longitude,
+                name: l.name.clone(),
+                address: l.address.clone(),
+                url: l.url.clone(),
+            });
+        }
+        Incoming::Contacts { contacts } => msg.contacts = Some(contacts.clone()),
+        Incoming::Reaction { message_id, emoji } => {
+            msg.reaction = Some(ReactionBody {
+                message_id: message_id.clone(),
+                emoji: emoji.clone(),
+            });
+        }
+        Incoming::Unsupported { kind } => {
+            msg.errors = Some(vec![crate::ApiError::new(
+                crate::ErrorKind::MessageTypeUnknown,
+            )
+            .with_details("Message type is currently not supported.")
+            .to_webhook()]);
+            msg.unsupported = Some(UnsupportedBody { kind: kind.clone() });
+        }
+    }
     let value = MessagesValue {
         messaging_product: "whatsapp".to_owned(),
         metadata: Metadata {
@@ -389,25 +473,7 @@ pub fn inbound(
             wa_id: record.wa_id.clone(),
             user_id: bsuid(business_id, &record.wa_id),
         }],
-        messages: vec![InboundMessage {
-            context: record.context.as_ref().map(|c| MessageContext {
-                from: c.from.clone(),
-                id: c.id.clone(),
-                referred_product: c.referred_product.as_ref().map(|r| WireReferredProduct {
-                    catalog_id: r.catalog_id.clone(),
-                    product_retailer_id: r.product_retailer_id.clone(),
-                }),
-            }),
-            from: record.wa_id.clone(),
-            from_user_id: bsuid(business_id, &record.wa_id),
-            id: record.wamid.clone(),
-            timestamp: record.created_at.unix_seconds().to_string(),
-            text,
-            kind: kind.to_owned(),
-            order,
-            interactive,
-            button,
-        }],
+        messages: vec![msg],
     };
     messages_notification(waba_id, value)
 }
@@ -461,8 +527,12 @@ mod tests {
                 id: "4ce0b0aa0b4b0d8c2e1f5a0f4d9c1a77",
                 expires_at_s: 1_750_350_173,
             }),
+            pricing: &PRICING,
         }
     }
+
+    static PRICING: std::sync::LazyLock<crate::message::Pricing> =
+        std::sync::LazyLock::new(crate::message::Pricing::service);
 
     #[test]
     fn status_payloads() {

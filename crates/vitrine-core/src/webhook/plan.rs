@@ -10,13 +10,14 @@ use crate::webhook::signature;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
-const DAY_MS: i64 = 86_400_000;
-
-/// The conversation a message belongs to: one per (number, customer, day) in this sandbox.
+/// The `conversation` of a message's statuses before v24: under per-message pricing its id is
+/// unique per message (spec §4.11); it expires a day after the send.
 fn conversation(msg: &MessageRecord) -> (String, i64) {
-    let day = msg.created_at.0.div_euclid(DAY_MS);
-    let digest = Sha256::digest(format!("{}|{}|{day}", msg.phone_number_id, msg.wa_id).as_bytes());
-    (hex::encode(&digest[..16]), (day + 1) * 86_400)
+    let digest = Sha256::digest(format!("conversation|{}", msg.wamid).as_bytes());
+    (
+        hex::encode(&digest[..16]),
+        msg.created_at.unix_seconds() + 86_400,
+    )
 }
 
 /// Webhook rows for status events of one message.
@@ -40,6 +41,10 @@ pub fn status_webhooks(
         .waba(&msg.waba_id)
         .map(|w| w.business_id.clone())
         .unwrap_or_default();
+    let pricing = msg
+        .pricing
+        .clone()
+        .unwrap_or_else(crate::message::Pricing::service);
     let mut out = vec![];
     for target in dir.webhook_targets(&msg.waba_id, "messages") {
         let version = target.version.as_deref().unwrap_or(default_version);
@@ -54,6 +59,7 @@ pub fn status_webhooks(
                 id: &conversation_id,
                 expires_at_s,
             }),
+            pricing: &pricing,
         };
         let make = |group: &[&StatusEvent], due_at| {
             let body = payload::statuses(&ctx, group);
@@ -110,10 +116,13 @@ pub fn status_webhooks(
     out
 }
 
-/// Webhook rows for a customer's message: one per destination subscribed to `messages`.
+/// Webhook rows for a customer's message: one per destination subscribed to `messages`. A
+/// media message carries `media_url` for destinations whose webhook version is at least
+/// `url_from_version` (v24 on Meta).
 pub fn inbound_webhooks(
     dir: &Directory,
     record: &crate::inbound::InboundRecord,
+    media: InboundMediaUrl<'_>,
 ) -> Vec<NewWebhook> {
     let display = dir
         .phone_number(&record.phone_number_id)
@@ -127,25 +136,45 @@ pub fn inbound_webhooks(
         .waba(&record.waba_id)
         .map(|w| w.business_id.clone())
         .unwrap_or_default();
-    let body = payload::inbound(&record.waba_id, &business_id, &display, &name, record);
+    let body_for = |url: Option<&str>| {
+        payload::inbound(&record.waba_id, &business_id, &display, &name, record, url)
+    };
+    let without_url = body_for(None);
+    let with_url = media.url.map(|u| body_for(Some(u)));
     dir.webhook_targets(&record.waba_id, "messages")
         .into_iter()
-        .map(|target| NewWebhook {
-            app_id: target.app_id.clone(),
-            waba_id: record.waba_id.clone(),
-            url: target.url.clone(),
-            event_type: match record.content {
-                crate::inbound::Incoming::Payment(_) => EventType::Status,
-                _ => EventType::Message,
-            },
-            wamid: Some(record.wamid.clone()),
-            status: None,
-            signature_256: signature::sha256_header(&target.secret, &body),
-            signature_1: signature::sha1_header(&target.secret, &body),
-            body: body.clone(),
-            due_at: record.created_at,
+        .map(|target| {
+            let version = target.version.as_deref().unwrap_or(media.default_version);
+            let body = match &with_url {
+                Some(b) if payload::major_version(version) >= media.url_from_version => b.clone(),
+                _ => without_url.clone(),
+            };
+            NewWebhook {
+                app_id: target.app_id.clone(),
+                waba_id: record.waba_id.clone(),
+                url: target.url.clone(),
+                event_type: match record.content {
+                    crate::inbound::Incoming::Payment(_) => EventType::Status,
+                    _ => EventType::Message,
+                },
+                wamid: Some(record.wamid.clone()),
+                status: None,
+                signature_256: signature::sha256_header(&target.secret, &body),
+                signature_1: signature::sha1_header(&target.secret, &body),
+                body,
+                due_at: record.created_at,
+            }
         })
         .collect()
+}
+
+/// The download URL a media message's webhook may carry, and from which version on.
+#[derive(Debug, Clone, Copy)]
+pub struct InboundMediaUrl<'a> {
+    pub url: Option<&'a str>,
+    pub url_from_version: u32,
+    /// The version of destinations without a subscription of their own.
+    pub default_version: &'a str,
 }
 
 /// Webhook rows for a template status event: one per destination subscribed to

@@ -1,4 +1,5 @@
-//! POST /{version}/{phone-number-id}/messages
+//! POST /{version}/{phone-number-id}/messages (sends, and with `status: "read"`, read receipts
+//! and the typing indicator)
 
 use super::GraphRequest;
 use crate::response::{graph_error, graph_ok};
@@ -13,14 +14,14 @@ pub async fn send(req: GraphRequest) -> Response {
         params,
     } = req;
     let params = params.into_value();
-    // Marking a customer's message read (and the typing indicator) shares the path.
-    if params.get("status").is_some() && params.get("type").is_none() {
+    // Marking a message read has no `to` and no `type`: the `status` key tells it apart.
+    if params.get("status").is_some() {
         return match state
             .sandbox
-            .business_marks_read(&principal, &node_id, &params)
+            .mark_message_read(&principal, &node_id, &params)
             .await
         {
-            Ok(()) => graph_ok(&meta, &serde_json::json!({ "success": true })),
+            Ok(ok) => graph_ok(&meta, &ok),
             Err(e) => graph_error(&meta, &e),
         };
     }

@@ -5,6 +5,7 @@
 //! not support), then the body's syntax, then the endpoint's own rules.
 
 mod catalog;
+pub mod media;
 mod messages;
 mod subscriptions;
 mod templates;
@@ -12,8 +13,7 @@ mod templates;
 use crate::params::{self, Params};
 use crate::response::{graph_error, GraphMeta};
 use crate::AppState;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
@@ -49,7 +49,7 @@ pub async fn dispatch(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let mut segments: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();
     let api_version = match segments.first() {
@@ -65,9 +65,29 @@ pub async fn dispatch(
         trace_id: state.sandbox.new_trace_id(),
     };
 
-    let (params, body_too_large) = match &body {
-        Ok(bytes) => (params::parse(uri.query(), &headers, bytes).await, false),
-        Err(_) => (params::parse(uri.query(), &headers, &[]).await, true),
+    // A media upload is streamed to the store, never buffered whole.
+    let streamed = method == Method::POST
+        && segments.len() == 2
+        && segments[1] == "media"
+        && headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let (params, body_too_large, upload_body) = if streamed {
+        (
+            params::parse(uri.query(), &headers, &[]).await,
+            false,
+            Some(body),
+        )
+    } else {
+        match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
+            Ok(bytes) => (
+                params::parse(uri.query(), &headers, &bytes).await,
+                false,
+                None,
+            ),
+            Err(_) => (params::parse(uri.query(), &headers, &[]).await, true, None),
+        }
     };
     // The app access token is asked for with the app's credentials, not with a token.
     if segments == ["oauth", "access_token"] && (method == Method::GET || method == Method::POST) {
@@ -103,6 +123,36 @@ pub async fn dispatch(
         .resolve_node(&principal, method.as_str(), &node_id)
     {
         Ok(kind) => kind,
+        Err(e) if rest.is_empty() && (method == Method::GET || method == Method::DELETE) => {
+            // Not a directory node: perhaps a media id.
+            let media = state
+                .sandbox
+                .media_node(
+                    &principal,
+                    method.as_str(),
+                    &node_id,
+                    params.str("phone_number_id"),
+                )
+                .await;
+            let Ok(record) = media else {
+                return graph_error(&meta, &e);
+            };
+            if body_too_large {
+                return graph_error(&meta, &too_large());
+            }
+            let req = GraphRequest {
+                state,
+                meta,
+                principal,
+                node_id,
+                params,
+            };
+            return if method == Method::GET {
+                media::get(req, &record)
+            } else {
+                media::delete(req, &record).await
+            };
+        }
         Err(e) => return graph_error(&meta, &e),
     };
     let edge = match rest {
@@ -125,12 +175,7 @@ pub async fn dispatch(
     };
 
     if body_too_large {
-        return graph_error(
-            &meta,
-            &ApiError::new(vitrine_core::ErrorKind::Unknown).with_text(
-                "Please reduce the amount of data you're asking for, then retry your request",
-            ),
-        );
+        return graph_error(&meta, &too_large());
     }
     if let Some(err) = &params.body_error {
         return graph_error(&meta, &ApiError::invalid_param(err.clone()));
@@ -144,6 +189,7 @@ pub async fn dispatch(
     };
     match endpoint {
         Endpoint::SendMessage => messages::send(req).await,
+        Endpoint::UploadMedia => media::upload(req, &headers, upload_body).await,
         Endpoint::PhoneNumber => {
             let fields = req.params.str("fields");
             let result = req
@@ -166,11 +212,19 @@ pub async fn dispatch(
     }
 }
 
+/// Meta's answer to a body over the limit.
+fn too_large() -> ApiError {
+    ApiError::new(vitrine_core::ErrorKind::Unknown)
+        .with_text("Please reduce the amount of data you're asking for, then retry your request")
+}
+
 /// Every Graph endpoint Vitrine serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
     /// POST /{phone-number-id}/messages
     SendMessage,
+    /// POST /{phone-number-id}/media
+    UploadMedia,
     /// GET /{phone-number-id}
     PhoneNumber,
     /// POST /{app-id}/subscriptions
@@ -194,6 +248,7 @@ enum Endpoint {
 fn route(kind: NodeKind, edge: Option<&str>, method: &Method) -> Option<Endpoint> {
     match (kind, edge, method) {
         (NodeKind::PhoneNumber, Some("messages"), &Method::POST) => Some(Endpoint::SendMessage),
+        (NodeKind::PhoneNumber, Some("media"), &Method::POST) => Some(Endpoint::UploadMedia),
         (NodeKind::PhoneNumber, None, &Method::GET) => Some(Endpoint::PhoneNumber),
         (NodeKind::App, Some("subscriptions"), &Method::POST) => Some(Endpoint::SubscribeApp),
         (NodeKind::App, Some("subscriptions"), &Method::GET) => Some(Endpoint::AppSubscriptions),

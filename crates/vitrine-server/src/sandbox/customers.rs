@@ -55,7 +55,10 @@ struct SendText {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct About {
-    wamid: String,
+    /// The business message that shows the product.
+    wamid: Option<String>,
+    /// Or a product message forwarded to this customer (its id in their chat with a friend).
+    forwarded: Option<String>,
     product_retailer_id: String,
 }
 
@@ -71,17 +74,30 @@ pub async fn send_text(
         .phone_number_id
         .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
     let record = match &req.about {
-        Some(about) => {
+        Some(About {
+            forwarded: Some(peer_id),
+            product_retailer_id,
+            ..
+        }) => {
             state
                 .sandbox
-                .customer_asks_about(
-                    &wa_id,
-                    &phone,
-                    &about.wamid,
-                    &about.product_retailer_id,
-                    &req.text,
-                )
+                .customer_asks_about_forwarded(&wa_id, peer_id, product_retailer_id, &req.text)
                 .await?
+        }
+        Some(About {
+            wamid: Some(wamid),
+            product_retailer_id,
+            ..
+        }) => {
+            state
+                .sandbox
+                .customer_asks_about(&wa_id, &phone, wamid, product_retailer_id, &req.text)
+                .await?
+        }
+        Some(_) => {
+            return Err(OpError::bad_request(
+                "about needs wamid (a business message) or forwarded (a forwarded one).",
+            ))
         }
         None => {
             state
@@ -411,4 +427,260 @@ pub async fn chat(
             .chat(&wa_id, &scope.phone(), scope.device.as_deref())
             .await?,
     ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileQuery {
+    phone_number_id: Option<String>,
+    /// image, video, audio, document or sticker [default: from the Content-Type].
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    caption: Option<String>,
+    filename: Option<String>,
+    voice: Option<bool>,
+    reply_to: Option<String>,
+}
+
+/// Past the 100 MB a customer can send, a file is still read (and dropped) up to this many bytes
+/// so that the error webhook is sent and the client gets its answer.
+const DRAIN_MAX: u64 = 256 * 1024 * 1024;
+
+/// POST /_vitrine/customers/{wa_id}/media?type=&caption=&filename=&voice=&reply_to= with the
+/// file as the body and its type as Content-Type: the customer sends a photo, video, voice note,
+/// document or sticker (a media message webhook; the business downloads it with its id).
+pub async fn send_file(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    query: Result<axum::extract::Query<FileQuery>, axum::extract::rejection::QueryRejection>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<Json<Value>, OpError> {
+    use futures_util::StreamExt;
+    let axum::extract::Query(q) = query.map_err(|e| OpError::bad_request(e.body_text()))?;
+    let mime = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| OpError::bad_request("Send the file with its type as Content-Type."))?
+        .to_owned();
+    let phone = q
+        .phone_number_id
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+    let file = vitrine_core::usecase::customer_messages::CustomerFile {
+        kind: q.kind,
+        mime_type: mime,
+        filename: q.filename,
+        caption: q.caption,
+        voice: q.voice.unwrap_or(false),
+        reply_to: q.reply_to,
+    };
+    let sandbox = &state.sandbox;
+    let mut upload = sandbox.begin_customer_file(&wa_id, &phone, &file).await?;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                upload.abort().await;
+                return Err(OpError::bad_request(format!(
+                    "Reading the file failed: {e}"
+                )));
+            }
+        };
+        upload.push(&chunk).await?;
+        if upload.over_limit() && upload.size() > DRAIN_MAX {
+            break;
+        }
+    }
+    let record = sandbox
+        .customer_sends_file(&wa_id, &phone, upload, &file)
+        .await?;
+    Ok(Json(
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendLocation {
+    latitude: f64,
+    longitude: f64,
+    name: Option<String>,
+    address: Option<String>,
+    url: Option<String>,
+    /// The business's location request this answers (or any business message to quote).
+    reply_to: Option<String>,
+    phone_number_id: Option<String>,
+}
+
+/// POST /_vitrine/customers/{wa_id}/locations {"latitude", "longitude", "name", "address",
+/// "reply_to"}: the customer shares a location.
+pub async fn send_location(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: SendLocation = json_body(&body)?;
+    let phone = req
+        .phone_number_id
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+    let record = state
+        .sandbox
+        .customer_sends_location(
+            &wa_id,
+            &phone,
+            vitrine_core::inbound::InboundLocation {
+                latitude: req.latitude,
+                longitude: req.longitude,
+                name: req.name.filter(|s| !s.is_empty()),
+                address: req.address.filter(|s| !s.is_empty()),
+                url: req.url.filter(|s| !s.is_empty()),
+            },
+            req.reply_to.as_deref(),
+        )
+        .await?;
+    Ok(Json(
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendContacts {
+    /// Contact cards as Meta writes them (`name.formatted_name`, `phones`, `emails`, …).
+    contacts: Vec<Value>,
+    reply_to: Option<String>,
+    phone_number_id: Option<String>,
+}
+
+/// POST /_vitrine/customers/{wa_id}/contacts {"contacts": [...]}: the customer shares contacts.
+pub async fn send_contacts(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: SendContacts = json_body(&body)?;
+    let phone = req
+        .phone_number_id
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+    let record = state
+        .sandbox
+        .customer_sends_contacts(&wa_id, &phone, req.contacts, req.reply_to.as_deref())
+        .await?;
+    Ok(Json(
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct React {
+    /// The business message reacted to.
+    wamid: String,
+    /// The emoji; empty or absent removes the customer's reaction.
+    emoji: Option<String>,
+    phone_number_id: Option<String>,
+}
+
+/// POST /_vitrine/customers/{wa_id}/reactions {"wamid", "emoji"}: the customer reacts to a
+/// business message, or removes their reaction.
+pub async fn react(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: React = json_body(&body)?;
+    let phone = req
+        .phone_number_id
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+    let record = state
+        .sandbox
+        .customer_reacts(&wa_id, &phone, &req.wamid, req.emoji.as_deref())
+        .await?;
+    Ok(Json(
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendUnsupported {
+    /// What was sent: poll, edit, … [default: poll]
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    phone_number_id: Option<String>,
+}
+
+/// POST /_vitrine/customers/{wa_id}/unsupported {"type": "poll"}: the customer sends something
+/// the API cannot pass on (an `unsupported` webhook with error 131051).
+pub async fn send_unsupported(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: SendUnsupported = json_body(&body)?;
+    let phone = req
+        .phone_number_id
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+    let record = state
+        .sandbox
+        .customer_sends_unsupported(&wa_id, &phone, req.kind.as_deref().unwrap_or("poll"))
+        .await?;
+    Ok(Json(
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Forward {
+    /// The message: a business message of the customer's chat, one they sent, or one
+    /// forwarded to them.
+    id: String,
+    /// Customers to forward it to.
+    #[serde(default)]
+    to: Vec<String>,
+    /// Business numbers (phone number ids) to forward it to.
+    #[serde(default)]
+    to_business: Vec<String>,
+}
+
+/// POST /_vitrine/customers/{wa_id}/forwards {"id", "to": [wa_id], "to_business": [phone id]}:
+/// the customer forwards a message to other customers (no webhook) or to businesses (a
+/// `messages` webhook with `context.forwarded`).
+pub async fn forward(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, OpError> {
+    let req: Forward = json_body(&body)?;
+    let targets = vitrine_core::usecase::forwards::ForwardTargets {
+        customers: req.to,
+        businesses: req.to_business,
+    };
+    Ok(Json(
+        state
+            .sandbox
+            .customer_forwards(&wa_id, &req.id, &targets)
+            .await?,
+    ))
+}
+
+/// GET /_vitrine/customers/{wa_id}/peers: the customers they exchanged forwards with.
+pub async fn peers(
+    State(state): State<AppState>,
+    Path(wa_id): Path<String>,
+) -> Result<Json<Value>, OpError> {
+    Ok(Json(state.sandbox.peer_chats(&wa_id).await?))
+}
+
+/// GET /_vitrine/customers/{wa_id}/peers/{other}: their chat, forwarded messages marked as such
+/// and products as they are now.
+pub async fn peer_chat(
+    State(state): State<AppState>,
+    Path((wa_id, other)): Path<(String, String)>,
+) -> Result<Json<Value>, OpError> {
+    Ok(Json(state.sandbox.peer_chat(&wa_id, &other).await?))
 }

@@ -9,6 +9,7 @@ mod clock;
 mod customers;
 mod info;
 mod inspector;
+mod media;
 pub use inspector::EventHub;
 mod messages;
 mod phone_numbers;
@@ -57,6 +58,26 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/customers/{wa_id}/messages", post(customers::send_text))
         .route("/customers/{wa_id}/devices", post(customers::add_device))
         .route("/customers/{wa_id}/replies", post(customers::reply))
+        .route("/customers/{wa_id}/media", post(customers::send_file))
+        .route("/customers/{wa_id}/forwards", post(customers::forward))
+        .route("/customers/{wa_id}/peers", get(customers::peers))
+        .route(
+            "/customers/{wa_id}/peers/{other}",
+            get(customers::peer_chat),
+        )
+        .route(
+            "/customers/{wa_id}/locations",
+            post(customers::send_location),
+        )
+        .route(
+            "/customers/{wa_id}/contacts",
+            post(customers::send_contacts),
+        )
+        .route("/customers/{wa_id}/reactions", post(customers::react))
+        .route(
+            "/customers/{wa_id}/unsupported",
+            post(customers::send_unsupported),
+        )
         .route("/customers/{wa_id}/payments", post(customers::pay))
         .route("/customers/{wa_id}/catalog", get(customers::catalog))
         .route(
@@ -72,6 +93,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/customers/{wa_id}/cart/send", post(customers::send_cart))
         .route("/catalogs/{id}/import", post(catalogs::import))
+        .route("/media/{id}", get(media::get))
         .route("/templates/{id}/status", post(templates::set_status))
         .route(
             "/phone_numbers/{id}/throughput",

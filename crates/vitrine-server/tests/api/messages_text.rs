@@ -156,9 +156,9 @@ async fn type_rules() {
     )
     .await
     .assert_100("Invalid parameter", Some("Invalid message type: hologram"));
-    app.post_message(json!({ "messaging_product": "whatsapp", "to": CUSTOMER, "type": "image", "image": { "link": "https://x/y.png" } }))
+    app.post_message(json!({ "messaging_product": "whatsapp", "to": CUSTOMER, "type": "poll" }))
         .await
-        .assert_100("Invalid parameter", Some("Message type 'image' is not implemented by Vitrine (see docs/compatibility.md)."));
+        .assert_100("Invalid parameter", Some("Invalid message type: poll"));
     app.post_message(json!({ "messaging_product": "whatsapp", "to": CUSTOMER, "recipient_type": "broadcast", "text": { "body": "x" } }))
         .await
         .assert_100("Invalid parameter", Some("Invalid recipient_type 'broadcast': must be individual or group."));

@@ -1,6 +1,5 @@
 //! What the scenario runner stands on: following the message log, the time of customer
-//! actions, the business marking messages read, send counters, and a thread exported as a
-//! scenario file.
+//! actions, send counters, and a thread exported as a scenario file.
 
 use crate::support::*;
 use serde_json::json;
@@ -68,108 +67,6 @@ async fn customer_actions_answer_their_sandbox_time() {
     let at = r.body["at"].as_i64().unwrap();
     assert_eq!(r.body["timestamp"], json!((at / 1000).to_string()));
     assert_eq!(r.body["window_open_until"], json!(at + 24 * 3600 * 1000));
-}
-
-#[tokio::test]
-async fn the_business_marks_a_customer_message_read() {
-    let app = spawn_app().await;
-    let first = app
-        .post_json(
-            &format!("/_vitrine/customers/{CUSTOMER}/messages"),
-            json!({ "text": "one" }),
-        )
-        .await
-        .body["wamid"]
-        .clone();
-    let second = app
-        .post_json(
-            &format!("/_vitrine/customers/{CUSTOMER}/messages"),
-            json!({ "text": "two" }),
-        )
-        .await
-        .body["wamid"]
-        .clone();
-    let thread = format!("/_vitrine/conversations/{PHONE}/{CUSTOMER}");
-    let read_marks = |v: &serde_json::Value| -> Vec<(String, bool)> {
-        v["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["from"] == "customer")
-            .map(|m| {
-                (
-                    m["content"]["body"].as_str().unwrap().to_owned(),
-                    m["read_by_business"].as_bool().unwrap(),
-                )
-            })
-            .collect()
-    };
-    assert_eq!(
-        read_marks(&app.get(&thread).await.body),
-        vec![
-            ("Hi".into(), false),
-            ("one".into(), false),
-            ("two".into(), false)
-        ]
-    );
-    let r = app
-        .post_message(json!({ "messaging_product": "whatsapp", "status": "read", "message_id": second, "typing_indicator": { "type": "text" } }))
-        .await;
-    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
-    assert_eq!(r.body, json!({ "success": true }));
-    // Reading a message reads the ones before it.
-    assert_eq!(
-        read_marks(&app.get(&thread).await.body),
-        vec![
-            ("Hi".into(), true),
-            ("one".into(), true),
-            ("two".into(), true)
-        ]
-    );
-    // Twice is fine; the first one too.
-    let r = app
-        .post_message(
-            json!({ "messaging_product": "whatsapp", "status": "read", "message_id": first }),
-        )
-        .await;
-    assert_eq!(r.body, json!({ "success": true }));
-    // A business message, an unknown id, a wrong status, no id.
-    let sent = app.post_message(text("hello")).await.wamid();
-    app.post_message(
-        json!({ "messaging_product": "whatsapp", "status": "read", "message_id": sent }),
-    )
-    .await
-    .assert_131009("Invalid message_id");
-    app.post_message(
-        json!({ "messaging_product": "whatsapp", "status": "read", "message_id": "wamid.nope" }),
-    )
-    .await
-    .assert_131009("Invalid message_id");
-    app.post_message(
-        json!({ "messaging_product": "whatsapp", "status": "delivered", "message_id": first }),
-    )
-    .await
-    .assert_100(
-        "Invalid parameter",
-        Some("The parameter status must be set to read."),
-    );
-    app.post_message(json!({ "messaging_product": "whatsapp", "status": "read" }))
-        .await
-        .assert_100("The parameter message_id is required.", None);
-    app.post_message(json!({ "messaging_product": "whatsapp", "status": "read", "message_id": first, "typing_indicator": { "type": "voice" } }))
-        .await
-        .assert_100("Invalid parameter", Some("The parameter typing_indicator['type'] must be text."));
-    // No status webhook for the customer's message.
-    let hooks = app
-        .get("/_vitrine/webhooks?event=status&limit=500")
-        .await
-        .body["data"]
-        .clone();
-    assert!(hooks
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|w| w["wamid"] == json!(sent)));
 }
 
 #[tokio::test]

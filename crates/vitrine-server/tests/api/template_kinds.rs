@@ -266,6 +266,7 @@ async fn a_media_carousel_needs_every_card_and_its_quick_replies_reach_the_bot()
     let app = spawn_app().await;
     app.set_webhook(&rx.url).await;
     approved(&app, media_carousel()).await;
+    let image_id = app.upload(&noise(500, 1), "image/png", "card.png").await;
     let send = |cards: Vec<Value>| {
         json!({
             "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
@@ -279,7 +280,7 @@ async fn a_media_carousel_needs_every_card_and_its_quick_replies_reach_the_bot()
             media_card(0, image("https://cdn.example/a.png"), "15OFF"),
             media_card(
                 1,
-                json!({ "type": "image", "image": { "id": "1234567890" } }),
+                json!({ "type": "image", "image": { "id": image_id } }),
                 "20OFF",
             ),
         ]))
@@ -294,7 +295,7 @@ async fn a_media_carousel_needs_every_card_and_its_quick_replies_reach_the_bot()
         m["content"]["cards"][1],
         json!({
             "card_index": 1,
-            "header_media": { "type": "image", "media": { "id": "1234567890" } },
+            "header_media": { "type": "image", "media": { "id": image_id } },
             "body": "Use code 20OFF today.",
             "buttons": [
                 { "type": "quick_reply", "text": "More like this", "payload": "more-1" },
@@ -367,6 +368,18 @@ async fn a_media_carousel_needs_every_card_and_its_quick_replies_reach_the_bot()
             ],
             132007,
         ),
+        (
+            "an image id that was never uploaded",
+            vec![
+                a(),
+                media_card(
+                    1,
+                    json!({ "type": "image", "image": { "id": "1234567890123456" } }),
+                    "X",
+                ),
+            ],
+            131009,
+        ),
     ];
     for (what, cards, expected) in cases {
         let r = app.post_message(send(cards)).await;
@@ -418,6 +431,65 @@ fn send_checkout(od: Value) -> Value {
             { "type": "button", "sub_type": "order_details", "index": 0, "parameters": [ { "type": "action", "action": { "order_details": od } } ] }
         ] }
     })
+}
+
+fn any_country_checkout() -> Options {
+    Options {
+        behaviour: vitrine_core::settings::Behaviour {
+            checkout_india_only: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn checkout_reaches_indian_numbers_only() {
+    let app = spawn_app().await;
+    approved(&app, checkout_template()).await;
+    app.post_json("/_vitrine/clock/unfreeze", json!({})).await;
+    let now = app.get("/_vitrine/clock").await.body["unix"]
+        .as_i64()
+        .unwrap();
+    let india = "919876543210";
+    app.post_json(
+        &format!("/_vitrine/customers/{india}/messages"),
+        json!({ "text": "Namaste" }),
+    )
+    .await;
+    let mut to_india = send_checkout(order_details(now));
+    to_india["to"] = json!(india);
+    let ok = app.post_message(to_india).await.wamid();
+    let us = app
+        .post_message(send_checkout(order_details(now)))
+        .await
+        .wamid();
+    // The interactive variant, inside the American customer's window, fails the same way.
+    let interactive_us = app
+        .post_message(interactive(json!({ "type": "order_details",
+            "body": { "text": "Pay here" },
+            "action": { "name": "review_and_pay", "parameters": order_details(now) } })))
+        .await
+        .wamid();
+    app.advance(2_000);
+    assert_eq!(app.stored(&ok).await["status"], "delivered");
+    for wamid in [us, interactive_us] {
+        let stored = app.stored(&wamid).await;
+        assert_eq!(
+            stored["statuses"][0]["errors"],
+            json!([{ "code": 131026, "title": "Message undeliverable", "message": "Message undeliverable",
+                "error_data": { "details": "Message failed to send because checkout (order_details) messages can only be delivered to WhatsApp users in India (+91)." },
+                "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/" }])
+        );
+    }
+    // The Indian customer pays.
+    let r = app
+        .post_json(
+            &format!("/_vitrine/customers/{india}/payments"),
+            json!({ "wamid": ok }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
 }
 
 #[tokio::test]
@@ -674,7 +746,8 @@ fn stable(mut v: Value) -> Value {
 #[tokio::test]
 async fn each_commerce_template_kind_from_review_to_order() {
     let rx = Receiver::start(Rx::default()).await;
-    let app = spawn_app().await;
+    // The demo customer is American: checkout reaches them with the India rule off.
+    let app = spawn_with(any_country_checkout()).await;
     app.set_webhook(&rx.url).await;
     let now = app.get("/_vitrine/clock").await.body["unix"]
         .as_i64()
@@ -909,7 +982,7 @@ async fn checkout_inside_the_window_as_interactive_order_details_and_order_statu
 #[tokio::test]
 async fn the_customer_pays_a_checkout_order_and_the_business_gets_a_payment_status() {
     let rx = Receiver::start(Rx::default()).await;
-    let app = spawn_app().await;
+    let app = spawn_with(any_country_checkout()).await;
     app.set_webhook(&rx.url).await;
     approved(&app, checkout_template()).await;
     let now = app.get("/_vitrine/clock").await.body["unix"]

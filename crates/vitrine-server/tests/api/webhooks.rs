@@ -97,7 +97,7 @@ async fn status_webhooks_are_metas_bytes_signed_with_the_app_secret() {
                             "recipient_id": CUSTOMER,
                             "biz_opaque_callback_data": "cart-7781 café",
                             "conversation": conversation,
-                            "pricing": { "billable": true, "pricing_model": "PMP", "category": "service", "type": "free_customer_service" }
+                            "pricing": { "billable": false, "pricing_model": "PMP", "category": "service", "type": "free_customer_service" }
                         }]
                     },
                     "field": "messages"

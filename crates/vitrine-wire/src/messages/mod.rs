@@ -28,6 +28,23 @@ pub struct SendMessage {
     #[serde(default)]
     pub template: Option<serde_json::Value>,
     #[serde(default)]
+    pub image: Option<MediaObject>,
+    #[serde(default)]
+    pub video: Option<MediaObject>,
+    #[serde(default)]
+    pub audio: Option<MediaObject>,
+    #[serde(default)]
+    pub document: Option<MediaObject>,
+    #[serde(default)]
+    pub sticker: Option<MediaObject>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    /// `[ContactObject]`; checked field by field in validation.
+    #[serde(default)]
+    pub contacts: Option<serde_json::Value>,
+    #[serde(default)]
+    pub reaction: Option<Reaction>,
+    #[serde(default)]
     pub context: Option<Context>,
     #[serde(default, deserialize_with = "lenient::string")]
     pub biz_opaque_callback_data: Option<String>,
@@ -41,6 +58,48 @@ pub struct Text {
     pub body: Option<String>,
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub preview_url: Option<bool>,
+}
+
+/// `image`, `video`, `audio`, `document` or `sticker`: an uploaded media `id` or a public
+/// `link`, and what the kind allows besides. Keys Meta does not know are kept in `other` (they
+/// are refused).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediaObject {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub link: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub caption: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub filename: Option<String>,
+    /// `audio`: a voice note.
+    #[serde(default, deserialize_with = "lenient::boolean")]
+    pub voice: Option<bool>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// `location`: coordinates as JSON numbers or decimal strings (both are seen).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    #[serde(default)]
+    pub latitude: Option<serde_json::Value>,
+    #[serde(default)]
+    pub longitude: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub address: Option<String>,
+}
+
+/// `reaction`: an emoji on a message the customer sent; `""` removes it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reaction {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub message_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub emoji: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1067,7 +1067,7 @@ impl Run<'_> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .any(|m| m["wamid"] == json!(wamid) && m["read_by_business"] == json!(true));
+                .any(|m| m["wamid"] == json!(wamid) && m["read"] == json!(true));
             if read {
                 self.note(format!("← bot read {id}'s message"));
                 return Ok(());

@@ -454,3 +454,135 @@ pub fn catalog_message(params: Option<Value>) -> Value {
         json!({ "type": "catalog_message", "body": { "text": "Browse our catalog" }, "action": action }),
     )
 }
+
+/// One part of a multipart body.
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    /// name, file name, content type (None: no Content-Type header), bytes.
+    File(&'a str, &'a str, Option<&'a str>, &'a [u8]),
+}
+
+/// A `multipart/form-data` body and its content type.
+pub fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let boundary = "vitrine-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for p in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match p {
+            Part::Text(name, value) => {
+                body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                        .as_bytes(),
+                );
+            }
+            Part::File(name, filename, ct, bytes) => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
+                    )
+                    .as_bytes(),
+                );
+                if let Some(ct) = ct {
+                    body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+                }
+                body.extend_from_slice(b"\r\n");
+                body.extend_from_slice(bytes);
+                body.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Deterministic bytes that look like nothing in particular.
+pub fn noise(len: usize, seed: u8) -> Vec<u8> {
+    let mut x: u32 = 0x9e37_79b9 ^ u32::from(seed);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x & 0xff) as u8
+        })
+        .collect()
+}
+
+impl TestApp {
+    /// POST /v23.0/{phone}/media with a multipart body (query string optional).
+    pub async fn upload_as(
+        &self,
+        phone: &str,
+        token: &str,
+        query: &str,
+        parts: &[Part<'_>],
+    ) -> Resp {
+        let (ct, body) = multipart(parts);
+        self.send(
+            self.client
+                .post(self.url(&format!("/v23.0/{phone}/media{query}")))
+                .bearer_auth(token)
+                .header("content-type", ct)
+                .body(body),
+        )
+        .await
+    }
+
+    /// Uploads `bytes` as pywa does (file with its type, messaging_product, type); the media id.
+    pub async fn upload(&self, bytes: &[u8], mime: &str, filename: &str) -> String {
+        let r = self
+            .upload_as(
+                PHONE,
+                TOKEN,
+                "",
+                &[
+                    Part::File("file", filename, Some(mime), bytes),
+                    Part::Text("messaging_product", "whatsapp"),
+                    Part::Text("type", mime),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// GET /v23.0/{path} with a token.
+    pub async fn get_as(&self, path: &str, token: &str) -> Resp {
+        self.send(
+            self.client
+                .get(self.url(&format!("/v23.0/{path}")))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// GET a download URL with a token: status, content type and bytes.
+    pub async fn download(
+        &self,
+        url: &str,
+        token: Option<&str>,
+    ) -> (StatusCode, Option<String>, Vec<u8>) {
+        let mut req = self.client.get(url);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (status, ct, r.bytes().await.unwrap().to_vec())
+    }
+}
+
+/// The 100/33 Meta answers for an unknown or invisible node.
+pub fn unsupported(method: &str, id: &str) -> Value {
+    json!({
+        "message": format!("Unsupported {method} request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api"),
+        "type": "GraphMethodException",
+        "code": 100,
+        "error_subcode": 33,
+    })
+}
