@@ -125,6 +125,8 @@ pub fn record(thread: &Value, customer: Option<&Value>) -> ScenarioFile {
     let mut expects: Vec<(String, usize)> = vec![];
     let mut last_business: Option<String> = None;
     let mut saved = 0usize;
+    // Customer messages no step plays yet (media, locations, reactions…), by type.
+    let mut skipped: Vec<String> = vec![];
     // A reference to business message `wamid`: None when it is the bot's latest (the default),
     // else `${mN.wamid}`, saving it under that name.
     let mut refer = |steps: &mut Vec<Step>,
@@ -240,7 +242,12 @@ pub fn record(thread: &Value, customer: Option<&Value>) -> ScenarioFile {
                 };
                 steps.push(Step::Pay((pay != Pay::default()).then_some(pay)));
             }
-            _ => {}
+            other => {
+                let kind = other.unwrap_or("unknown").to_owned();
+                if !skipped.contains(&kind) {
+                    skipped.push(kind);
+                }
+            }
         }
     }
     if steps.is_empty() {
@@ -286,9 +293,17 @@ pub fn record(thread: &Value, customer: Option<&Value>) -> ScenarioFile {
                 name.clone().unwrap_or_else(|| wa_id.clone())
             ),
             description: Some(format!(
-                "Recorded from the conversation of {} with {}.",
+                "Recorded from the conversation of {} with {}.{}",
                 wa_id,
-                s(thread, "phone_number_id").unwrap_or_default()
+                s(thread, "phone_number_id").unwrap_or_default(),
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " Not played again (no scenario step for them yet): the customer's {} messages.",
+                        skipped.join(", ")
+                    )
+                }
             )),
             customers: vec![CustomerSpec {
                 id: "customer".to_owned(),
@@ -334,6 +349,7 @@ mod tests {
             "phone_number_id": "113859604417350", "wa_id": "15550001", "name": "Alex",
             "messages": [
                 { "from": "customer", "wamid": "wamid.c1", "content": { "type": "text", "body": "Hi" } },
+                { "from": "customer", "wamid": "wamid.c0", "content": { "type": "location", "latitude": 1.0 } },
                 { "from": "business", "wamid": "wamid.b1", "type": "product_list",
                   "content": { "type": "product_list", "header": "Summer", "body": "Pick", "sections": [] },
                   "products": [ { "product_retailer_id": "tee" }, { "product_retailer_id": "mug" } ] },
@@ -357,7 +373,7 @@ mod tests {
   phone_number_id: '113859604417350'
 scenarios:
 - name: conversation with Alex
-  description: Recorded from the conversation of 15550001 with 113859604417350.
+  description: 'Recorded from the conversation of 15550001 with 113859604417350. Not played again (no scenario step for them yet): the customer''s location messages.'
   customers:
   - id: customer
     name: Alex
