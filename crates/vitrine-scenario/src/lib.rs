@@ -524,7 +524,8 @@ pub struct Expect {
     /// The message type.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<MessageType>,
-    /// The text (a text's body; an interactive message's or template's body).
+    /// The text (a text's body; an interactive message's or template's body; a media caption;
+    /// a reaction's emoji).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<TextMatch>,
     /// An interactive message's text header, or a template's.
@@ -571,6 +572,16 @@ pub enum MessageType {
     Template,
     OrderDetails,
     OrderStatus,
+    Image,
+    Video,
+    Audio,
+    Document,
+    Sticker,
+    Location,
+    Contacts,
+    Reaction,
+    CtaUrl,
+    LocationRequestMessage,
 }
 
 impl MessageType {
@@ -585,10 +596,20 @@ impl MessageType {
             MessageType::Template => "template",
             MessageType::OrderDetails => "order_details",
             MessageType::OrderStatus => "order_status",
+            MessageType::Image => "image",
+            MessageType::Video => "video",
+            MessageType::Audio => "audio",
+            MessageType::Document => "document",
+            MessageType::Sticker => "sticker",
+            MessageType::Location => "location",
+            MessageType::Contacts => "contacts",
+            MessageType::Reaction => "reaction",
+            MessageType::CtaUrl => "cta_url",
+            MessageType::LocationRequestMessage => "location_request_message",
         }
     }
 
-    pub const ALL: [MessageType; 9] = [
+    pub const ALL: [MessageType; 19] = [
         MessageType::Text,
         MessageType::CatalogMessage,
         MessageType::Product,
@@ -598,6 +619,16 @@ impl MessageType {
         MessageType::Template,
         MessageType::OrderDetails,
         MessageType::OrderStatus,
+        MessageType::Image,
+        MessageType::Video,
+        MessageType::Audio,
+        MessageType::Document,
+        MessageType::Sticker,
+        MessageType::Location,
+        MessageType::Contacts,
+        MessageType::Reaction,
+        MessageType::CtaUrl,
+        MessageType::LocationRequestMessage,
     ];
 }
 

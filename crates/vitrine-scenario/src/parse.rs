@@ -529,7 +529,7 @@ scenarios:
         );
         assert_eq!(
             err("scenarios:\n  - name: a\n    steps:\n      - expect: {type: txt}\n"),
-            "shop.yaml:4:24: scenarios[0].steps[0].expect.type: unknown variant `txt`, expected one of `text`, `catalog_message`, `product`, `product_list`, `button`, `list`, `template`, `order_details`, `order_status`"
+            "shop.yaml:4:24: scenarios[0].steps[0].expect.type: unknown variant `txt`, expected one of `text`, `catalog_message`, `product`, `product_list`, `button`, `list`, `template`, `order_details`, `order_status`, `image`, `video`, `audio`, `document`, `sticker`, `location`, `contacts`, `reaction`, `cta_url`, `location_request_message`"
         );
         assert_eq!(
             err("scenarios:\n  - name: a\n    steps: [\n"),

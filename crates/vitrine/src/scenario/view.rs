@@ -16,7 +16,16 @@ fn strs(v: &Value, key: &str) -> Vec<Value> {
 /// `template`, `order` (`reference_id`, `total` in minor units, `currency`), `reply_to`, `at`.
 pub fn of(record: &Value) -> Value {
     let c = &record["content"];
-    let kind = c["type"].as_str().unwrap_or_default();
+    // Media messages are stored as `media` with their kind beside.
+    let kind = match c["type"].as_str().unwrap_or_default() {
+        "media" => c["kind"].as_str().unwrap_or("media"),
+        other => other,
+    };
+    let text = [&c["body"], &c["caption"], &c["emoji"]]
+        .into_iter()
+        .find(|v| v.is_string())
+        .cloned()
+        .unwrap_or(Value::Null);
     let header = match &c["header"] {
         Value::String(s) => json!(s),
         h if h["type"] == "text" => h["text"].clone(),
@@ -67,7 +76,7 @@ pub fn of(record: &Value) -> Value {
     let mut v = json!({
         "wamid": record["wamid"],
         "type": kind,
-        "text": c["body"],
+        "text": text,
         "header": header,
         "footer": c["footer"],
         "products": strs(&record["products"], "retailer_id"),
