@@ -252,6 +252,10 @@ pub enum Step {
     SendCart(Option<SendCart>),
     /// Pay a checkout order (a `payment` status).
     Pay(Option<Pay>),
+    /// Share a location (a `location` message; `reply_to` answers a location request).
+    Location(ShareLocation),
+    /// React to one of the bot's messages with an emoji (empty removes the reaction).
+    React(React),
     /// Open the chat: every delivered message is read (read receipts, when on).
     Read(Option<Actor>),
     // --- what the bot must do next ------------------------------------------------------------
@@ -285,6 +289,8 @@ impl Step {
             Step::Remove(_) => "remove",
             Step::SendCart(_) => "send_cart",
             Step::Pay(_) => "pay",
+            Step::Location(_) => "location",
+            Step::React(_) => "react",
             Step::Read(_) => "read",
             Step::Expect(_) => "expect",
             Step::ExpectRead(_) => "expect_read",
@@ -310,6 +316,8 @@ impl Step {
                 | Step::Remove(_)
                 | Step::SendCart(_)
                 | Step::Pay(_)
+                | Step::Location(_)
+                | Step::React(_)
                 | Step::Read(_)
         )
     }
@@ -508,6 +516,36 @@ pub struct Pay {
     pub customer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_as: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareLocation {
+    pub latitude: f64,
+    pub longitude: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The bot's location request it answers (or any bot message to quote), e.g. `${last.wamid}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save_as: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct React {
+    /// The emoji; empty removes the customer's reaction.
+    pub emoji: String,
+    /// The bot's message [default: the bot's last message].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -403,6 +403,15 @@ impl Checker<'_> {
                     self.save(&p.save_as, known)?;
                 }
             }
+            Step::Location(l) => {
+                self.texts(l.name.iter().chain(&l.address).chain(&l.reply_to), known)?;
+                self.customer(&l.customer, "as", known)?;
+                self.save(&l.save_as, known)?;
+            }
+            Step::React(r) => {
+                self.texts(std::iter::once(&r.emoji).chain(&r.message), known)?;
+                self.customer(&r.customer, "as", known)?;
+            }
             Step::Browse(v) | Step::ViewCart(v) => {
                 if let Some(v) = v {
                     self.customer(&v.customer, "as", known)?;
@@ -517,7 +526,7 @@ scenarios:
     fn bad_files_name_the_file_line_and_column() {
         assert_eq!(
             err("scenarios:\n  - name: a\n    steps:\n      - sya: hi\n"),
-            "shop.yaml:4:9: scenarios[0].steps[0]: unknown variant `sya`, expected one of `say`, `ask`, `tap`, `open`, `browse`, `view_cart`, `add`, `set_quantity`, `remove`, `send_cart`, `pay`, `read`, `expect`, `expect_read`, `expect_nothing`, `wait`, `clock`, `set`"
+            "shop.yaml:4:9: scenarios[0].steps[0]: unknown variant `sya`, expected one of `say`, `ask`, `tap`, `open`, `browse`, `view_cart`, `add`, `set_quantity`, `remove`, `send_cart`, `pay`, `location`, `react`, `read`, `expect`, `expect_read`, `expect_nothing`, `wait`, `clock`, `set`"
         );
         assert_eq!(
             err("scenarios:\n  - name: a\n    steps:\n      - wait: 3 parsecs\n"),

@@ -228,6 +228,46 @@ pub fn record(thread: &Value, customer: Option<&Value>) -> ScenarioFile {
                     ..SendCart::default()
                 })));
             }
+            Some("location") => {
+                let location = &content["location"];
+                let text = |k: &str| {
+                    location
+                        .get(k)
+                        .or_else(|| content.get(k))
+                        .and_then(Value::as_str)
+                        .map(|s| s.replace("${", "\\${"))
+                };
+                let coordinate = |k: &str| {
+                    location
+                        .get(k)
+                        .or_else(|| content.get(k))
+                        .and_then(Value::as_f64)
+                        .unwrap_or(0.0)
+                };
+                let reply_to = quoted
+                    .as_deref()
+                    .and_then(|q| refer(&mut steps, &expects, &last_business, q, false));
+                steps.push(Step::Location(ShareLocation {
+                    latitude: coordinate("latitude"),
+                    longitude: coordinate("longitude"),
+                    name: text("name"),
+                    address: text("address"),
+                    reply_to,
+                    customer: None,
+                    save_as: None,
+                }));
+            }
+            Some("reaction") => {
+                let target = content["message_id"].as_str().map(str::to_owned);
+                let message = target
+                    .as_deref()
+                    .and_then(|t| refer(&mut steps, &expects, &last_business, t, true));
+                steps.push(Step::React(React {
+                    emoji: s(content, "emoji").unwrap_or_default(),
+                    message,
+                    customer: None,
+                }));
+            }
             Some("payment") => {
                 let order = s(content, "order_wamid").unwrap_or_default();
                 let message = refer(&mut steps, &expects, &last_business, &order, true);

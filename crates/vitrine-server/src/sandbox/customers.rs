@@ -498,7 +498,7 @@ pub async fn send_file(
         .customer_sends_file(&wa_id, &phone, upload, &file)
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 
@@ -542,7 +542,7 @@ pub async fn send_location(
         )
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 
@@ -570,7 +570,7 @@ pub async fn send_contacts(
         .customer_sends_contacts(&wa_id, &phone, req.contacts, req.reply_to.as_deref())
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 
@@ -600,7 +600,7 @@ pub async fn react(
         .customer_reacts(&wa_id, &phone, &req.wamid, req.emoji.as_deref())
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 
@@ -629,7 +629,7 @@ pub async fn send_unsupported(
         .customer_sends_unsupported(&wa_id, &phone, req.kind.as_deref().unwrap_or("poll"))
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 

@@ -769,6 +769,33 @@ impl Run<'_> {
                 )
                 .await
             }
+            Step::Location(l) => {
+                let who = self.who(&l.customer)?;
+                let mut body = json!({ "latitude": l.latitude, "longitude": l.longitude });
+                for (k, v) in [
+                    ("name", &l.name),
+                    ("address", &l.address),
+                    ("reply_to", &l.reply_to),
+                ] {
+                    if let Some(v) = self.render_opt(who, v)? {
+                        body[k] = json!(v);
+                    }
+                }
+                let what = format!("shares a location ({}, {})", l.latitude, l.longitude);
+                self.act(who, "locations", body, what, l.save_as.clone())
+                    .await
+            }
+            Step::React(r) => {
+                let who = self.who(&r.customer)?;
+                let emoji = self.render(who, &r.emoji)?;
+                let wamid = match self.render_opt(who, &r.message)? {
+                    Some(w) => w,
+                    None => self.find(who, "message to react to", |_| true)?,
+                };
+                let body = json!({ "wamid": wamid, "emoji": emoji });
+                self.act(who, "reactions", body, format!("reacts {emoji}"), None)
+                    .await
+            }
             Step::Read(a) => {
                 let a = a.clone().unwrap_or_default();
                 let who = self.who(&a.customer)?;

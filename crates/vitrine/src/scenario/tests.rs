@@ -119,6 +119,10 @@ impl Bot {
                 self.text(&from, &format!("Thanks {name}! Your total is ${total:.2}"))
                     .await;
             }
+            "location" => {
+                let place = m["location"]["name"].as_str().unwrap_or("you");
+                self.text(&from, &format!("We deliver to {place}")).await;
+            }
             "interactive" => {
                 let title = m["interactive"]["button_reply"]["title"]
                     .as_str()
@@ -456,12 +460,23 @@ async fn a_recorded_conversation_replays() {
     .await
     .unwrap();
     replies(v, wa, 4).await;
+    v.post(
+        &format!("/customers/{wa}/locations"),
+        json!({ "latitude": 52.52, "longitude": 13.405, "name": "Office" }),
+    )
+    .await
+    .unwrap();
+    replies(v, wa, 5).await;
     let url = format!(
         "{}/_vitrine/conversations/{PHONE}/{wa}/scenario",
         h.local.url
     );
     let yaml = reqwest::get(&url).await.unwrap().text().await.unwrap();
     assert!(yaml.contains("  - tap: No\n"), "{yaml}");
+    assert!(
+        yaml.contains("  - location:\n      latitude: 52.52\n      longitude: 13.405\n      name: Office\n  - expect:\n      type: text\n      text: We deliver to Office\n"),
+        "{yaml}"
+    );
     assert!(
         yaml.contains("text: Thanks Sam! Your total is $54.00\n"),
         "{yaml}"
@@ -473,7 +488,37 @@ async fn a_recorded_conversation_replays() {
         o.failure,
         o.transcript.join("\n")
     );
-    assert_eq!(o.actions, 4);
+    assert_eq!(o.actions, 5);
+    h.local.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn locations_and_reactions() {
+    let h = harness(Fault::None).await;
+    let src = r#"
+scenarios:
+  - name: location and reaction
+    customers: [{id: alex}]
+    steps:
+      - say: hi
+      - expect: {type: product_list}
+      - react: {emoji: "👍"}
+      - expect_nothing: 500ms
+      - location: {latitude: 52.52, longitude: 13.405, name: Office}
+      - expect: {type: text, text: We deliver to Office}
+"#;
+    let o = play(&h, src).await;
+    assert!(
+        o.failure.is_none(),
+        "{:?}\n{}",
+        o.failure,
+        o.transcript.join("\n")
+    );
+    assert!(
+        o.transcript.iter().any(|l| l.ends_with("→ alex reacts 👍")),
+        "{:#?}",
+        o.transcript
+    );
     h.local.stop().await;
 }
 
