@@ -389,7 +389,7 @@ mod tests {
             "phone_number_id": "113859604417350", "wa_id": "15550001", "name": "Alex",
             "messages": [
                 { "from": "customer", "wamid": "wamid.c1", "content": { "type": "text", "body": "Hi" } },
-                { "from": "customer", "wamid": "wamid.c0", "content": { "type": "location", "latitude": 1.0 } },
+                { "from": "customer", "wamid": "wamid.c0", "content": { "type": "contacts", "contacts": [] } },
                 { "from": "business", "wamid": "wamid.b1", "type": "product_list",
                   "content": { "type": "product_list", "header": "Summer", "body": "Pick", "sections": [] },
                   "products": [ { "product_retailer_id": "tee" }, { "product_retailer_id": "mug" } ] },
@@ -413,7 +413,7 @@ mod tests {
   phone_number_id: '113859604417350'
 scenarios:
 - name: conversation with Alex
-  description: 'Recorded from the conversation of 15550001 with 113859604417350. Not played again (no scenario step for them yet): the customer''s location messages.'
+  description: 'Recorded from the conversation of 15550001 with 113859604417350. Not played again (no scenario step for them yet): the customer''s contacts messages.'
   customers:
   - id: customer
     name: Alex
