@@ -4,7 +4,7 @@
 //   VITRINE_BIN=target/debug/vitrine node --test ui-tests/ui.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, waitFor, mpm, here, PHONE, WABA, CATALOG, TOKEN } from './harness.mjs';
 
@@ -93,6 +93,16 @@ test('an MPM, a cart, an order, its webhook, and a stock-out notice', async () =
   assert.match(orderText, /Deliver after 6pm/);
   await settled(() => order.scrollIntoViewIfNeeded());
   await shot('05-conversation-order');
+
+  // 4b. Save as scenario: the thread downloads as a scenario file that plays it again.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Save as scenario' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^conversation-\d+\.yaml$/);
+  const scenario = readFileSync(await download.path(), 'utf8');
+  assert.match(scenario, /- expect:\n      type: product_list\n      text: Tap an item\n      header: Our picks\n      products:\n      - beans-house-blend-250g\n      - mug-stoneware-350ml\n      - candle-cedar-200g\n/);
+  assert.match(scenario, /- add:\n      product: beans-house-blend-250g\n      quantity: 2\n  - add: mug-stoneware-350ml\n  - send_cart:\n      note: Deliver after 6pm\n/);
 
   // 5. The webhook log shows the delivered `order` webhook, with its signature.
   await page.getByRole('link', { name: 'Webhooks' }).click();

@@ -686,7 +686,12 @@ pub(crate) async fn list_messages(pool: &Pool, q: &MessageQuery) -> StoreResult<
     if let Some(cursor) = q.before_cursor {
         sql.push(" AND seq < ").push_bind(cursor);
     }
-    sql.push(" ORDER BY seq DESC LIMIT ").push_bind(limit + 1);
+    if let Some(cursor) = q.after_cursor {
+        sql.push(" AND seq > ").push_bind(cursor);
+        sql.push(" ORDER BY seq ASC LIMIT ").push_bind(limit + 1);
+    } else {
+        sql.push(" ORDER BY seq DESC LIMIT ").push_bind(limit + 1);
+    }
     let rows = sql.build().fetch_all(pool).await.map_err(db_err)?;
     let has_more = rows.len() as i64 > limit;
     let items = rows

@@ -526,6 +526,8 @@ pub struct MessageQuery {
     pub wa_id: Option<String>,
     /// Only messages older than this cursor (exclusive).
     pub before_cursor: Option<i64>,
+    /// Only messages newer than this cursor (exclusive), oldest first (following the log).
+    pub after_cursor: Option<i64>,
     pub limit: u32,
 }
 

@@ -44,6 +44,10 @@ pub struct Sandbox {
     /// Bumped on every change applied here (made here or followed from the log), so that
     /// watchers (the web UI's event stream) notice directory and clock changes cheaply.
     revision: AtomicU64,
+    /// What became of the sends this node answered (for load reports).
+    pub sends: crate::usecase::messages::SendCounters,
+    /// Webhook attempts this node made, and how long due webhooks waited for them.
+    pub webhook_counters: crate::usecase::webhooks::WebhookCounters,
     /// Updates of the same entities on this node take turns once they have collided.
     key_locks: KeyLocks,
 }
@@ -167,6 +171,8 @@ impl Sandbox {
             public_url: options.public_url.trim_end_matches('/').to_owned(),
             webhook_wakeup: tokio::sync::Notify::new(),
             revision: AtomicU64::new(0),
+            sends: Default::default(),
+            webhook_counters: Default::default(),
             key_locks: KeyLocks::new(),
         })
     }

@@ -782,12 +782,28 @@
         h('div', { class: 'row' },
           h('h1', { class: 'grow', text: `${conv.name || '+' + wa} (+${wa})` }),
           conv.window_open ? h('span', { class: 'badge ok', text: 'window open' }) : h('span', { class: 'badge warn', text: 'window closed' }),
-          h('button', { type: 'button', onclick: openPhone('chat'), text: 'Open as the customer' })),
+          h('button', { type: 'button', onclick: openPhone('chat'), text: 'Open as the customer' }),
+          h('button', { type: 'button', onclick: () => saveScenario(number, wa), text: 'Save as scenario', title: 'Download this conversation as a scenario file for vitrine scenario run' })),
         h('div', { class: 'chat scroll', id: 'thread', 'data-scroll': 'thread', tabindex: '0', 'aria-label': 'Messages', 'aria-live': 'polite' }, chatMessages(conv.messages, ctx, 'business')));
     }
     return h('div', {}, h('div', { class: 'split' },
       h('aside', { class: 'panel' }, h('h2', { text: 'Threads' }), list.length ? threads : h('p', { class: 'muted', text: 'None yet.' })),
       thread));
+  }
+
+  // The thread as a scenario file (GET …/scenario), downloaded.
+  async function saveScenario(number, wa) {
+    const res = await fetch(`/_vitrine/conversations/${encodeURIComponent(number)}/${encodeURIComponent(wa)}/scenario`, { headers: adminHeaders() });
+    if (!res.ok) {
+      toast(`Could not export the scenario (${res.status}).`, true);
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([await res.text()], { type: 'application/yaml' }));
+    const a = h('a', { href: url, download: `conversation-${wa}.yaml` });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
   // ---------- Phone ----------

@@ -36,6 +36,9 @@ enum Command {
     Catalog(crate::catalog_cmd::CatalogCommand),
     /// Play a simulated customer against a running Vitrine: write, browse, fill a cart, order.
     Customer(crate::customer_cmd::CustomerArgs),
+    /// Test and load-test a bot: scripted shoppers and what the bot must answer (YAML files).
+    #[command(subcommand)]
+    Scenario(crate::scenario::ScenarioCommand),
     /// The local certificate authority of transparent mode (bots reach Vitrine through
     /// HTTPS_PROXY, or a hosts-file entry, and trust this CA).
     #[command(subcommand)]
@@ -196,6 +199,15 @@ pub fn main() -> ExitCode {
         Some(Command::Migrate(args)) => run_migrate(args),
         Some(Command::Catalog(cmd)) => crate::catalog_cmd::run(cmd),
         Some(Command::Customer(args)) => crate::customer_cmd::run(args),
+        Some(Command::Scenario(cmd)) => {
+            return match crate::scenario::main(cmd) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("vitrine: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::Ca(cmd)) => crate::ca_cmd::run(cmd),
         None => run_serve(cli.serve),
     };

@@ -8,6 +8,7 @@ mod cli;
 mod config;
 mod customer_cmd;
 mod node;
+mod scenario;
 mod webhooks_cmd;
 
 fn main() -> std::process::ExitCode {

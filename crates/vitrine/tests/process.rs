@@ -830,3 +830,50 @@ fn tls_listen_that_cannot_bind_stops_the_start_with_the_reason() {
         "{err}"
     );
 }
+
+/// A bad scenario file is refused before anything runs (no Vitrine is even reached), naming the
+/// file, line and column; `scenario schema` prints the JSON Schema; `scenario check` passes the
+/// examples.
+#[test]
+fn scenario_files_are_checked_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "scenarios:\n  - name: greet\n    steps:\n      - say: hi\n      - expect: {type: product_list, within: soon}\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .args(["scenario", "run"])
+        .arg(&bad)
+        .args(["--server", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "{}:5:17: scenarios[0].steps[1].expect: within takes a duration such as 2s (wall clock), or {{sandbox: 2s}} or {{wall: 2s}}\n",
+            bad.display()
+        )
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .args(["scenario", "schema"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["title"], "Vitrine scenario file");
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .args(["scenario", "check"])
+        .arg(format!("{examples}/shop-bot/scenarios/shopping.yaml"))
+        .arg(format!("{examples}/echo/chat.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

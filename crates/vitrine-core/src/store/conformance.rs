@@ -442,6 +442,22 @@ async fn messages_and_paging(store: Arc<dyn Store>) {
         .unwrap();
     let ids: Vec<_> = next.items.iter().map(|(_, m)| m.wamid.clone()).collect();
     assert_eq!(ids, vec!["w3", "w2", "w1"]);
+    // Following: newer than a cursor, oldest first.
+    let followed = store
+        .list_messages(&MessageQuery {
+            limit: 2,
+            after_cursor: Some(next.items[0].0),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<_> = followed
+        .items
+        .iter()
+        .map(|(_, m)| m.wamid.clone())
+        .collect();
+    assert_eq!(ids, vec!["w4", "w5"]);
+    assert!(followed.has_more);
     let only = store
         .list_messages(&MessageQuery {
             wa_id: Some("222".into()),

@@ -373,6 +373,7 @@ impl Sandbox {
                 phone_number_id: Some(phone_number_id.to_owned()),
                 wa_id: Some(customer.wa_id.clone()),
                 before_cursor: None,
+                after_cursor: None,
                 limit: 200,
             })
             .await

@@ -252,6 +252,7 @@ impl Sandbox {
                 phone_number_id: Some(phone_number_id.to_owned()),
                 wa_id: Some(wa_id.to_owned()),
                 before_cursor: None,
+                after_cursor: None,
                 limit: THREAD_MESSAGES,
             })
             .await?;

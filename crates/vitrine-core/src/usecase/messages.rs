@@ -39,6 +39,35 @@ use crate::media::{MediaKind, MediaRecord};
 use crate::message::{MediaRef, Outgoing, Pricing};
 use vitrine_wire::messages::{ResponseContact, ResponseMessage, SendMessageResponse};
 
+/// Counts of what became of the sends one node answered since it started: accepted, refused
+/// (by error code: 130429, 131056, 100…) and accepted but failed at once (by the code of the
+/// `failed` status: 131047, 131056, 131026).
+#[derive(Debug, Default)]
+pub struct SendCounters(std::sync::Mutex<SendCounts>);
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SendCounts {
+    pub accepted: u64,
+    pub refused: std::collections::BTreeMap<u32, u64>,
+    pub failed: std::collections::BTreeMap<u32, u64>,
+}
+
+impl SendCounters {
+    fn with(&self, f: impl FnOnce(&mut SendCounts)) {
+        let mut g = match self.0.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut g);
+    }
+
+    pub fn snapshot(&self) -> SendCounts {
+        let mut out = SendCounts::default();
+        self.with(|c| out = c.clone());
+        out
+    }
+}
+
 /// A business may react to messages of the last 30 days.
 const REACTION_WINDOW_MS: i64 = 30 * 86_400_000;
 
@@ -124,6 +153,24 @@ impl Sandbox {
         api_version: &str,
         params: &serde_json::Value,
     ) -> Result<SendMessageResponse, ApiError> {
+        let result = self
+            .send_counted(principal, phone_number_id, api_version, params)
+            .await;
+        if let Err(e) = &result {
+            let code = e.code();
+            self.sends
+                .with(|c| *c.refused.entry(code).or_default() += 1);
+        }
+        result
+    }
+
+    async fn send_counted(
+        &self,
+        principal: &Principal,
+        phone_number_id: &str,
+        api_version: &str,
+        params: &serde_json::Value,
+    ) -> Result<SendMessageResponse, ApiError> {
         principal.require(Scope::WhatsappBusinessMessaging)?;
         let options = SendOptions {
             catalog_thumbnail_required: self.behaviour.catalog_thumbnail_required,
@@ -186,6 +233,19 @@ impl Sandbox {
         // cannot be shown as the message's kind, or a link that cannot be fetched, fail later.
         let media_failure = self.check_media(&mut record).await?;
         let reaction_failure = self.check_reaction(&record).await?;
+        // A customer's message and its webhook are committed before this node applies the window
+        // it opens (and another node applies it later still): a bot answering that webhook at
+        // once must not find the window closed. Look at the change log again first.
+        let closed = self.read(|dir| {
+            !matches!(record.content, crate::message::Outgoing::Template { .. })
+                && !crate::inbound::window_open(
+                    dir.last_inbound(&record.phone_number_id, &record.wa_id),
+                    now,
+                )
+        });
+        if closed {
+            self.sync_directory().await?;
+        }
         let outbox = self.read(|dir| {
             // Every type sent here is free-form: it needs an open customer service window.
             let is_template = matches!(record.content, crate::message::Outgoing::Template { .. });
@@ -243,6 +303,18 @@ impl Sandbox {
             Outbox { statuses, webhooks }
         });
         self.store.insert_message(&record, &outbox).await?;
+        let failed_code = outbox
+            .statuses
+            .iter()
+            .find(|s| s.status == crate::webhook::MessageStatus::Failed)
+            .and_then(|s| s.errors.first())
+            .map(|e| e.code);
+        self.sends.with(|c| {
+            c.accepted += 1;
+            if let Some(code) = failed_code {
+                *c.failed.entry(code).or_default() += 1;
+            }
+        });
         if !outbox.webhooks.is_empty() {
             self.webhook_wakeup.notify_waiters();
         }

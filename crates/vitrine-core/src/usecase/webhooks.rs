@@ -102,6 +102,89 @@ fn parse_fields(params: &Value) -> Result<Vec<String>, ApiError> {
     Ok(raw)
 }
 
+/// Upper bounds (ms) of the histogram buckets of webhook dispatch lag; the last is open.
+pub const LAG_BUCKETS: usize = 28;
+pub const LAG_BUCKETS_MS: [i64; LAG_BUCKETS] = [
+    1,
+    2,
+    3,
+    5,
+    7,
+    10,
+    15,
+    20,
+    30,
+    50,
+    70,
+    100,
+    150,
+    200,
+    300,
+    500,
+    700,
+    1_000,
+    1_500,
+    2_000,
+    3_000,
+    5_000,
+    7_000,
+    10_000,
+    20_000,
+    30_000,
+    60_000,
+    i64::MAX,
+];
+
+/// Webhook attempts one node made since it started: delivered and failed, the endpoints'
+/// answer times, and the dispatch lag of first attempts (sandbox time from when the webhook was
+/// due to when the attempt started: Vitrine's own share of a bot's reply latency).
+#[derive(Debug, Default)]
+pub struct WebhookCounters(std::sync::Mutex<WebhookCounts>);
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct WebhookCounts {
+    pub attempts: u64,
+    pub delivered: u64,
+    pub failed_attempts: u64,
+    /// Sum of the endpoints' answer times (ms), over every attempt.
+    pub endpoint_ms_total: u64,
+    /// First attempts counted per `LAG_BUCKETS_MS` bucket.
+    pub lag_buckets: [u64; LAG_BUCKETS],
+    pub lag_max_ms: i64,
+}
+
+impl WebhookCounters {
+    pub fn snapshot(&self) -> WebhookCounts {
+        match self.0.lock() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn count(&self, claimed: &Claimed, attempt: &Attempt) {
+        let mut c = match self.0.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        c.attempts += 1;
+        if attempt.succeeded() {
+            c.delivered += 1;
+        } else {
+            c.failed_attempts += 1;
+        }
+        c.endpoint_ms_total += u64::try_from(attempt.latency_ms.max(0)).unwrap_or(0);
+        if claimed.attempts_before == 0 {
+            let lag = (attempt.at.0 - claimed.due_at.0).max(0);
+            let bucket = LAG_BUCKETS_MS
+                .iter()
+                .position(|b| lag <= *b)
+                .unwrap_or(LAG_BUCKETS - 1);
+            c.lag_buckets[bucket] += 1;
+            c.lag_max_ms = c.lag_max_ms.max(lag);
+        }
+    }
+}
+
 impl Sandbox {
     /// The statuses a just-accepted message will go through on its own: `sent`, `delivered`,
     /// and `read` when auto-read is on.
@@ -535,6 +618,7 @@ impl Sandbox {
         claimed: &Claimed,
         attempt: &Attempt,
     ) -> Result<AfterAttempt, ApiError> {
+        self.webhook_counters.count(claimed, attempt);
         let after = if attempt.succeeded() {
             AfterAttempt::Delivered
         } else {

@@ -109,6 +109,7 @@ pub async fn send_text(
     Ok(Json(json!({
         "wamid": record.wamid,
         "timestamp": record.created_at.unix_seconds().to_string(),
+        "at": record.created_at.0,
         "window_open_until": record.created_at.0 + vitrine_core::inbound::WINDOW_MS,
     })))
 }
@@ -293,7 +294,7 @@ pub async fn send_cart(
         )
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "order": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "order": record.content }),
     ))
 }
 
@@ -326,7 +327,7 @@ pub async fn reply(
         .customer_replies(&wa_id, &phone, &req.wamid, &req.choice, req.card)
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 
@@ -374,7 +375,7 @@ pub async fn pay(
         )
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 
@@ -497,7 +498,7 @@ pub async fn send_file(
         .customer_sends_file(&wa_id, &phone, upload, &file)
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 
@@ -541,7 +542,7 @@ pub async fn send_location(
         )
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 
@@ -569,7 +570,7 @@ pub async fn send_contacts(
         .customer_sends_contacts(&wa_id, &phone, req.contacts, req.reply_to.as_deref())
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 
@@ -599,7 +600,7 @@ pub async fn react(
         .customer_reacts(&wa_id, &phone, &req.wamid, req.emoji.as_deref())
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 
@@ -628,7 +629,7 @@ pub async fn send_unsupported(
         .customer_sends_unsupported(&wa_id, &phone, req.kind.as_deref().unwrap_or("poll"))
         .await?;
     Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "content": record.content }),
+        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
     ))
 }
 

@@ -1,4 +1,4 @@
-//! GET /_vitrine/sandbox and GET /_vitrine/health
+//! GET /_vitrine/sandbox, GET /_vitrine/health and GET /_vitrine/stats
 
 use crate::AppState;
 use axum::extract::State;
@@ -16,5 +16,21 @@ pub async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "time": state.sandbox.clock.now().0,
+    }))
+}
+
+/// GET /_vitrine/stats: what became of the sends this node answered since it started (accepted,
+/// refused by error code, failed at once by error code), and the nodes alive. Load reports add
+/// these up over every node.
+pub async fn stats(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "node": state.sandbox.node_id,
+        "live_nodes": state.sandbox.live_nodes(),
+        "sends": state.sandbox.sends.snapshot(),
+        "webhooks": state.sandbox.webhook_counters.snapshot(),
+        "lag_buckets_ms": vitrine_core::usecase::webhooks::LAG_BUCKETS_MS
+            .iter()
+            .map(|b| if *b == i64::MAX { None } else { Some(*b) })
+            .collect::<Vec<_>>(),
     }))
 }

@@ -39,6 +39,48 @@ pub async fn get(
     Ok(Json(state.sandbox.conversation(&phone, &wa_id).await?))
 }
 
+/// GET /_vitrine/conversations/{phone_number_id}/{wa_id}/scenario: the thread as a scenario file
+/// (YAML) that plays the customer's side again and expects what the bot sent.
+pub async fn scenario(
+    State(state): State<AppState>,
+    Path((phone, wa_id)): Path<(String, String)>,
+) -> Result<axum::response::Response, OpError> {
+    use axum::response::IntoResponse;
+    let known = state.sandbox.read(|dir| dir.phone_number(&phone).is_some());
+    if !known {
+        return Err(OpError::not_found(format!(
+            "No business phone number {phone}."
+        )));
+    }
+    let thread = state.sandbox.conversation(&phone, &wa_id).await?;
+    let customer = state.sandbox.customer(&wa_id).map(|c| json!(c));
+    let file = vitrine_scenario::record::record(&thread, customer.as_ref());
+    let yaml = vitrine_scenario::to_yaml(&file).map_err(|e| {
+        OpError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("writing the scenario: {e}"),
+        )
+    })?;
+    let name: String = wa_id.chars().filter(char::is_ascii_alphanumeric).collect();
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/yaml; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"conversation-{name}.yaml\""),
+            ),
+        ],
+        format!(
+            "# Recorded by Vitrine. Run it with: vitrine scenario run conversation-{name}.yaml\n{yaml}"
+        ),
+    )
+        .into_response())
+}
+
 /// GET /_vitrine/customers: every simulated customer with their devices.
 pub async fn customers(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "data": state.sandbox.list_customers() }))

@@ -1,4 +1,5 @@
 //! GET /_vitrine/messages and GET /_vitrine/messages/{wamid}: what businesses sent.
+//! `?after=<cursor>` follows the log oldest first (the scenario runner reads it this way).
 
 use super::OpError;
 use crate::AppState;
@@ -17,6 +18,8 @@ pub struct ListQuery {
     limit: Option<String>,
     /// Cursor from `paging.before` of the previous page.
     before: Option<String>,
+    /// Cursor from `paging.after`: newer messages, oldest first (to follow what is sent).
+    after: Option<String>,
 }
 
 /// GET /_vitrine/messages?phone_number_id=&customer=&limit=&before= (newest first)
@@ -40,22 +43,41 @@ pub async fn list(
                 .map_err(|_| OpError::bad_request("before must be a cursor from paging.before"))?,
         ),
     };
+    let after_cursor = match q.after.as_deref() {
+        None => None,
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| OpError::bad_request("after must be a cursor from paging.after"))?,
+        ),
+    };
+    if before_cursor.is_some() && after_cursor.is_some() {
+        return Err(OpError::bad_request("give before or after, not both"));
+    }
     let page = state
         .sandbox
         .list_messages(&MessageQuery {
             phone_number_id: q.phone_number_id,
             wa_id: q.customer,
             before_cursor,
+            after_cursor,
             limit,
         })
         .await?;
-    let next = page
-        .items
-        .last()
-        .map(|(cursor, _)| cursor.to_string())
-        .filter(|_| page.has_more);
+    let cursors: Vec<i64> = page.items.iter().map(|(c, _)| *c).collect();
     let data: Vec<_> = page.items.into_iter().map(|(_, record)| record).collect();
-    Ok(Json(json!({ "data": data, "paging": { "before": next } })))
+    let paging = match after_cursor {
+        // Following: where to go on from, whether or not more are waiting.
+        Some(after) => json!({
+            "after": cursors.last().copied().unwrap_or(after).to_string(),
+            "cursors": cursors.iter().map(i64::to_string).collect::<Vec<_>>(),
+            "more": page.has_more,
+        }),
+        None => json!({
+            "before": cursors.last().map(i64::to_string).filter(|_| page.has_more),
+            "after": cursors.first().map(i64::to_string),
+        }),
+    };
+    Ok(Json(json!({ "data": data, "paging": paging })))
 }
 
 /// GET /_vitrine/messages/{wamid}: the message and the statuses it has reached so far.

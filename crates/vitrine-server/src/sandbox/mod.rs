@@ -31,6 +31,7 @@ use std::net::SocketAddr;
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/sandbox", get(info::sandbox))
+        .route("/stats", get(info::stats))
         .route("/messages", get(messages::list))
         .route("/messages/{wamid}", get(messages::get))
         .route("/messages/{wamid}/read", post(messages::read))
@@ -44,6 +45,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/conversations/{phone_number_id}/{wa_id}",
             get(inspector::get),
+        )
+        .route(
+            "/conversations/{phone_number_id}/{wa_id}/scenario",
+            get(inspector::scenario),
         )
         .route(
             "/customers",

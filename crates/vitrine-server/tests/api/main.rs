@@ -24,6 +24,7 @@ mod proxy;
 mod read_receipts;
 mod request_limits;
 mod sandbox_api;
+mod scenarios;
 mod shopping;
 mod template_kinds;
 mod templates;
