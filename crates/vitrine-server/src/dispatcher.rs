@@ -208,3 +208,23 @@ impl vitrine_core::usecase::webhooks::CallbackVerifier for HttpVerifier {
         Ok(())
     }
 }
+
+/// One pass of the dispatcher, for callers that drive time themselves (the test harness): claims
+/// every webhook due now (sandbox time), sends them all, records every attempt, and returns how
+/// many were sent once all are done. The running dispatcher ([`Dispatcher::spawn`]) does the
+/// same continuously.
+pub async fn deliver_due(
+    sandbox: &Sandbox,
+    client: &reqwest::Client,
+) -> Result<usize, vitrine_core::ApiError> {
+    let lease_ms = (sandbox.behaviour.webhooks.timeout_ms as i64).saturating_add(5_000);
+    let mut sent = 0;
+    loop {
+        let claimed = sandbox.claim_due_webhooks(256, lease_ms).await?;
+        if claimed.is_empty() {
+            return Ok(sent);
+        }
+        sent += claimed.len();
+        futures_util::future::join_all(claimed.iter().map(|c| deliver(sandbox, client, c))).await;
+    }
+}

@@ -121,7 +121,11 @@ async fn status_webhooks_are_metas_bytes_signed_with_the_app_secret() {
 #[tokio::test]
 async fn read_comes_from_the_customer_once() {
     let rx = Receiver::start(Rx::default()).await;
-    let app = spawn_app().await;
+    let app = spawn_with(Options {
+        manual: true,
+        ..Default::default()
+    })
+    .await;
     app.set_webhook(&rx.url).await;
     let wamid = app.post_message(text("hi")).await.wamid();
     let r = app
@@ -136,9 +140,14 @@ async fn read_comes_from_the_customer_once() {
             .post(app.url(&format!("/_vitrine/messages/{wamid}/read"))),
     )
     .await;
-    let got = rx.wait_for(3).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(rx.received().len(), 3, "a second read sends nothing");
+    assert_eq!(app.tick_and_run(1_000).await, 3);
+    let got = rx.received();
+    assert_eq!(
+        app.tick_and_run(7 * 86_400_000).await,
+        0,
+        "a second read sends nothing"
+    );
+    assert_eq!(rx.received().len(), 3);
     let read = got
         .iter()
         .find(|r| statuses(r)[0]["status"] == "read")
@@ -474,9 +483,13 @@ async fn redeliver_sends_the_same_bytes_again() {
 
 #[tokio::test]
 async fn no_callback_no_webhooks_but_statuses_still_happen() {
-    let app = spawn_app().await;
+    let app = spawn_with(Options {
+        manual: true,
+        ..Default::default()
+    })
+    .await;
     let wamid = app.post_message(text("hi")).await.wamid();
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.tick_and_run(1_000).await, 0);
     assert_eq!(app.get("/_vitrine/webhooks").await.body["data"], json!([]));
     assert_eq!(app.stored(&wamid).await["status"], "delivered");
 }
@@ -866,8 +879,8 @@ async fn waba_override_callback() {
         .as_array()
         .unwrap()
         .len();
+    // Webhooks are queued with the message, in its transaction: none was.
     app.post_message(text("quiet")).await.wamid();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
         app.get("/_vitrine/webhooks").await.body["data"]
             .as_array()
@@ -953,20 +966,24 @@ async fn duplicate_knob_sends_identical_duplicates() {
 #[tokio::test]
 async fn batch_knob_puts_statuses_in_one_post() {
     let rx = Receiver::start(Rx::default()).await;
-    let app = spawn_with(with_webhooks(WebhookSettings {
-        batch_statuses: true,
-        ..Default::default()
-    }))
+    let app = spawn_with(Options {
+        manual: true,
+        ..with_webhooks(WebhookSettings {
+            batch_statuses: true,
+            ..Default::default()
+        })
+    })
     .await;
     app.set_webhook(&rx.url).await;
     app.post_message(text("hi")).await.wamid();
-    let got = rx.wait_for(1).await;
+    assert_eq!(app.tick_and_run(1_000).await, 1);
+    let got = rx.received();
     let names: Vec<_> = statuses(&got[0])
         .iter()
         .map(|s| s["status"].clone())
         .collect();
     assert_eq!(names, vec![json!("sent"), json!("delivered")]);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.tick_and_run(7 * 86_400_000).await, 0);
     assert_eq!(rx.received().len(), 1);
 }
 

@@ -1,5 +1,9 @@
 //! `spawn_app()`: the real router on port 0 with a fresh database per test, the webhook
 //! dispatcher running, and a fake business endpoint that records every webhook.
+//!
+//! `Options { manual: true, .. }`: no dispatcher or cluster task and a wall clock that stands
+//! still; the test moves time (`tick`) and runs what is due (`run_due`), so it can prove that
+//! nothing more happens without sleeping.
 
 #![allow(dead_code)]
 
@@ -102,6 +106,10 @@ pub struct TestApp {
     _db: Option<TestDb>,
     dispatcher: Option<vitrine_server::dispatcher::Dispatcher>,
     cluster: Option<vitrine_server::cluster::Cluster>,
+    /// The manual wall clock (milliseconds), when the test drives time.
+    time: Option<Arc<std::sync::atomic::AtomicI64>>,
+    /// What webhooks are sent with.
+    hooks: reqwest::Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     /// Transparent mode, when the test asked for it.
@@ -126,6 +134,17 @@ pub struct Options {
     pub customize: Option<Customize>,
     /// Transparent mode on, with a fresh CA and a `--tls-listen` on a free port.
     pub transparent: bool,
+    /// The test drives time and the dispatcher itself (see the module's documentation).
+    pub manual: bool,
+}
+
+/// A wall clock that moves only when the test says.
+struct ManualTime(Arc<std::sync::atomic::AtomicI64>);
+
+impl vitrine_core::clock::TimeSource for ManualTime {
+    fn wall_ms(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -149,10 +168,18 @@ pub async fn spawn_with(options: Options) -> TestApp {
         customize(&mut data);
         store.seed(&data).await.unwrap();
     }
+    // A manual clock starts at a fixed instant (2026-06-01T12:00:00Z): runs are alike.
+    let time = options
+        .manual
+        .then(|| Arc::new(std::sync::atomic::AtomicI64::new(1_780_315_200_000)));
+    let clock = match &time {
+        Some(t) => SandboxClock::new(ManualTime(t.clone())),
+        None => SandboxClock::system(),
+    };
     let sandbox = Arc::new(
         Sandbox::open(
             store.clone(),
-            Arc::new(SandboxClock::system()),
+            Arc::new(clock),
             Arc::new(IdGen::from_entropy()),
             SandboxOptions {
                 behaviour: options.behaviour,
@@ -167,8 +194,18 @@ pub async fn spawn_with(options: Options) -> TestApp {
     let client = vitrine_server::dispatcher::http_client(std::time::Duration::from_millis(
         sandbox.behaviour.webhooks.timeout_ms,
     ));
-    let dispatcher = vitrine_server::dispatcher::Dispatcher::spawn(sandbox.clone(), client.clone());
-    let cluster = vitrine_server::cluster::Cluster::spawn(sandbox.clone());
+    let (dispatcher, cluster) = if options.manual {
+        (None, None)
+    } else {
+        (
+            Some(vitrine_server::dispatcher::Dispatcher::spawn(
+                sandbox.clone(),
+                client.clone(),
+            )),
+            Some(vitrine_server::cluster::Cluster::spawn(sandbox.clone())),
+        )
+    };
+    let hooks = client.clone();
     let state = AppState::new(
         sandbox.clone(),
         options.admin_token.as_deref(),
@@ -207,8 +244,10 @@ pub async fn spawn_with(options: Options) -> TestApp {
         sandbox,
         store,
         _db: db,
-        dispatcher: Some(dispatcher),
-        cluster: Some(cluster),
+        dispatcher,
+        cluster,
+        time,
+        hooks,
         shutdown: Some(tx),
         server: Some(server),
         transparent,
@@ -347,6 +386,38 @@ impl TestApp {
     /// Moves sandbox time forward.
     pub fn advance(&self, ms: i64) {
         self.sandbox.clock.advance_ms(ms);
+    }
+
+    /// Manual apps: moves the wall clock (and so sandbox time) forward by `ms`.
+    pub fn tick(&self, ms: i64) {
+        let time = self
+            .time
+            .as_ref()
+            .expect("tick needs Options { manual: true }");
+        time.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Manual apps: does what the background tasks would have done by now, and waits for it:
+    /// follows the change log, ends due reviews and batches, removes expired media, and sends
+    /// every due webhook (returns how many were sent).
+    pub async fn run_due(&self) -> usize {
+        assert!(
+            self.time.is_some(),
+            "run_due needs Options {{ manual: true }}"
+        );
+        self.sandbox.sync_directory().await.unwrap();
+        self.sandbox.process_due_batches().await.unwrap();
+        self.sandbox.process_due_reviews().await.unwrap();
+        self.sandbox.purge_media().await.unwrap();
+        vitrine_server::dispatcher::deliver_due(&self.sandbox, &self.hooks)
+            .await
+            .unwrap()
+    }
+
+    /// Manual apps: moves time by `ms`, then [`TestApp::run_due`].
+    pub async fn tick_and_run(&self, ms: i64) -> usize {
+        self.tick(ms);
+        self.run_due().await
     }
 
     /// Polls the delivery log until `pred` holds for the webhook list filtered by `query`, or
