@@ -725,11 +725,13 @@ pub(crate) async fn append_final_status(
     wamid: &str,
     outbox: &Outbox,
 ) -> StoreResult<bool> {
-    sqlx::query(&format!("SELECT seq FROM messages WHERE wamid = $1 {FOR_UPDATE}"))
-        .bind(wamid)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)?;
+    sqlx::query(&format!(
+        "SELECT seq FROM messages WHERE wamid = $1 {FOR_UPDATE}"
+    ))
+    .bind(wamid)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
     let finals: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM message_statuses WHERE wamid = $1 AND status IN ('read', 'failed')",
     )
