@@ -585,23 +585,14 @@ impl Sandbox {
             str_param(params, "handle").ok_or_else(|| graph(ApiError::param_required("handle")))?;
         // Due jobs are processed here too, so a caller never waits on the background tick.
         self.process_due_batches().await?;
-        let mut job = self
+        let job = self
             .store
             .get_batch(handle)
             .await?
             .filter(|j| j.catalog_id == catalog_id)
             .ok_or_else(|| bad(format!("Unknown handle {handle}.")))?;
-        // A due job another worker (or node) is applying right now is waited for briefly, so a
-        // caller who moved the clock past `due_at` always sees the result.
-        let mut waited = 0;
-        while !job.finished && job.due_at <= self.clock.now() && waited < 200 {
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-            waited += 1;
-            match self.store.get_batch(handle).await? {
-                Some(j) => job = j,
-                None => break,
-            }
-        }
+        // A due job that another worker (or node) is applying at this very moment answers
+        // `started`, as a job still processing does on Meta; the next look sees it finished.
         let result = job.result.clone().unwrap_or_default();
         let ids: Vec<&str> = result.errors.iter().map(|e| e.id.as_str()).collect();
         Ok(json!({ "data": [{
