@@ -2,6 +2,8 @@
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(test)]
+mod stored;
 pub mod writer;
 
 use crate::catalog::batch::{BatchJob, BatchResult};
