@@ -40,6 +40,14 @@ pub fn graph_ok(meta: &GraphMeta, body: &impl Serialize) -> Response {
     )
 }
 
+/// A use-case's typed answer or its error, rendered.
+pub fn graph_result<T: Serialize>(meta: &GraphMeta, result: Result<T, ApiError>) -> Response {
+    match result {
+        Ok(v) => graph_ok(meta, &v),
+        Err(e) => graph_error(meta, &e),
+    }
+}
+
 pub fn graph_error(meta: &GraphMeta, err: &ApiError) -> Response {
     let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     let body = json_bytes(&err.to_wire(&meta.trace_id));

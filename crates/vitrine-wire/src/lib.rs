@@ -7,9 +7,12 @@
 //!
 //! No I/O, no HTTP framework, no SQL.
 
+pub mod catalog;
 pub mod error;
 pub mod graph;
 pub mod lenient;
 pub mod media;
 pub mod messages;
+pub mod subscriptions;
+pub mod templates;
 pub mod webhooks;

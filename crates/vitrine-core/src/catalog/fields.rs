@@ -6,6 +6,7 @@ use crate::error::{ApiError, ErrorKind};
 use crate::model::{Availability, Product, ReviewStatus, Visibility};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+use vitrine_wire::graph::Projected;
 
 pub const RETAILER_ID_MAX: usize = 100;
 pub const NAME_MAX: usize = 200;
@@ -441,7 +442,7 @@ pub fn parse_read_fields(fields: Option<&str>) -> Result<Vec<String>, ApiError> 
 }
 
 /// The product with only `fields` (Graph always adds `id`); 100 for an unknown field.
-pub fn render(p: &Product, fields: &[String]) -> Result<Value, ApiError> {
+pub fn render(p: &Product, fields: &[String]) -> Result<Projected, ApiError> {
     let mut out = Map::new();
     for f in fields {
         let v = read_field(p, f).ok_or_else(|| {
@@ -456,5 +457,5 @@ pub fn render(p: &Product, fields: &[String]) -> Result<Value, ApiError> {
         }
     }
     out.entry("id").or_insert_with(|| json!(p.id));
-    Ok(Value::Object(out))
+    Ok(Projected(out))
 }

@@ -12,6 +12,10 @@ use crate::model::{Catalog, Product, Scope, Waba};
 use crate::sandbox::{Plan, Sandbox};
 use base64::Engine;
 use serde_json::{json, Map, Value};
+use vitrine_wire::catalog::{
+    BatchAccepted, BatchItemError, BatchStatus, CommerceSettings, Message, ValidationStatus,
+};
+use vitrine_wire::graph::{Created, Cursors, List, Paging, Projected, Success, Summary};
 
 pub const VERTICALS: &[&str] = &[
     "commerce",
@@ -80,7 +84,7 @@ impl EdgeUrl {
     }
 }
 
-fn catalog_view(c: &CatalogIndex, fields: &[String]) -> Result<Value, ApiError> {
+fn catalog_view(c: &CatalogIndex, fields: &[String]) -> Result<Projected, ApiError> {
     let mut out = Map::new();
     for f in fields {
         let v = match f.as_str() {
@@ -100,7 +104,7 @@ fn catalog_view(c: &CatalogIndex, fields: &[String]) -> Result<Value, ApiError> 
         out.insert(f.clone(), v);
     }
     out.entry("id").or_insert_with(|| json!(c.catalog.id));
-    Ok(Value::Object(out))
+    Ok(Projected(out))
 }
 
 fn field_list(fields: Option<&str>, default: &[&str]) -> Vec<String> {
@@ -124,7 +128,7 @@ impl Sandbox {
         principal: &Principal,
         business_id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Created, ApiError> {
         principal
             .require(Scope::BusinessManagement)
             .map_err(graph)?;
@@ -149,7 +153,7 @@ impl Sandbox {
         let id = catalog.id.clone();
         self.commit_plan(Plan::change(DirectoryChange::Catalog(catalog)))
             .await?;
-        Ok(json!({ "id": id }))
+        Ok(Created { id })
     }
 
     /// GET /{business-id}/owned_product_catalogs
@@ -158,7 +162,7 @@ impl Sandbox {
         principal: &Principal,
         business_id: &str,
         fields: Option<&str>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<List<Projected>, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         let fields = field_list(fields, &["id", "name"]);
         self.read(|dir| {
@@ -167,7 +171,7 @@ impl Sandbox {
                 .into_iter()
                 .map(|c| catalog_view(c, &fields))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(json!({ "data": data }))
+            Ok(List::of(data))
         })
     }
 
@@ -177,7 +181,7 @@ impl Sandbox {
         principal: &Principal,
         id: &str,
         fields: Option<&str>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Projected, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         let fields = field_list(fields, &["id", "name"]);
         self.read(|dir| {
@@ -195,7 +199,7 @@ impl Sandbox {
         principal: &Principal,
         id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Success, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         self.update(|dir| {
             let mut catalog = dir
@@ -208,11 +212,15 @@ impl Sandbox {
             Ok::<_, ApiError>((Plan::change(DirectoryChange::Catalog(catalog)), ()))
         })
         .await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     /// DELETE /{catalog-id}: the catalog and its products; WABAs it was connected to lose it.
-    pub async fn delete_catalog(&self, principal: &Principal, id: &str) -> Result<Value, ApiError> {
+    pub async fn delete_catalog(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<Success, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         // One commit: the WABAs let go of it and it goes, with its products.
         self.update(|dir| {
@@ -230,7 +238,7 @@ impl Sandbox {
             Ok::<_, ApiError>((Plan::changes(changes), ()))
         })
         .await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     // ---- Products ----
@@ -242,7 +250,7 @@ impl Sandbox {
         principal: &Principal,
         catalog_id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Created, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         let allow_upsert = bool_param(params, "allow_upsert")?.unwrap_or(false);
         let patch = ProductPatch::from_api(params)?;
@@ -275,7 +283,7 @@ impl Sandbox {
                 Ok((Plan::change(DirectoryChange::Product(product)), id))
             })
             .await?;
-        Ok(json!({ "id": id }))
+        Ok(Created { id })
     }
 
     /// GET /{catalog-id}/products (`fields`, `limit`, `after`/`before`, `filter`, `summary`)
@@ -285,7 +293,7 @@ impl Sandbox {
         catalog_id: &str,
         params: &Map<String, Value>,
         edge: &EdgeUrl,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<List<Projected>, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         let fields = fields::parse_read_fields(str_param(params, "fields"))?;
         let limit = match params.get("limit") {
@@ -326,10 +334,9 @@ impl Sandbox {
                 .iter()
                 .map(|(_, p)| fields::render(p, &fields))
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut out = json!({ "data": data });
+            let mut out = List::of(data);
             if let (Some((first, _)), Some((last, _))) = (page.first(), page.last()) {
                 let (before_c, after_c) = (cursor(*first), cursor(*last));
-                let mut paging = json!({ "cursors": { "before": before_c, "after": after_c } });
                 let limit_s = limit.to_string();
                 let mut carry: Vec<(&str, &str)> = vec![("limit", limit_s.as_str())];
                 if let Some(f) = str_param(params, "fields") {
@@ -342,21 +349,30 @@ impl Sandbox {
                 if let Some(f) = filter_s.as_deref() {
                     carry.push(("filter", f));
                 }
-                if catalog.page_after(Some(*last)).any(|(_, p)| matches(p)) {
+                let link = |cursor: (&str, &str)| {
                     let mut q = carry.clone();
-                    q.push(("after", after_c.as_str()));
-                    paging["next"] = json!(edge.with(&q));
-                }
-                if catalog.page_before(*first).any(|(_, p)| matches(p)) {
-                    let mut q = carry.clone();
-                    q.push(("before", before_c.as_str()));
-                    paging["previous"] = json!(edge.with(&q));
-                }
-                out["paging"] = paging;
+                    q.push(cursor);
+                    edge.with(&q)
+                };
+                out.paging = Some(Paging {
+                    next: catalog
+                        .page_after(Some(*last))
+                        .any(|(_, p)| matches(p))
+                        .then(|| link(("after", after_c.as_str()))),
+                    previous: catalog
+                        .page_before(*first)
+                        .any(|(_, p)| matches(p))
+                        .then(|| link(("before", before_c.as_str()))),
+                    cursors: Cursors {
+                        before: before_c.clone(),
+                        after: after_c.clone(),
+                    },
+                });
             }
             if summary {
-                let total = catalog.products().filter(|p| matches(p)).count();
-                out["summary"] = json!({ "total_count": total });
+                out.summary = Some(Summary {
+                    total_count: catalog.products().filter(|p| matches(p)).count(),
+                });
             }
             Ok(out)
         })
@@ -368,7 +384,7 @@ impl Sandbox {
         principal: &Principal,
         id: &str,
         fields: Option<&str>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Projected, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         let fields = fields::parse_read_fields(fields)?;
         self.read(|dir| {
@@ -386,7 +402,7 @@ impl Sandbox {
         principal: &Principal,
         id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Success, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         let patch = ProductPatch::from_api(params)?;
         self.update(|dir| {
@@ -421,11 +437,15 @@ impl Sandbox {
             Ok((Plan::changes(changes), ()))
         })
         .await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     /// DELETE /{product-item-id}
-    pub async fn delete_product(&self, principal: &Principal, id: &str) -> Result<Value, ApiError> {
+    pub async fn delete_product(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<Success, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         self.update(|dir| {
             let product = dir
@@ -434,7 +454,7 @@ impl Sandbox {
             Ok::<_, ApiError>((Plan::change(deleted(product)), ()))
         })
         .await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     /// Creates or updates one product from feed-spec fields (feed import, batches).
@@ -490,7 +510,7 @@ impl Sandbox {
         principal: &Principal,
         catalog_id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<BatchAccepted, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         match str_param(params, "item_type") {
             None => return Err(graph(ApiError::param_required("item_type"))),
@@ -545,7 +565,12 @@ impl Sandbox {
             match method {
                 "CREATE" | "UPDATE" => {
                     if let Err(e) = ProductPatch::from_feed(data) {
-                        validation.push(json!({ "retailer_id": rid, "errors": [{ "message": e.details.clone().unwrap_or_else(|| e.message()) }] }));
+                        validation.push(ValidationStatus {
+                            retailer_id: rid,
+                            errors: vec![Message {
+                                message: e.details.clone().unwrap_or_else(|| e.message()),
+                            }],
+                        });
                     }
                 }
                 "DELETE" => {}
@@ -570,7 +595,10 @@ impl Sandbox {
             result: None,
         };
         self.store.insert_batch(&job).await?;
-        Ok(json!({ "handles": [handle], "validation_status": validation }))
+        Ok(BatchAccepted {
+            handles: vec![handle],
+            validation_status: validation,
+        })
     }
 
     /// GET /{catalog-id}/check_batch_request_status?handle=…
@@ -579,7 +607,7 @@ impl Sandbox {
         principal: &Principal,
         catalog_id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<List<BatchStatus>, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         let handle =
             str_param(params, "handle").ok_or_else(|| graph(ApiError::param_required("handle")))?;
@@ -594,16 +622,20 @@ impl Sandbox {
         // A due job that another worker (or node) is applying at this very moment answers
         // `started`, as a job still processing does on Meta; the next look sees it finished.
         let result = job.result.clone().unwrap_or_default();
-        let ids: Vec<&str> = result.errors.iter().map(|e| e.id.as_str()).collect();
-        Ok(json!({ "data": [{
-            "handle": job.handle,
-            "status": if job.finished { "finished" } else { "started" },
-            "errors_total_count": result.errors.len(),
-            "errors": result.errors,
-            "warnings_total_count": result.warnings.len(),
-            "warnings": result.warnings,
-            "ids_of_invalid_requests": ids,
-        }] }))
+        let item = |e: &ItemError| BatchItemError {
+            line: e.line,
+            id: e.id.clone(),
+            message: e.message.clone(),
+        };
+        Ok(List::of(vec![BatchStatus {
+            handle: job.handle,
+            status: if job.finished { "finished" } else { "started" }.to_owned(),
+            errors_total_count: result.errors.len(),
+            errors: result.errors.iter().map(item).collect(),
+            warnings_total_count: result.warnings.len(),
+            warnings: result.warnings.iter().map(item).collect(),
+            ids_of_invalid_requests: result.errors.iter().map(|e| e.id.clone()).collect(),
+        }]))
     }
 
     /// Applies due batches item by item: good items land, bad ones are reported. Returns how many
@@ -683,7 +715,7 @@ impl Sandbox {
         principal: &Principal,
         waba_id: &str,
         fields: Option<&str>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<List<Projected>, ApiError> {
         principal
             .require(Scope::WhatsappBusinessManagement)
             .map_err(graph)?;
@@ -695,7 +727,7 @@ impl Sandbox {
                 .transpose()?
                 .into_iter()
                 .collect::<Vec<_>>();
-            Ok(json!({ "data": data }))
+            Ok(List::of(data))
         })
     }
 
@@ -705,7 +737,7 @@ impl Sandbox {
         principal: &Principal,
         waba_id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Success, ApiError> {
         principal
             .require(Scope::WhatsappBusinessManagement)
             .map_err(graph)?;
@@ -739,7 +771,7 @@ impl Sandbox {
             Ok((Plan::change(DirectoryChange::Waba(waba)), ()))
         })
         .await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     /// DELETE /{waba-id}/product_catalogs?catalog_id=…
@@ -748,7 +780,7 @@ impl Sandbox {
         principal: &Principal,
         waba_id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Success, ApiError> {
         principal
             .require(Scope::WhatsappBusinessManagement)
             .map_err(graph)?;
@@ -768,7 +800,7 @@ impl Sandbox {
             Ok((Plan::change(DirectoryChange::Waba(waba)), ()))
         })
         .await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     // ---- Commerce settings ----
@@ -778,17 +810,18 @@ impl Sandbox {
         &self,
         principal: &Principal,
         phone_id: &str,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<List<CommerceSettings>, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let phone = self
             .read(|dir| dir.phone_number(phone_id).cloned())
             .ok_or_else(|| ApiError::unsupported("get", phone_id))?;
         let c = &phone.commerce;
-        Ok(if c.saved {
-            json!({ "data": [{ "is_cart_enabled": c.is_cart_enabled, "is_catalog_visible": c.is_catalog_visible, "id": c.id }] })
-        } else {
-            json!({ "data": [] })
-        })
+        let saved = c.saved.then(|| CommerceSettings {
+            is_cart_enabled: c.is_cart_enabled,
+            is_catalog_visible: c.is_catalog_visible,
+            id: c.id.clone(),
+        });
+        Ok(List::of(saved.into_iter().collect()))
     }
 
     /// POST /{phone-number-id}/whatsapp_commerce_settings (`is_cart_enabled`, `is_catalog_visible`)
@@ -797,7 +830,7 @@ impl Sandbox {
         principal: &Principal,
         phone_id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let cart = bool_param(params, "is_cart_enabled")
             .map_err(|e| e.with_details("Param is_cart_enabled must be true or false."))?;
@@ -822,7 +855,7 @@ impl Sandbox {
             Ok::<_, ApiError>((Plan::change(DirectoryChange::PhoneNumber(phone)), ()))
         })
         .await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 }
 

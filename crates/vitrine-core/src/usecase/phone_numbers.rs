@@ -6,6 +6,7 @@ use crate::error::ApiError;
 use crate::model::{PhoneNumber, Scope, Throughput};
 use crate::sandbox::{Plan, Sandbox};
 use serde_json::{json, Map, Value};
+use vitrine_wire::graph::Projected;
 
 /// The fields returned when `fields` is not given.
 const DEFAULT_FIELDS: &[&str] = &[
@@ -50,7 +51,7 @@ impl Sandbox {
         principal: &Principal,
         id: &str,
         fields: Option<&str>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Projected, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let phone = self
             .read(|dir| dir.phone_number(id).cloned())
@@ -80,7 +81,7 @@ impl Sandbox {
         }
         // Graph always returns the id.
         out.entry("id").or_insert_with(|| json!(phone.id));
-        Ok(Value::Object(out))
+        Ok(Projected(out))
     }
 
     /// Operator: the number's throughput level, custom limit, or no limit.

@@ -9,6 +9,8 @@ use crate::sandbox::{Plan, Sandbox};
 use crate::template::{self, Template, TemplateStatus};
 use crate::webhook::{plan, Outbox};
 use serde_json::{json, Map, Value};
+use vitrine_wire::graph::{Cursors, List, Paging, Projected, Success};
+use vitrine_wire::templates::TemplateCreated;
 
 fn bad(details: impl Into<String>) -> ApiError {
     ApiError::invalid_param(details).graph_scope()
@@ -34,7 +36,7 @@ fn components_param(params: &Map<String, Value>) -> Result<Vec<Value>, ApiError>
 }
 
 /// The template object of Graph reads.
-pub fn render(t: &Template, fields: Option<&str>) -> Value {
+pub fn render(t: &Template, fields: Option<&str>) -> Projected {
     let mut full = json!({
         "name": t.name,
         "parameter_format": t.parameter_format,
@@ -47,8 +49,11 @@ pub fn render(t: &Template, fields: Option<&str>) -> Value {
     if t.status == TemplateStatus::Rejected {
         full["rejected_reason"] = json!(t.reason);
     }
+    let Value::Object(full) = full else {
+        return Projected::default();
+    };
     match fields {
-        None => full,
+        None => Projected(full),
         Some(f) => {
             let mut out = Map::new();
             for name in f.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -57,7 +62,7 @@ pub fn render(t: &Template, fields: Option<&str>) -> Value {
                 }
             }
             out.insert("id".into(), json!(t.id));
-            Value::Object(out)
+            Projected(out)
         }
     }
 }
@@ -71,7 +76,7 @@ impl Sandbox {
         principal: &Principal,
         waba_id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<TemplateCreated, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let name = str_param(params, "name")
             .ok_or_else(|| ApiError::param_required("name").graph_scope())?;
@@ -128,7 +133,11 @@ impl Sandbox {
             Ok((Plan::change(DirectoryChange::Template(t)), ()))
         })
         .await?;
-        Ok(json!({ "id": id, "status": "PENDING", "category": category }))
+        Ok(TemplateCreated {
+            id,
+            status: "PENDING".to_owned(),
+            category,
+        })
     }
 
     /// GET /{waba-id}/message_templates (`name`, `status`, `category`, `language`, `fields`,
@@ -138,7 +147,7 @@ impl Sandbox {
         principal: &Principal,
         waba_id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<List<Projected>, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let limit = params
             .get("limit")
@@ -164,20 +173,25 @@ impl Sandbox {
                 .filter(|t| language.is_none_or(|l| t.language == l))
                 .filter(|t| after.is_none_or(|a| t.id.as_str() > a))
                 .collect();
-            let page: Vec<Value> = matching
+            let page: Vec<Projected> = matching
                 .iter()
                 .take(limit)
                 .map(|t| render(t, fields))
                 .collect();
-            let mut out = json!({ "data": page });
+            let mut out = List::of(page);
             if let (Some(first), Some(last)) = (
                 matching.first(),
                 matching.get(limit.min(matching.len()).saturating_sub(1)),
             ) {
-                out["paging"] = json!({ "cursors": { "before": first.id, "after": last.id } });
-                if matching.len() > limit {
-                    out["paging"]["next"] = json!(format!("?limit={limit}&after={}", last.id));
-                }
+                out.paging = Some(Paging {
+                    cursors: Cursors {
+                        before: first.id.clone(),
+                        after: last.id.clone(),
+                    },
+                    next: (matching.len() > limit)
+                        .then(|| format!("?limit={limit}&after={}", last.id)),
+                    previous: None,
+                });
             }
             out
         }))
@@ -189,7 +203,7 @@ impl Sandbox {
         principal: &Principal,
         id: &str,
         fields: Option<&str>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Projected, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         self.read(|dir| dir.template(id).map(|t| render(t, fields)))
             .ok_or_else(|| ApiError::unsupported("get", id))
@@ -202,7 +216,7 @@ impl Sandbox {
         principal: &Principal,
         id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let components = match params.contains_key("components") {
             true => Some(components_param(params)?),
@@ -244,7 +258,7 @@ impl Sandbox {
             Ok((Plan::change(DirectoryChange::Template(t)), ()))
         })
         .await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     /// DELETE /{waba-id}/message_templates?name=…[&hsm_id=…]
@@ -253,7 +267,7 @@ impl Sandbox {
         principal: &Principal,
         waba_id: &str,
         params: &Map<String, Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let name = str_param(params, "name")
             .ok_or_else(|| ApiError::param_required("name").graph_scope())?;
@@ -272,7 +286,7 @@ impl Sandbox {
             Ok((Plan::changes(doomed), ()))
         })
         .await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     /// Ends due reviews: APPROVED, or REJECTED by the configured rule; each with its webhook.

@@ -11,7 +11,9 @@ use crate::webhook::{
     plan, AfterAttempt, Attempt, Claimed, MessageStatus, NewWebhook, Outbox, StatusEvent,
     WebhookPage, WebhookQuery, WebhookRecord,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
+use vitrine_wire::graph::{List, Success};
+use vitrine_wire::subscriptions::{self as wire, AccessToken};
 
 /// Performs Meta's verification handshake against a callback URL: `GET
 /// <url>?hub.mode=subscribe&hub.challenge=<n>&hub.verify_token=<token>` must answer 200 with the
@@ -268,7 +270,7 @@ impl Sandbox {
         api_version: &str,
         params: &Value,
         verifier: &dyn CallbackVerifier,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Success, ApiError> {
         match param_str(params, "object") {
             None => return Err(ApiError::param_required("object").graph_scope()),
             Some(OBJECT) => {}
@@ -299,7 +301,7 @@ impl Sandbox {
             version: api_version.to_owned(),
         };
         self.set_app_subscription(app_id, Some(sub)).await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     /// GET /oauth/access_token (client credentials): `{"access_token", "token_type"}`.
@@ -308,37 +310,45 @@ impl Sandbox {
         grant_type: Option<&str>,
         client_id: Option<&str>,
         client_secret: Option<&str>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<AccessToken, ApiError> {
         let token = self.read(|dir| {
             crate::auth::issue_app_access_token(dir, grant_type, client_id, client_secret)
         })?;
-        Ok(json!({ "access_token": token, "token_type": "bearer" }))
+        Ok(AccessToken {
+            access_token: token,
+            token_type: "bearer".to_owned(),
+        })
     }
 
     /// GET /{app-id}/subscriptions
-    pub fn app_subscriptions(&self, app_id: &str) -> Value {
+    pub fn app_subscriptions(&self, app_id: &str) -> List<wire::AppSubscription> {
         self.read(|dir| {
-            let data: Vec<Value> = dir
+            let data = dir
                 .app(app_id)
                 .and_then(|a| a.subscription.as_ref())
-                .map(|s| {
-                    json!({
-                        "object": OBJECT,
-                        "callback_url": s.callback_url,
-                        "active": true,
-                        "fields": s.fields.iter().map(|f| json!({ "name": f, "version": s.version })).collect::<Vec<_>>(),
-                    })
+                .map(|s| wire::AppSubscription {
+                    object: OBJECT.to_owned(),
+                    callback_url: s.callback_url.clone(),
+                    active: true,
+                    fields: s
+                        .fields
+                        .iter()
+                        .map(|f| wire::SubscribedField {
+                            name: f.clone(),
+                            version: s.version.clone(),
+                        })
+                        .collect(),
                 })
                 .into_iter()
                 .collect();
-            json!({ "data": data })
+            List::of(data)
         })
     }
 
     /// DELETE /{app-id}/subscriptions
-    pub async fn unsubscribe_app(&self, app_id: &str) -> Result<Value, ApiError> {
+    pub async fn unsubscribe_app(&self, app_id: &str) -> Result<Success, ApiError> {
         self.set_app_subscription(app_id, None).await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     /// Operator shortcut (`--webhook-url`): points the demo app's webhook at `url` without a
@@ -372,7 +382,7 @@ impl Sandbox {
         waba_id: &str,
         params: &Value,
         verifier: &dyn CallbackVerifier,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let override_uri = param_str(params, "override_callback_uri");
         let verify_token = param_str(params, "verify_token");
@@ -395,7 +405,7 @@ impl Sandbox {
             });
         })
         .await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     /// GET /{waba-id}/subscribed_apps
@@ -403,33 +413,27 @@ impl Sandbox {
         &self,
         principal: &Principal,
         waba_id: &str,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<List<wire::SubscribedApp>, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         Ok(self.read(|dir| {
-            let data: Vec<Value> = dir
+            let data = dir
                 .waba(waba_id)
                 .map(|w| w.subscribed_apps.clone())
                 .unwrap_or_default()
                 .iter()
-                .map(|s| {
-                    let name = dir
-                        .app(&s.app_id)
-                        .map(|a| a.name.clone())
-                        .unwrap_or_default();
-                    let mut v = json!({
-                        "whatsapp_business_api_data": {
-                            "id": s.app_id,
-                            "link": format!("https://www.facebook.com/games/?app_id={}", s.app_id),
-                            "name": name,
-                        }
-                    });
-                    if let Some(uri) = &s.override_callback_uri {
-                        v["override_callback_uri"] = json!(uri);
-                    }
-                    v
+                .map(|s| wire::SubscribedApp {
+                    whatsapp_business_api_data: wire::AppData {
+                        id: s.app_id.clone(),
+                        link: format!("https://www.facebook.com/games/?app_id={}", s.app_id),
+                        name: dir
+                            .app(&s.app_id)
+                            .map(|a| a.name.clone())
+                            .unwrap_or_default(),
+                    },
+                    override_callback_uri: s.override_callback_uri.clone(),
                 })
                 .collect();
-            json!({ "data": data })
+            List::of(data)
         }))
     }
 
@@ -438,12 +442,12 @@ impl Sandbox {
         &self,
         principal: &Principal,
         waba_id: &str,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let app_id = principal.token.app_id.clone();
         self.change_waba_subscriptions(waba_id, |subs| subs.retain(|s| s.app_id != app_id))
             .await?;
-        Ok(json!({ "success": true }))
+        Ok(Success::TRUE)
     }
 
     /// Changes a WABA's subscribed apps as they stand when the change is committed.

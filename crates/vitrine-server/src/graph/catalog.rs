@@ -5,11 +5,9 @@
 //! GET|POST|DELETE /{waba-id}/product_catalogs; GET|POST /{phone-number-id}/whatsapp_commerce_settings
 
 use super::GraphRequest;
-use crate::response::{graph_error, graph_ok};
+use crate::response::graph_result;
 use axum::response::Response;
-use serde_json::Value;
 use vitrine_core::usecase::catalog::EdgeUrl;
-use vitrine_core::ApiError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CatalogEndpoint {
@@ -33,25 +31,18 @@ pub enum CatalogEndpoint {
 }
 
 pub async fn handle(endpoint: CatalogEndpoint, req: GraphRequest) -> Response {
-    let result = run(endpoint, &req).await;
-    match result {
-        Ok(v) => graph_ok(&req.meta, &v),
-        Err(e) => graph_error(&req.meta, &e),
-    }
-}
-
-async fn run(endpoint: CatalogEndpoint, req: &GraphRequest) -> Result<Value, ApiError> {
     let sandbox = &req.state.sandbox;
     let (who, id, params) = (&req.principal, req.node_id.as_str(), &req.params.map);
     let fields = req.params.str("fields");
+    let meta = &req.meta;
     use CatalogEndpoint as E;
     match endpoint {
-        E::CreateCatalog => sandbox.create_catalog(who, id, params).await,
-        E::ListCatalogs => sandbox.list_catalogs(who, id, fields),
-        E::GetCatalog => sandbox.get_catalog(who, id, fields),
-        E::UpdateCatalog => sandbox.update_catalog(who, id, params).await,
-        E::DeleteCatalog => sandbox.delete_catalog(who, id).await,
-        E::CreateProduct => sandbox.create_product(who, id, params).await,
+        E::CreateCatalog => graph_result(meta, sandbox.create_catalog(who, id, params).await),
+        E::ListCatalogs => graph_result(meta, sandbox.list_catalogs(who, id, fields)),
+        E::GetCatalog => graph_result(meta, sandbox.get_catalog(who, id, fields)),
+        E::UpdateCatalog => graph_result(meta, sandbox.update_catalog(who, id, params).await),
+        E::DeleteCatalog => graph_result(meta, sandbox.delete_catalog(who, id).await),
+        E::CreateProduct => graph_result(meta, sandbox.create_product(who, id, params).await),
         E::ListProducts => {
             let edge = EdgeUrl {
                 base: format!(
@@ -61,17 +52,21 @@ async fn run(endpoint: CatalogEndpoint, req: &GraphRequest) -> Result<Value, Api
                     id
                 ),
             };
-            sandbox.list_products(who, id, params, &edge)
+            graph_result(meta, sandbox.list_products(who, id, params, &edge))
         }
-        E::GetProduct => sandbox.get_product(who, id, fields),
-        E::UpdateProduct => sandbox.update_product(who, id, params).await,
-        E::DeleteProduct => sandbox.delete_product(who, id).await,
-        E::ItemsBatch => sandbox.items_batch(who, id, params).await,
-        E::BatchStatus => sandbox.batch_status(who, id, params).await,
-        E::WabaCatalogs => sandbox.waba_catalogs(who, id, fields),
-        E::ConnectCatalog => sandbox.connect_catalog(who, id, params).await,
-        E::DisconnectCatalog => sandbox.disconnect_catalog(who, id, params).await,
-        E::GetCommerceSettings => sandbox.commerce_settings(who, id),
-        E::SetCommerceSettings => sandbox.set_commerce_settings(who, id, params).await,
+        E::GetProduct => graph_result(meta, sandbox.get_product(who, id, fields)),
+        E::UpdateProduct => graph_result(meta, sandbox.update_product(who, id, params).await),
+        E::DeleteProduct => graph_result(meta, sandbox.delete_product(who, id).await),
+        E::ItemsBatch => graph_result(meta, sandbox.items_batch(who, id, params).await),
+        E::BatchStatus => graph_result(meta, sandbox.batch_status(who, id, params).await),
+        E::WabaCatalogs => graph_result(meta, sandbox.waba_catalogs(who, id, fields)),
+        E::ConnectCatalog => graph_result(meta, sandbox.connect_catalog(who, id, params).await),
+        E::DisconnectCatalog => {
+            graph_result(meta, sandbox.disconnect_catalog(who, id, params).await)
+        }
+        E::GetCommerceSettings => graph_result(meta, sandbox.commerce_settings(who, id)),
+        E::SetCommerceSettings => {
+            graph_result(meta, sandbox.set_commerce_settings(who, id, params).await)
+        }
     }
 }

@@ -196,10 +196,7 @@ pub async fn dispatch(
                 .state
                 .sandbox
                 .phone_number_node(&req.principal, &req.node_id, fields);
-            match result {
-                Ok(v) => crate::response::graph_ok(&req.meta, &v),
-                Err(e) => graph_error(&req.meta, &e),
-            }
+            crate::response::graph_result(&req.meta, result)
         }
         Endpoint::SubscribeApp => subscriptions::subscribe_app(req).await,
         Endpoint::AppSubscriptions => subscriptions::app_subscriptions(req),

@@ -3,17 +3,9 @@
 //! POST|GET|DELETE /{version}/{waba-id}/subscribed_apps
 
 use super::GraphRequest;
-use crate::response::{graph_error, graph_ok};
+use crate::response::{graph_ok, graph_result};
 use axum::response::Response;
 use serde_json::Value;
-use vitrine_core::ApiError;
-
-fn render(req: &GraphRequest, result: Result<Value, ApiError>) -> Response {
-    match result {
-        Ok(v) => graph_ok(&req.meta, &v),
-        Err(e) => graph_error(&req.meta, &e),
-    }
-}
 
 /// POST /{app-id}/subscriptions (`object`, `callback_url`, `verify_token`, `fields`)
 pub async fn subscribe_app(req: GraphRequest) -> Response {
@@ -29,7 +21,7 @@ pub async fn subscribe_app(req: GraphRequest) -> Response {
             req.state.verifier.as_ref(),
         )
         .await;
-    render(&req, result)
+    graph_result(&req.meta, result)
 }
 
 /// GET /{app-id}/subscriptions
@@ -41,7 +33,7 @@ pub fn app_subscriptions(req: GraphRequest) -> Response {
 /// DELETE /{app-id}/subscriptions
 pub async fn unsubscribe_app(req: GraphRequest) -> Response {
     let result = req.state.sandbox.unsubscribe_app(&req.node_id).await;
-    render(&req, result)
+    graph_result(&req.meta, result)
 }
 
 /// POST /{waba-id}/subscribed_apps (optionally `override_callback_uri` + `verify_token`)
@@ -57,7 +49,7 @@ pub async fn subscribe_waba(req: GraphRequest) -> Response {
             req.state.verifier.as_ref(),
         )
         .await;
-    render(&req, result)
+    graph_result(&req.meta, result)
 }
 
 /// GET /{waba-id}/subscribed_apps
@@ -66,7 +58,7 @@ pub fn waba_subscribed_apps(req: GraphRequest) -> Response {
         .state
         .sandbox
         .waba_subscribed_apps(&req.principal, &req.node_id);
-    render(&req, result)
+    graph_result(&req.meta, result)
 }
 
 /// DELETE /{waba-id}/subscribed_apps
@@ -76,5 +68,5 @@ pub async fn unsubscribe_waba(req: GraphRequest) -> Response {
         .sandbox
         .unsubscribe_waba(&req.principal, &req.node_id)
         .await;
-    render(&req, result)
+    graph_result(&req.meta, result)
 }

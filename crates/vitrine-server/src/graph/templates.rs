@@ -2,7 +2,7 @@
 //! GET|POST /{version}/{template-id}
 
 use super::GraphRequest;
-use crate::response::{graph_error, graph_ok};
+use crate::response::graph_result;
 use axum::response::Response;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,15 +17,19 @@ pub enum TemplateEndpoint {
 pub async fn handle(endpoint: TemplateEndpoint, req: GraphRequest) -> Response {
     let sandbox = &req.state.sandbox;
     let (who, id, params) = (&req.principal, req.node_id.as_str(), &req.params.map);
-    let result = match endpoint {
-        TemplateEndpoint::Create => sandbox.create_template(who, id, params).await,
-        TemplateEndpoint::List => sandbox.list_templates(who, id, params),
-        TemplateEndpoint::Delete => sandbox.delete_templates(who, id, params).await,
-        TemplateEndpoint::Get => sandbox.get_template(who, id, req.params.str("fields")),
-        TemplateEndpoint::Edit => sandbox.edit_template(who, id, params).await,
-    };
-    match result {
-        Ok(v) => graph_ok(&req.meta, &v),
-        Err(e) => graph_error(&req.meta, &e),
+    let meta = &req.meta;
+    match endpoint {
+        TemplateEndpoint::Create => {
+            graph_result(meta, sandbox.create_template(who, id, params).await)
+        }
+        TemplateEndpoint::List => graph_result(meta, sandbox.list_templates(who, id, params)),
+        TemplateEndpoint::Delete => {
+            graph_result(meta, sandbox.delete_templates(who, id, params).await)
+        }
+        TemplateEndpoint::Get => graph_result(
+            meta,
+            sandbox.get_template(who, id, req.params.str("fields")),
+        ),
+        TemplateEndpoint::Edit => graph_result(meta, sandbox.edit_template(who, id, params).await),
     }
 }

@@ -28,7 +28,9 @@ pub async fn set_status(
         .set_template_status(&id, &status, req.reason.as_deref())
         .await?
     {
-        Some(t) => Ok(Json(vitrine_core::usecase::templates::render(&t, None))),
+        Some(t) => Ok(Json(Value::Object(
+            vitrine_core::usecase::templates::render(&t, None).0,
+        ))),
         None => Err(OpError::not_found(format!("No template {id}."))),
     }
 }
