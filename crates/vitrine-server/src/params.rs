@@ -17,6 +17,14 @@ impl Params {
         self.map.get(key).and_then(Value::as_str)
     }
 
+    /// The parameters as a typed request of `vitrine_wire` (whose fields are lenient, so this
+    /// fails only for a value of a type no encoding could give).
+    pub fn typed<T: serde::de::DeserializeOwned>(&self) -> Result<T, vitrine_core::ApiError> {
+        serde_json::from_value(Value::Object(self.map.clone())).map_err(|e| {
+            vitrine_core::ApiError::invalid_param(format!("Invalid parameters: {e}")).graph_scope()
+        })
+    }
+
     pub fn into_value(self) -> Value {
         Value::Object(self.map)
     }

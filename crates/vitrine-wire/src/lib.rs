@@ -13,6 +13,7 @@ pub mod graph;
 pub mod lenient;
 pub mod media;
 pub mod messages;
+pub mod params;
 pub mod subscriptions;
 pub mod templates;
 pub mod webhooks;

@@ -10,22 +10,17 @@ use crate::template::{self, Template, TemplateStatus};
 use crate::webhook::{plan, Outbox};
 use serde_json::{json, Map, Value};
 use vitrine_wire::graph::{Cursors, List, Paging, Projected, Success};
-use vitrine_wire::templates::TemplateCreated;
+use vitrine_wire::params::Param;
+use vitrine_wire::templates::{
+    CreateTemplate, DeleteTemplates, EditTemplate, ListTemplates, TemplateCreated,
+};
 
 fn bad(details: impl Into<String>) -> ApiError {
     ApiError::invalid_param(details).graph_scope()
 }
 
-fn str_param<'a>(params: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    params
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
-fn components_param(params: &Map<String, Value>) -> Result<Vec<Value>, ApiError> {
-    match params.get("components") {
+fn components_param(components: &Param) -> Result<Vec<Value>, ApiError> {
+    match components.value() {
         None => Err(ApiError::param_required("components").graph_scope()),
         Some(Value::String(s)) => template::check_components(
             &serde_json::from_str::<Value>(s)
@@ -75,19 +70,26 @@ impl Sandbox {
         &self,
         principal: &Principal,
         waba_id: &str,
-        params: &Map<String, Value>,
+        req: &CreateTemplate,
     ) -> Result<TemplateCreated, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
-        let name = str_param(params, "name")
+        let name = req
+            .name
+            .text()
             .ok_or_else(|| ApiError::param_required("name").graph_scope())?;
         template::check_name(name)?;
-        let language = str_param(params, "language")
+        let language = req
+            .language
+            .text()
             .ok_or_else(|| ApiError::param_required("language").graph_scope())?;
         let category = template::check_category(
-            str_param(params, "category")
+            req.category
+                .text()
                 .ok_or_else(|| ApiError::param_required("category").graph_scope())?,
         )?;
-        let parameter_format = match str_param(params, "parameter_format")
+        let parameter_format = match req
+            .parameter_format
+            .text()
             .map(str::to_ascii_uppercase)
             .as_deref()
         {
@@ -95,7 +97,7 @@ impl Sandbox {
             Some("NAMED") => "NAMED",
             Some(_) => return Err(bad("Param parameter_format must be positional or named.")),
         };
-        let components = components_param(params)?;
+        let components = components_param(&req.components)?;
         let now = self.clock.now();
         let id = self.ids.node_id();
         // The name check and the insert are one step: two creations of one name and language
@@ -146,23 +148,16 @@ impl Sandbox {
         &self,
         principal: &Principal,
         waba_id: &str,
-        params: &Map<String, Value>,
+        req: &ListTemplates,
     ) -> Result<List<Projected>, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
-        let limit = params
-            .get("limit")
-            .and_then(|v| {
-                v.as_u64()
-                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-            })
-            .unwrap_or(25)
-            .clamp(1, 1000) as usize;
-        let after = str_param(params, "after");
-        let name = str_param(params, "name");
-        let status = str_param(params, "status").map(str::to_ascii_uppercase);
-        let category = str_param(params, "category").map(str::to_ascii_uppercase);
-        let language = str_param(params, "language");
-        let fields = str_param(params, "fields");
+        let limit = req.limit.count().unwrap_or(25).clamp(1, 1000) as usize;
+        let after = req.after.text();
+        let name = req.name.text();
+        let status = req.status.text().map(str::to_ascii_uppercase);
+        let category = req.category.text().map(str::to_ascii_uppercase);
+        let language = req.language.text();
+        let fields = req.fields.text();
         Ok(self.read(|dir| {
             let matching: Vec<&Template> = dir
                 .templates_of(waba_id)
@@ -215,14 +210,16 @@ impl Sandbox {
         &self,
         principal: &Principal,
         id: &str,
-        params: &Map<String, Value>,
+        req: &EditTemplate,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
-        let components = match params.contains_key("components") {
-            true => Some(components_param(params)?),
+        let components = match req.components.is_given() {
+            true => Some(components_param(&req.components)?),
             false => None,
         };
-        let category = str_param(params, "category")
+        let category = req
+            .category
+            .text()
             .map(template::check_category)
             .transpose()?;
         self.update(|dir| {
@@ -239,7 +236,7 @@ impl Sandbox {
                         "An approved template can be edited once a day and 10 times in 30 days.",
                     ));
                 }
-                if params.contains_key("category") {
+                if req.category.is_given() {
                     return Err(bad(
                         "The category of an approved template cannot be changed.",
                     ));
@@ -266,12 +263,14 @@ impl Sandbox {
         &self,
         principal: &Principal,
         waba_id: &str,
-        params: &Map<String, Value>,
+        req: &DeleteTemplates,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
-        let name = str_param(params, "name")
+        let name = req
+            .name
+            .text()
             .ok_or_else(|| ApiError::param_required("name").graph_scope())?;
-        let hsm_id = str_param(params, "hsm_id");
+        let hsm_id = req.hsm_id.text();
         // Every template of that name goes in one commit: one transaction, one log entry.
         self.update(|dir| {
             let doomed: Vec<DirectoryChange> = dir

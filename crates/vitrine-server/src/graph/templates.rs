@@ -16,20 +16,29 @@ pub enum TemplateEndpoint {
 
 pub async fn handle(endpoint: TemplateEndpoint, req: GraphRequest) -> Response {
     let sandbox = &req.state.sandbox;
-    let (who, id, params) = (&req.principal, req.node_id.as_str(), &req.params.map);
+    let (who, id, params) = (&req.principal, req.node_id.as_str(), &req.params);
     let meta = &req.meta;
     match endpoint {
-        TemplateEndpoint::Create => {
-            graph_result(meta, sandbox.create_template(who, id, params).await)
-        }
-        TemplateEndpoint::List => graph_result(meta, sandbox.list_templates(who, id, params)),
-        TemplateEndpoint::Delete => {
-            graph_result(meta, sandbox.delete_templates(who, id, params).await)
-        }
-        TemplateEndpoint::Get => graph_result(
+        TemplateEndpoint::Create => match params.typed() {
+            Ok(r) => graph_result(meta, sandbox.create_template(who, id, &r).await),
+            Err(e) => graph_result::<()>(meta, Err(e)),
+        },
+        TemplateEndpoint::List => graph_result(
             meta,
-            sandbox.get_template(who, id, req.params.str("fields")),
+            params
+                .typed()
+                .and_then(|r| sandbox.list_templates(who, id, &r)),
         ),
-        TemplateEndpoint::Edit => graph_result(meta, sandbox.edit_template(who, id, params).await),
+        TemplateEndpoint::Delete => match params.typed() {
+            Ok(r) => graph_result(meta, sandbox.delete_templates(who, id, &r).await),
+            Err(e) => graph_result::<()>(meta, Err(e)),
+        },
+        TemplateEndpoint::Get => {
+            graph_result(meta, sandbox.get_template(who, id, params.str("fields")))
+        }
+        TemplateEndpoint::Edit => match params.typed() {
+            Ok(r) => graph_result(meta, sandbox.edit_template(who, id, &r).await),
+            Err(e) => graph_result::<()>(meta, Err(e)),
+        },
     }
 }
