@@ -15,7 +15,12 @@ use serde_json::{json, Map, Value};
 use vitrine_wire::catalog::{
     BatchAccepted, BatchItemError, BatchStatus, CommerceSettings, Message, ValidationStatus,
 };
+use vitrine_wire::catalog::{
+    BatchStatusQuery, CatalogConnection, CatalogWrite, CommerceSettingsWrite, ItemsBatch,
+    ListProducts, ProductWrite,
+};
 use vitrine_wire::graph::{Created, Cursors, List, Paging, Projected, Success, Summary};
+use vitrine_wire::params::{Flag, Param};
 
 pub const VERTICALS: &[&str] = &[
     "commerce",
@@ -38,21 +43,12 @@ fn bad(details: impl Into<String>) -> ApiError {
     ApiError::invalid_param(details).graph_scope()
 }
 
-fn str_param<'a>(params: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    params
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
-fn bool_param(params: &Map<String, Value>, key: &str) -> Result<Option<bool>, ApiError> {
-    match params.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::String(s)) if s == "true" || s == "1" => Ok(Some(true)),
-        Some(Value::String(s)) if s == "false" || s == "0" => Ok(Some(false)),
-        Some(_) => Err(bad(format!("Param {key} must be true or false."))),
+/// A flag parameter: 100 "Param <key> must be true or false." when it is neither.
+fn flag(param: &Param, key: &str) -> Result<Option<bool>, ApiError> {
+    match param.flag() {
+        Flag::Absent => Ok(None),
+        Flag::Set(b) => Ok(Some(b)),
+        Flag::Invalid => Err(bad(format!("Param {key} must be true or false."))),
     }
 }
 
@@ -127,17 +123,19 @@ impl Sandbox {
         &self,
         principal: &Principal,
         business_id: &str,
-        params: &Map<String, Value>,
+        req: &CatalogWrite,
     ) -> Result<Created, ApiError> {
         principal
             .require(Scope::BusinessManagement)
             .map_err(graph)?;
-        let name =
-            str_param(params, "name").ok_or_else(|| graph(ApiError::param_required("name")))?;
+        let name = req
+            .name
+            .text()
+            .ok_or_else(|| graph(ApiError::param_required("name")))?;
         if name.chars().count() > 200 {
             return Err(bad("Param name must be at most 200 characters long."));
         }
-        let vertical = str_param(params, "vertical").unwrap_or("commerce");
+        let vertical = req.vertical.text().unwrap_or("commerce");
         if !VERTICALS.contains(&vertical) {
             return Err(bad(format!(
                 "Param vertical must be one of {{{}}}.",
@@ -198,7 +196,7 @@ impl Sandbox {
         &self,
         principal: &Principal,
         id: &str,
-        params: &Map<String, Value>,
+        req: &CatalogWrite,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         self.update(|dir| {
@@ -206,7 +204,7 @@ impl Sandbox {
                 .catalog(id)
                 .map(|c| c.catalog.clone())
                 .ok_or_else(|| ApiError::unsupported("post", id))?;
-            if let Some(name) = str_param(params, "name") {
+            if let Some(name) = req.name.text() {
                 catalog.name = name.to_owned();
             }
             Ok::<_, ApiError>((Plan::change(DirectoryChange::Catalog(catalog)), ()))
@@ -249,11 +247,11 @@ impl Sandbox {
         &self,
         principal: &Principal,
         catalog_id: &str,
-        params: &Map<String, Value>,
+        req: &ProductWrite,
     ) -> Result<Created, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
-        let allow_upsert = bool_param(params, "allow_upsert")?.unwrap_or(false);
-        let patch = ProductPatch::from_api(params)?;
+        let allow_upsert = flag(&req.allow_upsert, "allow_upsert")?.unwrap_or(false);
+        let patch = ProductPatch::from_api(&req.fields)?;
         let retailer_id = patch
             .retailer_id
             .clone()
@@ -291,12 +289,12 @@ impl Sandbox {
         &self,
         principal: &Principal,
         catalog_id: &str,
-        params: &Map<String, Value>,
+        req: &ListProducts,
         edge: &EdgeUrl,
     ) -> Result<List<Projected>, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
-        let fields = fields::parse_read_fields(str_param(params, "fields"))?;
-        let limit = match params.get("limit") {
+        let fields = fields::parse_read_fields(req.fields.text())?;
+        let limit = match req.limit.value() {
             None => PAGE_DEFAULT,
             Some(v) => v
                 .as_u64()
@@ -305,10 +303,10 @@ impl Sandbox {
                 .map(|l| (l as usize).min(PAGE_MAX))
                 .ok_or_else(|| bad("Param limit must be a positive integer."))?,
         };
-        let rule = params.get("filter").map(filter::parse).transpose()?;
-        let summary = bool_param(params, "summary")?.unwrap_or(false);
-        let after = str_param(params, "after").map(parse_cursor).transpose()?;
-        let before = str_param(params, "before").map(parse_cursor).transpose()?;
+        let rule = req.filter.value().map(filter::parse).transpose()?;
+        let summary = flag(&req.summary, "summary")?.unwrap_or(false);
+        let after = req.after.text().map(parse_cursor).transpose()?;
+        let before = req.before.text().map(parse_cursor).transpose()?;
         self.read(|dir| {
             let catalog = dir
                 .catalog(catalog_id)
@@ -339,10 +337,10 @@ impl Sandbox {
                 let (before_c, after_c) = (cursor(*first), cursor(*last));
                 let limit_s = limit.to_string();
                 let mut carry: Vec<(&str, &str)> = vec![("limit", limit_s.as_str())];
-                if let Some(f) = str_param(params, "fields") {
+                if let Some(f) = req.fields.text() {
                     carry.push(("fields", f));
                 }
-                let filter_s = params.get("filter").map(|f| match f {
+                let filter_s = req.filter.value().map(|f| match f {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 });
@@ -401,10 +399,10 @@ impl Sandbox {
         &self,
         principal: &Principal,
         id: &str,
-        params: &Map<String, Value>,
+        req: &ProductWrite,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
-        let patch = ProductPatch::from_api(params)?;
+        let patch = ProductPatch::from_api(&req.fields)?;
         self.update(|dir| {
             let mut product = dir
                 .product_by_id(id)
@@ -509,10 +507,10 @@ impl Sandbox {
         &self,
         principal: &Principal,
         catalog_id: &str,
-        params: &Map<String, Value>,
+        req: &ItemsBatch,
     ) -> Result<BatchAccepted, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
-        match str_param(params, "item_type") {
+        match req.item_type.text() {
             None => return Err(graph(ApiError::param_required("item_type"))),
             Some("PRODUCT_ITEM") => {}
             Some(other) => {
@@ -521,7 +519,7 @@ impl Sandbox {
                 )))
             }
         }
-        let requests = match params.get("requests") {
+        let requests = match req.requests.value() {
             None => return Err(graph(ApiError::param_required("requests"))),
             Some(Value::String(s)) => serde_json::from_str::<Value>(s)
                 .map_err(|e| bad(format!("Param requests must be a JSON array: {e}")))?,
@@ -544,7 +542,7 @@ impl Sandbox {
                 ))
                 .graph_scope());
         }
-        let allow_upsert = bool_param(params, "allow_upsert")?.unwrap_or(true);
+        let allow_upsert = flag(&req.allow_upsert, "allow_upsert")?.unwrap_or(true);
         let mut validation = vec![];
         for item in items {
             let (method, data) = match (
@@ -606,11 +604,13 @@ impl Sandbox {
         &self,
         principal: &Principal,
         catalog_id: &str,
-        params: &Map<String, Value>,
+        req: &BatchStatusQuery,
     ) -> Result<List<BatchStatus>, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
-        let handle =
-            str_param(params, "handle").ok_or_else(|| graph(ApiError::param_required("handle")))?;
+        let handle = req
+            .handle
+            .text()
+            .ok_or_else(|| graph(ApiError::param_required("handle")))?;
         // Due jobs are processed here too, so a caller never waits on the background tick.
         self.process_due_batches().await?;
         let job = self
@@ -736,12 +736,14 @@ impl Sandbox {
         &self,
         principal: &Principal,
         waba_id: &str,
-        params: &Map<String, Value>,
+        req: &CatalogConnection,
     ) -> Result<Success, ApiError> {
         principal
             .require(Scope::WhatsappBusinessManagement)
             .map_err(graph)?;
-        let catalog_id = str_param(params, "catalog_id")
+        let catalog_id = req
+            .catalog_id
+            .text()
             .ok_or_else(|| graph(ApiError::param_required("catalog_id")))?;
         // Read and written as one step: two connections at once leave one catalog connected.
         self.update(|dir| {
@@ -779,12 +781,14 @@ impl Sandbox {
         &self,
         principal: &Principal,
         waba_id: &str,
-        params: &Map<String, Value>,
+        req: &CatalogConnection,
     ) -> Result<Success, ApiError> {
         principal
             .require(Scope::WhatsappBusinessManagement)
             .map_err(graph)?;
-        let catalog_id = str_param(params, "catalog_id")
+        let catalog_id = req
+            .catalog_id
+            .text()
             .ok_or_else(|| graph(ApiError::param_required("catalog_id")))?;
         self.update(|dir| {
             let mut waba = dir
@@ -829,12 +833,12 @@ impl Sandbox {
         &self,
         principal: &Principal,
         phone_id: &str,
-        params: &Map<String, Value>,
+        req: &CommerceSettingsWrite,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
-        let cart = bool_param(params, "is_cart_enabled")
+        let cart = flag(&req.is_cart_enabled, "is_cart_enabled")
             .map_err(|e| e.with_details("Param is_cart_enabled must be true or false."))?;
-        let visible = bool_param(params, "is_catalog_visible")
+        let visible = flag(&req.is_catalog_visible, "is_catalog_visible")
             .map_err(|e| e.with_details("Param is_catalog_visible must be true or false."))?;
         if cart.is_none() && visible.is_none() {
             return Err(ApiError::new(ErrorKind::InvalidParameter)

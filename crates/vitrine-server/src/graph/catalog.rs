@@ -8,6 +8,7 @@ use super::GraphRequest;
 use crate::response::graph_result;
 use axum::response::Response;
 use vitrine_core::usecase::catalog::EdgeUrl;
+use vitrine_core::ApiError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CatalogEndpoint {
@@ -31,18 +32,36 @@ pub enum CatalogEndpoint {
 }
 
 pub async fn handle(endpoint: CatalogEndpoint, req: GraphRequest) -> Response {
+    let meta = &req.meta;
+    match run(endpoint, &req).await {
+        Ok(resp) => resp,
+        Err(e) => graph_result::<()>(meta, Err(e)),
+    }
+}
+
+/// Reads the endpoint's typed request, calls its use-case and renders the answer.
+async fn run(endpoint: CatalogEndpoint, req: &GraphRequest) -> Result<Response, ApiError> {
     let sandbox = &req.state.sandbox;
-    let (who, id, params) = (&req.principal, req.node_id.as_str(), &req.params.map);
-    let fields = req.params.str("fields");
+    let (who, id, params) = (&req.principal, req.node_id.as_str(), &req.params);
+    let fields = params.str("fields");
     let meta = &req.meta;
     use CatalogEndpoint as E;
-    match endpoint {
-        E::CreateCatalog => graph_result(meta, sandbox.create_catalog(who, id, params).await),
+    Ok(match endpoint {
+        E::CreateCatalog => graph_result(
+            meta,
+            sandbox.create_catalog(who, id, &params.typed()?).await,
+        ),
         E::ListCatalogs => graph_result(meta, sandbox.list_catalogs(who, id, fields)),
         E::GetCatalog => graph_result(meta, sandbox.get_catalog(who, id, fields)),
-        E::UpdateCatalog => graph_result(meta, sandbox.update_catalog(who, id, params).await),
+        E::UpdateCatalog => graph_result(
+            meta,
+            sandbox.update_catalog(who, id, &params.typed()?).await,
+        ),
         E::DeleteCatalog => graph_result(meta, sandbox.delete_catalog(who, id).await),
-        E::CreateProduct => graph_result(meta, sandbox.create_product(who, id, params).await),
+        E::CreateProduct => graph_result(
+            meta,
+            sandbox.create_product(who, id, &params.typed()?).await,
+        ),
         E::ListProducts => {
             let edge = EdgeUrl {
                 base: format!(
@@ -52,21 +71,34 @@ pub async fn handle(endpoint: CatalogEndpoint, req: GraphRequest) -> Response {
                     id
                 ),
             };
-            graph_result(meta, sandbox.list_products(who, id, params, &edge))
+            graph_result(
+                meta,
+                sandbox.list_products(who, id, &params.typed()?, &edge),
+            )
         }
         E::GetProduct => graph_result(meta, sandbox.get_product(who, id, fields)),
-        E::UpdateProduct => graph_result(meta, sandbox.update_product(who, id, params).await),
+        E::UpdateProduct => graph_result(
+            meta,
+            sandbox.update_product(who, id, &params.typed()?).await,
+        ),
         E::DeleteProduct => graph_result(meta, sandbox.delete_product(who, id).await),
-        E::ItemsBatch => graph_result(meta, sandbox.items_batch(who, id, params).await),
-        E::BatchStatus => graph_result(meta, sandbox.batch_status(who, id, params).await),
+        E::ItemsBatch => graph_result(meta, sandbox.items_batch(who, id, &params.typed()?).await),
+        E::BatchStatus => graph_result(meta, sandbox.batch_status(who, id, &params.typed()?).await),
         E::WabaCatalogs => graph_result(meta, sandbox.waba_catalogs(who, id, fields)),
-        E::ConnectCatalog => graph_result(meta, sandbox.connect_catalog(who, id, params).await),
-        E::DisconnectCatalog => {
-            graph_result(meta, sandbox.disconnect_catalog(who, id, params).await)
-        }
+        E::ConnectCatalog => graph_result(
+            meta,
+            sandbox.connect_catalog(who, id, &params.typed()?).await,
+        ),
+        E::DisconnectCatalog => graph_result(
+            meta,
+            sandbox.disconnect_catalog(who, id, &params.typed()?).await,
+        ),
         E::GetCommerceSettings => graph_result(meta, sandbox.commerce_settings(who, id)),
-        E::SetCommerceSettings => {
-            graph_result(meta, sandbox.set_commerce_settings(who, id, params).await)
-        }
-    }
+        E::SetCommerceSettings => graph_result(
+            meta,
+            sandbox
+                .set_commerce_settings(who, id, &params.typed()?)
+                .await,
+        ),
+    })
 }
