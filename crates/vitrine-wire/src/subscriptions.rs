@@ -1,6 +1,7 @@
 //! Webhook subscriptions (spec §5.1): `/{app-id}/subscriptions`, `/{waba-id}/subscribed_apps`,
 //! and the app access token.
 
+use crate::params::Param;
 use serde::{Deserialize, Serialize};
 
 /// One entry of `GET /{app-id}/subscriptions`.
@@ -38,4 +39,24 @@ pub struct AppData {
 pub struct AccessToken {
     pub access_token: String,
     pub token_type: String,
+}
+
+/// `POST /{app-id}/subscriptions`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SubscribeApp {
+    /// `whatsapp_business_account`.
+    pub object: Param,
+    pub callback_url: Param,
+    pub verify_token: Param,
+    /// Field names: a JSON array or a comma-separated string (`messages` when absent).
+    pub fields: Param,
+}
+
+/// `POST /{waba-id}/subscribed_apps`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SubscribeWaba {
+    pub override_callback_uri: Param,
+    pub verify_token: Param,
 }

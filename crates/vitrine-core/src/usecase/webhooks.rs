@@ -13,7 +13,8 @@ use crate::webhook::{
 };
 use serde_json::Value;
 use vitrine_wire::graph::{List, Success};
-use vitrine_wire::subscriptions::{self as wire, AccessToken};
+use vitrine_wire::params::Param;
+use vitrine_wire::subscriptions::{self as wire, AccessToken, SubscribeApp, SubscribeWaba};
 
 /// Performs Meta's verification handshake against a callback URL: `GET
 /// <url>?hub.mode=subscribe&hub.challenge=<n>&hub.verify_token=<token>` must answer 200 with the
@@ -49,14 +50,6 @@ const KNOWN_FIELDS: &[&str] = &[
     "payment_configuration_update",
 ];
 
-fn param_str<'a>(params: &'a Value, key: &str) -> Option<&'a str> {
-    params
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
 fn check_url(url: &str, param: &str) -> Result<(), ApiError> {
     match url::Url::parse(url) {
         Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Ok(()),
@@ -74,8 +67,8 @@ fn verification_failed(reason: String) -> ApiError {
 }
 
 /// `fields` as a comma-separated string or a JSON array.
-fn parse_fields(params: &Value) -> Result<Vec<String>, ApiError> {
-    let raw: Vec<String> = match params.get("fields") {
+fn parse_fields(fields: &Param) -> Result<Vec<String>, ApiError> {
+    let raw: Vec<String> = match fields.value() {
         None | Some(Value::Null) => vec!["messages".to_owned()],
         Some(Value::String(s)) => s
             .split(',')
@@ -268,10 +261,10 @@ impl Sandbox {
         principal: &Principal,
         app_id: &str,
         api_version: &str,
-        params: &Value,
+        req: &SubscribeApp,
         verifier: &dyn CallbackVerifier,
     ) -> Result<Success, ApiError> {
-        match param_str(params, "object") {
+        match req.object.text() {
             None => return Err(ApiError::param_required("object").graph_scope()),
             Some(OBJECT) => {}
             Some(other) => {
@@ -281,12 +274,16 @@ impl Sandbox {
                 .graph_scope())
             }
         }
-        let callback_url = param_str(params, "callback_url")
+        let callback_url = req
+            .callback_url
+            .text()
             .ok_or_else(|| ApiError::param_required("callback_url").graph_scope())?;
         check_url(callback_url, "callback_url")?;
-        let verify_token = param_str(params, "verify_token")
+        let verify_token = req
+            .verify_token
+            .text()
             .ok_or_else(|| ApiError::param_required("verify_token").graph_scope())?;
-        let fields = parse_fields(params)?;
+        let fields = parse_fields(&req.fields)?;
         if principal.token.app_id != app_id {
             return Err(ApiError::unsupported("post", app_id));
         }
@@ -380,12 +377,12 @@ impl Sandbox {
         &self,
         principal: &Principal,
         waba_id: &str,
-        params: &Value,
+        req: &SubscribeWaba,
         verifier: &dyn CallbackVerifier,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
-        let override_uri = param_str(params, "override_callback_uri");
-        let verify_token = param_str(params, "verify_token");
+        let override_uri = req.override_callback_uri.text();
+        let verify_token = req.verify_token.text();
         if let Some(uri) = override_uri {
             check_url(uri, "override_callback_uri")?;
             let token = verify_token

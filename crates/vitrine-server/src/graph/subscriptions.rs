@@ -5,11 +5,13 @@
 use super::GraphRequest;
 use crate::response::{graph_ok, graph_result};
 use axum::response::Response;
-use serde_json::Value;
 
 /// POST /{app-id}/subscriptions (`object`, `callback_url`, `verify_token`, `fields`)
 pub async fn subscribe_app(req: GraphRequest) -> Response {
-    let params = Value::Object(req.params.map.clone());
+    let params = match req.params.typed() {
+        Ok(p) => p,
+        Err(e) => return graph_result::<()>(&req.meta, Err(e)),
+    };
     let result = req
         .state
         .sandbox
@@ -38,7 +40,10 @@ pub async fn unsubscribe_app(req: GraphRequest) -> Response {
 
 /// POST /{waba-id}/subscribed_apps (optionally `override_callback_uri` + `verify_token`)
 pub async fn subscribe_waba(req: GraphRequest) -> Response {
-    let params = Value::Object(req.params.map.clone());
+    let params = match req.params.typed() {
+        Ok(p) => p,
+        Err(e) => return graph_result::<()>(&req.meta, Err(e)),
+    };
     let result = req
         .state
         .sandbox
