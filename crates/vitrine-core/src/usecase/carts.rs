@@ -136,6 +136,11 @@ fn cart_context(
 impl Sandbox {
     /// Adds (or replaces) a device of a customer: carts are per device.
     pub async fn add_device(&self, wa_id: &str, device: Device) -> Result<Customer, CustomerError> {
+        if device.id.trim().is_empty() {
+            return Err(CustomerError::Api(ApiError::invalid_param(
+                "A device needs an id.",
+            )));
+        }
         self.update(|dir| {
             let mut customer = dir
                 .customer(wa_id)

@@ -7,14 +7,28 @@ use crate::directory::DirectoryChange;
 use crate::error::ApiError;
 use crate::sandbox::{Plan, Sandbox};
 
+/// The latest sandbox time: the last millisecond of the year 9999. Sandbox time stays between
+/// the Unix epoch and this, so that every deadline computed from it (windows, expiries, retries)
+/// is a real date.
+pub const LATEST_MS: i64 = 253_402_300_799_999;
+
 impl Sandbox {
-    /// Moves the clock to the state `next` computes from the current one.
+    /// Moves the clock to the state `next` computes from the current one; a move outside the
+    /// epoch..=year 9999 is refused and leaves the clock where it was.
     async fn move_clock(
         &self,
         next: impl Fn(&Sandbox, ClockState) -> ClockState,
     ) -> Result<Millis, ApiError> {
         self.update(|_| {
             let state = next(self, self.clock.state());
+            let now = state
+                .frozen_at
+                .unwrap_or(self.clock.wall_ms().saturating_add(state.offset_ms));
+            if !(0..=LATEST_MS).contains(&now) {
+                return Err(ApiError::invalid_param(
+                    "Sandbox time stays between 1970-01-01 and 9999-12-31.",
+                ));
+            }
             Ok::<_, ApiError>((Plan::change(DirectoryChange::Clock(state)), ()))
         })
         .await?;

@@ -1,48 +1,55 @@
 //! Simulated customers: POST /_vitrine/customers, GET /_vitrine/customers/{wa_id},
 //! POST /_vitrine/customers/{wa_id}/messages
 
+use super::api::{CustomerMessage, OrderSent, Record, TextSent};
 use super::{json_body, OpError};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 use vitrine_core::seed;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateCustomer {
+pub struct CreateCustomer {
     wa_id: String,
     name: Option<String>,
     read_receipts: Option<bool>,
 }
 
 /// POST /_vitrine/customers {"wa_id", "name"}
-pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, OpError> {
+#[utoipa::path(post, path = "/customers", tag = "customers", request_body = CreateCustomer,
+    responses((status = 200, description = "The customer", body = Record)))]
+pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Json<Record>, OpError> {
     let req: CreateCustomer = json_body(&body)?;
     let customer = state
         .sandbox
         .upsert_customer_with(&req.wa_id, req.name.as_deref(), req.read_receipts)
         .await?;
-    Ok(Json(json!(customer)))
+    Ok(Json(Record::of(&customer)))
 }
 
 /// GET /_vitrine/customers/{wa_id}
+#[utoipa::path(get, path = "/customers/{wa_id}", tag = "customers",
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The customer", body = Record)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<Record>, OpError> {
     state
         .sandbox
         .customer(&wa_id)
-        .map(|c| Json(json!(c)))
+        .map(|c| Json(Record::of(&c)))
         .ok_or_else(|| OpError::not_found(format!("No customer {wa_id}.")))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SendText {
+pub struct SendText {
     text: String,
     /// The business number written to [default: the demo number].
     phone_number_id: Option<String>,
@@ -52,9 +59,9 @@ struct SendText {
     about: Option<About>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct About {
+pub struct About {
     /// The business message that shows the product.
     wamid: Option<String>,
     /// Or a product message forwarded to this customer (its id in their chat with a friend).
@@ -64,11 +71,14 @@ struct About {
 
 /// POST /_vitrine/customers/{wa_id}/messages {"text", "phone_number_id", "reply_to"}: the
 /// customer writes to the business (a `messages` webhook; the 24-hour window opens).
+#[utoipa::path(post, path = "/customers/{wa_id}/messages", tag = "customers", request_body = SendText,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The message sent", body = TextSent)))]
 pub async fn send_text(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<TextSent>, OpError> {
     let req: SendText = json_body(&body)?;
     let phone = req
         .phone_number_id
@@ -106,12 +116,12 @@ pub async fn send_text(
                 .await?
         }
     };
-    Ok(Json(json!({
-        "wamid": record.wamid,
-        "timestamp": record.created_at.unix_seconds().to_string(),
-        "at": record.created_at.0,
-        "window_open_until": record.created_at.0 + vitrine_core::inbound::WINDOW_MS,
-    })))
+    Ok(Json(TextSent {
+        timestamp: record.created_at.unix_seconds().to_string(),
+        at: record.created_at.0,
+        window_open_until: record.created_at.0 + vitrine_core::inbound::WINDOW_MS,
+        wamid: record.wamid,
+    }))
 }
 
 impl From<vitrine_core::usecase::carts::CustomerError> for OpError {
@@ -132,9 +142,9 @@ impl From<vitrine_core::usecase::carts::CustomerError> for OpError {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewDevice {
+pub struct NewDevice {
     id: String,
     #[serde(default = "default_platform")]
     platform: String,
@@ -146,11 +156,14 @@ fn default_platform() -> String {
 }
 
 /// POST /_vitrine/customers/{wa_id}/devices {"id", "platform", "app_version"}
+#[utoipa::path(post, path = "/customers/{wa_id}/devices", tag = "customers", request_body = NewDevice,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The customer with the device", body = Record)))]
 pub async fn add_device(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<Record>, OpError> {
     let req: NewDevice = json_body(&body)?;
     let device = vitrine_core::model::Device {
         id: req.id,
@@ -158,12 +171,15 @@ pub async fn add_device(
         app_version: req.app_version,
     };
     let customer = state.sandbox.add_device(&wa_id, device).await?;
-    Ok(Json(json!(customer)))
+    Ok(Json(Record::of(&customer)))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CartScope {
+    /// The business number [default: the demo number].
     phone_number_id: Option<String>,
+    /// The customer's device [default: their first].
     device: Option<String>,
 }
 
@@ -176,21 +192,24 @@ impl CartScope {
 }
 
 /// GET /_vitrine/customers/{wa_id}/cart?phone_number_id=&device=
+#[utoipa::path(get, path = "/customers/{wa_id}/cart", tag = "customers",
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id"), CartScope),
+    responses((status = 200, description = "The cart", body = Record)))]
 pub async fn view_cart(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<Record>, OpError> {
     let view = state
         .sandbox
         .view_cart(&wa_id, &scope.phone(), scope.device.as_deref())
         .await?;
-    Ok(Json(json!(view)))
+    Ok(Json(Record::of(&view)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AddItem {
+pub struct AddItem {
     product_retailer_id: String,
     quantity: Option<u32>,
     phone_number_id: Option<String>,
@@ -198,11 +217,14 @@ struct AddItem {
 }
 
 /// POST /_vitrine/customers/{wa_id}/cart/items {"product_retailer_id", "quantity", "device"}
+#[utoipa::path(post, path = "/customers/{wa_id}/cart/items", tag = "customers", request_body = AddItem,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The cart", body = Record)))]
 pub async fn add_item(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<Record>, OpError> {
     let req: AddItem = json_body(&body)?;
     let scope = CartScope {
         phone_number_id: req.phone_number_id,
@@ -216,23 +238,26 @@ pub async fn add_item(
         .sandbox
         .change_cart(&wa_id, &scope.phone(), scope.device.as_deref(), cmd)
         .await?;
-    Ok(Json(json!(view)))
+    Ok(Json(Record::of(&view)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SetQuantity {
+pub struct SetQuantity {
     quantity: u32,
     phone_number_id: Option<String>,
     device: Option<String>,
 }
 
 /// PUT /_vitrine/customers/{wa_id}/cart/items/{retailer_id} {"quantity"}
+#[utoipa::path(put, path = "/customers/{wa_id}/cart/items/{retailer_id}", tag = "customers", request_body = SetQuantity,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id"), ("retailer_id" = String, Path, description = "The product's retailer id")),
+    responses((status = 200, description = "The cart", body = Record)))]
 pub async fn set_quantity(
     State(state): State<AppState>,
     Path((wa_id, rid)): Path<(String, String)>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<Record>, OpError> {
     let req: SetQuantity = json_body(&body)?;
     let scope = CartScope {
         phone_number_id: req.phone_number_id,
@@ -246,15 +271,18 @@ pub async fn set_quantity(
         .sandbox
         .change_cart(&wa_id, &scope.phone(), scope.device.as_deref(), cmd)
         .await?;
-    Ok(Json(json!(view)))
+    Ok(Json(Record::of(&view)))
 }
 
 /// DELETE /_vitrine/customers/{wa_id}/cart/items/{retailer_id}?device=&phone_number_id=
+#[utoipa::path(delete, path = "/customers/{wa_id}/cart/items/{retailer_id}", tag = "customers",
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id"), ("retailer_id" = String, Path, description = "The product's retailer id"), CartScope),
+    responses((status = 200, description = "The cart", body = Record)))]
 pub async fn remove_item(
     State(state): State<AppState>,
     Path((wa_id, rid)): Path<(String, String)>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<Record>, OpError> {
     let cmd = vitrine_core::cart::CartCommand::Remove {
         product_retailer_id: rid,
     };
@@ -262,23 +290,26 @@ pub async fn remove_item(
         .sandbox
         .change_cart(&wa_id, &scope.phone(), scope.device.as_deref(), cmd)
         .await?;
-    Ok(Json(json!(view)))
+    Ok(Json(Record::of(&view)))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SendCart {
+pub struct SendCart {
     text: Option<String>,
     phone_number_id: Option<String>,
     device: Option<String>,
 }
 
 /// POST /_vitrine/customers/{wa_id}/cart/send {"text"}: the cart becomes an `order` webhook.
+#[utoipa::path(post, path = "/customers/{wa_id}/cart/send", tag = "customers", request_body = SendCart,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The order sent", body = OrderSent)))]
 pub async fn send_cart(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<OrderSent>, OpError> {
     let req: SendCart = json_body(&body)?;
     let scope = CartScope {
         phone_number_id: req.phone_number_id,
@@ -293,14 +324,12 @@ pub async fn send_cart(
             req.text.as_deref(),
         )
         .await?;
-    Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "order": record.content }),
-    ))
+    Ok(Json(OrderSent::of(&record)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Reply {
+pub struct Reply {
     /// The business message with the buttons or the list.
     wamid: String,
     /// The button's or the row's id; a template button's text or index.
@@ -313,11 +342,14 @@ struct Reply {
 /// POST /_vitrine/customers/{wa_id}/replies {"wamid", "choice"}: a tap on a reply button or a
 /// list row (an `interactive` webhook), or on a template's quick-reply button, chosen by text or
 /// index (a `button` webhook).
+#[utoipa::path(post, path = "/customers/{wa_id}/replies", tag = "customers", request_body = Reply,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The reply sent", body = CustomerMessage)))]
 pub async fn reply(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<CustomerMessage>, OpError> {
     let req: Reply = json_body(&body)?;
     let phone = req
         .phone_number_id
@@ -326,14 +358,12 @@ pub async fn reply(
         .sandbox
         .customer_replies(&wa_id, &phone, &req.wamid, &req.choice, req.card)
         .await?;
-    Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
-    ))
+    Ok(Json(CustomerMessage::of(&record)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Pay {
+pub struct Pay {
     /// The business message with the order (a checkout template or `order_details`).
     wamid: String,
     /// `captured` (default) or `failed`.
@@ -345,11 +375,14 @@ struct Pay {
 
 /// POST /_vitrine/customers/{wa_id}/payments {"wamid", "status", "method"}: the customer pays a
 /// checkout order → a `payment` status webhook of that message.
+#[utoipa::path(post, path = "/customers/{wa_id}/payments", tag = "customers", request_body = Pay,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The payment", body = CustomerMessage)))]
 pub async fn pay(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<CustomerMessage>, OpError> {
     let req: Pay = json_body(&body)?;
     let captured = match req.status.as_deref() {
         None | Some("captured") => true,
@@ -374,12 +407,11 @@ pub async fn pay(
             req.method.as_deref().unwrap_or("upi"),
         )
         .await?;
-    Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
-    ))
+    Ok(Json(CustomerMessage::of(&record)))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Browse {
     phone_number_id: Option<String>,
     after: Option<String>,
@@ -387,49 +419,59 @@ pub struct Browse {
 }
 
 /// GET /_vitrine/customers/{wa_id}/catalog?phone_number_id=&after=&limit=
+#[utoipa::path(get, path = "/customers/{wa_id}/catalog", tag = "customers",
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id"), Browse),
+    responses((status = 200, description = "A page of the catalog as the customer sees it", body = Record)))]
 pub async fn catalog(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Browse>,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<Record>, OpError> {
     let phone = q
         .phone_number_id
         .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
-    Ok(Json(state.sandbox.browse_catalog(
+    Ok(Json(Record(state.sandbox.browse_catalog(
         &wa_id,
         &phone,
         q.after.as_deref(),
         q.limit.unwrap_or(20),
-    )?))
+    )?)))
 }
 
 /// GET /_vitrine/customers/{wa_id}/products/{retailer_id}?phone_number_id=
+#[utoipa::path(get, path = "/customers/{wa_id}/products/{retailer_id}", tag = "customers",
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id"), ("retailer_id" = String, Path, description = "The product's retailer id"), CartScope),
+    responses((status = 200, description = "The product page", body = Record)))]
 pub async fn product(
     State(state): State<AppState>,
     Path((_wa_id, rid)): Path<(String, String)>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
-) -> Result<Json<Value>, OpError> {
-    Ok(Json(json!(state
-        .sandbox
-        .product_page(&scope.phone(), &rid)?)))
+) -> Result<Json<Record>, OpError> {
+    Ok(Json(Record::of(
+        &state.sandbox.product_page(&scope.phone(), &rid)?,
+    )))
 }
 
 /// GET /_vitrine/customers/{wa_id}/chat?phone_number_id=&device=: the chat as that device
 /// shows it; reading it sends `read` statuses when the customer has read receipts on.
+#[utoipa::path(get, path = "/customers/{wa_id}/chat", tag = "customers",
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id"), CartScope),
+    responses((status = 200, description = "The chat", body = Record)))]
 pub async fn chat(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
-) -> Result<Json<Value>, OpError> {
-    Ok(Json(
+) -> Result<Json<Record>, OpError> {
+    Ok(Json(Record(
         state
             .sandbox
             .chat(&wa_id, &scope.phone(), scope.device.as_deref())
             .await?,
-    ))
+    )))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FileQuery {
     phone_number_id: Option<String>,
@@ -449,13 +491,17 @@ const DRAIN_MAX: u64 = 256 * 1024 * 1024;
 /// POST /_vitrine/customers/{wa_id}/media?type=&caption=&filename=&voice=&reply_to= with the
 /// file as the body and its type as Content-Type: the customer sends a photo, video, voice note,
 /// document or sticker (a media message webhook; the business downloads it with its id).
+#[utoipa::path(post, path = "/customers/{wa_id}/media", tag = "customers",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file, with its type as Content-Type"),
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id"), FileQuery),
+    responses((status = 200, description = "The message sent", body = CustomerMessage)))]
 pub async fn send_file(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     query: Result<axum::extract::Query<FileQuery>, axum::extract::rejection::QueryRejection>,
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<CustomerMessage>, OpError> {
     use futures_util::StreamExt;
     let axum::extract::Query(q) = query.map_err(|e| OpError::bad_request(e.body_text()))?;
     let mime = headers
@@ -497,14 +543,12 @@ pub async fn send_file(
     let record = sandbox
         .customer_sends_file(&wa_id, &phone, upload, &file)
         .await?;
-    Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
-    ))
+    Ok(Json(CustomerMessage::of(&record)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SendLocation {
+pub struct SendLocation {
     latitude: f64,
     longitude: f64,
     name: Option<String>,
@@ -517,11 +561,14 @@ struct SendLocation {
 
 /// POST /_vitrine/customers/{wa_id}/locations {"latitude", "longitude", "name", "address",
 /// "reply_to"}: the customer shares a location.
+#[utoipa::path(post, path = "/customers/{wa_id}/locations", tag = "customers", request_body = SendLocation,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The message sent", body = CustomerMessage)))]
 pub async fn send_location(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<CustomerMessage>, OpError> {
     let req: SendLocation = json_body(&body)?;
     let phone = req
         .phone_number_id
@@ -541,14 +588,12 @@ pub async fn send_location(
             req.reply_to.as_deref(),
         )
         .await?;
-    Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
-    ))
+    Ok(Json(CustomerMessage::of(&record)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SendContacts {
+pub struct SendContacts {
     /// Contact cards as Meta writes them (`name.formatted_name`, `phones`, `emails`, …).
     contacts: Vec<Value>,
     reply_to: Option<String>,
@@ -556,11 +601,14 @@ struct SendContacts {
 }
 
 /// POST /_vitrine/customers/{wa_id}/contacts {"contacts": [...]}: the customer shares contacts.
+#[utoipa::path(post, path = "/customers/{wa_id}/contacts", tag = "customers", request_body = SendContacts,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The message sent", body = CustomerMessage)))]
 pub async fn send_contacts(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<CustomerMessage>, OpError> {
     let req: SendContacts = json_body(&body)?;
     let phone = req
         .phone_number_id
@@ -569,14 +617,12 @@ pub async fn send_contacts(
         .sandbox
         .customer_sends_contacts(&wa_id, &phone, req.contacts, req.reply_to.as_deref())
         .await?;
-    Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
-    ))
+    Ok(Json(CustomerMessage::of(&record)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct React {
+pub struct React {
     /// The business message reacted to.
     wamid: String,
     /// The emoji; empty or absent removes the customer's reaction.
@@ -586,11 +632,14 @@ struct React {
 
 /// POST /_vitrine/customers/{wa_id}/reactions {"wamid", "emoji"}: the customer reacts to a
 /// business message, or removes their reaction.
+#[utoipa::path(post, path = "/customers/{wa_id}/reactions", tag = "customers", request_body = React,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The reaction sent", body = CustomerMessage)))]
 pub async fn react(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<CustomerMessage>, OpError> {
     let req: React = json_body(&body)?;
     let phone = req
         .phone_number_id
@@ -599,14 +648,12 @@ pub async fn react(
         .sandbox
         .customer_reacts(&wa_id, &phone, &req.wamid, req.emoji.as_deref())
         .await?;
-    Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
-    ))
+    Ok(Json(CustomerMessage::of(&record)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SendUnsupported {
+pub struct SendUnsupported {
     /// What was sent: poll, edit, … [default: poll]
     #[serde(rename = "type")]
     kind: Option<String>,
@@ -615,11 +662,14 @@ struct SendUnsupported {
 
 /// POST /_vitrine/customers/{wa_id}/unsupported {"type": "poll"}: the customer sends something
 /// the API cannot pass on (an `unsupported` webhook with error 131051).
+#[utoipa::path(post, path = "/customers/{wa_id}/unsupported", tag = "customers", request_body = SendUnsupported,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The message sent", body = CustomerMessage)))]
 pub async fn send_unsupported(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<CustomerMessage>, OpError> {
     let req: SendUnsupported = json_body(&body)?;
     let phone = req
         .phone_number_id
@@ -628,14 +678,12 @@ pub async fn send_unsupported(
         .sandbox
         .customer_sends_unsupported(&wa_id, &phone, req.kind.as_deref().unwrap_or("poll"))
         .await?;
-    Ok(Json(
-        json!({ "wamid": record.wamid, "timestamp": record.created_at.unix_seconds().to_string(), "at": record.created_at.0, "content": record.content }),
-    ))
+    Ok(Json(CustomerMessage::of(&record)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Forward {
+pub struct Forward {
     /// The message: a business message of the customer's chat, one they sent, or one
     /// forwarded to them.
     id: String,
@@ -650,37 +698,46 @@ struct Forward {
 /// POST /_vitrine/customers/{wa_id}/forwards {"id", "to": [wa_id], "to_business": [phone id]}:
 /// the customer forwards a message to other customers (no webhook) or to businesses (a
 /// `messages` webhook with `context.forwarded`).
+#[utoipa::path(post, path = "/customers/{wa_id}/forwards", tag = "customers", request_body = Forward,
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "Where it was forwarded", body = Record)))]
 pub async fn forward(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<Record>, OpError> {
     let req: Forward = json_body(&body)?;
     let targets = vitrine_core::usecase::forwards::ForwardTargets {
         customers: req.to,
         businesses: req.to_business,
     };
-    Ok(Json(
+    Ok(Json(Record(
         state
             .sandbox
             .customer_forwards(&wa_id, &req.id, &targets)
             .await?,
-    ))
+    )))
 }
 
 /// GET /_vitrine/customers/{wa_id}/peers: the customers they exchanged forwards with.
+#[utoipa::path(get, path = "/customers/{wa_id}/peers", tag = "customers",
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
+    responses((status = 200, description = "The customers they exchanged forwards with", body = Record)))]
 pub async fn peers(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
-) -> Result<Json<Value>, OpError> {
-    Ok(Json(state.sandbox.peer_chats(&wa_id).await?))
+) -> Result<Json<Record>, OpError> {
+    Ok(Json(Record(state.sandbox.peer_chats(&wa_id).await?)))
 }
 
 /// GET /_vitrine/customers/{wa_id}/peers/{other}: their chat, forwarded messages marked as such
 /// and products as they are now.
+#[utoipa::path(get, path = "/customers/{wa_id}/peers/{other}", tag = "customers",
+    params(("wa_id" = String, Path, description = "The customer's WhatsApp id"), ("other" = String, Path, description = "The other customer")),
+    responses((status = 200, description = "Their chat", body = Record)))]
 pub async fn peer_chat(
     State(state): State<AppState>,
     Path((wa_id, other)): Path<(String, String)>,
-) -> Result<Json<Value>, OpError> {
-    Ok(Json(state.sandbox.peer_chat(&wa_id, &other).await?))
+) -> Result<Json<Record>, OpError> {
+    Ok(Json(Record(state.sandbox.peer_chat(&wa_id, &other).await?)))
 }

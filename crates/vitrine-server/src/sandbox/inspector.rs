@@ -2,13 +2,14 @@
 //! /_vitrine/conversations/{phone_number_id}/{wa_id}, GET /_vitrine/customers and the live event
 //! stream GET /_vitrine/events.
 
+use super::api::{Record, Records};
 use super::OpError;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::stream::Stream;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,28 +20,43 @@ use vitrine_core::Sandbox;
 /// How often the event stream looks for changes.
 const POLL: Duration = Duration::from_millis(400);
 
-/// GET /_vitrine/conversations: every thread, most recent first.
-pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, OpError> {
+/// Every thread between a business number and a customer, most recent first.
+#[utoipa::path(get, path = "/conversations", tag = "conversations",
+    responses((status = 200, description = "The threads", body = Records)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Records>, OpError> {
     let data = state.sandbox.conversations().await?;
-    Ok(Json(json!({ "data": data })))
+    Ok(Json(Records {
+        data: data.into_iter().map(Record).collect(),
+    }))
 }
 
-/// GET /_vitrine/conversations/{phone_number_id}/{wa_id}: one thread, oldest first.
+/// One thread, oldest first.
+#[utoipa::path(get, path = "/conversations/{phone_number_id}/{wa_id}", tag = "conversations",
+    params(("phone_number_id" = String, Path, description = "The business number"),
+        ("wa_id" = String, Path, description = "The customer")),
+    responses((status = 200, description = "The thread", body = Record)))]
 pub async fn get(
     State(state): State<AppState>,
     Path((phone, wa_id)): Path<(String, String)>,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<Record>, OpError> {
     let known = state.sandbox.read(|dir| dir.phone_number(&phone).is_some());
     if !known {
         return Err(OpError::not_found(format!(
             "No business phone number {phone}."
         )));
     }
-    Ok(Json(state.sandbox.conversation(&phone, &wa_id).await?))
+    Ok(Json(Record(
+        state.sandbox.conversation(&phone, &wa_id).await?,
+    )))
 }
 
-/// GET /_vitrine/conversations/{phone_number_id}/{wa_id}/scenario: the thread as a scenario file
-/// (YAML) that plays the customer's side again and expects what the bot sent.
+/// The thread as a scenario file (YAML) that plays the customer's side again and expects what
+/// the bot sent.
+#[utoipa::path(get, path = "/conversations/{phone_number_id}/{wa_id}/scenario", tag = "conversations",
+    params(("phone_number_id" = String, Path, description = "The business number"),
+        ("wa_id" = String, Path, description = "The customer")),
+    responses((status = 200, description = "A scenario file (docs/scenario.schema.json)",
+        content_type = "application/yaml", body = Record)))]
 pub async fn scenario(
     State(state): State<AppState>,
     Path((phone, wa_id)): Path<(String, String)>,
@@ -81,9 +97,18 @@ pub async fn scenario(
         .into_response())
 }
 
-/// GET /_vitrine/customers: every simulated customer with their devices.
-pub async fn customers(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "data": state.sandbox.list_customers() }))
+/// Every simulated customer with their devices.
+#[utoipa::path(get, path = "/customers", tag = "customers",
+    responses((status = 200, description = "The customers", body = Records)))]
+pub async fn customers(State(state): State<AppState>) -> Json<Records> {
+    Json(Records {
+        data: state
+            .sandbox
+            .list_customers()
+            .iter()
+            .map(Record::of)
+            .collect(),
+    })
 }
 
 /// What every event stream of this process shares: one poller of the sandbox's activity, however
@@ -166,6 +191,9 @@ async fn poll(hub: Arc<EventHub>, sandbox: Arc<Sandbox>, tx: watch::Sender<Activ
 /// GET /_vitrine/events: Server-Sent Events. `ready` first, then `change` with
 /// `{"kinds": ["directory" | "messages" | "webhooks", ...]}` whenever what the UI shows changed,
 /// on this node or another one sharing the database.
+#[utoipa::path(get, path = "/events", tag = "conversations",
+    responses((status = 200, description = "An endless stream of `ready` then `change` events",
+        content_type = "text/event-stream", body = String)))]
 pub async fn events(
     State(state): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, OpError> {

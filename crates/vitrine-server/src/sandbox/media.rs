@@ -6,7 +6,11 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-/// GET /_vitrine/media/{id}
+/// A media's bytes, as uploaded, with its type.
+#[utoipa::path(get, path = "/media/{id}", tag = "media",
+    params(("id" = String, Path, description = "The media id")),
+    responses((status = 200, description = "The bytes", content_type = "application/octet-stream",
+        body = Vec<u8>)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -1,32 +1,42 @@
 //! GET /_vitrine/messages and GET /_vitrine/messages/{wamid}: what businesses sent.
 //! `?after=<cursor>` follows the log oldest first (the scenario runner reads it this way).
 
+use super::api::{
+    MessagePage, MessagePaging, MessageWithStatuses, Record, StatusReached, StatusSet,
+};
 use super::OpError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
 use vitrine_core::message::MessageQuery;
 use vitrine_core::{ApiError, ErrorKind};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     phone_number_id: Option<String>,
     /// The customer's wa_id.
     customer: Option<String>,
+    /// 1 to 500 [default: 25].
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
     /// Cursor from `paging.before` of the previous page.
+    #[param(value_type = Option<i64>)]
     before: Option<String>,
     /// Cursor from `paging.after`: newer messages, oldest first (to follow what is sent).
+    #[param(value_type = Option<i64>)]
     after: Option<String>,
 }
 
-/// GET /_vitrine/messages?phone_number_id=&customer=&limit=&before= (newest first)
+/// What businesses sent, newest first (or, with `after`, the newer ones oldest first).
+#[utoipa::path(get, path = "/messages", tag = "messages", params(ListQuery),
+    responses((status = 200, description = "A page of stored messages", body = MessagePage)))]
 pub async fn list(
     State(state): State<AppState>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<MessagePage>, OpError> {
     let Query(q) = query.map_err(|e| OpError::bad_request(e.body_text()))?;
     let limit = match q.limit.as_deref() {
         None => 25,
@@ -64,55 +74,75 @@ pub async fn list(
         })
         .await?;
     let cursors: Vec<i64> = page.items.iter().map(|(c, _)| *c).collect();
-    let data: Vec<_> = page.items.into_iter().map(|(_, record)| record).collect();
+    let data = page
+        .items
+        .iter()
+        .map(|(_, record)| Record::of(record))
+        .collect();
     let paging = match after_cursor {
         // Following: where to go on from, whether or not more are waiting.
-        Some(after) => json!({
-            "after": cursors.last().copied().unwrap_or(after).to_string(),
-            "cursors": cursors.iter().map(i64::to_string).collect::<Vec<_>>(),
-            "more": page.has_more,
-        }),
-        None => json!({
-            "before": cursors.last().map(i64::to_string).filter(|_| page.has_more),
-            "after": cursors.first().map(i64::to_string),
-        }),
+        Some(after) => MessagePaging {
+            before: None,
+            after: Some(cursors.last().copied().unwrap_or(after).to_string()),
+            cursors: Some(cursors.iter().map(i64::to_string).collect()),
+            more: Some(page.has_more),
+        },
+        None => MessagePaging {
+            before: Some(cursors.last().map(i64::to_string).filter(|_| page.has_more)),
+            after: cursors.first().map(i64::to_string),
+            cursors: None,
+            more: None,
+        },
     };
-    Ok(Json(json!({ "data": data, "paging": paging })))
+    Ok(Json(MessagePage { data, paging }))
 }
 
-/// GET /_vitrine/messages/{wamid}: the message and the statuses it has reached so far.
+/// A message and the statuses it has reached so far.
+#[utoipa::path(get, path = "/messages/{wamid}", tag = "messages",
+    params(("wamid" = String, Path, description = "The message id")),
+    responses((status = 200, description = "The stored message with its statuses", body = MessageWithStatuses)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(wamid): Path<String>,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<MessageWithStatuses>, OpError> {
     let Some(record) = state.sandbox.get_message(&wamid).await? else {
         return Err(OpError::not_found(format!("No message {wamid}.")));
     };
     let statuses = state.sandbox.message_statuses(&wamid).await?;
-    let mut v = json!(record);
-    v["status"] = json!(statuses.iter().map(|s| s.status).max().map(|s| s.as_str()));
-    v["statuses"] = json!(statuses
-        .iter()
-        .map(|s| json!({ "status": s.status.as_str(), "timestamp": s.at.unix_seconds().to_string(), "at": s.at.0, "errors": s.errors }))
-        .collect::<Vec<_>>());
-    Ok(Json(v))
+    Ok(Json(MessageWithStatuses {
+        message: Record::of(&record).0,
+        status: statuses
+            .iter()
+            .map(|s| s.status)
+            .max()
+            .map(|s| s.as_str().to_owned()),
+        statuses: statuses
+            .iter()
+            .map(|s| StatusReached {
+                status: s.status.as_str().to_owned(),
+                timestamp: s.at.unix_seconds().to_string(),
+                at: s.at.0,
+                errors: serde_json::to_value(&s.errors).unwrap_or_default(),
+            })
+            .collect(),
+    }))
 }
 
-/// POST /_vitrine/messages/{wamid}/read: the customer reads the message (a `read` status
-/// webhook follows, never before `delivered`).
+/// The customer reads the message (a `read` status webhook follows, never before `delivered`).
+#[utoipa::path(post, path = "/messages/{wamid}/read", tag = "messages",
+    params(("wamid" = String, Path, description = "The message id")),
+    responses((status = 200, description = "The status set", body = StatusSet)))]
 pub async fn read(
     State(state): State<AppState>,
     Path(wamid): Path<String>,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<StatusSet>, OpError> {
     match state.sandbox.mark_read(&wamid).await? {
-        Some(event) => Ok(Json(
-            json!({ "status": event.status.as_str(), "at": event.at.0 }),
-        )),
+        Some(event) => Ok(Json(StatusSet::of(&event, false))),
         None => Err(OpError::not_found(format!("No message {wamid}."))),
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailRequest {
     /// 131026 (undeliverable, default), 131047 (re-engagement) or 131000 (unknown).
@@ -120,13 +150,15 @@ pub struct FailRequest {
     details: Option<String>,
 }
 
-/// POST /_vitrine/messages/{wamid}/fail {"code": 131026, "details": "..."}: the message fails
-/// now; a `failed` status webhook with Meta's error object follows.
+/// The message fails now; a `failed` status webhook with Meta's error object follows.
+#[utoipa::path(post, path = "/messages/{wamid}/fail", tag = "messages", request_body = FailRequest,
+    params(("wamid" = String, Path, description = "The message id")),
+    responses((status = 200, description = "The status set", body = StatusSet)))]
 pub async fn fail(
     State(state): State<AppState>,
     Path(wamid): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<StatusSet>, OpError> {
     let req: FailRequest = super::json_body(&body)?;
     let (kind, default_details) = match req.code.unwrap_or(131026) {
         131026 => (ErrorKind::MessageUndeliverable, "Message Undeliverable."),
@@ -144,9 +176,7 @@ pub async fn fail(
     let error =
         ApiError::new(kind).with_details(req.details.unwrap_or_else(|| default_details.to_owned()));
     match state.sandbox.mark_failed(&wamid, &error).await? {
-        Some(event) => Ok(Json(
-            json!({ "status": event.status.as_str(), "at": event.at.0, "errors": event.errors }),
-        )),
+        Some(event) => Ok(Json(StatusSet::of(&event, true))),
         None => Err(OpError::not_found(format!("No message {wamid}."))),
     }
 }

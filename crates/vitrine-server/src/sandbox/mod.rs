@@ -4,6 +4,7 @@
 //! `Authorization: Bearer <admin token>`; without one, only loopback clients are answered.
 //! Errors use Vitrine's own shape: `{"error": {"code": "...", "message": "..."}}`.
 
+pub mod api;
 mod catalogs;
 mod clock;
 mod customers;
@@ -23,89 +24,193 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The guarded routes and their OpenAPI description, declared together so neither can miss one.
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(info::sandbox))
+        .routes(routes!(info::stats))
+        .routes(routes!(messages::list))
+        .routes(routes!(messages::get))
+        .routes(routes!(messages::read))
+        .routes(routes!(messages::fail))
+        .routes(routes!(webhooks::list))
+        .routes(routes!(webhooks::get))
+        .routes(routes!(webhooks::redeliver))
+        .routes(routes!(tokens::mint))
+        .routes(routes!(inspector::events))
+        .routes(routes!(inspector::list))
+        .routes(routes!(inspector::get))
+        .routes(routes!(inspector::scenario))
+        .routes(routes!(customers::create, inspector::customers))
+        .routes(routes!(customers::get))
+        .routes(routes!(customers::send_text))
+        .routes(routes!(customers::add_device))
+        .routes(routes!(customers::reply))
+        .routes(routes!(customers::send_file))
+        .routes(routes!(customers::forward))
+        .routes(routes!(customers::peers))
+        .routes(routes!(customers::peer_chat))
+        .routes(routes!(customers::send_location))
+        .routes(routes!(customers::send_contacts))
+        .routes(routes!(customers::react))
+        .routes(routes!(customers::send_unsupported))
+        .routes(routes!(customers::pay))
+        .routes(routes!(customers::catalog))
+        .routes(routes!(customers::product))
+        .routes(routes!(customers::chat))
+        .routes(routes!(customers::view_cart))
+        .routes(routes!(customers::add_item))
+        .routes(routes!(customers::set_quantity, customers::remove_item))
+        .routes(routes!(customers::send_cart))
+        .routes(routes!(catalogs::import))
+        .routes(routes!(media::get))
+        .routes(routes!(templates::set_status))
+        .routes(routes!(phone_numbers::throughput))
+        .routes(routes!(clock::get))
+        .routes(routes!(clock::advance))
+        .routes(routes!(clock::set))
+        .routes(routes!(clock::freeze))
+        .routes(routes!(clock::unfreeze))
+}
+
+/// The OpenAPI 3.1 document of `/_vitrine/`, as served at `/_vitrine/openapi.json` and kept in
+/// `docs/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, guarded) = documented_routes().split_for_parts();
+    let (_, open) = OpenApiRouter::<AppState>::new()
+        .routes(routes!(info::health))
+        .split_for_parts();
+    finish(guarded.merge_from(open))
+}
+
+/// Paths under `/_vitrine`, and every operation's errors in Vitrine's shape.
+fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder, Schema};
+    let error = ResponseBuilder::new()
+        .description(
+            "An error in Vitrine's shape: a bad request (400), no admin token (401), a refused \
+             client (403), nothing there (404), a cart rule or a concurrent change (409), a body \
+             or headers over the limits (413, 431).",
+        )
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build();
+    // A JSON body of optional fields may be left out: an empty body reads as `{}`.
+    let optional_bodies: Vec<String> = doc
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.iter())
+        .filter_map(|(name, schema)| match schema {
+            RefOr::T(Schema::Object(o)) if o.required.is_empty() => {
+                Some(format!("#/components/schemas/{name}"))
+            }
+            _ => None,
+        })
+        .collect();
+    let paths = std::mem::take(&mut doc.paths.paths);
+    doc.paths.paths = paths
+        .into_iter()
+        .map(|(path, mut item)| {
+            let words: Vec<&str> = path
+                .split(['/', '{', '}'])
+                .filter(|w| !w.is_empty())
+                .collect();
+            for (method, op) in [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ] {
+                let Some(op) = op else { continue };
+                // Handlers share names across modules (`get`); the id is made of the route.
+                op.operation_id = Some(format!("{method}_{}", words.join("_")));
+                op.responses
+                    .responses
+                    .insert("default".to_owned(), error.clone().into());
+                if let Some(body) = op.request_body.as_mut() {
+                    let optional = body
+                        .content
+                        .get("application/json")
+                        .and_then(|c| c.schema.as_ref())
+                        .is_some_and(|s| {
+                            matches!(s, RefOr::Ref(r) if optional_bodies.contains(&r.ref_location))
+                        });
+                    if optional {
+                        body.required = Some(Required::False);
+                    }
+                }
+            }
+            (format!("/_vitrine{path}"), item)
+        })
+        .collect();
+    doc
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vitrine's own API",
+        description = "The sandbox's facts, simulated customers, the clock, the message and \
+            webhook logs, tokens and settings Meta's API has no endpoint for. With an admin token \
+            configured every call but /_vitrine/health needs `Authorization: Bearer <token>`; \
+            without one, only loopback clients are answered.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    components(schemas(api::ErrorBody)),
+    modifiers(&AdminToken),
+    security((), ("admin" = [])),
+)]
+struct ApiDoc;
+
+struct AdminToken;
+
+impl utoipa::Modify for AdminToken {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        if let Some(components) = doc.components.as_mut() {
+            components.add_security_scheme(
+                "admin",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some("VITRINE_ADMIN_TOKEN (--admin-token)"))
+                        .build(),
+                ),
+            );
+        }
+    }
+}
 
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/sandbox", get(info::sandbox))
-        .route("/stats", get(info::stats))
-        .route("/messages", get(messages::list))
-        .route("/messages/{wamid}", get(messages::get))
-        .route("/messages/{wamid}/read", post(messages::read))
-        .route("/messages/{wamid}/fail", post(messages::fail))
-        .route("/webhooks", get(webhooks::list))
-        .route("/webhooks/{id}", get(webhooks::get))
-        .route("/webhooks/{id}/redeliver", post(webhooks::redeliver))
-        .route("/tokens", post(tokens::mint))
-        .route("/events", get(inspector::events))
-        .route("/conversations", get(inspector::list))
+    let (guarded, doc) = documented_routes().split_for_parts();
+    let (open, open_doc) = OpenApiRouter::<AppState>::new()
+        .routes(routes!(info::health))
+        .split_for_parts();
+    let doc = Arc::new(finish(doc.merge_from(open_doc)));
+    guarded
         .route(
-            "/conversations/{phone_number_id}/{wa_id}",
-            get(inspector::get),
+            "/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { Json(doc.as_ref().clone()) }
+            }),
         )
-        .route(
-            "/conversations/{phone_number_id}/{wa_id}/scenario",
-            get(inspector::scenario),
-        )
-        .route(
-            "/customers",
-            post(customers::create).get(inspector::customers),
-        )
-        .route("/customers/{wa_id}", get(customers::get))
-        .route("/customers/{wa_id}/messages", post(customers::send_text))
-        .route("/customers/{wa_id}/devices", post(customers::add_device))
-        .route("/customers/{wa_id}/replies", post(customers::reply))
-        .route("/customers/{wa_id}/media", post(customers::send_file))
-        .route("/customers/{wa_id}/forwards", post(customers::forward))
-        .route("/customers/{wa_id}/peers", get(customers::peers))
-        .route(
-            "/customers/{wa_id}/peers/{other}",
-            get(customers::peer_chat),
-        )
-        .route(
-            "/customers/{wa_id}/locations",
-            post(customers::send_location),
-        )
-        .route(
-            "/customers/{wa_id}/contacts",
-            post(customers::send_contacts),
-        )
-        .route("/customers/{wa_id}/reactions", post(customers::react))
-        .route(
-            "/customers/{wa_id}/unsupported",
-            post(customers::send_unsupported),
-        )
-        .route("/customers/{wa_id}/payments", post(customers::pay))
-        .route("/customers/{wa_id}/catalog", get(customers::catalog))
-        .route(
-            "/customers/{wa_id}/products/{retailer_id}",
-            get(customers::product),
-        )
-        .route("/customers/{wa_id}/chat", get(customers::chat))
-        .route("/customers/{wa_id}/cart", get(customers::view_cart))
-        .route("/customers/{wa_id}/cart/items", post(customers::add_item))
-        .route(
-            "/customers/{wa_id}/cart/items/{retailer_id}",
-            axum::routing::put(customers::set_quantity).delete(customers::remove_item),
-        )
-        .route("/customers/{wa_id}/cart/send", post(customers::send_cart))
-        .route("/catalogs/{id}/import", post(catalogs::import))
-        .route("/media/{id}", get(media::get))
-        .route("/templates/{id}/status", post(templates::set_status))
-        .route(
-            "/phone_numbers/{id}/throughput",
-            post(phone_numbers::throughput),
-        )
-        .route("/clock", get(clock::get))
-        .route("/clock/advance", post(clock::advance))
-        .route("/clock/set", post(clock::set))
-        .route("/clock/freeze", post(clock::freeze))
-        .route("/clock/unfreeze", post(clock::unfreeze))
         .route_layer(middleware::from_fn_with_state(state, guard))
-        .route("/health", get(info::health))
+        .merge(open)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::map_response(json_errors))
@@ -195,17 +300,23 @@ impl From<vitrine_core::ApiError> for OpError {
 
 impl IntoResponse for OpError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        let body = api::ErrorBody {
+            error: api::ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }
 
-/// A JSON body, with parse errors in Vitrine's shape. An empty body reads as `{}`.
+/// A JSON object body, with parse errors in Vitrine's shape. An empty body reads as `{}`; any
+/// other JSON value (an array, which serde would otherwise read field by field) is refused.
 pub fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, OpError> {
-    let slice: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
+    let slice: &[u8] = match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => b"{}",
+        Some(b'{') => body,
+        Some(_) => return Err(OpError::bad_request("The body must be a JSON object.")),
     };
     serde_json::from_slice(slice)
         .map_err(|e| OpError::bad_request(format!("Invalid JSON body: {e}")))

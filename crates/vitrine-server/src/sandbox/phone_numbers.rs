@@ -1,19 +1,25 @@
 //! POST /_vitrine/phone_numbers/{id}/throughput {"level": "STANDARD"|"HIGH", "mps": N, "unlimited": bool}
 
+use super::api::ThroughputSetting;
 use super::{json_body, OpError};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
-use vitrine_core::model::{Throughput, ThroughputLevel};
+use utoipa::ToSchema;
+use vitrine_core::model::ThroughputLevel;
 
-#[derive(Debug, Deserialize)]
+/// The highest custom limit; past it, `unlimited` says what is meant.
+const MAX_MPS: u32 = 1_000_000;
+
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Request {
+pub struct Throughput {
+    /// STANDARD (default) or HIGH.
     level: Option<String>,
     /// A custom messages-per-second limit; `null` returns to the level's.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     mps: Option<u32>,
     /// No limit at all (load tests of Vitrine itself).
     #[serde(default)]
@@ -21,23 +27,27 @@ struct Request {
 }
 
 /// Sets a number's throughput; every node enforces it.
+#[utoipa::path(post, path = "/phone_numbers/{id}/throughput", tag = "phone numbers",
+    request_body = Throughput,
+    params(("id" = String, Path, description = "The phone number id")),
+    responses((status = 200, description = "The limit now enforced", body = ThroughputSetting)))]
 pub async fn throughput(
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
-    let req: Request = json_body(&body)?;
+) -> Result<Json<ThroughputSetting>, OpError> {
+    let req: Throughput = json_body(&body)?;
     let level = match req.level.as_deref() {
         None => ThroughputLevel::Standard,
         Some(l) => ThroughputLevel::parse(l)
             .ok_or_else(|| OpError::bad_request("level must be STANDARD or HIGH"))?,
     };
-    if req.mps == Some(0) {
-        return Err(OpError::bad_request(
-            "mps must be at least 1 (or use unlimited)",
-        ));
+    if let Some(mps) = req.mps.filter(|m| !(1..=MAX_MPS).contains(m)) {
+        return Err(OpError::bad_request(format!(
+            "mps must be from 1 to {MAX_MPS} (or use unlimited), not {mps}"
+        )));
     }
-    let t = Throughput {
+    let t = vitrine_core::model::Throughput {
         level,
         custom_mps: req.mps,
         unlimited: req.unlimited,
@@ -46,10 +56,10 @@ pub async fn throughput(
         return Err(OpError::not_found(format!("No phone number {id}.")));
     };
     let limits = &state.sandbox.behaviour.limits;
-    Ok(Json(json!({
-        "phone_number_id": phone.id,
-        "level": phone.throughput.level.as_str(),
-        "mps": limits.mps(&phone.throughput),
-        "unlimited": phone.throughput.unlimited,
-    })))
+    Ok(Json(ThroughputSetting {
+        mps: limits.mps(&phone.throughput),
+        level: phone.throughput.level.as_str().to_owned(),
+        unlimited: phone.throughput.unlimited,
+        phone_number_id: phone.id,
+    }))
 }

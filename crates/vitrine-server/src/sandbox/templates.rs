@@ -1,5 +1,6 @@
 //! POST /_vitrine/templates/{id}/status {"status": "APPROVED"|"REJECTED"|"PAUSED"|"DISABLED"|"REINSTATED", "reason"}
 
+use super::api::Record;
 use super::{json_body, OpError};
 use crate::AppState;
 use axum::body::Bytes;
@@ -7,20 +8,25 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SetStatus {
+pub struct SetStatus {
+    /// APPROVED, REJECTED, PAUSED, DISABLED or REINSTATED.
     status: String,
     reason: Option<String>,
 }
 
 /// Forces a template's status; a `message_template_status_update` webhook follows.
+#[utoipa::path(post, path = "/templates/{id}/status", tag = "templates", request_body = SetStatus,
+    params(("id" = String, Path, description = "The template's id")),
+    responses((status = 200, description = "The template as Graph shows it", body = Record)))]
 pub async fn set_status(
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<Record>, OpError> {
     let req: SetStatus = json_body(&body)?;
     let status = req.status.to_ascii_uppercase();
     match state
@@ -28,9 +34,9 @@ pub async fn set_status(
         .set_template_status(&id, &status, req.reason.as_deref())
         .await?
     {
-        Some(t) => Ok(Json(Value::Object(
+        Some(t) => Ok(Json(Record(Value::Object(
             vitrine_core::usecase::templates::render(&t, None).0,
-        ))),
+        )))),
         None => Err(OpError::not_found(format!("No template {id}."))),
     }
 }

@@ -1,19 +1,20 @@
 //! POST /_vitrine/tokens: mint an access token with chosen scopes and expiry.
 
+use super::api::MintedToken;
 use super::{json_body, OpError};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use utoipa::ToSchema;
 use vitrine_core::model::Scope;
 use vitrine_core::seed;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct MintRequest {
+pub struct MintRequest {
     /// Defaults to the demo business.
     business_id: Option<String>,
     /// Scope names; defaults to all of them.
@@ -22,8 +23,13 @@ struct MintRequest {
     expires_in: Option<i64>,
 }
 
-/// POST /_vitrine/tokens {"business_id", "scopes": [...], "expires_in": seconds}
-pub async fn mint(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, OpError> {
+/// Mints an access token of a business with chosen scopes and expiry.
+#[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = MintRequest,
+    responses((status = 200, description = "The new token", body = MintedToken)))]
+pub async fn mint(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<MintedToken>, OpError> {
     let req: MintRequest = json_body(&body)?;
     let scopes: BTreeSet<Scope> = match req.scopes {
         None => Scope::ALL.into_iter().collect(),
@@ -41,10 +47,10 @@ pub async fn mint(State(state): State<AppState>, body: Bytes) -> Result<Json<Val
         .sandbox
         .mint_token(&business, scopes, req.expires_in)
         .await?;
-    Ok(Json(json!({
-        "access_token": token.token,
-        "business_id": token.business_id,
-        "scopes": token.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-        "expires_at": token.expires_at,
-    })))
+    Ok(Json(MintedToken {
+        access_token: token.token,
+        business_id: token.business_id,
+        scopes: token.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        expires_at: token.expires_at,
+    }))
 }

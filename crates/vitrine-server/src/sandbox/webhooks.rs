@@ -1,25 +1,33 @@
 //! The webhook delivery log: GET /_vitrine/webhooks, GET /_vitrine/webhooks/{id},
 //! POST /_vitrine/webhooks/{id}/redeliver
 
+use super::api::{Done, Webhook, WebhookAttempt, WebhookPage, WebhookPaging, WebhookWithAttempts};
 use super::OpError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
-use vitrine_core::webhook::{Attempt, DeliveryState, EventType, WebhookQuery, WebhookRecord};
+use utoipa::IntoParams;
+use vitrine_core::webhook::{DeliveryState, EventType, WebhookQuery};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// pending | delivered | dead
+    #[param(pattern = "^(pending|delivered|dead)$")]
     status: Option<String>,
     wamid: Option<String>,
     /// status | message | template_status
+    #[param(pattern = "^(status|message|template_status)$")]
     event: Option<String>,
+    /// 1 to 500 [default: 50].
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
     /// Older than this id (paging backwards, newest first).
+    #[param(value_type = Option<i64>)]
     before: Option<String>,
     /// Newer than this id (following, oldest first).
+    #[param(value_type = Option<i64>)]
     after: Option<String>,
 }
 
@@ -28,45 +36,13 @@ fn parse_id(s: &str, what: &str) -> Result<i64, OpError> {
         .map_err(|_| OpError::bad_request(format!("{what} must be a webhook id")))
 }
 
-pub fn render(w: &WebhookRecord) -> Value {
-    json!({
-        "id": w.id.to_string(),
-        "event": w.event_type.as_str(),
-        "wamid": w.wamid,
-        "message_status": w.status.map(|s| s.as_str()),
-        "app_id": w.app_id,
-        "waba_id": w.waba_id,
-        "url": w.url,
-        "state": w.state.as_str(),
-        "attempt_count": w.attempt_count,
-        "due_at": w.due_at.0,
-        "next_attempt_at": w.next_attempt_at.map(|m| m.0),
-        "delivered_at": w.delivered_at.map(|m| m.0),
-        "headers": {
-            "Content-Type": "application/json",
-            "X-Hub-Signature-256": w.signature_256,
-            "X-Hub-Signature": w.signature_1,
-        },
-        "body": w.body,
-    })
-}
-
-fn render_attempt(a: &Attempt) -> Value {
-    json!({
-        "number": a.number,
-        "at": a.at.0,
-        "http_status": a.http_status,
-        "latency_ms": a.latency_ms,
-        "response": a.response,
-        "error": a.error,
-    })
-}
-
-/// GET /_vitrine/webhooks?status=&wamid=&event=&limit=&before=&after=
+/// The webhook delivery log, newest first (or, with `after`, the newer ones oldest first).
+#[utoipa::path(get, path = "/webhooks", tag = "webhooks", params(ListQuery),
+    responses((status = 200, description = "A page of webhooks", body = WebhookPage)))]
 pub async fn list(
     State(state): State<AppState>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<WebhookPage>, OpError> {
     let Query(q) = query.map_err(|e| OpError::bad_request(e.body_text()))?;
     let state_filter = match q.status.as_deref() {
         None => None,
@@ -111,37 +87,50 @@ pub async fn list(
         .last()
         .map(|w| w.id.to_string())
         .filter(|_| page.has_more);
-    let data: Vec<Value> = page.items.iter().map(render).collect();
+    let data = page.items.iter().map(Webhook::of).collect();
     let paging = if query.after_id.is_some() {
-        json!({ "after": cursor })
+        WebhookPaging {
+            before: None,
+            after: Some(cursor),
+        }
     } else {
-        json!({ "before": cursor })
+        WebhookPaging {
+            before: Some(cursor),
+            after: None,
+        }
     };
-    Ok(Json(json!({ "data": data, "paging": paging })))
+    Ok(Json(WebhookPage { data, paging }))
 }
 
-/// GET /_vitrine/webhooks/{id}: the webhook with every attempt.
+/// A webhook with every delivery attempt.
+#[utoipa::path(get, path = "/webhooks/{id}", tag = "webhooks",
+    params(("id" = i64, Path, description = "The webhook id")),
+    responses((status = 200, description = "The webhook and its attempts", body = WebhookWithAttempts)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<WebhookWithAttempts>, OpError> {
     let id = parse_id(&id, "id")?;
     let Some((record, attempts)) = state.sandbox.get_webhook(id).await? else {
         return Err(OpError::not_found(format!("No webhook {id}.")));
     };
-    let mut v = render(&record);
-    v["attempts"] = Value::Array(attempts.iter().map(render_attempt).collect());
-    Ok(Json(v))
+    Ok(Json(WebhookWithAttempts {
+        webhook: Webhook::of(&record),
+        attempts: attempts.iter().map(WebhookAttempt::of).collect(),
+    }))
 }
 
-/// POST /_vitrine/webhooks/{id}/redeliver: send the same bytes again, now.
+/// Sends the same bytes again, now.
+#[utoipa::path(post, path = "/webhooks/{id}/redeliver", tag = "webhooks",
+    params(("id" = i64, Path, description = "The webhook id")),
+    responses((status = 200, description = "Sent again", body = Done)))]
 pub async fn redeliver(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, OpError> {
+) -> Result<Json<Done>, OpError> {
     let id = parse_id(&id, "id")?;
     if state.sandbox.redeliver_webhook(id).await? {
-        Ok(Json(json!({ "success": true })))
+        Ok(Json(Done { success: true }))
     } else {
         Err(OpError::not_found(format!("No webhook {id}.")))
     }

@@ -290,3 +290,87 @@ async fn extractor_rejections_answer_in_vitrines_shape() {
         .unwrap()
         .starts_with("application/json"));
 }
+
+/// Found by Schemathesis: a JSON array was read field by field into a request, an empty device
+/// id was kept, a limit past what the document allows was taken, and the clock could be moved
+/// past any real date.
+#[tokio::test]
+async fn what_schemathesis_found_is_refused() {
+    let app = spawn_app().await;
+    for (path, body) in [
+        ("/_vitrine/tokens", "[null, null]"),
+        ("/_vitrine/customers/16505550123/unsupported", "[]"),
+        ("/_vitrine/customers", "\"x\""),
+        ("/_vitrine/clock/advance", "7"),
+    ] {
+        let r = app
+            .send(
+                app.client
+                    .post(app.url(path))
+                    .header("content-type", "application/json")
+                    .body(body),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 400, "{path} {body}: {}", r.text);
+        assert_eq!(r.body["error"]["code"], "invalid_request");
+        assert_eq!(
+            r.body["error"]["message"],
+            "The body must be a JSON object."
+        );
+    }
+    // An empty body is still `{}`.
+    let r = app
+        .send(app.client.post(app.url("/_vitrine/clock/freeze")))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+
+    let r = app
+        .post_json(
+            "/_vitrine/customers/16505550123/devices",
+            json!({ "id": " ", "app_version": "" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    assert!(app
+        .sandbox
+        .customer("16505550123")
+        .unwrap()
+        .devices
+        .iter()
+        .all(|d| !d.id.trim().is_empty()));
+
+    let r = app
+        .post_json(
+            &format!(
+                "/_vitrine/phone_numbers/{}/throughput",
+                seed::PHONE_NUMBER_ID
+            ),
+            json!({ "mps": 2_147_483_648u64 }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    let r = app
+        .post_json(
+            &format!(
+                "/_vitrine/phone_numbers/{}/throughput",
+                seed::PHONE_NUMBER_ID
+            ),
+            json!({ "mps": 1_000_001 }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+
+    let before = app.get("/_vitrine/clock").await.body;
+    for (path, body) in [
+        ("/_vitrine/clock/set", json!({ "ms": i64::MAX })),
+        ("/_vitrine/clock/set", json!({ "unix": -1 })),
+        ("/_vitrine/clock/advance", json!({ "ms": i64::MAX })),
+        ("/_vitrine/clock/advance", json!({ "seconds": -1e15 })),
+    ] {
+        let r = app.post_json(path, body.clone()).await;
+        assert_eq!(r.status.as_u16(), 400, "{path} {body}: {}", r.text);
+    }
+    let after = app.get("/_vitrine/clock").await.body;
+    assert_eq!(before["offset_ms"], after["offset_ms"]);
+    assert_eq!(before["frozen"], after["frozen"]);
+}

@@ -33,7 +33,12 @@ impl TestApp {
 #[tokio::test]
 async fn a_template_is_reviewed_on_the_sandbox_clock_with_webhooks() {
     let rx = Receiver::start(Rx::default()).await;
-    let app = spawn_app().await;
+    // The review runs in this test's own step (run_due), not in a background task it would race.
+    let app = spawn_with(Options {
+        manual: true,
+        ..Options::default()
+    })
+    .await;
     app.set_webhook(&rx.url).await;
     app.post_json("/_vitrine/clock/freeze", json!({})).await;
     let r = app.create_template(mpm_template("summer_mpm")).await;
@@ -53,6 +58,7 @@ async fn a_template_is_reviewed_on_the_sandbox_clock_with_webhooks() {
     assert_eq!(get.body["components"][3]["buttons"][0]["type"], "MPM");
     app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
         .await;
+    app.run_due().await;
     let rows = app
         .wait_webhooks("event=template_status", |w| !w.is_empty())
         .await;
