@@ -1,4 +1,5 @@
-//! Vitrine's own API under `/_vitrine/`: the sandbox's facts, what was sent, tokens, health.
+//! Vitrine's own API under `/_vitrine/`: the sandbox's facts, what was sent, tokens, metrics,
+//! health.
 //!
 //! Guarded: with an admin token configured, every call but `/health` needs
 //! `Authorization: Bearer <admin token>`; without one, only loopback clients are answered.
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/sandbox", get(info::sandbox))
         .route("/stats", get(info::stats))
+        .route("/metrics", get(crate::metrics::endpoint))
         .route("/messages", get(messages::list))
         .route("/messages/{wamid}", get(messages::get))
         .route("/messages/{wamid}/read", post(messages::read))
