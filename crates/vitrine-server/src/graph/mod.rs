@@ -59,8 +59,8 @@ pub async fn dispatch(
     resp
 }
 
-/// [`dispatch`], naming in `template` the route template of the request as far as it is known (the shape
-/// of the path first, then the kind of its node).
+/// [`dispatch`], naming in `template` the route template of the request as far as it is known
+/// (the shape of the path first, then the kind of its node).
 async fn serve(
     state: AppState,
     method: Method,
