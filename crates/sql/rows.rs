@@ -465,6 +465,14 @@ async fn write_change(conn: &mut Conn, change: &DirectoryChange) -> StoreResult<
     Ok(())
 }
 
+pub(crate) async fn latest_change(pool: &Pool) -> StoreResult<i64> {
+    let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM directory_changes")
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
+    Ok(seq.unwrap_or(0))
+}
+
 pub(crate) async fn changes_since(
     pool: &Pool,
     after: i64,
@@ -911,6 +919,13 @@ pub(crate) async fn next_webhook_due(pool: &Pool) -> StoreResult<Option<Millis>>
             .await
             .map_err(db_err)?;
     Ok(at.map(Millis))
+}
+
+pub(crate) async fn pending_webhooks(pool: &Pool) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM webhooks WHERE state = 'pending'")
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)
 }
 
 const WEBHOOK_COLUMNS: &str =

@@ -16,6 +16,10 @@ impl DirectoryStore for ThisStore {
         self.signal()
     }
 
+    async fn latest_change(&self) -> StoreResult<i64> {
+        rows::latest_change(&self.readers).await
+    }
+
     async fn seed(&self, data: &DirectoryData) -> StoreResult<()> {
         self.writer
             .write(WriteOp::Seed(Box::new(data.clone())))
@@ -256,6 +260,10 @@ impl WebhookStore for ThisStore {
 
     async fn next_webhook_due(&self) -> StoreResult<Option<Millis>> {
         rows::next_webhook_due(&self.readers).await
+    }
+
+    async fn pending_webhooks(&self) -> StoreResult<i64> {
+        rows::pending_webhooks(&self.readers).await
     }
 
     async fn list_webhooks(&self, query: &WebhookQuery) -> StoreResult<WebhookPage> {

@@ -23,6 +23,7 @@ pub mod sandbox;
 pub mod seed;
 pub mod settings;
 pub mod store;
+pub mod telemetry;
 pub mod template;
 pub mod template_send;
 pub mod usecase;

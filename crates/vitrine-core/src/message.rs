@@ -183,6 +183,32 @@ impl Outgoing {
         }
     }
 
+    /// Every value [`Outgoing::kind`] takes (metrics start each at 0). A kind missing here is
+    /// still counted once it is sent.
+    pub fn kinds() -> impl Iterator<Item = &'static str> {
+        const OWN: [&str; 14] = [
+            "text",
+            "catalog_message",
+            "product",
+            "product_list",
+            "button",
+            "list",
+            "template",
+            "order_details",
+            "order_status",
+            "location",
+            "contacts",
+            "reaction",
+            "cta_url",
+            "location_request_message",
+        ];
+        OWN.into_iter().chain(
+            crate::media::MediaKind::ALL
+                .into_iter()
+                .map(crate::media::MediaKind::as_str),
+        )
+    }
+
     /// Whether the message carries a checkout order (`order_details`).
     pub fn has_checkout(&self) -> bool {
         matches!(

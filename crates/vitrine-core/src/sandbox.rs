@@ -50,6 +50,8 @@ pub struct Sandbox {
     pub webhook_counters: crate::usecase::webhooks::WebhookCounters,
     /// Updates of the same entities on this node take turns once they have collided.
     key_locks: KeyLocks,
+    /// Where this node's metrics go, once a server attached them.
+    telemetry: std::sync::OnceLock<Arc<dyn crate::telemetry::Telemetry>>,
 }
 
 /// What a use-case wants written, planned from the directory as it was read (see
@@ -174,6 +176,7 @@ impl Sandbox {
             sends: Default::default(),
             webhook_counters: Default::default(),
             key_locks: KeyLocks::new(),
+            telemetry: std::sync::OnceLock::new(),
         })
     }
 
@@ -341,6 +344,37 @@ impl Sandbox {
         }
     }
 
+    /// Sends this node's telemetry (and its store writer's) to `telemetry` from now on. Only the
+    /// first call takes effect (one server per sandbox); false for the others.
+    pub fn attach_telemetry(&self, telemetry: Arc<dyn crate::telemetry::Telemetry>) -> bool {
+        if self.telemetry.set(telemetry.clone()).is_err() {
+            return false;
+        }
+        self.store.attach_telemetry(telemetry);
+        true
+    }
+
+    /// The attached telemetry, if any.
+    pub fn telemetry(&self) -> Option<&dyn crate::telemetry::Telemetry> {
+        self.telemetry.get().map(|t| t.as_ref())
+    }
+
+    /// Where this node is in the store's directory change log, for its metrics.
+    pub async fn change_log_position(&self) -> Result<ChangeLogPosition, ApiError> {
+        let latest = self.store.latest_change().await?;
+        let follow = self.lock_follow();
+        let applied_above = follow.above.range(..=latest).count() as i64;
+        Ok(ChangeLogPosition {
+            latest,
+            behind: (latest - follow.floor - applied_above).max(0),
+        })
+    }
+
+    /// Webhooks waiting to be delivered (due or not), in the whole store.
+    pub async fn pending_webhooks(&self) -> Result<i64, ApiError> {
+        Ok(self.store.pending_webhooks().await?)
+    }
+
     /// Woken when another node may have changed the directory.
     pub fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
         self.store.change_signal()
@@ -384,6 +418,15 @@ impl Sandbox {
     pub fn new_trace_id(&self) -> String {
         self.ids.trace_id()
     }
+}
+
+/// See [`Sandbox::change_log_position`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeLogPosition {
+    /// The newest entry in the store's change log (0 when there is none).
+    pub latest: i64,
+    /// Entries up to `latest` this node has not applied yet.
+    pub behind: i64,
 }
 
 /// How long a hole in the change log may stay open: a change numbered below one already applied

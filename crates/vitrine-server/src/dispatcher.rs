@@ -145,16 +145,24 @@ async fn deliver(sandbox: &Sandbox, client: &reqwest::Client, c: &Claimed) {
         }
         Err(e) => (None, None, Some(describe(&e))),
     };
+    let elapsed = started.elapsed();
     let attempt = Attempt {
         number: c.attempts_before + 1,
         at,
         http_status,
-        latency_ms: started.elapsed().as_millis() as i64,
+        latency_ms: elapsed.as_millis() as i64,
         response,
         error,
     };
-    if let Err(e) = sandbox.record_webhook_attempt(c, &attempt).await {
-        tracing::warn!(webhook = c.id, error = %e, "recording a webhook attempt failed; it will be sent again");
+    match sandbox.record_webhook_attempt(c, &attempt).await {
+        Ok(after) => {
+            if let Some(t) = sandbox.telemetry() {
+                t.webhook_attempt(after.into(), elapsed);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(webhook = c.id, error = %e, "recording a webhook attempt failed; it will be sent again")
+        }
     }
 }
 

@@ -13,6 +13,7 @@ mod assets;
 pub mod cluster;
 pub mod dispatcher;
 pub mod graph;
+pub mod metrics;
 mod params;
 pub mod proxy;
 mod response;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub verifier: Arc<dispatcher::HttpVerifier>,
     /// The web UI's live event streams.
     pub events: Arc<sandbox::EventHub>,
+    /// This server's metrics (`GET /_vitrine/metrics`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -62,12 +65,17 @@ impl AppState {
         client: reqwest::Client,
     ) -> AppState {
         let ids = sandbox.ids.clone();
+        let metrics = Arc::new(metrics::Metrics::new(&sandbox.node_id));
+        if !sandbox.attach_telemetry(metrics.clone()) {
+            tracing::debug!("the sandbox reports to another server's metrics");
+        }
         AppState {
             sandbox,
             admin_token: admin_token.map(Arc::from),
             public_url: Arc::from(public_url),
             verifier: Arc::new(dispatcher::HttpVerifier { client, ids }),
             events: Arc::default(),
+            metrics,
         }
     }
 }
@@ -89,6 +97,10 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(response::panic_response))
         // items_batch may carry up to about 28 MB; feeds for /_vitrine/catalogs/{id}/import more.
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 

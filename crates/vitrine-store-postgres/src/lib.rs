@@ -113,6 +113,10 @@ impl Lifecycle for PgStore {
         self.writer.close().await;
         self.readers.close().await;
     }
+
+    fn attach_telemetry(&self, telemetry: Arc<dyn vitrine_core::telemetry::Telemetry>) {
+        self.writer.attach_telemetry(telemetry);
+    }
 }
 
 /// sqlx's migrator takes PostgreSQL's advisory lock for the whole run, so nodes starting

@@ -117,6 +117,10 @@ impl Lifecycle for SqliteStore {
         self.writer.close().await;
         self.readers.close().await;
     }
+
+    fn attach_telemetry(&self, telemetry: Arc<dyn vitrine_core::telemetry::Telemetry>) {
+        self.writer.attach_telemetry(telemetry);
+    }
 }
 
 /// A read of the directory is one snapshot by itself in WAL mode.

@@ -1,6 +1,9 @@
 //! `vitrine bench`: throughput of POST /messages and of webhook delivery, measured end to end on
 //! this machine (a real server on loopback, a real SQLite file with fsync, a minimal receiver).
 //! Benchmarks live here, never in timed tests: the machines are shared and noisy.
+//!
+//! `--json` prints the results as one JSON document ([`BenchReport`]) on standard output, and
+//! the human summary on standard error, so that a run can be kept and compared with the next.
 
 use crate::config::{self, FileConfig, Overrides};
 use crate::node::Node;
@@ -37,14 +40,94 @@ pub struct BenchArgs {
     /// first) with the same products
     #[arg(long, value_enum, default_value_t = Kind::Mpm)]
     kind: Kind,
+    /// Print the results as JSON on standard output (the summary goes to standard error)
+    #[arg(long)]
+    json: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Kind {
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
     /// `interactive.product_list`
     Mpm,
     /// `template` with a two-card product carousel
     Carousel,
+}
+
+/// The version of [`BenchReport`]'s shape: it changes only when a field changes meaning or goes
+/// away (new fields may be added without it).
+pub const REPORT_FORMAT: u32 = 1;
+
+/// One run of `vitrine bench`, as `--json` prints it. Durations are in seconds, latencies in
+/// milliseconds, rates per second.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BenchReport {
+    /// [`REPORT_FORMAT`].
+    pub format: u32,
+    /// The version of Vitrine that ran.
+    pub vitrine_version: String,
+    pub setup: BenchSetup,
+    /// Present with `--catalog-size`.
+    pub catalog_import: Option<CatalogImport>,
+    pub sends: Sends,
+    pub webhooks: Webhooks,
+}
+
+/// What was measured.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BenchSetup {
+    pub messages: usize,
+    pub concurrency: usize,
+    pub nodes: usize,
+    /// `mpm` or `carousel`.
+    pub kind: Kind,
+    /// False with `--no-webhooks`.
+    pub webhooks: bool,
+    /// `sqlite` or `postgres` (never the URL, which may hold a password).
+    pub database: String,
+    pub catalog_size: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CatalogImport {
+    /// Rows of the generated feed.
+    pub rows: u64,
+    pub imported: u64,
+    pub failed: u64,
+    pub seconds: f64,
+    pub rows_per_second: f64,
+}
+
+/// POST /messages: each message durable before its 200.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Sends {
+    pub accepted: usize,
+    /// Sends that were not answered 200.
+    pub failed: usize,
+    pub seconds: f64,
+    /// Accepted messages per second.
+    pub per_second: f64,
+    pub latency_ms: Latency,
+}
+
+/// Client-side latency of each send.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// Status webhooks (`sent` and `delivered` of every accepted message) received by the bench's
+/// own endpoint, counted from the first send.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Webhooks {
+    pub expected: u64,
+    pub delivered: u64,
+    pub seconds: f64,
+    pub per_second: f64,
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -62,7 +145,22 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[idx.min(sorted.len() - 1)]
 }
 
+/// The human summary: on standard output, or on standard error when standard output is JSON.
+macro_rules! say {
+    ($json:expr) => {
+        if $json { eprintln!() } else { println!() }
+    };
+    ($json:expr, $($arg:tt)*) => {
+        if $json { eprintln!($($arg)*) } else { println!($($arg)*) }
+    };
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 async fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    let json = args.json;
     // A minimal business endpoint: count the status webhooks (not the demo customer's "Hi" of
     // the first start, nor anything else) and answer 200.
     let received = Arc::new(AtomicU64::new(0));
@@ -109,6 +207,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     if nodes > 1 && database.starts_with("sqlite") {
         anyhow::bail!("several nodes need a shared PostgreSQL database: --database postgres://…");
     }
+    let mut catalog_import = None;
     let mut bases = vec![];
     let mut first_sandbox = None;
     let mut stops = vec![];
@@ -165,12 +264,21 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
         let secs = t.elapsed().as_secs_f64();
-        println!(
+        let import = CatalogImport {
+            rows: report.rows,
+            imported: report.imported,
+            failed: report.failed,
+            seconds: secs,
+            rows_per_second: report.rows as f64 / secs.max(1e-9),
+        };
+        say!(
+            json,
             "catalog import   {} generated products in {secs:.2} s: {:.0} rows/s ({} failed)",
-            report.imported,
-            report.rows as f64 / secs.max(1e-9),
-            report.failed
+            import.imported,
+            import.rows_per_second,
+            import.failed
         );
+        catalog_import = Some(import);
         if generated > 0 {
             items = vec![
                 format!("gen-{}", generated - 1),
@@ -202,9 +310,11 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         Kind::Mpm => "multi-product messages",
         Kind::Carousel => "product carousel templates",
     };
-    println!(
+    say!(
+        json,
         "vitrine bench: {} {what}, {} concurrent senders, {nodes} node(s), {database}",
-        args.messages, args.concurrency
+        args.messages,
+        args.concurrency
     );
 
     let started = Instant::now();
@@ -261,26 +371,68 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let all_elapsed = started.elapsed();
     let delivered = received.load(Ordering::Relaxed);
 
-    println!();
-    println!(
+    let report = BenchReport {
+        format: REPORT_FORMAT,
+        vitrine_version: env!("CARGO_PKG_VERSION").to_owned(),
+        setup: BenchSetup {
+            messages: args.messages,
+            concurrency: args.concurrency,
+            nodes,
+            kind: args.kind,
+            webhooks: !args.no_webhooks,
+            database: database
+                .split_once(':')
+                .map_or("sqlite", |(scheme, _)| scheme)
+                .replace("postgresql", "postgres"),
+            catalog_size: args.catalog_size,
+        },
+        catalog_import,
+        sends: Sends {
+            accepted,
+            failed: errors,
+            seconds: send_elapsed.as_secs_f64(),
+            per_second: accepted as f64 / send_elapsed.as_secs_f64().max(1e-9),
+            latency_ms: Latency {
+                p50: ms(percentile(&latencies, 0.50)),
+                p99: ms(percentile(&latencies, 0.99)),
+                max: ms(latencies.last().copied().unwrap_or_default()),
+            },
+        },
+        webhooks: Webhooks {
+            expected,
+            delivered,
+            seconds: all_elapsed.as_secs_f64(),
+            per_second: delivered as f64 / all_elapsed.as_secs_f64().max(1e-9),
+        },
+    };
+
+    say!(json);
+    say!(
+        json,
         "POST /messages   {accepted} accepted, {errors} failed in {:.2} s",
-        send_elapsed.as_secs_f64()
+        report.sends.seconds
     );
-    println!(
+    say!(
+        json,
         "                 {:.0} messages/s (each durable before its 200)",
-        accepted as f64 / send_elapsed.as_secs_f64()
+        report.sends.per_second
     );
-    println!(
+    say!(
+        json,
         "                 latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
-        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
-        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+        report.sends.latency_ms.p50,
+        report.sends.latency_ms.p99,
+        report.sends.latency_ms.max
     );
-    println!(
+    say!(
+        json,
         "webhooks         {delivered} of {expected} status webhooks delivered in {:.2} s: {:.0} events/s",
-        all_elapsed.as_secs_f64(),
-        delivered as f64 / all_elapsed.as_secs_f64()
+        report.webhooks.seconds,
+        report.webhooks.per_second
     );
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
     for stop in stops {
         let _ = stop.send(());
     }
@@ -359,4 +511,69 @@ async fn approve_carousel(client: &reqwest::Client, base: &str) -> anyhow::Resul
         approved.text().await?
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn sample() -> BenchReport {
+        BenchReport {
+            format: REPORT_FORMAT,
+            vitrine_version: "0.1.0".into(),
+            setup: BenchSetup {
+                messages: 100,
+                concurrency: 4,
+                nodes: 1,
+                kind: Kind::Carousel,
+                webhooks: true,
+                database: "sqlite".into(),
+                catalog_size: None,
+            },
+            catalog_import: None,
+            sends: Sends {
+                accepted: 100,
+                failed: 0,
+                seconds: 0.5,
+                per_second: 200.0,
+                latency_ms: Latency {
+                    p50: 1.5,
+                    p99: 4.0,
+                    max: 9.25,
+                },
+            },
+            webhooks: Webhooks {
+                expected: 200,
+                delivered: 200,
+                seconds: 0.75,
+                per_second: 266.7,
+            },
+        }
+    }
+
+    /// The shape the README documents: a change here is a change of `format`.
+    #[test]
+    fn the_json_report_keeps_its_documented_shape() {
+        let value = serde_json::to_value(sample()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "format": 1,
+                "vitrine_version": "0.1.0",
+                "setup": {
+                    "messages": 100, "concurrency": 4, "nodes": 1, "kind": "carousel",
+                    "webhooks": true, "database": "sqlite", "catalog_size": null
+                },
+                "catalog_import": null,
+                "sends": {
+                    "accepted": 100, "failed": 0, "seconds": 0.5, "per_second": 200.0,
+                    "latency_ms": { "p50": 1.5, "p99": 4.0, "max": 9.25 }
+                },
+                "webhooks": { "expected": 200, "delivered": 200, "seconds": 0.75, "per_second": 266.7 }
+            })
+        );
+        let back: BenchReport = serde_json::from_value(value).unwrap();
+        assert_eq!(back, sample());
+    }
 }

@@ -877,3 +877,29 @@ fn scenario_files_are_checked_before_anything_runs() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `vitrine bench --json`: the results as one JSON document on standard output, the summary on
+/// standard error. (A tiny run: the shape is tested here, never the speed.)
+#[test]
+fn bench_json_prints_one_report_on_stdout() {
+    let out = vitrine(&["bench", "--json", "--messages", "20", "--concurrency", "2"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("POST /messages"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stdout));
+    });
+    assert_eq!(report["format"], 1);
+    assert_eq!(report["setup"]["messages"], 20);
+    assert_eq!(report["setup"]["concurrency"], 2);
+    assert_eq!(report["setup"]["kind"], "mpm");
+    assert_eq!(report["setup"]["database"], "sqlite");
+    assert_eq!(report["catalog_import"], serde_json::Value::Null);
+    assert_eq!(report["sends"]["accepted"], 20);
+    assert_eq!(report["sends"]["failed"], 0);
+    for key in ["p50", "p99", "max"] {
+        assert!(report["sends"]["latency_ms"][key].is_number(), "{report}");
+    }
+    assert_eq!(report["webhooks"]["expected"], 40);
+    assert_eq!(report["webhooks"]["delivered"], 40);
+}

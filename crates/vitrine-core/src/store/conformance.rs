@@ -363,6 +363,11 @@ async fn subscriptions(store: Arc<dyn Store>) {
 }
 
 async fn change_log_clock_and_products(store: Arc<dyn Store>) {
+    assert_eq!(
+        store.latest_change().await.unwrap(),
+        0,
+        "an empty change log"
+    );
     seeded(&store).await;
     let demo = seed::demo("http://x");
     let mut product = demo.products[3].clone();
@@ -393,6 +398,7 @@ async fn change_log_clock_and_products(store: Arc<dyn Store>) {
     assert_eq!(store.changes_since(0, 2).await.unwrap().len(), 2);
     let loaded = store.load_directory().await.unwrap().unwrap();
     assert_eq!(loaded.last_change, seqs[2]);
+    assert_eq!(store.latest_change().await.unwrap(), seqs[2]);
     assert_eq!(loaded.clock, Some(clock));
     assert_eq!(
         loaded.data.products[3], product,
@@ -564,6 +570,7 @@ async fn claims_lease_due_rows_once(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(store.next_webhook_due().await.unwrap(), Some(Millis(100)));
+    assert_eq!(store.pending_webhooks().await.unwrap(), 2);
     let first = store
         .claim_due_webhooks(Millis(200), 0, 10_000, 10)
         .await
@@ -690,6 +697,7 @@ async fn attempts_retry_dead_redeliver(store: Arc<dyn Store>) {
     assert_eq!(dead.next_attempt_at, None);
     assert_eq!(dead_attempts, vec![conn_err]);
     assert_eq!(store.next_webhook_due().await.unwrap(), None);
+    assert_eq!(store.pending_webhooks().await.unwrap(), 0);
     assert!(store
         .redeliver_webhook(dead.id, Millis(50_000))
         .await

@@ -110,6 +110,9 @@ pub trait DirectoryStore: Send + Sync + 'static {
         after: i64,
         limit: u32,
     ) -> StoreResult<Vec<(i64, Vec<DirectoryChange>)>>;
+    /// The number of the newest change-log entry, 0 when there is none (for metrics: how far a
+    /// node's directory is behind).
+    async fn latest_change(&self) -> StoreResult<i64>;
     /// Woken when another node may have written a change (PostgreSQL LISTEN/NOTIFY); `None` when
     /// the backend has no such signal.
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
@@ -194,6 +197,8 @@ pub trait WebhookStore: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// When the earliest pending webhook is due (sandbox time).
     async fn next_webhook_due(&self) -> StoreResult<Option<Millis>>;
+    /// How many webhooks are pending (due or not, leased or not).
+    async fn pending_webhooks(&self) -> StoreResult<i64>;
     async fn list_webhooks(&self, query: &WebhookQuery) -> StoreResult<WebhookPage>;
     async fn get_webhook(&self, id: i64) -> StoreResult<Option<(WebhookRecord, Vec<Attempt>)>>;
     /// Makes a webhook pending again, due at `now`. `false` when there is no such webhook.
@@ -252,6 +257,11 @@ pub trait MediaStore: Send + Sync + 'static {
 pub trait Lifecycle: Send + Sync + 'static {
     /// Commits pending writes and closes every connection.
     async fn close(&self);
+    /// Reports every batch the store's writer commits to `telemetry` from now on (the first
+    /// call only). A store without a group-commit writer ignores it.
+    fn attach_telemetry(&self, telemetry: Arc<dyn crate::telemetry::Telemetry>) {
+        let _ = telemetry;
+    }
 }
 
 /// Everything a backend provides.

@@ -12,7 +12,10 @@ use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
 use crate::directory::DirectoryData;
 use crate::media::MediaRecord;
+use crate::telemetry::Telemetry;
 use crate::webhook::{AfterAttempt, Attempt, Claimed, Outbox};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
 pub const MAX_BATCH: usize = 512;
@@ -130,19 +133,31 @@ struct Job {
     done: oneshot::Sender<StoreResult<WriteResult>>,
 }
 
+/// Where the writer reports its batches, once someone attached it.
+type TelemetrySlot = Arc<OnceLock<Arc<dyn Telemetry>>>;
+
 pub struct Writer {
     tx: mpsc::Sender<Job>,
     task: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    telemetry: TelemetrySlot,
 }
 
 impl Writer {
     pub fn spawn<T: Transactor>(conn: T) -> Writer {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(run(conn, rx));
+        let telemetry = TelemetrySlot::default();
+        let task = tokio::spawn(run(conn, rx, telemetry.clone()));
         Writer {
             tx,
             task: tokio::sync::Mutex::new(Some(task)),
+            telemetry,
         }
+    }
+
+    /// Reports every batch committed from now on (size, time from `BEGIN` to `COMMIT`) to
+    /// `telemetry`. Only the first call takes effect.
+    pub fn attach_telemetry(&self, telemetry: Arc<dyn Telemetry>) {
+        let _ = self.telemetry.set(telemetry);
     }
 
     pub async fn submit(&self, op: WriteOp) -> StoreResult<WriteResult> {
@@ -168,7 +183,7 @@ impl Writer {
     }
 }
 
-async fn run<T: Transactor>(mut conn: T, mut rx: mpsc::Receiver<Job>) {
+async fn run<T: Transactor>(mut conn: T, mut rx: mpsc::Receiver<Job>, telemetry: TelemetrySlot) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.recv().await {
         batch.push(first);
@@ -179,7 +194,7 @@ async fn run<T: Transactor>(mut conn: T, mut rx: mpsc::Receiver<Job>) {
             }
         }
         let shutdown = batch.iter().any(|j| matches!(j.op, WriteOp::Shutdown));
-        commit_batch(&mut conn, &mut batch).await;
+        commit_batch(&mut conn, &mut batch, telemetry.get()).await;
         if shutdown {
             rx.close();
             break;
@@ -188,7 +203,14 @@ async fn run<T: Transactor>(mut conn: T, mut rx: mpsc::Receiver<Job>) {
     conn.close().await;
 }
 
-async fn commit_batch<T: Transactor>(conn: &mut T, batch: &mut Vec<Job>) {
+/// Commits a batch and answers its writers, after reporting it: whoever sees a write acknowledged
+/// sees its batch counted.
+async fn commit_batch<T: Transactor>(
+    conn: &mut T,
+    batch: &mut Vec<Job>,
+    telemetry: Option<&Arc<dyn Telemetry>>,
+) {
+    let started = Instant::now();
     let results = match run_in_transaction(conn, batch.iter().map(|j| &j.op)).await {
         Ok(results) => results,
         Err(_) if batch.len() > 1 => {
@@ -205,6 +227,9 @@ async fn commit_batch<T: Transactor>(conn: &mut T, batch: &mut Vec<Job>) {
         }
         Err(e) => vec![Err(e)],
     };
+    if let Some(t) = telemetry {
+        t.write_batch(batch.len(), started.elapsed());
+    }
     for (job, result) in batch.drain(..).zip(results) {
         let _ = job.done.send(result);
     }

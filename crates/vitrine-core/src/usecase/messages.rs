@@ -309,6 +309,9 @@ impl Sandbox {
             .find(|s| s.status == crate::webhook::MessageStatus::Failed)
             .and_then(|s| s.errors.first())
             .map(|e| e.code);
+        if let Some(t) = self.telemetry() {
+            t.message_accepted(record.content.kind());
+        }
         self.sends.with(|c| {
             c.accepted += 1;
             if let Some(code) = failed_code {
@@ -410,11 +413,17 @@ impl Sandbox {
             .limiter
             .take_number(&phone.id, limits.mps(&phone.throughput), nodes, now)
         {
+            if let Some(t) = self.telemetry() {
+                t.limit_hit(crate::telemetry::LimitHit::Throughput);
+            }
             return Err(ApiError::new(ErrorKind::RateLimitHit)
                 .with_details("Cloud API message throughput has been reached.")
                 .with_usage_of(phone.waba_id.clone()));
         }
         if !self.limiter.take_pair(&phone.id, wa_id, limits, nodes, now) {
+            if let Some(t) = self.telemetry() {
+                t.limit_hit(crate::telemetry::LimitHit::Pair);
+            }
             match limits.pair_limit_channel {
                 PairLimitChannel::Sync => {
                     return Err(pair_limit_error().with_usage_of(phone.waba_id.clone()))

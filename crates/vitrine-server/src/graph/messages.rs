@@ -25,11 +25,13 @@ pub async fn send(req: GraphRequest) -> Response {
             Err(e) => graph_error(&meta, &e),
         };
     }
-    match state
+    let started = std::time::Instant::now();
+    let sent = state
         .sandbox
         .send_message(&principal, &node_id, &meta.api_version, &params)
-        .await
-    {
+        .await;
+    state.metrics.send(sent.is_ok(), started.elapsed());
+    match sent {
         Ok(resp) => graph_ok(&meta, &resp),
         Err(e) => graph_error(&meta, &e),
     }

@@ -43,13 +43,31 @@ fn is_version(segment: &str) -> bool {
         && minor.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The router's fallback: every path that is not Vitrine's own is a Graph path.
+/// The router's fallback: every path that is not Vitrine's own is a Graph path. The response
+/// carries the route template it answered ([`crate::metrics::GraphRoute`]) for the metrics.
 pub async fn dispatch(
     State(state): State<AppState>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
+) -> Response {
+    let mut template = crate::metrics::UNMATCHED;
+    let mut resp = serve(state, method, uri, headers, body, &mut template).await;
+    resp.extensions_mut()
+        .insert(crate::metrics::GraphRoute(template));
+    resp
+}
+
+/// [`dispatch`], naming in `template` the route template of the request as far as it is known
+/// (the shape of the path first, then the kind of its node).
+async fn serve(
+    state: AppState,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+    template: &mut &'static str,
 ) -> Response {
     let mut segments: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();
     let api_version = match segments.first() {
@@ -60,6 +78,7 @@ pub async fn dispatch(
         }
         _ => state.sandbox.behaviour.default_api_version.clone(),
     };
+    *template = path_route(&segments);
     let meta = GraphMeta {
         api_version,
         trace_id: state.sandbox.new_trace_id(),
@@ -137,6 +156,7 @@ pub async fn dispatch(
             let Ok(record) = media else {
                 return graph_error(&meta, &e);
             };
+            *template = "/{version}/{media_id}";
             if body_too_large {
                 return graph_error(&meta, &too_large());
             }
@@ -155,6 +175,9 @@ pub async fn dispatch(
         }
         Err(e) => return graph_error(&meta, &e),
     };
+    if rest.is_empty() {
+        *template = node_route(kind);
+    }
     let edge = match rest {
         [] => None,
         [edge] => Some(*edge),
@@ -206,6 +229,50 @@ pub async fn dispatch(
         Endpoint::UnsubscribeWaba => subscriptions::unsubscribe_waba(req).await,
         Endpoint::Catalog(e) => catalog::handle(e, req).await,
         Endpoint::Templates(e) => templates::handle(e, req).await,
+    }
+}
+
+/// The route template of a Graph path from its shape alone: an edge names the kind of its node.
+fn path_route(segments: &[&str]) -> &'static str {
+    match segments {
+        [] => "/{version}",
+        ["oauth", "access_token"] => "/{version}/oauth/access_token",
+        [_] => "/{version}/{node_id}",
+        [_, edge] => edge_route(edge),
+        _ => "/{version}/{node_id}/{edge}/{path}",
+    }
+}
+
+fn edge_route(edge: &str) -> &'static str {
+    match edge {
+        "messages" => "/{version}/{phone_number_id}/messages",
+        "media" => "/{version}/{phone_number_id}/media",
+        "whatsapp_commerce_settings" => "/{version}/{phone_number_id}/whatsapp_commerce_settings",
+        "register" => "/{version}/{phone_number_id}/register",
+        "message_templates" => "/{version}/{waba_id}/message_templates",
+        "product_catalogs" => "/{version}/{waba_id}/product_catalogs",
+        "subscribed_apps" => "/{version}/{waba_id}/subscribed_apps",
+        "phone_numbers" => "/{version}/{waba_id}/phone_numbers",
+        "owned_product_catalogs" => "/{version}/{business_id}/owned_product_catalogs",
+        "products" => "/{version}/{catalog_id}/products",
+        "items_batch" => "/{version}/{catalog_id}/items_batch",
+        "check_batch_request_status" => "/{version}/{catalog_id}/check_batch_request_status",
+        "product_feeds" => "/{version}/{catalog_id}/product_feeds",
+        "subscriptions" => "/{version}/{app_id}/subscriptions",
+        _ => "/{version}/{node_id}/{edge}",
+    }
+}
+
+/// The route template of a node itself, once its kind is known.
+fn node_route(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::PhoneNumber => "/{version}/{phone_number_id}",
+        NodeKind::Waba => "/{version}/{waba_id}",
+        NodeKind::Business => "/{version}/{business_id}",
+        NodeKind::Catalog => "/{version}/{catalog_id}",
+        NodeKind::Product => "/{version}/{product_id}",
+        NodeKind::Template => "/{version}/{template_id}",
+        NodeKind::App => "/{version}/{app_id}",
     }
 }
 

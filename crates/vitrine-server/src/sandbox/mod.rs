@@ -1,4 +1,5 @@
-//! Vitrine's own API under `/_vitrine/`: the sandbox's facts, what was sent, tokens, health.
+//! Vitrine's own API under `/_vitrine/`: the sandbox's facts, what was sent, tokens, metrics,
+//! health.
 //!
 //! Guarded: with an admin token configured, every call but `/health` needs
 //! `Authorization: Bearer <admin token>`; without one, only loopback clients are answered.
@@ -38,6 +39,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(info::sandbox))
         .routes(routes!(info::stats))
+        .routes(routes!(crate::metrics::endpoint))
         .routes(routes!(messages::list))
         .routes(routes!(messages::get))
         .routes(routes!(messages::read))

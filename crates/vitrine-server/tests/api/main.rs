@@ -20,6 +20,7 @@ mod messages_interactive;
 mod messages_media;
 mod messages_product;
 mod messages_text;
+mod metrics;
 mod openapi;
 mod proxy;
 mod read_receipts;
