@@ -17,6 +17,7 @@ use vitrine_core::model::{
     App, AppSubscription, Business, Catalog, CommerceSettings, Customer, PhoneNumber, Product,
     Scope, Throughput, ThroughputLevel, Token, Waba, WabaSubscription,
 };
+use vitrine_core::settings::Retention;
 use vitrine_core::store::{Commit, CommitOutcome, StoreError, StoreResult};
 use vitrine_core::webhook::{
     AfterAttempt, Attempt, Claimed, DeliveryState, EventType, MessageStatus, Outbox, StatusEvent,
@@ -1435,4 +1436,107 @@ pub(crate) async fn peer_messages_version(pool: &Pool) -> StoreResult<i64> {
         .fetch_one(pool)
         .await
         .map_err(db_err)
+}
+
+/// One log that `--retain` prunes: its table, its ordering key, what must stay, and the rows of
+/// other tables that hang on each of its rows.
+struct PrunedLog {
+    table: &'static str,
+    key: &'static str,
+    /// Sandbox ms of a row (age retention).
+    time: &'static str,
+    /// Rows that are never pruned, whatever their age.
+    keep: &'static str,
+    /// `(table, column)` pairs deleted with each row: `column` holds the row's `link` value.
+    dependents: &'static [(&'static str, &'static str)],
+    link: &'static str,
+}
+
+const PRUNED_LOGS: [PrunedLog; 3] = [
+    PrunedLog {
+        table: "messages",
+        key: "seq",
+        time: "created_at",
+        keep: "",
+        dependents: &[("message_statuses", "wamid")],
+        link: "wamid",
+    },
+    PrunedLog {
+        table: "inbound_messages",
+        key: "seq",
+        time: "created_at",
+        keep: "",
+        dependents: &[],
+        link: "wamid",
+    },
+    PrunedLog {
+        table: "webhooks",
+        key: "id",
+        time: "due_at",
+        keep: "AND state <> 'pending'",
+        dependents: &[("webhook_attempts", "webhook_id")],
+        link: "id",
+    },
+];
+
+/// Removes up to `limit` of the oldest rows of each log that `retain` no longer keeps, with the
+/// rows that hang on them, in this one (short) transaction; returns how many log rows went.
+pub(crate) async fn prune_logs(
+    conn: &mut Conn,
+    retain: Retention,
+    now: Millis,
+    limit: u32,
+) -> StoreResult<i64> {
+    let mut removed = 0;
+    for log in &PRUNED_LOGS {
+        let (table, key) = (log.table, log.key);
+        let (outside, cutoff) = match retain {
+            Retention::Age(ms) => (format!("{} < $1", log.time), now.0.saturating_sub(ms)),
+            Retention::Count(n) => {
+                // The newest row past the `n` kept (keys may have gaps: no arithmetic on them).
+                let past: Option<i64> = sqlx::query_scalar(&format!(
+                    "SELECT {key} FROM {table} ORDER BY {key} DESC LIMIT 1 OFFSET $1"
+                ))
+                .bind(n)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?;
+                let Some(past) = past else { continue };
+                (format!("{key} <= $1"), past)
+            }
+        };
+        let chosen = format!("{outside} {}", log.keep);
+        let bound: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT MAX({key}) FROM (SELECT {key} FROM {table} WHERE {chosen} \
+             ORDER BY {key} LIMIT $2) AS oldest"
+        ))
+        .bind(cutoff)
+        .bind(i64::from(limit))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        let Some(bound) = bound else { continue };
+        for (dependent, column) in log.dependents {
+            sqlx::query(&format!(
+                "DELETE FROM {dependent} WHERE {column} IN \
+                 (SELECT {link} FROM {table} WHERE {key} <= $2 AND {chosen})",
+                link = log.link
+            ))
+            .bind(cutoff)
+            .bind(bound)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        removed += sqlx::query(&format!(
+            "DELETE FROM {table} WHERE {key} <= $2 AND {chosen}"
+        ))
+        .bind(cutoff)
+        .bind(bound)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .rows_affected() as i64;
+    }
+    Ok(removed)
 }

@@ -361,4 +361,20 @@ impl MediaStore for ThisStore {
             _ => Ok(0),
         }
     }
+
+    async fn prune_logs(
+        &self,
+        retain: vitrine_core::settings::Retention,
+        now: Millis,
+        limit: u32,
+    ) -> StoreResult<i64> {
+        match self
+            .writer
+            .submit(WriteOp::PruneLogs { retain, now, limit })
+            .await?
+        {
+            WriteResult::Number(n) => Ok(n),
+            _ => Ok(0),
+        }
+    }
 }

@@ -136,6 +136,11 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
                 rows::copy_media(conn, from, record).await?,
             ))
         }
+        WriteOp::PruneLogs { retain, now, limit } => {
+            return Ok(WriteResult::Number(
+                rows::prune_logs(conn, *retain, *now, *limit).await?,
+            ))
+        }
         WriteOp::MediaPurge {
             now,
             stale_before_wall,

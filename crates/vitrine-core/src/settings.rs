@@ -43,6 +43,9 @@ pub struct Behaviour {
     /// in the `errors` of its `sent` status, as Meta's pages promise; a live test saw none
     /// (commerce spec §2.7), so it is off by default.
     pub mpm_dropped_items_notice: bool,
+    /// Prune the message and webhook logs past this age or count (`--retain`); keep all when
+    /// absent.
+    pub retain: Option<Retention>,
 }
 
 impl Default for Behaviour {
@@ -61,6 +64,83 @@ impl Default for Behaviour {
             media: crate::media::MediaSettings::default(),
             checkout_india_only: true,
             mpm_dropped_items_notice: false,
+            retain: None,
+        }
+    }
+}
+
+/// How much of the message and webhook logs to keep during long load tests (`--retain`): the
+/// rest is pruned in the background, in small transactions between sends. Pending webhooks are
+/// never pruned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Retention {
+    /// Keep what is younger than this many milliseconds of sandbox time (`--retain 2h`).
+    Age(i64),
+    /// Keep the newest this many of each log: business messages, customer messages, webhooks
+    /// (`--retain 100000`).
+    Count(i64),
+}
+
+impl std::str::FromStr for Retention {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if let Ok(n) = s.parse::<i64>() {
+            return if n > 0 {
+                Ok(Retention::Count(n))
+            } else {
+                Err(format!("retain keeps at least 1 message, not {n}"))
+            };
+        }
+        let age = humantime::parse_duration(s).map_err(|e| {
+            format!("retain is an age such as 30m, 2h or 7d, or a count such as 100000 ({e})")
+        })?;
+        match i64::try_from(age.as_millis()) {
+            Ok(ms) if ms > 0 => Ok(Retention::Age(ms)),
+            _ => Err(format!("retain age out of range: {s}")),
+        }
+    }
+}
+
+impl From<Retention> for String {
+    fn from(r: Retention) -> String {
+        match r {
+            Retention::Age(ms) => {
+                humantime::format_duration(std::time::Duration::from_millis(ms.unsigned_abs()))
+                    .to_string()
+            }
+            Retention::Count(n) => n.to_string(),
+        }
+    }
+}
+
+impl TryFrom<String> for Retention {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod retention_tests {
+    use super::Retention;
+
+    #[test]
+    fn an_age_or_a_count() {
+        assert_eq!("2h".parse(), Ok(Retention::Age(7_200_000)));
+        assert_eq!("7d".parse(), Ok(Retention::Age(604_800_000)));
+        assert_eq!(" 100000 ".parse(), Ok(Retention::Count(100_000)));
+        assert!("0".parse::<Retention>().is_err());
+        assert!("-5".parse::<Retention>().is_err());
+        assert!("0s".parse::<Retention>().is_err());
+        let e = "soon".parse::<Retention>().unwrap_err();
+        assert!(e.starts_with("retain is an age such as 30m"), "{e}");
+        for r in [Retention::Age(7_200_000), Retention::Count(5)] {
+            assert_eq!(String::from(r).parse(), Ok(r));
         }
     }
 }

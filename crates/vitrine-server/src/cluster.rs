@@ -1,7 +1,8 @@
 //! What keeps nodes sharing one database alike: each node follows the store's directory change
 //! log (woken by PostgreSQL NOTIFY, and polling in case a notification is missed), and
 //! heartbeats so that limits can be shared among the nodes alive. The same tick processes due
-//! catalog batches (claimed, so one node runs each) and removes expired media.
+//! catalog batches (claimed, so one node runs each), removes expired media and prunes the logs
+//! past `--retain`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,6 +64,11 @@ async fn run(sandbox: Arc<Sandbox>, mut stopped: watch::Receiver<bool>) {
         }
         if let Err(e) = sandbox.purge_media().await {
             tracing::warn!(error = %e, "removing expired media failed");
+        }
+        match sandbox.prune_logs().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(rows = n, "pruned the logs past --retain"),
+            Err(e) => tracing::warn!(error = %e, "pruning the logs past --retain failed"),
         }
     }
 }

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vitrine_core::commerce::MpmNoMatchDetails;
+use vitrine_core::settings::Retention;
 
 /// Vitrine: a self-hosted, wire-compatible sandbox of the commerce part of Meta's WhatsApp Cloud
 /// API (catalog, product messages, carts, orders, templates, webhooks). Not affiliated with Meta.
@@ -148,6 +149,12 @@ struct ServeArgs {
     /// Seed of the fidelity knobs' random choices (same seed, same run)
     #[arg(long, env = "VITRINE_WEBHOOK_SEED", value_name = "N")]
     webhook_seed: Option<u64>,
+
+    /// Keep the message and webhook logs bounded for long load tests: an age of sandbox time
+    /// (30m, 2h, 7d) or a count of each log (100000); older rows are pruned in the background
+    /// [default: keep everything]
+    #[arg(long, env = "VITRINE_RETAIN", value_name = "AGE|COUNT")]
+    retain: Option<Retention>,
 }
 
 impl ServeArgs {
@@ -178,6 +185,7 @@ impl ServeArgs {
                 reorder_probability: self.webhook_reorder,
                 batch_statuses: self.webhook_batch,
                 fidelity_seed: self.webhook_seed,
+                retain: self.retain,
             },
         ))
     }

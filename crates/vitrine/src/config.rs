@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use vitrine_core::commerce::MpmNoMatchDetails;
 use vitrine_core::limits::LimitSettings;
 use vitrine_core::media::MediaSettings;
-use vitrine_core::settings::Behaviour;
+use vitrine_core::settings::{Behaviour, Retention};
 use vitrine_core::webhook::schedule::WebhookSettings;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8484";
@@ -50,6 +50,8 @@ pub struct FileBehaviour {
     pub media: Option<MediaSettings>,
     pub checkout_india_only: Option<bool>,
     pub mpm_dropped_items_notice: Option<bool>,
+    /// An age (`2h`) or a count (`100000`); see `Retention`.
+    pub retain: Option<Retention>,
 }
 
 impl FileConfig {
@@ -98,6 +100,7 @@ pub struct Overrides {
     pub reorder_probability: Option<f64>,
     pub batch_statuses: bool,
     pub fidelity_seed: Option<u64>,
+    pub retain: Option<Retention>,
 }
 
 /// Where the local CA is kept when no `--ca-dir` says: a `vitrine-ca` directory beside a SQLite
@@ -172,6 +175,7 @@ pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
                 .behaviour
                 .mpm_dropped_items_notice
                 .unwrap_or(defaults.mpm_dropped_items_notice),
+            retain: over.retain.or(file.behaviour.retain),
             webhooks: {
                 let mut w = file.behaviour.webhooks.unwrap_or(defaults.webhooks);
                 if let Some(ms) = over.auto_read_after_ms {

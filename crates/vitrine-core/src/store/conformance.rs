@@ -83,6 +83,9 @@ fn cases() -> Vec<(&'static str, Case)> {
             Box::pin(attempts_retry_dead_redeliver(s))
         }),
         ("webhook_log_filters", |s| Box::pin(webhook_log_filters(s))),
+        ("logs_pruned_past_retention", |s| {
+            Box::pin(logs_pruned_past_retention(s))
+        }),
         ("thread_reads_only_move_forward", |s| {
             Box::pin(thread_reads_only_move_forward(s))
         }),
@@ -1072,4 +1075,79 @@ async fn one_final_status_per_message(store: Arc<dyn Store>) {
     assert_eq!(written, 1);
     assert_eq!(store.message_statuses("fin").await.unwrap().len(), 1);
     assert_eq!(webhook_count(&store).await, 1);
+}
+
+/// `--retain`: the oldest messages (with their statuses) and finished webhooks (with their
+/// attempts) go, a batch at a time; pending webhooks and what is kept stay.
+async fn logs_pruned_past_retention(store: Arc<dyn Store>) {
+    use crate::settings::Retention;
+    seeded(&store).await;
+    for i in 0..5i64 {
+        let w = format!("m{i}");
+        let outbox = Outbox {
+            statuses: vec![StatusEvent {
+                wamid: w.clone(),
+                status: MessageStatus::Sent,
+                at: Millis(i * 1_000 + 1),
+                errors: vec![],
+            }],
+            webhooks: vec![webhook(&w, MessageStatus::Sent, i * 1_000)],
+        };
+        store
+            .insert_message(&message(&w, "111", i * 1_000), &outbox)
+            .await
+            .unwrap();
+    }
+    let mut claimed = store
+        .claim_due_webhooks(Millis(10_000), 0, 1_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 5);
+    claimed.sort_by_key(|c| c.due_at);
+    // The last webhook stays pending (a retry is due): never pruned.
+    for (n, c) in claimed.iter().enumerate() {
+        let after = if n < 4 {
+            AfterAttempt::Delivered
+        } else {
+            AfterAttempt::RetryAt(Millis(99_000))
+        };
+        let attempt = Attempt {
+            number: 1,
+            at: Millis(10_000),
+            http_status: Some(200),
+            latency_ms: 1,
+            response: None,
+            error: None,
+        };
+        store.record_attempt(c.id, &attempt, after).await.unwrap();
+    }
+    let age = Retention::Age(2_500);
+    // At 5 s, keeping 2.5 s: m0..m2 and their webhooks go, two of each per transaction.
+    assert_eq!(store.prune_logs(age, Millis(5_000), 2).await.unwrap(), 4);
+    assert_eq!(store.prune_logs(age, Millis(5_000), 2).await.unwrap(), 2);
+    assert_eq!(store.prune_logs(age, Millis(5_000), 2).await.unwrap(), 0);
+    for gone in ["m0", "m1", "m2"] {
+        assert!(store.get_message(gone).await.unwrap().is_none(), "{gone}");
+        assert!(store.message_statuses(gone).await.unwrap().is_empty());
+    }
+    assert!(store.get_message("m3").await.unwrap().is_some());
+    assert_eq!(store.message_statuses("m3").await.unwrap().len(), 1);
+    assert!(store.get_webhook(claimed[0].id).await.unwrap().is_none());
+    assert!(store.get_webhook(claimed[3].id).await.unwrap().is_some());
+    // Keeping the newest one: m3 and its delivered webhook go; m4 and the pending one stay.
+    let newest = Retention::Count(1);
+    assert_eq!(
+        store.prune_logs(newest, Millis(5_000), 10).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        store.prune_logs(newest, Millis(5_000), 10).await.unwrap(),
+        0
+    );
+    assert!(store.get_message("m3").await.unwrap().is_none());
+    assert!(store.get_message("m4").await.unwrap().is_some());
+    let (pending, attempts) = store.get_webhook(claimed[4].id).await.unwrap().unwrap();
+    assert_eq!(pending.state, DeliveryState::Pending);
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(store.pending_webhooks().await.unwrap(), 1);
 }

@@ -250,6 +250,15 @@ pub trait MediaStore: Send + Sync + 'static {
         stale_before_wall: i64,
         limit: u32,
     ) -> StoreResult<i64>;
+    /// Removes up to `limit` of the oldest rows of each log (business messages with their
+    /// statuses, customer messages, delivered or dead webhooks with their attempts) that
+    /// `retain` no longer keeps, at `now` (sandbox); returns how many log rows went.
+    async fn prune_logs(
+        &self,
+        retain: crate::settings::Retention,
+        now: Millis,
+        limit: u32,
+    ) -> StoreResult<i64>;
 }
 
 /// Opening and closing.

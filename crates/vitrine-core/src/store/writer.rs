@@ -104,6 +104,11 @@ pub enum WriteOp {
         stale_before_wall: i64,
         limit: u32,
     },
+    PruneLogs {
+        retain: crate::settings::Retention,
+        now: Millis,
+        limit: u32,
+    },
 }
 
 /// What a write gives back.

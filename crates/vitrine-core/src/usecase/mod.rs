@@ -10,6 +10,7 @@ pub mod inspector;
 pub mod media;
 pub mod messages;
 pub mod phone_numbers;
+pub mod retention;
 pub mod sandbox_info;
 pub mod templates;
 pub mod tokens;

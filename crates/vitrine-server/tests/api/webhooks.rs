@@ -1051,3 +1051,65 @@ async fn delivery_log_filters() {
         404
     );
 }
+
+/// `--retain 2`: the message log keeps the newest two business messages and two customer
+/// messages, the webhook log its two newest finished webhooks and every pending one.
+#[tokio::test]
+async fn retention_keeps_the_newest_and_every_pending_webhook() {
+    let rx = Receiver::start(Rx::default()).await;
+    let app = spawn_with(Options {
+        manual: true,
+        behaviour: Behaviour {
+            retain: Some(vitrine_core::settings::Retention::Count(2)),
+            ..Behaviour::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    app.set_webhook(&rx.url).await;
+    let mut wamids = vec![];
+    for i in 0..4 {
+        app.post_json(
+            &format!("/_vitrine/customers/{}/messages", seed::CUSTOMER_WA_ID),
+            json!({ "text": format!("hello {i}") }),
+        )
+        .await;
+        wamids.push(app.post_message(text(&format!("answer {i}"))).await.wamid());
+    }
+    // Sent and delivered statuses delivered, the customer's messages too; then pruned.
+    app.tick_and_run(5_000).await;
+    app.run_due().await;
+    let log = app.get("/_vitrine/messages?limit=500").await;
+    let kept: Vec<&str> = log.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["wamid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept, vec![wamids[3].as_str(), wamids[2].as_str()]);
+    assert_eq!(
+        app.get(&format!("/_vitrine/messages/{}", wamids[0]))
+            .await
+            .status
+            .as_u16(),
+        404
+    );
+    let hooks = app.get("/_vitrine/webhooks?limit=500").await;
+    let rows = hooks.body["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().all(|w| w["state"] == "delivered"));
+    let thread = app
+        .get(&format!(
+            "/_vitrine/conversations/{}/{}",
+            seed::PHONE_NUMBER_ID,
+            seed::CUSTOMER_WA_ID
+        ))
+        .await;
+    let texts = thread.body.to_string();
+    assert!(
+        !texts.contains("hello 0") && texts.contains("hello 3"),
+        "{texts}"
+    );
+    // What was pruned was delivered first: the receiver got every one.
+    assert!(rx.received().len() >= 4 * 3);
+}

@@ -409,6 +409,7 @@ impl TestApp {
         self.sandbox.process_due_batches().await.unwrap();
         self.sandbox.process_due_reviews().await.unwrap();
         self.sandbox.purge_media().await.unwrap();
+        self.sandbox.prune_logs().await.unwrap();
         vitrine_server::dispatcher::deliver_due(&self.sandbox, &self.hooks)
             .await
             .unwrap()
