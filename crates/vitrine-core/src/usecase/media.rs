@@ -11,7 +11,7 @@ use crate::store::Store;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use vitrine_wire::media::MediaInfo;
+use vitrine_wire::media::{MediaInfo, UploadMedia};
 
 /// How long an upload may stay unfinished (wall time) before the purge removes it.
 const STALE_UPLOAD_MS: i64 = 3_600_000;
@@ -128,14 +128,6 @@ pub struct UploadFields {
     pub filename: Option<String>,
 }
 
-fn param<'a>(params: &'a Value, key: &str) -> Option<&'a str> {
-    params
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
 fn too_large(limit: u64, mime: &str, size: u64) -> ApiError {
     ApiError::new(ErrorKind::InvalidParameter)
         .with_text("File Too Large")
@@ -229,7 +221,7 @@ impl Sandbox {
         &self,
         upload: Option<MediaUpload>,
         fields: &UploadFields,
-        params: &Value,
+        params: &UploadMedia,
     ) -> Result<vitrine_wire::graph::Created, ApiError> {
         match self.check_upload(upload.as_ref(), fields, params) {
             Ok(()) => {}
@@ -251,13 +243,13 @@ impl Sandbox {
     }
 
     /// The upload's MIME type: the file part's `Content-Type` or the `type` field, by setting.
-    fn upload_mime(&self, fields: &UploadFields, params: &Value) -> Option<String> {
+    fn upload_mime(&self, fields: &UploadFields, params: &UploadMedia) -> Option<String> {
         let part = fields
             .part_type
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        let field = param(params, "type");
+        let field = params.mime_type.text();
         match self.behaviour.media.mime_source {
             MimeSource::FilePart => part.or(field),
             MimeSource::TypeField => field.or(part),
@@ -269,9 +261,9 @@ impl Sandbox {
         &self,
         upload: Option<&MediaUpload>,
         fields: &UploadFields,
-        params: &Value,
+        params: &UploadMedia,
     ) -> Result<(), ApiError> {
-        match param(params, "messaging_product") {
+        match params.messaging_product.text() {
             None => return Err(ApiError::param_required("messaging_product")),
             Some("whatsapp") => {}
             Some(_) => {
@@ -302,7 +294,7 @@ impl Sandbox {
         if upload.size == 0 {
             return Err(ApiError::invalid_param("Param file must not be empty."));
         }
-        if let Some(ttl) = params.get("ttl_minutes") {
+        if let Some(ttl) = params.ttl_minutes.value() {
             let minutes = match ttl {
                 Value::Number(n) => n.as_i64(),
                 Value::String(s) => s.trim().parse::<i64>().ok(),

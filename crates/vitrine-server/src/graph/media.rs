@@ -61,7 +61,19 @@ pub async fn upload(req: GraphRequest, headers: &HeaderMap, body: Option<Body>) 
             return graph_error(&meta, &e);
         }
     }
-    let params = Value::Object(params);
+    let params = crate::params::Params {
+        map: params,
+        body_error: None,
+    };
+    let params = match params.typed() {
+        Ok(p) => p,
+        Err(e) => {
+            if let Some(u) = upload {
+                u.abort().await;
+            }
+            return graph_error(&meta, &e);
+        }
+    };
     match sandbox.finish_media_upload(upload, &fields, &params).await {
         Ok(created) => graph_ok(&meta, &created),
         Err(e) => graph_error(&meta, &e),
