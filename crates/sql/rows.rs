@@ -3,6 +3,9 @@
 // includes this file after naming its types and the few spellings that differ:
 // `Conn`, `Pool`, `Db`, `DbRow`, `GREATEST`, `SKIP_LOCKED` and `notify_change`.
 // Row shapes never leave the store crates.
+//
+// Its length: one file, because each store includes it whole with `include!`; splitting it would
+// mean one include per part in both stores.
 
 use crate::db_err;
 use sqlx::{QueryBuilder, Row, Transaction};

@@ -2,6 +2,9 @@
 //!
 //! Loaded once from the store at start; every write goes to the store first and then here, so no
 //! request reads a table to find a token, a phone number or a product.
+//!
+//! Its length: the directory's indexes and the one `apply` that keeps them consistent belong
+//! together.
 
 use crate::model::{App, Business, Catalog, Customer, PhoneNumber, Product, Token, Waba};
 use serde::{Deserialize, Serialize};

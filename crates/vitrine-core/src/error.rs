@@ -4,6 +4,9 @@
 //! Graph `type` and title, so a new kind cannot silently become a 500. [`ApiError`] carries a kind
 //! plus what varies per occurrence (the sentence of a code-100 error, `error_data.details`).
 //! [`ApiError::to_wire`] is the only place that renders Meta's envelope.
+//!
+//! Its length: the catalogue is one exhaustive match per attribute; one file keeps every kind's
+//! code, title and status side by side.
 
 use vitrine_wire::error::{ErrorData, ErrorEnvelope, GraphError, WebhookError, WebhookErrorData};
 

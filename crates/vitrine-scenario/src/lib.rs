@@ -8,6 +8,8 @@
 //! Steps are single-key maps (`- say: Hi`, `- expect: {type: text}`). Customer actions are the
 //! variants of [`Step`] before `Expect`; a new customer action (media, location, reaction,
 //! forwarding) is one new variant there plus its call in the engine.
+//!
+//! Its length: the types are the file format; one file is one page of the format's reference.
 
 mod duration;
 pub mod expr;

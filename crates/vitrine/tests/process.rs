@@ -1,5 +1,7 @@
 //! The real binary: start-up banner, and `kill -9` in the middle of webhook deliveries loses
 //! nothing (every webhook arrives after a restart).
+//!
+//! Its length: each test starts the real binary; they share the process helpers.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

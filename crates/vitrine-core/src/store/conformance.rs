@@ -1,6 +1,9 @@
 //! The store conformance suite: every store operation, run against each backend by that backend's
 //! own tests (`cargo test -p vitrine-store-sqlite`, `-p vitrine-store-postgres`). A new store
 //! operation gets its case here, once.
+//!
+//! Its length: one case per store operation, kept together so that a new operation's case is
+//! written next to the others.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -1,6 +1,9 @@
 //! The catalog (inventory) API: catalogs, products, batches, the WABA's catalog connection and a
 //! number's commerce settings (spec §6, §10). Every write is a directory change, so every node and
 //! every later send sees the catalog as it is now.
+//!
+//! Its length: catalogs, products and batches share one set of checks and one directory key scheme;
+//! they are split by resource in the wire types instead.
 
 use crate::auth::Principal;
 use crate::catalog::batch::{BatchJob, BatchResult, ItemError};

@@ -1,5 +1,7 @@
 //! Webhooks: subscribing (Graph), the status life cycle of sent messages, the delivery log and
 //! redelivery (operator), and what a dispatcher needs (claim due rows, record attempts).
+//!
+//! Its length: subscriptions, the status life cycle and the delivery log share the outbox planning.
 
 use crate::auth::Principal;
 use crate::directory::{Directory, DirectoryChange};

@@ -1,5 +1,8 @@
 //! POST /{phone-number-id}/messages: structure and limits (spec §2, §4.6, §11 steps 2, 4 and 5).
 //! The catalog checks of step 6 are in `crate::commerce`.
+//!
+//! Its length: the checks follow Meta's order of evaluation across every message type, and the
+//! order is the contract; split, it would no longer read top to bottom.
 
 use super::{chars, max_len, present, too_long};
 use crate::error::{ApiError, ErrorKind};

@@ -1,5 +1,7 @@
 //! Simulated customers: POST /_vitrine/customers, GET /_vitrine/customers/{wa_id},
 //! POST /_vitrine/customers/{wa_id}/messages
+//!
+//! Its length: one thin handler per customer action, each with its request type.
 
 use super::api::{CustomerMessage, OrderSent, Record, TextSent};
 use super::{json_body, OpError};

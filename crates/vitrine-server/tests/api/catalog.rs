@@ -1,5 +1,7 @@
 //! The catalog API, commerce settings and the WABA's catalog, and their effect on sends
 //! (spec §6, §10).
+//!
+//! Its length: one test per catalog rule and its effect on sends.
 
 use crate::support::*;
 use serde_json::{json, Value};

@@ -2,6 +2,8 @@
 //! SQLite one node takes them all (one process per file); on PostgreSQL two nodes share one
 //! database and the operations alternate between them. Each test states the serial outcome and
 //! compares.
+//!
+//! Its length: one test per object under concurrency, sharing the two-node helpers.
 
 use crate::support::receiver::{Behaviour as Rx, Receiver};
 use crate::support::*;

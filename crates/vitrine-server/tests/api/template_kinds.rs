@@ -1,6 +1,8 @@
 //! Sending carousel and checkout templates, and what the customer sees and does with them
 //! (spec §3.5–§3.7): product cards that become an order, media cards whose quick replies reach the
 //! bot, checkout orders checked to the paisa. Also 132007 and the template client minimum.
+//!
+//! Its length: one journey per template kind, each an end-to-end story.
 
 use crate::support::receiver::{Behaviour as Rx, Receiver};
 use crate::support::*;

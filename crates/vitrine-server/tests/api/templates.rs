@@ -1,5 +1,7 @@
 //! Message template management: creation rules and errors, the review life cycle with its
 //! webhooks, listing, editing and deleting (spec §5.9, §7).
+//!
+//! Its length: one test per template management rule.
 
 use crate::support::receiver::{Behaviour as Rx, Receiver};
 use crate::support::*;

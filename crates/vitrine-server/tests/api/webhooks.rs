@@ -1,5 +1,7 @@
 //! Webhooks: subscriptions and handshakes, signed bodies, the status life cycle, retries with
 //! identical bytes, dead letters, restarts, redelivery and the fidelity knobs (spec §5).
+//!
+//! Its length: one test per delivery rule; they share the receiver helpers at the top.
 
 use crate::support::receiver::{Behaviour as Rx, Receiver};
 use crate::support::*;

@@ -1,6 +1,9 @@
 //! Plays one scenario: creates its shoppers, applies its fixtures, performs each customer
 //! action through `/_vitrine/customers/…` and checks each expectation against the messages the
 //! bot sends (from the run's [`Feed`]), keeping a transcript for when something fails.
+//!
+//! Its length: one step kind per match arm, each a few lines; the arms share the transcript and the
+//! feed.
 
 use super::client::{scoped, CallError, Facts, Vitrine};
 use super::feed::{BotMessage, Feed};

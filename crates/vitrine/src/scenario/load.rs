@@ -3,6 +3,8 @@
 //! conversations started, completed and failed (by step and reason), the bot's reply latency,
 //! messages and webhooks per second, and the Meta limits the bot hit, each attributed to the
 //! bot or to Vitrine.
+//!
+//! Its length: the run, the live bar and the report share one set of counters.
 
 use super::client::Vitrine;
 use super::engine::{self, Outcome};

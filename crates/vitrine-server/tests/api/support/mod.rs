@@ -4,6 +4,8 @@
 //! `Options { manual: true, .. }`: no dispatcher or cluster task and a wall clock that stands
 //! still; the test moves time (`tick`) and runs what is due (`run_due`), so it can prove that
 //! nothing more happens without sleeping.
+//!
+//! Its length: the whole harness in one place, so tests have one import.
 
 #![allow(dead_code)]
 
