@@ -43,6 +43,9 @@ pub struct BenchArgs {
     /// Print the results as JSON on standard output (the summary goes to standard error)
     #[arg(long)]
     json: bool,
+    /// Prune the logs as `vitrine serve --retain` does, while sending (an age or a count)
+    #[arg(long, value_name = "AGE|COUNT")]
+    retain: Option<vitrine_core::settings::Retention>,
 }
 
 #[derive(
@@ -88,6 +91,9 @@ pub struct BenchSetup {
     /// `sqlite` or `postgres` (never the URL, which may hold a password).
     pub database: String,
     pub catalog_size: Option<usize>,
+    /// `--retain`, as given (`null` when everything is kept).
+    #[serde(default)]
+    pub retain: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -194,6 +200,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             listen: Some("127.0.0.1:0".into()),
             database: Some(database.clone()),
             webhook_url: (!args.no_webhooks).then_some(hook),
+            retain: args.retain,
             ..Default::default()
         },
     );
@@ -385,6 +392,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                 .map_or("sqlite", |(scheme, _)| scheme)
                 .replace("postgresql", "postgres"),
             catalog_size: args.catalog_size,
+            retain: args.retain.map(String::from),
         },
         catalog_import,
         sends: Sends {
@@ -530,6 +538,7 @@ mod tests {
                 webhooks: true,
                 database: "sqlite".into(),
                 catalog_size: None,
+                retain: None,
             },
             catalog_import: None,
             sends: Sends {
@@ -563,7 +572,8 @@ mod tests {
                 "vitrine_version": "0.1.0",
                 "setup": {
                     "messages": 100, "concurrency": 4, "nodes": 1, "kind": "carousel",
-                    "webhooks": true, "database": "sqlite", "catalog_size": null
+                    "webhooks": true, "database": "sqlite", "catalog_size": null,
+                    "retain": null
                 },
                 "catalog_import": null,
                 "sends": {
