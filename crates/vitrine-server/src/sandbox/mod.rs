@@ -312,13 +312,14 @@ impl IntoResponse for OpError {
     }
 }
 
-/// A JSON object body, with parse errors in Vitrine's shape. An empty body reads as `{}`; any
-/// other JSON value (an array, which serde would otherwise read field by field) is refused.
+/// A JSON object body, with parse errors in Vitrine's shape. No body at all reads as `{}`; any
+/// other JSON value (an array, which serde would otherwise read field by field), or blanks, is
+/// refused.
 pub fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, OpError> {
     let slice: &[u8] = match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        None => b"{}",
+        None if body.is_empty() => b"{}",
         Some(b'{') => body,
-        Some(_) => return Err(OpError::bad_request("The body must be a JSON object.")),
+        _ => return Err(OpError::bad_request("The body must be a JSON object.")),
     };
     serde_json::from_slice(slice)
         .map_err(|e| OpError::bad_request(format!("Invalid JSON body: {e}")))

@@ -302,6 +302,7 @@ async fn what_schemathesis_found_is_refused() {
         ("/_vitrine/customers/16505550123/unsupported", "[]"),
         ("/_vitrine/customers", "\"x\""),
         ("/_vitrine/clock/advance", "7"),
+        ("/_vitrine/phone_numbers/113859604417350/throughput", "\n"),
     ] {
         let r = app
             .send(
