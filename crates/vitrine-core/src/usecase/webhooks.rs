@@ -609,10 +609,21 @@ impl Sandbox {
         lease_ms: i64,
     ) -> Result<Vec<Claimed>, ApiError> {
         let wall = self.clock.wall_ms();
-        Ok(self
+        let claimed = self
             .store
             .claim_due_webhooks(self.clock.now(), wall, wall + lease_ms, limit)
-            .await?)
+            .await?;
+        if !claimed.is_empty() {
+            // A webhook may be claimed the moment its change is committed, before the task that
+            // committed it (here or on another node) applied it to this node's directory: catch
+            // up first, so that a bot answering the webhook at once finds what it reports (the
+            // template approved, the product changed). On failure the deliveries go on; the
+            // follower catches up on its next tick.
+            if let Err(e) = self.sync_directory().await {
+                tracing::warn!(error = %e, "catching up with the change log before delivering");
+            }
+        }
+        Ok(claimed)
     }
 
     /// Records an attempt and schedules what follows (delivered, retry, or dead).

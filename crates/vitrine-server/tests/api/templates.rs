@@ -613,3 +613,56 @@ pub(crate) async fn tap(app: &TestApp, wamid: &str, choice: &str) -> (Value, Val
     let m = app.inbound_webhook(&r.body["wamid"]).await;
     (r.body, m)
 }
+
+/// A webhook is not delivered before the node delivering it shows the change it reports: node
+/// B approves a template that node A has never seen; A's dispatcher claims the webhook and,
+/// before sending it, catches up with the change log, so a bot answering the webhook through A
+/// finds the template approved. Two nodes need PostgreSQL; on SQLite there is nothing to race.
+#[tokio::test]
+async fn a_webhook_is_delivered_by_a_node_that_shows_its_change() {
+    if !backend_is_postgres() {
+        return;
+    }
+    let rx = Receiver::start(Rx::default()).await;
+    let db = fresh_database().await;
+    let manual = || Options {
+        database: Some(db.url.clone()),
+        manual: true,
+        ..Default::default()
+    };
+    let a = spawn_with(manual()).await;
+    let b = spawn_with(manual()).await;
+    a.set_webhook(&rx.url).await;
+    b.sandbox.sync_directory().await.unwrap();
+    let id = b.create_template(mpm_template("cross_node")).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Both manual wall clocks start at the same instant and move together.
+    a.tick(2_000);
+    b.tick(2_000);
+    b.sandbox.process_due_reviews().await.unwrap();
+    // A has followed nothing yet: the template is unknown there.
+    let unseen = a
+        .send(
+            a.client
+                .get(a.url(&format!("/v23.0/{id}?fields=status")))
+                .bearer_auth(TOKEN),
+        )
+        .await;
+    assert_eq!(unseen.status.as_u16(), 400, "{}", unseen.text);
+    assert!(a.deliver_due().await >= 1);
+    let approved = rx
+        .received()
+        .iter()
+        .any(|r| String::from_utf8_lossy(&r.body).contains("\"APPROVED\""));
+    assert!(approved, "the APPROVED webhook was delivered by A");
+    let get = a
+        .send(
+            a.client
+                .get(a.url(&format!("/v23.0/{id}?fields=status")))
+                .bearer_auth(TOKEN),
+        )
+        .await;
+    assert_eq!(get.body["status"], "APPROVED", "{}", get.text);
+}

@@ -417,6 +417,14 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Manual apps: sends every due webhook and nothing else (no catching up with the change
+    /// log first, as [`TestApp::run_due`] does); returns how many were sent.
+    pub async fn deliver_due(&self) -> usize {
+        vitrine_server::dispatcher::deliver_due(&self.sandbox, &self.hooks)
+            .await
+            .unwrap()
+    }
+
     /// Manual apps: moves time by `ms`, then [`TestApp::run_due`].
     pub async fn tick_and_run(&self, ms: i64) -> usize {
         self.tick(ms);
