@@ -93,7 +93,8 @@ pub fn render(
          \n  Webhook         {webhook}\
          \n  Access token    {token}\
          \n  Demo customer   {customer} ({customer_name})\
-         \n  All of this     GET {base}/_vitrine/sandbox\n\
+         \n  All of this     GET {base}/_vitrine/sandbox\
+         \n  Vitrine's API   {base}/_vitrine/openapi.json    metrics {base}/_vitrine/metrics\n\
          \nSend a multi-product message:\n\
          \n  curl -sS {graph}/{phone}/messages \\\
          \n    -H 'Authorization: Bearer {token}' \\\
