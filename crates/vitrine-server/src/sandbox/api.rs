@@ -148,11 +148,17 @@ pub struct OrderSent {
 
 impl OrderSent {
     pub fn of(record: &vitrine_core::inbound::InboundRecord) -> Self {
+        let CustomerMessage {
+            wamid,
+            timestamp,
+            at,
+            content,
+        } = CustomerMessage::of(record);
         OrderSent {
-            wamid: record.wamid.clone(),
-            timestamp: record.created_at.unix_seconds().to_string(),
-            at: record.created_at.0,
-            order: serde_json::to_value(&record.content).unwrap_or_default(),
+            wamid,
+            timestamp,
+            at,
+            order: content,
         }
     }
 }
