@@ -338,7 +338,7 @@ async fn two_nodes_on_one_postgres_database() {
         .await
         .unwrap();
     let token = minted["access_token"].as_str().unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let r: serde_json::Value = client
             .get(format!("{}/v23.0/{PHONE}?fields=throughput", b.base))
