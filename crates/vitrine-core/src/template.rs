@@ -27,6 +27,62 @@ impl TemplateStatus {
     }
 }
 
+/// The `event` of a `message_template_status_update` webhook: a status reached, or
+/// `REINSTATED` (back to APPROVED after a pause or a disabling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateEvent {
+    Approved,
+    Rejected,
+    Paused,
+    Disabled,
+    Reinstated,
+}
+
+impl TemplateEvent {
+    pub const ALL: [TemplateEvent; 5] = [
+        TemplateEvent::Approved,
+        TemplateEvent::Rejected,
+        TemplateEvent::Paused,
+        TemplateEvent::Disabled,
+        TemplateEvent::Reinstated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateEvent::Approved => "APPROVED",
+            TemplateEvent::Rejected => "REJECTED",
+            TemplateEvent::Paused => "PAUSED",
+            TemplateEvent::Disabled => "DISABLED",
+            TemplateEvent::Reinstated => "REINSTATED",
+        }
+    }
+
+    /// Any case.
+    pub fn parse(s: &str) -> Option<TemplateEvent> {
+        Self::ALL
+            .into_iter()
+            .find(|e| e.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// The status the template is in after the event.
+    pub fn status(self) -> TemplateStatus {
+        match self {
+            TemplateEvent::Approved | TemplateEvent::Reinstated => TemplateStatus::Approved,
+            TemplateEvent::Rejected => TemplateStatus::Rejected,
+            TemplateEvent::Paused => TemplateStatus::Paused,
+            TemplateEvent::Disabled => TemplateStatus::Disabled,
+        }
+    }
+
+    /// The webhook's `reason` when none is given.
+    pub fn default_reason(self) -> &'static str {
+        match self {
+            TemplateEvent::Rejected => "INVALID_FORMAT",
+            _ => "NONE",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Template {
     pub id: String,

@@ -6,7 +6,7 @@ use crate::directory::DirectoryChange;
 use crate::error::{ApiError, ErrorKind};
 use crate::model::Scope;
 use crate::sandbox::{Plan, Sandbox};
-use crate::template::{self, Template, TemplateStatus};
+use crate::template::{self, Template, TemplateEvent, TemplateStatus};
 use crate::webhook::{plan, Outbox};
 use serde_json::{json, Map, Value};
 use vitrine_wire::graph::{Cursors, List, Paging, Projected, Success};
@@ -295,18 +295,17 @@ impl Sandbox {
         let mut n = 0;
         for t in due {
             let prefix = &self.behaviour.template_reject_prefix;
-            let (status, reason) = if !prefix.is_empty() && t.name.starts_with(prefix.as_str()) {
-                (TemplateStatus::Rejected, "INVALID_FORMAT")
+            let event = if !prefix.is_empty() && t.name.starts_with(prefix.as_str()) {
+                TemplateEvent::Rejected
             } else {
-                (TemplateStatus::Approved, "NONE")
+                TemplateEvent::Approved
             };
             if self
                 .move_template(
                     &t.id,
                     Some(TemplateStatus::Pending),
-                    status,
-                    reason,
-                    status.as_str(),
+                    event.default_reason(),
+                    event,
                 )
                 .await?
             {
@@ -320,25 +319,14 @@ impl Sandbox {
     pub async fn set_template_status(
         &self,
         id: &str,
-        event: &str,
+        event: TemplateEvent,
         reason: Option<&str>,
     ) -> Result<Option<Template>, ApiError> {
         if self.read(|dir| dir.template(id).is_none()) {
             return Ok(None);
         }
-        let (status, default_reason) = match event {
-            "APPROVED" | "REINSTATED" => (TemplateStatus::Approved, "NONE"),
-            "REJECTED" => (TemplateStatus::Rejected, "INVALID_FORMAT"),
-            "PAUSED" => (TemplateStatus::Paused, "NONE"),
-            "DISABLED" => (TemplateStatus::Disabled, "NONE"),
-            other => {
-                return Err(ApiError::invalid_param(format!(
-                    "Unknown template status {other}."
-                )))
-            }
-        };
-        let reason = reason.unwrap_or(default_reason).to_owned();
-        self.move_template(id, None, status, &reason, event).await?;
+        let reason = reason.unwrap_or(event.default_reason()).to_owned();
+        self.move_template(id, None, &reason, event).await?;
         Ok(self.read(|dir| dir.template(id).cloned()))
     }
 
@@ -349,9 +337,8 @@ impl Sandbox {
         &self,
         id: &str,
         from: Option<TemplateStatus>,
-        to: TemplateStatus,
         reason: &str,
-        event: &str,
+        event: TemplateEvent,
     ) -> Result<bool, ApiError> {
         self.update(|dir| {
             let Some(mut t) = dir
@@ -362,7 +349,7 @@ impl Sandbox {
                 return Ok((Plan::none(), false));
             };
             let now = self.clock.now();
-            t.status = to;
+            t.status = event.status();
             t.reason = reason.to_owned();
             t.review_due_at = None;
             let webhooks = plan::template_webhooks(dir, &t, event, now);

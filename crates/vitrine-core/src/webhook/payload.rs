@@ -275,7 +275,7 @@ fn messages_notification(waba_id: &str, value: impl Serialize) -> Vec<u8> {
 /// A `message_template_status_update` notification (spec §5.9).
 pub fn template_status(
     t: &crate::template::Template,
-    event: &str,
+    event: crate::template::TemplateEvent,
     at: crate::clock::Millis,
 ) -> Vec<u8> {
     let id: serde_json::Value =
@@ -289,7 +289,7 @@ pub fn template_status(
             time: Some(at.unix_seconds()),
             changes: vec![Change {
                 value: serde_json::json!({
-                    "event": event,
+                    "event": event.as_str(),
                     "message_template_id": id,
                     "message_template_name": t.name,
                     "message_template_language": t.language,

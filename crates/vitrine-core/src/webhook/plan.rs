@@ -182,7 +182,7 @@ pub struct InboundMediaUrl<'a> {
 pub fn template_webhooks(
     dir: &Directory,
     t: &crate::template::Template,
-    event: &str,
+    event: crate::template::TemplateEvent,
     at: crate::clock::Millis,
 ) -> Vec<NewWebhook> {
     let body = payload::template_status(t, event, at);

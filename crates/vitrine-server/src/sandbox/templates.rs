@@ -9,11 +9,12 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
+use vitrine_core::template::TemplateEvent;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetStatus {
-    /// APPROVED, REJECTED, PAUSED, DISABLED or REINSTATED.
+    /// APPROVED, REJECTED, PAUSED, DISABLED or REINSTATED (any case).
     status: String,
     reason: Option<String>,
 }
@@ -28,10 +29,15 @@ pub async fn set_status(
     body: Bytes,
 ) -> Result<Json<Record>, OpError> {
     let req: SetStatus = json_body(&body)?;
-    let status = req.status.to_ascii_uppercase();
+    let event = TemplateEvent::parse(&req.status).ok_or_else(|| {
+        OpError::bad_request(format!(
+            "status must be APPROVED, REJECTED, PAUSED, DISABLED or REINSTATED, not '{}'",
+            req.status
+        ))
+    })?;
     match state
         .sandbox
-        .set_template_status(&id, &status, req.reason.as_deref())
+        .set_template_status(&id, event, req.reason.as_deref())
         .await?
     {
         Some(t) => Ok(Json(Record(Value::Object(
