@@ -662,3 +662,36 @@ async fn a_webhook_is_delivered_by_a_node_that_shows_its_change() {
         .await;
     assert_eq!(get.body["status"], "APPROVED", "{}", get.text);
 }
+
+#[tokio::test]
+async fn an_operator_status_is_one_of_metas_events() {
+    let app = spawn_with(Options {
+        manual: true,
+        ..Options::default()
+    })
+    .await;
+    let id = app.create_template(mpm_template("ops")).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/_vitrine/templates/{id}/status");
+    let r = app.post_json(&path, json!({ "status": "archived" })).await;
+    assert_eq!(r.status.as_u16(), 400);
+    assert_eq!(
+        r.body["error"]["message"],
+        "status must be APPROVED, REJECTED, PAUSED, DISABLED or REINSTATED, not 'archived'"
+    );
+    let r = app.post_json(&path, json!({ "status": "paused" })).await;
+    assert_eq!(r.body["status"], "PAUSED");
+    let r = app
+        .post_json(&path, json!({ "status": "Reinstated", "reason": "fixed" }))
+        .await;
+    assert_eq!(r.body["status"], "APPROVED");
+    let r = app
+        .post_json(
+            "/_vitrine/templates/404/status",
+            json!({ "status": "PAUSED" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 404);
+}
