@@ -46,6 +46,13 @@ pub struct BenchArgs {
     /// Prune the logs as `vitrine serve --retain` does, while sending (an age or a count)
     #[arg(long, value_name = "AGE|COUNT")]
     retain: Option<vitrine_core::settings::Retention>,
+    /// Run nothing: print the README's performance table made from these `--json` reports
+    #[arg(long, num_args = 1.., value_name = "REPORT")]
+    table: Vec<std::path::PathBuf>,
+    /// With --table: write the table into this file between `<!-- bench-table:start -->` and
+    /// `<!-- bench-table:end -->` instead of printing it
+    #[arg(long, value_name = "FILE", requires = "table")]
+    update: Option<std::path::PathBuf>,
 }
 
 #[derive(
@@ -137,10 +144,122 @@ pub struct Webhooks {
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if !args.table.is_empty() {
+        return write_table(&args.table, args.update.as_deref());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(bench(args))
+}
+
+const TABLE_START: &str = "<!-- bench-table:start -->";
+const TABLE_END: &str = "<!-- bench-table:end -->";
+
+/// `--table`: the performance table of the README, one row per `--json` report, in the order
+/// given.
+fn write_table(
+    reports: &[std::path::PathBuf],
+    update: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut parsed = vec![];
+    for path in reports {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let report: BenchReport = serde_json::from_str(&text).with_context(|| {
+            format!("{} is not a `vitrine bench --json` report", path.display())
+        })?;
+        anyhow::ensure!(
+            report.format == REPORT_FORMAT,
+            "{} has format {}, this Vitrine reads {REPORT_FORMAT}",
+            path.display(),
+            report.format
+        );
+        parsed.push(report);
+    }
+    let table = table_of(&parsed);
+    match update {
+        None => print!("{table}"),
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let (Some(start), Some(end)) = (text.find(TABLE_START), text.find(TABLE_END)) else {
+                anyhow::bail!(
+                    "{} has no {TABLE_START} … {TABLE_END} markers",
+                    file.display()
+                );
+            };
+            anyhow::ensure!(
+                start < end,
+                "the markers of {} are out of order",
+                file.display()
+            );
+            let updated = format!("{}{TABLE_START}\n{table}{}", &text[..start], &text[end..]);
+            std::fs::write(file, updated).with_context(|| format!("writing {}", file.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Thousands with commas, as the README writes them.
+fn thousands(n: f64) -> String {
+    let digits = format!("{:.0}", n.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn table_of(reports: &[BenchReport]) -> String {
+    let mut out = String::from(
+        "| Setup | Messages | Accepted messages/s | p50 / p99 latency | Webhooks delivered/s |\n\
+         |---|---|---|---|---|\n",
+    );
+    for r in reports {
+        let s = &r.setup;
+        let mut setup = if s.database == "postgres" {
+            let nodes = if s.nodes == 1 {
+                "1 node".to_owned()
+            } else {
+                format!("{} nodes", s.nodes)
+            };
+            format!("PostgreSQL, {nodes}")
+        } else {
+            "SQLite".to_owned()
+        };
+        setup.push_str(if s.webhooks {
+            ", webhooks flowing"
+        } else {
+            ", no subscriber"
+        });
+        if let Some(size) = s.catalog_size {
+            setup.push_str(&format!(", {}-product catalog", thousands(size as f64)));
+        }
+        if s.kind == Kind::Carousel {
+            setup.push_str(", product carousel templates");
+        }
+        if let Some(retain) = &s.retain {
+            setup.push_str(&format!(", --retain {retain}"));
+        }
+        let webhooks = if s.webhooks {
+            thousands(r.webhooks.per_second)
+        } else {
+            "–".to_owned()
+        };
+        out.push_str(&format!(
+            "| {setup} | {} | {} | {:.1} / {:.1} ms | {webhooks} |\n",
+            thousands(s.messages as f64),
+            thousands(r.sends.per_second),
+            r.sends.latency_ms.p50,
+            r.sends.latency_ms.p99,
+        ));
+    }
+    out
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -559,6 +678,27 @@ mod tests {
                 per_second: 266.7,
             },
         }
+    }
+
+    #[test]
+    fn the_readme_table_is_made_from_reports() {
+        let mut pg = sample();
+        pg.setup.database = "postgres".into();
+        pg.setup.nodes = 2;
+        pg.setup.kind = Kind::Mpm;
+        pg.sends.per_second = 1_760.4;
+        let mut quiet = sample();
+        quiet.setup.webhooks = false;
+        quiet.setup.catalog_size = Some(100_000);
+        assert_eq!(
+            table_of(&[pg, quiet]),
+            "| Setup | Messages | Accepted messages/s | p50 / p99 latency | Webhooks delivered/s |\n\
+             |---|---|---|---|---|\n\
+             | PostgreSQL, 2 nodes, webhooks flowing | 100 | 1,760 | 1.5 / 4.0 ms | 267 |\n\
+             | SQLite, no subscriber, 100,000-product catalog, product carousel templates | 100 | 200 | 1.5 / 4.0 ms | – |\n"
+        );
+        assert_eq!(thousands(1234567.0), "1,234,567");
+        assert_eq!(thousands(999.0), "999");
     }
 
     /// The shape the README documents: a change here is a change of `format`.
