@@ -19,10 +19,29 @@ pub enum CustomerError {
     NotFound(String),
     /// What WhatsApp shows instead (for example "Invalid catalog link").
     Refused {
-        code: &'static str,
+        refusal: Refusal,
         message: String,
     },
     Api(ApiError),
+}
+
+/// Why the phone refuses a customer's action; its code is Vitrine's (`/_vitrine/` answers 409
+/// with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum Refusal {
+    InvalidCatalogLink,
+    ProductUnavailable,
+    NotDelivered,
+    OrderExpired,
+    OrderPaid,
+    CannotForward,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        self.into()
+    }
 }
 
 impl From<ApiError> for CustomerError {
@@ -317,7 +336,7 @@ impl Sandbox {
                 .ok_or_else(|| CustomerError::NotFound(format!("No business phone number {phone_number_id}.")))?;
             let catalog = dir.connected_catalog(&phone.waba_id)
                 .filter(|_| phone.commerce.is_catalog_visible)
-                .ok_or(CustomerError::Refused { code: "invalid_catalog_link", message: "Invalid catalog link".to_owned() })?;
+                .ok_or(CustomerError::Refused { refusal: Refusal::InvalidCatalogLink, message: "Invalid catalog link".to_owned() })?;
             let start = after.and_then(|rid| catalog.position(rid));
             let limit = limit.clamp(1, 100);
             let mut page: Vec<ProductView> = catalog
@@ -353,7 +372,7 @@ impl Sandbox {
                 .filter(|p| p.is_sendable())
                 .map(ProductView::of)
                 .ok_or_else(|| CustomerError::Refused {
-                    code: "product_unavailable",
+                    refusal: Refusal::ProductUnavailable,
                     message: format!("Product {product_retailer_id} is not available."),
                 })
         })

@@ -186,7 +186,7 @@ impl Sandbox {
         captured: bool,
         method: &str,
     ) -> Result<InboundRecord, crate::usecase::carts::CustomerError> {
-        use crate::usecase::carts::CustomerError;
+        use crate::usecase::carts::{CustomerError, Refusal};
         if !["upi", "card", "wallet", "netbanking"].contains(&method) {
             return Err(
                 ApiError::invalid_param("method must be upi, card, wallet or netbanking.").into(),
@@ -216,14 +216,14 @@ impl Sandbox {
                 .any(|s| s.status == crate::webhook::MessageStatus::Failed);
         if !shown {
             return Err(CustomerError::Refused {
-                code: "not_delivered",
+                refusal: Refusal::NotDelivered,
                 message: format!("Message {wamid} has not reached the customer's phone."),
             });
         }
         let now = self.clock.now();
         if order.expires_at.is_some_and(|t| t < now.unix_seconds()) {
             return Err(CustomerError::Refused {
-                code: "order_expired",
+                refusal: Refusal::OrderExpired,
                 message: "This order has expired.".to_owned(),
             });
         }
@@ -238,7 +238,7 @@ impl Sandbox {
         });
         if paid {
             return Err(CustomerError::Refused {
-                code: "order_paid",
+                refusal: Refusal::OrderPaid,
                 message: "This order has already been paid.".to_owned(),
             });
         }

@@ -14,7 +14,7 @@ use crate::inbound::{
 use crate::media::{MediaKind, MediaOrigin, MediaRecord};
 use crate::message::{Header, MediaRef, Outgoing};
 use crate::sandbox::Sandbox;
-use crate::usecase::carts::{CustomerError, ProductView};
+use crate::usecase::carts::{CustomerError, ProductView, Refusal};
 use crate::validate::send_message::normalize_wa_id;
 use serde_json::{json, Value};
 
@@ -29,7 +29,7 @@ pub struct ForwardTargets {
 
 fn refused(message: impl Into<String>) -> CustomerError {
     CustomerError::Refused {
-        code: "cannot_forward",
+        refusal: Refusal::CannotForward,
         message: message.into(),
     }
 }

@@ -136,8 +136,8 @@ impl From<vitrine_core::usecase::carts::CustomerError> for OpError {
                 rule.message(),
             ),
             CustomerError::NotFound(m) => OpError::not_found(m),
-            CustomerError::Refused { code, message } => {
-                OpError::new(axum::http::StatusCode::CONFLICT, code, message)
+            CustomerError::Refused { refusal, message } => {
+                OpError::new(axum::http::StatusCode::CONFLICT, refusal.code(), message)
             }
             CustomerError::Api(api) => api.into(),
         }
