@@ -341,3 +341,103 @@ pub struct WebhookPaging {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<Option<String>>,
 }
+
+/// A simulated customer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Customer {
+    pub wa_id: String,
+    /// The profile name businesses see in `contacts[].profile.name`.
+    pub name: String,
+    pub devices: Vec<Device>,
+    /// Whether the customer sends read receipts (`read` statuses).
+    pub read_receipts: bool,
+}
+
+/// One of a customer's devices: each has its own carts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Device {
+    pub id: String,
+    /// `android`, `ios` or `web`.
+    pub platform: String,
+    /// WhatsApp's version on it (product messages need 2.22.24).
+    pub app_version: String,
+}
+
+impl From<&vitrine_core::model::Customer> for Customer {
+    fn from(c: &vitrine_core::model::Customer) -> Self {
+        Customer {
+            wa_id: c.wa_id.clone(),
+            name: c.name.clone(),
+            devices: c
+                .devices
+                .iter()
+                .map(|d| Device {
+                    id: d.id.clone(),
+                    platform: d.platform.clone(),
+                    app_version: d.app_version.clone(),
+                })
+                .collect(),
+            read_receipts: c.read_receipts,
+        }
+    }
+}
+
+/// `{"data": [customers]}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerList {
+    pub data: Vec<Customer>,
+}
+
+/// A cart as the customer's device shows it, brought up to date with the catalog.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Cart {
+    pub phone_number_id: String,
+    pub device_id: String,
+    pub catalog_id: Option<String>,
+    pub items: Vec<CartLine>,
+    /// "One or more items in your cart have been updated", once, after a product changed.
+    pub notice: Option<&'static str>,
+    /// Minor units, per currency of the items.
+    pub total: i64,
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CartLine {
+    pub product_retailer_id: String,
+    /// 1 to 99.
+    pub quantity: u32,
+    pub name: String,
+    /// The unit price the customer pays now (the sale price while active), minor units.
+    pub price: i64,
+    pub currency: String,
+    pub image_url: String,
+    /// `in stock`, `out of stock`, …
+    pub availability: &'static str,
+}
+
+impl From<vitrine_core::usecase::carts::CartView> for Cart {
+    fn from(v: vitrine_core::usecase::carts::CartView) -> Self {
+        Cart {
+            phone_number_id: v.phone_number_id,
+            device_id: v.device_id,
+            catalog_id: v.catalog_id,
+            items: v
+                .items
+                .into_iter()
+                .map(|l| CartLine {
+                    product_retailer_id: l.product_retailer_id,
+                    quantity: l.quantity,
+                    name: l.name,
+                    price: l.price,
+                    currency: l.currency,
+                    image_url: l.image_url,
+                    availability: l.availability,
+                })
+                .collect(),
+            notice: v.notice,
+            total: v.total,
+            currency: v.currency,
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //!
 //! Its length: one thin handler per customer action, each with its request type.
 
-use super::api::{CustomerMessage, OrderSent, Record, TextSent};
+use super::api::{Cart, Customer, CustomerMessage, OrderSent, Record, TextSent};
 use super::{json_body, OpError};
 use crate::AppState;
 use axum::body::Bytes;
@@ -24,28 +24,28 @@ pub struct CreateCustomer {
 
 /// POST /_vitrine/customers {"wa_id", "name"}
 #[utoipa::path(post, path = "/customers", tag = "customers", request_body = CreateCustomer,
-    responses((status = 200, description = "The customer", body = Record)))]
-pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Json<Record>, OpError> {
+    responses((status = 200, description = "The customer", body = Customer)))]
+pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Json<Customer>, OpError> {
     let req: CreateCustomer = json_body(&body)?;
     let customer = state
         .sandbox
         .upsert_customer_with(&req.wa_id, req.name.as_deref(), req.read_receipts)
         .await?;
-    Ok(Json(Record::of(&customer)))
+    Ok(Json(Customer::from(&customer)))
 }
 
 /// GET /_vitrine/customers/{wa_id}
 #[utoipa::path(get, path = "/customers/{wa_id}", tag = "customers",
     params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
-    responses((status = 200, description = "The customer", body = Record)))]
+    responses((status = 200, description = "The customer", body = Customer)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
-) -> Result<Json<Record>, OpError> {
+) -> Result<Json<Customer>, OpError> {
     state
         .sandbox
         .customer(&wa_id)
-        .map(|c| Json(Record::of(&c)))
+        .map(|c| Json(Customer::from(&c)))
         .ok_or_else(|| OpError::not_found(format!("No customer {wa_id}.")))
 }
 
@@ -160,12 +160,12 @@ fn default_platform() -> String {
 /// POST /_vitrine/customers/{wa_id}/devices {"id", "platform", "app_version"}
 #[utoipa::path(post, path = "/customers/{wa_id}/devices", tag = "customers", request_body = NewDevice,
     params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
-    responses((status = 200, description = "The customer with the device", body = Record)))]
+    responses((status = 200, description = "The customer with the device", body = Customer)))]
 pub async fn add_device(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Record>, OpError> {
+) -> Result<Json<Customer>, OpError> {
     let req: NewDevice = json_body(&body)?;
     let device = vitrine_core::model::Device {
         id: req.id,
@@ -173,7 +173,7 @@ pub async fn add_device(
         app_version: req.app_version,
     };
     let customer = state.sandbox.add_device(&wa_id, device).await?;
-    Ok(Json(Record::of(&customer)))
+    Ok(Json(Customer::from(&customer)))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -196,17 +196,17 @@ impl CartScope {
 /// GET /_vitrine/customers/{wa_id}/cart?phone_number_id=&device=
 #[utoipa::path(get, path = "/customers/{wa_id}/cart", tag = "customers",
     params(("wa_id" = String, Path, description = "The customer's WhatsApp id"), CartScope),
-    responses((status = 200, description = "The cart", body = Record)))]
+    responses((status = 200, description = "The cart", body = Cart)))]
 pub async fn view_cart(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
-) -> Result<Json<Record>, OpError> {
+) -> Result<Json<Cart>, OpError> {
     let view = state
         .sandbox
         .view_cart(&wa_id, &scope.phone(), scope.device.as_deref())
         .await?;
-    Ok(Json(Record::of(&view)))
+    Ok(Json(Cart::from(view)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -221,12 +221,12 @@ pub struct AddItem {
 /// POST /_vitrine/customers/{wa_id}/cart/items {"product_retailer_id", "quantity", "device"}
 #[utoipa::path(post, path = "/customers/{wa_id}/cart/items", tag = "customers", request_body = AddItem,
     params(("wa_id" = String, Path, description = "The customer's WhatsApp id")),
-    responses((status = 200, description = "The cart", body = Record)))]
+    responses((status = 200, description = "The cart", body = Cart)))]
 pub async fn add_item(
     State(state): State<AppState>,
     Path(wa_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Record>, OpError> {
+) -> Result<Json<Cart>, OpError> {
     let req: AddItem = json_body(&body)?;
     let scope = CartScope {
         phone_number_id: req.phone_number_id,
@@ -240,7 +240,7 @@ pub async fn add_item(
         .sandbox
         .change_cart(&wa_id, &scope.phone(), scope.device.as_deref(), cmd)
         .await?;
-    Ok(Json(Record::of(&view)))
+    Ok(Json(Cart::from(view)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -254,12 +254,12 @@ pub struct SetQuantity {
 /// PUT /_vitrine/customers/{wa_id}/cart/items/{retailer_id} {"quantity"}
 #[utoipa::path(put, path = "/customers/{wa_id}/cart/items/{retailer_id}", tag = "customers", request_body = SetQuantity,
     params(("wa_id" = String, Path, description = "The customer's WhatsApp id"), ("retailer_id" = String, Path, description = "The product's retailer id")),
-    responses((status = 200, description = "The cart", body = Record)))]
+    responses((status = 200, description = "The cart", body = Cart)))]
 pub async fn set_quantity(
     State(state): State<AppState>,
     Path((wa_id, rid)): Path<(String, String)>,
     body: Bytes,
-) -> Result<Json<Record>, OpError> {
+) -> Result<Json<Cart>, OpError> {
     let req: SetQuantity = json_body(&body)?;
     let scope = CartScope {
         phone_number_id: req.phone_number_id,
@@ -273,18 +273,18 @@ pub async fn set_quantity(
         .sandbox
         .change_cart(&wa_id, &scope.phone(), scope.device.as_deref(), cmd)
         .await?;
-    Ok(Json(Record::of(&view)))
+    Ok(Json(Cart::from(view)))
 }
 
 /// DELETE /_vitrine/customers/{wa_id}/cart/items/{retailer_id}?device=&phone_number_id=
 #[utoipa::path(delete, path = "/customers/{wa_id}/cart/items/{retailer_id}", tag = "customers",
     params(("wa_id" = String, Path, description = "The customer's WhatsApp id"), ("retailer_id" = String, Path, description = "The product's retailer id"), CartScope),
-    responses((status = 200, description = "The cart", body = Record)))]
+    responses((status = 200, description = "The cart", body = Cart)))]
 pub async fn remove_item(
     State(state): State<AppState>,
     Path((wa_id, rid)): Path<(String, String)>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
-) -> Result<Json<Record>, OpError> {
+) -> Result<Json<Cart>, OpError> {
     let cmd = vitrine_core::cart::CartCommand::Remove {
         product_retailer_id: rid,
     };
@@ -292,7 +292,7 @@ pub async fn remove_item(
         .sandbox
         .change_cart(&wa_id, &scope.phone(), scope.device.as_deref(), cmd)
         .await?;
-    Ok(Json(Record::of(&view)))
+    Ok(Json(Cart::from(view)))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

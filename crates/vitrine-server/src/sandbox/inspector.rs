@@ -2,7 +2,7 @@
 //! /_vitrine/conversations/{phone_number_id}/{wa_id}, GET /_vitrine/customers and the live event
 //! stream GET /_vitrine/events.
 
-use super::api::{Record, Records};
+use super::api::{Customer, CustomerList, Record, Records};
 use super::OpError;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -99,14 +99,14 @@ pub async fn scenario(
 
 /// Every simulated customer with their devices.
 #[utoipa::path(get, path = "/customers", tag = "customers",
-    responses((status = 200, description = "The customers", body = Records)))]
-pub async fn customers(State(state): State<AppState>) -> Json<Records> {
-    Json(Records {
+    responses((status = 200, description = "The customers", body = CustomerList)))]
+pub async fn customers(State(state): State<AppState>) -> Json<CustomerList> {
+    Json(CustomerList {
         data: state
             .sandbox
             .list_customers()
             .iter()
-            .map(Record::of)
+            .map(Customer::from)
             .collect(),
     })
 }
