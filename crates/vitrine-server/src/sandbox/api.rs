@@ -2,7 +2,7 @@
 //! types, each with its OpenAPI schema (`/_vitrine/openapi.json`, kept in `docs/openapi.json` and
 //! pinned by a test, so that a rename shows).
 //!
-//! Where an answer carries a record whose shape is the domain's (a customer, a cart, a chat, a
+//! Where an answer carries a record whose shape is the domain's (a chat, a catalog page, a
 //! stored message, the content of a customer's message), its schema says `object` and the field
 //! says so: those shapes are described in the README and follow Meta's where Meta has one.
 
@@ -26,7 +26,8 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-/// A domain record (customer, cart, chat, stored message, …), as the README describes it.
+/// A domain record (a chat, a catalog page, a conversation, a stored message, …), as the README
+/// describes it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(value_type = Object)]
 pub struct Record(pub Value);
