@@ -95,7 +95,13 @@ impl SqliteStore {
         let migrated = MIGRATOR.run(&migrations).await;
         migrations.close().await;
         migrated.map_err(|e| StoreError::Database(e.to_string()))?;
-        let conn = options.connect().await.map_err(db_err)?;
+        // The writer's multi-row inserts take one statement per batch size.
+        let conn = options
+            .clone()
+            .statement_cache_capacity(512)
+            .connect()
+            .await
+            .map_err(db_err)?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
