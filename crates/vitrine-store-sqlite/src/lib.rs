@@ -34,9 +34,9 @@ use writer::SqlTransactor;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How often the background connection checkpoints the WAL into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// WAL pages after which the writer checkpoints itself (SQLite's default is 1,000).
-const WRITER_AUTOCHECKPOINT_PAGES: &str = "8192";
+const WRITER_AUTOCHECKPOINT_PAGES: &str = "2000";
 
 pub struct SqliteStore {
     readers: SqlitePool,
