@@ -21,10 +21,11 @@ use vitrine_core::model::{
     Scope, Throughput, ThroughputLevel, Token, Waba, WabaSubscription,
 };
 use vitrine_core::settings::Retention;
+use vitrine_core::store::writer::NewMessage;
 use vitrine_core::store::{Commit, CommitOutcome, StoreError, StoreResult};
 use vitrine_core::webhook::{
-    AfterAttempt, Attempt, Claimed, DeliveryState, EventType, MessageStatus, Outbox, StatusEvent,
-    WebhookPage, WebhookQuery, WebhookRecord,
+    AfterAttempt, Attempt, Claimed, DeliveryState, EventType, MessageStatus, NewWebhook, Outbox,
+    StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
 };
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -758,46 +759,94 @@ pub(crate) async fn append_final_status(
     Ok(true)
 }
 
-pub(crate) async fn write_outbox(conn: &mut Conn, outbox: &Outbox) -> StoreResult<()> {
-    for e in &outbox.statuses {
-        let errors = if e.errors.is_empty() {
-            None
-        } else {
-            Some(serde_json::to_string(&e.errors).map_err(corrupt)?)
-        };
-        sqlx::query(
-            "INSERT INTO message_statuses (wamid, status, at, errors) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&e.wamid)
-        .bind(e.status.as_str())
-        .bind(e.at.0)
-        .bind(errors)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
+/// Rows per multi-row `INSERT`: far under both databases' limits on bound parameters (11 per
+/// webhook row).
+const ROWS_PER_INSERT: usize = 512;
+
+/// Consecutive messages of one group commit with their statuses and webhooks: one multi-row
+/// `INSERT` per table (per [`ROWS_PER_INSERT`] rows), rows in the order given.
+pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -> StoreResult<()> {
+    for chunk in messages.chunks(ROWS_PER_INSERT) {
+        let mut sql: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record) ",
+        );
+        sql.push_values(chunk, |mut row, m| {
+            row.push_bind(&m.wamid)
+                .push_bind(&m.phone_number_id)
+                .push_bind(&m.wa_id)
+                .push_bind(m.created_at)
+                .push_bind(&m.json);
+        });
+        sql.build().execute(&mut *conn).await.map_err(db_err)?;
     }
-    for w in &outbox.webhooks {
-        sqlx::query(
-            "INSERT INTO webhooks (app_id, waba_id, url, event_type, wamid, status, body, signature_256, \
-             signature_1, state, attempt_count, due_at, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11)",
-        )
-        .bind(&w.app_id)
-        .bind(&w.waba_id)
-        .bind(&w.url)
-        .bind(w.event_type.as_str())
-        .bind(&w.wamid)
-        .bind(w.status.map(|s| s.as_str()))
-        .bind(&w.body)
-        .bind(&w.signature_256)
-        .bind(&w.signature_1)
-        .bind(w.due_at.0)
-        .bind(w.due_at.0)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
+    let statuses: Vec<&StatusEvent> = messages
+        .iter()
+        .flat_map(|m| m.outbox.statuses.iter())
+        .collect();
+    insert_statuses(conn, &statuses).await?;
+    let webhooks: Vec<&NewWebhook> = messages
+        .iter()
+        .flat_map(|m| m.outbox.webhooks.iter())
+        .collect();
+    insert_webhooks(conn, &webhooks).await
+}
+
+async fn insert_statuses(conn: &mut Conn, statuses: &[&StatusEvent]) -> StoreResult<()> {
+    for chunk in statuses.chunks(ROWS_PER_INSERT) {
+        let errors = chunk
+            .iter()
+            .map(|e| {
+                if e.errors.is_empty() {
+                    Ok(None)
+                } else {
+                    serde_json::to_string(&e.errors).map(Some).map_err(corrupt)
+                }
+            })
+            .collect::<StoreResult<Vec<Option<String>>>>()?;
+        let mut sql: QueryBuilder<Db> =
+            QueryBuilder::new("INSERT INTO message_statuses (wamid, status, at, errors) ");
+        sql.push_values(chunk.iter().zip(errors), |mut row, (e, errors)| {
+            row.push_bind(&e.wamid)
+                .push_bind(e.status.as_str())
+                .push_bind(e.at.0)
+                .push_bind(errors);
+        });
+        sql.build().execute(&mut *conn).await.map_err(db_err)?;
     }
     Ok(())
+}
+
+async fn insert_webhooks(conn: &mut Conn, webhooks: &[&NewWebhook]) -> StoreResult<()> {
+    for chunk in webhooks.chunks(ROWS_PER_INSERT) {
+        let mut sql: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO webhooks (app_id, waba_id, url, event_type, wamid, status, body, \
+             signature_256, signature_1, state, attempt_count, due_at, next_attempt_at) ",
+        );
+        sql.push_values(chunk, |mut row, w| {
+            row.push_bind(&w.app_id)
+                .push_bind(&w.waba_id)
+                .push_bind(&w.url)
+                .push_bind(w.event_type.as_str())
+                .push_bind(&w.wamid)
+                .push_bind(w.status.map(|s| s.as_str()))
+                .push_bind(&w.body)
+                .push_bind(&w.signature_256)
+                .push_bind(&w.signature_1)
+                .push("'pending'")
+                .push("0")
+                .push_bind(w.due_at.0)
+                .push_bind(w.due_at.0);
+        });
+        sql.build().execute(&mut *conn).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn write_outbox(conn: &mut Conn, outbox: &Outbox) -> StoreResult<()> {
+    let statuses: Vec<&StatusEvent> = outbox.statuses.iter().collect();
+    insert_statuses(conn, &statuses).await?;
+    let webhooks: Vec<&NewWebhook> = outbox.webhooks.iter().collect();
+    insert_webhooks(conn, &webhooks).await
 }
 
 pub(crate) async fn claim_webhooks(

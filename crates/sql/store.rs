@@ -66,14 +66,16 @@ impl MessageStore for ThisStore {
     async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()> {
         let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.writer
-            .write(WriteOp::InsertMessage {
-                wamid: record.wamid.clone(),
-                phone_number_id: record.phone_number_id.clone(),
-                wa_id: record.wa_id.clone(),
-                created_at: record.created_at.0,
-                json,
-                outbox: outbox.clone(),
-            })
+            .write(WriteOp::InsertMessage(Box::new(
+                vitrine_core::store::writer::NewMessage {
+                    wamid: record.wamid.clone(),
+                    phone_number_id: record.phone_number_id.clone(),
+                    wa_id: record.wa_id.clone(),
+                    created_at: record.created_at.0,
+                    json,
+                    outbox: outbox.clone(),
+                },
+            )))
             .await
     }
 

@@ -3,7 +3,7 @@
 
 use crate::{db_err, rows};
 use sqlx::{Connection, Executor};
-use vitrine_core::store::writer::{Transactor, WriteOp, WriteResult};
+use vitrine_core::store::writer::{NewMessage, Transactor, WriteOp, WriteResult};
 use vitrine_core::store::StoreResult;
 
 pub(crate) struct SqlTransactor(pub(crate) Conn);
@@ -17,6 +17,10 @@ impl Transactor for SqlTransactor {
 
     async fn apply(&mut self, op: &WriteOp) -> StoreResult<WriteResult> {
         apply(&mut self.0, op).await
+    }
+
+    async fn insert_messages(&mut self, messages: &[&NewMessage]) -> StoreResult<()> {
+        rows::insert_messages(&mut self.0, messages).await
     }
 
     async fn commit(&mut self) -> StoreResult<()> {
@@ -49,27 +53,7 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> StoreResult<WriteResult> {
                 rows::heartbeat(conn, node_id, *wall_now, *ttl_ms).await?,
             ))
         }
-        WriteOp::InsertMessage {
-            wamid,
-            phone_number_id,
-            wa_id,
-            created_at,
-            json,
-            outbox,
-        } => {
-            sqlx::query(
-                "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(wamid)
-            .bind(phone_number_id)
-            .bind(wa_id)
-            .bind(created_at)
-            .bind(json)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
-            rows::write_outbox(conn, outbox).await?;
-        }
+        WriteOp::InsertMessage(m) => rows::insert_messages(conn, &[m]).await?,
         WriteOp::AppendOutbox(outbox) => rows::write_outbox(conn, outbox).await?,
         WriteOp::AppendFinalStatus { wamid, outbox } => {
             return Ok(WriteResult::Found(

@@ -33,9 +33,16 @@ use writer::SqlTransactor;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// How often the background connection checkpoints the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// WAL pages after which the writer checkpoints itself (SQLite's default is 1,000).
+const WRITER_AUTOCHECKPOINT_PAGES: &str = "2000";
+
 pub struct SqliteStore {
     readers: SqlitePool,
     writer: Writer,
+    /// Checkpoints the WAL off the writer's commit path; stopped by `close`.
+    checkpointer: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Keeps the directory of a `sqlite::memory:` database alive.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -95,7 +102,19 @@ impl SqliteStore {
         let migrated = MIGRATOR.run(&migrations).await;
         migrations.close().await;
         migrated.map_err(|e| StoreError::Database(e.to_string()))?;
-        let conn = options.connect().await.map_err(db_err)?;
+        // A second connection checkpoints in the background (a checkpoint on the commit path
+        // holds up every send of its batch). A passive checkpoint beside a busy writer never
+        // completes, and the WAL only starts over after a complete one; so the writer still
+        // checkpoints, rarely, and then has little left to copy.
+        let conn = options
+            .clone()
+            .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES)
+            // The writer's multi-row inserts take one statement per batch size.
+            .statement_cache_capacity(512)
+            .connect()
+            .await
+            .map_err(db_err)?;
+        let checkpoints = options.connect().await.map_err(db_err)?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
@@ -106,14 +125,51 @@ impl SqliteStore {
         Ok(SqliteStore {
             readers,
             writer,
+            checkpointer: std::sync::Mutex::new(Some(tokio::spawn(checkpoint(checkpoints)))),
             _scratch: scratch,
         })
+    }
+}
+
+/// Copies committed WAL frames into the database file every [`CHECKPOINT_EVERY`], never waiting
+/// for readers or the writer (`PASSIVE`), so the WAL stays small without a commit paying for it.
+async fn checkpoint(mut conn: sqlx::SqliteConnection) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&mut conn)
+            .await
+        {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+}
+
+impl SqliteStore {
+    fn stop_checkpoints(&self) {
+        if let Some(task) = self
+            .checkpointer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.stop_checkpoints();
     }
 }
 
 #[async_trait]
 impl Lifecycle for SqliteStore {
     async fn close(&self) {
+        self.stop_checkpoints();
         self.writer.close().await;
         self.readers.close().await;
     }

@@ -35,14 +35,9 @@ pub enum WriteOp {
         wall_now: i64,
         ttl_ms: i64,
     },
-    InsertMessage {
-        wamid: String,
-        phone_number_id: String,
-        wa_id: String,
-        created_at: i64,
-        json: String,
-        outbox: Outbox,
-    },
+    /// A message with its statuses and webhooks. Consecutive ones in a batch are written
+    /// together ([`Transactor::insert_messages`]).
+    InsertMessage(Box<NewMessage>),
     AppendOutbox(Outbox),
     /// A final status of a message, unless it has one.
     AppendFinalStatus {
@@ -111,6 +106,17 @@ pub enum WriteOp {
     },
 }
 
+/// A message row to insert, its record already serialized, with its outbox.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub wamid: String,
+    pub phone_number_id: String,
+    pub wa_id: String,
+    pub created_at: i64,
+    pub json: String,
+    pub outbox: Outbox,
+}
+
 /// What a write gives back.
 #[derive(Debug)]
 pub enum WriteResult {
@@ -128,6 +134,9 @@ pub enum WriteResult {
 pub trait Transactor: Send + 'static {
     async fn begin(&mut self) -> StoreResult<()>;
     async fn apply(&mut self, op: &WriteOp) -> StoreResult<WriteResult>;
+    /// Inserts consecutive messages of one batch, in order, with as few statements as the
+    /// backend can.
+    async fn insert_messages(&mut self, messages: &[&NewMessage]) -> StoreResult<()>;
     async fn commit(&mut self) -> StoreResult<()>;
     async fn rollback(&mut self);
     async fn close(self);
@@ -216,17 +225,16 @@ async fn commit_batch<T: Transactor>(
     telemetry: Option<&Arc<dyn Telemetry>>,
 ) {
     let started = Instant::now();
-    let results = match run_in_transaction(conn, batch.iter().map(|j| &j.op)).await {
+    let ops: Vec<&WriteOp> = batch.iter().map(|j| &j.op).collect();
+    let results = match run_in_transaction(conn, &ops).await {
         Ok(results) => results,
         Err(_) if batch.len() > 1 => {
             let mut results = Vec::with_capacity(batch.len());
             for job in batch.iter() {
-                results.push(
-                    match run_in_transaction(conn, std::iter::once(&job.op)).await {
-                        Ok(mut one) => one.pop().unwrap_or(Ok(WriteResult::Done)),
-                        Err(e) => Err(e),
-                    },
-                );
+                results.push(match run_in_transaction(conn, &[&job.op]).await {
+                    Ok(mut one) => one.pop().unwrap_or(Ok(WriteResult::Done)),
+                    Err(e) => Err(e),
+                });
             }
             results
         }
@@ -242,19 +250,34 @@ async fn commit_batch<T: Transactor>(
 
 /// All ops in one transaction: `Ok` with every result when everything succeeded and committed,
 /// `Err` (rolled back) when any op or the commit failed.
-async fn run_in_transaction<'a, T: Transactor>(
+async fn run_in_transaction<T: Transactor>(
     conn: &mut T,
-    ops: impl Iterator<Item = &'a WriteOp>,
+    ops: &[&WriteOp],
 ) -> StoreResult<Vec<StoreResult<WriteResult>>> {
     conn.begin().await?;
     let mut results = Vec::new();
-    for op in ops {
-        match conn.apply(op).await {
-            Ok(r) => results.push(Ok(r)),
-            Err(e) => {
-                conn.rollback().await;
-                return Err(e);
+    let mut messages: Vec<&NewMessage> = Vec::new();
+    let mut i = 0;
+    while i < ops.len() {
+        let applied = if let WriteOp::InsertMessage(first) = ops[i] {
+            // A run of message inserts goes to the backend at once.
+            messages.clear();
+            messages.push(first);
+            i += 1;
+            while let Some(WriteOp::InsertMessage(m)) = ops.get(i) {
+                messages.push(m);
+                i += 1;
             }
+            conn.insert_messages(&messages).await.map(|()| {
+                results.extend(messages.iter().map(|_| Ok(WriteResult::Done)));
+            })
+        } else {
+            i += 1;
+            conn.apply(ops[i - 1]).await.map(|r| results.push(Ok(r)))
+        };
+        if let Err(e) = applied {
+            conn.rollback().await;
+            return Err(e);
         }
     }
     if let Err(e) = conn.commit().await {
