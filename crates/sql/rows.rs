@@ -1189,11 +1189,16 @@ pub(crate) async fn list_inbound(
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
+    oldest_first(rows)
+}
+
+/// JSON records in their first column, read newest first, given back oldest first.
+fn oldest_first<T: serde::de::DeserializeOwned>(rows: Vec<DbRow>) -> StoreResult<Vec<T>> {
     let mut out = rows
         .into_iter()
         .map(|r| {
             let json: String = r.get(0);
-            serde_json::from_str::<InboundRecord>(&json).map_err(corrupt)
+            serde_json::from_str::<T>(&json).map_err(corrupt)
         })
         .collect::<StoreResult<Vec<_>>>()?;
     out.reverse();
@@ -1456,15 +1461,7 @@ pub(crate) async fn list_peer_messages(
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
-    let mut out = rows
-        .into_iter()
-        .map(|r| {
-            let json: String = r.get(0);
-            serde_json::from_str::<PeerMessage>(&json).map_err(corrupt)
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    out.reverse();
-    Ok(out)
+    oldest_first(rows)
 }
 
 pub(crate) async fn peer_chats(pool: &Pool, wa_id: &str) -> StoreResult<Vec<(String, i64)>> {

@@ -87,11 +87,16 @@ fn documented_routes() -> OpenApiRouter<AppState> {
 /// The OpenAPI 3.1 document of `/_vitrine/`, as served at `/_vitrine/openapi.json` and kept in
 /// `docs/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, guarded) = documented_routes().split_for_parts();
-    let (_, open) = OpenApiRouter::<AppState>::new()
+    routes_and_document().2
+}
+
+/// The guarded routes, the open ones (`/health`) and the document of both.
+fn routes_and_document() -> (Router<AppState>, Router<AppState>, utoipa::openapi::OpenApi) {
+    let (guarded, doc) = documented_routes().split_for_parts();
+    let (open, open_doc) = OpenApiRouter::<AppState>::new()
         .routes(routes!(info::health))
         .split_for_parts();
-    finish(guarded.merge_from(open))
+    (guarded, open, finish(doc.merge_from(open_doc)))
 }
 
 /// Paths under `/_vitrine`, and every operation's errors in Vitrine's shape.
@@ -198,11 +203,8 @@ impl utoipa::Modify for AdminToken {
 }
 
 pub fn router(state: AppState) -> Router<AppState> {
-    let (guarded, doc) = documented_routes().split_for_parts();
-    let (open, open_doc) = OpenApiRouter::<AppState>::new()
-        .routes(routes!(info::health))
-        .split_for_parts();
-    let doc = Arc::new(finish(doc.merge_from(open_doc)));
+    let (guarded, open, doc) = routes_and_document();
+    let doc = Arc::new(doc);
     guarded
         .route(
             "/openapi.json",
