@@ -1257,6 +1257,22 @@ pub(crate) async fn insert_media(
     Ok(())
 }
 
+pub(crate) async fn insert_media_chunk(
+    conn: &mut Conn,
+    id: &str,
+    seq: i64,
+    data: &[u8],
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO media_chunks (media_id, seq, data) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(seq)
+        .bind(data)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 pub(crate) async fn finish_media(conn: &mut Conn, m: &MediaRecord) -> StoreResult<()> {
     let done = sqlx::query(
         "UPDATE media SET state = 'ready', mime_type = $1, sha256 = $2, file_size = $3, \
@@ -1418,7 +1434,17 @@ pub(crate) async fn thread_reads_version(pool: &Pool) -> StoreResult<i64> {
         .map_err(db_err)
 }
 
-pub(crate) async fn insert_peer_message(conn: &mut Conn, m: &PeerMessage) -> StoreResult<()> {
+pub(crate) async fn insert_peer_messages(
+    conn: &mut Conn,
+    messages: &[PeerMessage],
+) -> StoreResult<()> {
+    for m in messages {
+        insert_peer_message(conn, m).await?;
+    }
+    Ok(())
+}
+
+async fn insert_peer_message(conn: &mut Conn, m: &PeerMessage) -> StoreResult<()> {
     let json = serde_json::to_string(m).map_err(corrupt)?;
     sqlx::query(
         "INSERT INTO peer_messages (id, from_wa_id, to_wa_id, created_at, record) \

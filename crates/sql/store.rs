@@ -22,19 +22,16 @@ impl DirectoryStore for ThisStore {
 
     async fn seed(&self, data: &DirectoryData) -> StoreResult<()> {
         self.writer
-            .write(WriteOp::Seed(Box::new(data.clone())))
+            .run(data.clone(), |c, data| Box::pin(rows::write_seed(c, data)))
             .await
     }
 
     async fn commit(&self, commit: &Commit) -> StoreResult<CommitOutcome> {
-        match self
-            .writer
-            .submit(WriteOp::Commit(Box::new(commit.clone())))
-            .await?
-        {
-            WriteResult::Committed(outcome) => Ok(outcome),
-            _ => Err(StoreError::Database("unexpected write result".into())),
-        }
+        self.writer
+            .run(commit.clone(), |c, commit| {
+                Box::pin(rows::commit(c, commit))
+            })
+            .await
     }
 
     async fn changes_since(
@@ -46,18 +43,14 @@ impl DirectoryStore for ThisStore {
     }
 
     async fn heartbeat(&self, node_id: &str, wall_now: i64, ttl_ms: i64) -> StoreResult<usize> {
-        match self
+        let n = self
             .writer
-            .submit(WriteOp::Heartbeat {
-                node_id: node_id.to_owned(),
-                wall_now,
-                ttl_ms,
-            })
-            .await?
-        {
-            WriteResult::Number(n) => Ok(usize::try_from(n).unwrap_or(1)),
-            _ => Err(StoreError::Database("unexpected write result".into())),
-        }
+            .run(
+                (node_id.to_owned(), wall_now, ttl_ms),
+                |c, (node, wall, ttl)| Box::pin(rows::heartbeat(c, node, *wall, *ttl)),
+            )
+            .await?;
+        Ok(usize::try_from(n).unwrap_or(1))
     }
 }
 
@@ -66,16 +59,14 @@ impl MessageStore for ThisStore {
     async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()> {
         let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.writer
-            .write(WriteOp::InsertMessage(Box::new(
-                vitrine_core::store::writer::NewMessage {
-                    wamid: record.wamid.clone(),
-                    phone_number_id: record.phone_number_id.clone(),
-                    wa_id: record.wa_id.clone(),
-                    created_at: record.created_at.0,
-                    json,
-                    outbox: outbox.clone(),
-                },
-            )))
+            .insert_message(vitrine_core::store::writer::NewMessage {
+                wamid: record.wamid.clone(),
+                phone_number_id: record.phone_number_id.clone(),
+                wa_id: record.wa_id.clone(),
+                created_at: record.created_at.0,
+                json,
+                outbox: outbox.clone(),
+            })
             .await
     }
 
@@ -86,12 +77,12 @@ impl MessageStore for ThisStore {
         read_up_to: i64,
         typing_at: Option<i64>,
     ) -> StoreResult<()> {
+        let thread = (phone_number_id.to_owned(), wa_id.to_owned());
         self.writer
-            .write(WriteOp::MarkThreadRead {
-                phone_number_id: phone_number_id.to_owned(),
-                wa_id: wa_id.to_owned(),
-                read_up_to,
-                typing_at,
+            .run(thread, move |c, (phone, wa_id)| {
+                Box::pin(rows::mark_thread_read(
+                    c, phone, wa_id, read_up_to, typing_at,
+                ))
             })
             .await
     }
@@ -106,7 +97,9 @@ impl MessageStore for ThisStore {
 
     async fn insert_peer_messages(&self, messages: &[PeerMessage]) -> StoreResult<()> {
         self.writer
-            .write(WriteOp::InsertPeerMessages(messages.to_vec()))
+            .run(messages.to_vec(), |c, messages| {
+                Box::pin(rows::insert_peer_messages(c, messages))
+            })
             .await
     }
 
@@ -146,22 +139,18 @@ impl MessageStore for ThisStore {
 
     async fn append_outbox(&self, outbox: &Outbox) -> StoreResult<()> {
         self.writer
-            .write(WriteOp::AppendOutbox(outbox.clone()))
+            .run(outbox.clone(), |c, outbox| {
+                Box::pin(rows::write_outbox(c, outbox))
+            })
             .await
     }
 
     async fn append_final_status(&self, wamid: &str, outbox: &Outbox) -> StoreResult<bool> {
-        match self
-            .writer
-            .submit(WriteOp::AppendFinalStatus {
-                wamid: wamid.to_owned(),
-                outbox: outbox.clone(),
+        self.writer
+            .run((wamid.to_owned(), outbox.clone()), |c, (wamid, outbox)| {
+                Box::pin(rows::append_final_status(c, wamid, outbox))
             })
-            .await?
-        {
-            WriteResult::Found(written) => Ok(written),
-            _ => Err(StoreError::Database("unexpected write result".into())),
-        }
+            .await
     }
 
     async fn list_messages(&self, query: &MessageQuery) -> StoreResult<MessagePage> {
@@ -181,7 +170,7 @@ impl MessageStore for ThisStore {
 impl BatchStore for ThisStore {
     async fn insert_batch(&self, job: &BatchJob) -> StoreResult<()> {
         self.writer
-            .write(WriteOp::InsertBatch(Box::new(job.clone())))
+            .run(job.clone(), |c, job| Box::pin(rows::insert_batch(c, job)))
             .await
     }
 
@@ -196,27 +185,19 @@ impl BatchStore for ThisStore {
         lease_until: i64,
         limit: u32,
     ) -> StoreResult<Vec<BatchJob>> {
-        match self
-            .writer
-            .submit(WriteOp::ClaimBatches {
-                now,
-                wall_now,
-                lease_until,
-                limit,
+        self.writer
+            .run((), move |c, ()| {
+                Box::pin(rows::claim_batches(c, now, wall_now, lease_until, limit))
             })
-            .await?
-        {
-            WriteResult::Batches(b) => Ok(b),
-            _ => Ok(vec![]),
-        }
+            .await
     }
 
     async fn finish_batch(&self, handle: &str, result: &BatchResult) -> StoreResult<()> {
         self.writer
-            .write(WriteOp::FinishBatch {
-                handle: handle.to_owned(),
-                result: result.clone(),
-            })
+            .run(
+                (handle.to_owned(), result.clone()),
+                |c, (handle, result)| Box::pin(rows::finish_batch(c, handle, result)),
+            )
             .await
     }
 }
@@ -230,19 +211,11 @@ impl WebhookStore for ThisStore {
         lease_until: i64,
         limit: u32,
     ) -> StoreResult<Vec<Claimed>> {
-        match self
-            .writer
-            .submit(WriteOp::ClaimWebhooks {
-                now,
-                wall_now,
-                lease_until,
-                limit,
+        self.writer
+            .run((), move |c, ()| {
+                Box::pin(rows::claim_webhooks(c, now, wall_now, lease_until, limit))
             })
-            .await?
-        {
-            WriteResult::Claimed(c) => Ok(c),
-            _ => Ok(vec![]),
-        }
+            .await
     }
 
     async fn record_attempt(
@@ -252,10 +225,8 @@ impl WebhookStore for ThisStore {
         after: AfterAttempt,
     ) -> StoreResult<()> {
         self.writer
-            .write(WriteOp::RecordAttempt {
-                id,
-                attempt: attempt.clone(),
-                after,
+            .run(attempt.clone(), move |c, attempt| {
+                Box::pin(rows::record_attempt(c, id, attempt, after))
             })
             .await
     }
@@ -277,10 +248,9 @@ impl WebhookStore for ThisStore {
     }
 
     async fn redeliver_webhook(&self, id: i64, now: Millis) -> StoreResult<bool> {
-        match self.writer.submit(WriteOp::Redeliver { id, now }).await? {
-            WriteResult::Found(found) => Ok(found),
-            _ => Ok(false),
-        }
+        self.writer
+            .run((), move |c, ()| Box::pin(rows::redeliver(c, id, now)))
+            .await
     }
 }
 
@@ -288,38 +258,32 @@ impl WebhookStore for ThisStore {
 impl MediaStore for ThisStore {
     async fn begin_media(&self, record: &MediaRecord, wall_now: i64) -> StoreResult<()> {
         self.writer
-            .write(WriteOp::MediaBegin {
-                record: Box::new(record.clone()),
-                wall_now,
+            .run(record.clone(), move |c, record| {
+                Box::pin(rows::insert_media(c, record, "uploading", wall_now))
             })
             .await
     }
 
     async fn put_media_chunk(&self, id: &str, seq: i64, data: Vec<u8>) -> StoreResult<()> {
         self.writer
-            .write(WriteOp::MediaChunk {
-                id: id.to_owned(),
-                seq,
-                data,
+            .run((id.to_owned(), data), move |c, (id, data)| {
+                Box::pin(rows::insert_media_chunk(c, id, seq, data))
             })
             .await
     }
 
     async fn finish_media(&self, record: &MediaRecord) -> StoreResult<()> {
         self.writer
-            .write(WriteOp::MediaFinish(Box::new(record.clone())))
+            .run(record.clone(), |c, record| {
+                Box::pin(rows::finish_media(c, record))
+            })
             .await
     }
 
     async fn delete_media(&self, id: &str) -> StoreResult<bool> {
-        match self
-            .writer
-            .submit(WriteOp::MediaDelete { id: id.to_owned() })
-            .await?
-        {
-            WriteResult::Found(found) => Ok(found),
-            _ => Ok(false),
-        }
+        self.writer
+            .run(id.to_owned(), |c, id| Box::pin(rows::delete_media(c, id)))
+            .await
     }
 
     async fn get_media(&self, id: &str) -> StoreResult<Option<MediaRecord>> {
@@ -331,17 +295,11 @@ impl MediaStore for ThisStore {
     }
 
     async fn copy_media(&self, from: &str, record: &MediaRecord) -> StoreResult<bool> {
-        match self
-            .writer
-            .submit(WriteOp::MediaCopy {
-                from: from.to_owned(),
-                record: Box::new(record.clone()),
+        self.writer
+            .run((from.to_owned(), record.clone()), |c, (from, record)| {
+                Box::pin(rows::copy_media(c, from, record))
             })
-            .await?
-        {
-            WriteResult::Found(found) => Ok(found),
-            _ => Ok(false),
-        }
+            .await
     }
 
     async fn purge_media(
@@ -350,18 +308,11 @@ impl MediaStore for ThisStore {
         stale_before_wall: i64,
         limit: u32,
     ) -> StoreResult<i64> {
-        match self
-            .writer
-            .submit(WriteOp::MediaPurge {
-                now,
-                stale_before_wall,
-                limit,
+        self.writer
+            .run((), move |c, ()| {
+                Box::pin(rows::purge_media(c, now, stale_before_wall, limit))
             })
-            .await?
-        {
-            WriteResult::Number(n) => Ok(n),
-            _ => Ok(0),
-        }
+            .await
     }
 
     async fn prune_logs(
@@ -370,13 +321,10 @@ impl MediaStore for ThisStore {
         now: Millis,
         limit: u32,
     ) -> StoreResult<i64> {
-        match self
-            .writer
-            .submit(WriteOp::PruneLogs { retain, now, limit })
-            .await?
-        {
-            WriteResult::Number(n) => Ok(n),
-            _ => Ok(0),
-        }
+        self.writer
+            .run((), move |c, ()| {
+                Box::pin(rows::prune_logs(c, retain, now, limit))
+            })
+            .await
     }
 }

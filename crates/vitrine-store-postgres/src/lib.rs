@@ -23,7 +23,7 @@ use vitrine_core::forward::PeerMessage;
 use vitrine_core::inbound::{InboundRecord, ThreadReads};
 use vitrine_core::media::MediaRecord;
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
-use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
+use vitrine_core::store::writer::Writer;
 use vitrine_core::store::{
     BatchStore, Commit, CommitOutcome, DirectoryStore, Lifecycle, MediaStore, MessageStore,
     StoreError, StoreResult, WebhookStore,
@@ -37,7 +37,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 
 pub struct PgStore {
     readers: PgPool,
-    writer: Writer,
+    writer: Writer<SqlTransactor>,
     /// Woken by `NOTIFY vitrine_directory` from any node.
     changes: Arc<Notify>,
     listener: tokio::task::JoinHandle<()>,

@@ -21,7 +21,7 @@ use vitrine_core::forward::PeerMessage;
 use vitrine_core::inbound::{InboundRecord, ThreadReads};
 use vitrine_core::media::MediaRecord;
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
-use vitrine_core::store::writer::{WriteOp, WriteResult, Writer};
+use vitrine_core::store::writer::Writer;
 use vitrine_core::store::{
     BatchStore, Commit, CommitOutcome, DirectoryStore, Lifecycle, MediaStore, MessageStore,
     StoreError, StoreResult, WebhookStore,
@@ -40,7 +40,7 @@ const WRITER_AUTOCHECKPOINT_PAGES: &str = "2000";
 
 pub struct SqliteStore {
     readers: SqlitePool,
-    writer: Writer,
+    writer: Writer<SqlTransactor>,
     /// Checkpoints the WAL off the writer's commit path; stopped by `close`.
     checkpointer: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Keeps the directory of a `sqlite::memory:` database alive.

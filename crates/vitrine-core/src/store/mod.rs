@@ -18,7 +18,7 @@ use crate::webhook::{
 };
 use std::sync::Arc;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("duplicate key: {0}")]
     Conflict(String),

@@ -4,16 +4,18 @@
 //! writes share one fsync. If any write of a batch fails, the batch is rolled back and each write
 //! is retried in a transaction of its own, so one bad write never takes the others down.
 //!
-//! Backends describe how to run one [`WriteOp`] inside a transaction ([`Transactor`]); the
-//! batching, ordering and failure handling live here once.
+//! A write is declared once, where a store implements its trait method: the method hands
+//! [`Writer::run`] the write's data and a function that performs it on the writer's connection,
+//! and gets back that function's typed result once the batch it ran in has committed. The
+//! batching, ordering and failure handling live here. Message inserts, the hot path, are the one
+//! write the writer knows by name ([`Writer::insert_message`]): consecutive ones are merged into
+//! as few statements as the backend can ([`Transactor::insert_messages`]).
 
-use super::{Commit, CommitOutcome, StoreError, StoreResult};
-use crate::catalog::batch::{BatchJob, BatchResult};
-use crate::clock::Millis;
-use crate::directory::DirectoryData;
-use crate::media::MediaRecord;
+use super::{StoreError, StoreResult};
 use crate::telemetry::Telemetry;
-use crate::webhook::{AfterAttempt, Attempt, Claimed, Outbox};
+use crate::webhook::Outbox;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
@@ -21,90 +23,8 @@ use tokio::sync::{mpsc, oneshot};
 pub const MAX_BATCH: usize = 512;
 const QUEUE: usize = 8192;
 
-/// Every write a store performs.
-#[derive(Debug, Clone)]
-pub enum WriteOp {
-    /// Answered once everything queued before it is committed; stops the writer.
-    Shutdown,
-    Seed(Box<DirectoryData>),
-    /// Directory changes with their change-log entry, webhooks and customer message, if what
-    /// they were computed from is unchanged.
-    Commit(Box<Commit>),
-    Heartbeat {
-        node_id: String,
-        wall_now: i64,
-        ttl_ms: i64,
-    },
-    /// A message with its statuses and webhooks. Consecutive ones in a batch are written
-    /// together ([`Transactor::insert_messages`]).
-    InsertMessage(Box<NewMessage>),
-    AppendOutbox(Outbox),
-    /// A final status of a message, unless it has one.
-    AppendFinalStatus {
-        wamid: String,
-        outbox: Outbox,
-    },
-    ClaimWebhooks {
-        now: Millis,
-        wall_now: i64,
-        lease_until: i64,
-        limit: u32,
-    },
-    RecordAttempt {
-        id: i64,
-        attempt: Attempt,
-        after: AfterAttempt,
-    },
-    InsertBatch(Box<BatchJob>),
-    ClaimBatches {
-        now: Millis,
-        wall_now: i64,
-        lease_until: i64,
-        limit: u32,
-    },
-    FinishBatch {
-        handle: String,
-        result: BatchResult,
-    },
-    Redeliver {
-        id: i64,
-        now: Millis,
-    },
-    InsertPeerMessages(Vec<crate::forward::PeerMessage>),
-    MarkThreadRead {
-        phone_number_id: String,
-        wa_id: String,
-        read_up_to: i64,
-        typing_at: Option<i64>,
-    },
-    MediaBegin {
-        record: Box<MediaRecord>,
-        wall_now: i64,
-    },
-    MediaChunk {
-        id: String,
-        seq: i64,
-        data: Vec<u8>,
-    },
-    MediaFinish(Box<MediaRecord>),
-    MediaDelete {
-        id: String,
-    },
-    MediaCopy {
-        from: String,
-        record: Box<MediaRecord>,
-    },
-    MediaPurge {
-        now: Millis,
-        stale_before_wall: i64,
-        limit: u32,
-    },
-    PruneLogs {
-        retain: crate::settings::Retention,
-        now: Millis,
-        limit: u32,
-    },
-}
+/// The future of one write on the writer's connection.
+pub type WriteFuture<'a, R> = Pin<Box<dyn Future<Output = StoreResult<R>> + Send + 'a>>;
 
 /// A message row to insert, its record already serialized, with its outbox.
 #[derive(Debug, Clone)]
@@ -117,23 +37,13 @@ pub struct NewMessage {
     pub outbox: Outbox,
 }
 
-/// What a write gives back.
-#[derive(Debug)]
-pub enum WriteResult {
-    Done,
-    /// A sequence number or a count.
-    Number(i64),
-    Claimed(Vec<Claimed>),
-    Batches(Vec<BatchJob>),
-    Found(bool),
-    Committed(CommitOutcome),
-}
-
 /// One connection that can run writes in a transaction.
 #[async_trait::async_trait]
 pub trait Transactor: Send + 'static {
+    /// What a write function is given.
+    type Conn: Send;
+    fn conn(&mut self) -> &mut Self::Conn;
     async fn begin(&mut self) -> StoreResult<()>;
-    async fn apply(&mut self, op: &WriteOp) -> StoreResult<WriteResult>;
     /// Inserts consecutive messages of one batch, in order, with as few statements as the
     /// backend can.
     async fn insert_messages(&mut self, messages: &[&NewMessage]) -> StoreResult<()>;
@@ -142,22 +52,80 @@ pub trait Transactor: Send + 'static {
     async fn close(self);
 }
 
-struct Job {
-    op: WriteOp,
-    done: oneshot::Sender<StoreResult<WriteResult>>,
+/// A write waiting in a batch. It may run twice (in its batch, then alone if the batch failed);
+/// its caller hears once, after the transaction of its last run ended.
+trait Pending<T: Transactor>: Send {
+    fn run<'a>(&'a mut self, conn: &'a mut T::Conn) -> WriteFuture<'a, ()>;
+    /// Answers the caller: the result of the last run if its transaction committed (`ended`
+    /// is `Ok`), the error otherwise.
+    fn answer(self: Box<Self>, ended: StoreResult<()>);
+}
+
+/// A write function with its data, and its result kept until its transaction commits.
+struct Op<D, R, F> {
+    data: D,
+    write: F,
+    result: Option<R>,
+    done: oneshot::Sender<StoreResult<R>>,
+}
+
+impl<T, D, R, F> Pending<T> for Op<D, R, F>
+where
+    T: Transactor,
+    D: Send + Sync + 'static,
+    R: Send + 'static,
+    F: for<'a> Fn(&'a mut T::Conn, &'a D) -> WriteFuture<'a, R> + Send + Sync + 'static,
+{
+    fn run<'a>(&'a mut self, conn: &'a mut T::Conn) -> WriteFuture<'a, ()> {
+        Box::pin(async move {
+            self.result = None;
+            self.result = Some((self.write)(conn, &self.data).await?);
+            Ok(())
+        })
+    }
+
+    fn answer(self: Box<Self>, ended: StoreResult<()>) {
+        let Op { result, done, .. } = *self;
+        let answer = ended.and_then(|()| {
+            result.ok_or_else(|| StoreError::Database("a write was answered before it ran".into()))
+        });
+        let _ = done.send(answer);
+    }
+}
+
+/// What the writer's queue holds.
+enum Job<T: Transactor> {
+    /// Answered once everything queued before it is committed; stops the writer.
+    Shutdown(oneshot::Sender<()>),
+    Message(Box<NewMessage>, oneshot::Sender<StoreResult<()>>),
+    Write(Box<dyn Pending<T>>),
+}
+
+impl<T: Transactor> Job<T> {
+    fn answer(self, ended: StoreResult<()>) {
+        match self {
+            Job::Shutdown(done) => {
+                let _ = done.send(());
+            }
+            Job::Message(_, done) => {
+                let _ = done.send(ended);
+            }
+            Job::Write(op) => op.answer(ended),
+        }
+    }
 }
 
 /// Where the writer reports its batches, once someone attached it.
 type TelemetrySlot = Arc<OnceLock<Arc<dyn Telemetry>>>;
 
-pub struct Writer {
-    tx: mpsc::Sender<Job>,
+pub struct Writer<T: Transactor> {
+    tx: mpsc::Sender<Job<T>>,
     task: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     telemetry: TelemetrySlot,
 }
 
-impl Writer {
-    pub fn spawn<T: Transactor>(conn: T) -> Writer {
+impl<T: Transactor> Writer<T> {
+    pub fn spawn(conn: T) -> Writer<T> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let telemetry = TelemetrySlot::default();
         let task = tokio::spawn(run(conn, rx, telemetry.clone()));
@@ -174,31 +142,51 @@ impl Writer {
         let _ = self.telemetry.set(telemetry);
     }
 
-    pub async fn submit(&self, op: WriteOp) -> StoreResult<WriteResult> {
+    /// Runs `write` on `data` inside the next group commit and returns its result once that
+    /// commit is durable. `write` may run twice (see the module's documentation): it must only
+    /// touch the database.
+    pub async fn run<D, R, F>(&self, data: D, write: F) -> StoreResult<R>
+    where
+        D: Send + Sync + 'static,
+        R: Send + 'static,
+        F: for<'a> Fn(&'a mut T::Conn, &'a D) -> WriteFuture<'a, R> + Send + Sync + 'static,
+    {
         let (done, wait) = oneshot::channel();
-        self.tx
-            .send(Job { op, done })
-            .await
-            .map_err(|_| StoreError::Closed)?;
+        let op: Box<dyn Pending<T>> = Box::new(Op {
+            data,
+            write,
+            result: None,
+            done,
+        });
+        self.queue(Job::Write(op)).await?;
         wait.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Submits a write that returns nothing.
-    pub async fn write(&self, op: WriteOp) -> StoreResult<()> {
-        self.submit(op).await.map(|_| ())
+    /// Inserts a message with its outbox inside the next group commit.
+    pub async fn insert_message(&self, message: NewMessage) -> StoreResult<()> {
+        let (done, wait) = oneshot::channel();
+        self.queue(Job::Message(Box::new(message), done)).await?;
+        wait.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn queue(&self, job: Job<T>) -> StoreResult<()> {
+        self.tx.send(job).await.map_err(|_| StoreError::Closed)
     }
 
     /// Waits for everything queued so far to be committed, then stops the writer.
     pub async fn close(&self) {
-        let _ = self.submit(WriteOp::Shutdown).await;
+        let (done, wait) = oneshot::channel();
+        if self.queue(Job::Shutdown(done)).await.is_ok() {
+            let _ = wait.await;
+        }
         if let Some(task) = self.task.lock().await.take() {
             let _ = task.await;
         }
     }
 }
 
-async fn run<T: Transactor>(mut conn: T, mut rx: mpsc::Receiver<Job>, telemetry: TelemetrySlot) {
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+async fn run<T: Transactor>(mut conn: T, mut rx: mpsc::Receiver<Job<T>>, telemetry: TelemetrySlot) {
+    let mut batch: Vec<Job<T>> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.recv().await {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -207,7 +195,7 @@ async fn run<T: Transactor>(mut conn: T, mut rx: mpsc::Receiver<Job>, telemetry:
                 Err(_) => break,
             }
         }
-        let shutdown = batch.iter().any(|j| matches!(j.op, WriteOp::Shutdown));
+        let shutdown = batch.iter().any(|j| matches!(j, Job::Shutdown(_)));
         commit_batch(&mut conn, &mut batch, telemetry.get()).await;
         if shutdown {
             rx.close();
@@ -221,69 +209,74 @@ async fn run<T: Transactor>(mut conn: T, mut rx: mpsc::Receiver<Job>, telemetry:
 /// sees its batch counted.
 async fn commit_batch<T: Transactor>(
     conn: &mut T,
-    batch: &mut Vec<Job>,
+    batch: &mut Vec<Job<T>>,
     telemetry: Option<&Arc<dyn Telemetry>>,
 ) {
     let started = Instant::now();
-    let ops: Vec<&WriteOp> = batch.iter().map(|j| &j.op).collect();
-    let results = match run_in_transaction(conn, &ops).await {
-        Ok(results) => results,
-        Err(_) if batch.len() > 1 => {
-            let mut results = Vec::with_capacity(batch.len());
-            for job in batch.iter() {
-                results.push(match run_in_transaction(conn, &[&job.op]).await {
-                    Ok(mut one) => one.pop().unwrap_or(Ok(WriteResult::Done)),
-                    Err(e) => Err(e),
-                });
+    let ended = run_in_transaction(conn, batch).await;
+    let size = batch.len();
+    match ended {
+        Err(_) if size > 1 => {
+            let mut alone = Vec::with_capacity(size);
+            for mut job in batch.drain(..) {
+                let ended = run_in_transaction(conn, std::slice::from_mut(&mut job)).await;
+                alone.push((job, ended));
             }
-            results
+            report(telemetry, size, started);
+            for (job, ended) in alone {
+                job.answer(ended);
+            }
         }
-        Err(e) => vec![Err(e)],
-    };
-    if let Some(t) = telemetry {
-        t.write_batch(batch.len(), started.elapsed());
-    }
-    for (job, result) in batch.drain(..).zip(results) {
-        let _ = job.done.send(result);
+        ended => {
+            report(telemetry, size, started);
+            for job in batch.drain(..) {
+                job.answer(ended.clone());
+            }
+        }
     }
 }
 
-/// All ops in one transaction: `Ok` with every result when everything succeeded and committed,
-/// `Err` (rolled back) when any op or the commit failed.
-async fn run_in_transaction<T: Transactor>(
-    conn: &mut T,
-    ops: &[&WriteOp],
-) -> StoreResult<Vec<StoreResult<WriteResult>>> {
+fn report(telemetry: Option<&Arc<dyn Telemetry>>, size: usize, started: Instant) {
+    if let Some(t) = telemetry {
+        t.write_batch(size, started.elapsed());
+    }
+}
+
+/// Every job in one transaction: `Ok` when everything succeeded and committed, `Err` (rolled
+/// back) when any job or the commit failed.
+async fn run_in_transaction<T: Transactor>(conn: &mut T, jobs: &mut [Job<T>]) -> StoreResult<()> {
     conn.begin().await?;
-    let mut results = Vec::new();
-    let mut messages: Vec<&NewMessage> = Vec::new();
-    let mut i = 0;
-    while i < ops.len() {
-        let applied = if let WriteOp::InsertMessage(first) = ops[i] {
-            // A run of message inserts goes to the backend at once.
-            messages.clear();
-            messages.push(first);
-            i += 1;
-            while let Some(WriteOp::InsertMessage(m)) = ops.get(i) {
-                messages.push(m);
-                i += 1;
-            }
-            conn.insert_messages(&messages).await.map(|()| {
-                results.extend(messages.iter().map(|_| Ok(WriteResult::Done)));
-            })
-        } else {
-            i += 1;
-            conn.apply(ops[i - 1]).await.map(|r| results.push(Ok(r)))
-        };
-        if let Err(e) = applied {
-            conn.rollback().await;
-            return Err(e);
-        }
+    if let Err(e) = run_all(conn, jobs).await {
+        conn.rollback().await;
+        return Err(e);
     }
     if let Err(e) = conn.commit().await {
         tracing::error!(error = %e, "commit failed");
         conn.rollback().await;
         return Err(e);
     }
-    Ok(results)
+    Ok(())
+}
+
+async fn run_all<T: Transactor>(conn: &mut T, jobs: &mut [Job<T>]) -> StoreResult<()> {
+    let mut i = 0;
+    while i < jobs.len() {
+        match &mut jobs[i] {
+            Job::Message(..) => {
+                // A run of message inserts goes to the backend at once.
+                let mut messages: Vec<&NewMessage> = Vec::new();
+                while let Some(Job::Message(m, _)) = jobs.get(i) {
+                    messages.push(m);
+                    i += 1;
+                }
+                conn.insert_messages(&messages).await?;
+            }
+            Job::Write(op) => {
+                op.run(conn.conn()).await?;
+                i += 1;
+            }
+            Job::Shutdown(_) => i += 1,
+        }
+    }
+    Ok(())
 }
