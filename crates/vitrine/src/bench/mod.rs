@@ -10,10 +10,15 @@ use crate::node::Node;
 use axum::routing::post;
 use axum::Router;
 use clap::Args;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vitrine_core::seed;
+
+mod report;
+mod soak;
+
+pub use report::*;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -43,6 +48,18 @@ pub struct BenchArgs {
     /// Print the results as JSON on standard output (the summary goes to standard error)
     #[arg(long)]
     json: bool,
+    /// Send for this many seconds instead of sending `--messages`, sampling memory and the
+    /// webhook backlog as it goes (a soak run)
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    duration: Option<u64>,
+    /// Aim at this many messages per second, all senders together [default: as fast as the
+    /// server answers]
+    #[arg(long, value_name = "PER_SECOND")]
+    rate: Option<f64>,
+    /// With --duration: seconds between samples
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, requires = "duration",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    sample_every: u64,
     /// Prune the logs as `vitrine serve --retain` does, while sending (an age or a count)
     #[arg(long, value_name = "AGE|COUNT")]
     retain: Option<vitrine_core::settings::Retention>,
@@ -66,83 +83,6 @@ pub enum Kind {
     Carousel,
 }
 
-/// The version of [`BenchReport`]'s shape: it changes only when a field changes meaning or goes
-/// away (new fields may be added without it).
-pub const REPORT_FORMAT: u32 = 1;
-
-/// One run of `vitrine bench`, as `--json` prints it. Durations are in seconds, latencies in
-/// milliseconds, rates per second.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct BenchReport {
-    /// [`REPORT_FORMAT`].
-    pub format: u32,
-    /// The version of Vitrine that ran.
-    pub vitrine_version: String,
-    pub setup: BenchSetup,
-    /// Present with `--catalog-size`.
-    pub catalog_import: Option<CatalogImport>,
-    pub sends: Sends,
-    pub webhooks: Webhooks,
-}
-
-/// What was measured.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct BenchSetup {
-    pub messages: usize,
-    pub concurrency: usize,
-    pub nodes: usize,
-    /// `mpm` or `carousel`.
-    pub kind: Kind,
-    /// False with `--no-webhooks`.
-    pub webhooks: bool,
-    /// `sqlite` or `postgres` (never the URL, which may hold a password).
-    pub database: String,
-    pub catalog_size: Option<usize>,
-    /// `--retain`, as given (`null` when everything is kept).
-    #[serde(default)]
-    pub retain: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CatalogImport {
-    /// Rows of the generated feed.
-    pub rows: u64,
-    pub imported: u64,
-    pub failed: u64,
-    pub seconds: f64,
-    pub rows_per_second: f64,
-}
-
-/// POST /messages: each message durable before its 200.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Sends {
-    pub accepted: usize,
-    /// Sends that were not answered 200.
-    pub failed: usize,
-    pub seconds: f64,
-    /// Accepted messages per second.
-    pub per_second: f64,
-    pub latency_ms: Latency,
-}
-
-/// Client-side latency of each send.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Latency {
-    pub p50: f64,
-    pub p99: f64,
-    pub max: f64,
-}
-
-/// Status webhooks (`sent` and `delivered` of every accepted message) received by the bench's
-/// own endpoint, counted from the first send.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Webhooks {
-    pub expected: u64,
-    pub delivered: u64,
-    pub seconds: f64,
-    pub per_second: f64,
-}
-
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if !args.table.is_empty() {
         return write_table(&args.table, args.update.as_deref());
@@ -151,123 +91,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(bench(args))
-}
-
-const TABLE_START: &str = "<!-- bench-table:start -->";
-const TABLE_END: &str = "<!-- bench-table:end -->";
-
-/// `--table`: the performance table of the README, one row per `--json` report, in the order
-/// given.
-fn write_table(
-    reports: &[std::path::PathBuf],
-    update: Option<&std::path::Path>,
-) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let mut parsed = vec![];
-    for path in reports {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let report: BenchReport = serde_json::from_str(&text).with_context(|| {
-            format!("{} is not a `vitrine bench --json` report", path.display())
-        })?;
-        anyhow::ensure!(
-            report.format == REPORT_FORMAT,
-            "{} has format {}, this Vitrine reads {REPORT_FORMAT}",
-            path.display(),
-            report.format
-        );
-        parsed.push(report);
-    }
-    let table = table_of(&parsed);
-    match update {
-        None => print!("{table}"),
-        Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let (Some(start), Some(end)) = (text.find(TABLE_START), text.find(TABLE_END)) else {
-                anyhow::bail!(
-                    "{} has no {TABLE_START} … {TABLE_END} markers",
-                    file.display()
-                );
-            };
-            anyhow::ensure!(
-                start < end,
-                "the markers of {} are out of order",
-                file.display()
-            );
-            let updated = format!("{}{TABLE_START}\n{table}{}", &text[..start], &text[end..]);
-            std::fs::write(file, updated).with_context(|| format!("writing {}", file.display()))?;
-        }
-    }
-    Ok(())
-}
-
-/// Thousands with commas, as the README writes them.
-fn thousands(n: f64) -> String {
-    let digits = format!("{:.0}", n.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn table_of(reports: &[BenchReport]) -> String {
-    let mut out = String::from(
-        "| Setup | Messages | Accepted messages/s | p50 / p99 latency | Webhooks delivered/s |\n\
-         |---|---|---|---|---|\n",
-    );
-    for r in reports {
-        let s = &r.setup;
-        let mut setup = if s.database == "postgres" {
-            let nodes = if s.nodes == 1 {
-                "1 node".to_owned()
-            } else {
-                format!("{} nodes", s.nodes)
-            };
-            format!("PostgreSQL, {nodes}")
-        } else {
-            "SQLite".to_owned()
-        };
-        setup.push_str(if s.webhooks {
-            ", webhooks flowing"
-        } else {
-            ", no subscriber"
-        });
-        if let Some(size) = s.catalog_size {
-            setup.push_str(&format!(", {}-product catalog", thousands(size as f64)));
-        }
-        if s.kind == Kind::Carousel {
-            setup.push_str(", product carousel templates");
-        }
-        if let Some(retain) = &s.retain {
-            setup.push_str(&format!(", --retain {retain}"));
-        }
-        let webhooks = if s.webhooks {
-            thousands(r.webhooks.per_second)
-        } else {
-            "–".to_owned()
-        };
-        out.push_str(&format!(
-            "| {setup} | {} | {} | {:.1} / {:.1} ms | {webhooks} |\n",
-            thousands(s.messages as f64),
-            thousands(r.sends.per_second),
-            r.sends.latency_ms.p50,
-            r.sends.latency_ms.p99,
-        ));
-    }
-    out
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
 }
 
 /// The human summary: on standard output, or on standard error when standard output is JSON.
@@ -280,23 +103,19 @@ macro_rules! say {
     };
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let json = args.json;
     // A minimal business endpoint: count the status webhooks (not the demo customer's "Hi" of
     // the first start, nor anything else) and answer 200.
-    let received = Arc::new(AtomicU64::new(0));
-    let counter = received.clone();
+    let progress = Arc::new(soak::Progress::default());
+    let counter = progress.clone();
     let rx = Router::new().route(
         "/hook",
         post(move |body: axum::body::Bytes| {
             let counter = counter.clone();
             async move {
                 if body.windows(12).any(|w| w == b"\"statuses\":[") {
-                    counter.fetch_add(1, Ordering::Relaxed);
+                    counter.webhooks.fetch_add(1, Ordering::Relaxed);
                 }
                 "ok"
             }
@@ -439,23 +258,64 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     say!(
         json,
         "vitrine bench: {} {what}, {} concurrent senders, {nodes} node(s), {database}",
-        args.messages,
+        match args.duration {
+            Some(secs) => format!("{secs} s of"),
+            None => args.messages.to_string(),
+        },
         args.concurrency
     );
 
+    if let Some(rate) = args.rate {
+        anyhow::ensure!(
+            rate.is_finite() && rate > 0.0,
+            "--rate must be a positive number"
+        );
+    }
+    let senders = args.concurrency.max(1);
+    let (stop_sampling, sampling) = tokio::sync::oneshot::channel();
+    let sandbox = first_sandbox.ok_or_else(|| anyhow::anyhow!("no node"))?;
+    let sampler = args.duration.map(|_| {
+        tokio::spawn(soak::sample(
+            sandbox.clone(),
+            progress.clone(),
+            Duration::from_secs(args.sample_every),
+            sampling,
+        ))
+    });
     let started = Instant::now();
-    let per_worker = args.messages.div_ceil(args.concurrency.max(1));
+    let deadline = args.duration.map(|d| started + Duration::from_secs(d));
+    let per_worker = args.messages.div_ceil(senders);
+    // Latencies in µs up to 1 min, 3 significant digits: a fixed few hundred KiB however long
+    // the run (a soak run samples this process's memory).
+    let empty = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     let mut workers = vec![];
-    for w in 0..args.concurrency.max(1) {
+    for w in 0..senders {
         let count = per_worker.min(args.messages.saturating_sub(w * per_worker));
         let client = client.clone();
         // Senders are spread over the nodes, as a load balancer would.
         let url = urls[w % urls.len()].clone();
         let body = body.clone();
+        let progress = progress.clone();
+        let histogram = empty.clone();
+        // Each sender takes its share of the rate.
+        let mut pace = args.rate.map(|rate| {
+            let mut i = tokio::time::interval(Duration::from_secs_f64(senders as f64 / rate));
+            i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            i
+        });
         workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::with_capacity(count);
+            let mut latencies = histogram;
             let mut errors = 0usize;
-            for _ in 0..count {
+            let mut sent = 0usize;
+            loop {
+                match deadline {
+                    Some(d) if Instant::now() >= d => break,
+                    None if sent >= count => break,
+                    _ => {}
+                }
+                if let Some(pace) = pace.as_mut() {
+                    pace.tick().await;
+                }
                 let t = Instant::now();
                 let ok = client
                     .post(&url)
@@ -466,24 +326,27 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     .await
                     .map(|r| r.status().is_success())
                     .unwrap_or(false);
-                latencies.push(t.elapsed());
-                if !ok {
+                latencies.saturating_record(t.elapsed().as_micros() as u64);
+                sent += 1;
+                if ok {
+                    progress.accepted.fetch_add(1, Ordering::Relaxed);
+                } else {
                     errors += 1;
                 }
             }
             (latencies, errors)
         }));
     }
-    let mut latencies = Vec::with_capacity(args.messages);
+    let mut latencies = empty;
     let mut errors = 0;
     for w in workers {
         let (l, e) = w.await?;
-        latencies.extend(l);
+        latencies.add(l)?;
         errors += e;
     }
     let send_elapsed = started.elapsed();
-    latencies.sort();
-    let accepted = latencies.len() - errors;
+    let accepted = progress.accepted.load(Ordering::Relaxed) as usize;
+    let sent = accepted + errors;
 
     let expected = if args.no_webhooks {
         0
@@ -491,17 +354,23 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         2 * accepted as u64
     };
     let deadline = Instant::now() + Duration::from_secs(300);
-    while received.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
+    while progress.webhooks.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let all_elapsed = started.elapsed();
-    let delivered = received.load(Ordering::Relaxed);
+    let delivered = progress.webhooks.load(Ordering::Relaxed);
+    let _ = stop_sampling.send(());
+    let samples = match sampler {
+        Some(task) => task.await?,
+        None => vec![],
+    };
+    let latency = |q: f64| latencies.value_at_quantile(q) as f64 / 1e3;
 
     let report = BenchReport {
         format: REPORT_FORMAT,
         vitrine_version: env!("CARGO_PKG_VERSION").to_owned(),
         setup: BenchSetup {
-            messages: args.messages,
+            messages: sent,
             concurrency: args.concurrency,
             nodes,
             kind: args.kind,
@@ -512,6 +381,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                 .replace("postgresql", "postgres"),
             catalog_size: args.catalog_size,
             retain: args.retain.map(String::from),
+            duration: args.duration,
+            rate: args.rate,
         },
         catalog_import,
         sends: Sends {
@@ -520,9 +391,9 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             seconds: send_elapsed.as_secs_f64(),
             per_second: accepted as f64 / send_elapsed.as_secs_f64().max(1e-9),
             latency_ms: Latency {
-                p50: ms(percentile(&latencies, 0.50)),
-                p99: ms(percentile(&latencies, 0.99)),
-                max: ms(latencies.last().copied().unwrap_or_default()),
+                p50: latency(0.50),
+                p99: latency(0.99),
+                max: latencies.max() as f64 / 1e3,
             },
         },
         webhooks: Webhooks {
@@ -531,6 +402,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             seconds: all_elapsed.as_secs_f64(),
             per_second: delivered as f64 / all_elapsed.as_secs_f64().max(1e-9),
         },
+        samples,
     };
 
     say!(json);
@@ -557,6 +429,9 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         report.webhooks.seconds,
         report.webhooks.per_second
     );
+    for line in soak::summary(&report.samples) {
+        say!(json, "{line}");
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
@@ -638,92 +513,4 @@ async fn approve_carousel(client: &reqwest::Client, base: &str) -> anyhow::Resul
         approved.text().await?
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    fn sample() -> BenchReport {
-        BenchReport {
-            format: REPORT_FORMAT,
-            vitrine_version: "0.1.0".into(),
-            setup: BenchSetup {
-                messages: 100,
-                concurrency: 4,
-                nodes: 1,
-                kind: Kind::Carousel,
-                webhooks: true,
-                database: "sqlite".into(),
-                catalog_size: None,
-                retain: None,
-            },
-            catalog_import: None,
-            sends: Sends {
-                accepted: 100,
-                failed: 0,
-                seconds: 0.5,
-                per_second: 200.0,
-                latency_ms: Latency {
-                    p50: 1.5,
-                    p99: 4.0,
-                    max: 9.25,
-                },
-            },
-            webhooks: Webhooks {
-                expected: 200,
-                delivered: 200,
-                seconds: 0.75,
-                per_second: 266.7,
-            },
-        }
-    }
-
-    #[test]
-    fn the_readme_table_is_made_from_reports() {
-        let mut pg = sample();
-        pg.setup.database = "postgres".into();
-        pg.setup.nodes = 2;
-        pg.setup.kind = Kind::Mpm;
-        pg.sends.per_second = 1_760.4;
-        let mut quiet = sample();
-        quiet.setup.webhooks = false;
-        quiet.setup.catalog_size = Some(100_000);
-        assert_eq!(
-            table_of(&[pg, quiet]),
-            "| Setup | Messages | Accepted messages/s | p50 / p99 latency | Webhooks delivered/s |\n\
-             |---|---|---|---|---|\n\
-             | PostgreSQL, 2 nodes, webhooks flowing | 100 | 1,760 | 1.5 / 4.0 ms | 267 |\n\
-             | SQLite, no subscriber, 100,000-product catalog, product carousel templates | 100 | 200 | 1.5 / 4.0 ms | – |\n"
-        );
-        assert_eq!(thousands(1234567.0), "1,234,567");
-        assert_eq!(thousands(999.0), "999");
-    }
-
-    /// The shape the README documents: a change here is a change of `format`.
-    #[test]
-    fn the_json_report_keeps_its_documented_shape() {
-        let value = serde_json::to_value(sample()).unwrap();
-        assert_eq!(
-            value,
-            serde_json::json!({
-                "format": 1,
-                "vitrine_version": "0.1.0",
-                "setup": {
-                    "messages": 100, "concurrency": 4, "nodes": 1, "kind": "carousel",
-                    "webhooks": true, "database": "sqlite", "catalog_size": null,
-                    "retain": null
-                },
-                "catalog_import": null,
-                "sends": {
-                    "accepted": 100, "failed": 0, "seconds": 0.5, "per_second": 200.0,
-                    "latency_ms": { "p50": 1.5, "p99": 4.0, "max": 9.25 }
-                },
-                "webhooks": { "expected": 200, "delivered": 200, "seconds": 0.75, "per_second": 266.7 }
-            })
-        );
-        let back: BenchReport = serde_json::from_value(value).unwrap();
-        assert_eq!(back, sample());
-    }
 }
