@@ -68,10 +68,41 @@ pub fn database_file(url: &str) -> Option<std::path::PathBuf> {
     (file.as_os_str() != ":memory:").then(|| file.to_path_buf())
 }
 
+/// When a commit reaches the disk: SQLite's `synchronous` setting, in WAL mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    /// The WAL is fsynced at every commit: an accepted message survives a power loss.
+    #[default]
+    Full,
+    /// The WAL is fsynced at checkpoints only: an accepted message survives the process being
+    /// killed, not the machine losing power. Faster; for load tests on disposable machines.
+    Normal,
+}
+
+impl std::str::FromStr for Synchronous {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "full" => Ok(Synchronous::Full),
+            "normal" => Ok(Synchronous::Normal),
+            _ => Err(format!(
+                "{s:?} is not a SQLite synchronous mode: full or normal"
+            )),
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if missing) `sqlite://PATH`, or a scratch database for `sqlite::memory:`,
-    /// and applies the migrations.
+    /// and applies the migrations; every commit is fsynced ([`Synchronous::Full`]).
     pub async fn open(url: &str) -> StoreResult<SqliteStore> {
+        Self::open_with(url, Synchronous::Full).await
+    }
+
+    /// [`SqliteStore::open`], with commits made durable as `synchronous` says.
+    pub async fn open_with(url: &str, synchronous: Synchronous) -> StoreResult<SqliteStore> {
         let (options, scratch) = if url == "sqlite::memory:" || url == "sqlite://:memory:" {
             // Several connections must see one database, so "memory" is a scratch file that is
             // removed when the store is dropped; nothing needs to survive, so no fsync.
@@ -83,7 +114,10 @@ impl SqliteStore {
         } else {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::Database(format!("bad SQLite URL {url}: {e}")))?
-                .synchronous(SqliteSynchronous::Full);
+                .synchronous(match synchronous {
+                    Synchronous::Full => SqliteSynchronous::Full,
+                    Synchronous::Normal => SqliteSynchronous::Normal,
+                });
             (options, None)
         };
         let options = options
@@ -194,3 +228,33 @@ impl SqliteStore {
 type ThisStore = SqliteStore;
 
 include!("../../sql/store.rs");
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    async fn synchronous_of(store: &SqliteStore) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.readers)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn commits_are_fsynced_unless_normal_is_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("v.db").display());
+        let full = SqliteStore::open(&url).await.unwrap();
+        // SQLite's numbers: 1 is NORMAL, 2 is FULL.
+        assert_eq!(synchronous_of(&full).await, 2);
+        full.close().await;
+        let normal = SqliteStore::open_with(&url, Synchronous::Normal)
+            .await
+            .unwrap();
+        assert_eq!(synchronous_of(&normal).await, 1);
+        normal.close().await;
+        assert_eq!("NORMAL".parse(), Ok(Synchronous::Normal));
+        assert!("off".parse::<Synchronous>().is_err());
+    }
+}

@@ -155,6 +155,13 @@ struct ServeArgs {
     /// [default: keep everything]
     #[arg(long, env = "VITRINE_RETAIN", value_name = "AGE|COUNT")]
     retain: Option<Retention>,
+
+    /// When a SQLite commit reaches the disk: `full` fsyncs every group commit (an accepted
+    /// message survives a power loss); `normal` only at checkpoints (it survives the process
+    /// being killed, not the machine going down; faster, for disposable load-test machines)
+    /// [default: full]
+    #[arg(long, env = "VITRINE_SQLITE_SYNCHRONOUS", value_name = "full|normal")]
+    sqlite_synchronous: Option<vitrine_store_sqlite::Synchronous>,
 }
 
 impl ServeArgs {
@@ -186,6 +193,7 @@ impl ServeArgs {
                 batch_statuses: self.webhook_batch,
                 fidelity_seed: self.webhook_seed,
                 retain: self.retain,
+                sqlite_synchronous: self.sqlite_synchronous,
             },
         ))
     }

@@ -11,6 +11,7 @@ use vitrine_core::limits::LimitSettings;
 use vitrine_core::media::MediaSettings;
 use vitrine_core::settings::{Behaviour, Retention};
 use vitrine_core::webhook::schedule::WebhookSettings;
+use vitrine_store_sqlite::Synchronous;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8484";
 pub const DEFAULT_DATABASE: &str = "sqlite://vitrine.db";
@@ -27,6 +28,8 @@ pub struct FileConfig {
     pub webhook_url: Option<String>,
     pub ca_dir: Option<PathBuf>,
     pub tls_listen: Option<String>,
+    /// `full` (the default) or `normal`; see `Synchronous`.
+    pub sqlite_synchronous: Option<Synchronous>,
     #[serde(default)]
     pub behaviour: FileBehaviour,
 }
@@ -78,6 +81,8 @@ pub struct ServeConfig {
     pub tls_listen: Option<String>,
     /// Transparent mode (CONNECT tunnels to Meta's hosts) on; `bench` turns it off.
     pub transparent: bool,
+    /// When a SQLite commit reaches the disk (ignored on PostgreSQL).
+    pub sqlite_synchronous: Synchronous,
     pub behaviour: Behaviour,
 }
 
@@ -101,6 +106,7 @@ pub struct Overrides {
     pub batch_statuses: bool,
     pub fidelity_seed: Option<u64>,
     pub retain: Option<Retention>,
+    pub sqlite_synchronous: Option<Synchronous>,
 }
 
 /// Where the local CA is kept when no `--ca-dir` says: a `vitrine-ca` directory beside a SQLite
@@ -132,6 +138,10 @@ pub fn resolve(file: FileConfig, over: Overrides) -> ServeConfig {
             .or(file.tls_listen)
             .filter(|a| !a.is_empty()),
         transparent: true,
+        sqlite_synchronous: over
+            .sqlite_synchronous
+            .or(file.sqlite_synchronous)
+            .unwrap_or_default(),
         database,
         admin_token: over
             .admin_token
@@ -231,6 +241,24 @@ mod tests {
         assert!(cfg.behaviour.catalog_thumbnail_required);
         assert_eq!(cfg.behaviour.default_api_version, "v23.0");
         assert!(cfg.seed_demo);
+    }
+
+    #[test]
+    fn sqlite_synchronous_is_full_unless_the_file_or_a_flag_says_normal() {
+        let none = resolve(FileConfig::default(), Overrides::default());
+        assert_eq!(none.sqlite_synchronous, Synchronous::Full);
+        let file: FileConfig = toml::from_str("sqlite_synchronous = \"normal\"\n").unwrap();
+        assert_eq!(
+            resolve(file, Overrides::default()).sqlite_synchronous,
+            Synchronous::Normal
+        );
+        let file: FileConfig = toml::from_str("sqlite_synchronous = \"normal\"\n").unwrap();
+        let over = Overrides {
+            sqlite_synchronous: Some(Synchronous::Full),
+            ..Default::default()
+        };
+        assert_eq!(resolve(file, over).sqlite_synchronous, Synchronous::Full);
+        assert!(toml::from_str::<FileConfig>("sqlite_synchronous = \"off\"\n").is_err());
     }
 
     #[test]

@@ -15,13 +15,22 @@ use vitrine_server::proxy::{Off, Transparent};
 use vitrine_server::tls::{LocalCa, Tls};
 use vitrine_server::AppState;
 use vitrine_store_postgres::PgStore;
-use vitrine_store_sqlite::SqliteStore;
+use vitrine_store_sqlite::{SqliteStore, Synchronous};
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…`.
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    open_store_with(url, Synchronous::Full).await
+}
+
+/// [`open_store`], with SQLite's commits made durable as `synchronous` says (PostgreSQL's
+/// durability is the server's to set).
+pub async fn open_store_with(
+    url: &str,
+    synchronous: Synchronous,
+) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(
-            SqliteStore::open(url)
+            SqliteStore::open_with(url, synchronous)
                 .await
                 .with_context(|| format!("opening {url}"))?,
         ))
@@ -88,7 +97,7 @@ impl Node {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", local_loopback(local)));
-        let store = open_store(&cfg.database).await?;
+        let store = open_store_with(&cfg.database, cfg.sqlite_synchronous).await?;
         let sandbox = Sandbox::open(
             store.clone(),
             Arc::new(SandboxClock::system()),

@@ -63,6 +63,9 @@ pub struct BenchArgs {
     /// Prune the logs as `vitrine serve --retain` does, while sending (an age or a count)
     #[arg(long, value_name = "AGE|COUNT")]
     retain: Option<vitrine_core::settings::Retention>,
+    /// As `vitrine serve --sqlite-synchronous` [default: full]
+    #[arg(long, value_name = "full|normal")]
+    sqlite_synchronous: Option<vitrine_store_sqlite::Synchronous>,
     /// Run nothing: print the README's performance table made from these `--json` reports
     #[arg(long, num_args = 1.., value_name = "REPORT")]
     table: Vec<std::path::PathBuf>,
@@ -139,6 +142,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             database: Some(database.clone()),
             webhook_url: (!args.no_webhooks).then_some(hook),
             retain: args.retain,
+            sqlite_synchronous: args.sqlite_synchronous,
             ..Default::default()
         },
     );
@@ -381,6 +385,10 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                 .replace("postgresql", "postgres"),
             catalog_size: args.catalog_size,
             retain: args.retain.map(String::from),
+            sqlite_synchronous: args
+                .sqlite_synchronous
+                .filter(|s| *s != vitrine_store_sqlite::Synchronous::Full)
+                .map(|_| "normal".to_owned()),
             duration: args.duration,
             rate: args.rate,
         },

@@ -61,6 +61,9 @@ pub struct BenchSetup {
     /// `--rate`: the messages per second the senders aimed at, all together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
+    /// `--sqlite-synchronous normal`; absent for the default, `full`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sqlite_synchronous: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -196,6 +199,9 @@ pub fn table_of(reports: &[BenchReport]) -> String {
         if let Some(retain) = &s.retain {
             setup.push_str(&format!(", --retain {retain}"));
         }
+        if let Some(sync) = &s.sqlite_synchronous {
+            setup.push_str(&format!(", synchronous={sync}"));
+        }
         if let Some(rate) = s.rate {
             setup.push_str(&format!(", at {} msg/s", thousands(rate)));
         }
@@ -238,6 +244,7 @@ mod tests {
                 retain: None,
                 duration: None,
                 rate: None,
+                sqlite_synchronous: None,
             },
             catalog_import: None,
             sends: Sends {

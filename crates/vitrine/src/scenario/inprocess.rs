@@ -37,6 +37,8 @@ impl InProcess {
             ca_dir: dir.path().join("vitrine-ca"),
             tls_listen: None,
             transparent: false,
+            // A scenario's database is thrown away afterwards.
+            sqlite_synchronous: vitrine_store_sqlite::Synchronous::Normal,
             behaviour: Default::default(),
         };
         let (node, listener) = Node::open(&cfg).await?;
