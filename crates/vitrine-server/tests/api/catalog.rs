@@ -425,11 +425,7 @@ async fn listing_pages_filters_and_summary() {
 #[tokio::test]
 async fn non_ascii_prices_are_refused_not_a_crash() {
     // The test drives time: no background worker applies the batch behind its back.
-    let app = spawn_with(Options {
-        manual: true,
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_app().await;
     let requests = json!([
         { "method": "UPDATE", "data": { "id": "gift-card-25", "price": "€12" } },
         { "method": "UPDATE", "data": { "id": "tee-classic-white", "price": "1€2" } },
@@ -492,11 +488,7 @@ async fn non_ascii_prices_are_refused_not_a_crash() {
 #[tokio::test]
 async fn items_batch_applies_item_by_item_on_the_sandbox_clock() {
     // The test drives time: no background worker applies the batch behind its back.
-    let app = spawn_with(Options {
-        manual: true,
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_app().await;
     let requests = json!([
         { "method": "CREATE", "data": { "id": "b-1", "title": "Batch One", "description": "d", "availability": "in stock",
           "condition": "new", "price": "12.99 USD", "link": "https://x/p", "image_link": "https://x/i.jpg", "brand": "Acme" } },

@@ -109,6 +109,9 @@ async fn a_thread_exports_as_a_scenario_file() {
         json!({ "text": "after 6pm" }),
     )
     .await;
+    // The business answers a millisecond after the order (within one millisecond the thread
+    // shows the business's messages first).
+    app.tick(1);
     app.post_message(text("Thanks! Order 123456789 is $25.00"))
         .await
         .wamid();

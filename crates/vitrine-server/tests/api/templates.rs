@@ -36,11 +36,7 @@ impl TestApp {
 async fn a_template_is_reviewed_on_the_sandbox_clock_with_webhooks() {
     let rx = Receiver::start(Rx::default()).await;
     // The review runs in this test's own step (run_due), not in a background task it would race.
-    let app = spawn_with(Options {
-        manual: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app().await;
     app.set_webhook(&rx.url).await;
     app.post_json("/_vitrine/clock/freeze", json!({})).await;
     let r = app.create_template(mpm_template("summer_mpm")).await;
@@ -132,11 +128,7 @@ async fn a_template_is_reviewed_on_the_sandbox_clock_with_webhooks() {
 
 #[tokio::test]
 async fn review_rejects_by_rule() {
-    let app = spawn_with(Options {
-        manual: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app().await;
     app.post_json("/_vitrine/clock/freeze", json!({})).await;
     let r = app.create_template(mpm_template("rejected_offer")).await;
     let id = r.body["id"].as_str().unwrap().to_owned();
@@ -209,11 +201,7 @@ async fn creation_errors_are_metas() {
 
 #[tokio::test]
 async fn list_edit_and_delete() {
-    let app = spawn_with(Options {
-        manual: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app().await;
     app.post_json("/_vitrine/clock/freeze", json!({})).await;
     let a = app.create_template(mpm_template("alpha")).await.body["id"]
         .as_str()
@@ -621,13 +609,12 @@ async fn a_webhook_is_delivered_by_a_node_that_shows_its_change() {
     }
     let rx = Receiver::start(Rx::default()).await;
     let db = fresh_database().await;
-    let manual = || Options {
+    let node = || Options {
         database: Some(db.url.clone()),
-        manual: true,
         ..Default::default()
     };
-    let a = spawn_with(manual()).await;
-    let b = spawn_with(manual()).await;
+    let a = spawn_with(node()).await;
+    let b = spawn_with(node()).await;
     a.set_webhook(&rx.url).await;
     b.sandbox.sync_directory().await.unwrap();
     let id = b.create_template(mpm_template("cross_node")).await.body["id"]
@@ -665,11 +652,7 @@ async fn a_webhook_is_delivered_by_a_node_that_shows_its_change() {
 
 #[tokio::test]
 async fn an_operator_status_is_one_of_metas_events() {
-    let app = spawn_with(Options {
-        manual: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app().await;
     let id = app.create_template(mpm_template("ops")).await.body["id"]
         .as_str()
         .unwrap()
