@@ -424,7 +424,6 @@ async fn listing_pages_filters_and_summary() {
 /// in every place a price is written; they used to panic the price parser (a 500).
 #[tokio::test]
 async fn non_ascii_prices_are_refused_not_a_crash() {
-    // The test drives time: no background worker applies the batch behind its back.
     let app = spawn_app().await;
     let requests = json!([
         { "method": "UPDATE", "data": { "id": "gift-card-25", "price": "€12" } },
@@ -487,7 +486,6 @@ async fn non_ascii_prices_are_refused_not_a_crash() {
 
 #[tokio::test]
 async fn items_batch_applies_item_by_item_on_the_sandbox_clock() {
-    // The test drives time: no background worker applies the batch behind its back.
     let app = spawn_app().await;
     let requests = json!([
         { "method": "CREATE", "data": { "id": "b-1", "title": "Batch One", "description": "d", "availability": "in stock",

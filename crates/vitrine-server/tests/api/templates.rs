@@ -35,7 +35,6 @@ impl TestApp {
 #[tokio::test]
 async fn a_template_is_reviewed_on_the_sandbox_clock_with_webhooks() {
     let rx = Receiver::start(Rx::default()).await;
-    // The review runs in this test's own step (run_due), not in a background task it would race.
     let app = spawn_app().await;
     app.set_webhook(&rx.url).await;
     app.post_json("/_vitrine/clock/freeze", json!({})).await;
