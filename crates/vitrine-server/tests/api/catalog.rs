@@ -446,8 +446,7 @@ async fn non_ascii_prices_are_refused_not_a_crash() {
             { "retailer_id": "mug-stoneware-350ml", "errors": [{ "message": "sale_price: invalid value '€5' (expected \"9.99 USD\")" }] }
         ])
     );
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
+    app.advance(app.batch_ms());
     let handle = r.body["handles"][0].as_str().unwrap();
     let status = app
         .graph_get(&format!(
@@ -518,8 +517,7 @@ async fn items_batch_applies_item_by_item_on_the_sandbox_clock() {
     app.post_message(spm("b-1"))
         .await
         .assert_131009(PRODUCTS_NOT_FOUND);
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
+    app.advance(app.batch_ms());
     let r = app.graph_get(&status).await;
     assert_eq!(
         r.body,

@@ -136,8 +136,7 @@ async fn free_form_messages_need_the_24_hour_window() {
     body["to"] = json!(stranger);
     // Never wrote: accepted, then failed with 131047.
     let wamid = app.post_message(body.clone()).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.sent_ms());
     let stored = app.stored(&wamid).await;
     assert_eq!(stored["status"], "failed");
     assert_eq!(stored["statuses"].as_array().unwrap().len(), 1);
@@ -154,8 +153,7 @@ async fn free_form_messages_need_the_24_hour_window() {
     // The customer writes: the window opens, the same send is delivered.
     customer_says(&app, stranger, json!({ "text": "Hello" })).await;
     let wamid = app.post_message(body.clone()).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     assert_eq!(app.stored(&wamid).await["status"], "delivered");
     // 24 hours and a second later, it closes again.
     app.post_json("/_vitrine/clock/advance", json!({ "seconds": 86_400 }))
@@ -208,12 +206,10 @@ async fn the_window_is_shared_by_the_business_number_only() {
         )
         .await
         .wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.sent_ms());
     assert_eq!(app.stored(&wamid).await["status"], "failed");
     let wamid = app.post_message(text("hi")).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     assert_eq!(app.stored(&wamid).await["status"], "delivered");
     let r = app
         .post_json(

@@ -247,8 +247,7 @@ async fn an_outdated_device_cannot_receive_product_messages() {
     let mut body = spm("gift-card-25");
     body["to"] = json!(old);
     let wamid = app.post_message(body).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.sent_ms());
     let stored = app.stored(&wamid).await;
     assert_eq!(stored["status"], "failed");
     assert_eq!(stored["statuses"][0]["errors"][0]["code"], 131026);
@@ -256,8 +255,7 @@ async fn an_outdated_device_cannot_receive_product_messages() {
     let mut body = mpm(json!([{ "product_items": items(&["gift-card-25"]) }]));
     body["to"] = json!(old);
     let wamid = app.post_message(body).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     assert_eq!(app.stored(&wamid).await["status"], "delivered");
     // With a current web device too, the SPM is delivered there, and the old phone shows the notice.
     app.post_json(
@@ -268,8 +266,7 @@ async fn an_outdated_device_cannot_receive_product_messages() {
     let mut body = spm("gift-card-25");
     body["to"] = json!(old);
     let wamid = app.post_message(body).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     assert_eq!(app.stored(&wamid).await["status"], "delivered");
     let r = app
         .get(&format!("/_vitrine/customers/{old}/chat?device=phone"))

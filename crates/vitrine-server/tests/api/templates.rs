@@ -53,8 +53,7 @@ async fn a_template_is_reviewed_on_the_sandbox_clock_with_webhooks() {
         .await;
     assert_eq!(get.body["status"], "PENDING");
     assert_eq!(get.body["components"][3]["buttons"][0]["type"], "MPM");
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
+    app.advance(app.review_ms());
     app.run_due().await;
     let rows = app
         .wait_webhooks("event=template_status", |w| !w.is_empty())
@@ -131,8 +130,7 @@ async fn review_rejects_by_rule() {
     app.post_json("/_vitrine/clock/freeze", json!({})).await;
     let r = app.create_template(mpm_template("rejected_offer")).await;
     let id = r.body["id"].as_str().unwrap().to_owned();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
+    app.advance(app.review_ms());
     app.run_due().await;
     let get = app
         .send(
@@ -233,8 +231,7 @@ async fn list_edit_and_delete() {
     assert_eq!(page.body["data"].as_array().unwrap().len(), 2);
     assert!(page.body["paging"]["next"].is_string());
     // Edit: back to review.
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
+    app.advance(app.review_ms());
     app.run_due().await;
     assert_eq!(
         list("?status=APPROVED").await.body["data"]
@@ -360,8 +357,7 @@ async fn sending_an_mpm_template_even_outside_the_window() {
         .await;
     let wamid = r.wamid();
     assert_eq!(r.body["messages"][0]["message_status"], "accepted");
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     let stored = app.stored(&wamid).await;
     assert_eq!(
         stored["status"], "delivered",
@@ -382,8 +378,7 @@ async fn sending_an_mpm_template_even_outside_the_window() {
     let mut body = mpm(json!([{ "product_items": items(&["gift-card-25"]) }]));
     body["to"] = json!(stranger);
     let wamid = app.post_message(body).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.sent_ms());
     assert_eq!(
         app.stored(&wamid).await["statuses"][0]["errors"][0]["code"],
         131047
@@ -547,8 +542,7 @@ async fn quick_reply_taps_arrive_as_button_messages() {
         .await
         .wamid();
     // The customer's phone shows the template once delivered.
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     let chat = app
         .get(&format!("/_vitrine/customers/{CUSTOMER}/chat"))
         .await;

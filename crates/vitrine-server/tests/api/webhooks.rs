@@ -241,8 +241,7 @@ async fn failed_status_carries_metas_error_object() {
     assert_eq!(r.status.as_u16(), 400, "{}", r.text);
     assert!(r.text.contains("already failed"), "{}", r.text);
     let read = app.post_message(text("hello again")).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     let r = app
         .post_json(&format!("/_vitrine/messages/{read}/read"), json!({}))
         .await;
@@ -943,8 +942,7 @@ async fn template_webhooks_ignore_the_waba_override() {
         }))
         .await;
     assert_eq!(r.body["status"], "PENDING", "{}", r.text);
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
+    app.advance(app.review_ms());
     let got = app.received(&main, 1).await;
     assert_eq!(
         got[0].json()["entry"][0]["changes"][0]["field"],

@@ -408,7 +408,8 @@ impl TestApp {
             .unwrap();
     }
 
-    /// Moves sandbox time forward.
+    /// Moves sandbox time forward (the operator's clock: works on live apps, and on a frozen
+    /// sandbox clock, which [`TestApp::tick`] does not move).
     pub fn advance(&self, ms: i64) {
         self.sandbox.clock.advance_ms(ms);
     }
@@ -437,6 +438,17 @@ impl TestApp {
     pub fn delivered_ms(&self) -> i64 {
         let w = &self.sandbox.behaviour.webhooks;
         w.sent_after_ms + w.delivered_after_ms
+    }
+
+    /// How long after its creation a template's review ends, by the behaviour settings.
+    pub fn review_ms(&self) -> i64 {
+        self.sandbox.behaviour.template_review_ms
+    }
+
+    /// How long after it is accepted an `items_batch` request is applied, by the behaviour
+    /// settings.
+    pub fn batch_ms(&self) -> i64 {
+        self.sandbox.behaviour.batch_delay_ms
     }
 
     /// Manual apps: does what the background tasks would have done by now, and waits for it:
