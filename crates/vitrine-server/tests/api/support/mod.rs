@@ -2,7 +2,8 @@
 //! endpoint (`receiver`) that records every webhook.
 //!
 //! Manual by default: no webhook dispatcher or cluster task, and a wall clock that stands still
-//! at a fixed instant. The test moves time (`tick`, by the amounts the behaviour settings say)
+//! at a fixed instant. The test moves time (`tick`, or `advance` on a frozen sandbox clock) by
+//! the amounts the behaviour settings say (`sent_ms`, `delivered_ms`, `review_ms`, `batch_ms`)
 //! and runs what is due (`run_due`, `deliver_due`), so what it sees does not depend on how fast
 //! the machine is, and it can prove that nothing more happens without sleeping. The waiting
 //! helpers (`wait_webhooks`, `inbound_webhook`, `received`) run what is due and look once.
@@ -419,7 +420,8 @@ impl TestApp {
         self.time.is_some()
     }
 
-    /// Manual apps: moves the wall clock (and so sandbox time) forward by `ms`.
+    /// Manual apps: moves the wall clock (and so sandbox time, unless it is frozen) forward by
+    /// `ms`.
     pub fn tick(&self, ms: i64) {
         let time = self
             .time
