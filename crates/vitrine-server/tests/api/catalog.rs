@@ -424,12 +424,7 @@ async fn listing_pages_filters_and_summary() {
 /// in every place a price is written; they used to panic the price parser (a 500).
 #[tokio::test]
 async fn non_ascii_prices_are_refused_not_a_crash() {
-    // The test drives time: no background worker applies the batch behind its back.
-    let app = spawn_with(Options {
-        manual: true,
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_app().await;
     let requests = json!([
         { "method": "UPDATE", "data": { "id": "gift-card-25", "price": "€12" } },
         { "method": "UPDATE", "data": { "id": "tee-classic-white", "price": "1€2" } },
@@ -451,8 +446,7 @@ async fn non_ascii_prices_are_refused_not_a_crash() {
             { "retailer_id": "mug-stoneware-350ml", "errors": [{ "message": "sale_price: invalid value '€5' (expected \"9.99 USD\")" }] }
         ])
     );
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
+    app.advance(app.batch_ms());
     let handle = r.body["handles"][0].as_str().unwrap();
     let status = app
         .graph_get(&format!(
@@ -491,12 +485,7 @@ async fn non_ascii_prices_are_refused_not_a_crash() {
 
 #[tokio::test]
 async fn items_batch_applies_item_by_item_on_the_sandbox_clock() {
-    // The test drives time: no background worker applies the batch behind its back.
-    let app = spawn_with(Options {
-        manual: true,
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_app().await;
     let requests = json!([
         { "method": "CREATE", "data": { "id": "b-1", "title": "Batch One", "description": "d", "availability": "in stock",
           "condition": "new", "price": "12.99 USD", "link": "https://x/p", "image_link": "https://x/i.jpg", "brand": "Acme" } },
@@ -528,8 +517,7 @@ async fn items_batch_applies_item_by_item_on_the_sandbox_clock() {
     app.post_message(spm("b-1"))
         .await
         .assert_131009(PRODUCTS_NOT_FOUND);
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
+    app.advance(app.batch_ms());
     let r = app.graph_get(&status).await;
     assert_eq!(
         r.body,

@@ -3,6 +3,10 @@
 //! database and the operations alternate between them. Each test states the serial outcome and
 //! compares.
 //!
+//! Manual nodes: after the race, each node follows the change log in the test's own step
+//! (`run_due`) and is then looked at once. Two tests run live nodes on purpose, to show that the
+//! background follower and review worker do the same on their own.
+//!
 //! Its length: one test per object under concurrency, sharing the two-node helpers.
 
 use crate::support::receiver::{Behaviour as Rx, Receiver};
@@ -18,7 +22,17 @@ struct Nodes {
     _db: TestDb,
 }
 
+/// Manual nodes (the default).
 async fn nodes() -> Nodes {
+    nodes_with(false).await
+}
+
+/// Live nodes: each runs its dispatcher and its cluster task (the change-log follower).
+async fn live_nodes() -> Nodes {
+    nodes_with(true).await
+}
+
+async fn nodes_with(live: bool) -> Nodes {
     let db = fresh_database().await;
     let count = if backend_is_postgres() { 2 } else { 1 };
     let mut apps = vec![];
@@ -26,6 +40,7 @@ async fn nodes() -> Nodes {
         apps.push(
             spawn_with(Options {
                 database: Some(db.url.clone()),
+                live,
                 ..Default::default()
             })
             .await,
@@ -40,10 +55,23 @@ impl Nodes {
         &self.apps[i % self.apps.len()]
     }
 
-    /// Polls every node until `check` holds on each (other nodes follow the change log), or
-    /// fails with the last value seen.
+    /// Manual nodes: every node does what is due (follows the change log, runs due batches
+    /// and reviews, sends due webhooks), one after the other.
+    async fn run_due(&self) {
+        for app in &self.apps {
+            app.run_due().await;
+        }
+    }
+
+    /// `check` holds on every node (other nodes follow the change log): manual nodes run what
+    /// is due and are looked at once; live nodes are polled with a deadline. Fails with the
+    /// last value seen.
     async fn converge(&self, path: &str, check: impl Fn(&Value) -> bool) {
         for app in &self.apps {
+            let manual = app.is_manual();
+            if manual {
+                app.run_due().await;
+            }
             let deadline = Instant::now() + Duration::from_secs(10);
             loop {
                 let r = app.get(path).await;
@@ -51,7 +79,7 @@ impl Nodes {
                     break;
                 }
                 assert!(
-                    Instant::now() < deadline,
+                    !manual && Instant::now() < deadline,
                     "{path} on {} never converged: {}",
                     app.base,
                     r.text
@@ -84,7 +112,9 @@ fn quantity_of(cart: &Value, rid: &str) -> u64 {
 
 #[tokio::test]
 async fn concurrent_adds_to_one_cart_all_land() {
-    let n = nodes().await;
+    // Live on purpose: on PostgreSQL each node's own cluster task follows the other node's
+    // changes (NOTIFY, or its poll), with nobody running anything for it.
+    let n = live_nodes().await;
     let adds = (0..50).map(|i| {
         post(
             n.at(i),
@@ -245,17 +275,11 @@ async fn minted_tokens_are_all_valid_on_every_node() {
     tokens.sort();
     tokens.dedup();
     assert_eq!(tokens.len(), 20);
+    n.run_due().await;
     for app in &n.apps {
         for t in &tokens {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            loop {
-                let r = app.post_message_as(PHONE, t, text("hi")).await;
-                if r.status == 200 {
-                    break;
-                }
-                assert!(Instant::now() < deadline, "{t} never valid: {}", r.text);
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            let r = app.post_message_as(PHONE, t, text("hi")).await;
+            assert_eq!(r.status, 200, "{t} not valid on {}: {}", app.base, r.text);
         }
     }
 }
@@ -296,22 +320,21 @@ async fn one_name_created_ten_times_at_once_is_one_template() {
     for r in rs.iter().filter(|r| r.status != 200) {
         assert_eq!(r.body["error"]["error_subcode"], 2_388_024, "{}", r.text);
     }
+    n.run_due().await;
     for app in &n.apps {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let list = graph(
-                app,
-                reqwest::Method::GET,
-                &format!("{path}?name=flash_sale"),
-                json!({}),
-            )
-            .await;
-            if list.body["data"].as_array().map(Vec::len) == Some(1) {
-                break;
-            }
-            assert!(Instant::now() < deadline, "{}", list.text);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let list = graph(
+            app,
+            reqwest::Method::GET,
+            &format!("{path}?name=flash_sale"),
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            list.body["data"].as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            list.text
+        );
     }
 }
 
@@ -326,16 +349,10 @@ async fn concurrent_edits_of_one_template_are_all_counted() {
     )
     .await;
     let id = r.body["id"].as_str().unwrap().to_owned();
+    n.run_due().await;
     for app in &n.apps {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while graph(app, reqwest::Method::GET, &id, json!({}))
-            .await
-            .status
-            != 200
-        {
-            assert!(Instant::now() < deadline);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let r = graph(app, reqwest::Method::GET, &id, json!({})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
     }
     // A pending template may be edited any number of times; each edit is recorded.
     let edits = (0..8).map(|i| {
@@ -344,23 +361,18 @@ async fn concurrent_edits_of_one_template_are_all_counted() {
     });
     let rs = join_all(edits).await;
     assert_eq!(statuses(&rs), vec![200; 8], "{:?}", rs.first());
+    n.run_due().await;
     for app in &n.apps {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let edits = app.sandbox.read(|d| d.template(&id).unwrap().edits.len());
-            if edits == 8 {
-                break;
-            }
-            assert!(Instant::now() < deadline, "an edit was lost: {edits} of 8");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let edits = app.sandbox.read(|d| d.template(&id).unwrap().edits.len());
+        assert_eq!(edits, 8, "an edit was lost");
     }
 }
 
 #[tokio::test]
 async fn a_due_review_is_decided_once_whatever_the_nodes() {
     let rx = Receiver::start(Rx::default()).await;
-    let n = nodes().await;
+    // Live on purpose: every node's background review worker takes part in the race.
+    let n = live_nodes().await;
     n.at(0).set_webhook(&rx.url).await;
     let r = graph(
         n.at(0),
@@ -411,29 +423,26 @@ async fn concurrent_product_updates_keep_every_field() {
     )
     .await;
     assert_eq!(statuses(&rs), vec![200; 6], "{:?}", rs.first());
+    n.run_due().await;
     for app in &n.apps {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let p = graph(
-                app,
-                reqwest::Method::GET,
-                &format!("{TOTE}?fields=name,description,price,availability,brand,url"),
-                json!({}),
-            )
-            .await;
-            let b = &p.body;
-            if b["name"] == "Canvas tote, large"
+        let p = graph(
+            app,
+            reqwest::Method::GET,
+            &format!("{TOTE}?fields=name,description,price,availability,brand,url"),
+            json!({}),
+        )
+        .await;
+        let b = &p.body;
+        assert!(
+            b["name"] == "Canvas tote, large"
                 && b["description"] == "Now with an inner pocket."
                 && b["availability"] == "out of stock"
                 && b["brand"] == "Vitrine Goods"
                 && b["url"] == "https://example.com/tote"
-                && b["price"].as_str().is_some_and(|p| p.contains("21"))
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "a field was lost: {}", p.text);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+                && b["price"].as_str().is_some_and(|p| p.contains("21")),
+            "a field was lost: {}",
+            p.text
+        );
     }
 }
 
@@ -488,25 +497,20 @@ async fn two_batches_creating_one_product_create_it_once() {
     n.at(0)
         .post_json("/_vitrine/clock/advance", json!({ "seconds": 600 }))
         .await;
+    // Every node's batch worker takes its share of the due batches.
+    join_all(n.apps.iter().map(|app| app.run_due())).await;
     let mut errors = 0;
     for (i, r) in rs.iter().enumerate() {
         let handle = r.body["handles"][0].as_str().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let s = graph(
-                n.at(i),
-                reqwest::Method::GET,
-                &format!("{CATALOG}/check_batch_request_status?handle={handle}"),
-                json!({}),
-            )
-            .await;
-            if s.body["data"][0]["status"] == "finished" {
-                errors += s.body["data"][0]["errors_total_count"].as_u64().unwrap();
-                break;
-            }
-            assert!(Instant::now() < deadline, "{}", s.text);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let s = graph(
+            n.at(i),
+            reqwest::Method::GET,
+            &format!("{CATALOG}/check_batch_request_status?handle={handle}"),
+            json!({}),
+        )
+        .await;
+        assert_eq!(s.body["data"][0]["status"], "finished", "{}", s.text);
+        errors += s.body["data"][0]["errors_total_count"].as_u64().unwrap();
     }
     assert_eq!(errors, 5, "one batch created it, five found it there");
 }
@@ -534,13 +538,11 @@ async fn two_catalogs_connected_at_once_leave_one_connected() {
         .await;
         ids.push(r.body["id"].as_str().unwrap().to_owned());
     }
+    n.run_due().await;
     for app in &n.apps {
-        let deadline = Instant::now() + Duration::from_secs(10);
         for id in &ids {
-            while graph(app, reqwest::Method::GET, id, json!({})).await.status != 200 {
-                assert!(Instant::now() < deadline);
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            let r = graph(app, reqwest::Method::GET, id, json!({})).await;
+            assert_eq!(r.status, 200, "{}", r.text);
         }
     }
     let rs = join_all(ids.iter().enumerate().map(|(i, id)| {
@@ -554,22 +556,21 @@ async fn two_catalogs_connected_at_once_leave_one_connected() {
     .await;
     assert_eq!(statuses(&rs), vec![200, 400], "{rs:?}");
     let winner = &ids[rs.iter().position(|r| r.status == 200).unwrap()];
+    n.run_due().await;
     for app in &n.apps {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let r = graph(
-                app,
-                reqwest::Method::GET,
-                &format!("{}/product_catalogs", seed::WABA_ID),
-                json!({}),
-            )
-            .await;
-            if r.body["data"] == json!([{ "id": winner, "name": r.body["data"][0]["name"] }]) {
-                break;
-            }
-            assert!(Instant::now() < deadline, "{}", r.text);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let r = graph(
+            app,
+            reqwest::Method::GET,
+            &format!("{}/product_catalogs", seed::WABA_ID),
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            r.body["data"],
+            json!([{ "id": winner, "name": r.body["data"][0]["name"] }]),
+            "{}",
+            r.text
+        );
     }
 }
 
@@ -579,12 +580,10 @@ async fn a_message_read_ten_times_at_once_is_read_once() {
     let n = nodes().await;
     n.at(0).set_webhook(&rx.url).await;
     let wamid = n.at(0).post_message(text("read me")).await.wamid();
+    n.run_due().await;
     for app in &n.apps {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while app.get(&format!("/_vitrine/messages/{wamid}")).await.status != 200 {
-            assert!(Instant::now() < deadline);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let r = app.get(&format!("/_vitrine/messages/{wamid}")).await;
+        assert_eq!(r.status, 200, "{}", r.text);
     }
     let reads = (0..10).map(|i| {
         post(

@@ -70,7 +70,7 @@ async fn a_customer_message_reaches_the_business_as_meta_sends_it() {
         json!({ "text": "Do you ship to Lisbon? ☀" }),
     )
     .await;
-    let got = rx.wait_for(1).await;
+    let got = app.received(&rx, 1).await;
     let body = &got[0];
     assert!(body.body.is_ascii());
     assert_eq!(
@@ -114,7 +114,8 @@ async fn a_customer_message_reaches_the_business_as_meta_sends_it() {
         json!({ "text": "Great", "reply_to": wamid }),
     )
     .await;
-    let got = rx.wait_for(4).await;
+    app.tick(app.delivered_ms());
+    let got = app.received(&rx, 4).await;
     let reply = got
         .iter()
         .map(|r| r.json())
@@ -135,8 +136,7 @@ async fn free_form_messages_need_the_24_hour_window() {
     body["to"] = json!(stranger);
     // Never wrote: accepted, then failed with 131047.
     let wamid = app.post_message(body.clone()).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.sent_ms());
     let stored = app.stored(&wamid).await;
     assert_eq!(stored["status"], "failed");
     assert_eq!(stored["statuses"].as_array().unwrap().len(), 1);
@@ -153,8 +153,7 @@ async fn free_form_messages_need_the_24_hour_window() {
     // The customer writes: the window opens, the same send is delivered.
     customer_says(&app, stranger, json!({ "text": "Hello" })).await;
     let wamid = app.post_message(body.clone()).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     assert_eq!(app.stored(&wamid).await["status"], "delivered");
     // 24 hours and a second later, it closes again.
     app.post_json("/_vitrine/clock/advance", json!({ "seconds": 86_400 }))
@@ -181,6 +180,7 @@ async fn the_failed_status_webhook_of_a_closed_window() {
     let mut body = text("Still there?");
     body["to"] = json!("15556667777");
     let wamid = app.post_message(body).await.wamid();
+    app.tick(app.sent_ms());
     let rows = app
         .wait_webhooks(&format!("wamid={wamid}&status=delivered"), |w| {
             !w.is_empty()
@@ -206,12 +206,10 @@ async fn the_window_is_shared_by_the_business_number_only() {
         )
         .await
         .wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.sent_ms());
     assert_eq!(app.stored(&wamid).await["status"], "failed");
     let wamid = app.post_message(text("hi")).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     assert_eq!(app.stored(&wamid).await["status"], "delivered");
     let r = app
         .post_json(
@@ -244,7 +242,8 @@ async fn webhooks_name_the_customer_by_the_same_bsuid_in_messages_and_statuses()
         }))
         .await
         .wamid();
-    let got = rx.wait_for(3).await;
+    app.tick(app.delivered_ms());
+    let got = app.received(&rx, 3).await;
     let bsuid = "GB.24684405242018278630";
     for r in &got {
         let value = &r.json()["entry"][0]["changes"][0]["value"];

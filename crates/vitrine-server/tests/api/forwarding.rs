@@ -19,7 +19,7 @@ async fn forward(app: &TestApp, from: &str, id: &str, to: Value, to_business: Va
 /// A business message to the demo customer, delivered.
 async fn delivered(app: &TestApp, body: Value) -> String {
     let wamid = app.post_message(body).await.wamid();
-    app.advance(1_000);
+    app.advance(app.delivered_ms());
     wamid
 }
 
@@ -121,7 +121,7 @@ async fn a_friend_orders_from_a_forwarded_product_message() {
         .post_message(json!({ "messaging_product": "whatsapp", "to": FRIEND, "type": "text", "text": { "body": "Thanks!" } }))
         .await
         .wamid();
-    app.advance(1_000);
+    app.advance(app.delivered_ms());
     assert_eq!(app.stored(&answer).await["status"], "delivered");
 }
 

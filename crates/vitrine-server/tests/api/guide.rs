@@ -13,7 +13,7 @@ fn link_text(number: &str, preview: bool) -> Value {
 
 /// The `catalog_link` the phone shows for business message `wamid` in the chat with `phone`.
 async fn link_on_phone(app: &TestApp, phone: &str, wamid: &str) -> Value {
-    app.advance(1_000);
+    app.advance(app.delivered_ms());
     let chat = app
         .get(&format!(
             "/_vitrine/customers/{CUSTOMER}/chat?phone_number_id={phone}"
@@ -130,7 +130,7 @@ async fn sent_status_errors(app: &TestApp) -> Value {
             "product_items": items(&["beans-house-blend-250g", "no-such-sku", "also-missing"]) }])))
         .await
         .wamid();
-    app.advance(1_000);
+    app.advance(app.delivered_ms());
     app.stored(&wamid).await["statuses"][0].clone()
 }
 

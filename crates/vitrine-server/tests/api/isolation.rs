@@ -281,7 +281,8 @@ async fn each_business_hears_its_own_webhooks_only() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     app.post_message(text("an answer")).await.wamid();
-    let demo_bodies = demo_rx.wait_for(3).await;
+    app.tick(app.delivered_ms());
+    let demo_bodies = app.received(&demo_rx, 3).await;
     assert!(demo_bodies
         .iter()
         .any(|b| b.json().to_string().contains("a private question")));
@@ -293,7 +294,7 @@ async fn each_business_hears_its_own_webhooks_only() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let other_bodies = other_rx.wait_for(1).await;
+    let other_bodies = app.received(&other_rx, 1).await;
     for b in &other_bodies {
         let text = b.json().to_string();
         assert!(

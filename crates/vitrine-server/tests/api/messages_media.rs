@@ -11,7 +11,7 @@ fn send(kind: &str, obj: Value) -> Value {
 
 /// The statuses a message reached once the sandbox clock moved past its delivery.
 async fn statuses_after(app: &TestApp, wamid: &str) -> Vec<Value> {
-    app.advance(2_000);
+    app.advance(app.delivered_ms());
     app.stored(wamid).await["statuses"]
         .as_array()
         .unwrap()

@@ -8,13 +8,6 @@ use serde_json::json;
 use vitrine_core::settings::Behaviour;
 use vitrine_core::webhook::schedule::WebhookSettings;
 
-fn manual() -> Options {
-    Options {
-        manual: true,
-        ..Default::default()
-    }
-}
-
 /// The exposition, read whole.
 struct Scrape(String);
 
@@ -50,7 +43,7 @@ const SEND: &str = "/{version}/{phone_number_id}/messages";
 
 #[tokio::test]
 async fn metrics_are_named_and_typed_in_prometheus_text_format() {
-    let app = spawn_with(manual()).await;
+    let app = spawn_app().await;
     // Requests are counted once answered: the first scrape shows none, the second the first.
     scrape(&app).await;
     let s = scrape(&app).await;
@@ -115,7 +108,7 @@ async fn metrics_are_named_and_typed_in_prometheus_text_format() {
 #[tokio::test]
 async fn a_send_and_its_webhooks_move_the_counters() {
     let rx = Receiver::start(Rx::default()).await;
-    let app = spawn_with(manual()).await;
+    let app = spawn_app().await;
     app.set_webhook(&rx.url).await;
     let before = scrape(&app).await;
     let batches = before.get("vitrine_store_commit_batch_size_count");
@@ -197,7 +190,6 @@ async fn failed_attempts_and_giving_up_are_counted_apart() {
     })
     .await;
     let app = spawn_with(Options {
-        manual: true,
         behaviour: Behaviour {
             webhooks: WebhookSettings {
                 retry_schedule_s: vec![10],
@@ -247,7 +239,7 @@ async fn failed_attempts_and_giving_up_are_counted_apart() {
 
 #[tokio::test]
 async fn limiter_rejections_are_counted() {
-    let app = spawn_with(manual()).await;
+    let app = spawn_app().await;
     let r = app
         .post_json(
             &format!("/_vitrine/phone_numbers/{PHONE}/throughput"),
@@ -286,7 +278,7 @@ async fn limiter_rejections_are_counted() {
 /// follows the log.
 #[tokio::test]
 async fn changelog_lag_is_what_this_node_has_not_applied() {
-    let app = spawn_with(manual()).await;
+    let app = spawn_app().await;
     let series = format!(r#"vitrine_changelog_lag{{node="{}"}}"#, app.sandbox.node_id);
     assert_eq!(scrape(&app).await.value(&series), Some(0.0));
     for _ in 0..2 {
@@ -305,7 +297,7 @@ async fn changelog_lag_is_what_this_node_has_not_applied() {
 
 #[tokio::test]
 async fn the_metrics_are_guarded_like_the_rest_of_the_sandbox_api() {
-    let app = spawn_with(manual()).await;
+    let app = spawn_app().await;
     for (name, value) in [
         ("x-forwarded-for", "203.0.113.7"),
         ("forwarded", "for=203.0.113.7;proto=https"),
@@ -333,7 +325,7 @@ async fn the_metrics_are_guarded_like_the_rest_of_the_sandbox_api() {
 
     let app = spawn_with(Options {
         admin_token: Some("s3cret".into()),
-        ..manual()
+        ..Default::default()
     })
     .await;
     let r = app.get("/_vitrine/metrics").await;
@@ -356,7 +348,7 @@ async fn the_metrics_are_guarded_like_the_rest_of_the_sandbox_api() {
 /// node is known goes by its path's shape, one that reached its endpoint by the endpoint's.
 #[tokio::test]
 async fn every_request_counts_under_a_template() {
-    let app = spawn_with(manual()).await;
+    let app = spawn_app().await;
     let bad_token = app.post_message_as(PHONE, "not-a-token", text("hi")).await;
     assert_eq!(bad_token.status.as_u16(), 401, "{}", bad_token.text);
     let r = app

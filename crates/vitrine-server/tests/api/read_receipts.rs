@@ -123,30 +123,31 @@ fn pricing_of(body: &Value) -> (String, Value, Value) {
     )
 }
 
-/// Every status webhook of `wamid` as (status, pricing, conversation origin), in status order
-/// (webhooks due at once may be delivered in any order).
-async fn priced(rx: &Receiver, wamid: &str, n: usize) -> Vec<(String, Value, Value)> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+/// Runs what is due; then every status webhook of `wamid` received, as (status, pricing,
+/// conversation origin), in status order (webhooks due at once may be delivered in any order).
+/// There must be `n`.
+async fn priced(
+    app: &TestApp,
+    rx: &Receiver,
+    wamid: &str,
+    n: usize,
+) -> Vec<(String, Value, Value)> {
     let rank = |s: &str| {
         ["sent", "delivered", "read", "failed"]
             .iter()
             .position(|x| *x == s)
     };
-    loop {
-        let mut got: Vec<_> = rx
-            .received()
-            .iter()
-            .map(|r| r.json())
-            .filter(|b| b["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] == wamid)
-            .map(|b| pricing_of(&b))
-            .collect();
-        got.sort_by_key(|(s, _, _)| rank(s));
-        if got.len() >= n {
-            return got;
-        }
-        assert!(std::time::Instant::now() < deadline, "only {got:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    app.run_due().await;
+    let mut got: Vec<_> = rx
+        .received()
+        .iter()
+        .map(|r| r.json())
+        .filter(|b| b["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] == wamid)
+        .map(|b| pricing_of(&b))
+        .collect();
+    got.sort_by_key(|(s, _, _)| rank(s));
+    assert_eq!(got.len(), n, "{got:?}");
+    got
 }
 
 fn price(category: &str, kind: &str, billable: bool) -> Value {
@@ -182,8 +183,9 @@ async fn pricing_follows_the_window_and_the_template_category() {
     app.post_json(&format!("/_vitrine/messages/{wamid}/read"), json!({}))
         .await;
     let service = price("service", "free_customer_service", false);
+    app.tick(app.delivered_ms());
     assert_eq!(
-        priced(&rx, &wamid, 3).await,
+        priced(&app, &rx, &wamid, 3).await,
         vec![
             ("sent".into(), service.clone(), json!("service")),
             ("delivered".into(), service.clone(), json!("service")),
@@ -201,8 +203,9 @@ async fn pricing_follows_the_window_and_the_template_category() {
     for (name, expected) in &cases {
         let wamid = app.post_message(send_template(name)).await.wamid();
         let origin = expected["category"].clone();
+        app.tick(app.delivered_ms());
         assert_eq!(
-            priced(&rx, &wamid, 2).await,
+            priced(&app, &rx, &wamid, 2).await,
             vec![
                 ("sent".into(), expected.clone(), origin.clone()),
                 ("delivered".into(), expected.clone(), origin),
@@ -216,13 +219,15 @@ async fn pricing_follows_the_window_and_the_template_category() {
         .post_message(send_template("shipped_utility"))
         .await
         .wamid();
+    app.tick(app.sent_ms());
     assert_eq!(
-        priced(&rx, &wamid, 1).await[0].1,
+        priced(&app, &rx, &wamid, 1).await[0].1,
         price("utility", "regular", true)
     );
     let wamid = app.post_message(text("late")).await.wamid();
+    app.tick(app.sent_ms());
     assert_eq!(
-        priced(&rx, &wamid, 1).await,
+        priced(&app, &rx, &wamid, 1).await,
         vec![("failed".into(), Value::Null, Value::Null)]
     );
 }

@@ -216,7 +216,6 @@ async fn the_sandbox_clock_moves_freezes_and_survives_a_restart() {
     let db = fresh_database().await;
     let app = spawn_with(Options {
         database: Some(db.url.clone()),
-        manual: true,
         ..Default::default()
     })
     .await;
@@ -264,7 +263,6 @@ async fn the_sandbox_clock_moves_freezes_and_survives_a_restart() {
     // the same sandbox time.
     let app = spawn_with(Options {
         database: Some(db.url.clone()),
-        manual: true,
         ..Default::default()
     })
     .await;

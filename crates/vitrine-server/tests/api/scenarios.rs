@@ -96,7 +96,7 @@ async fn a_thread_exports_as_a_scenario_file() {
         .await
         .wamid();
     // The message must reach the phone before the customer can act on it.
-    app.advance(1000);
+    app.advance(app.delivered_ms());
     app.post_json(&format!("/_vitrine/customers/{CUSTOMER}/messages"), json!({ "text": "Microwave safe?", "about": { "wamid": mpm, "product_retailer_id": "mug-stoneware-350ml" } }))
         .await;
     app.post_json(
@@ -109,6 +109,9 @@ async fn a_thread_exports_as_a_scenario_file() {
         json!({ "text": "after 6pm" }),
     )
     .await;
+    // The business answers a millisecond after the order (within one millisecond the thread
+    // shows the business's messages first).
+    app.tick(1);
     app.post_message(text("Thanks! Order 123456789 is $25.00"))
         .await
         .wamid();
@@ -199,7 +202,7 @@ async fn an_answer_on_another_node_sees_the_window_the_message_opened() {
             .post_message(json!({ "messaging_product": "whatsapp", "to": wa_id, "type": "text", "text": { "body": "Hello!" } }))
             .await
             .wamid();
-        b.advance(1000);
+        b.advance(b.delivered_ms());
         let statuses: Vec<String> = b.get(&format!("/_vitrine/messages/{sent}")).await.body
             ["statuses"]
             .as_array()

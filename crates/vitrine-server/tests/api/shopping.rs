@@ -11,8 +11,8 @@ fn message_of(r: &crate::support::receiver::Received) -> Value {
     r.json()["entry"][0]["changes"][0]["value"]["messages"][0].clone()
 }
 
-async fn wait_message(rx: &Receiver, n: usize) -> Value {
-    let got = rx.wait_for(n).await;
+async fn wait_message(app: &TestApp, rx: &Receiver, n: usize) -> Value {
+    let got = app.received(rx, n).await;
     got.iter().map(message_of).rfind(|m| !m.is_null()).unwrap()
 }
 
@@ -79,7 +79,8 @@ async fn replies_to_buttons_and_lists() {
         )
         .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
-    let m = wait_message(&rx, 3).await;
+    app.tick(app.delivered_ms());
+    let m = wait_message(&app, &rx, 3).await;
     assert_eq!(
         m,
         json!({
@@ -171,6 +172,7 @@ async fn the_chat_shows_the_latest_products_and_reading_it_sends_read() {
     let app = spawn_app().await;
     app.set_webhook(&rx.url).await;
     let wamid = app.post_message(spm("tote-canvas-natural")).await.wamid();
+    app.tick(app.delivered_ms());
     app.wait_webhooks(&format!("wamid={wamid}&status=delivered"), |w| w.len() == 2)
         .await;
     // The price changes after sending: the chat shows the new one.
@@ -245,8 +247,7 @@ async fn an_outdated_device_cannot_receive_product_messages() {
     let mut body = spm("gift-card-25");
     body["to"] = json!(old);
     let wamid = app.post_message(body).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.sent_ms());
     let stored = app.stored(&wamid).await;
     assert_eq!(stored["status"], "failed");
     assert_eq!(stored["statuses"][0]["errors"][0]["code"], 131026);
@@ -254,8 +255,7 @@ async fn an_outdated_device_cannot_receive_product_messages() {
     let mut body = mpm(json!([{ "product_items": items(&["gift-card-25"]) }]));
     body["to"] = json!(old);
     let wamid = app.post_message(body).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     assert_eq!(app.stored(&wamid).await["status"], "delivered");
     // With a current web device too, the SPM is delivered there, and the old phone shows the notice.
     app.post_json(
@@ -266,8 +266,7 @@ async fn an_outdated_device_cannot_receive_product_messages() {
     let mut body = spm("gift-card-25");
     body["to"] = json!(old);
     let wamid = app.post_message(body).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     assert_eq!(app.stored(&wamid).await["status"], "delivered");
     let r = app
         .get(&format!("/_vitrine/customers/{old}/chat?device=phone"))

@@ -79,8 +79,7 @@ async fn a_product_carousel_is_shown_as_cards_and_becomes_an_order() {
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     assert_eq!(r.body["messages"][0]["message_status"], "accepted");
     let wamid = r.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     let m = shown(&app, &wamid).await;
     assert_eq!(m["content"]["body"], "Deals picked for you, Maria.");
     assert_eq!(
@@ -289,8 +288,7 @@ async fn a_media_carousel_needs_every_card_and_its_quick_replies_reach_the_bot()
         .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     let wamid = r.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     let m = shown(&app, &wamid).await;
     assert_eq!(m["content"]["body"], "New collection is here.");
     assert_eq!(
@@ -473,7 +471,7 @@ async fn checkout_reaches_indian_numbers_only() {
             "action": { "name": "review_and_pay", "parameters": order_details(now) } })))
         .await
         .wamid();
-    app.advance(2_000);
+    app.advance(app.delivered_ms());
     assert_eq!(app.stored(&ok).await["status"], "delivered");
     for wamid in [us, interactive_us] {
         let stored = app.stored(&wamid).await;
@@ -504,8 +502,7 @@ async fn a_checkout_template_carries_a_checked_order() {
     let r = app.post_message(send_checkout(order_details(now))).await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     let wamid = r.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     let m = shown(&app, &wamid).await;
     assert_eq!(
         m["content"]["header_media"],
@@ -657,8 +654,7 @@ async fn mpm_templates_need_a_recent_app_and_values_keep_the_format_policy() {
         .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     let wamid = app.post_message(send(old, "Ana")).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.sent_ms());
     assert_eq!(
         app.stored(&wamid).await["statuses"][0]["errors"][0]["code"],
         131026
@@ -672,8 +668,7 @@ async fn mpm_templates_need_a_recent_app_and_values_keep_the_format_policy() {
         .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     let wamid = app.post_message(send(old, "Ana")).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     assert_eq!(app.stored(&wamid).await["status"], "delivered");
 }
 
@@ -815,8 +810,7 @@ async fn each_commerce_template_kind_from_review_to_order() {
         // Created, then approved by review on the sandbox clock, with its webhook.
         let r = app.create_template(template).await;
         assert_eq!(r.body["status"], "PENDING", "{kind}: {}", r.text);
-        app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-            .await;
+        app.advance(app.review_ms());
         app.wait_webhooks("event=template_status", |rows| {
             rows.iter().any(|w| {
                 let b: Value = serde_json::from_str(w["body"].as_str().unwrap()).unwrap();
@@ -834,8 +828,7 @@ async fn each_commerce_template_kind_from_review_to_order() {
             .await;
         assert_eq!(r.status.as_u16(), 200, "{kind}: {}", r.text);
         let wamid = r.wamid();
-        app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-            .await;
+        app.advance(app.delivered_ms());
         let mut seen = shown(&app, &wamid).await;
         // The send's own components are the bot's input, not what the phone shows.
         seen["content"]
@@ -926,8 +919,7 @@ async fn checkout_inside_the_window_as_interactive_order_details_and_order_statu
     let r = app.post_message(details(order_details(now))).await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     let wamid = r.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     let m = shown(&app, &wamid).await;
     assert_eq!(m["type"], "order_details");
     assert_eq!(m["content"]["body"], "Your order is ready to pay.");
@@ -973,8 +965,7 @@ async fn checkout_inside_the_window_as_interactive_order_details_and_order_statu
     let mut late = details(order_details(now));
     late["to"] = json!("15550006666");
     let wamid = app.post_message(late).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.sent_ms());
     assert_eq!(
         app.stored(&wamid).await["statuses"][0]["errors"][0]["code"],
         131047
@@ -1011,8 +1002,7 @@ async fn the_customer_pays_a_checkout_order_and_the_business_gets_a_payment_stat
     let early = pay("captured").await;
     assert_eq!(early.status.as_u16(), 409, "{}", early.text);
     assert!(early.text.contains("not_delivered"), "{}", early.text);
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     // A failed attempt, then a captured one.
     let failed = pay("failed").await;
     assert_eq!(failed.status.as_u16(), 200, "{}", failed.text);

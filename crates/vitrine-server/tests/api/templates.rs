@@ -35,12 +35,7 @@ impl TestApp {
 #[tokio::test]
 async fn a_template_is_reviewed_on_the_sandbox_clock_with_webhooks() {
     let rx = Receiver::start(Rx::default()).await;
-    // The review runs in this test's own step (run_due), not in a background task it would race.
-    let app = spawn_with(Options {
-        manual: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app().await;
     app.set_webhook(&rx.url).await;
     app.post_json("/_vitrine/clock/freeze", json!({})).await;
     let r = app.create_template(mpm_template("summer_mpm")).await;
@@ -58,8 +53,7 @@ async fn a_template_is_reviewed_on_the_sandbox_clock_with_webhooks() {
         .await;
     assert_eq!(get.body["status"], "PENDING");
     assert_eq!(get.body["components"][3]["buttons"][0]["type"], "MPM");
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
+    app.advance(app.review_ms());
     app.run_due().await;
     let rows = app
         .wait_webhooks("event=template_status", |w| !w.is_empty())
@@ -132,16 +126,11 @@ async fn a_template_is_reviewed_on_the_sandbox_clock_with_webhooks() {
 
 #[tokio::test]
 async fn review_rejects_by_rule() {
-    let app = spawn_with(Options {
-        manual: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app().await;
     app.post_json("/_vitrine/clock/freeze", json!({})).await;
     let r = app.create_template(mpm_template("rejected_offer")).await;
     let id = r.body["id"].as_str().unwrap().to_owned();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
+    app.advance(app.review_ms());
     app.run_due().await;
     let get = app
         .send(
@@ -209,11 +198,7 @@ async fn creation_errors_are_metas() {
 
 #[tokio::test]
 async fn list_edit_and_delete() {
-    let app = spawn_with(Options {
-        manual: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app().await;
     app.post_json("/_vitrine/clock/freeze", json!({})).await;
     let a = app.create_template(mpm_template("alpha")).await.body["id"]
         .as_str()
@@ -246,8 +231,7 @@ async fn list_edit_and_delete() {
     assert_eq!(page.body["data"].as_array().unwrap().len(), 2);
     assert!(page.body["paging"]["next"].is_string());
     // Edit: back to review.
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
+    app.advance(app.review_ms());
     app.run_due().await;
     assert_eq!(
         list("?status=APPROVED").await.body["data"]
@@ -373,8 +357,7 @@ async fn sending_an_mpm_template_even_outside_the_window() {
         .await;
     let wamid = r.wamid();
     assert_eq!(r.body["messages"][0]["message_status"], "accepted");
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     let stored = app.stored(&wamid).await;
     assert_eq!(
         stored["status"], "delivered",
@@ -395,8 +378,7 @@ async fn sending_an_mpm_template_even_outside_the_window() {
     let mut body = mpm(json!([{ "product_items": items(&["gift-card-25"]) }]));
     body["to"] = json!(stranger);
     let wamid = app.post_message(body).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.sent_ms());
     assert_eq!(
         app.stored(&wamid).await["statuses"][0]["errors"][0]["code"],
         131047
@@ -560,8 +542,7 @@ async fn quick_reply_taps_arrive_as_button_messages() {
         .await
         .wamid();
     // The customer's phone shows the template once delivered.
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     let chat = app
         .get(&format!("/_vitrine/customers/{CUSTOMER}/chat"))
         .await;
@@ -621,13 +602,12 @@ async fn a_webhook_is_delivered_by_a_node_that_shows_its_change() {
     }
     let rx = Receiver::start(Rx::default()).await;
     let db = fresh_database().await;
-    let manual = || Options {
+    let node = || Options {
         database: Some(db.url.clone()),
-        manual: true,
         ..Default::default()
     };
-    let a = spawn_with(manual()).await;
-    let b = spawn_with(manual()).await;
+    let a = spawn_with(node()).await;
+    let b = spawn_with(node()).await;
     a.set_webhook(&rx.url).await;
     b.sandbox.sync_directory().await.unwrap();
     let id = b.create_template(mpm_template("cross_node")).await.body["id"]
@@ -665,11 +645,7 @@ async fn a_webhook_is_delivered_by_a_node_that_shows_its_change() {
 
 #[tokio::test]
 async fn an_operator_status_is_one_of_metas_events() {
-    let app = spawn_with(Options {
-        manual: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app().await;
     let id = app.create_template(mpm_template("ops")).await.body["id"]
         .as_str()
         .unwrap()

@@ -106,20 +106,15 @@ async fn a_conversation_shows_both_sides_with_statuses_and_orders() {
     assert_eq!(threads[0]["window_open"], true);
     assert!(threads[0]["name"].is_string());
 
-    // Statuses come with the sandbox clock: wait for `delivered`.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let conv = loop {
-        let r = app
-            .get(&format!("/_vitrine/conversations/{PHONE}/{CUSTOMER}"))
-            .await;
-        assert_eq!(r.status.as_u16(), 200, "{}", r.text);
-        let mpm = by_from(r.body["messages"].as_array().unwrap(), "business")[0].clone();
-        if mpm["status"] == "delivered" {
-            break r.body;
-        }
-        assert!(std::time::Instant::now() < deadline, "{}", r.text);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    // Statuses come with the sandbox clock: `delivered` once its time has come.
+    app.tick_and_run(app.delivered_ms()).await;
+    let r = app
+        .get(&format!("/_vitrine/conversations/{PHONE}/{CUSTOMER}"))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    let mpm = by_from(r.body["messages"].as_array().unwrap(), "business")[0].clone();
+    assert_eq!(mpm["status"], "delivered", "{}", r.text);
+    let conv = r.body;
     let messages = conv["messages"].as_array().unwrap();
     let business = by_from(messages, "business");
     assert_eq!(business.len(), 1);
@@ -239,7 +234,9 @@ async fn next_event(resp: &mut reqwest::Response, buf: &mut String, name: &str) 
 
 #[tokio::test]
 async fn the_event_stream_says_what_changed() {
-    let app = spawn_app().await;
+    // Live on purpose: the stream is fed by what the running server and its background tasks
+    // do, read as a browser reads it.
+    let app = spawn_live().await;
     let mut resp = app
         .client
         .get(app.url("/_vitrine/events"))
@@ -313,13 +310,17 @@ async fn next_change(resp: &mut reqwest::Response, buf: &mut String, kind: &str)
 #[tokio::test]
 async fn the_event_stream_hears_of_changes_made_on_another_node() {
     let db = fresh_database().await;
+    // Live on purpose: node A's cluster task follows node B's changes on its own (NOTIFY on
+    // PostgreSQL) and its event stream says so.
     let a = spawn_with(Options {
         database: Some(db.url.clone()),
+        live: true,
         ..Default::default()
     })
     .await;
     let b = spawn_with(Options {
         database: Some(db.url.clone()),
+        live: true,
         ..Default::default()
     })
     .await;
@@ -361,7 +362,8 @@ async fn the_event_stream_hears_of_changes_made_on_another_node() {
 
 #[tokio::test]
 async fn open_event_streams_do_not_hold_up_a_graceful_shutdown() {
-    let app = spawn_app().await;
+    // Live on purpose: a graceful stop with the dispatcher and the cluster task running too.
+    let app = spawn_live().await;
     let mut streams = vec![];
     for _ in 0..2 {
         let mut resp = app

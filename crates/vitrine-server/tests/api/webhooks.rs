@@ -42,7 +42,8 @@ async fn status_webhooks_are_metas_bytes_signed_with_the_app_secret() {
     let mut body = text("hi");
     body["biz_opaque_callback_data"] = json!("cart-7781 café");
     let wamid = app.post_message(body).await.wamid();
-    let got = rx.wait_for(2).await;
+    app.tick(app.delivered_ms());
+    let got = app.received(&rx, 2).await;
     for r in &got {
         assert_eq!(
             r.headers["x-hub-signature-256"],
@@ -123,11 +124,7 @@ async fn status_webhooks_are_metas_bytes_signed_with_the_app_secret() {
 #[tokio::test]
 async fn read_comes_from_the_customer_once() {
     let rx = Receiver::start(Rx::default()).await;
-    let app = spawn_with(Options {
-        manual: true,
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_app().await;
     app.set_webhook(&rx.url).await;
     let wamid = app.post_message(text("hi")).await.wamid();
     let r = app
@@ -183,7 +180,9 @@ async fn auto_read_setting() {
     .await;
     app.set_webhook(&rx.url).await;
     app.post_message(text("hi")).await.wamid();
-    let got = rx.wait_for(3).await;
+    // Read 0 ms after delivered.
+    app.tick(app.delivered_ms());
+    let got = app.received(&rx, 3).await;
     let mut names: Vec<String> = got
         .iter()
         .map(|r| statuses(r)[0]["status"].as_str().unwrap().to_owned())
@@ -205,7 +204,8 @@ async fn failed_status_carries_metas_error_object() {
         )
         .await;
     assert_eq!(r.body["status"], "failed");
-    let got = rx.wait_for(3).await;
+    app.tick(app.delivered_ms());
+    let got = app.received(&rx, 3).await;
     let failed = got
         .iter()
         .find(|r| statuses(r)[0]["status"] == "failed")
@@ -241,8 +241,7 @@ async fn failed_status_carries_metas_error_object() {
     assert_eq!(r.status.as_u16(), 400, "{}", r.text);
     assert!(r.text.contains("already failed"), "{}", r.text);
     let read = app.post_message(text("hello again")).await.wamid();
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 1 }))
-        .await;
+    app.advance(app.delivered_ms());
     let r = app
         .post_json(&format!("/_vitrine/messages/{read}/read"), json!({}))
         .await;
@@ -261,10 +260,15 @@ async fn failing_endpoint_gets_identical_bytes_on_every_retry() {
         ..Default::default()
     })
     .await;
-    let app = spawn_with(with_webhooks(WebhookSettings {
-        delivered_after_ms: 3_600_000,
-        ..Default::default()
-    }))
+    // Live on purpose: the running dispatcher, on the real clock, notices when sandbox time
+    // jumps to a retry's due time, and retries with backoff end to end.
+    let app = spawn_with(Options {
+        live: true,
+        ..with_webhooks(WebhookSettings {
+            delivered_after_ms: 3_600_000,
+            ..Default::default()
+        })
+    })
     .await;
     app.set_webhook(&rx.url).await;
     let wamid = app.post_message(text("hi")).await.wamid();
@@ -329,6 +333,7 @@ async fn endpoint_that_never_succeeds_ends_dead_after_the_schedule() {
     .await;
     app.set_webhook(&rx.url).await;
     let wamid = app.post_message(text("hi")).await.wamid();
+    app.tick(app.sent_ms());
     let mut seen = 0;
     loop {
         let rows = app
@@ -349,7 +354,7 @@ async fn endpoint_that_never_succeeds_ends_dead_after_the_schedule() {
         seen = row["attempt_count"].as_i64().unwrap();
         assert!(seen < 10, "never went dead");
         let next = row["next_attempt_at"].as_i64().unwrap();
-        app.advance(next - app.sandbox.clock.now().0 + 1);
+        app.tick(next - app.sandbox.clock.now().0);
     }
     let dead = app.get("/_vitrine/webhooks?status=dead").await;
     assert_eq!(dead.body["data"].as_array().unwrap().len(), 1);
@@ -370,6 +375,8 @@ async fn endpoint_that_never_answers_times_out_and_is_retried() {
     .await;
     app.set_webhook(&rx.url).await;
     let wamid = app.post_message(text("hi")).await.wamid();
+    // The attempt waits for the client's 300 ms timeout.
+    app.tick(app.sent_ms());
     let rows = app
         .wait_webhooks(&format!("wamid={wamid}"), |w| {
             w.iter().any(|w| w["attempt_count"] == 1)
@@ -405,8 +412,11 @@ async fn pending_deliveries_survive_a_restart() {
     let url = format!("http://127.0.0.1:{port}/hook");
     let scratch = fresh_database().await;
     let db = scratch.url.clone();
+    // Live on purpose: the running dispatcher's attempts survive a graceful stop, and the
+    // dispatcher of the restarted node picks up what was left pending.
     let app = spawn_with(Options {
         database: Some(db.clone()),
+        live: true,
         ..Default::default()
     })
     .await;
@@ -432,6 +442,7 @@ async fn pending_deliveries_survive_a_restart() {
     let rx = Receiver::start_on(&format!("127.0.0.1:{port}"), Rx::default()).await;
     let app = spawn_with(Options {
         database: Some(db),
+        live: true,
         ..Default::default()
     })
     .await;
@@ -455,6 +466,7 @@ async fn redeliver_sends_the_same_bytes_again() {
     let app = spawn_app().await;
     app.set_webhook(&rx.url).await;
     let wamid = app.post_message(text("hi")).await.wamid();
+    app.tick(app.delivered_ms());
     let rows = app
         .wait_webhooks(&format!("wamid={wamid}&status=delivered"), |w| w.len() == 2)
         .await;
@@ -466,7 +478,7 @@ async fn redeliver_sends_the_same_bytes_again() {
         )
         .await;
     assert_eq!(r.body, json!({ "success": true }));
-    let got = rx.wait_for(3).await;
+    let got = app.received(&rx, 3).await;
     let original = rows[0]["body"].as_str().unwrap().as_bytes();
     assert_eq!(got.iter().filter(|r| r.body == original).count(), 2);
     app.wait_webhooks(&format!("wamid={wamid}"), |w| {
@@ -485,11 +497,7 @@ async fn redeliver_sends_the_same_bytes_again() {
 
 #[tokio::test]
 async fn no_callback_no_webhooks_but_statuses_still_happen() {
-    let app = spawn_with(Options {
-        manual: true,
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_app().await;
     let wamid = app.post_message(text("hi")).await.wamid();
     assert_eq!(app.tick_and_run(1_000).await, 0);
     assert_eq!(app.get("/_vitrine/webhooks").await.body["data"], json!([]));
@@ -508,12 +516,14 @@ async fn biz_opaque_callback_data_round_trips_on_every_status() {
     let mut body = spm("tee-classic-white");
     body["biz_opaque_callback_data"] = json!("order-42");
     app.post_message(body).await.wamid();
-    for r in rx.wait_for(3).await {
+    app.tick(app.delivered_ms());
+    for r in app.received(&rx, 3).await {
         assert_eq!(statuses(&r)[0]["biz_opaque_callback_data"], "order-42");
     }
     // Without it, the field is absent.
     let wamid = app.post_message(text("x")).await.wamid();
-    let got = rx.wait_for(6).await;
+    app.tick(app.delivered_ms());
+    let got = app.received(&rx, 6).await;
     for r in got.iter().filter(|r| statuses(r)[0]["id"] == wamid) {
         assert!(statuses(r)[0].get("biz_opaque_callback_data").is_none());
     }
@@ -623,7 +633,8 @@ async fn app_subscription_performs_the_handshake() {
     );
     // Webhook version v24: no `conversation` in statuses.
     app.post_message(text("hi")).await.wamid();
-    for r in rx.wait_for(2).await {
+    app.tick(app.delivered_ms());
+    for r in app.received(&rx, 2).await {
         assert!(statuses(&r)[0].get("conversation").is_none());
         assert!(statuses(&r)[0].get("pricing").is_some());
     }
@@ -857,7 +868,8 @@ async fn waba_override_callback() {
     );
     assert_eq!(r.body["data"][0]["override_callback_uri"], over.url);
     app.post_message(text("hi")).await.wamid();
-    over.wait_for(2).await;
+    app.tick(app.delivered_ms());
+    app.received(&over, 2).await;
     assert!(main.received().is_empty());
     // Back to the app's own callback.
     let r = app
@@ -865,7 +877,8 @@ async fn waba_override_callback() {
         .await;
     assert_eq!(r.body, json!({ "success": true }));
     app.post_message(text("again")).await.wamid();
-    main.wait_for(2).await;
+    app.tick(app.delivered_ms());
+    app.received(&main, 2).await;
     // Unsubscribed: nothing is sent.
     let r = app
         .send(app.client.delete(app.url(&path)).bearer_auth(TOKEN))
@@ -929,9 +942,8 @@ async fn template_webhooks_ignore_the_waba_override() {
         }))
         .await;
     assert_eq!(r.body["status"], "PENDING", "{}", r.text);
-    app.post_json("/_vitrine/clock/advance", json!({ "seconds": 2 }))
-        .await;
-    let got = main.wait_for(1).await;
+    app.advance(app.review_ms());
+    let got = app.received(&main, 1).await;
     assert_eq!(
         got[0].json()["entry"][0]["changes"][0]["field"],
         "message_template_status_update"
@@ -943,7 +955,8 @@ async fn template_webhooks_ignore_the_waba_override() {
     assert_eq!(rows[0]["url"], main.url);
     // Messages still follow the override.
     app.post_message(text("hi")).await.wamid();
-    over.wait_for(2).await;
+    app.tick(app.delivered_ms());
+    app.received(&over, 2).await;
     assert_eq!(main.received().len(), 1);
 }
 
@@ -959,7 +972,9 @@ async fn duplicate_knob_sends_identical_duplicates() {
     .await;
     app.set_webhook(&rx.url).await;
     app.post_message(text("hi")).await.wamid();
-    let got = rx.wait_for(4).await;
+    // Each duplicate goes 500 ms after its original.
+    app.tick(app.delivered_ms() + 500);
+    let got = app.received(&rx, 4).await;
     for r in &got {
         assert_eq!(got.iter().filter(|o| o.body == r.body).count(), 2);
     }
@@ -969,7 +984,6 @@ async fn duplicate_knob_sends_identical_duplicates() {
 async fn batch_knob_puts_statuses_in_one_post() {
     let rx = Receiver::start(Rx::default()).await;
     let app = spawn_with(Options {
-        manual: true,
         ..with_webhooks(WebhookSettings {
             batch_statuses: true,
             ..Default::default()
@@ -1001,7 +1015,10 @@ async fn reorder_knob_delivers_delivered_before_sent() {
     .await;
     app.set_webhook(&rx.url).await;
     app.post_message(text("hi")).await.wamid();
-    let got = rx.wait_for(2).await;
+    // `delivered` takes `sent`'s due time (now) and `sent` goes 1 ms after `delivered`'s.
+    app.received(&rx, 1).await;
+    app.tick(app.delivered_ms() + 1);
+    let got = app.received(&rx, 2).await;
     assert_eq!(statuses(&got[0])[0]["status"], "delivered");
     assert_eq!(statuses(&got[1])[0]["status"], "sent");
     // Timestamps stay truthful.
@@ -1018,6 +1035,7 @@ async fn delivery_log_filters() {
     app.set_webhook(&rx.url).await;
     let a = app.post_message(text("a")).await.wamid();
     app.post_message(text("b")).await.wamid();
+    app.tick(app.delivered_ms());
     app.wait_webhooks("status=delivered", |w| w.len() == 4)
         .await;
     let r = app.get(&format!("/_vitrine/webhooks?wamid={a}")).await;
@@ -1060,7 +1078,6 @@ async fn delivery_log_filters() {
 async fn retention_keeps_the_newest_and_every_pending_webhook() {
     let rx = Receiver::start(Rx::default()).await;
     let app = spawn_with(Options {
-        manual: true,
         behaviour: Behaviour {
             retain: Some(vitrine_core::settings::Retention::Count(2)),
             ..Behaviour::default()

@@ -1,9 +1,17 @@
-//! `spawn_app()`: the real router on port 0 with a fresh database per test, the webhook
-//! dispatcher running, and a fake business endpoint that records every webhook.
+//! `spawn_app()`: the real router on port 0 with a fresh database per test, and a fake business
+//! endpoint (`receiver`) that records every webhook.
 //!
-//! `Options { manual: true, .. }`: no dispatcher or cluster task and a wall clock that stands
-//! still; the test moves time (`tick`) and runs what is due (`run_due`), so it can prove that
-//! nothing more happens without sleeping.
+//! Manual by default: no webhook dispatcher or cluster task, and a wall clock that stands still
+//! at a fixed instant. The test moves time (`tick`, or `advance` on a frozen sandbox clock) by
+//! the amounts the behaviour settings say (`sent_ms`, `delivered_ms`, `review_ms`, `batch_ms`)
+//! and runs what is due (`run_due`, `deliver_due`), so what it sees does not depend on how fast
+//! the machine is, and it can prove that nothing more happens without sleeping. The waiting
+//! helpers (`wait_webhooks`, `inbound_webhook`, `received`) run what is due and look once.
+//!
+//! `spawn_live()` / `Options { live: true, .. }`: the dispatcher and the cluster task run on the
+//! system clock and the helpers poll with a deadline. A few tests do so on purpose (the running
+//! dispatcher's retries, a restart, nodes following each other, the event stream, graceful
+//! shutdown), each saying why.
 //!
 //! Its length: the whole harness in one place, so tests have one import.
 
@@ -136,8 +144,9 @@ pub struct Options {
     pub customize: Option<Customize>,
     /// Transparent mode on, with a fresh CA and a `--tls-listen` on a free port.
     pub transparent: bool,
-    /// The test drives time and the dispatcher itself (see the module's documentation).
-    pub manual: bool,
+    /// The dispatcher and the cluster task run on the system clock (see the module's
+    /// documentation); off: the test drives time and the background work itself.
+    pub live: bool,
 }
 
 /// A wall clock that moves only when the test says.
@@ -149,8 +158,19 @@ impl vitrine_core::clock::TimeSource for ManualTime {
     }
 }
 
+/// A manual app with the default settings.
 pub async fn spawn_app() -> TestApp {
     spawn_with(Options::default()).await
+}
+
+/// A live app with the default settings: for the few tests about the background tasks
+/// themselves; each says why it needs them.
+pub async fn spawn_live() -> TestApp {
+    spawn_with(Options {
+        live: true,
+        ..Default::default()
+    })
+    .await
 }
 
 pub async fn spawn_with(options: Options) -> TestApp {
@@ -171,9 +191,8 @@ pub async fn spawn_with(options: Options) -> TestApp {
         store.seed(&data).await.unwrap();
     }
     // A manual clock starts at a fixed instant (2026-06-01T12:00:00Z): runs are alike.
-    let time = options
-        .manual
-        .then(|| Arc::new(std::sync::atomic::AtomicI64::new(1_780_315_200_000)));
+    let time =
+        (!options.live).then(|| Arc::new(std::sync::atomic::AtomicI64::new(1_780_315_200_000)));
     let clock = match &time {
         Some(t) => SandboxClock::new(ManualTime(t.clone())),
         None => SandboxClock::system(),
@@ -193,12 +212,15 @@ pub async fn spawn_with(options: Options) -> TestApp {
         .unwrap(),
     );
     sandbox.greet_demo_customer().await.unwrap();
+    if let Some(t) = &time {
+        // The test starts 1 ms after the demo customer's greeting (a live app starts a few ms
+        // after it): what the test does is newer than the greeting.
+        t.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
     let client = vitrine_server::dispatcher::http_client(std::time::Duration::from_millis(
         sandbox.behaviour.webhooks.timeout_ms,
     ));
-    let (dispatcher, cluster) = if options.manual {
-        (None, None)
-    } else {
+    let (dispatcher, cluster) = if options.live {
         (
             Some(vitrine_server::dispatcher::Dispatcher::spawn(
                 sandbox.clone(),
@@ -206,6 +228,8 @@ pub async fn spawn_with(options: Options) -> TestApp {
             )),
             Some(vitrine_server::cluster::Cluster::spawn(sandbox.clone())),
         )
+    } else {
+        (None, None)
     };
     let hooks = client.clone();
     let state = AppState::new(
@@ -385,18 +409,48 @@ impl TestApp {
             .unwrap();
     }
 
-    /// Moves sandbox time forward.
+    /// Moves sandbox time forward (the operator's clock: works on live apps, and on a frozen
+    /// sandbox clock, which [`TestApp::tick`] does not move).
     pub fn advance(&self, ms: i64) {
         self.sandbox.clock.advance_ms(ms);
     }
 
-    /// Manual apps: moves the wall clock (and so sandbox time) forward by `ms`.
+    /// Whether the test drives time and the background work (the default).
+    pub fn is_manual(&self) -> bool {
+        self.time.is_some()
+    }
+
+    /// Manual apps: moves the wall clock (and so sandbox time, unless it is frozen) forward by
+    /// `ms`.
     pub fn tick(&self, ms: i64) {
         let time = self
             .time
             .as_ref()
-            .expect("tick needs Options { manual: true }");
+            .expect("tick is for manual apps (spawn_app, not spawn_live)");
         time.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How long after a send is accepted its `sent` status is due, by the webhook settings.
+    pub fn sent_ms(&self) -> i64 {
+        self.sandbox.behaviour.webhooks.sent_after_ms
+    }
+
+    /// How long after a send is accepted its `delivered` status is due, by the webhook settings
+    /// (`sent`, then `delivered` after it).
+    pub fn delivered_ms(&self) -> i64 {
+        let w = &self.sandbox.behaviour.webhooks;
+        w.sent_after_ms + w.delivered_after_ms
+    }
+
+    /// How long after its creation a template's review ends, by the behaviour settings.
+    pub fn review_ms(&self) -> i64 {
+        self.sandbox.behaviour.template_review_ms
+    }
+
+    /// How long after it is accepted an `items_batch` request is applied, by the behaviour
+    /// settings.
+    pub fn batch_ms(&self) -> i64 {
+        self.sandbox.behaviour.batch_delay_ms
     }
 
     /// Manual apps: does what the background tasks would have done by now, and waits for it:
@@ -404,13 +458,14 @@ impl TestApp {
     /// every due webhook (returns how many were sent).
     pub async fn run_due(&self) -> usize {
         assert!(
-            self.time.is_some(),
-            "run_due needs Options {{ manual: true }}"
+            self.is_manual(),
+            "run_due is for manual apps (spawn_app, not spawn_live)"
         );
         self.sandbox.sync_directory().await.unwrap();
-        self.sandbox.process_due_batches().await.unwrap();
+        // The background tick takes a few batches and media at a time; here, all that is due.
+        while self.sandbox.process_due_batches().await.unwrap() > 0 {}
         self.sandbox.process_due_reviews().await.unwrap();
-        self.sandbox.purge_media().await.unwrap();
+        while self.sandbox.purge_media().await.unwrap() > 0 {}
         self.sandbox.prune_logs().await.unwrap();
         vitrine_server::dispatcher::deliver_due(&self.sandbox, &self.hooks)
             .await
@@ -420,6 +475,10 @@ impl TestApp {
     /// Manual apps: sends every due webhook and nothing else (no catching up with the change
     /// log first, as [`TestApp::run_due`] does); returns how many were sent.
     pub async fn deliver_due(&self) -> usize {
+        assert!(
+            self.is_manual(),
+            "deliver_due is for manual apps (spawn_app, not spawn_live)"
+        );
         vitrine_server::dispatcher::deliver_due(&self.sandbox, &self.hooks)
             .await
             .unwrap()
@@ -431,9 +490,34 @@ impl TestApp {
         self.run_due().await
     }
 
-    /// Polls the delivery log until `pred` holds for the webhook list filtered by `query`, or
-    /// fails after a deadline.
+    /// The webhooks `rx` has received, once there are `n`. Manual apps run what is due first
+    /// and then there must be exactly `n` (time does not move here: tick first for what is
+    /// due later); live apps wait for at least `n`, with a deadline.
+    pub async fn received(&self, rx: &receiver::Receiver, n: usize) -> Vec<receiver::Received> {
+        if !self.is_manual() {
+            return rx.wait_for(n).await;
+        }
+        self.run_due().await;
+        let got = rx.received();
+        assert_eq!(
+            got.len(),
+            n,
+            "webhooks received after running what is due: {:?}",
+            got.iter()
+                .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+                .collect::<Vec<_>>()
+        );
+        got
+    }
+
+    /// The delivery log filtered by `query` once `pred` holds. Manual apps run what is due
+    /// first and then `pred` must hold (time does not move here); live apps poll until it does,
+    /// with a deadline.
     pub async fn wait_webhooks(&self, query: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let manual = self.is_manual();
+        if manual {
+            self.run_due().await;
+        }
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
             let r = self
@@ -444,7 +528,7 @@ impl TestApp {
                 return rows;
             }
             assert!(
-                std::time::Instant::now() < deadline,
+                !manual && std::time::Instant::now() < deadline,
                 "webhooks never matched; last: {rows:?}"
             );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;

@@ -77,7 +77,8 @@ impl Receiver {
         self.inner.handshakes.lock().unwrap().clone()
     }
 
-    /// Waits until at least `n` POSTs were received.
+    /// Live apps: waits until at least `n` POSTs were received, with a deadline (manual apps
+    /// run what is due instead: `TestApp::received`).
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
