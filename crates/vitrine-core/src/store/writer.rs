@@ -106,15 +106,17 @@ pub enum WriteOp {
     },
 }
 
-/// A message row to insert, its record already serialized, with its outbox.
+/// A message row to insert, its record already packed, with its outbox and each webhook's
+/// packed form (in the outbox's order): the sender's task packs, not the writer.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub wamid: String,
     pub phone_number_id: String,
     pub wa_id: String,
     pub created_at: i64,
-    pub json: String,
+    pub packed: super::packed::PackedMessage,
     pub outbox: Outbox,
+    pub packed_webhooks: Vec<Vec<u8>>,
 }
 
 /// What a write gives back.
