@@ -15,12 +15,13 @@ use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory, W
 use vitrine_core::forward::PeerMessage;
 use vitrine_core::inbound::{InboundRecord, ThreadReads};
 use vitrine_core::media::{MediaOrigin, MediaRecord};
-use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};
+use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord, ProductSnapshot};
 use vitrine_core::model::{
     App, AppSubscription, Business, Catalog, CommerceSettings, Customer, PhoneNumber, Product,
     Scope, Throughput, ThroughputLevel, Token, Waba, WabaSubscription,
 };
 use vitrine_core::settings::Retention;
+use vitrine_core::store::packed::{self, MessageColumns};
 use vitrine_core::store::writer::NewMessage;
 use vitrine_core::store::{Commit, CommitOutcome, StoreError, StoreResult};
 use vitrine_core::webhook::{
@@ -686,10 +687,73 @@ pub(crate) async fn insert_token(conn: &mut Conn, t: &Token) -> StoreResult<()> 
     Ok(())
 }
 
+/// The columns [`messages_from_rows`] reads, in its order.
+const MESSAGE_COLUMNS: &str = "seq, record, packed, wamid, phone_number_id, wa_id, created_at";
+
+/// Message rows as records: a packed record with the snapshots it refers to (fetched once for
+/// all the rows), a record from before migration 0004 as it is.
+async fn messages_from_rows(pool: &Pool, rows: &[DbRow]) -> StoreResult<Vec<(i64, MessageRecord)>> {
+    let mut keys: Vec<String> = vec![];
+    for r in rows {
+        if let Some(p) = r.get::<Option<Vec<u8>>, _>(2) {
+            keys.extend(packed::message_snapshot_keys(&p).map_err(corrupt)?);
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    let snapshots = product_snapshots(pool, &keys).await?;
+    rows.iter()
+        .map(|r| {
+            let seq: i64 = r.get(0);
+            let record = match r.get::<Option<Vec<u8>>, _>(2) {
+                Some(p) => packed::unpack_message(
+                    MessageColumns {
+                        wamid: r.get(3),
+                        phone_number_id: r.get(4),
+                        wa_id: r.get(5),
+                        created_at: r.get(6),
+                    },
+                    &p,
+                    |key| snapshots.get(key).cloned(),
+                )
+                .map_err(corrupt)?,
+                None => serde_json::from_str::<MessageRecord>(&r.get::<String, _>(1))
+                    .map_err(corrupt)?,
+            };
+            Ok((seq, record))
+        })
+        .collect()
+}
+
+async fn product_snapshots(
+    pool: &Pool,
+    keys: &[String],
+) -> StoreResult<std::collections::HashMap<String, ProductSnapshot>> {
+    let mut found = std::collections::HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(ROWS_PER_INSERT) {
+        let mut sql: QueryBuilder<Db> =
+            QueryBuilder::new("SELECT key, data FROM product_snapshots WHERE key IN (");
+        let mut list = sql.separated(", ");
+        for k in chunk {
+            list.push_bind(k);
+        }
+        sql.push(")");
+        for r in sql.build().fetch_all(pool).await.map_err(db_err)? {
+            let data: String = r.get(1);
+            found.insert(
+                r.get::<String, _>(0),
+                serde_json::from_str::<ProductSnapshot>(&data).map_err(corrupt)?,
+            );
+        }
+    }
+    Ok(found)
+}
+
 pub(crate) async fn list_messages(pool: &Pool, q: &MessageQuery) -> StoreResult<MessagePage> {
     let limit = q.limit.clamp(1, 500) as i64;
-    let mut sql: QueryBuilder<Db> =
-        QueryBuilder::new("SELECT seq, record FROM messages WHERE 1 = 1");
+    let mut sql: QueryBuilder<Db> = QueryBuilder::new(format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE 1 = 1"
+    ));
     if let Some(phone) = &q.phone_number_id {
         sql.push(" AND phone_number_id = ").push_bind(phone);
     }
@@ -705,30 +769,26 @@ pub(crate) async fn list_messages(pool: &Pool, q: &MessageQuery) -> StoreResult<
     } else {
         sql.push(" ORDER BY seq DESC LIMIT ").push_bind(limit + 1);
     }
-    let rows = sql.build().fetch_all(pool).await.map_err(db_err)?;
+    let mut rows = sql.build().fetch_all(pool).await.map_err(db_err)?;
     let has_more = rows.len() as i64 > limit;
-    let items = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|r| {
-            let json: String = r.get(1);
-            Ok((
-                r.get::<i64, _>(0),
-                serde_json::from_str::<MessageRecord>(&json).map_err(corrupt)?,
-            ))
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
+    rows.truncate(limit as usize);
+    let items = messages_from_rows(pool, &rows).await?;
     Ok(MessagePage { items, has_more })
 }
 
 pub(crate) async fn get_message(pool: &Pool, wamid: &str) -> StoreResult<Option<MessageRecord>> {
-    let json: Option<String> = sqlx::query_scalar("SELECT record FROM messages WHERE wamid = $1")
-        .bind(wamid)
-        .fetch_optional(pool)
-        .await
-        .map_err(db_err)?;
-    json.map(|j| serde_json::from_str(&j).map_err(corrupt))
-        .transpose()
+    let row = sqlx::query(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE wamid = $1"
+    ))
+    .bind(wamid)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(messages_from_rows(pool, &[row])
+        .await?
+        .pop()
+        .map(|(_, m)| m))
 }
 
 /// Writes a final status (and its webhooks) unless the message has one; the message row is
@@ -746,7 +806,10 @@ pub(crate) async fn append_final_status(
     .await
     .map_err(db_err)?;
     let finals: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM message_statuses WHERE wamid = $1 AND status IN ('read', 'failed')",
+        "SELECT (SELECT COUNT(*) FROM message_statuses WHERE status IN ('read', 'failed') \
+         AND message_seq = (SELECT seq FROM messages WHERE wamid = $1)) \
+         + (SELECT COUNT(*) FROM message_statuses WHERE status IN ('read', 'failed') \
+         AND wamid = $1 AND wamid <> '')",
     )
     .bind(wamid)
     .fetch_one(&mut *conn)
@@ -766,16 +829,34 @@ const ROWS_PER_INSERT: usize = 512;
 /// Consecutive messages of one group commit with their statuses and webhooks: one multi-row
 /// `INSERT` per table (per [`ROWS_PER_INSERT`] rows), rows in the order given.
 pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -> StoreResult<()> {
+    // The snapshots first, each once per batch; one already kept is left as it is (its key is
+    // its content).
+    let mut snapshots: Vec<&(String, String)> = messages
+        .iter()
+        .flat_map(|m| m.packed.snapshots.iter())
+        .collect();
+    snapshots.sort_by(|a, b| a.0.cmp(&b.0));
+    snapshots.dedup_by(|a, b| a.0 == b.0);
+    for chunk in snapshots.chunks(ROWS_PER_INSERT) {
+        let mut sql: QueryBuilder<Db> =
+            QueryBuilder::new("INSERT INTO product_snapshots (key, data) ");
+        sql.push_values(chunk, |mut row, (key, data)| {
+            row.push_bind(key).push_bind(data);
+        });
+        sql.push(" ON CONFLICT (key) DO NOTHING");
+        sql.build().execute(&mut *conn).await.map_err(db_err)?;
+    }
     for chunk in messages.chunks(ROWS_PER_INSERT) {
         let mut sql: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record) ",
+            "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record, packed) ",
         );
         sql.push_values(chunk, |mut row, m| {
             row.push_bind(&m.wamid)
                 .push_bind(&m.phone_number_id)
                 .push_bind(&m.wa_id)
                 .push_bind(m.created_at)
-                .push_bind(&m.json);
+                .push("''")
+                .push_bind(&m.packed.record);
         });
         sql.build().execute(&mut *conn).await.map_err(db_err)?;
     }
@@ -784,9 +865,14 @@ pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -
         .flat_map(|m| m.outbox.statuses.iter())
         .collect();
     insert_statuses(conn, &statuses).await?;
-    let webhooks: Vec<&NewWebhook> = messages
+    let webhooks: Vec<(&NewWebhook, &[u8])> = messages
         .iter()
-        .flat_map(|m| m.outbox.webhooks.iter())
+        .flat_map(|m| {
+            m.outbox
+                .webhooks
+                .iter()
+                .zip(m.packed_webhooks.iter().map(Vec::as_slice))
+        })
         .collect();
     insert_webhooks(conn, &webhooks).await
 }
@@ -803,10 +889,20 @@ async fn insert_statuses(conn: &mut Conn, statuses: &[&StatusEvent]) -> StoreRes
                 }
             })
             .collect::<StoreResult<Vec<Option<String>>>>()?;
-        let mut sql: QueryBuilder<Db> =
-            QueryBuilder::new("INSERT INTO message_statuses (wamid, status, at, errors) ");
+        // A status names its message by number; one whose message is not there keeps its
+        // wamid.
+        let mut sql: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO message_statuses (message_seq, wamid, status, at, errors) ",
+        );
         sql.push_values(chunk.iter().zip(errors), |mut row, (e, errors)| {
-            row.push_bind(&e.wamid)
+            row.push("(SELECT seq FROM messages WHERE wamid = ")
+                .push_bind_unseparated(&e.wamid)
+                .push_unseparated(")")
+                .push("COALESCE((SELECT CAST('' AS TEXT) FROM messages WHERE wamid = ")
+                .push_bind_unseparated(&e.wamid)
+                .push_unseparated("), ")
+                .push_bind_unseparated(&e.wamid)
+                .push_unseparated(")")
                 .push_bind(e.status.as_str())
                 .push_bind(e.at.0)
                 .push_bind(errors);
@@ -816,26 +912,33 @@ async fn insert_statuses(conn: &mut Conn, statuses: &[&StatusEvent]) -> StoreRes
     Ok(())
 }
 
-async fn insert_webhooks(conn: &mut Conn, webhooks: &[&NewWebhook]) -> StoreResult<()> {
+/// An empty `body` (a packed webhook keeps its body in `packed`).
+const NO_BYTES: &[u8] = &[];
+
+/// Webhooks with their packed form ([`packed::pack_webhook`]): the wamid, signatures and body
+/// columns stay empty.
+async fn insert_webhooks(conn: &mut Conn, webhooks: &[(&NewWebhook, &[u8])]) -> StoreResult<()> {
     for chunk in webhooks.chunks(ROWS_PER_INSERT) {
         let mut sql: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO webhooks (app_id, waba_id, url, event_type, wamid, status, body, \
-             signature_256, signature_1, state, attempt_count, due_at, next_attempt_at) ",
+            "INSERT INTO webhooks (app_id, waba_id, url, event_type, status, body, \
+             signature_256, signature_1, state, attempt_count, due_at, next_attempt_at, \
+             packed, wamid_key) ",
         );
-        sql.push_values(chunk, |mut row, w| {
+        sql.push_values(chunk, |mut row, (w, packed)| {
             row.push_bind(&w.app_id)
                 .push_bind(&w.waba_id)
                 .push_bind(&w.url)
                 .push_bind(w.event_type.as_str())
-                .push_bind(&w.wamid)
                 .push_bind(w.status.map(|s| s.as_str()))
-                .push_bind(&w.body)
-                .push_bind(&w.signature_256)
-                .push_bind(&w.signature_1)
+                .push_bind(NO_BYTES)
+                .push("''")
+                .push("''")
                 .push("'pending'")
                 .push("0")
                 .push_bind(w.due_at.0)
-                .push_bind(w.due_at.0);
+                .push_bind(w.due_at.0)
+                .push_bind(*packed)
+                .push_bind(w.wamid.as_deref().map(packed::wamid_key));
         });
         sql.build().execute(&mut *conn).await.map_err(db_err)?;
     }
@@ -845,7 +948,12 @@ async fn insert_webhooks(conn: &mut Conn, webhooks: &[&NewWebhook]) -> StoreResu
 pub(crate) async fn write_outbox(conn: &mut Conn, outbox: &Outbox) -> StoreResult<()> {
     let statuses: Vec<&StatusEvent> = outbox.statuses.iter().collect();
     insert_statuses(conn, &statuses).await?;
-    let webhooks: Vec<&NewWebhook> = outbox.webhooks.iter().collect();
+    let packed: Vec<Vec<u8>> = outbox.webhooks.iter().map(packed::pack_webhook).collect();
+    let webhooks: Vec<(&NewWebhook, &[u8])> = outbox
+        .webhooks
+        .iter()
+        .zip(packed.iter().map(Vec::as_slice))
+        .collect();
     insert_webhooks(conn, &webhooks).await
 }
 
@@ -861,7 +969,7 @@ pub(crate) async fn claim_webhooks(
         "UPDATE webhooks SET leased_until = $1 WHERE id IN ( \
            SELECT id FROM webhooks WHERE state = 'pending' AND next_attempt_at <= $2 \
            AND (leased_until IS NULL OR leased_until < $3) ORDER BY next_attempt_at, id LIMIT $4 {SKIP_LOCKED}) \
-         RETURNING id, url, body, signature_256, signature_1, attempt_count, due_at"
+         RETURNING id, url, body, signature_256, signature_1, attempt_count, due_at, packed"
     ),
     )
     .bind(lease_until)
@@ -871,18 +979,26 @@ pub(crate) async fn claim_webhooks(
     .fetch_all(&mut *conn)
     .await
     .map_err(db_err)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Claimed {
-            id: r.get(0),
-            url: r.get(1),
-            body: r.get(2),
-            signature_256: r.get(3),
-            signature_1: r.get(4),
-            attempts_before: r.get(5),
-            due_at: Millis(r.get(6)),
+    rows.into_iter()
+        .map(|r| {
+            let (body, signature_256, signature_1) = match r.get::<Option<Vec<u8>>, _>(7) {
+                Some(p) => {
+                    let parts = packed::unpack_webhook(&p).map_err(corrupt)?;
+                    (parts.body, parts.signature_256, parts.signature_1)
+                }
+                None => (r.get(2), r.get(3), r.get(4)),
+            };
+            Ok(Claimed {
+                id: r.get(0),
+                url: r.get(1),
+                body,
+                signature_256,
+                signature_1,
+                attempts_before: r.get(5),
+                due_at: Millis(r.get(6)),
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub(crate) async fn record_attempt(
@@ -941,7 +1057,10 @@ pub(crate) async fn redeliver(conn: &mut Conn, id: i64, now: Millis) -> StoreRes
 
 pub(crate) async fn message_statuses(pool: &Pool, wamid: &str) -> StoreResult<Vec<StatusEvent>> {
     let rows = sqlx::query(
-        "SELECT status, at, errors FROM message_statuses WHERE wamid = $1 ORDER BY at, seq",
+        "SELECT status, at, errors, seq FROM message_statuses \
+         WHERE message_seq = (SELECT seq FROM messages WHERE wamid = $1) \
+         UNION ALL SELECT status, at, errors, seq FROM message_statuses \
+         WHERE wamid = $1 AND wamid <> '' ORDER BY 2, 4",
     )
     .bind(wamid)
     .fetch_all(pool)
@@ -983,13 +1102,21 @@ pub(crate) async fn pending_webhooks(pool: &Pool) -> StoreResult<i64> {
 
 const WEBHOOK_COLUMNS: &str =
     "id, app_id, waba_id, url, event_type, wamid, status, body, signature_256, \
-     signature_1, state, attempt_count, due_at, next_attempt_at, delivered_at";
+     signature_1, state, attempt_count, due_at, next_attempt_at, delivered_at, packed";
 
 fn webhook_from_row(r: &DbRow) -> StoreResult<WebhookRecord> {
     let event: String = r.get(4);
     let status: Option<String> = r.get(6);
     let state: String = r.get(10);
-    let body: Vec<u8> = r.get(7);
+    let parts = match r.get::<Option<Vec<u8>>, _>(15) {
+        Some(p) => packed::unpack_webhook(&p).map_err(corrupt)?,
+        None => packed::WebhookParts {
+            wamid: r.get(5),
+            signature_256: r.get(8),
+            signature_1: r.get(9),
+            body: r.get(7),
+        },
+    };
     Ok(WebhookRecord {
         id: r.get(0),
         app_id: r.get(1),
@@ -997,11 +1124,11 @@ fn webhook_from_row(r: &DbRow) -> StoreResult<WebhookRecord> {
         url: r.get(3),
         event_type: EventType::parse(&event)
             .ok_or_else(|| corrupt(format!("event type {event}")))?,
-        wamid: r.get(5),
+        wamid: parts.wamid,
         status: status.as_deref().and_then(MessageStatus::parse),
-        body: String::from_utf8_lossy(&body).into_owned(),
-        signature_256: r.get(8),
-        signature_1: r.get(9),
+        body: String::from_utf8_lossy(&parts.body).into_owned(),
+        signature_256: parts.signature_256,
+        signature_1: parts.signature_1,
         state: DeliveryState::parse(&state).ok_or_else(|| corrupt(format!("state {state}")))?,
         attempt_count: r.get(11),
         due_at: Millis(r.get(12)),
@@ -1019,7 +1146,13 @@ pub(crate) async fn list_webhooks(pool: &Pool, q: &WebhookQuery) -> StoreResult<
         sql.push(" AND state = ").push_bind(state.as_str());
     }
     if let Some(wamid) = &q.wamid {
-        sql.push(" AND wamid = ").push_bind(wamid.clone());
+        // By its key (packed rows) or itself (rows from before): rows whose key matches but
+        // not their wamid are dropped below.
+        sql.push(" AND (wamid_key = ")
+            .push_bind(packed::wamid_key(wamid))
+            .push(" OR wamid = ")
+            .push_bind(wamid.clone())
+            .push(")");
     }
     if let Some(event) = q.event_type {
         sql.push(" AND event_type = ").push_bind(event.as_str());
@@ -1039,6 +1172,10 @@ pub(crate) async fn list_webhooks(pool: &Pool, q: &WebhookQuery) -> StoreResult<
         .iter()
         .take(limit as usize)
         .map(webhook_from_row)
+        .filter(|w| match (&q.wamid, w) {
+            (Some(wamid), Ok(w)) => w.wamid.as_ref() == Some(wamid),
+            _ => true,
+        })
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(WebhookPage { items, has_more })
 }
@@ -1522,9 +1659,9 @@ struct PrunedLog {
     time: &'static str,
     /// Rows that are never pruned, whatever their age.
     keep: &'static str,
-    /// `(table, column)` pairs deleted with each row: `column` holds the row's `link` value.
-    dependents: &'static [(&'static str, &'static str)],
-    link: &'static str,
+    /// `(table, column, link, only)`: rows of `table` deleted with each row, whose `column`
+    /// holds the row's `link` column (and that match `only`, which lets a partial index serve).
+    dependents: &'static [(&'static str, &'static str, &'static str, &'static str)],
 }
 
 const PRUNED_LOGS: [PrunedLog; 3] = [
@@ -1533,8 +1670,10 @@ const PRUNED_LOGS: [PrunedLog; 3] = [
         key: "seq",
         time: "created_at",
         keep: "",
-        dependents: &[("message_statuses", "wamid")],
-        link: "wamid",
+        dependents: &[
+            ("message_statuses", "message_seq", "seq", ""),
+            ("message_statuses", "wamid", "wamid", "AND wamid <> ''"),
+        ],
     },
     PrunedLog {
         table: "inbound_messages",
@@ -1542,15 +1681,13 @@ const PRUNED_LOGS: [PrunedLog; 3] = [
         time: "created_at",
         keep: "",
         dependents: &[],
-        link: "wamid",
     },
     PrunedLog {
         table: "webhooks",
         key: "id",
         time: "due_at",
         keep: "AND state <> 'pending'",
-        dependents: &[("webhook_attempts", "webhook_id")],
-        link: "id",
+        dependents: &[("webhook_attempts", "webhook_id", "id", "")],
     },
 ];
 
@@ -1591,11 +1728,10 @@ pub(crate) async fn prune_logs(
         .await
         .map_err(db_err)?;
         let Some(bound) = bound else { continue };
-        for (dependent, column) in log.dependents {
+        for (dependent, column, link, only) in log.dependents {
             sqlx::query(&format!(
                 "DELETE FROM {dependent} WHERE {column} IN \
-                 (SELECT {link} FROM {table} WHERE {key} <= $2 AND {chosen})",
-                link = log.link
+                 (SELECT {link} FROM {table} WHERE {key} <= $2 AND {chosen}) {only}"
             ))
             .bind(cutoff)
             .bind(bound)

@@ -57,15 +57,23 @@ impl DirectoryStore for ThisStore {
 #[async_trait]
 impl MessageStore for ThisStore {
     async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()> {
-        let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // Packed here, on the sender's task, so that the one writer only writes.
+        let packed = vitrine_core::store::packed::pack_message(record)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let packed_webhooks = outbox
+            .webhooks
+            .iter()
+            .map(vitrine_core::store::packed::pack_webhook)
+            .collect();
         self.writer
             .insert_message(vitrine_core::store::writer::NewMessage {
                 wamid: record.wamid.clone(),
                 phone_number_id: record.phone_number_id.clone(),
                 wa_id: record.wa_id.clone(),
                 created_at: record.created_at.0,
-                json,
+                packed,
                 outbox: outbox.clone(),
+                packed_webhooks,
             })
             .await
     }

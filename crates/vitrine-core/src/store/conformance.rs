@@ -73,6 +73,9 @@ fn cases() -> Vec<(&'static str, Case)> {
             Box::pin(one_final_status_per_message(s))
         }),
         ("messages_and_paging", |s| Box::pin(messages_and_paging(s))),
+        ("messages_keep_products_as_sent", |s| {
+            Box::pin(messages_keep_products_as_sent(s))
+        }),
         ("statuses_in_time_order", |s| {
             Box::pin(statuses_in_time_order(s))
         }),
@@ -487,6 +490,58 @@ async fn messages_and_paging(store: Arc<dyn Store>) {
             .await,
         Err(StoreError::Conflict(_))
     ));
+}
+
+/// A message shows its products as they were when it was sent, whatever became of them since;
+/// messages showing the same version of a product show it alike.
+async fn messages_keep_products_as_sent(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let demo = seed::demo("http://x");
+    let (mug, beans) = (demo.products[1].clone(), demo.products[2].clone());
+    let showing = |wamid: &str, at: i64, products: &[&crate::model::Product]| {
+        let mut m = message(wamid, "111", at);
+        m.products = products
+            .iter()
+            .map(|p| crate::message::ProductSnapshot::from(*p))
+            .collect();
+        m.dropped_retailer_ids = vec!["gone".into()];
+        m
+    };
+    let before = showing("w1", 1, &[&mug, &beans, &mug]);
+    store
+        .insert_message(&before, &Outbox::default())
+        .await
+        .unwrap();
+    let mut changed = mug.clone();
+    changed.name = "Renamed".into();
+    changed.price += 100;
+    changed.availability = crate::model::Availability::OutOfStock;
+    change(&store, DirectoryChange::Product(changed.clone()))
+        .await
+        .unwrap();
+    let after = showing("w2", 2, &[&changed, &beans]);
+    let same = showing("w3", 3, &[&beans]);
+    store
+        .insert_message(&after, &Outbox::default())
+        .await
+        .unwrap();
+    store
+        .insert_message(&same, &Outbox::default())
+        .await
+        .unwrap();
+    assert_eq!(store.get_message("w1").await.unwrap().unwrap(), before);
+    assert_eq!(store.get_message("w2").await.unwrap().unwrap(), after);
+    let page = store
+        .list_messages(&MessageQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let listed: Vec<MessageRecord> = page.items.into_iter().map(|(_, m)| m).collect();
+    assert_eq!(listed, vec![same, after, before.clone()]);
+    assert_eq!(listed[2].products[0].price, mug.price);
+    assert_eq!(listed[2].products[0].name, mug.name);
 }
 
 async fn statuses_in_time_order(store: Arc<dyn Store>) {

@@ -2,6 +2,7 @@
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod packed;
 #[cfg(test)]
 mod stored;
 pub mod writer;

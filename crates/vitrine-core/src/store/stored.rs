@@ -8,12 +8,19 @@
 
 use serde::{de::DeserializeOwned, Serialize};
 
-fn round_trip<T: DeserializeOwned + Serialize>(file: &str) {
+fn read(file: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("src/store/stored")
         .join(file);
-    let stored = std::fs::read_to_string(&path).unwrap();
-    let stored = stored.trim_end();
+    std::fs::read_to_string(&path)
+        .unwrap()
+        .trim_end()
+        .to_owned()
+}
+
+fn round_trip<T: DeserializeOwned + Serialize>(file: &str) {
+    let stored = read(file);
+    let stored = stored.as_str();
     let value: T = serde_json::from_str(stored)
         .unwrap_or_else(|e| panic!("{file} no longer loads into its type: {e}"));
     assert_eq!(
@@ -25,7 +32,12 @@ fn round_trip<T: DeserializeOwned + Serialize>(file: &str) {
 
 #[test]
 fn stored_rows_load_and_are_written_alike() {
+    // Rows written before migration 0004 hold the whole record; they are still read as such.
     round_trip::<crate::message::MessageRecord>("message_mpm.json");
+    // From 0004 on: the record less its row's columns, products by snapshot key (packed), and
+    // each snapshot in its own row.
+    round_trip::<super::packed::StoredMessage>("message_mpm_packed.json");
+    round_trip::<crate::message::ProductSnapshot>("product_snapshot.json");
     round_trip::<crate::inbound::InboundRecord>("inbound_order.json");
     round_trip::<crate::template::Template>("template.json");
     round_trip::<crate::cart::Cart>("cart.json");
@@ -33,4 +45,34 @@ fn stored_rows_load_and_are_written_alike() {
     round_trip::<crate::model::Product>("product.json");
     round_trip::<crate::directory::DirectoryChange>("change_cart.json");
     round_trip::<crate::directory::DirectoryChange>("change_window.json");
+}
+
+/// The record of `message_mpm.json`, packed, is `message_mpm_packed.json` with the snapshots of
+/// its products, and unpacks to the same record.
+#[test]
+fn a_packed_record_is_the_pinned_shape() {
+    let record: crate::message::MessageRecord =
+        serde_json::from_str(&read("message_mpm.json")).unwrap();
+    let packed = super::packed::pack_message(&record).unwrap();
+    let json = super::packed::unpack(&packed.record).unwrap();
+    assert_eq!(
+        String::from_utf8(json).unwrap(),
+        read("message_mpm_packed.json")
+    );
+    assert_eq!(packed.snapshots[1].1, read("product_snapshot.json"));
+    let columns = super::packed::MessageColumns {
+        wamid: record.wamid.clone(),
+        phone_number_id: record.phone_number_id.clone(),
+        wa_id: record.wa_id.clone(),
+        created_at: record.created_at.0,
+    };
+    let unpacked = super::packed::unpack_message(columns, &packed.record, |key| {
+        packed
+            .snapshots
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, json)| serde_json::from_str(json).unwrap())
+    })
+    .unwrap();
+    assert_eq!(unpacked, record);
 }

@@ -26,15 +26,17 @@ const QUEUE: usize = 8192;
 /// The future of one write on the writer's connection.
 pub type WriteFuture<'a, R> = Pin<Box<dyn Future<Output = StoreResult<R>> + Send + 'a>>;
 
-/// A message row to insert, its record already serialized, with its outbox.
+/// A message row to insert, its record already packed, with its outbox and each webhook's
+/// packed form (in the outbox's order): the sender's task packs, not the writer.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub wamid: String,
     pub phone_number_id: String,
     pub wa_id: String,
     pub created_at: i64,
-    pub json: String,
+    pub packed: super::packed::PackedMessage,
     pub outbox: Outbox,
+    pub packed_webhooks: Vec<Vec<u8>>,
 }
 
 /// One connection that can run writes in a transaction.
