@@ -191,8 +191,8 @@ pub(crate) async fn load_directory(
             .await
             .map_err(db_err)?;
     if let Some(products) = products {
-        data.products = serde_json::from_str::<Vec<Product>>(&format!("[{products}]"))
-            .map_err(corrupt)?;
+        data.products =
+            serde_json::from_str::<Vec<Product>>(&format!("[{products}]")).map_err(corrupt)?;
     }
     for r in sqlx::query("SELECT data FROM customers ORDER BY wa_id")
         .fetch_all(&mut *tx)
