@@ -69,7 +69,8 @@ pub enum Outgoing {
         cards: Vec<TemplateCard>,
         #[serde(skip_serializing_if = "Option::is_none", default)]
         order_details: Option<Box<CheckoutOrder>>,
-        components: Vec<serde_json::Value>,
+        /// As sent, written back alike.
+        components: crate::template_send::SentComponents,
     },
     /// `interactive.order_details`: an order to review and pay (India payments, spec §3.7).
     OrderDetails {

@@ -37,7 +37,7 @@ fn pair_limit_error() -> ApiError {
 }
 use crate::media::{MediaKind, MediaRecord};
 use crate::message::{MediaRef, Outgoing, Pricing};
-use vitrine_wire::messages::{ResponseContact, ResponseMessage, SendMessageResponse};
+use vitrine_wire::messages::{ResponseContact, ResponseMessage, SendBody, SendMessageResponse};
 
 /// Counts of what became of the sends one node answered since it started: accepted, refused
 /// (by error code: 130429, 131056, 100…) and accepted but failed at once (by the code of the
@@ -151,10 +151,10 @@ impl Sandbox {
         principal: &Principal,
         phone_number_id: &str,
         api_version: &str,
-        params: &serde_json::Value,
+        body: &SendBody,
     ) -> Result<SendMessageResponse, ApiError> {
         let result = self
-            .send_counted(principal, phone_number_id, api_version, params)
+            .send_counted(principal, phone_number_id, api_version, body)
             .await;
         if let Err(e) = &result {
             let code = e.code();
@@ -169,7 +169,7 @@ impl Sandbox {
         principal: &Principal,
         phone_number_id: &str,
         api_version: &str,
-        params: &serde_json::Value,
+        body: &SendBody,
     ) -> Result<SendMessageResponse, ApiError> {
         principal.require(Scope::WhatsappBusinessMessaging)?;
         let options = SendOptions {
@@ -183,12 +183,8 @@ impl Sandbox {
                 .ok_or_else(|| ApiError::unsupported("post", phone_number_id))?;
             let mut pair_limited = false;
             let mut throttle = |wa_id: &str| self.throttle(phone, wa_id, now, &mut pair_limited);
-            let req = validate::send_message(
-                params,
-                &phone.display_phone_number,
-                options,
-                &mut throttle,
-            )?;
+            let req =
+                validate::send_message(body, &phone.display_phone_number, options, &mut throttle)?;
             let (content, resolved) =
                 if matches!(req.outgoing, crate::message::Outgoing::Template { .. }) {
                     crate::template_send::resolve(

@@ -25,10 +25,11 @@ pub async fn send(req: GraphRequest) -> Response {
             Err(e) => graph_error(&meta, &e),
         };
     }
+    let body = vitrine_wire::messages::SendMessage::read(&params);
     let started = std::time::Instant::now();
     let sent = state
         .sandbox
-        .send_message(&principal, &node_id, &meta.api_version, &params)
+        .send_message(&principal, &node_id, &meta.api_version, &body)
         .await;
     state.metrics.send(sent.is_ok(), started.elapsed());
     match sent {
