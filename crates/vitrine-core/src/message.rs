@@ -4,6 +4,8 @@
 use crate::clock::Millis;
 use crate::model::{Availability, Product};
 use serde::{Deserialize, Serialize};
+use vitrine_wire::lenient::Object;
+use vitrine_wire::messages::contacts::Contact;
 
 /// A validated outgoing message. Each variant holds exactly what its type needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,9 +106,9 @@ pub enum Outgoing {
     /// `image`, `video`, `audio`, `document` or `sticker`.
     Media(Box<MediaContent>),
     Location(Location),
-    /// The contact cards as sent (each has `name.formatted_name`).
+    /// The contact cards as sent (each has `name.formatted_name`), written back alike.
     Contacts {
-        contacts: Vec<serde_json::Value>,
+        contacts: Vec<Object<Contact>>,
     },
     /// An emoji on a customer's message; `""` removes the business's earlier reaction.
     Reaction {

@@ -32,6 +32,9 @@ fn stored_rows_load_and_are_written_alike() {
     // of them: typed now, written as the JSON values they were.
     round_trip::<crate::template::Template>("template_mpm.json");
     round_trip::<crate::message::MessageRecord>("message_template.json");
+    // Contact cards as given, sent by a business and shared by a customer.
+    round_trip::<crate::message::MessageRecord>("message_contacts.json");
+    round_trip::<crate::inbound::InboundRecord>("inbound_contacts.json");
     round_trip::<crate::cart::Cart>("cart.json");
     round_trip::<crate::model::Customer>("customer.json");
     round_trip::<crate::model::Product>("product.json");

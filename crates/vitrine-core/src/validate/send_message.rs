@@ -13,7 +13,9 @@ use crate::message::{
 };
 use std::collections::HashSet;
 use vitrine_wire::lenient::{Lenient, NumberOrText};
+use vitrine_wire::messages::contacts::Contact;
 use vitrine_wire::messages::interactive::{self as wi, Interactive};
+use vitrine_wire::messages::template::List;
 use vitrine_wire::messages::{MediaObject, SendBody, SendMessage, TemplateMessage, Unreadable};
 
 pub const TEXT_BODY_MAX: usize = 4096;
@@ -159,7 +161,7 @@ pub fn send_message(
         "template" => template(&req.template)?,
         "interactive" => interactive(req.interactive.as_ref(), options)?,
         "location" => location(req.location.as_ref())?,
-        "contacts" => contacts(req.contacts.as_ref())?,
+        "contacts" => contacts(&req.contacts)?,
         "reaction" => reaction(req.reaction.as_ref(), context_message_id.is_some())?,
         other => {
             let kind = MediaKind::parse(other)
@@ -817,11 +819,13 @@ fn is_date(s: &str) -> bool {
 }
 
 /// `contacts` (spec §2.3): 1 to 257 cards, each with `name.formatted_name`.
-fn contacts(v: Option<&serde_json::Value>) -> Result<Outgoing, ApiError> {
+fn contacts(v: &List<Contact>) -> Result<Outgoing, ApiError> {
     let list = match v {
-        None | Some(serde_json::Value::Null) => return Err(ApiError::missing("contacts")),
-        Some(serde_json::Value::Array(list)) => list,
-        Some(_) => return Err(ApiError::invalid_param("Param contacts must be an array.")),
+        Lenient::Absent | Lenient::Null => return Err(ApiError::missing("contacts")),
+        Lenient::Valid(list) => list,
+        Lenient::Invalid(_) => {
+            return Err(ApiError::invalid_param("Param contacts must be an array."))
+        }
     };
     if list.is_empty() {
         return Err(ApiError::missing("contacts"));
@@ -832,51 +836,59 @@ fn contacts(v: Option<&serde_json::Value>) -> Result<Outgoing, ApiError> {
             list.len()
         )));
     }
+    let mut cards = Vec::with_capacity(list.len());
     for (i, c) in list.iter().enumerate() {
         let base = format!("contacts[{i}]");
-        let Some(card) = c.as_object() else {
+        let Some(card) = c.get() else {
             return Err(ApiError::invalid_param(format!(
                 "Param {base} must be an object."
             )));
         };
         let formatted = card
-            .get("name")
-            .and_then(|n| n.get("formatted_name"))
-            .and_then(|f| f.as_str())
+            .name
+            .get()
+            .and_then(|n| n.formatted_name.str())
             .filter(|f| !f.trim().is_empty());
         if formatted.is_none() {
             return Err(ApiError::missing(&format!(
                 "{base}['name']['formatted_name']"
             )));
         }
-        if let Some(b) = card.get("birthday") {
-            if !b.as_str().is_some_and(is_date) {
-                return Err(ApiError::invalid_value(format!(
-                    "Param {base}['birthday'] must be a date written YYYY-MM-DD."
+        // A key that is there counts, `null` included.
+        if !card.birthday.is_absent() && !card.birthday.str().is_some_and(is_date) {
+            return Err(ApiError::invalid_value(format!(
+                "Param {base}['birthday'] must be a date written YYYY-MM-DD."
+            )));
+        }
+        let lists = [
+            ("addresses", objects(&card.addresses)),
+            ("emails", objects(&card.emails)),
+            ("phones", objects(&card.phones)),
+            ("urls", objects(&card.urls)),
+        ];
+        for (list_key, ok) in lists {
+            if !ok {
+                return Err(ApiError::invalid_param(format!(
+                    "Param {base}['{list_key}'] must be an array of objects."
                 )));
             }
         }
-        for list_key in ["addresses", "emails", "phones", "urls"] {
-            if let Some(items) = card.get(list_key) {
-                let ok = items
-                    .as_array()
-                    .is_some_and(|a| a.iter().all(|x| x.is_object()));
-                if !ok {
-                    return Err(ApiError::invalid_param(format!(
-                        "Param {base}['{list_key}'] must be an array of objects."
-                    )));
-                }
-            }
-        }
-        if card.get("org").is_some_and(|o| !o.is_object()) {
+        if !card.org.is_absent() && card.org.get().is_none() {
             return Err(ApiError::invalid_param(format!(
                 "Param {base}['org'] must be an object."
             )));
         }
+        cards.push(card.clone());
     }
-    Ok(Outgoing::Contacts {
-        contacts: list.clone(),
-    })
+    Ok(Outgoing::Contacts { contacts: cards })
+}
+
+/// An optional list: absent, or a list of objects.
+fn objects<T>(list: &List<T>) -> bool {
+    list.is_absent()
+        || list
+            .get()
+            .is_some_and(|items| items.iter().all(|x| x.get().is_some()))
 }
 
 /// `reaction` (spec §2.4): `emoji` one emoji, or `""` to remove the reaction.

@@ -1,5 +1,6 @@
 //! POST /{version}/{phone-number-id}/messages: the request body and Meta's answer.
 
+pub mod contacts;
 pub mod interactive;
 pub mod order;
 pub mod template;
@@ -42,9 +43,9 @@ pub struct SendMessage {
     pub sticker: Option<MediaObject>,
     #[serde(default)]
     pub location: Option<Location>,
-    /// `[ContactObject]`; checked field by field in validation.
-    #[serde(default)]
-    pub contacts: Option<serde_json::Value>,
+    /// Contact cards; checked field by field in validation.
+    #[serde(default, skip_serializing_if = "Lenient::is_absent")]
+    pub contacts: template::List<contacts::Contact>,
     #[serde(default)]
     pub reaction: Option<Reaction>,
     #[serde(default)]
