@@ -141,6 +141,38 @@ pub struct Context {
     pub message_id: Option<String>,
 }
 
+/// The same path with `status: "read"`: the business reads a customer's message, and may show
+/// the typing indicator (`{"type": "text"}`). Lenient: the rules answer each field's problem.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MarkRead {
+    #[serde(skip_serializing_if = "Lenient::is_absent")]
+    pub messaging_product: Lenient<String>,
+    #[serde(skip_serializing_if = "Lenient::is_absent")]
+    pub status: Lenient<String>,
+    #[serde(skip_serializing_if = "Lenient::is_absent")]
+    pub message_id: Lenient<String>,
+    #[serde(skip_serializing_if = "Lenient::is_absent")]
+    pub typing_indicator: Lenient<TypingIndicator>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TypingIndicator {
+    #[serde(rename = "type", skip_serializing_if = "Lenient::is_absent")]
+    pub kind: Lenient<String>,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl MarkRead {
+    /// Reads the merged parameters. Every field is lenient, so only a body that is not an object
+    /// could fail, and the merged parameters always are one: it then reads as empty.
+    pub fn read(params: &serde_json::Value) -> MarkRead {
+        MarkRead::deserialize(params).unwrap_or_default()
+    }
+}
+
 /// Meta's answer to an accepted send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendMessageResponse {
