@@ -5,7 +5,8 @@
 use crate::clock::Millis;
 use crate::error::ApiError;
 use crate::message::{CheckoutItem, CheckoutOrder, Money};
-use serde_json::Value;
+use vitrine_wire::lenient::{Lenient, NumberOrText, Object};
+use vitrine_wire::messages::order::{Amount, OrderDetails, OrderItem};
 
 /// `reference_id`: 1 to 35 letters, digits, `_`, `-` or `.`.
 pub fn valid_reference_id(id: &str) -> bool {
@@ -26,39 +27,63 @@ pub const ORDER_STATUSES: &[&str] = &[
     "canceled",
 ];
 
+/// An amount at `path` (after `order_details`): `{value ≥ 0, offset: 100}`; missing when absent
+/// or `null`.
+fn money(v: Option<&Lenient<Object<Amount>>>, path: &str) -> Result<Money, ApiError> {
+    let amount = v.and_then(Lenient::get);
+    let value = amount
+        .and_then(|a| a.value.get().copied())
+        .filter(|n| *n >= 0);
+    let offset = amount.and_then(|a| a.offset.get().copied());
+    match (value, offset) {
+        (Some(value), Some(100)) => Ok(Money { value, offset: 100 }),
+        (None, _) if v.is_none_or(Lenient::is_missing) => {
+            Err(ApiError::missing(&format!("order_details{path}")))
+        }
+        _ => Err(ApiError::invalid_value(format!(
+            "order_details{path} must be {{\"value\": a whole number ≥ 0, \"offset\": 100}}."
+        ))),
+    }
+}
+
+/// An amount that may carry a `description` of at most 60 characters.
+fn described(v: Option<&Lenient<Object<Amount>>>, path: &str) -> Result<Money, ApiError> {
+    let description = v.and_then(Lenient::get).and_then(|a| a.description.str());
+    if description.is_some_and(|d| d.chars().count() > 60) {
+        return Err(ApiError::invalid_value(format!(
+            "order_details{path}['description'] can have at most 60 characters."
+        )));
+    }
+    money(v, path)
+}
+
 /// Checks an `order_details` payload (spec §3.7): identifiers, INR money with offset 100,
 /// subtotal = Σ item price × quantity, total = subtotal + tax + shipping − discount, and an
 /// expiration at least 300 s ahead.
-pub fn order_details(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError> {
+pub fn order_details(od: &OrderDetails, now: Millis) -> Result<CheckoutOrder, ApiError> {
     let bad = |details: String| ApiError::invalid_value(details);
-    let reference_id = od["reference_id"].as_str().unwrap_or("");
+    let reference_id = od.reference_id.str().unwrap_or("");
     if !valid_reference_id(reference_id) {
         return Err(bad(
             "order_details['reference_id'] must be 1 to 35 letters, digits, '_', '-' or '.'."
                 .into(),
         ));
     }
-    let kind = od["type"].as_str().unwrap_or("");
+    let kind = od.kind.str().unwrap_or("");
     if !["digital-goods", "physical-goods"].contains(&kind) {
         return Err(bad(
             "order_details['type'] must be digital-goods or physical-goods.".into(),
         ));
     }
-    if od["currency"] != "INR" {
+    if od.currency.str() != Some("INR") {
         return Err(bad("order_details['currency'] must be INR.".into()));
     }
-    let settings = od["payment_settings"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let settings = od.payment_settings.items();
     let mut payment_configurations = vec![];
-    let mut payment_gateway = od["payment_type"].as_str().map(str::to_owned);
+    let mut payment_gateway = od.payment_type.str().map(str::to_owned);
     // The other form names one configuration (with `payment_type`, e.g. `upi`) instead of a list
     // of payment settings.
-    if let Some(name) = od["payment_configuration"]
-        .as_str()
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(name) = od.payment_configuration.str().filter(|s| !s.is_empty()) {
         payment_configurations.push(name.to_owned());
         payment_gateway.get_or_insert_with(|| "upi".to_owned());
     } else if settings.is_empty() {
@@ -66,11 +91,12 @@ pub fn order_details(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError>
             "order_details['payment_settings'] or order_details['payment_configuration']",
         ));
     }
-    for s in &settings {
-        let gw = &s["payment_gateway"];
-        let gw_type = gw["type"].as_str().unwrap_or("");
-        let name = gw["configuration_name"].as_str().unwrap_or("");
-        if s["type"] != "payment_gateway"
+    for s in settings {
+        let s = s.get();
+        let gw = s.and_then(|s| s.payment_gateway.get());
+        let gw_type = gw.and_then(|g| g.kind.str()).unwrap_or("");
+        let name = gw.and_then(|g| g.configuration_name.str()).unwrap_or("");
+        if s.and_then(|s| s.kind.str()) != Some("payment_gateway")
             || !["razorpay", "payu", "zaakpay", "billdesk"].contains(&gw_type)
             || name.is_empty()
         {
@@ -79,38 +105,21 @@ pub fn order_details(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError>
         payment_configurations.push(name.to_owned());
         payment_gateway.get_or_insert_with(|| gw_type.to_owned());
     }
-    let order = &od["order"];
-    let money = |v: &Value, path: &str| -> Result<Money, ApiError> {
-        let value = v["value"].as_i64().filter(|n| *n >= 0);
-        match (value, v["offset"].as_i64()) {
-            (Some(value), Some(100)) => Ok(Money { value, offset: 100 }),
-            (None, _) if v.is_null() => Err(ApiError::missing(&format!("order_details{path}"))),
-            _ => Err(bad(format!(
-                "order_details{path} must be {{\"value\": a whole number ≥ 0, \"offset\": 100}}."
-            ))),
-        }
-    };
-    let described = |v: &Value, path: &str| -> Result<Money, ApiError> {
-        if v["description"]
-            .as_str()
-            .is_some_and(|d| d.chars().count() > 60)
-        {
-            return Err(bad(format!(
-                "order_details{path}['description'] can have at most 60 characters."
-            )));
-        }
-        money(v, path)
-    };
-    let raw_items = order["items"].as_array().cloned().unwrap_or_default();
+    // A field of the order; none when the order is not an object (as if absent).
+    let order = od.order.get();
+    let raw_items = order.map_or(&[][..], |o| o.items.items());
     if raw_items.is_empty() {
         return Err(ApiError::missing("order_details['order']['items']"));
     }
     let mut items = vec![];
     for (i, it) in raw_items.iter().enumerate() {
         let path = format!("['order']['items'][{i}]");
-        let retailer_id = it["retailer_id"].as_str().filter(|s| !s.is_empty());
-        let name = it["name"].as_str().filter(|s| !s.is_empty());
-        let (Some(retailer_id), Some(name)) = (retailer_id, name) else {
+        let it = it.get();
+        let text = |f: fn(&OrderItem) -> &Lenient<String>| {
+            it.and_then(|it| f(it).str()).filter(|s| !s.is_empty())
+        };
+        let (Some(retailer_id), Some(name)) = (text(|it| &it.retailer_id), text(|it| &it.name))
+        else {
             return Err(ApiError::missing(&format!(
                 "order_details{path}['retailer_id' and 'name']"
             )));
@@ -120,37 +129,40 @@ pub fn order_details(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError>
                 "order_details{path}['name'] can have at most 60 characters."
             )));
         }
-        let quantity = it["quantity"]
-            .as_u64()
+        let quantity = it
+            .and_then(|it| it.quantity.get().copied())
             .filter(|q| (1..=u32::MAX as u64).contains(q))
             .ok_or_else(|| {
                 bad(format!(
                     "order_details{path}['quantity'] must be a whole number ≥ 1."
                 ))
             })?;
-        let sale_amount = match it.get("sale_amount") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(money(v, &format!("{path}['sale_amount']"))?),
+        let sale_amount = match it.map(|it| &it.sale_amount) {
+            None => None,
+            Some(v) if v.is_missing() => None,
+            Some(v) => Some(money(Some(v), &format!("{path}['sale_amount']"))?),
         };
         items.push(CheckoutItem {
             retailer_id: retailer_id.to_owned(),
             name: name.to_owned(),
-            amount: money(&it["amount"], &format!("{path}['amount']"))?,
+            amount: money(it.map(|it| &it.amount), &format!("{path}['amount']"))?,
             sale_amount,
             quantity: quantity as u32,
         });
     }
-    let subtotal = money(&order["subtotal"], "['order']['subtotal']")?;
-    let tax = described(&order["tax"], "['order']['tax']")?;
-    let optional = |key: &str| -> Result<Option<Money>, ApiError> {
-        match order.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => described(v, &format!("['order']['{key}']")).map(Some),
-        }
-    };
-    let shipping = optional("shipping")?;
-    let discount = optional("discount")?;
-    let total_amount = money(&od["total_amount"], "['total_amount']")?;
+    let subtotal = money(order.map(|o| &o.subtotal), "['order']['subtotal']")?;
+    let tax = described(order.map(|o| &o.tax), "['order']['tax']")?;
+    let optional =
+        |v: Option<&Lenient<Object<Amount>>>, key: &str| -> Result<Option<Money>, ApiError> {
+            match v {
+                None => Ok(None),
+                Some(v) if v.is_missing() => Ok(None),
+                Some(v) => described(Some(v), &format!("['order']['{key}']")).map(Some),
+            }
+        };
+    let shipping = optional(order.map(|o| &o.shipping), "shipping")?;
+    let discount = optional(order.map(|o| &o.discount), "discount")?;
+    let total_amount = money(Some(&od.total_amount), "['total_amount']")?;
     // In i128: any i64 amount times any u32 quantity, summed over any item count, fits.
     let items_sum: i128 = items
         .iter()
@@ -172,18 +184,19 @@ pub fn order_details(od: &Value, now: Millis) -> Result<CheckoutOrder, ApiError>
             total_amount.value
         )));
     }
-    let expires_at = match &order["expiration"]["timestamp"] {
-        Value::Null => None,
-        v => {
-            let ts = v
-                .as_i64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                .ok_or_else(|| {
-                    bad(
-                        "order_details['order']['expiration']['timestamp'] must be Unix seconds."
-                            .into(),
-                    )
-                })?;
+    let timestamp = order
+        .and_then(|o| o.expiration.get())
+        .map(|e| &e.timestamp)
+        .filter(|t| !t.is_missing());
+    let expires_at = match timestamp {
+        None => None,
+        Some(t) => {
+            let ts = t.get().and_then(NumberOrText::integer).ok_or_else(|| {
+                bad(
+                    "order_details['order']['expiration']['timestamp'] must be Unix seconds."
+                        .into(),
+                )
+            })?;
             if ts < now.unix_seconds() + 300 {
                 return Err(bad("order_details['order']['expiration']['timestamp'] must be at least 300 seconds in the future.".into()));
             }
@@ -211,15 +224,16 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn order(amount: i64, quantity: u64, subtotal: i64, total: i64) -> Value {
+    fn order(amount: i64, quantity: u64, subtotal: i64, total: i64) -> OrderDetails {
         let money = |v: i64| json!({ "value": v, "offset": 100 });
-        json!({
+        serde_json::from_value(json!({
             "reference_id": "r-1", "type": "physical-goods", "currency": "INR",
             "payment_settings": [ { "type": "payment_gateway", "payment_gateway": { "type": "payu", "configuration_name": "c" } } ],
             "order": { "items": [ { "retailer_id": "a", "name": "A", "amount": money(amount), "quantity": quantity } ],
                        "subtotal": money(subtotal), "tax": money(0) },
             "total_amount": money(total)
-        })
+        }))
+        .unwrap()
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use crate::clock::Millis;
 use serde::{Deserialize, Serialize};
+use vitrine_wire::lenient::Object;
+use vitrine_wire::messages::contacts::Contact;
 
 /// The window lasts this long after the customer's last message (spec §9.4).
 pub const WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
@@ -49,9 +51,9 @@ pub enum Incoming {
         kind: crate::media::MediaKind,
     },
     Location(InboundLocation),
-    /// Contact cards, as the customer shared them.
+    /// Contact cards, as the customer shared them (each has `name.formatted_name`).
     Contacts {
-        contacts: Vec<serde_json::Value>,
+        contacts: Vec<Object<Contact>>,
     },
     /// An emoji on a business message; `None` removes the customer's reaction.
     Reaction {

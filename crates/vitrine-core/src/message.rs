@@ -4,6 +4,8 @@
 use crate::clock::Millis;
 use crate::model::{Availability, Product};
 use serde::{Deserialize, Serialize};
+use vitrine_wire::lenient::Object;
+use vitrine_wire::messages::contacts::Contact;
 
 /// A validated outgoing message. Each variant holds exactly what its type needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,7 +71,8 @@ pub enum Outgoing {
         cards: Vec<TemplateCard>,
         #[serde(skip_serializing_if = "Option::is_none", default)]
         order_details: Option<Box<CheckoutOrder>>,
-        components: Vec<serde_json::Value>,
+        /// As sent, written back alike.
+        components: crate::template_send::SentComponents,
     },
     /// `interactive.order_details`: an order to review and pay (India payments, spec §3.7).
     OrderDetails {
@@ -103,9 +106,9 @@ pub enum Outgoing {
     /// `image`, `video`, `audio`, `document` or `sticker`.
     Media(Box<MediaContent>),
     Location(Location),
-    /// The contact cards as sent (each has `name.formatted_name`).
+    /// The contact cards as sent (each has `name.formatted_name`), written back alike.
     Contacts {
-        contacts: Vec<serde_json::Value>,
+        contacts: Vec<Object<Contact>>,
     },
     /// An emoji on a customer's message; `""` removes the business's earlier reaction.
     Reaction {

@@ -3,7 +3,9 @@
 
 use crate::error::{ApiError, ErrorKind};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use vitrine_wire::lenient::{Lenient, Object};
+use vitrine_wire::messages::template::List;
+use vitrine_wire::templates::components::{Button, Card, Component};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -92,8 +94,9 @@ pub struct Template {
     pub category: String,
     /// `POSITIONAL` or `NAMED`.
     pub parameter_format: String,
-    /// As given, with `type`, `format` and button types in upper case.
-    pub components: Vec<Value>,
+    /// As given, with `type`, `format` and button types in upper case (and written back alike:
+    /// every component is an object).
+    pub components: Vec<Object<Component>>,
     pub status: TemplateStatus,
     /// `NONE`, or why it was rejected.
     pub reason: String,
@@ -132,17 +135,20 @@ pub fn variables(text: &str) -> Vec<String> {
     out
 }
 
-fn upper(v: &Value, key: &str) -> Option<String> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .map(|s| s.to_ascii_uppercase())
+fn text_of(c: &Component) -> &str {
+    c.text.str().unwrap_or("")
 }
 
-fn text_of(c: &Value) -> String {
-    c.get("text")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned()
+/// A button's type; `""` when it is not an object with a textual type.
+fn type_of(b: &Lenient<Object<Button>>) -> &str {
+    b.get().and_then(|b| b.kind.str()).unwrap_or("")
+}
+
+/// The `type` of a list item that is an object with a textual type, in upper case.
+fn kind_of<T>(item: &Lenient<Object<T>>, kind: impl Fn(&T) -> &Lenient<String>) -> Option<String> {
+    item.get()
+        .and_then(|v| kind(v).str())
+        .map(str::to_ascii_uppercase)
 }
 
 fn check_text(
@@ -150,7 +156,7 @@ fn check_text(
     text: &str,
     max: usize,
     max_vars: Option<usize>,
-    c: &Value,
+    c: &Component,
 ) -> Result<(), ApiError> {
     if text.chars().count() > max {
         return Err(invalid(
@@ -175,7 +181,8 @@ fn check_text(
                 format!("The {kind} text can't start or end with a variable."),
             ));
         }
-        if c.get("example").is_none() {
+        // `null` counts as given, as a key that is there.
+        if c.example.is_absent() {
             return Err(invalid(
                 ErrorKind::TemplateSamplesMissing,
                 format!("Add sample values for the variables of the {kind}."),
@@ -185,80 +192,72 @@ fn check_text(
     Ok(())
 }
 
+fn upper_in_place(s: &mut Lenient<String>) {
+    if let Some(s) = s.get_mut() {
+        *s = s.to_ascii_uppercase();
+    }
+}
+
 /// A component with `type`, `format` and its buttons' types in upper case.
-fn normalise(c: &Value) -> Result<Map<String, Value>, ApiError> {
-    let Value::Object(map) = c else {
+fn normalise(c: &Lenient<Object<Component>>) -> Result<Object<Component>, ApiError> {
+    let Some(c) = c.get() else {
         return Err(bad("Each component must be an object."));
     };
-    let mut m: Map<String, Value> = map.clone();
-    let kind = upper(c, "type").ok_or_else(|| bad("Each component needs a type."))?;
-    m.insert("type".into(), Value::String(kind));
-    if let Some(f) = upper(c, "format") {
-        m.insert("format".into(), Value::String(f));
+    let mut c = c.clone();
+    if c.kind.str().is_none() {
+        return Err(bad("Each component needs a type."));
     }
-    if let Some(Value::Array(buttons)) = map.get("buttons") {
-        let buttons: Vec<Value> = buttons
-            .iter()
-            .map(|b| {
-                let mut b = b.clone();
-                if let Some(t) = upper(&b, "type") {
-                    b["type"] = Value::String(t);
-                }
-                b
-            })
-            .collect();
-        m.insert("buttons".into(), Value::Array(buttons));
+    upper_in_place(&mut c.kind);
+    upper_in_place(&mut c.format);
+    if let Some(buttons) = c.buttons.get_mut() {
+        for b in buttons.iter_mut().filter_map(Lenient::get_mut) {
+            upper_in_place(&mut b.kind);
+        }
     }
-    Ok(m)
+    Ok(c)
 }
 
 /// Normalises and checks the components of a template (spec §7.2–§7.3).
-pub fn check_components(raw: &Value) -> Result<Vec<Value>, ApiError> {
-    let Value::Array(items) = raw else {
+pub fn check_components(raw: &List<Component>) -> Result<Vec<Object<Component>>, ApiError> {
+    let Some(items) = raw.get() else {
         return Err(bad("Param components must be a JSON array."));
     };
-    let mut comps: Vec<Value> = vec![];
+    let mut comps: Vec<Object<Component>> = vec![];
     for c in items {
-        let mut m = normalise(c)?;
-        let kind = m["type"].as_str().unwrap_or("").to_owned();
-        if !["HEADER", "BODY", "FOOTER", "BUTTONS", "CAROUSEL"].contains(&kind.as_str()) {
+        let mut c = normalise(c)?;
+        let kind = c.kind.str().unwrap_or("");
+        if !["HEADER", "BODY", "FOOTER", "BUTTONS", "CAROUSEL"].contains(&kind) {
             return Err(bad(format!("Invalid component type {kind}.")));
         }
-        if let Some(Value::Array(cards)) = m.get("cards") {
-            let mut out = vec![];
-            for card in cards {
-                let mut card = card.clone();
-                if let Some(Value::Array(cs)) = card.get("components") {
-                    let cs = cs
-                        .iter()
-                        .map(|c| normalise(c).map(Value::Object))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    card["components"] = Value::Array(cs);
+        if let Some(cards) = c.cards.get_mut() {
+            for card in cards.iter_mut().filter_map(Lenient::get_mut) {
+                if let Some(cs) = card.components.get_mut() {
+                    for c in cs.iter_mut() {
+                        *c = Lenient::Valid(normalise(c)?);
+                    }
                 }
-                out.push(card);
             }
-            m.insert("cards".into(), Value::Array(out));
         }
-        comps.push(Value::Object(m));
+        comps.push(c);
     }
-    let find = |k: &str| comps.iter().find(|c| c["type"] == k);
+    let find = |k: &str| comps.iter().find(|c| c.kind.str() == Some(k));
     let body = find("BODY")
         .ok_or_else(|| invalid(ErrorKind::TemplateBodyMissing, "A template needs a body."))?;
-    check_text("body", &text_of(body), 1024, None, body)?;
+    check_text("body", text_of(body), 1024, None, body)?;
     if let Some(footer) = find("FOOTER") {
         let t = text_of(footer);
-        if !variables(&t).is_empty() {
+        if !variables(t).is_empty() {
             return Err(invalid(
                 ErrorKind::TemplateFooterFormat,
                 "The footer can't contain variables.",
             ));
         }
-        check_text("footer", &t, 60, Some(0), footer)?;
+        check_text("footer", t, 60, Some(0), footer)?;
     }
     let header = find("HEADER");
     if let Some(h) = header {
-        match h["format"].as_str() {
-            Some("TEXT") => check_text("header", &text_of(h), 60, Some(1), h)?,
+        match h.format.str() {
+            Some("TEXT") => check_text("header", text_of(h), 60, Some(1), h)?,
             Some("IMAGE" | "VIDEO" | "DOCUMENT" | "LOCATION" | "PRODUCT") => {}
             _ => {
                 return Err(invalid(
@@ -268,15 +267,13 @@ pub fn check_components(raw: &Value) -> Result<Vec<Value>, ApiError> {
             }
         }
     }
-    let buttons: Vec<Value> = find("BUTTONS")
-        .and_then(|b| b["buttons"].as_array().cloned())
-        .unwrap_or_default();
+    let buttons = find("BUTTONS").map_or(&[][..], |b| b.buttons.items());
     if buttons.len() > 10 {
         return Err(bad("A template can have at most 10 buttons."));
     }
-    let count = |t: &str| buttons.iter().filter(|b| b["type"] == t).count();
-    for b in &buttons {
-        let t = b["type"].as_str().unwrap_or("");
+    let count = |t: &str| buttons.iter().filter(|b| type_of(b) == t).count();
+    for b in buttons {
+        let t = type_of(b);
         if ![
             "QUICK_REPLY",
             "URL",
@@ -292,7 +289,12 @@ pub fn check_components(raw: &Value) -> Result<Vec<Value>, ApiError> {
         {
             return Err(bad(format!("Invalid button type {t}.")));
         }
-        if text_of(b).chars().count() > 25 {
+        if b.get()
+            .map_or("", |b| b.text.str().unwrap_or(""))
+            .chars()
+            .count()
+            > 25
+        {
             return Err(invalid(
                 ErrorKind::TemplateCharacterLimit,
                 "A button's text can have at most 25 characters.",
@@ -304,38 +306,41 @@ pub fn check_components(raw: &Value) -> Result<Vec<Value>, ApiError> {
             "A catalog template has no header and exactly one button, of type CATALOG.",
         ));
     }
+    let header_format = header.and_then(|h| h.format.str());
     if count("MPM") > 0 {
-        let text_header = header.is_some_and(|h| h["format"] == "TEXT");
+        let text_header = header_format == Some("TEXT");
         if count("MPM") != 1 || buttons.len() != 1 || !text_header {
             return Err(bad(
                 "A multi-product template has a TEXT header and exactly one button, of type MPM.",
             ));
         }
     }
-    if count("SPM") > 0 && !header.is_some_and(|h| h["format"] == "PRODUCT") {
+    if count("SPM") > 0 && header_format != Some("PRODUCT") {
         return Err(bad(
             "A single-product template has a PRODUCT header and one SPM button.",
         ));
     }
     if let Some(carousel) = find("CAROUSEL") {
-        let cards = carousel["cards"].as_array().cloned().unwrap_or_default();
+        let cards = carousel.cards.items();
         if cards.is_empty() || cards.len() > 10 {
             return Err(bad("A carousel has 1 to 10 cards."));
         }
-        let shape = |card: &Value| -> (String, Vec<String>) {
-            let comps = card["components"].as_array().cloned().unwrap_or_default();
-            let fmt = comps
-                .iter()
-                .find(|c| upper(c, "type").as_deref() == Some("HEADER"))
-                .and_then(|h| upper(h, "format"))
+        let shape = |card: &Lenient<Object<Card>>| -> (String, Vec<String>) {
+            let comps = card.get().map_or(&[][..], |c| c.components.items());
+            let part = |kind: &str| {
+                comps
+                    .iter()
+                    .find(|c| kind_of(c, |c| &c.kind).as_deref() == Some(kind))
+                    .and_then(Lenient::get)
+            };
+            let fmt = part("HEADER")
+                .and_then(|h| h.format.str())
+                .map(str::to_ascii_uppercase)
                 .unwrap_or_default();
-            let btns = comps
+            let btns = part("BUTTONS")
+                .map_or(&[][..], |b| b.buttons.items())
                 .iter()
-                .find(|c| upper(c, "type").as_deref() == Some("BUTTONS"))
-                .and_then(|b| b["buttons"].as_array().cloned())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|b| upper(b, "type"))
+                .filter_map(|b| kind_of(b, |b| &b.kind))
                 .collect();
             (fmt, btns)
         };
@@ -383,36 +388,41 @@ pub fn check_category(category: &str) -> Result<String, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    fn check_components(v: Value) -> Result<Vec<Object<Component>>, ApiError> {
+        super::check_components(&serde_json::from_value(v).unwrap())
+    }
 
     #[test]
     fn commerce_shapes() {
         let catalog = json!([
             { "type": "BODY", "text": "Shop our range and get {{1}} off.", "example": { "body_text": [["10%"]] } },
             { "type": "BUTTONS", "buttons": [ { "type": "CATALOG", "text": "View catalog" } ] } ]);
-        assert!(check_components(&catalog).is_ok());
+        assert!(check_components(catalog).is_ok());
         let mpm = json!([
             { "type": "header", "format": "text", "text": "Forgot something, {{1}}?", "example": { "header_text": ["Pablo"] } },
             { "type": "body", "text": "Your cart is waiting." },
             { "type": "buttons", "buttons": [ { "type": "mpm", "text": "View items" } ] } ]);
-        let comps = check_components(&mpm).unwrap();
+        let comps = check_components(mpm).unwrap();
+        let comps = serde_json::to_value(&comps).unwrap();
         assert_eq!(comps[0]["type"], "HEADER");
         assert_eq!(comps[2]["buttons"][0]["type"], "MPM");
         let bad_mpm = json!([{ "type": "body", "text": "x" }, { "type": "buttons", "buttons": [ { "type": "mpm", "text": "View" } ] }]);
-        assert!(check_components(&bad_mpm).is_err());
+        assert!(check_components(bad_mpm).is_err());
         let start = json!([{ "type": "body", "text": "{{1}} is here", "example": { "body_text": [["x"]] } }]);
         assert_eq!(
-            check_components(&start).unwrap_err().kind,
+            check_components(start).unwrap_err().kind,
             ErrorKind::TemplateVariableAtEdge
         );
         let no_example = json!([{ "type": "body", "text": "Hi {{1}}, welcome" }]);
         assert_eq!(
-            check_components(&no_example).unwrap_err().kind,
+            check_components(no_example).unwrap_err().kind,
             ErrorKind::TemplateSamplesMissing
         );
         let long = json!([{ "type": "body", "text": "x".repeat(1025) }]);
         assert_eq!(
-            check_components(&long).unwrap_err().kind,
+            check_components(long).unwrap_err().kind,
             ErrorKind::TemplateCharacterLimit
         );
         assert!(check_name("summer_sale_2").is_ok());

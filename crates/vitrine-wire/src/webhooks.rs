@@ -150,7 +150,7 @@ pub struct InboundMessage {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub location: Option<LocationBody>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub contacts: Option<Vec<serde_json::Value>>,
+    pub contacts: Option<Vec<crate::lenient::Object<crate::messages::contacts::Contact>>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub reaction: Option<ReactionBody>,
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -875,7 +875,8 @@ async fn templates_move_once(store: Arc<dyn Store>) {
         language: "en_US".into(),
         category: "MARKETING".into(),
         parameter_format: "POSITIONAL".into(),
-        components: vec![serde_json::json!({ "type": "BODY", "text": "Hi" })],
+        components: serde_json::from_value(serde_json::json!([{ "type": "BODY", "text": "Hi" }]))
+            .unwrap(),
         status: crate::template::TemplateStatus::Pending,
         reason: "NONE".into(),
         review_due_at: Some(5),

@@ -40,6 +40,13 @@ fn stored_rows_load_and_are_written_alike() {
     round_trip::<crate::message::ProductSnapshot>("product_snapshot.json");
     round_trip::<crate::inbound::InboundRecord>("inbound_order.json");
     round_trip::<crate::template::Template>("template.json");
+    // Components as given (keys in their order, unknown keys, a wrongly typed value) and a send
+    // of them: typed now, written as the JSON values they were.
+    round_trip::<crate::template::Template>("template_mpm.json");
+    round_trip::<crate::message::MessageRecord>("message_template.json");
+    // Contact cards as given, sent by a business and shared by a customer.
+    round_trip::<crate::message::MessageRecord>("message_contacts.json");
+    round_trip::<crate::inbound::InboundRecord>("inbound_contacts.json");
     round_trip::<crate::cart::Cart>("cart.json");
     round_trip::<crate::model::Customer>("customer.json");
     round_trip::<crate::model::Product>("product.json");

@@ -7,6 +7,8 @@ use crate::inbound::{InboundContext, InboundLocation, InboundMedia, InboundRecor
 use crate::media::{self, MediaKind, MediaOrigin};
 use crate::sandbox::Sandbox;
 use crate::usecase::media::MediaUpload;
+use vitrine_wire::lenient::{Lenient, Object};
+use vitrine_wire::messages::contacts::Contact;
 
 /// A customer may react to business messages of the last 30 days.
 const REACTION_WINDOW_MS: i64 = 30 * 86_400_000;
@@ -201,27 +203,33 @@ impl Sandbox {
         &self,
         wa_id: &str,
         phone_number_id: &str,
-        contacts: Vec<serde_json::Value>,
+        contacts: Vec<Lenient<Object<Contact>>>,
         reply_to: Option<&str>,
     ) -> Result<InboundRecord, ApiError> {
         if contacts.is_empty() {
             return Err(ApiError::invalid_param("Share at least one contact."));
         }
-        for (i, c) in contacts.iter().enumerate() {
-            let named = c["name"]["formatted_name"]
-                .as_str()
+        let mut cards = Vec::with_capacity(contacts.len());
+        for (i, c) in contacts.into_iter().enumerate() {
+            let named = c
+                .get()
+                .and_then(|c| c.name.get())
+                .and_then(|n| n.formatted_name.str())
                 .is_some_and(|n| !n.trim().is_empty());
-            if !named {
-                return Err(ApiError::invalid_param(format!(
-                    "contacts[{i}] needs name.formatted_name."
-                )));
+            match c {
+                Lenient::Valid(card) if named => cards.push(card),
+                _ => {
+                    return Err(ApiError::invalid_param(format!(
+                        "contacts[{i}] needs name.formatted_name."
+                    )))
+                }
             }
         }
         let context = self.reply_context(wa_id, phone_number_id, reply_to).await?;
         self.customer_sends(
             wa_id,
             phone_number_id,
-            Incoming::Contacts { contacts },
+            Incoming::Contacts { contacts: cards },
             context,
         )
         .await

@@ -37,7 +37,10 @@ fn pair_limit_error() -> ApiError {
 }
 use crate::media::{MediaKind, MediaRecord};
 use crate::message::{MediaRef, Outgoing, Pricing};
-use vitrine_wire::messages::{ResponseContact, ResponseMessage, SendMessageResponse};
+use vitrine_wire::lenient::Lenient;
+use vitrine_wire::messages::{
+    MarkRead, ResponseContact, ResponseMessage, SendBody, SendMessageResponse,
+};
 
 /// Counts of what became of the sends one node answered since it started: accepted, refused
 /// (by error code: 130429, 131056, 100…) and accepted but failed at once (by the code of the
@@ -151,10 +154,10 @@ impl Sandbox {
         principal: &Principal,
         phone_number_id: &str,
         api_version: &str,
-        params: &serde_json::Value,
+        body: &SendBody,
     ) -> Result<SendMessageResponse, ApiError> {
         let result = self
-            .send_counted(principal, phone_number_id, api_version, params)
+            .send_counted(principal, phone_number_id, api_version, body)
             .await;
         if let Err(e) = &result {
             let code = e.code();
@@ -169,7 +172,7 @@ impl Sandbox {
         principal: &Principal,
         phone_number_id: &str,
         api_version: &str,
-        params: &serde_json::Value,
+        body: &SendBody,
     ) -> Result<SendMessageResponse, ApiError> {
         principal.require(Scope::WhatsappBusinessMessaging)?;
         let options = SendOptions {
@@ -183,12 +186,8 @@ impl Sandbox {
                 .ok_or_else(|| ApiError::unsupported("post", phone_number_id))?;
             let mut pair_limited = false;
             let mut throttle = |wa_id: &str| self.throttle(phone, wa_id, now, &mut pair_limited);
-            let req = validate::send_message(
-                params,
-                &phone.display_phone_number,
-                options,
-                &mut throttle,
-            )?;
+            let req =
+                validate::send_message(body, &phone.display_phone_number, options, &mut throttle)?;
             let (content, resolved) =
                 if matches!(req.outgoing, crate::message::Outgoing::Template { .. }) {
                     crate::template_send::resolve(
@@ -342,17 +341,13 @@ impl Sandbox {
         &self,
         principal: &Principal,
         phone_number_id: &str,
-        params: &serde_json::Value,
+        req: &MarkRead,
     ) -> Result<vitrine_wire::graph::Success, ApiError> {
         principal.require(Scope::WhatsappBusinessMessaging)?;
-        let text = |key: &str| {
-            params
-                .get(key)
-                .and_then(|v| v.as_str())
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
-        match text("messaging_product") {
+        fn text(v: &Lenient<String>) -> Option<&str> {
+            v.str().map(str::trim).filter(|s| !s.is_empty())
+        }
+        match text(&req.messaging_product) {
             None => return Err(ApiError::param_required("messaging_product")),
             Some("whatsapp") => {}
             Some(_) => {
@@ -361,18 +356,18 @@ impl Sandbox {
                 ))
             }
         }
-        if text("status") != Some("read") {
+        if text(&req.status) != Some("read") {
             return Err(ApiError::invalid_param(
                 "The parameter status must be read.",
             ));
         }
-        let Some(message_id) = text("message_id") else {
+        let Some(message_id) = text(&req.message_id) else {
             return Err(ApiError::param_required("message_id"));
         };
-        let typing = match params.get("typing_indicator") {
-            None | Some(serde_json::Value::Null) => false,
-            Some(t) => {
-                if t.get("type").and_then(|v| v.as_str()) != Some("text") {
+        let typing = match &req.typing_indicator {
+            Lenient::Absent | Lenient::Null => false,
+            t => {
+                if t.get().and_then(|t| t.kind.str()) != Some("text") {
                     return Err(ApiError::invalid_param(
                         "Param typing_indicator['type'] must be text.",
                     ));

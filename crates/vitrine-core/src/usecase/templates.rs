@@ -10,23 +10,21 @@ use crate::template::{self, Template, TemplateEvent, TemplateStatus};
 use crate::webhook::{plan, Outbox};
 use serde_json::{json, Map, Value};
 use vitrine_wire::graph::{Cursors, List, Paging, Projected, Success};
-use vitrine_wire::params::Param;
+use vitrine_wire::lenient::Object;
 use vitrine_wire::templates::{
-    CreateTemplate, DeleteTemplates, EditTemplate, ListTemplates, TemplateCreated,
+    Component, ComponentsParam, CreateTemplate, DeleteTemplates, EditTemplate, ListTemplates,
+    TemplateCreated,
 };
 
 fn bad(details: impl Into<String>) -> ApiError {
     ApiError::invalid_param(details).graph_scope()
 }
 
-fn components_param(components: &Param) -> Result<Vec<Value>, ApiError> {
-    match components.value() {
-        None => Err(ApiError::param_required("components").graph_scope()),
-        Some(Value::String(s)) => template::check_components(
-            &serde_json::from_str::<Value>(s)
-                .map_err(|e| bad(format!("Param components must be JSON: {e}")))?,
-        ),
-        Some(v) => template::check_components(v),
+fn components_param(components: &ComponentsParam) -> Result<Vec<Object<Component>>, ApiError> {
+    match components {
+        ComponentsParam::Absent => Err(ApiError::param_required("components").graph_scope()),
+        ComponentsParam::NotJson(e) => Err(bad(format!("Param components must be JSON: {e}"))),
+        ComponentsParam::Given(list) => template::check_components(list),
     }
 }
 

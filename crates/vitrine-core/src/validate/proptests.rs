@@ -210,7 +210,7 @@ fn check(input: &Value, strict: bool) {
     let dir = Directory::from_data(seed::demo("http://x"));
     let phone = dir.phone_number(seed::PHONE_NUMBER_ID).cloned();
     let result = send_message(
-        input,
+        &vitrine_wire::messages::SendMessage::read(input),
         seed::DISPLAY_PHONE_NUMBER,
         SendOptions {
             catalog_thumbnail_required: strict,
@@ -274,7 +274,8 @@ fn template_dir() -> Directory {
     ];
     let mut dir = Directory::from_data(seed::demo("http://x"));
     for (i, def) in defs.iter().enumerate() {
-        let components = crate::template::check_components(def).expect("a valid template");
+        let def = serde_json::from_value(def.clone()).expect("a list of components");
+        let components = crate::template::check_components(&def).expect("a valid template");
         dir.apply(&crate::directory::DirectoryChange::Template(
             crate::template::Template {
                 id: format!("90{i}"),
@@ -366,6 +367,14 @@ fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
     }
 }
 
+/// The components of a send as the HTTP layer reads them; none unless a list.
+fn sent(components: Value) -> crate::template_send::SentComponents {
+    serde_json::from_value::<vitrine_wire::messages::template::List<_>>(components)
+        .ok()
+        .and_then(|list| list.get().cloned())
+        .unwrap_or_default()
+}
+
 fn check_template(name: &str, components: Value) {
     let dir = template_dir();
     let Some(phone) = dir.phone_number(seed::PHONE_NUMBER_ID) else {
@@ -382,7 +391,7 @@ fn check_template(name: &str, components: Value) {
         buttons: vec![],
         cards: vec![],
         order_details: None,
-        components: components.as_array().cloned().unwrap_or_default(),
+        components: sent(components),
     };
     let options = crate::template_send::TemplateSendOptions {
         mpm_no_match: MpmNoMatchDetails::default(),
@@ -411,7 +420,7 @@ fn the_template_sends_are_valid() {
             buttons: vec![],
             cards: vec![],
             order_details: None,
-            components: components.as_array().cloned().unwrap_or_default(),
+            components: sent(components),
         };
         let options = crate::template_send::TemplateSendOptions {
             mpm_no_match: MpmNoMatchDetails::default(),

@@ -12,8 +12,11 @@ use crate::message::{
     ReplyButton, SendRequest,
 };
 use std::collections::HashSet;
+use vitrine_wire::lenient::{Lenient, NumberOrText};
+use vitrine_wire::messages::contacts::Contact;
 use vitrine_wire::messages::interactive::{self as wi, Interactive};
-use vitrine_wire::messages::{MediaObject, SendMessage};
+use vitrine_wire::messages::template::List;
+use vitrine_wire::messages::{MediaObject, SendBody, SendMessage, TemplateMessage, Unreadable};
 
 pub const TEXT_BODY_MAX: usize = 4096;
 pub const BIZ_OPAQUE_MAX: usize = 512;
@@ -68,27 +71,29 @@ pub struct SendOptions {
     pub now: crate::clock::Millis,
 }
 
-/// Validates a send request given as JSON. `sender_wa_id` is the sending number, digits only.
-/// `throttle` runs step 3 (throughput and pair limits) once the recipient is known, so errors
-/// come in Meta's order.
+/// Validates a send request as the HTTP layer read it. `sender_wa_id` is the sending number,
+/// digits only. `throttle` runs step 3 (throughput and pair limits) once the recipient is known,
+/// so errors come in Meta's order.
 pub fn send_message(
-    params: &serde_json::Value,
+    body: &SendBody,
     sender_wa_id: &str,
     options: SendOptions,
     throttle: &mut dyn FnMut(&str) -> Result<(), ApiError>,
 ) -> Result<SendRequest, ApiError> {
-    if !params.is_object() {
-        return Err(ApiError::invalid_param(
-            "The request body must be a JSON object.",
-        ));
-    }
-    let req: SendMessage = serde_path_to_error::deserialize(params).map_err(|e| {
-        ApiError::invalid_param(format!(
-            "Param {} has the wrong type: {}",
-            bracket_path(&e.path().to_string()),
-            e.inner()
-        ))
-    })?;
+    let req = match body {
+        Ok(req) => req,
+        Err(Unreadable::NotAnObject) => {
+            return Err(ApiError::invalid_param(
+                "The request body must be a JSON object.",
+            ))
+        }
+        Err(Unreadable::WrongType { path, reason }) => {
+            return Err(ApiError::invalid_param(format!(
+                "Param {} has the wrong type: {reason}",
+                bracket_path(path),
+            )))
+        }
+    };
 
     // Step 2: Graph-level parameters (code 100).
     match present(&req.messaging_product) {
@@ -152,11 +157,11 @@ pub fn send_message(
 
     // Step 5: the type's own structure and limits.
     let outgoing = match kind {
-        "text" => text(&req)?,
-        "template" => template(req.template.as_ref())?,
+        "text" => text(req)?,
+        "template" => template(&req.template)?,
         "interactive" => interactive(req.interactive.as_ref(), options)?,
         "location" => location(req.location.as_ref())?,
-        "contacts" => contacts(req.contacts.as_ref())?,
+        "contacts" => contacts(&req.contacts)?,
         "reaction" => reaction(req.reaction.as_ref(), context_message_id.is_some())?,
         other => {
             let kind = MediaKind::parse(other)
@@ -217,21 +222,20 @@ fn push_segment(out: &mut String, i: usize, name: &str) {
 
 /// The template's name, language and components; the rest is checked against the stored
 /// template (`crate::template_send`).
-fn template(t: Option<&serde_json::Value>) -> Result<Outgoing, ApiError> {
-    let Some(t) = t.filter(|t| t.is_object()) else {
+fn template(t: &Lenient<TemplateMessage>) -> Result<Outgoing, ApiError> {
+    let Some(t) = t.get() else {
         return Err(ApiError::missing("template"));
     };
-    let name = t
-        .get("name")
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty());
+    let name = t.name.str().filter(|s| !s.is_empty());
     let name = name.ok_or_else(|| ApiError::missing("template['name']"))?;
-    let language = t["language"]["code"].as_str().filter(|s| !s.is_empty());
-    let language = language.ok_or_else(|| ApiError::missing("template['language']['code']"))?;
-    let components = match t.get("components") {
-        None | Some(serde_json::Value::Null) => vec![],
-        Some(serde_json::Value::Array(c)) => c.clone(),
-        Some(_) => {
+    let language = t.language.get().and_then(|l| l.code.str());
+    let language = language
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::missing("template['language']['code']"))?;
+    let components = match &t.components {
+        Lenient::Absent | Lenient::Null => vec![],
+        Lenient::Valid(c) => c.clone(),
+        Lenient::Invalid(_) => {
             return Err(ApiError::invalid_param(
                 "Param template['components'] must be an array.",
             ))
@@ -387,17 +391,17 @@ fn catalog_message(i: &Interactive, options: SendOptions) -> Result<Outgoing, Ap
     }
     let thumbnail =
         match &action.parameters {
-            None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::Object(map)) => match map.get("thumbnail_product_retailer_id") {
-                None | Some(serde_json::Value::Null) => None,
-                Some(serde_json::Value::String(s)) if s.trim().is_empty() => None,
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                Some(_) => return Err(ApiError::invalid_value(
+            Lenient::Absent | Lenient::Null => None,
+            Lenient::Valid(p) => match &p.thumbnail_product_retailer_id {
+                Lenient::Absent | Lenient::Null => None,
+                Lenient::Valid(NumberOrText::Text(s)) if s.trim().is_empty() => None,
+                Lenient::Valid(NumberOrText::Text(s)) => Some(s.clone()),
+                Lenient::Valid(NumberOrText::Number(n)) => Some(n.to_string()),
+                Lenient::Invalid(_) => return Err(ApiError::invalid_value(
                     "Param action['parameters']['thumbnail_product_retailer_id'] must be a string.",
                 )),
             },
-            Some(_) => {
+            Lenient::Invalid(_) => {
                 return Err(ApiError::invalid_value(
                     "Param action['parameters'] must be an object.",
                 ))
@@ -596,14 +600,16 @@ fn order_details(i: &Interactive, options: SendOptions) -> Result<Outgoing, ApiE
     let action = action_named(i, "review_and_pay")?;
     let params = action
         .parameters
-        .as_ref()
-        .filter(|p| p.is_object())
+        .get()
         .ok_or_else(|| ApiError::missing("interactive['action']['parameters']"))?;
     Ok(Outgoing::OrderDetails {
         header,
         body,
         footer,
-        order: Box::new(crate::checkout::order_details(params, options.now)?),
+        order: Box::new(crate::checkout::order_details(
+            &params.order_details,
+            options.now,
+        )?),
     })
 }
 
@@ -611,24 +617,26 @@ fn order_status(i: &Interactive) -> Result<Outgoing, ApiError> {
     let body = body_text(i, true)?.unwrap_or_default();
     let footer = footer_text(i)?;
     let action = action_named(i, "review_order")?;
-    let params = action
-        .parameters
-        .as_ref()
-        .ok_or_else(|| ApiError::missing("interactive['action']['parameters']"))?;
-    let reference_id = params["reference_id"].as_str().unwrap_or("");
+    if action.parameters.is_missing() {
+        return Err(ApiError::missing("interactive['action']['parameters']"));
+    }
+    // Parameters that are not an object hold none of the keys.
+    let params = action.parameters.get().map(|p| &p.order_details);
+    let reference_id = params.and_then(|p| p.reference_id.str()).unwrap_or("");
     if !crate::checkout::valid_reference_id(reference_id) {
         return Err(ApiError::invalid_value(
             "interactive['action']['parameters']['reference_id'] must be 1 to 35 letters, digits, '_', '-' or '.'.",
         ));
     }
-    let status = params["order"]["status"].as_str().unwrap_or("");
+    let order = params.and_then(|p| p.order.get());
+    let status = order.and_then(|o| o.status.str()).unwrap_or("");
     if !crate::checkout::ORDER_STATUSES.contains(&status) {
         return Err(ApiError::invalid_value(format!(
             "interactive['action']['parameters']['order']['status'] must be one of {}.",
             crate::checkout::ORDER_STATUSES.join(", ")
         )));
     }
-    let description = params["order"]["description"].as_str().map(str::to_owned);
+    let description = order.and_then(|o| o.description.str()).map(str::to_owned);
     max_len(
         description.as_deref(),
         "interactive['action']['parameters']['order']['description']",
@@ -650,29 +658,26 @@ fn cta_url(i: &Interactive) -> Result<Outgoing, ApiError> {
     let action = action_named(i, "cta_url")?;
     let params = action
         .parameters
-        .as_ref()
-        .filter(|p| p.is_object())
+        .get()
         .ok_or_else(|| ApiError::missing("interactive['action']['parameters']"))?;
-    let text_param = |key: &str| -> Result<String, ApiError> {
+    let text_param = |value: &Lenient<String>, key: &str| -> Result<String, ApiError> {
         let path = format!("interactive['action']['parameters']['{key}']");
-        match params.get(key) {
-            None | Some(serde_json::Value::Null) => Err(ApiError::missing(&path)),
-            Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
-                Err(ApiError::missing(&path))
-            }
-            Some(serde_json::Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(ApiError::invalid_param(format!(
+        match value {
+            Lenient::Absent | Lenient::Null => Err(ApiError::missing(&path)),
+            Lenient::Valid(s) if s.trim().is_empty() => Err(ApiError::missing(&path)),
+            Lenient::Valid(s) => Ok(s.clone()),
+            Lenient::Invalid(_) => Err(ApiError::invalid_param(format!(
                 "Param {path} must be a string."
             ))),
         }
     };
-    let display_text = text_param("display_text")?;
+    let display_text = text_param(&params.display_text, "display_text")?;
     max_len(
         Some(&display_text),
         "interactive['action']['parameters']['display_text']",
         CTA_DISPLAY_TEXT_MAX,
     )?;
-    let url = text_param("url")?;
+    let url = text_param(&params.url, "url")?;
     if !is_http_url(&url) {
         return Err(ApiError::invalid_value(
             "Param interactive['action']['parameters']['url'] must be an http or https URL.",
@@ -767,15 +772,15 @@ fn media(kind: MediaKind, obj: Option<&MediaObject>) -> Result<Outgoing, ApiErro
 }
 
 /// A latitude or longitude: a JSON number or a decimal string, within ±`max`.
-fn coordinate(v: &Option<serde_json::Value>, path: &str, max: f64) -> Result<f64, ApiError> {
+fn coordinate(v: &Lenient<NumberOrText>, path: &str, max: f64) -> Result<f64, ApiError> {
     let x = match v {
-        None | Some(serde_json::Value::Null) => return Err(ApiError::missing(path)),
-        Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
+        Lenient::Absent | Lenient::Null => return Err(ApiError::missing(path)),
+        Lenient::Valid(NumberOrText::Text(s)) if s.trim().is_empty() => {
             return Err(ApiError::missing(path))
         }
-        Some(serde_json::Value::Number(n)) => n.as_f64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
-        Some(_) => None,
+        Lenient::Valid(NumberOrText::Number(n)) => n.as_f64(),
+        Lenient::Valid(NumberOrText::Text(s)) => s.trim().parse::<f64>().ok(),
+        Lenient::Invalid(_) => None,
     };
     match x {
         Some(x) if x.is_finite() && x.abs() <= max => Ok(x),
@@ -814,11 +819,13 @@ fn is_date(s: &str) -> bool {
 }
 
 /// `contacts` (spec §2.3): 1 to 257 cards, each with `name.formatted_name`.
-fn contacts(v: Option<&serde_json::Value>) -> Result<Outgoing, ApiError> {
+fn contacts(v: &List<Contact>) -> Result<Outgoing, ApiError> {
     let list = match v {
-        None | Some(serde_json::Value::Null) => return Err(ApiError::missing("contacts")),
-        Some(serde_json::Value::Array(list)) => list,
-        Some(_) => return Err(ApiError::invalid_param("Param contacts must be an array.")),
+        Lenient::Absent | Lenient::Null => return Err(ApiError::missing("contacts")),
+        Lenient::Valid(list) => list,
+        Lenient::Invalid(_) => {
+            return Err(ApiError::invalid_param("Param contacts must be an array."))
+        }
     };
     if list.is_empty() {
         return Err(ApiError::missing("contacts"));
@@ -829,51 +836,59 @@ fn contacts(v: Option<&serde_json::Value>) -> Result<Outgoing, ApiError> {
             list.len()
         )));
     }
+    let mut cards = Vec::with_capacity(list.len());
     for (i, c) in list.iter().enumerate() {
         let base = format!("contacts[{i}]");
-        let Some(card) = c.as_object() else {
+        let Some(card) = c.get() else {
             return Err(ApiError::invalid_param(format!(
                 "Param {base} must be an object."
             )));
         };
         let formatted = card
-            .get("name")
-            .and_then(|n| n.get("formatted_name"))
-            .and_then(|f| f.as_str())
+            .name
+            .get()
+            .and_then(|n| n.formatted_name.str())
             .filter(|f| !f.trim().is_empty());
         if formatted.is_none() {
             return Err(ApiError::missing(&format!(
                 "{base}['name']['formatted_name']"
             )));
         }
-        if let Some(b) = card.get("birthday") {
-            if !b.as_str().is_some_and(is_date) {
-                return Err(ApiError::invalid_value(format!(
-                    "Param {base}['birthday'] must be a date written YYYY-MM-DD."
+        // A key that is there counts, `null` included.
+        if !card.birthday.is_absent() && !card.birthday.str().is_some_and(is_date) {
+            return Err(ApiError::invalid_value(format!(
+                "Param {base}['birthday'] must be a date written YYYY-MM-DD."
+            )));
+        }
+        let lists = [
+            ("addresses", objects(&card.addresses)),
+            ("emails", objects(&card.emails)),
+            ("phones", objects(&card.phones)),
+            ("urls", objects(&card.urls)),
+        ];
+        for (list_key, ok) in lists {
+            if !ok {
+                return Err(ApiError::invalid_param(format!(
+                    "Param {base}['{list_key}'] must be an array of objects."
                 )));
             }
         }
-        for list_key in ["addresses", "emails", "phones", "urls"] {
-            if let Some(items) = card.get(list_key) {
-                let ok = items
-                    .as_array()
-                    .is_some_and(|a| a.iter().all(|x| x.is_object()));
-                if !ok {
-                    return Err(ApiError::invalid_param(format!(
-                        "Param {base}['{list_key}'] must be an array of objects."
-                    )));
-                }
-            }
-        }
-        if card.get("org").is_some_and(|o| !o.is_object()) {
+        if !card.org.is_absent() && card.org.get().is_none() {
             return Err(ApiError::invalid_param(format!(
                 "Param {base}['org'] must be an object."
             )));
         }
+        cards.push(card.clone());
     }
-    Ok(Outgoing::Contacts {
-        contacts: list.clone(),
-    })
+    Ok(Outgoing::Contacts { contacts: cards })
+}
+
+/// An optional list: absent, or a list of objects.
+fn objects<T>(list: &List<T>) -> bool {
+    list.is_absent()
+        || list
+            .get()
+            .is_some_and(|items| items.iter().all(|x| x.get().is_some()))
 }
 
 /// `reaction` (spec §2.4): `emoji` one emoji, or `""` to remove the reaction.
@@ -1053,7 +1068,12 @@ mod tests {
     const SENDER: &str = "15550107788";
 
     fn check(v: serde_json::Value) -> Result<SendRequest, ApiError> {
-        send_message(&v, SENDER, SendOptions::default(), &mut |_| Ok(()))
+        send_message(
+            &SendMessage::read(&v),
+            SENDER,
+            SendOptions::default(),
+            &mut |_| Ok(()),
+        )
     }
 
     #[test]

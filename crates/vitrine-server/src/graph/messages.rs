@@ -4,6 +4,7 @@
 use super::GraphRequest;
 use crate::response::{graph_error, graph_ok};
 use axum::response::Response;
+use vitrine_wire::messages::{MarkRead, SendMessage};
 
 pub async fn send(req: GraphRequest) -> Response {
     let GraphRequest {
@@ -18,17 +19,18 @@ pub async fn send(req: GraphRequest) -> Response {
     if params.get("status").is_some() {
         return match state
             .sandbox
-            .mark_message_read(&principal, &node_id, &params)
+            .mark_message_read(&principal, &node_id, &MarkRead::read(&params))
             .await
         {
             Ok(ok) => graph_ok(&meta, &ok),
             Err(e) => graph_error(&meta, &e),
         };
     }
+    let body = SendMessage::read(&params);
     let started = std::time::Instant::now();
     let sent = state
         .sandbox
-        .send_message(&principal, &node_id, &meta.api_version, &params)
+        .send_message(&principal, &node_id, &meta.api_version, &body)
         .await;
     state.metrics.send(sent.is_ok(), started.elapsed());
     match sent {

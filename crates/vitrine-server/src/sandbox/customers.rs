@@ -10,9 +10,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use vitrine_core::seed;
+use vitrine_wire::lenient::{Lenient, Object};
+use vitrine_wire::messages::contacts::Contact;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -597,7 +598,8 @@ pub async fn send_location(
 #[serde(deny_unknown_fields)]
 pub struct SendContacts {
     /// Contact cards as Meta writes them (`name.formatted_name`, `phones`, `emails`, …).
-    contacts: Vec<Value>,
+    #[schema(value_type = Vec<Value>)]
+    contacts: Vec<Lenient<Object<Contact>>>,
     reply_to: Option<String>,
     phone_number_id: Option<String>,
 }

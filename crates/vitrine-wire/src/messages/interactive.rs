@@ -1,7 +1,9 @@
 //! `interactive` objects: `catalog_message`, `product`, `product_list`, `button`, `list`.
 
-use crate::lenient;
+use crate::lenient::{self, Lenient, NumberOrText};
 use serde::{Deserialize, Serialize};
+
+use super::order::OrderDetails;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Interactive {
@@ -57,9 +59,9 @@ pub struct Action {
     /// `catalog_message`: must be `"catalog_message"`.
     #[serde(default, deserialize_with = "lenient::string")]
     pub name: Option<String>,
-    /// `catalog_message`: `{"thumbnail_product_retailer_id": "..."}`.
-    #[serde(default)]
-    pub parameters: Option<serde_json::Value>,
+    /// `catalog_message`, `cta_url`, `order_details` and `order_status`.
+    #[serde(default, skip_serializing_if = "Lenient::is_absent")]
+    pub parameters: Lenient<Parameters>,
     /// `product` and `product_list`.
     #[serde(default, deserialize_with = "lenient::string")]
     pub catalog_id: Option<String>,
@@ -117,4 +119,23 @@ pub struct Reply {
     pub id: Option<String>,
     #[serde(default, deserialize_with = "lenient::string")]
     pub title: Option<String>,
+}
+
+/// `action.parameters`, whose keys depend on `interactive.type`: `catalog_message` (the
+/// thumbnail), `cta_url` (`display_text`, `url`), `order_details` (the order itself) and
+/// `order_status` (`reference_id` and `order.status`/`description`). Lenient: the rules answer
+/// each wrongly typed key with its own error.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Parameters {
+    /// A string, or a number taken as its text.
+    #[serde(skip_serializing_if = "Lenient::is_absent")]
+    pub thumbnail_product_retailer_id: Lenient<NumberOrText>,
+    #[serde(skip_serializing_if = "Lenient::is_absent")]
+    pub display_text: Lenient<String>,
+    #[serde(skip_serializing_if = "Lenient::is_absent")]
+    pub url: Lenient<String>,
+    /// `order_details` (the order itself) and `order_status` (its `reference_id` and `order`).
+    #[serde(flatten)]
+    pub order_details: OrderDetails,
 }

@@ -1,12 +1,16 @@
 //! POST /{version}/{phone-number-id}/messages: the request body and Meta's answer.
 
+pub mod contacts;
 pub mod interactive;
+pub mod order;
+pub mod template;
 
-use crate::lenient;
+use crate::lenient::{self, Lenient, NumberOrText};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use interactive::Interactive;
+pub use template::TemplateMessage;
 
 /// The request body of a send. Unknown fields (for example `recipient_identity_key_hash`, sent by
 /// some SDKs) are kept in `other` and tolerated.
@@ -24,9 +28,9 @@ pub struct SendMessage {
     pub text: Option<Text>,
     #[serde(default)]
     pub interactive: Option<Interactive>,
-    /// `{"name", "language": {"code"}, "components": [...]}`; checked against the stored template.
-    #[serde(default)]
-    pub template: Option<serde_json::Value>,
+    /// Checked against the stored template.
+    #[serde(default, skip_serializing_if = "Lenient::is_absent")]
+    pub template: Lenient<TemplateMessage>,
     #[serde(default)]
     pub image: Option<MediaObject>,
     #[serde(default)]
@@ -39,9 +43,9 @@ pub struct SendMessage {
     pub sticker: Option<MediaObject>,
     #[serde(default)]
     pub location: Option<Location>,
-    /// `[ContactObject]`; checked field by field in validation.
-    #[serde(default)]
-    pub contacts: Option<serde_json::Value>,
+    /// Contact cards; checked field by field in validation.
+    #[serde(default, skip_serializing_if = "Lenient::is_absent")]
+    pub contacts: template::List<contacts::Contact>,
     #[serde(default)]
     pub reaction: Option<Reaction>,
     #[serde(default)]
@@ -50,6 +54,35 @@ pub struct SendMessage {
     pub biz_opaque_callback_data: Option<String>,
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// A send body as the HTTP layer read it: the request, or why it is not one (reported after the
+/// caller and the number are checked, in Meta's order).
+pub type SendBody = Result<SendMessage, Unreadable>;
+
+/// Why a send body does not load into [`SendMessage`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    NotAnObject,
+    /// A value of a JSON type no encoding could give the field: where (`interactive.action.sections`)
+    /// and serde's reason.
+    WrongType {
+        path: String,
+        reason: String,
+    },
+}
+
+impl SendMessage {
+    /// Reads the merged parameters of a send.
+    pub fn read(params: &serde_json::Value) -> SendBody {
+        if !params.is_object() {
+            return Err(Unreadable::NotAnObject);
+        }
+        serde_path_to_error::deserialize(params).map_err(|e| Unreadable::WrongType {
+            path: e.path().to_string(),
+            reason: e.inner().to_string(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -83,10 +116,10 @@ pub struct MediaObject {
 /// `location`: coordinates as JSON numbers or decimal strings (both are seen).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Location {
-    #[serde(default)]
-    pub latitude: Option<serde_json::Value>,
-    #[serde(default)]
-    pub longitude: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Lenient::is_absent")]
+    pub latitude: Lenient<NumberOrText>,
+    #[serde(default, skip_serializing_if = "Lenient::is_absent")]
+    pub longitude: Lenient<NumberOrText>,
     #[serde(default, deserialize_with = "lenient::string")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "lenient::string")]
@@ -106,6 +139,38 @@ pub struct Reaction {
 pub struct Context {
     #[serde(default, deserialize_with = "lenient::string")]
     pub message_id: Option<String>,
+}
+
+/// The same path with `status: "read"`: the business reads a customer's message, and may show
+/// the typing indicator (`{"type": "text"}`). Lenient: the rules answer each field's problem.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MarkRead {
+    #[serde(skip_serializing_if = "Lenient::is_absent")]
+    pub messaging_product: Lenient<String>,
+    #[serde(skip_serializing_if = "Lenient::is_absent")]
+    pub status: Lenient<String>,
+    #[serde(skip_serializing_if = "Lenient::is_absent")]
+    pub message_id: Lenient<String>,
+    #[serde(skip_serializing_if = "Lenient::is_absent")]
+    pub typing_indicator: Lenient<TypingIndicator>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TypingIndicator {
+    #[serde(rename = "type", skip_serializing_if = "Lenient::is_absent")]
+    pub kind: Lenient<String>,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl MarkRead {
+    /// Reads the merged parameters. Every field is lenient, so only a body that is not an object
+    /// could fail, and the merged parameters always are one: it then reads as empty.
+    pub fn read(params: &serde_json::Value) -> MarkRead {
+        MarkRead::deserialize(params).unwrap_or_default()
+    }
 }
 
 /// Meta's answer to an accepted send.
