@@ -13,6 +13,7 @@ use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory, WindowState};
 use vitrine_core::forward::PeerMessage;
+use vitrine_core::id::{MediaId, PhoneNumberId, WaId, Wamid};
 use vitrine_core::inbound::{InboundRecord, ThreadReads};
 use vitrine_core::media::{MediaOrigin, MediaRecord};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord, ProductSnapshot};
@@ -778,7 +779,7 @@ pub(crate) async fn list_messages(pool: &Pool, q: &MessageQuery) -> StoreResult<
     Ok(MessagePage { items, has_more })
 }
 
-pub(crate) async fn get_message(pool: &Pool, wamid: &str) -> StoreResult<Option<MessageRecord>> {
+pub(crate) async fn get_message(pool: &Pool, wamid: &Wamid) -> StoreResult<Option<MessageRecord>> {
     let row = sqlx::query(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE wamid = $1"
     ))
@@ -797,7 +798,7 @@ pub(crate) async fn get_message(pool: &Pool, wamid: &str) -> StoreResult<Option<
 /// locked first, so two nodes deciding at once take turns.
 pub(crate) async fn append_final_status(
     conn: &mut Conn,
-    wamid: &str,
+    wamid: &Wamid,
     outbox: &Outbox,
 ) -> StoreResult<bool> {
     sqlx::query(&format!(
@@ -940,7 +941,7 @@ async fn insert_webhooks(conn: &mut Conn, webhooks: &[(&NewWebhook, &[u8])]) -> 
                 .push_bind(w.due_at.0)
                 .push_bind(w.due_at.0)
                 .push_bind(*packed)
-                .push_bind(w.wamid.as_deref().map(packed::wamid_key));
+                .push_bind(w.wamid.as_ref().map(|w| packed::wamid_key(w.as_str())));
         });
         sql.build().execute(&mut *conn).await.map_err(db_err)?;
     }
@@ -1057,7 +1058,7 @@ pub(crate) async fn redeliver(conn: &mut Conn, id: i64, now: Millis) -> StoreRes
     Ok(r.rows_affected() > 0)
 }
 
-pub(crate) async fn message_statuses(pool: &Pool, wamid: &str) -> StoreResult<Vec<StatusEvent>> {
+pub(crate) async fn message_statuses(pool: &Pool, wamid: &Wamid) -> StoreResult<Vec<StatusEvent>> {
     let rows = sqlx::query(
         "SELECT status, at, errors, seq FROM message_statuses \
          WHERE message_seq = (SELECT seq FROM messages WHERE wamid = $1) \
@@ -1151,7 +1152,7 @@ pub(crate) async fn list_webhooks(pool: &Pool, q: &WebhookQuery) -> StoreResult<
         // By its key (packed rows) or itself (rows from before): rows whose key matches but
         // not their wamid are dropped below.
         sql.push(" AND (wamid_key = ")
-            .push_bind(packed::wamid_key(wamid))
+            .push_bind(packed::wamid_key(wamid.as_str()))
             .push(" OR wamid = ")
             .push_bind(wamid.clone())
             .push(")");
@@ -1302,7 +1303,7 @@ pub(crate) async fn get_batch(pool: &Pool, handle: &str) -> StoreResult<Option<B
     row.as_ref().map(batch_from_row).transpose()
 }
 
-pub(crate) async fn get_inbound(pool: &Pool, wamid: &str) -> StoreResult<Option<InboundRecord>> {
+pub(crate) async fn get_inbound(pool: &Pool, wamid: &Wamid) -> StoreResult<Option<InboundRecord>> {
     let json: Option<String> =
         sqlx::query_scalar("SELECT record FROM inbound_messages WHERE wamid = $1")
             .bind(wamid)
@@ -1315,8 +1316,8 @@ pub(crate) async fn get_inbound(pool: &Pool, wamid: &str) -> StoreResult<Option<
 
 pub(crate) async fn list_inbound(
     pool: &Pool,
-    phone_number_id: &str,
-    wa_id: &str,
+    phone_number_id: &PhoneNumberId,
+    wa_id: &WaId,
     limit: u32,
 ) -> StoreResult<Vec<InboundRecord>> {
     let rows = sqlx::query(
@@ -1398,7 +1399,7 @@ pub(crate) async fn insert_media(
 
 pub(crate) async fn insert_media_chunk(
     conn: &mut Conn,
-    id: &str,
+    id: &MediaId,
     seq: i64,
     data: &[u8],
 ) -> StoreResult<()> {
@@ -1436,7 +1437,7 @@ pub(crate) async fn finish_media(conn: &mut Conn, m: &MediaRecord) -> StoreResul
     Ok(())
 }
 
-pub(crate) async fn delete_media(conn: &mut Conn, id: &str) -> StoreResult<bool> {
+pub(crate) async fn delete_media(conn: &mut Conn, id: &MediaId) -> StoreResult<bool> {
     sqlx::query("DELETE FROM media_chunks WHERE media_id = $1")
         .bind(id)
         .execute(&mut *conn)
@@ -1451,7 +1452,11 @@ pub(crate) async fn delete_media(conn: &mut Conn, id: &str) -> StoreResult<bool>
     Ok(gone > 0)
 }
 
-pub(crate) async fn copy_media(conn: &mut Conn, from: &str, m: &MediaRecord) -> StoreResult<bool> {
+pub(crate) async fn copy_media(
+    conn: &mut Conn,
+    from: &MediaId,
+    m: &MediaRecord,
+) -> StoreResult<bool> {
     let ready: Option<String> =
         sqlx::query_scalar("SELECT id FROM media WHERE id = $1 AND state = 'ready'")
             .bind(from)
@@ -1480,7 +1485,7 @@ pub(crate) async fn purge_media(
     stale_before_wall: i64,
     limit: u32,
 ) -> StoreResult<i64> {
-    let ids: Vec<String> = sqlx::query_scalar(
+    let ids: Vec<MediaId> = sqlx::query_scalar(
         "SELECT id FROM media WHERE expires_at <= $1 \
          OR (state = 'uploading' AND started_wall < $2) LIMIT $3",
     )
@@ -1496,7 +1501,7 @@ pub(crate) async fn purge_media(
     Ok(ids.len() as i64)
 }
 
-pub(crate) async fn get_media(pool: &Pool, id: &str) -> StoreResult<Option<MediaRecord>> {
+pub(crate) async fn get_media(pool: &Pool, id: &MediaId) -> StoreResult<Option<MediaRecord>> {
     let row = sqlx::query(&format!(
         "SELECT {MEDIA_COLUMNS} FROM media WHERE id = $1 AND state = 'ready'"
     ))
@@ -1507,7 +1512,11 @@ pub(crate) async fn get_media(pool: &Pool, id: &str) -> StoreResult<Option<Media
     row.as_ref().map(media_from_row).transpose()
 }
 
-pub(crate) async fn media_chunk(pool: &Pool, id: &str, seq: i64) -> StoreResult<Option<Vec<u8>>> {
+pub(crate) async fn media_chunk(
+    pool: &Pool,
+    id: &MediaId,
+    seq: i64,
+) -> StoreResult<Option<Vec<u8>>> {
     sqlx::query_scalar("SELECT data FROM media_chunks WHERE media_id = $1 AND seq = $2")
         .bind(id)
         .bind(seq)
@@ -1518,8 +1527,8 @@ pub(crate) async fn media_chunk(pool: &Pool, id: &str, seq: i64) -> StoreResult<
 
 pub(crate) async fn mark_thread_read(
     conn: &mut Conn,
-    phone_number_id: &str,
-    wa_id: &str,
+    phone_number_id: &PhoneNumberId,
+    wa_id: &WaId,
     read_up_to: i64,
     typing_at: Option<i64>,
 ) -> StoreResult<()> {
@@ -1547,8 +1556,8 @@ pub(crate) async fn mark_thread_read(
 
 pub(crate) async fn thread_reads(
     pool: &Pool,
-    phone_number_id: &str,
-    wa_id: &str,
+    phone_number_id: &PhoneNumberId,
+    wa_id: &WaId,
 ) -> StoreResult<ThreadReads> {
     let row = sqlx::query(
         "SELECT read_up_to, typing_at FROM thread_reads WHERE phone_number_id = $1 AND wa_id = $2",
@@ -1612,8 +1621,8 @@ pub(crate) async fn get_peer_message(pool: &Pool, id: &str) -> StoreResult<Optio
 
 pub(crate) async fn list_peer_messages(
     pool: &Pool,
-    a: &str,
-    b: &str,
+    a: &WaId,
+    b: &WaId,
     limit: u32,
 ) -> StoreResult<Vec<PeerMessage>> {
     let rows = sqlx::query(
@@ -1629,7 +1638,7 @@ pub(crate) async fn list_peer_messages(
     oldest_first(rows)
 }
 
-pub(crate) async fn peer_chats(pool: &Pool, wa_id: &str) -> StoreResult<Vec<(String, i64)>> {
+pub(crate) async fn peer_chats(pool: &Pool, wa_id: &WaId) -> StoreResult<Vec<(WaId, i64)>> {
     let rows = sqlx::query(
         "SELECT CASE WHEN from_wa_id = $1 THEN to_wa_id ELSE from_wa_id END AS other, \
          MAX(created_at) AS last_at FROM peer_messages WHERE from_wa_id = $1 OR to_wa_id = $1 \
@@ -1641,7 +1650,7 @@ pub(crate) async fn peer_chats(pool: &Pool, wa_id: &str) -> StoreResult<Vec<(Str
     .map_err(db_err)?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+        .map(|r| (r.get::<WaId, _>(0), r.get::<i64, _>(1)))
         .collect())
 }
 

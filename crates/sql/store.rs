@@ -80,12 +80,12 @@ impl MessageStore for ThisStore {
 
     async fn mark_thread_read(
         &self,
-        phone_number_id: &str,
-        wa_id: &str,
+        phone_number_id: &PhoneNumberId,
+        wa_id: &WaId,
         read_up_to: i64,
         typing_at: Option<i64>,
     ) -> StoreResult<()> {
-        let thread = (phone_number_id.to_owned(), wa_id.to_owned());
+        let thread = (phone_number_id.clone(), wa_id.clone());
         self.writer
             .run(thread, move |c, (phone, wa_id)| {
                 Box::pin(rows::mark_thread_read(
@@ -95,7 +95,11 @@ impl MessageStore for ThisStore {
             .await
     }
 
-    async fn thread_reads(&self, phone_number_id: &str, wa_id: &str) -> StoreResult<ThreadReads> {
+    async fn thread_reads(
+        &self,
+        phone_number_id: &PhoneNumberId,
+        wa_id: &WaId,
+    ) -> StoreResult<ThreadReads> {
         rows::thread_reads(&self.readers, phone_number_id, wa_id).await
     }
 
@@ -117,14 +121,14 @@ impl MessageStore for ThisStore {
 
     async fn list_peer_messages(
         &self,
-        a: &str,
-        b: &str,
+        a: &WaId,
+        b: &WaId,
         limit: u32,
     ) -> StoreResult<Vec<PeerMessage>> {
         rows::list_peer_messages(&self.readers, a, b, limit).await
     }
 
-    async fn peer_chats(&self, wa_id: &str) -> StoreResult<Vec<(String, i64)>> {
+    async fn peer_chats(&self, wa_id: &WaId) -> StoreResult<Vec<(WaId, i64)>> {
         rows::peer_chats(&self.readers, wa_id).await
     }
 
@@ -132,14 +136,14 @@ impl MessageStore for ThisStore {
         rows::peer_messages_version(&self.readers).await
     }
 
-    async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>> {
+    async fn get_inbound(&self, wamid: &Wamid) -> StoreResult<Option<InboundRecord>> {
         rows::get_inbound(&self.readers, wamid).await
     }
 
     async fn list_inbound(
         &self,
-        phone_number_id: &str,
-        wa_id: &str,
+        phone_number_id: &PhoneNumberId,
+        wa_id: &WaId,
         limit: u32,
     ) -> StoreResult<Vec<InboundRecord>> {
         rows::list_inbound(&self.readers, phone_number_id, wa_id, limit).await
@@ -153,9 +157,9 @@ impl MessageStore for ThisStore {
             .await
     }
 
-    async fn append_final_status(&self, wamid: &str, outbox: &Outbox) -> StoreResult<bool> {
+    async fn append_final_status(&self, wamid: &Wamid, outbox: &Outbox) -> StoreResult<bool> {
         self.writer
-            .run((wamid.to_owned(), outbox.clone()), |c, (wamid, outbox)| {
+            .run((wamid.clone(), outbox.clone()), |c, (wamid, outbox)| {
                 Box::pin(rows::append_final_status(c, wamid, outbox))
             })
             .await
@@ -165,11 +169,11 @@ impl MessageStore for ThisStore {
         rows::list_messages(&self.readers, query).await
     }
 
-    async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>> {
+    async fn get_message(&self, wamid: &Wamid) -> StoreResult<Option<MessageRecord>> {
         rows::get_message(&self.readers, wamid).await
     }
 
-    async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>> {
+    async fn message_statuses(&self, wamid: &Wamid) -> StoreResult<Vec<StatusEvent>> {
         rows::message_statuses(&self.readers, wamid).await
     }
 }
@@ -272,7 +276,7 @@ impl MediaStore for ThisStore {
             .await
     }
 
-    async fn put_media_chunk(&self, id: &str, seq: i64, data: Vec<u8>) -> StoreResult<()> {
+    async fn put_media_chunk(&self, id: &MediaId, seq: i64, data: Vec<u8>) -> StoreResult<()> {
         self.writer
             .run((id.to_owned(), data), move |c, (id, data)| {
                 Box::pin(rows::insert_media_chunk(c, id, seq, data))
@@ -288,21 +292,21 @@ impl MediaStore for ThisStore {
             .await
     }
 
-    async fn delete_media(&self, id: &str) -> StoreResult<bool> {
+    async fn delete_media(&self, id: &MediaId) -> StoreResult<bool> {
         self.writer
-            .run(id.to_owned(), |c, id| Box::pin(rows::delete_media(c, id)))
+            .run(id.clone(), |c, id| Box::pin(rows::delete_media(c, id)))
             .await
     }
 
-    async fn get_media(&self, id: &str) -> StoreResult<Option<MediaRecord>> {
+    async fn get_media(&self, id: &MediaId) -> StoreResult<Option<MediaRecord>> {
         rows::get_media(&self.readers, id).await
     }
 
-    async fn media_chunk(&self, id: &str, seq: i64) -> StoreResult<Option<Vec<u8>>> {
+    async fn media_chunk(&self, id: &MediaId, seq: i64) -> StoreResult<Option<Vec<u8>>> {
         rows::media_chunk(&self.readers, id, seq).await
     }
 
-    async fn copy_media(&self, from: &str, record: &MediaRecord) -> StoreResult<bool> {
+    async fn copy_media(&self, from: &MediaId, record: &MediaRecord) -> StoreResult<bool> {
         self.writer
             .run((from.to_owned(), record.clone()), |c, (from, record)| {
                 Box::pin(rows::copy_media(c, from, record))

@@ -109,11 +109,11 @@ pub fn authenticate(
 /// subscription and nothing else.
 fn app_access_token(dir: &Directory, raw: &str) -> Option<Principal> {
     let (app_id, secret) = raw.split_once('|')?;
-    let app = dir.app(app_id)?;
+    let app = dir.app(&app_id.into())?;
     constant_time_eq(app.secret.as_bytes(), secret.as_bytes()).then(|| Principal {
         token: Token {
             token: raw.to_owned(),
-            business_id: String::new(),
+            business_id: crate::id::BusinessId::default(),
             app_id: app.id.clone(),
             scopes: Default::default(),
             expires_at: None,
@@ -139,7 +139,7 @@ pub fn issue_app_access_token(
             )));
     }
     let app = client_id
-        .and_then(|id| dir.app(id))
+        .and_then(|id| dir.app(&id.into()))
         .ok_or_else(|| ApiError::new(ErrorKind::InvalidApplication).graph_scope())?;
     let secret = client_secret.unwrap_or_default();
     if !constant_time_eq(app.secret.as_bytes(), secret.as_bytes()) {
@@ -172,7 +172,7 @@ impl Principal {
     /// An app access token (`{app-id}|{app-secret}`, or one from `/oauth/access_token`): it
     /// speaks for the app, not for a business.
     pub fn is_app_token(&self) -> bool {
-        self.token.business_id.is_empty()
+        self.token.business_id.as_str().is_empty()
     }
 
     /// Whether the token may touch `node`: a system-user token reaches the nodes of its own
@@ -184,7 +184,7 @@ impl Principal {
             Node::App(_) if self.is_app_token() => true,
             Node::App(_) => return Err(ApiError::new(ErrorKind::AppAccessTokenRequired)),
             _ if self.is_app_token() => false,
-            other => dir.owner_of(other) == Some(self.token.business_id.as_str()),
+            other => dir.owner_of(other) == Some(&self.token.business_id),
         })
     }
 }

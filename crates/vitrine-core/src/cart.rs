@@ -17,8 +17,8 @@ pub const UPDATED_NOTICE: &str = "One or more items in your cart have been updat
 /// Which cart: one per (business number, customer, device).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CartKey {
-    pub phone_number_id: String,
-    pub wa_id: String,
+    pub phone_number_id: crate::id::PhoneNumberId,
+    pub wa_id: crate::id::WaId,
     pub device_id: String,
 }
 
@@ -32,7 +32,7 @@ pub struct CartItem {
 pub struct Cart {
     pub key: CartKey,
     /// The catalog the items come from (the number's connected catalog when they were added).
-    pub catalog_id: Option<String>,
+    pub catalog_id: Option<crate::id::CatalogId>,
     pub items: Vec<CartItem>,
     /// Set when an update reached the cart; cleared once the customer has seen it.
     pub notice: bool,
@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn rules() {
         let dir = catalog();
-        let c = dir.catalog(seed::CATALOG_ID);
+        let c = dir.catalog(&seed::CATALOG_ID.into());
         let cart = Cart::new(key());
         let add = |rid: &str, q| CartCommand::Add {
             product_retailer_id: rid.into(),
@@ -324,7 +324,7 @@ mod tests {
                 (0usize..4).prop_map(Op::Remove),
             ], 0..60)) {
             let dir = catalog();
-            let c = dir.catalog(seed::CATALOG_ID);
+            let c = dir.catalog(&seed::CATALOG_ID.into());
             let mut cart = Cart::new(key());
             let mut model: std::collections::BTreeMap<&str, u32> = Default::default();
             for op in ops {

@@ -6,6 +6,7 @@
 //! Its length: the directory's indexes and the one `apply` that keeps them consistent belong
 //! together.
 
+use crate::id::{AppId, BusinessId, CatalogId, PhoneNumberId, ProductId, TemplateId, WaId, WabaId};
 use crate::model::{App, Business, Catalog, Customer, PhoneNumber, Product, Token, Waba};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -31,8 +32,8 @@ pub struct DirectoryData {
 /// The customer service window of a (business number, customer) pair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WindowState {
-    pub phone_number_id: String,
-    pub wa_id: String,
+    pub phone_number_id: PhoneNumberId,
+    pub wa_id: WaId,
     pub last_inbound_at: i64,
 }
 
@@ -57,12 +58,12 @@ pub enum DirectoryChange {
     Product(Product),
     /// A product removed from its catalog.
     ProductDeleted {
-        id: String,
-        catalog_id: String,
+        id: ProductId,
+        catalog_id: CatalogId,
         retailer_id: String,
     },
     /// A catalog removed, with its products.
-    CatalogDeleted { id: String },
+    CatalogDeleted { id: CatalogId },
     /// The sandbox clock's state.
     Clock(crate::clock::ClockState),
     /// A customer, as they now are.
@@ -74,7 +75,7 @@ pub enum DirectoryChange {
     /// A message template, as it now is.
     Template(crate::template::Template),
     /// A message template removed.
-    TemplateDeleted { id: String },
+    TemplateDeleted { id: TemplateId },
 }
 
 impl DirectoryChange {
@@ -121,11 +122,11 @@ impl DirectoryChange {
     }
 }
 
-fn catalog_key(id: &str) -> String {
+fn catalog_key(id: &CatalogId) -> String {
     format!("catalog:{id}")
 }
 
-fn product_key(catalog_id: &str, retailer_id: &str) -> String {
+fn product_key(catalog_id: &CatalogId, retailer_id: &str) -> String {
     format!("product:{catalog_id}:{retailer_id}")
 }
 
@@ -225,7 +226,7 @@ impl CatalogIndex {
 /// One destination of a webhook.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebhookTarget {
-    pub app_id: String,
+    pub app_id: AppId,
     pub url: String,
     /// Signs the body.
     pub secret: String,
@@ -247,21 +248,21 @@ pub enum Node<'a> {
 
 #[derive(Debug, Default)]
 pub struct Directory {
-    businesses: HashMap<String, Business>,
-    apps: HashMap<String, App>,
+    businesses: HashMap<BusinessId, Business>,
+    apps: HashMap<AppId, App>,
     tokens: HashMap<String, Token>,
-    wabas: HashMap<String, Waba>,
-    phone_numbers: HashMap<String, PhoneNumber>,
-    catalogs: HashMap<String, CatalogIndex>,
+    wabas: HashMap<WabaId, Waba>,
+    phone_numbers: HashMap<PhoneNumberId, PhoneNumber>,
+    catalogs: HashMap<CatalogId, CatalogIndex>,
     /// Product item id → (catalog id, retailer id).
-    product_ids: HashMap<String, (String, String)>,
-    customers: HashMap<String, Customer>,
+    product_ids: HashMap<ProductId, (CatalogId, String)>,
+    customers: HashMap<WaId, Customer>,
     /// (phone number id, wa_id) → last inbound message (sandbox ms).
-    windows: HashMap<(String, String), i64>,
+    windows: HashMap<(PhoneNumberId, WaId), i64>,
     carts: HashMap<crate::cart::CartKey, crate::cart::Cart>,
-    templates: HashMap<String, crate::template::Template>,
+    templates: HashMap<TemplateId, crate::template::Template>,
     /// (WABA id, name, language) → template id.
-    template_names: HashMap<(String, String, String), String>,
+    template_names: HashMap<(WabaId, String, String), TemplateId>,
     /// Entity key → the change-log number of its last change; absent means 0 (the seed's).
     /// Kept after an entity is deleted, so that re-creating it is checked like any change.
     versions: HashMap<String, i64>,
@@ -407,34 +408,34 @@ impl Directory {
         }
     }
 
-    pub fn app(&self, id: &str) -> Option<&App> {
+    pub fn app(&self, id: &AppId) -> Option<&App> {
         self.apps.get(id)
     }
 
-    pub fn business(&self, id: &str) -> Option<&Business> {
+    pub fn business(&self, id: &BusinessId) -> Option<&Business> {
         self.businesses.get(id)
     }
 
-    pub fn waba(&self, id: &str) -> Option<&Waba> {
+    pub fn waba(&self, id: &WabaId) -> Option<&Waba> {
         self.wabas.get(id)
     }
 
-    pub fn phone_number(&self, id: &str) -> Option<&PhoneNumber> {
+    pub fn phone_number(&self, id: &PhoneNumberId) -> Option<&PhoneNumber> {
         self.phone_numbers.get(id)
     }
 
-    pub fn catalog(&self, id: &str) -> Option<&CatalogIndex> {
+    pub fn catalog(&self, id: &CatalogId) -> Option<&CatalogIndex> {
         self.catalogs.get(id)
     }
 
     /// The catalog connected to WABA `waba_id`, if any.
-    pub fn connected_catalog(&self, waba_id: &str) -> Option<&CatalogIndex> {
+    pub fn connected_catalog(&self, waba_id: &WabaId) -> Option<&CatalogIndex> {
         self.waba(waba_id)
-            .and_then(|w| w.catalog_id.as_deref())
+            .and_then(|w| w.catalog_id.as_ref())
             .and_then(|id| self.catalog(id))
     }
 
-    pub fn product_by_id(&self, id: &str) -> Option<&Product> {
+    pub fn product_by_id(&self, id: &ProductId) -> Option<&Product> {
         let (catalog, retailer) = self.product_ids.get(id)?;
         self.catalogs.get(catalog)?.product(retailer)
     }
@@ -449,23 +450,23 @@ impl Directory {
         }
     }
 
-    pub fn template(&self, id: &str) -> Option<&crate::template::Template> {
+    pub fn template(&self, id: &TemplateId) -> Option<&crate::template::Template> {
         self.templates.get(id)
     }
 
     /// The WABA's template `name` in `language`, whatever its status.
     pub fn template_by_name(
         &self,
-        waba_id: &str,
+        waba_id: &WabaId,
         name: &str,
         language: &str,
     ) -> Option<&crate::template::Template> {
-        let key = (waba_id.to_owned(), name.to_owned(), language.to_owned());
+        let key = (waba_id.clone(), name.to_owned(), language.to_owned());
         self.templates.get(self.template_names.get(&key)?)
     }
 
     /// A WABA's templates, by id (creation order: ids grow).
-    pub fn templates_of(&self, waba_id: &str) -> Vec<&crate::template::Template> {
+    pub fn templates_of(&self, waba_id: &WabaId) -> Vec<&crate::template::Template> {
         let mut v: Vec<_> = self
             .templates
             .values()
@@ -491,7 +492,7 @@ impl Directory {
         self.carts.get(key)
     }
 
-    pub fn customer(&self, wa_id: &str) -> Option<&Customer> {
+    pub fn customer(&self, wa_id: &WaId) -> Option<&Customer> {
         self.customers.get(wa_id)
     }
 
@@ -502,20 +503,21 @@ impl Directory {
 
     /// Every (business number, customer) pair that heard from the customer, with when it last
     /// did (sandbox ms).
-    pub fn windows(&self) -> impl Iterator<Item = (&str, &str, i64)> {
+    pub fn windows(&self) -> impl Iterator<Item = (&PhoneNumberId, &WaId, i64)> {
         self.windows
             .iter()
-            .map(|((phone, wa_id), at)| (phone.as_str(), wa_id.as_str(), *at))
+            .map(|((phone, wa_id), at)| (phone, wa_id, *at))
     }
 
     /// When `wa_id` last wrote to the number (sandbox ms), if ever.
-    pub fn last_inbound(&self, phone_number_id: &str, wa_id: &str) -> Option<i64> {
+    pub fn last_inbound(&self, phone_number_id: &PhoneNumberId, wa_id: &WaId) -> Option<i64> {
         self.windows
-            .get(&(phone_number_id.to_owned(), wa_id.to_owned()))
+            .get(&(phone_number_id.clone(), wa_id.clone()))
             .copied()
     }
 
-    /// What `id` names, if anything.
+    /// What `id` names, if anything. A plain `&str`: until it is resolved, a Graph node id may be
+    /// of any kind.
     pub fn node(&self, id: &str) -> Option<Node<'_>> {
         if let Some(p) = self.phone_numbers.get(id) {
             return Some(Node::PhoneNumber(p));
@@ -526,7 +528,11 @@ impl Directory {
         if let Some(c) = self.catalogs.get(id) {
             return Some(Node::Catalog(c));
         }
-        if let Some(p) = self.product_by_id(id) {
+        if let Some(p) = self
+            .product_ids
+            .get(id)
+            .and_then(|(catalog, retailer)| self.catalogs.get(catalog)?.product(retailer))
+        {
             return Some(Node::Product(p));
         }
         if let Some(b) = self.businesses.get(id) {
@@ -539,25 +545,25 @@ impl Directory {
     }
 
     /// The business that owns a node (apps belong to no business: `None`).
-    pub fn owner_of<'a>(&'a self, node: Node<'a>) -> Option<&'a str> {
+    pub fn owner_of<'a>(&'a self, node: Node<'a>) -> Option<&'a BusinessId> {
         match node {
             Node::Business(b) => Some(&b.id),
             Node::App(_) => None,
             Node::Waba(w) => Some(&w.business_id),
-            Node::PhoneNumber(p) => self.wabas.get(&p.waba_id).map(|w| w.business_id.as_str()),
+            Node::PhoneNumber(p) => self.wabas.get(&p.waba_id).map(|w| &w.business_id),
             Node::Catalog(c) => Some(&c.catalog.business_id),
-            Node::Template(t) => self.wabas.get(&t.waba_id).map(|w| w.business_id.as_str()),
+            Node::Template(t) => self.wabas.get(&t.waba_id).map(|w| &w.business_id),
             Node::Product(p) => self
                 .catalogs
                 .get(&p.catalog_id)
-                .map(|c| c.catalog.business_id.as_str()),
+                .map(|c| &c.catalog.business_id),
         }
     }
 
     /// Where a WABA's webhooks for `field` go: every app subscribed to the WABA whose webhook
     /// subscribes the field, at the WABA's override URL or else the app's callback. As on Meta,
     /// only `messages` follows the override: template webhooks always go to the app's callback.
-    pub fn webhook_targets(&self, waba_id: &str, field: &str) -> Vec<WebhookTarget> {
+    pub fn webhook_targets(&self, waba_id: &WabaId, field: &str) -> Vec<WebhookTarget> {
         let Some(waba) = self.wabas.get(waba_id) else {
             return vec![];
         };
@@ -586,7 +592,7 @@ impl Directory {
     }
 
     /// The app a new token of `business_id` is issued from (operator API; not a hot path).
-    pub fn token_app_for(&self, business_id: &str) -> Option<String> {
+    pub fn token_app_for(&self, business_id: &BusinessId) -> Option<AppId> {
         self.tokens
             .values()
             .find(|t| t.business_id == business_id)
@@ -599,7 +605,7 @@ impl Directory {
     }
 
     /// Catalogs a business owns, by id.
-    pub fn catalogs_of(&self, business_id: &str) -> Vec<&CatalogIndex> {
+    pub fn catalogs_of(&self, business_id: &BusinessId) -> Vec<&CatalogIndex> {
         let mut v: Vec<&CatalogIndex> = self
             .catalogs
             .values()
@@ -610,10 +616,10 @@ impl Directory {
     }
 
     /// WABAs with `catalog_id` connected.
-    pub fn wabas_with_catalog(&self, catalog_id: &str) -> Vec<&Waba> {
+    pub fn wabas_with_catalog(&self, catalog_id: &CatalogId) -> Vec<&Waba> {
         self.wabas
             .values()
-            .filter(|w| w.catalog_id.as_deref() == Some(catalog_id))
+            .filter(|w| w.catalog_id.as_ref() == Some(catalog_id))
             .collect()
     }
 }

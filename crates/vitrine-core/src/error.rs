@@ -619,13 +619,13 @@ impl ApiError {
     }
 
     /// 100/33: unknown node, invisible node, or unsupported operation on it.
-    pub fn unsupported(method: &str, node_id: &str) -> Self {
+    pub fn unsupported(method: &str, node_id: &(impl AsRef<str> + ?Sized)) -> Self {
         ApiError::new(ErrorKind::UnsupportedRequest).with_text(format!(
             "Unsupported {} request. Object with ID '{}' does not exist, cannot be loaded due to \
              missing permissions, or does not support this operation. Please read the Graph API \
              documentation at https://developers.facebook.com/docs/graph-api",
             method.to_ascii_lowercase(),
-            node_id
+            node_id.as_ref()
         ))
     }
 

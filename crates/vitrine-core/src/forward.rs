@@ -16,9 +16,9 @@ pub const MAX_CHATS: usize = 5;
 pub struct PeerMessage {
     pub id: String,
     /// The customer who forwarded it.
-    pub from: String,
+    pub from: crate::id::WaId,
     /// The customer it was forwarded to.
-    pub to: String,
+    pub to: crate::id::WaId,
     pub created_at: Millis,
     /// How many times the content was forwarded, this forward included.
     pub forwards: u32,
@@ -31,10 +31,10 @@ pub struct PeerMessage {
 pub enum Forwarded {
     /// A business's message, from the business number that sent it.
     Business {
-        phone_number_id: String,
-        waba_id: String,
+        phone_number_id: crate::id::PhoneNumberId,
+        waba_id: crate::id::WabaId,
         /// The message the chain started from.
-        wamid: String,
+        wamid: crate::id::Wamid,
         content: Box<Outgoing>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         products: Vec<ProductSnapshot>,

@@ -1,5 +1,6 @@
 //! Ids that look like Meta's: numeric Graph node ids, `wamid.` message ids, fbtrace ids.
 
+use crate::id::{WaId, Wamid};
 use base64::Engine;
 use rand::{rngs::StdRng, Rng, RngCore, SeedableRng};
 use std::sync::Mutex;
@@ -51,7 +52,7 @@ impl IdGen {
 
     /// `wamid.` + base64 of Meta's framing around the peer's wa_id and 16 random bytes in hex.
     /// 128 random bits: never reused in practice, and the store's unique key makes sure.
-    pub fn wamid(&self, peer_wa_id: &str, direction: Direction) -> String {
+    pub fn wamid(&self, peer_wa_id: &WaId, direction: Direction) -> Wamid {
         let mut random = [0u8; 16];
         self.with_rng(|r| r.fill_bytes(&mut random));
         wamid_of(peer_wa_id, direction, &hex::encode_upper(random))
@@ -59,14 +60,14 @@ impl IdGen {
 
     /// The `context.id` of a product inquiry that names no delivered message: Meta's own sample
     /// decodes to a business wamid whose inner id is the literal `product_inquiry`.
-    pub fn product_inquiry_wamid(&self, peer_wa_id: &str) -> String {
+    pub fn product_inquiry_wamid(&self, peer_wa_id: &WaId) -> Wamid {
         wamid_of(peer_wa_id, Direction::Outbound, "product_inquiry")
     }
 }
 
 /// `wamid.` + base64 of Meta's framing around the peer's wa_id and an inner id.
-fn wamid_of(peer_wa_id: &str, direction: Direction, inner: &str) -> String {
-    let peer = peer_wa_id.as_bytes();
+fn wamid_of(peer_wa_id: &WaId, direction: Direction, inner: &str) -> Wamid {
+    let peer = peer_wa_id.as_str().as_bytes();
     let mut raw = Vec::with_capacity(peer.len() + inner.len() + 12);
     raw.extend_from_slice(&[0x1c, 0x18, peer.len().min(255) as u8]);
     raw.extend_from_slice(&peer[..peer.len().min(255)]);
@@ -77,10 +78,10 @@ fn wamid_of(peer_wa_id: &str, direction: Direction, inner: &str) -> String {
     raw.extend_from_slice(&[0x15, 0x02, 0x00, dir, 0x18, inner.len().min(255) as u8]);
     raw.extend_from_slice(inner.as_bytes());
     raw.push(0x00);
-    format!(
+    Wamid::from(format!(
         "wamid.{}",
         base64::engine::general_purpose::STANDARD.encode(raw)
-    )
+    ))
 }
 
 impl IdGen {
@@ -108,21 +109,25 @@ mod tests {
     #[test]
     fn wamid_embeds_peer_and_is_unique() {
         let ids = IdGen::seeded(7);
-        let a = ids.wamid("16505551234", Direction::Outbound);
-        let b = ids.wamid("16505551234", Direction::Outbound);
+        let peer = WaId::from("16505551234");
+        let a = ids.wamid(&peer, Direction::Outbound);
+        let b = ids.wamid(&peer, Direction::Outbound);
         assert_ne!(a, b);
-        assert!(a.starts_with("wamid.HBgLMTY1MDU1NTEyMzQVAgARGC"), "{a}");
+        assert!(
+            a.as_str().starts_with("wamid.HBgLMTY1MDU1NTEyMzQVAgARGC"),
+            "{a}"
+        );
         let raw = base64::engine::general_purpose::STANDARD
-            .decode(&a[6..])
+            .decode(&a.as_str()[6..])
             .unwrap();
         assert_eq!(&raw[3..14], b"16505551234");
     }
 
     #[test]
     fn product_inquiry_wamids_frame_the_literal_inner_id() {
-        let w = IdGen::seeded(1).product_inquiry_wamid("16505550123");
+        let w = IdGen::seeded(1).product_inquiry_wamid(&WaId::from("16505550123"));
         let raw = base64::engine::general_purpose::STANDARD
-            .decode(&w[6..])
+            .decode(&w.as_str()[6..])
             .unwrap();
         assert!(raw.ends_with(b"\x11\x18\x0fproduct_inquiry\x00"), "{w}");
     }

@@ -21,7 +21,7 @@ pub enum Incoming {
     },
     /// A sent cart (spec §5.4).
     Order {
-        catalog_id: String,
+        catalog_id: crate::id::CatalogId,
         text: String,
         product_items: Vec<OrderItem>,
     },
@@ -191,17 +191,17 @@ impl InboundContext {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReferredProduct {
-    pub catalog_id: String,
+    pub catalog_id: crate::id::CatalogId,
     pub product_retailer_id: String,
 }
 
 /// A stored customer-to-business message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboundRecord {
-    pub wamid: String,
-    pub phone_number_id: String,
-    pub waba_id: String,
-    pub wa_id: String,
+    pub wamid: crate::id::Wamid,
+    pub phone_number_id: crate::id::PhoneNumberId,
+    pub waba_id: crate::id::WabaId,
+    pub wa_id: crate::id::WaId,
     pub content: Incoming,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<InboundContext>,

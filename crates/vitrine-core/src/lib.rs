@@ -13,6 +13,7 @@ pub mod forward;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzz;
 pub mod hosts;
+pub mod id;
 pub mod ids;
 pub mod inbound;
 pub mod limits;

@@ -7,6 +7,7 @@
 //! limit can be lower than Meta's, never higher by more than one node's burst.
 
 use crate::clock::Millis;
+use crate::id::{PhoneNumberId, WaId};
 use crate::model::{Throughput, ThroughputLevel};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -97,8 +98,8 @@ const PAIRS_PRUNE_AT: usize = 200_000;
 
 #[derive(Default)]
 pub struct Limiter {
-    numbers: Mutex<HashMap<String, Bucket>>,
-    pairs: Mutex<HashMap<(String, String), Bucket>>,
+    numbers: Mutex<HashMap<PhoneNumberId, Bucket>>,
+    pairs: Mutex<HashMap<(PhoneNumberId, WaId), Bucket>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -112,7 +113,7 @@ impl Limiter {
     /// Takes one message from a number's per-second budget; `false` when it is spent.
     pub fn take_number(
         &self,
-        phone_number_id: &str,
+        phone_number_id: &PhoneNumberId,
         mps: Option<u32>,
         nodes: usize,
         now: Millis,
@@ -122,7 +123,7 @@ impl Limiter {
         let capacity = share.max(1.0);
         let mut buckets = lock(&self.numbers);
         buckets
-            .entry(phone_number_id.to_owned())
+            .entry(phone_number_id.clone())
             .or_insert_with(|| Bucket::full(now, capacity))
             .take(now, capacity, share / 1000.0)
     }
@@ -130,8 +131,8 @@ impl Limiter {
     /// Takes one message from a (number, customer) pair's budget; `false` when it is spent.
     pub fn take_pair(
         &self,
-        phone_number_id: &str,
-        wa_id: &str,
+        phone_number_id: &PhoneNumberId,
+        wa_id: &WaId,
         s: &LimitSettings,
         nodes: usize,
         now: Millis,
@@ -153,7 +154,7 @@ impl Limiter {
             });
         }
         pairs
-            .entry((phone_number_id.to_owned(), wa_id.to_owned()))
+            .entry((phone_number_id.clone(), wa_id.clone()))
             .or_insert_with(|| Bucket::full(now, capacity))
             .take(now, capacity, per_ms)
     }
@@ -168,14 +169,14 @@ mod tests {
     fn per_second_budget_refills() {
         let l = Limiter::default();
         let t = Millis(1_000_000);
-        assert!((0..80).all(|_| l.take_number("p", Some(80), 1, t)));
-        assert!(!l.take_number("p", Some(80), 1, t));
+        assert!((0..80).all(|_| l.take_number(&"p".into(), Some(80), 1, t)));
+        assert!(!l.take_number(&"p".into(), Some(80), 1, t));
         assert!(
-            l.take_number("p", Some(80), 1, t.plus_ms(13)),
+            l.take_number(&"p".into(), Some(80), 1, t.plus_ms(13)),
             "one token per 12.5 ms"
         );
         assert!(
-            (0..1000).all(|_| l.take_number("u", None, 1, t)),
+            (0..1000).all(|_| l.take_number(&"u".into(), None, 1, t)),
             "unlimited"
         );
     }
@@ -186,7 +187,7 @@ mod tests {
         let t = Millis(0);
         assert_eq!(
             (0..100)
-                .filter(|_| l.take_number("p", Some(80), 2, t))
+                .filter(|_| l.take_number(&"p".into(), Some(80), 2, t))
                 .count(),
             40
         );
@@ -198,12 +199,17 @@ mod tests {
         let s = LimitSettings::default();
         let t = Millis(0);
         assert_eq!(
-            (0..60).filter(|_| l.take_pair("p", "c", &s, 1, t)).count(),
+            (0..60)
+                .filter(|_| l.take_pair(&"p".into(), &"c".into(), &s, 1, t))
+                .count(),
             45
         );
-        assert!(!l.take_pair("p", "c", &s, 1, t.plus_ms(5_999)));
-        assert!(l.take_pair("p", "c", &s, 1, t.plus_ms(6_000)));
-        assert!(l.take_pair("p", "other", &s, 1, t), "pairs are independent");
+        assert!(!l.take_pair(&"p".into(), &"c".into(), &s, 1, t.plus_ms(5_999)));
+        assert!(l.take_pair(&"p".into(), &"c".into(), &s, 1, t.plus_ms(6_000)));
+        assert!(
+            l.take_pair(&"p".into(), &"other".into(), &s, 1, t),
+            "pairs are independent"
+        );
     }
 
     proptest! {
@@ -216,7 +222,7 @@ mod tests {
             let mut passed = 0u32;
             for g in gaps {
                 now = now.plus_ms(g);
-                if l.take_number("p", Some(80), 1, now) {
+                if l.take_number(&"p".into(), Some(80), 1, now) {
                     passed += 1;
                 }
             }

@@ -291,9 +291,9 @@ impl MediaOrigin {
 /// it in chunks of [`CHUNK_BYTES`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MediaRecord {
-    pub id: String,
+    pub id: crate::id::MediaId,
     /// The business number that uploaded or received it.
-    pub phone_number_id: String,
+    pub phone_number_id: crate::id::PhoneNumberId,
     pub mime_type: String,
     /// Lowercase hex SHA-256 of the bytes (empty while uploading).
     pub sha256: String,
@@ -329,7 +329,7 @@ impl MediaRecord {
         format!(
             "mid={}{source}&ext={ext_s}&hash={}",
             self.id,
-            url_hash(&self.url_secret, &self.id, ext_s)
+            url_hash(&self.url_secret, self.id.as_str(), ext_s)
         )
     }
 }

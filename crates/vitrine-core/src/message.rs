@@ -2,6 +2,7 @@
 //! that is stored before the send is answered.
 
 use crate::clock::Millis;
+use crate::id::{CatalogId, PhoneNumberId, ProductId, TemplateId, WaId, WabaId, Wamid};
 use crate::model::{Availability, Product};
 use serde::{Deserialize, Serialize};
 use vitrine_wire::lenient::Object;
@@ -31,7 +32,7 @@ pub enum Outgoing {
         body: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none", default)]
         footer: Option<String>,
-        catalog_id: String,
+        catalog_id: CatalogId,
         product_retailer_id: String,
     },
     ProductList {
@@ -39,7 +40,7 @@ pub enum Outgoing {
         body: String,
         #[serde(skip_serializing_if = "Option::is_none", default)]
         footer: Option<String>,
-        catalog_id: String,
+        catalog_id: CatalogId,
         sections: Vec<ProductSection>,
     },
     Button {
@@ -55,7 +56,7 @@ pub enum Outgoing {
     Template {
         name: String,
         language: String,
-        template_id: String,
+        template_id: TemplateId,
         /// A TEXT header, hydrated.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         header: Option<String>,
@@ -439,7 +440,7 @@ pub struct SendRequest {
     /// `to` exactly as sent.
     pub to_input: String,
     /// `to` normalised to digits.
-    pub wa_id: String,
+    pub wa_id: WaId,
     pub outgoing: Outgoing,
     pub context_message_id: Option<String>,
     pub biz_opaque_callback_data: Option<String>,
@@ -448,7 +449,7 @@ pub struct SendRequest {
 /// A product as the message showed it when it was sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductSnapshot {
-    pub product_id: String,
+    pub product_id: ProductId,
     pub retailer_id: String,
     pub name: String,
     pub price: i64,
@@ -485,11 +486,11 @@ pub struct Resolved {
 /// A stored business-to-customer message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageRecord {
-    pub wamid: String,
-    pub phone_number_id: String,
-    pub waba_id: String,
+    pub wamid: Wamid,
+    pub phone_number_id: PhoneNumberId,
+    pub waba_id: WabaId,
     /// The customer.
-    pub wa_id: String,
+    pub wa_id: WaId,
     pub to_input: String,
     pub content: Outgoing,
     pub products: Vec<ProductSnapshot>,
@@ -551,8 +552,8 @@ impl Pricing {
 /// A page of `GET /_vitrine/messages`, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageQuery {
-    pub phone_number_id: Option<String>,
-    pub wa_id: Option<String>,
+    pub phone_number_id: Option<PhoneNumberId>,
+    pub wa_id: Option<WaId>,
     /// Only messages older than this cursor (exclusive).
     pub before_cursor: Option<i64>,
     /// Only messages newer than this cursor (exclusive), oldest first (following the log).

@@ -1,18 +1,19 @@
 //! The sandbox's domain: businesses, apps, tokens, WABAs, phone numbers, catalogs and products.
 //! Strict types: a required field is never an `Option` here.
 
+use crate::id::{AppId, BusinessId, CatalogId, PhoneNumberId, ProductId, WaId, WabaId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Business {
-    pub id: String,
+    pub id: BusinessId,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct App {
-    pub id: String,
+    pub id: AppId,
     pub name: String,
     pub secret: String,
     pub verify_token: String,
@@ -43,7 +44,7 @@ impl AppSubscription {
 /// callback for this WABA.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WabaSubscription {
-    pub app_id: String,
+    pub app_id: AppId,
     pub override_callback_uri: Option<String>,
     pub verify_token: Option<String>,
 }
@@ -84,8 +85,8 @@ impl Scope {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Token {
     pub token: String,
-    pub business_id: String,
-    pub app_id: String,
+    pub business_id: BusinessId,
+    pub app_id: AppId,
     pub scopes: BTreeSet<Scope>,
     /// Sandbox milliseconds; `None` never expires (system-user tokens).
     pub expires_at: Option<i64>,
@@ -93,18 +94,18 @@ pub struct Token {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Waba {
-    pub id: String,
-    pub business_id: String,
+    pub id: WabaId,
+    pub business_id: BusinessId,
     pub name: String,
     /// At most one connected catalog.
-    pub catalog_id: Option<String>,
+    pub catalog_id: Option<CatalogId>,
     pub subscribed_apps: Vec<WabaSubscription>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhoneNumber {
-    pub id: String,
-    pub waba_id: String,
+    pub id: PhoneNumberId,
+    pub waba_id: WabaId,
     /// Digits only, as in webhook `metadata.display_phone_number`.
     pub display_phone_number: String,
     pub verified_name: String,
@@ -170,8 +171,8 @@ pub struct CommerceSettings {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Catalog {
-    pub id: String,
-    pub business_id: String,
+    pub id: CatalogId,
+    pub business_id: BusinessId,
     pub name: String,
     pub vertical: String,
 }
@@ -276,8 +277,8 @@ impl ReviewStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Product {
     /// Graph node id of the product item.
-    pub id: String,
-    pub catalog_id: String,
+    pub id: ProductId,
+    pub catalog_id: CatalogId,
     pub retailer_id: String,
     pub name: String,
     pub description: String,
@@ -359,7 +360,7 @@ mod tests {
 /// A simulated WhatsApp user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Customer {
-    pub wa_id: String,
+    pub wa_id: WaId,
     /// The profile name businesses see in `contacts[].profile.name`.
     pub name: String,
     pub devices: Vec<Device>,
@@ -377,8 +378,9 @@ pub struct Device {
 
 impl Customer {
     /// A customer as first contact creates them: one current Android device.
-    pub fn new(wa_id: &str, name: Option<&str>) -> Customer {
+    pub fn new(wa_id: &WaId, name: Option<&str>) -> Customer {
         let last4: String = wa_id
+            .as_str()
             .chars()
             .rev()
             .take(4)
@@ -387,7 +389,7 @@ impl Customer {
             .rev()
             .collect();
         Customer {
-            wa_id: wa_id.to_owned(),
+            wa_id: wa_id.clone(),
             name: name
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("Customer {last4}")),

@@ -284,8 +284,8 @@ pub fn demo(public_url: &str) -> DirectoryData {
         .iter()
         .enumerate()
         .map(|(i, it)| Product {
-            id: format!("{}", 7_337_219_806_314_500u64 + i as u64),
-            catalog_id: CATALOG_ID.to_owned(),
+            id: format!("{}", 7_337_219_806_314_500u64 + i as u64).into(),
+            catalog_id: CATALOG_ID.into(),
             retailer_id: it.sku.to_owned(),
             name: it.name.to_owned(),
             description: it.description.to_owned(),
@@ -416,7 +416,7 @@ pub fn demo(public_url: &str) -> DirectoryData {
             vertical: "commerce".into(),
         }],
         products,
-        customers: vec![Customer::new(CUSTOMER_WA_ID, Some(CUSTOMER_NAME))],
+        customers: vec![Customer::new(&CUSTOMER_WA_ID.into(), Some(CUSTOMER_NAME))],
         windows: vec![],
         carts: vec![],
         templates: vec![],

@@ -87,8 +87,8 @@ impl TemplateEvent {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Template {
-    pub id: String,
-    pub waba_id: String,
+    pub id: crate::id::TemplateId,
+    pub waba_id: crate::id::WabaId,
     pub name: String,
     pub language: String,
     pub category: String,

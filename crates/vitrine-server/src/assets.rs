@@ -26,7 +26,7 @@ fn escape(s: &str) -> String {
 async fn demo_image(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let sku = file.strip_suffix(".svg").unwrap_or(&file);
     let product = state.sandbox.read(|dir| {
-        dir.catalog(seed::CATALOG_ID)
+        dir.catalog(&seed::CATALOG_ID.into())
             .and_then(|c| c.product(sku))
             .map(|p| (p.name.clone(), p.category.clone()))
     });

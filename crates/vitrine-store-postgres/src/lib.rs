@@ -20,6 +20,7 @@ use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use vitrine_core::forward::PeerMessage;
+use vitrine_core::id::{MediaId, PhoneNumberId, WaId, Wamid};
 use vitrine_core::inbound::{InboundRecord, ThreadReads};
 use vitrine_core::media::MediaRecord;
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord};

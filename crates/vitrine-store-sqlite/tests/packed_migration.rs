@@ -108,7 +108,7 @@ async fn rows_from_before_0004_read_as_before() {
         .unwrap();
 
     assert_eq!(
-        store.get_message("wamid.OLD").await.unwrap(),
+        store.get_message(&"wamid.OLD".into()).await.unwrap(),
         Some(old_record.clone())
     );
     let page = store
@@ -121,7 +121,7 @@ async fn rows_from_before_0004_read_as_before() {
     let listed: Vec<_> = page.items.into_iter().map(|(_, m)| m).collect();
     assert_eq!(listed, vec![new_record, old_record]);
     let statuses: Vec<_> = store
-        .message_statuses("wamid.OLD")
+        .message_statuses(&"wamid.OLD".into())
         .await
         .unwrap()
         .into_iter()
@@ -144,7 +144,7 @@ async fn rows_from_before_0004_read_as_before() {
             .unwrap();
         assert_eq!(page.items.len(), 1, "{wamid}");
         let w = &page.items[0];
-        assert_eq!(w.wamid.as_deref(), Some(wamid));
+        assert_eq!(w.wamid.as_ref().map(|w| w.as_str()), Some(wamid));
         assert_eq!(w.body.as_bytes(), hook.body.as_slice());
         assert_eq!(
             (w.signature_256.as_str(), w.signature_1.as_str()),
@@ -169,9 +169,22 @@ async fn rows_from_before_0004_read_as_before() {
         }],
         webhooks: vec![],
     };
-    assert!(store.append_final_status("wamid.OLD", &read).await.unwrap());
-    assert!(!store.append_final_status("wamid.OLD", &read).await.unwrap());
-    assert_eq!(store.message_statuses("wamid.OLD").await.unwrap().len(), 3);
+    assert!(store
+        .append_final_status(&"wamid.OLD".into(), &read)
+        .await
+        .unwrap());
+    assert!(!store
+        .append_final_status(&"wamid.OLD".into(), &read)
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .message_statuses(&"wamid.OLD".into())
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
     assert_eq!(
         store
             .prune_logs(Retention::Count(1), Millis(100), 10)
@@ -179,12 +192,23 @@ async fn rows_from_before_0004_read_as_before() {
             .unwrap(),
         1
     );
-    assert!(store.get_message("wamid.OLD").await.unwrap().is_none());
     assert!(store
-        .message_statuses("wamid.OLD")
+        .get_message(&"wamid.OLD".into())
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .message_statuses(&"wamid.OLD".into())
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(store.message_statuses("wamid.NEW").await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .message_statuses(&"wamid.NEW".into())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     vitrine_core::store::Lifecycle::close(&store).await;
 }

@@ -42,7 +42,7 @@ pub fn render(
 ) -> String {
     let intro = run_your_bot(transparent, public_url);
     let seeded = sandbox.read(|dir| {
-        dir.phone_number(vitrine_core::seed::PHONE_NUMBER_ID)
+        dir.phone_number(&vitrine_core::seed::PHONE_NUMBER_ID.into())
             .is_some()
     });
     if !seeded {
@@ -63,7 +63,7 @@ pub fn render(
     let products = sandbox.read(|dir| {
         f.catalog_id
             .as_deref()
-            .and_then(|id| dir.catalog(id))
+            .and_then(|id| dir.catalog(&id.into()))
             .map(|c| c.len())
             .unwrap_or(0)
     });

@@ -103,7 +103,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let report = sandbox
-        .import_feed(&args.catalog, rows, |done| match &bar {
+        .import_feed(&args.catalog.as_str().into(), rows, |done| match &bar {
             Some(bar) => bar.set_position(done),
             None if done % 10_000 == 0 => eprintln!("{done} rows"),
             None => {}

@@ -113,7 +113,7 @@ impl Node {
         let sandbox = Arc::new(sandbox);
         if let Some(url) = &cfg.webhook_url {
             sandbox
-                .set_app_callback(vitrine_core::seed::APP_ID, url)
+                .set_app_callback(&vitrine_core::seed::APP_ID.into(), url)
                 .await
                 .map_err(|e| {
                     anyhow::anyhow!(

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchJob {
     pub handle: String,
-    pub catalog_id: String,
+    pub catalog_id: crate::id::CatalogId,
     /// The validated requests, as given (`[{method, data}, ...]`).
     pub requests: serde_json::Value,
     pub allow_upsert: bool,

@@ -288,7 +288,12 @@ impl ProductPatch {
     }
 
     /// A new product; the fields a WhatsApp catalog needs must all be there.
-    pub fn create(self, id: String, catalog_id: &str, now: i64) -> Result<Product, ApiError> {
+    pub fn create(
+        self,
+        id: String,
+        catalog_id: &crate::id::CatalogId,
+        now: i64,
+    ) -> Result<Product, ApiError> {
         let missing = |name: &str| ApiError::param_required(name).graph_scope();
         let retailer_id = self
             .retailer_id
@@ -303,8 +308,8 @@ impl ProductPatch {
         let currency = self.currency.clone().ok_or_else(|| missing("currency"))?;
         let image_url = self.image_url.clone().ok_or_else(|| missing("image_url"))?;
         let mut product = Product {
-            id,
-            catalog_id: catalog_id.to_owned(),
+            id: id.into(),
+            catalog_id: catalog_id.clone(),
             retailer_id,
             name,
             description,

@@ -148,7 +148,7 @@ enum Val {
 fn value_of(p: &Product, field: &str) -> Val {
     let text = |s: &str| Val::Text(s.to_owned());
     match field {
-        "id" => text(&p.id),
+        "id" => text(p.id.as_str()),
         "retailer_id" => text(&p.retailer_id),
         "name" => text(&p.name),
         "description" => text(&p.description),

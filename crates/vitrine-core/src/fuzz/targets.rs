@@ -48,7 +48,7 @@ proptest! {
                 if let Ok(fields) = row {
                     match ProductPatch::from_feed(&fields) {
                         Ok(patch) => {
-                            if let Err(e) = patch.create("1".into(), seed::CATALOG_ID, 0) {
+                            if let Err(e) = patch.create("1".into(), &seed::CATALOG_ID.into(), 0) {
                                 refused_well(&e)?;
                             }
                         }
@@ -62,7 +62,7 @@ proptest! {
     #[test]
     fn filters(s in mutated(CORE, "filters", 10)) {
         let dir = demo();
-        let Some(catalog) = dir.catalog(seed::CATALOG_ID) else {
+        let Some(catalog) = dir.catalog(&seed::CATALOG_ID.into()) else {
             return Err(TestCaseError::fail("no demo catalog"));
         };
         // As a JSON string (the query parameter) and, when it parses, as JSON.
@@ -99,8 +99,8 @@ proptest! {
     #[test]
     fn phone_numbers(s in mutated(CORE, "phones", 6)) {
         if let Some(digits) = normalize_wa_id(&s) {
-            prop_assert!((5..=15).contains(&digits.len()), "{digits}");
-            prop_assert!(digits.bytes().all(|b| b.is_ascii_digit()), "{digits}");
+            prop_assert!((5..=15).contains(&digits.as_str().len()), "{digits}");
+            prop_assert!(digits.as_str().bytes().all(|b| b.is_ascii_digit()), "{digits}");
         }
     }
 
@@ -110,11 +110,11 @@ proptest! {
             match ProductPatch::from_api(&params) {
                 Ok(patch) => {
                     let mut p = demo()
-                        .catalog(seed::CATALOG_ID)
+                        .catalog(&seed::CATALOG_ID.into())
                         .and_then(|c| c.products().next().cloned())
                         .ok_or_else(|| TestCaseError::fail("no demo product"))?;
                     patch.clone().apply(&mut p, 0);
-                    if let Err(e) = patch.create("1".into(), seed::CATALOG_ID, 0) {
+                    if let Err(e) = patch.create("1".into(), &seed::CATALOG_ID.into(), 0) {
                         refused_well(&e)?;
                     }
                 }

@@ -107,8 +107,8 @@ fn cases() -> Vec<(&'static str, Case)> {
 async fn peer_messages_between_two(store: Arc<dyn Store>) {
     let peer = |id: &str, from: &str, to: &str, at: i64| crate::forward::PeerMessage {
         id: id.to_owned(),
-        from: from.to_owned(),
-        to: to.to_owned(),
+        from: from.into(),
+        to: to.into(),
         created_at: Millis(at),
         forwards: 1,
         content: crate::forward::Forwarded::Customer {
@@ -126,50 +126,64 @@ async fn peer_messages_between_two(store: Arc<dyn Store>) {
     assert_eq!(store.get_peer_message("p2").await.unwrap(), Some(b.clone()));
     assert_eq!(store.get_peer_message("p9").await.unwrap(), None);
     assert_eq!(
-        store.list_peer_messages("2", "1", 10).await.unwrap(),
+        store
+            .list_peer_messages(&"2".into(), &"1".into(), 10)
+            .await
+            .unwrap(),
         vec![a.clone(), b]
     );
     assert_eq!(
-        store.list_peer_messages("1", "2", 1).await.unwrap().len(),
+        store
+            .list_peer_messages(&"1".into(), &"2".into(), 1)
+            .await
+            .unwrap()
+            .len(),
         1
     );
     assert_eq!(
-        store.peer_chats("1").await.unwrap(),
-        vec![("3".to_owned(), 30), ("2".to_owned(), 20)]
+        store.peer_chats(&"1".into()).await.unwrap(),
+        vec![("3".into(), 30), ("2".into(), 20)]
     );
     assert!(store.peer_messages_version().await.unwrap() > 0);
     assert!(store.insert_peer_messages(&[a]).await.is_err());
 }
 
 async fn thread_reads_only_move_forward(store: Arc<dyn Store>) {
-    let none = store.thread_reads("p", "c").await.unwrap();
+    let none = store.thread_reads(&"p".into(), &"c".into()).await.unwrap();
     assert_eq!(none, crate::inbound::ThreadReads::default());
     let v0 = store.thread_reads_version().await.unwrap();
     store
-        .mark_thread_read("p", "c", 100, Some(7))
+        .mark_thread_read(&"p".into(), &"c".into(), 100, Some(7))
         .await
         .unwrap();
-    store.mark_thread_read("p", "c", 50, None).await.unwrap();
-    let r = store.thread_reads("p", "c").await.unwrap();
+    store
+        .mark_thread_read(&"p".into(), &"c".into(), 50, None)
+        .await
+        .unwrap();
+    let r = store.thread_reads(&"p".into(), &"c".into()).await.unwrap();
     assert_eq!(r.read_up_to, Some(100));
     assert_eq!(r.typing_at, Some(7));
     store
-        .mark_thread_read("p", "c", 200, Some(9))
+        .mark_thread_read(&"p".into(), &"c".into(), 200, Some(9))
         .await
         .unwrap();
-    let r = store.thread_reads("p", "c").await.unwrap();
+    let r = store.thread_reads(&"p".into(), &"c".into()).await.unwrap();
     assert_eq!((r.read_up_to, r.typing_at), (Some(200), Some(9)));
     assert!(store.thread_reads_version().await.unwrap() > v0);
     assert_eq!(
-        store.thread_reads("p", "other").await.unwrap().read_up_to,
+        store
+            .thread_reads(&"p".into(), &"other".into())
+            .await
+            .unwrap()
+            .read_up_to,
         None
     );
 }
 
 fn media(id: &str, expires: i64) -> crate::media::MediaRecord {
     crate::media::MediaRecord {
-        id: id.to_owned(),
-        phone_number_id: seed::PHONE_NUMBER_ID.to_owned(),
+        id: id.into(),
+        phone_number_id: seed::PHONE_NUMBER_ID.into(),
         mime_type: "application/octet-stream".to_owned(),
         sha256: String::new(),
         file_size: 0,
@@ -185,54 +199,66 @@ fn media(id: &str, expires: i64) -> crate::media::MediaRecord {
 async fn media_chunks_copy_purge(store: Arc<dyn Store>) {
     let mut m = media("1000", 10_000);
     store.begin_media(&m, 50).await.unwrap();
-    store.put_media_chunk("1000", 0, vec![1; 3]).await.unwrap();
-    store.put_media_chunk("1000", 1, vec![2; 2]).await.unwrap();
+    store
+        .put_media_chunk(&"1000".into(), 0, vec![1; 3])
+        .await
+        .unwrap();
+    store
+        .put_media_chunk(&"1000".into(), 1, vec![2; 2])
+        .await
+        .unwrap();
     // Invisible until finished.
-    assert!(store.get_media("1000").await.unwrap().is_none());
+    assert!(store.get_media(&"1000".into()).await.unwrap().is_none());
     m.mime_type = "application/pdf".to_owned();
     m.sha256 = "ab".to_owned();
     m.file_size = 5;
     store.finish_media(&m).await.unwrap();
-    assert_eq!(store.get_media("1000").await.unwrap(), Some(m.clone()));
+    assert_eq!(
+        store.get_media(&"1000".into()).await.unwrap(),
+        Some(m.clone())
+    );
     assert!(matches!(
         store.finish_media(&m).await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(
-        store.media_chunk("1000", 1).await.unwrap(),
+        store.media_chunk(&"1000".into(), 1).await.unwrap(),
         Some(vec![2; 2])
     );
-    assert_eq!(store.media_chunk("1000", 2).await.unwrap(), None);
+    assert_eq!(store.media_chunk(&"1000".into(), 2).await.unwrap(), None);
     // A copy has the bytes under its own id, and outlives the original.
     let mut copy = m.clone();
-    copy.id = "2000".to_owned();
+    copy.id = "2000".into();
     copy.expires_at = Millis(90_000);
-    assert!(store.copy_media("1000", &copy).await.unwrap());
-    assert!(!store.copy_media("404", &copy).await.unwrap());
+    assert!(store.copy_media(&"1000".into(), &copy).await.unwrap());
+    assert!(!store.copy_media(&"404".into(), &copy).await.unwrap());
     assert_eq!(
-        store.media_chunk("2000", 0).await.unwrap(),
+        store.media_chunk(&"2000".into(), 0).await.unwrap(),
         Some(vec![1; 3])
     );
     // An upload left unfinished and an expired media are purged; the rest stays.
     store.begin_media(&media("3000", 99_000), 10).await.unwrap();
-    store.put_media_chunk("3000", 0, vec![3]).await.unwrap();
+    store
+        .put_media_chunk(&"3000".into(), 0, vec![3])
+        .await
+        .unwrap();
     assert_eq!(store.purge_media(Millis(9_999), 5, 10).await.unwrap(), 0);
     assert_eq!(store.purge_media(Millis(10_000), 20, 10).await.unwrap(), 2);
-    assert!(store.get_media("1000").await.unwrap().is_none());
-    assert_eq!(store.media_chunk("1000", 0).await.unwrap(), None);
-    assert_eq!(store.media_chunk("3000", 0).await.unwrap(), None);
-    assert_eq!(store.get_media("2000").await.unwrap(), Some(copy));
-    assert!(store.delete_media("2000").await.unwrap());
-    assert!(!store.delete_media("2000").await.unwrap());
-    assert_eq!(store.media_chunk("2000", 0).await.unwrap(), None);
+    assert!(store.get_media(&"1000".into()).await.unwrap().is_none());
+    assert_eq!(store.media_chunk(&"1000".into(), 0).await.unwrap(), None);
+    assert_eq!(store.media_chunk(&"3000".into(), 0).await.unwrap(), None);
+    assert_eq!(store.get_media(&"2000".into()).await.unwrap(), Some(copy));
+    assert!(store.delete_media(&"2000".into()).await.unwrap());
+    assert!(!store.delete_media(&"2000".into()).await.unwrap());
+    assert_eq!(store.media_chunk(&"2000".into(), 0).await.unwrap(), None);
 }
 
 pub fn message(wamid: &str, wa_id: &str, created: i64) -> MessageRecord {
     MessageRecord {
-        wamid: wamid.to_owned(),
-        phone_number_id: seed::PHONE_NUMBER_ID.to_owned(),
-        waba_id: seed::WABA_ID.to_owned(),
-        wa_id: wa_id.to_owned(),
+        wamid: wamid.into(),
+        phone_number_id: seed::PHONE_NUMBER_ID.into(),
+        waba_id: seed::WABA_ID.into(),
+        wa_id: wa_id.into(),
         to_input: format!("+{wa_id}"),
         content: Outgoing::Text {
             body: "hé".into(),
@@ -434,9 +460,9 @@ async fn messages_and_paging(store: Arc<dyn Store>) {
             .await
             .unwrap();
     }
-    let got = store.get_message("w3").await.unwrap().unwrap();
+    let got = store.get_message(&"w3".into()).await.unwrap().unwrap();
     assert_eq!(got, message("w3", "222", 3));
-    assert!(store.get_message("nope").await.unwrap().is_none());
+    assert!(store.get_message(&"nope".into()).await.unwrap().is_none());
     let page = store
         .list_messages(&MessageQuery {
             limit: 3,
@@ -529,8 +555,14 @@ async fn messages_keep_products_as_sent(store: Arc<dyn Store>) {
         .insert_message(&same, &Outbox::default())
         .await
         .unwrap();
-    assert_eq!(store.get_message("w1").await.unwrap().unwrap(), before);
-    assert_eq!(store.get_message("w2").await.unwrap().unwrap(), after);
+    assert_eq!(
+        store.get_message(&"w1".into()).await.unwrap().unwrap(),
+        before
+    );
+    assert_eq!(
+        store.get_message(&"w2".into()).await.unwrap().unwrap(),
+        after
+    );
     let page = store
         .list_messages(&MessageQuery {
             limit: 10,
@@ -568,7 +600,7 @@ async fn statuses_in_time_order(store: Arc<dyn Store>) {
         .insert_message(&message("w", "111", 1), &outbox)
         .await
         .unwrap();
-    let failed = StatusEvent::failed("w", Millis(30), &err);
+    let failed = StatusEvent::failed(&"w".into(), Millis(30), &err);
     store
         .append_outbox(&Outbox {
             statuses: vec![failed.clone()],
@@ -576,7 +608,7 @@ async fn statuses_in_time_order(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    let got = store.message_statuses("w").await.unwrap();
+    let got = store.message_statuses(&"w".into()).await.unwrap();
     let order: Vec<_> = got.iter().map(|e| e.status).collect();
     assert_eq!(
         order,
@@ -613,7 +645,11 @@ async fn failing_write_keeps_its_batch(store: Arc<dyn Store>) {
     }
     assert!(matches!(bad.await.unwrap(), Err(StoreError::Conflict(_))));
     for i in 0..20 {
-        assert!(store.get_message(&format!("m{i}")).await.unwrap().is_some());
+        assert!(store
+            .get_message(&format!("m{i}").into())
+            .await
+            .unwrap()
+            .is_some());
     }
 }
 
@@ -998,7 +1034,7 @@ async fn commits_compare_and_set(store: Arc<dyn Store>) {
     assert_eq!(loaded.versions, vec![(key.clone(), v1)]);
 
     // Several changes: one transaction, one log entry, every written version moved.
-    let customer = crate::model::Customer::new("15550001111", Some("Ana"));
+    let customer = crate::model::Customer::new(&"15550001111".into(), Some("Ana"));
     let both = Commit {
         changes: vec![
             DirectoryChange::Cart(cart(3)),
@@ -1058,7 +1094,11 @@ async fn commits_compare_and_set(store: Arc<dyn Store>) {
     });
     assert_eq!(store.commit(&stale).await.unwrap(), CommitOutcome::Stale);
     assert!(store
-        .list_inbound(seed::PHONE_NUMBER_ID, seed::CUSTOMER_WA_ID, 10)
+        .list_inbound(
+            &seed::PHONE_NUMBER_ID.into(),
+            &seed::CUSTOMER_WA_ID.into(),
+            10
+        )
         .await
         .unwrap()
         .is_empty());
@@ -1069,7 +1109,11 @@ async fn commits_compare_and_set(store: Arc<dyn Store>) {
     ));
     assert_eq!(
         store
-            .list_inbound(seed::PHONE_NUMBER_ID, seed::CUSTOMER_WA_ID, 10)
+            .list_inbound(
+                &seed::PHONE_NUMBER_ID.into(),
+                &seed::CUSTOMER_WA_ID.into(),
+                10
+            )
             .await
             .unwrap()
             .len(),
@@ -1122,7 +1166,7 @@ async fn one_final_status_per_message(store: Arc<dyn Store>) {
                 }],
                 webhooks: vec![webhook("fin", status, 0)],
             };
-            s.append_final_status("fin", &outbox).await.unwrap()
+            s.append_final_status(&"fin".into(), &outbox).await.unwrap()
         }));
     }
     let mut written = 0;
@@ -1132,7 +1176,10 @@ async fn one_final_status_per_message(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(written, 1);
-    assert_eq!(store.message_statuses("fin").await.unwrap().len(), 1);
+    assert_eq!(
+        store.message_statuses(&"fin".into()).await.unwrap().len(),
+        1
+    );
     assert_eq!(webhook_count(&store).await, 1);
 }
 
@@ -1145,7 +1192,7 @@ async fn logs_pruned_past_retention(store: Arc<dyn Store>) {
         let w = format!("m{i}");
         let outbox = Outbox {
             statuses: vec![StatusEvent {
-                wamid: w.clone(),
+                wamid: w.clone().into(),
                 status: MessageStatus::Sent,
                 at: Millis(i * 1_000 + 1),
                 errors: vec![],
@@ -1186,11 +1233,18 @@ async fn logs_pruned_past_retention(store: Arc<dyn Store>) {
     assert_eq!(store.prune_logs(age, Millis(5_000), 2).await.unwrap(), 2);
     assert_eq!(store.prune_logs(age, Millis(5_000), 2).await.unwrap(), 0);
     for gone in ["m0", "m1", "m2"] {
-        assert!(store.get_message(gone).await.unwrap().is_none(), "{gone}");
-        assert!(store.message_statuses(gone).await.unwrap().is_empty());
+        assert!(
+            store.get_message(&gone.into()).await.unwrap().is_none(),
+            "{gone}"
+        );
+        assert!(store
+            .message_statuses(&gone.into())
+            .await
+            .unwrap()
+            .is_empty());
     }
-    assert!(store.get_message("m3").await.unwrap().is_some());
-    assert_eq!(store.message_statuses("m3").await.unwrap().len(), 1);
+    assert!(store.get_message(&"m3".into()).await.unwrap().is_some());
+    assert_eq!(store.message_statuses(&"m3".into()).await.unwrap().len(), 1);
     assert!(store.get_webhook(claimed[0].id).await.unwrap().is_none());
     assert!(store.get_webhook(claimed[3].id).await.unwrap().is_some());
     // Keeping the newest one: m3 and its delivered webhook go; m4 and the pending one stay.
@@ -1203,8 +1257,8 @@ async fn logs_pruned_past_retention(store: Arc<dyn Store>) {
         store.prune_logs(newest, Millis(5_000), 10).await.unwrap(),
         0
     );
-    assert!(store.get_message("m3").await.unwrap().is_none());
-    assert!(store.get_message("m4").await.unwrap().is_some());
+    assert!(store.get_message(&"m3".into()).await.unwrap().is_none());
+    assert!(store.get_message(&"m4".into()).await.unwrap().is_some());
     let (pending, attempts) = store.get_webhook(claimed[4].id).await.unwrap().unwrap();
     assert_eq!(pending.state, DeliveryState::Pending);
     assert_eq!(attempts.len(), 1);

@@ -11,6 +11,7 @@ use crate::catalog::batch::{BatchJob, BatchResult};
 use crate::clock::Millis;
 use crate::directory::{DirectoryChange, DirectoryData, LoadedDirectory};
 use crate::forward::PeerMessage;
+use crate::id::{MediaId, PhoneNumberId, WaId, Wamid};
 use crate::inbound::{InboundRecord, ThreadReads};
 use crate::media::MediaRecord;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
@@ -134,21 +135,25 @@ pub trait MessageStore: Send + Sync + 'static {
     /// A final status of message `wamid` (`read` or `failed`) with its webhooks, unless the
     /// message already has one (`false` then, nothing written): two at once, on one node or two,
     /// write one.
-    async fn append_final_status(&self, wamid: &str, outbox: &Outbox) -> StoreResult<bool>;
+    async fn append_final_status(&self, wamid: &Wamid, outbox: &Outbox) -> StoreResult<bool>;
     async fn list_messages(&self, query: &MessageQuery) -> StoreResult<MessagePage>;
-    async fn get_message(&self, wamid: &str) -> StoreResult<Option<MessageRecord>>;
+    async fn get_message(&self, wamid: &Wamid) -> StoreResult<Option<MessageRecord>>;
     /// Every status event of a message, due or not, in time order.
-    async fn message_statuses(&self, wamid: &str) -> StoreResult<Vec<StatusEvent>>;
+    async fn message_statuses(&self, wamid: &Wamid) -> StoreResult<Vec<StatusEvent>>;
     /// The business read the customer's messages up to `read_up_to` (sandbox ms), and showed
     /// the typing indicator at `typing_at`. Read marks only move forward.
     async fn mark_thread_read(
         &self,
-        phone_number_id: &str,
-        wa_id: &str,
+        phone_number_id: &PhoneNumberId,
+        wa_id: &WaId,
         read_up_to: i64,
         typing_at: Option<i64>,
     ) -> StoreResult<()>;
-    async fn thread_reads(&self, phone_number_id: &str, wa_id: &str) -> StoreResult<ThreadReads>;
+    async fn thread_reads(
+        &self,
+        phone_number_id: &PhoneNumberId,
+        wa_id: &WaId,
+    ) -> StoreResult<ThreadReads>;
     /// Grows whenever any thread's read marks change (for watchers).
     async fn thread_reads_version(&self) -> StoreResult<i64>;
     /// Messages forwarded to customers, in one transaction.
@@ -157,22 +162,22 @@ pub trait MessageStore: Send + Sync + 'static {
     /// The last `limit` messages between two customers, oldest first.
     async fn list_peer_messages(
         &self,
-        a: &str,
-        b: &str,
+        a: &WaId,
+        b: &WaId,
         limit: u32,
     ) -> StoreResult<Vec<PeerMessage>>;
     /// The customers `wa_id` exchanged forwards with, with the time of the last one, newest
     /// first.
-    async fn peer_chats(&self, wa_id: &str) -> StoreResult<Vec<(String, i64)>>;
+    async fn peer_chats(&self, wa_id: &WaId) -> StoreResult<Vec<(WaId, i64)>>;
     /// Grows with every message forwarded between customers (for watchers).
     async fn peer_messages_version(&self) -> StoreResult<i64>;
     /// A customer's message by its wamid.
-    async fn get_inbound(&self, wamid: &str) -> StoreResult<Option<InboundRecord>>;
+    async fn get_inbound(&self, wamid: &Wamid) -> StoreResult<Option<InboundRecord>>;
     /// The last `limit` messages a customer sent to a business number, oldest first.
     async fn list_inbound(
         &self,
-        phone_number_id: &str,
-        wa_id: &str,
+        phone_number_id: &PhoneNumberId,
+        wa_id: &WaId,
         limit: u32,
     ) -> StoreResult<Vec<InboundRecord>>;
 }
@@ -231,18 +236,18 @@ pub trait MediaStore: Send + Sync + 'static {
     /// Starts a media: the record, not yet visible; `wall_now` dates it for the purge.
     async fn begin_media(&self, record: &MediaRecord, wall_now: i64) -> StoreResult<()>;
     /// Chunk `seq` (0, 1, …) of a media being written.
-    async fn put_media_chunk(&self, id: &str, seq: i64, data: Vec<u8>) -> StoreResult<()>;
+    async fn put_media_chunk(&self, id: &MediaId, seq: i64, data: Vec<u8>) -> StoreResult<()>;
     /// Makes a media visible with its final size and hash.
     async fn finish_media(&self, record: &MediaRecord) -> StoreResult<()>;
     /// Removes a media and its bytes, finished or not; `false` when there was none.
-    async fn delete_media(&self, id: &str) -> StoreResult<bool>;
+    async fn delete_media(&self, id: &MediaId) -> StoreResult<bool>;
     /// A visible media.
-    async fn get_media(&self, id: &str) -> StoreResult<Option<MediaRecord>>;
+    async fn get_media(&self, id: &MediaId) -> StoreResult<Option<MediaRecord>>;
     /// Chunk `seq` of a media's bytes; `None` past the last one.
-    async fn media_chunk(&self, id: &str, seq: i64) -> StoreResult<Option<Vec<u8>>>;
+    async fn media_chunk(&self, id: &MediaId, seq: i64) -> StoreResult<Option<Vec<u8>>>;
     /// Stores the bytes of media `from` again under `record` (visible at once), copied inside
     /// the database; `false` when `from` is not there.
-    async fn copy_media(&self, from: &str, record: &MediaRecord) -> StoreResult<bool>;
+    async fn copy_media(&self, from: &MediaId, record: &MediaRecord) -> StoreResult<bool>;
     /// Removes up to `limit` media that expired by `now` (sandbox) and unfinished uploads started
     /// before `stale_before_wall`; returns how many.
     async fn purge_media(

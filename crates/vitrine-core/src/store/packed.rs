@@ -168,7 +168,7 @@ pub fn pack_message(record: &MessageRecord) -> Result<PackedMessage, serde_json:
         keys.push(key);
     }
     let stored = StoredMessage {
-        waba_id: Cow::Borrowed(&record.waba_id),
+        waba_id: Cow::Borrowed(record.waba_id.as_str()),
         to_input: Cow::Borrowed(&record.to_input),
         content: Cow::Borrowed(&record.content),
         products: keys,
@@ -190,9 +190,9 @@ pub fn pack_message(record: &MessageRecord) -> Result<PackedMessage, serde_json:
 /// The columns of a message row that [`StoredMessage`] leaves out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageColumns {
-    pub wamid: String,
-    pub phone_number_id: String,
-    pub wa_id: String,
+    pub wamid: crate::id::Wamid,
+    pub phone_number_id: crate::id::PhoneNumberId,
+    pub wa_id: crate::id::WaId,
     pub created_at: i64,
 }
 
@@ -213,7 +213,7 @@ pub fn unpack_message(
     Ok(MessageRecord {
         wamid: columns.wamid,
         phone_number_id: columns.phone_number_id,
-        waba_id: stored.waba_id.into_owned(),
+        waba_id: stored.waba_id.into_owned().into(),
         wa_id: columns.wa_id,
         to_input: stored.to_input.into_owned(),
         content: stored.content.into_owned(),
@@ -242,7 +242,7 @@ pub fn message_snapshot_keys(packed: &[u8]) -> Result<Vec<String>, String> {
 /// What a webhook row keeps packed: its wamid, signatures and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookParts {
-    pub wamid: Option<String>,
+    pub wamid: Option<crate::id::Wamid>,
     pub signature_256: String,
     pub signature_1: String,
     pub body: Vec<u8>,
@@ -307,7 +307,7 @@ pub fn pack_webhook(w: &NewWebhook) -> Vec<u8> {
     }
     let mut plain = Vec::with_capacity(w.body.len() + 96);
     if let Some(wamid) = &w.wamid {
-        put_text(&mut plain, wamid);
+        put_text(&mut plain, wamid.as_str());
     }
     plain.extend_from_slice(&w.body);
     compress_into(&mut out, &plain);
@@ -340,7 +340,7 @@ pub fn unpack_webhook(packed: &[u8]) -> Result<WebhookParts, String> {
         None
     };
     Ok(WebhookParts {
-        wamid,
+        wamid: wamid.map(Into::into),
         signature_256,
         signature_1,
         body: plain.to_vec(),
@@ -379,7 +379,7 @@ mod tests {
             waba_id: "2".into(),
             url: "http://h/".into(),
             event_type: EventType::Status,
-            wamid: wamid.map(str::to_owned),
+            wamid: wamid.map(Into::into),
             status: Some(MessageStatus::Sent),
             body: b"{\"object\":\"whatsapp_business_account\"}".to_vec(),
             signature_256: s256.into(),

@@ -30,9 +30,9 @@ pub type WriteFuture<'a, R> = Pin<Box<dyn Future<Output = StoreResult<R>> + Send
 /// packed form (in the outbox's order): the sender's task packs, not the writer.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
-    pub wamid: String,
-    pub phone_number_id: String,
-    pub wa_id: String,
+    pub wamid: crate::id::Wamid,
+    pub phone_number_id: crate::id::PhoneNumberId,
+    pub wa_id: crate::id::WaId,
     pub created_at: i64,
     pub packed: super::packed::PackedMessage,
     pub outbox: Outbox,

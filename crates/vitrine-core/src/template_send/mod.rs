@@ -19,6 +19,7 @@ use crate::clock::Millis;
 use crate::commerce::{self, MpmNoMatchDetails, CHECK_CATALOG_LINKED};
 use crate::directory::{CatalogIndex, Directory};
 use crate::error::{ApiError, ErrorKind};
+use crate::id::WabaId;
 use crate::inbound::Incoming;
 use crate::message::{CheckoutOrder, Header, Outgoing, ProductSnapshot, Resolved};
 use crate::model::PhoneNumber;
@@ -91,7 +92,7 @@ fn buttons_of(c: Option<&def::Component>) -> &[Lenient<Object<def::Button>>] {
 /// Looks up `name`/`language` among the WABA's templates; only an approved one can be sent.
 pub fn find<'a>(
     dir: &'a Directory,
-    waba_id: &str,
+    waba_id: &WabaId,
     name: &str,
     language: &str,
 ) -> Result<&'a Template, ApiError> {

@@ -3,6 +3,7 @@
 use crate::cart::{Cart, CartCommand, CartError, CartKey, UPDATED_NOTICE};
 use crate::directory::{Directory, DirectoryChange};
 use crate::error::ApiError;
+use crate::id::{PhoneNumberId, WaId};
 use crate::ids::Direction;
 use crate::inbound::{InboundRecord, Incoming, OrderItem};
 use crate::model::{Customer, Device};
@@ -59,9 +60,9 @@ impl From<CartError> for CustomerError {
 /// A cart as the customer sees it, with the products as they are now.
 #[derive(Debug, Clone, Serialize)]
 pub struct CartView {
-    pub phone_number_id: String,
+    pub phone_number_id: PhoneNumberId,
     pub device_id: String,
-    pub catalog_id: Option<String>,
+    pub catalog_id: Option<crate::id::CatalogId>,
     pub items: Vec<CartLine>,
     /// "One or more items in your cart have been updated", once, after an update.
     pub notice: Option<&'static str>,
@@ -83,7 +84,7 @@ pub struct CartLine {
 }
 
 fn view(dir: &Directory, cart: &Cart, notice: bool, now_ms: i64) -> CartView {
-    let catalog = cart.catalog_id.as_deref().and_then(|id| dir.catalog(id));
+    let catalog = cart.catalog_id.as_ref().and_then(|id| dir.catalog(id));
     let items: Vec<CartLine> = cart
         .items
         .iter()
@@ -115,10 +116,10 @@ fn view(dir: &Directory, cart: &Cart, notice: bool, now_ms: i64) -> CartView {
 /// the catalog connected to the number (when visible).
 fn cart_context(
     dir: &Directory,
-    wa_id: &str,
-    phone_number_id: &str,
+    wa_id: &WaId,
+    phone_number_id: &PhoneNumberId,
     device: Option<&str>,
-) -> Result<(Cart, bool, Option<String>), CustomerError> {
+) -> Result<(Cart, bool, Option<crate::id::CatalogId>), CustomerError> {
     let customer = dir
         .customer(wa_id)
         .ok_or_else(|| CustomerError::NotFound(format!("No customer {wa_id}.")))?;
@@ -154,7 +155,11 @@ fn cart_context(
 
 impl Sandbox {
     /// Adds (or replaces) a device of a customer: carts are per device.
-    pub async fn add_device(&self, wa_id: &str, device: Device) -> Result<Customer, CustomerError> {
+    pub async fn add_device(
+        &self,
+        wa_id: &WaId,
+        device: Device,
+    ) -> Result<Customer, CustomerError> {
         if device.id.trim().is_empty() {
             return Err(CustomerError::Api(ApiError::invalid_param(
                 "A device needs an id.",
@@ -179,13 +184,13 @@ impl Sandbox {
     /// sees the update notice once.
     pub async fn view_cart(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         device: Option<&str>,
     ) -> Result<CartView, CustomerError> {
         self.update(|dir| {
             let (mut cart, _, _) = cart_context(dir, wa_id, phone_number_id, device)?;
-            cart.refresh(cart.catalog_id.as_deref().and_then(|id| dir.catalog(id)));
+            cart.refresh(cart.catalog_id.as_ref().and_then(|id| dir.catalog(id)));
             let now = self.clock.now();
             let notice = cart.notice;
             let shown = view(dir, &cart, notice, now.0);
@@ -205,15 +210,15 @@ impl Sandbox {
     /// Adds, changes or removes an item.
     pub async fn change_cart(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         device: Option<&str>,
         cmd: CartCommand,
     ) -> Result<CartView, CustomerError> {
         self.update(|dir| {
             let (mut cart, enabled, connected) = cart_context(dir, wa_id, phone_number_id, device)?;
             let catalog_id = cart.catalog_id.clone().or(connected);
-            let catalog = catalog_id.as_deref().and_then(|id| dir.catalog(id));
+            let catalog = catalog_id.as_ref().and_then(|id| dir.catalog(id));
             cart.refresh(catalog);
             let mut next = cart.apply(&cmd, catalog, enabled)?;
             // The customer is looking at the products as they are now; a pending notice stays.
@@ -230,8 +235,8 @@ impl Sandbox {
     /// on one node or two, make one order: the second finds the cart empty.
     pub async fn send_cart(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         device: Option<&str>,
         note: Option<&str>,
     ) -> Result<InboundRecord, CustomerError> {
@@ -241,7 +246,7 @@ impl Sandbox {
                 return Err(CartError::CartDisabled.into());
             }
             let now = self.clock.now();
-            let catalog = cart.catalog_id.as_deref().and_then(|id| dir.catalog(id));
+            let catalog = cart.catalog_id.as_ref().and_then(|id| dir.catalog(id));
             cart.refresh(catalog);
             let catalog = catalog.ok_or(CartError::Empty)?;
             if cart.items.is_empty() {
@@ -262,7 +267,7 @@ impl Sandbox {
                 .collect();
             let phone = dir
                 .phone_number(phone_number_id)
-                .ok_or_else(|| CustomerError::NotFound(phone_number_id.to_owned()))?;
+                .ok_or_else(|| CustomerError::NotFound(phone_number_id.to_string()))?;
             let record = InboundRecord {
                 wamid: self.ids.wamid(wa_id, Direction::Inbound),
                 phone_number_id: phone.id.clone(),
@@ -324,8 +329,8 @@ impl Sandbox {
     /// business profile): the visible products, in catalog order, paged by retailer id.
     pub fn browse_catalog(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         after: Option<&str>,
         limit: usize,
     ) -> Result<serde_json::Value, CustomerError> {
@@ -360,7 +365,7 @@ impl Sandbox {
     /// One product page, as the customer sees it now.
     pub fn product_page(
         &self,
-        phone_number_id: &str,
+        phone_number_id: &PhoneNumberId,
         product_retailer_id: &str,
     ) -> Result<ProductView, CustomerError> {
         self.read(|dir| {

@@ -11,6 +11,7 @@ use crate::catalog::fields::{self, ProductPatch};
 use crate::catalog::filter;
 use crate::directory::{CatalogIndex, DirectoryChange};
 use crate::error::{ApiError, ErrorKind};
+use crate::id::{BusinessId, CatalogId, PhoneNumberId, ProductId, WabaId};
 use crate::model::{Catalog, Product, Scope, Waba};
 use crate::sandbox::{Plan, Sandbox};
 use base64::Engine;
@@ -125,7 +126,7 @@ impl Sandbox {
     pub async fn create_catalog(
         &self,
         principal: &Principal,
-        business_id: &str,
+        business_id: &BusinessId,
         req: &CatalogWrite,
     ) -> Result<Created, ApiError> {
         principal
@@ -146,7 +147,7 @@ impl Sandbox {
             )));
         }
         let catalog = Catalog {
-            id: self.ids.node_id(),
+            id: self.ids.node_id().into(),
             business_id: business_id.to_owned(),
             name: name.to_owned(),
             vertical: vertical.to_owned(),
@@ -154,14 +155,14 @@ impl Sandbox {
         let id = catalog.id.clone();
         self.commit_plan(Plan::change(DirectoryChange::Catalog(catalog)))
             .await?;
-        Ok(Created { id })
+        Ok(Created { id: id.into() })
     }
 
     /// GET /{business-id}/owned_product_catalogs
     pub fn list_catalogs(
         &self,
         principal: &Principal,
-        business_id: &str,
+        business_id: &BusinessId,
         fields: Option<&str>,
     ) -> Result<List<Projected>, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
@@ -180,7 +181,7 @@ impl Sandbox {
     pub fn get_catalog(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &CatalogId,
         fields: Option<&str>,
     ) -> Result<Projected, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
@@ -198,7 +199,7 @@ impl Sandbox {
     pub async fn update_catalog(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &CatalogId,
         req: &CatalogWrite,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
@@ -220,7 +221,7 @@ impl Sandbox {
     pub async fn delete_catalog(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &CatalogId,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         // One commit: the WABAs let go of it and it goes, with its products.
@@ -249,7 +250,7 @@ impl Sandbox {
     pub async fn create_product(
         &self,
         principal: &Principal,
-        catalog_id: &str,
+        catalog_id: &CatalogId,
         req: &ProductWrite,
     ) -> Result<Created, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
@@ -284,14 +285,14 @@ impl Sandbox {
                 Ok((Plan::change(DirectoryChange::Product(product)), id))
             })
             .await?;
-        Ok(Created { id })
+        Ok(Created { id: id.into() })
     }
 
     /// GET /{catalog-id}/products (`fields`, `limit`, `after`/`before`, `filter`, `summary`)
     pub fn list_products(
         &self,
         principal: &Principal,
-        catalog_id: &str,
+        catalog_id: &CatalogId,
         req: &ListProducts,
         edge: &EdgeUrl,
     ) -> Result<List<Projected>, ApiError> {
@@ -383,7 +384,7 @@ impl Sandbox {
     pub fn get_product(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &ProductId,
         fields: Option<&str>,
     ) -> Result<Projected, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
@@ -401,7 +402,7 @@ impl Sandbox {
     pub async fn update_product(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &ProductId,
         req: &ProductWrite,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
@@ -445,7 +446,7 @@ impl Sandbox {
     pub async fn delete_product(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &ProductId,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
         self.update(|dir| {
@@ -461,7 +462,7 @@ impl Sandbox {
     /// Creates or updates one product from feed-spec fields (feed import, batches).
     pub async fn upsert_feed_item(
         &self,
-        catalog_id: &str,
+        catalog_id: &CatalogId,
         data: &Map<String, Value>,
     ) -> Result<(), ApiError> {
         self.write_feed_item(catalog_id, data, Presence::Any).await
@@ -470,7 +471,7 @@ impl Sandbox {
     /// Writes one product from feed-spec fields, if it is `present` as required when written.
     async fn write_feed_item(
         &self,
-        catalog_id: &str,
+        catalog_id: &CatalogId,
         data: &Map<String, Value>,
         present: Presence,
     ) -> Result<(), ApiError> {
@@ -509,7 +510,7 @@ impl Sandbox {
     pub async fn items_batch(
         &self,
         principal: &Principal,
-        catalog_id: &str,
+        catalog_id: &CatalogId,
         req: &ItemsBatch,
     ) -> Result<BatchAccepted, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
@@ -585,7 +586,7 @@ impl Sandbox {
         let handle = format!("AcVitrine{}", self.ids.hex(16));
         let job = BatchJob {
             handle: handle.clone(),
-            catalog_id: catalog_id.to_owned(),
+            catalog_id: catalog_id.clone(),
             requests,
             allow_upsert,
             due_at: self
@@ -606,7 +607,7 @@ impl Sandbox {
     pub async fn batch_status(
         &self,
         principal: &Principal,
-        catalog_id: &str,
+        catalog_id: &CatalogId,
         req: &BatchStatusQuery,
     ) -> Result<List<BatchStatus>, ApiError> {
         principal.require(Scope::CatalogManagement).map_err(graph)?;
@@ -716,7 +717,7 @@ impl Sandbox {
     pub fn waba_catalogs(
         &self,
         principal: &Principal,
-        waba_id: &str,
+        waba_id: &WabaId,
         fields: Option<&str>,
     ) -> Result<List<Projected>, ApiError> {
         principal
@@ -738,7 +739,7 @@ impl Sandbox {
     pub async fn connect_catalog(
         &self,
         principal: &Principal,
-        waba_id: &str,
+        waba_id: &WabaId,
         req: &CatalogConnection,
     ) -> Result<Success, ApiError> {
         principal
@@ -754,7 +755,7 @@ impl Sandbox {
                 .waba(waba_id)
                 .cloned()
                 .ok_or_else(|| ApiError::unsupported("post", waba_id))?;
-            let catalog = dir.catalog(catalog_id).map(|c| &c.catalog).filter(|c| {
+            let catalog = dir.catalog(&catalog_id.into()).map(|c| &c.catalog).filter(|c| {
                 c.business_id == waba.business_id || principal.token.business_id == c.business_id
             });
             let Some(catalog) = catalog else {
@@ -763,7 +764,7 @@ impl Sandbox {
             if catalog.vertical != "commerce" {
                 return Err(bad("Only catalogs of vertical commerce can be connected to a WhatsApp Business Account."));
             }
-            match waba.catalog_id.as_deref() {
+            match waba.catalog_id.as_ref().map(|c| c.as_str()) {
                 Some(current) if current == catalog_id => return Ok((Plan::none(), ())),
                 Some(current) => {
                     return Err(bad(format!(
@@ -772,7 +773,7 @@ impl Sandbox {
                 }
                 None => {}
             }
-            waba.catalog_id = Some(catalog_id.to_owned());
+            waba.catalog_id = Some(catalog_id.into());
             Ok((Plan::change(DirectoryChange::Waba(waba)), ()))
         })
         .await?;
@@ -783,7 +784,7 @@ impl Sandbox {
     pub async fn disconnect_catalog(
         &self,
         principal: &Principal,
-        waba_id: &str,
+        waba_id: &WabaId,
         req: &CatalogConnection,
     ) -> Result<Success, ApiError> {
         principal
@@ -798,7 +799,7 @@ impl Sandbox {
                 .waba(waba_id)
                 .cloned()
                 .ok_or_else(|| ApiError::unsupported("delete", waba_id))?;
-            if waba.catalog_id.as_deref() != Some(catalog_id) {
+            if waba.catalog_id.as_ref().map(|c| c.as_str()) != Some(catalog_id) {
                 return Err(bad(format!(
                     "Catalog {catalog_id} is not connected to this WhatsApp Business Account."
                 )));
@@ -816,7 +817,7 @@ impl Sandbox {
     pub fn commerce_settings(
         &self,
         principal: &Principal,
-        phone_id: &str,
+        phone_id: &PhoneNumberId,
     ) -> Result<List<CommerceSettings>, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let phone = self
@@ -835,7 +836,7 @@ impl Sandbox {
     pub async fn set_commerce_settings(
         &self,
         principal: &Principal,
-        phone_id: &str,
+        phone_id: &PhoneNumberId,
         req: &CommerceSettingsWrite,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
@@ -891,7 +892,7 @@ impl Sandbox {
     /// group-commit writer batches them; `progress` hears the rows done.
     pub async fn import_feed<S>(
         &self,
-        catalog_id: &str,
+        catalog_id: &CatalogId,
         rows: S,
         mut progress: impl FnMut(u64),
     ) -> Result<ImportReport, ApiError>

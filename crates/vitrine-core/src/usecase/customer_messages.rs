@@ -3,6 +3,7 @@
 //! locations, contact cards, reactions, and types the API cannot pass on.
 
 use crate::error::ApiError;
+use crate::id::{PhoneNumberId, WaId, Wamid};
 use crate::inbound::{InboundContext, InboundLocation, InboundMedia, InboundRecord, Incoming};
 use crate::media::{self, MediaKind, MediaOrigin};
 use crate::sandbox::Sandbox;
@@ -32,8 +33,8 @@ impl Sandbox {
     /// bytes, then calls [`Sandbox::customer_sends_file`].
     pub async fn begin_customer_file(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         file: &CustomerFile,
     ) -> Result<MediaUpload, ApiError> {
         self.customer_file_kind(file)?;
@@ -42,7 +43,7 @@ impl Sandbox {
                 "Unknown business phone number {phone_number_id}."
             )));
         }
-        if crate::validate::send_message::normalize_wa_id(wa_id).is_none() {
+        if crate::validate::send_message::normalize_wa_id(wa_id.as_str()).is_none() {
             return Err(ApiError::invalid_param(format!(
                 "'{wa_id}' is not a phone number."
             )));
@@ -104,8 +105,8 @@ impl Sandbox {
     /// and no file.
     pub async fn customer_sends_file(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         upload: MediaUpload,
         file: &CustomerFile,
     ) -> Result<InboundRecord, ApiError> {
@@ -117,7 +118,7 @@ impl Sandbox {
             }
         };
         let context = match &file.reply_to {
-            Some(id) => match self.quoted(wa_id, phone_number_id, id).await {
+            Some(id) => match self.quoted(wa_id, phone_number_id, &id.into()).await {
                 Ok((c, _)) => Some(c),
                 Err(e) => {
                     upload.abort().await;
@@ -152,7 +153,7 @@ impl Sandbox {
         let url = self.media_url(&stored, stored.expires_at.unix_seconds(), true);
         let content = Incoming::Media(Box::new(InboundMedia {
             kind,
-            id: stored.id.clone(),
+            id: stored.id.to_string(),
             mime_type: stored.mime_type.clone(),
             sha256: stored.sha256.clone(),
             file_size: stored.file_size,
@@ -174,8 +175,8 @@ impl Sandbox {
     /// request (spec §2.7).
     pub async fn customer_sends_location(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         location: InboundLocation,
         reply_to: Option<&str>,
     ) -> Result<InboundRecord, ApiError> {
@@ -201,8 +202,8 @@ impl Sandbox {
     /// The customer shares contact cards (each needs `name.formatted_name`).
     pub async fn customer_sends_contacts(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         contacts: Vec<Lenient<Object<Contact>>>,
         reply_to: Option<&str>,
     ) -> Result<InboundRecord, ApiError> {
@@ -239,9 +240,9 @@ impl Sandbox {
     /// removes their reaction (`None` or empty): the removal's webhook has no `emoji` key.
     pub async fn customer_reacts(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
-        wamid: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
+        wamid: &Wamid,
         emoji: Option<&str>,
     ) -> Result<InboundRecord, ApiError> {
         let (_, message) = self.quoted(wa_id, phone_number_id, wamid).await?;
@@ -263,7 +264,7 @@ impl Sandbox {
             wa_id,
             phone_number_id,
             Incoming::Reaction {
-                message_id: wamid.to_owned(),
+                message_id: wamid.to_string(),
                 emoji: emoji.map(str::to_owned),
             },
             None,
@@ -275,8 +276,8 @@ impl Sandbox {
     /// `unsupported` webhook with error 131051.
     pub async fn customer_sends_unsupported(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         kind: &str,
     ) -> Result<InboundRecord, ApiError> {
         let kind = kind.trim();
@@ -298,12 +299,12 @@ impl Sandbox {
 
     async fn reply_context(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         reply_to: Option<&str>,
     ) -> Result<Option<InboundContext>, ApiError> {
         Ok(match reply_to {
-            Some(id) => Some(self.quoted(wa_id, phone_number_id, id).await?.0),
+            Some(id) => Some(self.quoted(wa_id, phone_number_id, &id.into()).await?.0),
             None => None,
         })
     }

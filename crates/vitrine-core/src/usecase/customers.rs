@@ -4,6 +4,7 @@
 
 use crate::directory::{DirectoryChange, WindowState};
 use crate::error::ApiError;
+use crate::id::{PhoneNumberId, WaId, Wamid};
 use crate::ids::Direction;
 use crate::inbound::{InboundContext, InboundRecord, Incoming};
 use crate::model::Customer;
@@ -16,7 +17,7 @@ impl Sandbox {
     /// Creates (or renames) a customer.
     pub async fn upsert_customer(
         &self,
-        wa_id: &str,
+        wa_id: &WaId,
         name: Option<&str>,
     ) -> Result<Customer, ApiError> {
         self.upsert_customer_with(wa_id, name, None).await
@@ -25,11 +26,11 @@ impl Sandbox {
     /// Creates or updates a customer: name and read-receipt setting.
     pub async fn upsert_customer_with(
         &self,
-        wa_id: &str,
+        wa_id: &WaId,
         name: Option<&str>,
         read_receipts: Option<bool>,
     ) -> Result<Customer, ApiError> {
-        let wa_id = normalize_wa_id(wa_id)
+        let wa_id = normalize_wa_id(wa_id.as_str())
             .ok_or_else(|| ApiError::invalid_param(format!("'{wa_id}' is not a phone number.")))?;
         self.update(|dir| {
             let mut customer = dir
@@ -50,15 +51,15 @@ impl Sandbox {
         .await
     }
 
-    pub fn customer(&self, wa_id: &str) -> Option<Customer> {
+    pub fn customer(&self, wa_id: &WaId) -> Option<Customer> {
         self.read(|dir| dir.customer(wa_id).cloned())
     }
 
     /// The customer writes `body` to a business number, optionally quoting a business message.
     pub async fn customer_sends_text(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         body: &str,
         reply_to: Option<&str>,
     ) -> Result<InboundRecord, ApiError> {
@@ -66,7 +67,7 @@ impl Sandbox {
             return Err(ApiError::invalid_param("The text must not be empty."));
         }
         let context = match reply_to {
-            Some(id) => Some(self.quoted(wa_id, phone_number_id, id).await?.0),
+            Some(id) => Some(self.quoted(wa_id, phone_number_id, &id.into()).await?.0),
             None => None,
         };
         self.customer_sends(
@@ -84,9 +85,9 @@ impl Sandbox {
     /// `wamid` → a text webhook whose `context` carries `referred_product`.
     pub async fn customer_asks_about(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
-        wamid: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
+        wamid: &Wamid,
         product_retailer_id: &str,
         body: &str,
     ) -> Result<InboundRecord, ApiError> {
@@ -135,9 +136,9 @@ impl Sandbox {
     /// `choice` → an `interactive` webhook (`button_reply` / `list_reply`).
     pub async fn customer_replies(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
-        wamid: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
+        wamid: &Wamid,
         choice: &str,
         card: Option<usize>,
     ) -> Result<InboundRecord, ApiError> {
@@ -180,9 +181,9 @@ impl Sandbox {
     /// a `payment` status of that message. An order is paid once, and not after it expires.
     pub async fn customer_pays(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
-        wamid: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
+        wamid: &Wamid,
         captured: bool,
         method: &str,
     ) -> Result<InboundRecord, crate::usecase::carts::CustomerError> {
@@ -243,9 +244,9 @@ impl Sandbox {
             });
         }
         let inbound_wamid = self.ids.wamid(wa_id, Direction::Inbound);
-        let digest = <sha2::Sha256 as sha2::Digest>::digest(inbound_wamid.as_bytes());
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(inbound_wamid.as_str().as_bytes());
         let payment = crate::inbound::Payment {
-            order_wamid: wamid.to_owned(),
+            order_wamid: wamid.to_string(),
             reference_id: order.reference_id.clone(),
             amount: order.total_amount,
             currency: order.currency.clone(),
@@ -275,9 +276,9 @@ impl Sandbox {
     /// the `context` of a reply.
     pub(crate) async fn quoted(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
-        wamid: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
+        wamid: &Wamid,
     ) -> Result<(InboundContext, crate::message::MessageRecord), ApiError> {
         let message = self
             .store
@@ -295,14 +296,14 @@ impl Sandbox {
                     .map(|p| p.display_phone_number.clone())
             })
             .unwrap_or_default();
-        Ok((InboundContext::quote(&from, wamid), message))
+        Ok((InboundContext::quote(&from, wamid.as_str()), message))
     }
 
     /// Records what a customer sends: their message, its webhooks, and the window it opens.
     pub(crate) async fn customer_sends(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         content: Incoming,
         context: Option<InboundContext>,
     ) -> Result<InboundRecord, ApiError> {
@@ -313,8 +314,8 @@ impl Sandbox {
     /// [`Sandbox::customer_sends`], with the download URL of the message's media.
     pub(crate) async fn customer_sends_with(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         content: Incoming,
         context: Option<InboundContext>,
         media_url: Option<&str>,
@@ -351,8 +352,8 @@ impl Sandbox {
     /// customer sends read receipts.
     pub async fn chat(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         device: Option<&str>,
     ) -> Result<serde_json::Value, crate::usecase::carts::CustomerError> {
         use crate::usecase::carts::{CustomerError, ProductView};
@@ -536,12 +537,19 @@ impl Sandbox {
     /// delivered rather than failing on a closed window.
     pub async fn greet_demo_customer(&self) -> Result<(), ApiError> {
         let ready = self.read(|dir| {
-            dir.customer(seed::CUSTOMER_WA_ID).is_some()
-                && dir.phone_number(seed::PHONE_NUMBER_ID).is_some()
+            dir.customer(&WaId::from(seed::CUSTOMER_WA_ID)).is_some()
+                && dir
+                    .phone_number(&PhoneNumberId::from(seed::PHONE_NUMBER_ID))
+                    .is_some()
         });
         if ready {
-            self.customer_sends_text(seed::CUSTOMER_WA_ID, seed::PHONE_NUMBER_ID, "Hi", None)
-                .await?;
+            self.customer_sends_text(
+                &WaId::from(seed::CUSTOMER_WA_ID),
+                &PhoneNumberId::from(seed::PHONE_NUMBER_ID),
+                "Hi",
+                None,
+            )
+            .await?;
         }
         Ok(())
     }

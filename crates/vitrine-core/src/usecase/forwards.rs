@@ -6,6 +6,7 @@
 
 use crate::error::ApiError;
 use crate::forward::{Forwarded, PeerMessage, MAX_CHATS};
+use crate::id::{PhoneNumberId, WaId};
 use crate::ids::Direction;
 use crate::inbound::{
     InboundContext, InboundLocation, InboundMedia, InboundRecord, Incoming, ReferredProduct,
@@ -40,16 +41,21 @@ impl Sandbox {
     /// forwarded before.
     async fn forward_source(
         &self,
-        wa_id: &str,
+        wa_id: &WaId,
         id: &str,
     ) -> Result<(Forwarded, u32), CustomerError> {
-        if let Some(m) = self.store.get_message(id).await.map_err(ApiError::from)? {
+        if let Some(m) = self
+            .store
+            .get_message(&id.into())
+            .await
+            .map_err(ApiError::from)?
+        {
             if m.wa_id != wa_id {
                 return Err(CustomerError::NotFound(format!(
                     "No message {id} in {wa_id}'s chats."
                 )));
             }
-            let statuses = self.message_statuses(id).await?;
+            let statuses = self.message_statuses(&id.into()).await?;
             let shown = statuses
                 .iter()
                 .any(|s| s.status == crate::webhook::MessageStatus::Delivered)
@@ -91,7 +97,12 @@ impl Sandbox {
                 0,
             ));
         }
-        if let Some(r) = self.store.get_inbound(id).await.map_err(ApiError::from)? {
+        if let Some(r) = self
+            .store
+            .get_inbound(&id.into())
+            .await
+            .map_err(ApiError::from)?
+        {
             if r.wa_id != wa_id {
                 return Err(CustomerError::NotFound(format!(
                     "No message {id} in {wa_id}'s chats."
@@ -126,11 +137,11 @@ impl Sandbox {
     /// chats at once; one for a frequently forwarded message). Returns what was created.
     pub async fn customer_forwards(
         &self,
-        wa_id: &str,
+        wa_id: &WaId,
         id: &str,
         targets: &ForwardTargets,
     ) -> Result<Value, CustomerError> {
-        let from = normalize_wa_id(wa_id)
+        let from = normalize_wa_id(wa_id.as_str())
             .ok_or_else(|| ApiError::invalid_param(format!("'{wa_id}' is not a phone number.")))?;
         if self.customer(&from).is_none() {
             return Err(CustomerError::NotFound(format!("No customer {from}.")));
@@ -161,7 +172,7 @@ impl Sandbox {
                 self.upsert_customer(&to, None).await?;
             }
             peers.push(PeerMessage {
-                id: self.ids.wamid(&to, Direction::Inbound),
+                id: self.ids.wamid(&to, Direction::Inbound).into(),
                 from: from.clone(),
                 to,
                 created_at: now,
@@ -171,7 +182,7 @@ impl Sandbox {
         }
         // Every business chat must exist before anything is sent.
         for phone in &targets.businesses {
-            if self.read(|dir| dir.phone_number(phone).is_none()) {
+            if self.read(|dir| dir.phone_number(&phone.into()).is_none()) {
                 return Err(CustomerError::NotFound(format!(
                     "No business phone number {phone}."
                 )));
@@ -186,7 +197,7 @@ impl Sandbox {
         let mut to_businesses = vec![];
         for phone in &targets.businesses {
             let record = self
-                .forward_to_business(&from, phone, &content, forwards)
+                .forward_to_business(&from, &phone.into(), &content, forwards)
                 .await?;
             to_businesses.push(json!({ "phone_number_id": phone, "wamid": record.wamid, "content": record.content, "context": record.context }));
         }
@@ -202,8 +213,8 @@ impl Sandbox {
     /// interactive content arrive as `unsupported` (spec §5, default of point 4).
     async fn forward_to_business(
         &self,
-        wa_id: &str,
-        phone_number_id: &str,
+        wa_id: &WaId,
+        phone_number_id: &PhoneNumberId,
         content: &Forwarded,
         forwards: u32,
     ) -> Result<InboundRecord, CustomerError> {
@@ -273,11 +284,11 @@ impl Sandbox {
         };
         let now = self.clock.now();
         let original = self
-            .media_record(&source)
+            .media_record(&source.into())
             .await?
             .ok_or_else(|| refused("The media is no longer available."))?;
         let copy = MediaRecord {
-            id: self.ids.node_id(),
+            id: self.ids.node_id().into(),
             phone_number_id: phone_number_id.to_owned(),
             origin: MediaOrigin::Inbound,
             created_at: now,
@@ -296,7 +307,7 @@ impl Sandbox {
         let url = self.media_url(&copy, copy.expires_at.unix_seconds(), true);
         let content = Incoming::Media(Box::new(InboundMedia {
             kind,
-            id: copy.id.clone(),
+            id: copy.id.to_string(),
             mime_type: copy.mime_type.clone(),
             sha256: copy.sha256.clone(),
             file_size: copy.file_size,
@@ -312,7 +323,7 @@ impl Sandbox {
     }
 
     /// The customers `wa_id` exchanged forwards with, newest first.
-    pub async fn peer_chats(&self, wa_id: &str) -> Result<Value, CustomerError> {
+    pub async fn peer_chats(&self, wa_id: &WaId) -> Result<Value, CustomerError> {
         let chats = self.store.peer_chats(wa_id).await.map_err(ApiError::from)?;
         let data: Vec<Value> = chats
             .into_iter()
@@ -325,7 +336,7 @@ impl Sandbox {
 
     /// The chat of two customers as `wa_id` sees it: the forwarded messages, marked forwarded,
     /// product messages with their products as they are now.
-    pub async fn peer_chat(&self, wa_id: &str, other: &str) -> Result<Value, CustomerError> {
+    pub async fn peer_chat(&self, wa_id: &WaId, other: &WaId) -> Result<Value, CustomerError> {
         if self.customer(wa_id).is_none() {
             return Err(CustomerError::NotFound(format!("No customer {wa_id}.")));
         }
@@ -334,7 +345,10 @@ impl Sandbox {
             .list_peer_messages(wa_id, other, 200)
             .await
             .map_err(ApiError::from)?;
-        let messages: Vec<Value> = list.iter().map(|p| self.peer_view(wa_id, p)).collect();
+        let messages: Vec<Value> = list
+            .iter()
+            .map(|p| self.peer_view(wa_id.as_str(), p))
+            .collect();
         Ok(json!({
             "wa_id": other,
             "name": self.customer(other).map(|c| c.name),
@@ -414,7 +428,7 @@ impl Sandbox {
     /// a synthetic `product_inquiry` wamid (spec §5, point 3).
     pub async fn customer_asks_about_forwarded(
         &self,
-        wa_id: &str,
+        wa_id: &WaId,
         peer_id: &str,
         product_retailer_id: &str,
         body: &str,
@@ -463,7 +477,7 @@ impl Sandbox {
             .unwrap_or_default();
         let context = InboundContext {
             from: Some(display),
-            id: Some(self.ids.product_inquiry_wamid(wa_id)),
+            id: Some(self.ids.product_inquiry_wamid(wa_id).into()),
             referred_product: Some(ReferredProduct {
                 catalog_id,
                 product_retailer_id: product_retailer_id.to_owned(),

@@ -6,6 +6,7 @@
 //! the customer's own chat view).
 
 use crate::error::ApiError;
+use crate::id::{PhoneNumberId, WaId};
 use crate::inbound::Incoming;
 use crate::message::{MessageQuery, Outgoing};
 use crate::model::Customer;
@@ -104,7 +105,12 @@ pub(crate) fn fold_reactions(entries: &mut Vec<(i64, Value)>) {
 impl Sandbox {
     /// An order's lines with the products' names (as the catalog has them now), its total and
     /// currency, for display.
-    pub(crate) fn add_order_lines(&self, phone_number_id: &str, content: &Incoming, v: &mut Value) {
+    pub(crate) fn add_order_lines(
+        &self,
+        phone_number_id: &PhoneNumberId,
+        content: &Incoming,
+        v: &mut Value,
+    ) {
         let Incoming::Order { product_items, .. } = content else {
             return;
         };
@@ -197,10 +203,10 @@ impl Sandbox {
     /// The threads (business number, customer) that have any message, most recent first.
     pub async fn conversations(&self) -> Result<Vec<Value>, ApiError> {
         // (phone, wa_id) → (last activity, last business message type)
-        let mut threads: HashMap<(String, String), i64> = HashMap::new();
+        let mut threads: HashMap<(PhoneNumberId, WaId), i64> = HashMap::new();
         self.read(|dir| {
             for (phone, wa_id, at) in dir.windows() {
-                threads.insert((phone.to_owned(), wa_id.to_owned()), at);
+                threads.insert((phone.clone(), wa_id.clone()), at);
             }
         });
         let recent = self
@@ -216,7 +222,7 @@ impl Sandbox {
                 .or_insert(0);
             *at = (*at).max(m.created_at.0);
         }
-        let mut list: Vec<((String, String), i64)> = threads.into_iter().collect();
+        let mut list: Vec<((PhoneNumberId, WaId), i64)> = threads.into_iter().collect();
         list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let now = self.clock.now();
         Ok(self.read(|dir| {
@@ -243,8 +249,8 @@ impl Sandbox {
     /// line. Templates carry their definition, for their buttons and carousel cards.
     pub async fn conversation(
         &self,
-        phone_number_id: &str,
-        wa_id: &str,
+        phone_number_id: &PhoneNumberId,
+        wa_id: &WaId,
     ) -> Result<Value, ApiError> {
         let outbound = self
             .store

@@ -4,6 +4,7 @@
 use crate::auth::Principal;
 use crate::directory::Node;
 use crate::error::{ApiError, ErrorKind};
+use crate::id::{MediaId, PhoneNumberId};
 use crate::media::{self, MediaOrigin, MediaRecord, MimeSource, CHUNK_BYTES, UPLOAD_MIME_TYPES};
 use crate::model::Scope;
 use crate::sandbox::Sandbox;
@@ -145,10 +146,10 @@ fn wrong_type(mime: &str) -> ApiError {
 
 impl Sandbox {
     /// The business that owns a number (through its WABA).
-    fn number_owner(&self, phone_number_id: &str) -> Option<String> {
+    fn number_owner(&self, phone_number_id: &PhoneNumberId) -> Option<crate::id::BusinessId> {
         self.read(|dir| {
             let phone = dir.phone_number(phone_number_id)?;
-            dir.owner_of(Node::PhoneNumber(phone)).map(str::to_owned)
+            dir.owner_of(Node::PhoneNumber(phone)).cloned()
         })
     }
 
@@ -157,7 +158,7 @@ impl Sandbox {
     /// file part's type); the size limit follows from it, or is the largest one.
     pub async fn begin_media(
         &self,
-        phone_number_id: &str,
+        phone_number_id: &PhoneNumberId,
         origin: MediaOrigin,
         mime: Option<&str>,
         filename: Option<&str>,
@@ -174,7 +175,7 @@ impl Sandbox {
         };
         let now = self.clock.now();
         let record = MediaRecord {
-            id: self.ids.node_id(),
+            id: self.ids.node_id().into(),
             phone_number_id: phone_number_id.to_owned(),
             mime_type: mime.unwrap_or("application/octet-stream").to_owned(),
             sha256: String::new(),
@@ -206,7 +207,7 @@ impl Sandbox {
     pub fn may_upload_media(
         &self,
         principal: &Principal,
-        phone_number_id: &str,
+        phone_number_id: &PhoneNumberId,
     ) -> Result<(), ApiError> {
         principal.require(Scope::WhatsappBusinessMessaging)?;
         match self.number_owner(phone_number_id) {
@@ -239,7 +240,9 @@ impl Sandbox {
         upload.record.animated = media::essence(&upload.record.mime_type) == "image/webp"
             && media::webp_is_animated(&upload.head);
         let record = upload.finish().await?;
-        Ok(vitrine_wire::graph::Created { id: record.id })
+        Ok(vitrine_wire::graph::Created {
+            id: record.id.into(),
+        })
     }
 
     /// The upload's MIME type: the file part's `Content-Type` or the `type` field, by setting.
@@ -327,11 +330,11 @@ impl Sandbox {
         &self,
         principal: &Principal,
         method: &str,
-        id: &str,
-        phone_number_id: Option<&str>,
+        id: &MediaId,
+        phone_number_id: Option<&PhoneNumberId>,
     ) -> Result<MediaRecord, ApiError> {
         let unsupported = || ApiError::unsupported(method, id);
-        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        if id.as_str().is_empty() || !id.as_str().bytes().all(|b| b.is_ascii_digit()) {
             return Err(unsupported());
         }
         let record = self
@@ -341,7 +344,7 @@ impl Sandbox {
             .filter(|m| !m.is_expired(self.clock.now()))
             .ok_or_else(unsupported)?;
         let owner = self.number_owner(&record.phone_number_id);
-        if owner.as_deref() != Some(principal.token.business_id.as_str()) {
+        if owner.as_ref() != Some(&principal.token.business_id) {
             return Err(unsupported());
         }
         if phone_number_id.is_some_and(|p| p != record.phone_number_id) {
@@ -383,7 +386,7 @@ impl Sandbox {
             } else {
                 Value::from(record.file_size)
             },
-            id: record.id.clone(),
+            id: record.id.to_string(),
         })
     }
 
@@ -426,16 +429,16 @@ impl Sandbox {
         let Some(business) = business else {
             return Ok(None);
         };
-        let Some(record) = self.store.get_media(mid).await? else {
+        let Some(record) = self.store.get_media(&mid.into()).await? else {
             return Ok(None);
         };
         let genuine = media::url_hash(&record.url_secret, mid, ext_s) == hash;
-        let owned = self.number_owner(&record.phone_number_id).as_deref() == Some(&business);
+        let owned = self.number_owner(&record.phone_number_id).as_ref() == Some(&business);
         Ok((genuine && owned && !record.is_expired(now)).then_some(record))
     }
 
     /// A visible, unexpired media, whoever owns it (the web UI shows media of every chat).
-    pub async fn media_record(&self, id: &str) -> Result<Option<MediaRecord>, ApiError> {
+    pub async fn media_record(&self, id: &MediaId) -> Result<Option<MediaRecord>, ApiError> {
         let now = self.clock.now();
         Ok(self
             .store
@@ -445,7 +448,7 @@ impl Sandbox {
     }
 
     /// Chunk `seq` of a media's bytes.
-    pub async fn media_chunk(&self, id: &str, seq: i64) -> Result<Option<Vec<u8>>, ApiError> {
+    pub async fn media_chunk(&self, id: &MediaId, seq: i64) -> Result<Option<Vec<u8>>, ApiError> {
         Ok(self.store.media_chunk(id, seq).await?)
     }
 

@@ -5,6 +5,7 @@ use crate::clock::Millis;
 use crate::commerce;
 use crate::error::ApiError;
 use crate::error::ErrorKind;
+use crate::id::{PhoneNumberId, WaId, Wamid};
 use crate::limits::PairLimitChannel;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
 use crate::model::PhoneNumber;
@@ -152,7 +153,7 @@ impl Sandbox {
     pub async fn send_message(
         &self,
         principal: &Principal,
-        phone_number_id: &str,
+        phone_number_id: &PhoneNumberId,
         api_version: &str,
         body: &SendBody,
     ) -> Result<SendMessageResponse, ApiError> {
@@ -170,7 +171,7 @@ impl Sandbox {
     async fn send_counted(
         &self,
         principal: &Principal,
-        phone_number_id: &str,
+        phone_number_id: &PhoneNumberId,
         api_version: &str,
         body: &SendBody,
     ) -> Result<SendMessageResponse, ApiError> {
@@ -185,7 +186,7 @@ impl Sandbox {
                 .phone_number(phone_number_id)
                 .ok_or_else(|| ApiError::unsupported("post", phone_number_id))?;
             let mut pair_limited = false;
-            let mut throttle = |wa_id: &str| self.throttle(phone, wa_id, now, &mut pair_limited);
+            let mut throttle = |wa_id: &WaId| self.throttle(phone, wa_id, now, &mut pair_limited);
             let req =
                 validate::send_message(body, &phone.display_phone_number, options, &mut throttle)?;
             let (content, resolved) =
@@ -267,7 +268,7 @@ impl Sandbox {
                 vec![StatusEvent::failed(&record.wamid, at_sent, &e)]
             } else if self.behaviour.checkout_india_only
                 && record.content.has_checkout()
-                && !record.wa_id.starts_with(INDIA_CALLING_CODE)
+                && !record.wa_id.as_str().starts_with(INDIA_CALLING_CODE)
             {
                 vec![StatusEvent::failed(
                     &record.wamid,
@@ -324,12 +325,12 @@ impl Sandbox {
             messaging_product: "whatsapp".to_owned(),
             contacts: vec![ResponseContact {
                 input: record.to_input,
-                wa_id: record.wa_id,
+                wa_id: record.wa_id.into(),
             }],
             messages: vec![ResponseMessage {
                 message_status: matches!(record.content, crate::message::Outgoing::Template { .. })
                     .then(|| "accepted".to_owned()),
-                id: record.wamid,
+                id: record.wamid.into(),
             }],
         })
     }
@@ -340,7 +341,7 @@ impl Sandbox {
     pub async fn mark_message_read(
         &self,
         principal: &Principal,
-        phone_number_id: &str,
+        phone_number_id: &PhoneNumberId,
         req: &MarkRead,
     ) -> Result<vitrine_wire::graph::Success, ApiError> {
         principal.require(Scope::WhatsappBusinessMessaging)?;
@@ -377,7 +378,7 @@ impl Sandbox {
         };
         let message = self
             .store
-            .get_inbound(message_id)
+            .get_inbound(&message_id.into())
             .await?
             .filter(|m| m.phone_number_id == phone_number_id)
             .ok_or_else(|| ApiError::invalid_value("Invalid message_id"))?;
@@ -398,7 +399,7 @@ impl Sandbox {
     fn throttle(
         &self,
         phone: &PhoneNumber,
-        wa_id: &str,
+        wa_id: &WaId,
         now: Millis,
         pair_limited: &mut bool,
     ) -> Result<(), ApiError> {
@@ -444,7 +445,7 @@ impl Sandbox {
         for (i, (kind, media)) in refs.iter().enumerate() {
             match media {
                 MediaRef::Id(id) => {
-                    let found = self.store.get_media(id).await?;
+                    let found = self.store.get_media(&id.into()).await?;
                     let m = self
                         .usable_media(found, &record.phone_number_id, now)
                         .ok_or_else(|| ApiError::invalid_value("Invalid media id"))?;
@@ -472,7 +473,7 @@ impl Sandbox {
         let Outgoing::Reaction { message_id, .. } = &record.content else {
             return Ok(None);
         };
-        let target = self.store.get_inbound(message_id).await?;
+        let target = self.store.get_inbound(&message_id.into()).await?;
         let ok = target.is_some_and(|t| {
             t.phone_number_id == record.phone_number_id
                 && t.wa_id == record.wa_id
@@ -491,7 +492,7 @@ impl Sandbox {
     pub(crate) fn usable_media(
         &self,
         record: Option<MediaRecord>,
-        phone_number_id: &str,
+        phone_number_id: &PhoneNumberId,
         now: Millis,
     ) -> Option<MediaRecord> {
         let record = record.filter(|m| !m.is_expired(now))?;
@@ -501,11 +502,11 @@ impl Sandbox {
         if !self.behaviour.media.shared_across_numbers {
             return None;
         }
-        let owner = |id: &str| {
+        let owner = |id: &PhoneNumberId| {
             self.read(|dir| {
                 let phone = dir.phone_number(id)?;
                 dir.owner_of(crate::directory::Node::PhoneNumber(phone))
-                    .map(str::to_owned)
+                    .cloned()
             })
         };
         let mine = owner(phone_number_id);
@@ -517,7 +518,7 @@ impl Sandbox {
         Ok(self.store.list_messages(query).await?)
     }
 
-    pub async fn get_message(&self, wamid: &str) -> Result<Option<MessageRecord>, ApiError> {
+    pub async fn get_message(&self, wamid: &Wamid) -> Result<Option<MessageRecord>, ApiError> {
         Ok(self.store.get_message(wamid).await?)
     }
 }

@@ -3,6 +3,7 @@
 use crate::auth::Principal;
 use crate::directory::DirectoryChange;
 use crate::error::ApiError;
+use crate::id::PhoneNumberId;
 use crate::model::{PhoneNumber, Scope, Throughput};
 use crate::sandbox::{Plan, Sandbox};
 use serde_json::{json, Map, Value};
@@ -49,13 +50,13 @@ impl Sandbox {
     pub fn phone_number_node(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &PhoneNumberId,
         fields: Option<&str>,
     ) -> Result<Projected, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let phone = self
             .read(|dir| dir.phone_number(id).cloned())
-            .ok_or_else(|| ApiError::unsupported("get", id))?;
+            .ok_or_else(|| ApiError::unsupported("get", id.as_str()))?;
         let wanted: Vec<&str> = match fields {
             Some(f) => f
                 .split(',')
@@ -87,7 +88,7 @@ impl Sandbox {
     /// Operator: the number's throughput level, custom limit, or no limit.
     pub async fn set_throughput(
         &self,
-        id: &str,
+        id: &PhoneNumberId,
         throughput: Throughput,
     ) -> Result<Option<PhoneNumber>, ApiError> {
         self.update(|dir| {

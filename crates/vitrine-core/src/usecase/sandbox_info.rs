@@ -49,14 +49,16 @@ impl Sandbox {
         let base_url = base_url.trim_end_matches('/').to_owned();
         let version = self.behaviour.default_api_version.clone();
         self.read(|dir| {
-            let phone = dir.phone_number(seed::PHONE_NUMBER_ID);
+            let phone = dir.phone_number(&seed::PHONE_NUMBER_ID.into());
             let display = phone
                 .map(|p| p.display_phone_number.clone())
                 .unwrap_or_else(|| seed::DISPLAY_PHONE_NUMBER.to_owned());
-            let catalog_id = dir.waba(seed::WABA_ID).and_then(|w| w.catalog_id.clone());
-            let app = dir.app(seed::APP_ID);
+            let catalog_id = dir
+                .waba(&seed::WABA_ID.into())
+                .and_then(|w| w.catalog_id.clone());
+            let app = dir.app(&seed::APP_ID.into());
             let retailer_ids = catalog_id
-                .as_deref()
+                .as_ref()
                 .and_then(|id| dir.catalog(id))
                 .map(|c| {
                     c.products()
@@ -82,7 +84,7 @@ impl Sandbox {
                     .and_then(|a| a.subscription.as_ref())
                     .map(|s| s.callback_url.clone()),
                 access_token: seed::ACCESS_TOKEN.to_owned(),
-                catalog_id,
+                catalog_id: catalog_id.map(String::from),
                 customer: Customer {
                     wa_id: seed::CUSTOMER_WA_ID.to_owned(),
                     name: seed::CUSTOMER_NAME.to_owned(),

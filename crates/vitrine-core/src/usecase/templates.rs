@@ -4,6 +4,7 @@
 use crate::auth::Principal;
 use crate::directory::DirectoryChange;
 use crate::error::{ApiError, ErrorKind};
+use crate::id::{TemplateId, WabaId};
 use crate::model::Scope;
 use crate::sandbox::{Plan, Sandbox};
 use crate::template::{self, Template, TemplateEvent, TemplateStatus};
@@ -67,7 +68,7 @@ impl Sandbox {
     pub async fn create_template(
         &self,
         principal: &Principal,
-        waba_id: &str,
+        waba_id: &WabaId,
         req: &CreateTemplate,
     ) -> Result<TemplateCreated, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
@@ -118,7 +119,7 @@ impl Sandbox {
                 ));
             }
             let t = Template {
-                id: id.clone(),
+                id: id.clone().into(),
                 waba_id: waba_id.to_owned(),
                 name: name.to_owned(),
                 language: language.to_owned(),
@@ -145,7 +146,7 @@ impl Sandbox {
     pub fn list_templates(
         &self,
         principal: &Principal,
-        waba_id: &str,
+        waba_id: &WabaId,
         req: &ListTemplates,
     ) -> Result<List<Projected>, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
@@ -178,8 +179,8 @@ impl Sandbox {
             ) {
                 out.paging = Some(Paging {
                     cursors: Cursors {
-                        before: first.id.clone(),
-                        after: last.id.clone(),
+                        before: first.id.to_string(),
+                        after: last.id.to_string(),
                     },
                     next: (matching.len() > limit)
                         .then(|| format!("?limit={limit}&after={}", last.id)),
@@ -194,12 +195,12 @@ impl Sandbox {
     pub fn get_template(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &TemplateId,
         fields: Option<&str>,
     ) -> Result<Projected, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         self.read(|dir| dir.template(id).map(|t| render(t, fields)))
-            .ok_or_else(|| ApiError::unsupported("get", id))
+            .ok_or_else(|| ApiError::unsupported("get", id.as_str()))
     }
 
     /// POST /{template-id}: new components (and, unless approved, category); back to review.
@@ -207,7 +208,7 @@ impl Sandbox {
     pub async fn edit_template(
         &self,
         principal: &Principal,
-        id: &str,
+        id: &TemplateId,
         req: &EditTemplate,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
@@ -224,7 +225,7 @@ impl Sandbox {
             let mut t = dir
                 .template(id)
                 .cloned()
-                .ok_or_else(|| ApiError::unsupported("post", id))?;
+                .ok_or_else(|| ApiError::unsupported("post", id.as_str()))?;
             let now = self.clock.now().0;
             if t.status == TemplateStatus::Approved {
                 let last_day = t.edits.iter().filter(|e| now - **e < DAY_MS).count();
@@ -260,7 +261,7 @@ impl Sandbox {
     pub async fn delete_templates(
         &self,
         principal: &Principal,
-        waba_id: &str,
+        waba_id: &WabaId,
         req: &DeleteTemplates,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
@@ -316,7 +317,7 @@ impl Sandbox {
     /// Operator: force a status (`APPROVED`, `REJECTED`, `PAUSED`, `DISABLED`, `REINSTATED`).
     pub async fn set_template_status(
         &self,
-        id: &str,
+        id: &TemplateId,
         event: TemplateEvent,
         reason: Option<&str>,
     ) -> Result<Option<Template>, ApiError> {
@@ -333,7 +334,7 @@ impl Sandbox {
     /// is written (`false`).
     async fn move_template(
         &self,
-        id: &str,
+        id: &TemplateId,
         from: Option<TemplateStatus>,
         reason: &str,
         event: TemplateEvent,

@@ -2,6 +2,7 @@
 
 use crate::directory::DirectoryChange;
 use crate::error::ApiError;
+use crate::id::BusinessId;
 use crate::model::{Scope, Token};
 use crate::sandbox::{Plan, Sandbox};
 use std::collections::BTreeSet;
@@ -10,7 +11,7 @@ impl Sandbox {
     /// A new token for `business_id` with `scopes`, expiring `expires_in_s` sandbox seconds from now.
     pub async fn mint_token(
         &self,
-        business_id: &str,
+        business_id: &BusinessId,
         scopes: BTreeSet<Scope>,
         expires_in_s: Option<i64>,
     ) -> Result<Token, ApiError> {

@@ -6,6 +6,7 @@
 use crate::auth::Principal;
 use crate::directory::{Directory, DirectoryChange};
 use crate::error::{ApiError, ErrorKind};
+use crate::id::{AppId, WabaId, Wamid};
 use crate::message::MessageRecord;
 use crate::model::{AppSubscription, Scope, WabaSubscription};
 use crate::sandbox::{Plan, Sandbox};
@@ -261,7 +262,7 @@ impl Sandbox {
     pub async fn subscribe_app(
         &self,
         principal: &Principal,
-        app_id: &str,
+        app_id: &AppId,
         api_version: &str,
         req: &SubscribeApp,
         verifier: &dyn CallbackVerifier,
@@ -287,7 +288,7 @@ impl Sandbox {
             .ok_or_else(|| ApiError::param_required("verify_token").graph_scope())?;
         let fields = parse_fields(&req.fields)?;
         if principal.token.app_id != app_id {
-            return Err(ApiError::unsupported("post", app_id));
+            return Err(ApiError::unsupported("post", app_id.as_str()));
         }
         verifier
             .verify(callback_url, verify_token)
@@ -320,7 +321,7 @@ impl Sandbox {
     }
 
     /// GET /{app-id}/subscriptions
-    pub fn app_subscriptions(&self, app_id: &str) -> List<wire::AppSubscription> {
+    pub fn app_subscriptions(&self, app_id: &AppId) -> List<wire::AppSubscription> {
         self.read(|dir| {
             let data = dir
                 .app(app_id)
@@ -345,14 +346,14 @@ impl Sandbox {
     }
 
     /// DELETE /{app-id}/subscriptions
-    pub async fn unsubscribe_app(&self, app_id: &str) -> Result<Success, ApiError> {
+    pub async fn unsubscribe_app(&self, app_id: &AppId) -> Result<Success, ApiError> {
         self.set_app_subscription(app_id, None).await?;
         Ok(Success::TRUE)
     }
 
     /// Operator shortcut (`--webhook-url`): points the demo app's webhook at `url` without a
     /// handshake, subscribed to every field.
-    pub async fn set_app_callback(&self, app_id: &str, url: &str) -> Result<(), ApiError> {
+    pub async fn set_app_callback(&self, app_id: &AppId, url: &str) -> Result<(), ApiError> {
         check_url(url, "webhook-url")?;
         let sub = self.read(|dir| {
             let app = dir
@@ -378,7 +379,7 @@ impl Sandbox {
     pub async fn subscribe_waba(
         &self,
         principal: &Principal,
-        waba_id: &str,
+        waba_id: &WabaId,
         req: &SubscribeWaba,
         verifier: &dyn CallbackVerifier,
     ) -> Result<Success, ApiError> {
@@ -411,7 +412,7 @@ impl Sandbox {
     pub fn waba_subscribed_apps(
         &self,
         principal: &Principal,
-        waba_id: &str,
+        waba_id: &WabaId,
     ) -> Result<List<wire::SubscribedApp>, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         Ok(self.read(|dir| {
@@ -422,7 +423,7 @@ impl Sandbox {
                 .iter()
                 .map(|s| wire::SubscribedApp {
                     whatsapp_business_api_data: wire::AppData {
-                        id: s.app_id.clone(),
+                        id: s.app_id.to_string(),
                         link: format!("https://www.facebook.com/games/?app_id={}", s.app_id),
                         name: dir
                             .app(&s.app_id)
@@ -440,7 +441,7 @@ impl Sandbox {
     pub async fn unsubscribe_waba(
         &self,
         principal: &Principal,
-        waba_id: &str,
+        waba_id: &WabaId,
     ) -> Result<Success, ApiError> {
         principal.require(Scope::WhatsappBusinessManagement)?;
         let app_id = principal.token.app_id.clone();
@@ -452,14 +453,14 @@ impl Sandbox {
     /// Changes a WABA's subscribed apps as they stand when the change is committed.
     async fn change_waba_subscriptions(
         &self,
-        waba_id: &str,
+        waba_id: &WabaId,
         change: impl Fn(&mut Vec<WabaSubscription>),
     ) -> Result<(), ApiError> {
         self.update(|dir| {
             let mut waba = dir
                 .waba(waba_id)
                 .cloned()
-                .ok_or_else(|| ApiError::unsupported("post", waba_id))?;
+                .ok_or_else(|| ApiError::unsupported("post", waba_id.as_str()))?;
             change(&mut waba.subscribed_apps);
             Ok((Plan::change(DirectoryChange::Waba(waba)), ()))
         })
@@ -468,14 +469,14 @@ impl Sandbox {
 
     async fn set_app_subscription(
         &self,
-        app_id: &str,
+        app_id: &AppId,
         sub: Option<AppSubscription>,
     ) -> Result<(), ApiError> {
         self.update(|dir| {
             let mut app = dir
                 .app(app_id)
                 .cloned()
-                .ok_or_else(|| ApiError::unsupported("post", app_id))?;
+                .ok_or_else(|| ApiError::unsupported("post", app_id.as_str()))?;
             app.subscription = sub.clone();
             Ok((Plan::change(DirectoryChange::App(app)), ()))
         })
@@ -485,7 +486,7 @@ impl Sandbox {
     // ---- Status life cycle (operator) ----
 
     /// Statuses of a message that have happened by now (sandbox time).
-    pub async fn message_statuses(&self, wamid: &str) -> Result<Vec<StatusEvent>, ApiError> {
+    pub async fn message_statuses(&self, wamid: &Wamid) -> Result<Vec<StatusEvent>, ApiError> {
         let now = self.clock.now();
         let mut all = self.store.message_statuses(wamid).await?;
         all.retain(|e| e.at <= now);
@@ -494,7 +495,7 @@ impl Sandbox {
 
     /// The customer reads a message: a `read` status (after `delivered`, never twice).
     /// `Ok(None)` when there is no such message.
-    pub async fn mark_read(&self, wamid: &str) -> Result<Option<StatusEvent>, ApiError> {
+    pub async fn mark_read(&self, wamid: &Wamid) -> Result<Option<StatusEvent>, ApiError> {
         let Some(record) = self.store.get_message(wamid).await? else {
             return Ok(None);
         };
@@ -527,7 +528,7 @@ impl Sandbox {
     /// A message the customer has read, or that failed already, cannot fail.
     pub async fn mark_failed(
         &self,
-        wamid: &str,
+        wamid: &Wamid,
         error: &ApiError,
     ) -> Result<Option<StatusEvent>, ApiError> {
         let Some(record) = self.store.get_message(wamid).await? else {

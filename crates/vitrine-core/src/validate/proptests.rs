@@ -208,7 +208,7 @@ fn mutated() -> impl Strategy<Value = Value> {
 
 fn check(input: &Value, strict: bool) {
     let dir = Directory::from_data(seed::demo("http://x"));
-    let phone = dir.phone_number(seed::PHONE_NUMBER_ID).cloned();
+    let phone = dir.phone_number(&seed::PHONE_NUMBER_ID.into()).cloned();
     let result = send_message(
         &vitrine_wire::messages::SendMessage::read(input),
         seed::DISPLAY_PHONE_NUMBER,
@@ -278,8 +278,8 @@ fn template_dir() -> Directory {
         let components = crate::template::check_components(&def).expect("a valid template");
         dir.apply(&crate::directory::DirectoryChange::Template(
             crate::template::Template {
-                id: format!("90{i}"),
-                waba_id: seed::WABA_ID.to_owned(),
+                id: format!("90{i}").into(),
+                waba_id: seed::WABA_ID.into(),
                 name: format!("t{i}"),
                 language: "en_US".to_owned(),
                 category: "MARKETING".to_owned(),
@@ -377,13 +377,13 @@ fn sent(components: Value) -> crate::template_send::SentComponents {
 
 fn check_template(name: &str, components: Value) {
     let dir = template_dir();
-    let Some(phone) = dir.phone_number(seed::PHONE_NUMBER_ID) else {
+    let Some(phone) = dir.phone_number(&seed::PHONE_NUMBER_ID.into()) else {
         return;
     };
     let outgoing = crate::message::Outgoing::Template {
         name: name.to_owned(),
         language: "en_US".to_owned(),
-        template_id: String::new(),
+        template_id: Default::default(),
         header: None,
         header_media: None,
         body: String::new(),
@@ -407,12 +407,12 @@ fn check_template(name: &str, components: Value) {
 #[test]
 fn the_template_sends_are_valid() {
     let dir = template_dir();
-    let phone = dir.phone_number(seed::PHONE_NUMBER_ID).cloned();
+    let phone = dir.phone_number(&seed::PHONE_NUMBER_ID.into()).cloned();
     for (name, components) in template_sends() {
         let outgoing = crate::message::Outgoing::Template {
             name: name.to_owned(),
             language: "en_US".to_owned(),
-            template_id: String::new(),
+            template_id: Default::default(),
             header: None,
             header_media: None,
             body: String::new(),

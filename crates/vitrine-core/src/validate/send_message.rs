@@ -78,7 +78,7 @@ pub fn send_message(
     body: &SendBody,
     sender_wa_id: &str,
     options: SendOptions,
-    throttle: &mut dyn FnMut(&str) -> Result<(), ApiError>,
+    throttle: &mut dyn FnMut(&crate::id::WaId) -> Result<(), ApiError>,
 ) -> Result<SendRequest, ApiError> {
     let req = match body {
         Ok(req) => req,
@@ -187,12 +187,12 @@ pub fn send_message(
 }
 
 /// `+1 (650) 555-1234` → `16505551234`. `None` when no plausible number remains.
-pub fn normalize_wa_id(to: &str) -> Option<String> {
+pub fn normalize_wa_id(to: &str) -> Option<crate::id::WaId> {
     let digits: String = to.chars().filter(|c| c.is_ascii_digit()).collect();
     let rest_ok = to
         .chars()
         .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    (rest_ok && (5..=15).contains(&digits.len())).then_some(digits)
+    (rest_ok && (5..=15).contains(&digits.len())).then_some(crate::id::WaId::from(digits))
 }
 
 /// `interactive.action.sections[0].title` → `interactive['action']['sections'][0]['title']`.
@@ -244,7 +244,7 @@ fn template(t: &Lenient<TemplateMessage>) -> Result<Outgoing, ApiError> {
     Ok(Outgoing::Template {
         name: name.to_owned(),
         language: language.to_owned(),
-        template_id: String::new(),
+        template_id: Default::default(),
         header: None,
         header_media: None,
         body: String::new(),
@@ -436,7 +436,7 @@ fn product(i: &Interactive) -> Result<Outgoing, ApiError> {
     Ok(Outgoing::Product {
         body,
         footer,
-        catalog_id: catalog_id.to_owned(),
+        catalog_id: catalog_id.into(),
         product_retailer_id: rid.to_owned(),
     })
 }
@@ -514,7 +514,7 @@ fn product_list(i: &Interactive) -> Result<Outgoing, ApiError> {
         header: header_text.to_owned(),
         body,
         footer,
-        catalog_id: catalog_id.to_owned(),
+        catalog_id: catalog_id.into(),
         sections: out,
     })
 }
@@ -1079,7 +1079,9 @@ mod tests {
     #[test]
     fn normalizes_to() {
         assert_eq!(
-            normalize_wa_id("+1 (650) 555-1234").as_deref(),
+            normalize_wa_id("+1 (650) 555-1234")
+                .as_ref()
+                .map(crate::id::WaId::as_str),
             Some("16505551234")
         );
         assert_eq!(normalize_wa_id("abc"), None);

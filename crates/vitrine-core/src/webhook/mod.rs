@@ -47,7 +47,7 @@ impl MessageStatus {
 /// A status a message reaches at `at` (sandbox time; may be in the future when scheduled).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusEvent {
-    pub wamid: String,
+    pub wamid: crate::id::Wamid,
     pub status: MessageStatus,
     pub at: Millis,
     /// Meta's webhook error objects, for `failed`.
@@ -56,9 +56,9 @@ pub struct StatusEvent {
 }
 
 impl StatusEvent {
-    pub fn failed(wamid: &str, at: Millis, error: &ApiError) -> StatusEvent {
+    pub fn failed(wamid: &crate::id::Wamid, at: Millis, error: &ApiError) -> StatusEvent {
         StatusEvent {
-            wamid: wamid.to_owned(),
+            wamid: wamid.clone(),
             status: MessageStatus::Failed,
             at,
             errors: vec![error.to_webhook()],
@@ -100,11 +100,11 @@ impl EventType {
 /// An outbox row to write.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewWebhook {
-    pub app_id: String,
-    pub waba_id: String,
+    pub app_id: crate::id::AppId,
+    pub waba_id: crate::id::WabaId,
     pub url: String,
     pub event_type: EventType,
-    pub wamid: Option<String>,
+    pub wamid: Option<crate::id::Wamid>,
     /// For status events: which status.
     pub status: Option<MessageStatus>,
     /// The exact bytes to POST.
@@ -148,11 +148,11 @@ impl DeliveryState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WebhookRecord {
     pub id: i64,
-    pub app_id: String,
-    pub waba_id: String,
+    pub app_id: crate::id::AppId,
+    pub waba_id: crate::id::WabaId,
     pub url: String,
     pub event_type: EventType,
-    pub wamid: Option<String>,
+    pub wamid: Option<crate::id::Wamid>,
     pub status: Option<MessageStatus>,
     /// The body, as sent (ASCII: non-ASCII is escaped).
     pub body: String,
@@ -212,7 +212,7 @@ pub enum AfterAttempt {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebhookQuery {
     pub state: Option<DeliveryState>,
-    pub wamid: Option<String>,
+    pub wamid: Option<crate::id::Wamid>,
     pub event_type: Option<EventType>,
     /// Only webhooks with a smaller id (exclusive).
     pub before_id: Option<i64>,

@@ -2,6 +2,7 @@
 //! (lowercase hex), which is what Meta signs and sends.
 
 use super::StatusEvent;
+use crate::id::{BusinessId, WaId, WabaId};
 use crate::inbound::{InboundRecord, Incoming};
 use crate::media::MediaKind;
 use base64::Engine;
@@ -57,10 +58,10 @@ const COUNTRY_BY_CALLING_CODE: &[(&str, &str)] = &[
 /// The business-scoped user id (BSUID) Meta puts beside `wa_id` in webhooks since April 2026:
 /// the user's ISO 3166 alpha-2 country, a dot, and digits that are stable for one business
 /// portfolio and one user and differ between portfolios (`US.13491208655302741918`).
-pub fn bsuid(business_id: &str, wa_id: &str) -> String {
+pub fn bsuid(business_id: &BusinessId, wa_id: &WaId) -> String {
     let country = COUNTRY_BY_CALLING_CODE
         .iter()
-        .find(|(code, _)| wa_id.starts_with(code))
+        .find(|(code, _)| wa_id.as_str().starts_with(code))
         .map_or("ZZ", |(_, iso)| iso);
     let digest = Sha256::digest(format!("bsuid|{business_id}|{wa_id}").as_bytes());
     let mut n = [0u8; 8];
@@ -109,12 +110,12 @@ pub fn to_meta_bytes(value: &impl Serialize) -> Vec<u8> {
 
 /// What a status payload needs to know about the message and its sender.
 pub struct StatusContext<'a> {
-    pub waba_id: &'a str,
+    pub waba_id: &'a WabaId,
     /// The business portfolio owning the WABA: scopes the recipient's BSUID.
-    pub business_id: &'a str,
-    pub phone_number_id: &'a str,
+    pub business_id: &'a BusinessId,
+    pub phone_number_id: &'a crate::id::PhoneNumberId,
     pub display_phone_number: &'a str,
-    pub recipient_id: &'a str,
+    pub recipient_id: &'a WaId,
     pub biz_opaque_callback_data: Option<&'a str>,
     /// `Some` for app webhook versions before v24, which still carry `conversation`.
     pub conversation: Option<ConversationInfo<'a>>,
@@ -151,10 +152,10 @@ fn status_object(ctx: &StatusContext<'_>, event: &StatusEvent) -> Status {
         super::MessageStatus::Sent | super::MessageStatus::Delivered
     );
     Status {
-        id: event.wamid.clone(),
+        id: event.wamid.to_string(),
         status: event.status.as_str().to_owned(),
         timestamp: event.at.unix_seconds().to_string(),
-        recipient_id: ctx.recipient_id.to_owned(),
+        recipient_id: ctx.recipient_id.to_string(),
         kind: None,
         payment: None,
         biz_opaque_callback_data: ctx.biz_opaque_callback_data.map(str::to_owned),
@@ -185,10 +186,10 @@ pub fn statuses(ctx: &StatusContext<'_>, events: &[&StatusEvent]) -> Vec<u8> {
         messaging_product: "whatsapp".to_owned(),
         metadata: Metadata {
             display_phone_number: ctx.display_phone_number.to_owned(),
-            phone_number_id: ctx.phone_number_id.to_owned(),
+            phone_number_id: ctx.phone_number_id.to_string(),
         },
         contacts: vec![StatusContact {
-            wa_id: ctx.recipient_id.to_owned(),
+            wa_id: ctx.recipient_id.to_string(),
             user_id: bsuid(ctx.business_id, ctx.recipient_id),
         }],
         statuses: events.iter().map(|e| status_object(ctx, e)).collect(),
@@ -199,8 +200,8 @@ pub fn statuses(ctx: &StatusContext<'_>, events: &[&StatusEvent]) -> Vec<u8> {
 /// A customer's payment on a checkout order: a `payment` status of the business's
 /// `order_details` message.
 fn payment(
-    waba_id: &str,
-    business_id: &str,
+    waba_id: &WabaId,
+    business_id: &BusinessId,
     display_phone_number: &str,
     record: &InboundRecord,
     p: &crate::inbound::Payment,
@@ -215,17 +216,17 @@ fn payment(
         messaging_product: "whatsapp".to_owned(),
         metadata: Metadata {
             display_phone_number: display_phone_number.to_owned(),
-            phone_number_id: record.phone_number_id.clone(),
+            phone_number_id: record.phone_number_id.to_string(),
         },
         contacts: vec![StatusContact {
-            wa_id: record.wa_id.clone(),
+            wa_id: record.wa_id.to_string(),
             user_id: bsuid(business_id, &record.wa_id),
         }],
         statuses: vec![Status {
             id: p.order_wamid.clone(),
             status: p.status.clone(),
             timestamp: at.to_string(),
-            recipient_id: record.wa_id.clone(),
+            recipient_id: record.wa_id.to_string(),
             kind: Some("payment".to_owned()),
             payment: Some(PaymentBody {
                 reference_id: p.reference_id.clone(),
@@ -258,11 +259,11 @@ fn payment(
 }
 
 /// A `messages` notification of one WABA carrying `value`.
-fn messages_notification(waba_id: &str, value: impl Serialize) -> Vec<u8> {
+fn messages_notification(waba_id: &WabaId, value: impl Serialize) -> Vec<u8> {
     to_meta_bytes(&Notification {
         object: "whatsapp_business_account".to_owned(),
         entry: vec![Entry {
-            id: waba_id.to_owned(),
+            id: waba_id.to_string(),
             time: None,
             changes: vec![Change {
                 value,
@@ -279,13 +280,14 @@ pub fn template_status(
     at: crate::clock::Millis,
 ) -> Vec<u8> {
     let id: serde_json::Value =
-        t.id.parse::<u64>()
+        t.id.as_str()
+            .parse::<u64>()
             .map(serde_json::Value::from)
-            .unwrap_or_else(|_| t.id.clone().into());
+            .unwrap_or_else(|_| t.id.to_string().into());
     to_meta_bytes(&Notification {
         object: "whatsapp_business_account".to_owned(),
         entry: vec![Entry {
-            id: t.waba_id.clone(),
+            id: t.waba_id.to_string(),
             time: Some(at.unix_seconds()),
             changes: vec![Change {
                 value: serde_json::json!({
@@ -320,8 +322,8 @@ fn major_units(minor: i64, currency: &str) -> serde_json::Number {
 /// the `payment` status of the order message. `media_url` is the download URL of the message's
 /// media, for webhook versions that carry one.
 pub fn inbound(
-    waba_id: &str,
-    business_id: &str,
+    waba_id: &WabaId,
+    business_id: &BusinessId,
     display_phone_number: &str,
     profile_name: &str,
     record: &InboundRecord,
@@ -334,13 +336,13 @@ pub fn inbound(
             from: c.from.clone(),
             id: c.id.clone(),
             referred_product: c.referred_product.as_ref().map(|r| WireReferredProduct {
-                catalog_id: r.catalog_id.clone(),
+                catalog_id: r.catalog_id.to_string(),
                 product_retailer_id: r.product_retailer_id.clone(),
             }),
         }),
-        from: record.wa_id.clone(),
+        from: record.wa_id.to_string(),
         from_user_id: bsuid(business_id, &record.wa_id),
-        id: record.wamid.clone(),
+        id: record.wamid.to_string(),
         timestamp: record.created_at.unix_seconds().to_string(),
         kind: record.content.kind().to_owned(),
         ..Default::default()
@@ -390,7 +392,7 @@ pub fn inbound(
             product_items,
         } => {
             msg.order = Some(OrderBody {
-                catalog_id: catalog_id.clone(),
+                catalog_id: catalog_id.to_string(),
                 text: text.clone(),
                 product_items: product_items
                     .iter()
@@ -464,13 +466,13 @@ pub fn inbound(
         messaging_product: "whatsapp".to_owned(),
         metadata: Metadata {
             display_phone_number: display_phone_number.to_owned(),
-            phone_number_id: record.phone_number_id.clone(),
+            phone_number_id: record.phone_number_id.to_string(),
         },
         contacts: vec![Contact {
             profile: Profile {
                 name: profile_name.to_owned(),
             },
-            wa_id: record.wa_id.clone(),
+            wa_id: record.wa_id.to_string(),
             user_id: bsuid(business_id, &record.wa_id),
         }],
         messages: vec![msg],
@@ -495,16 +497,16 @@ mod tests {
 
     #[test]
     fn bsuids_are_stable_per_portfolio_and_start_with_the_country() {
-        let a = bsuid("107215548836021", "16505550123");
-        assert_eq!(a, bsuid("107215548836021", "16505550123"));
+        let a = bsuid(&"107215548836021".into(), &"16505550123".into());
+        assert_eq!(a, bsuid(&"107215548836021".into(), &"16505550123".into()));
         assert!(a.starts_with("US."), "{a}");
         assert_eq!(a.len(), "US.".len() + 20);
         assert!(a[3..].bytes().all(|b| b.is_ascii_digit()), "{a}");
-        assert_ne!(a, bsuid("108900412276653", "16505550123"));
-        assert!(bsuid("1", "447700900123").starts_with("GB."));
-        assert!(bsuid("1", "919876543210").starts_with("IN."));
-        assert!(bsuid("1", "9725012345678").starts_with("IL."));
-        assert!(bsuid("1", "3801234567").starts_with("ZZ."));
+        assert_ne!(a, bsuid(&"108900412276653".into(), &"16505550123".into()));
+        assert!(bsuid(&"1".into(), &"447700900123".into()).starts_with("GB."));
+        assert!(bsuid(&"1".into(), &"919876543210".into()).starts_with("IN."));
+        assert!(bsuid(&"1".into(), &"9725012345678".into()).starts_with("IL."));
+        assert!(bsuid(&"1".into(), &"3801234567".into()).starts_with("ZZ."));
     }
 
     #[test]
@@ -517,11 +519,11 @@ mod tests {
 
     fn ctx(conversation: bool) -> StatusContext<'static> {
         StatusContext {
-            waba_id: "110457892231604",
-            business_id: "107215548836021",
-            phone_number_id: "113859604417350",
+            waba_id: Box::leak(Box::new("110457892231604".into())),
+            business_id: Box::leak(Box::new("107215548836021".into())),
+            phone_number_id: Box::leak(Box::new("113859604417350".into())),
             display_phone_number: "15550107788",
-            recipient_id: "16505550123",
+            recipient_id: Box::leak(Box::new("16505550123".into())),
             biz_opaque_callback_data: Some("cart-7781 ✓"),
             conversation: conversation.then_some(ConversationInfo {
                 id: "4ce0b0aa0b4b0d8c2e1f5a0f4d9c1a77",
@@ -545,7 +547,7 @@ mod tests {
         let body = String::from_utf8(statuses(&ctx(true), &[&sent])).unwrap();
         insta::assert_snapshot!("status_sent_v23", body);
         let failed = StatusEvent::failed(
-            "wamid.X",
+            &"wamid.X".into(),
             Millis(1_750_263_800_000),
             &crate::ApiError::new(crate::ErrorKind::ReEngagementMessage).with_details(
                 "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",

@@ -49,18 +49,24 @@ async fn run(endpoint: CatalogEndpoint, req: &GraphRequest) -> Result<Response, 
     Ok(match endpoint {
         E::CreateCatalog => graph_result(
             meta,
-            sandbox.create_catalog(who, id, &params.typed()?).await,
+            sandbox
+                .create_catalog(who, &req.id(), &params.typed()?)
+                .await,
         ),
-        E::ListCatalogs => graph_result(meta, sandbox.list_catalogs(who, id, fields)),
-        E::GetCatalog => graph_result(meta, sandbox.get_catalog(who, id, fields)),
+        E::ListCatalogs => graph_result(meta, sandbox.list_catalogs(who, &req.id(), fields)),
+        E::GetCatalog => graph_result(meta, sandbox.get_catalog(who, &req.id(), fields)),
         E::UpdateCatalog => graph_result(
             meta,
-            sandbox.update_catalog(who, id, &params.typed()?).await,
+            sandbox
+                .update_catalog(who, &req.id(), &params.typed()?)
+                .await,
         ),
-        E::DeleteCatalog => graph_result(meta, sandbox.delete_catalog(who, id).await),
+        E::DeleteCatalog => graph_result(meta, sandbox.delete_catalog(who, &req.id()).await),
         E::CreateProduct => graph_result(
             meta,
-            sandbox.create_product(who, id, &params.typed()?).await,
+            sandbox
+                .create_product(who, &req.id(), &params.typed()?)
+                .await,
         ),
         E::ListProducts => {
             let edge = EdgeUrl {
@@ -73,31 +79,43 @@ async fn run(endpoint: CatalogEndpoint, req: &GraphRequest) -> Result<Response, 
             };
             graph_result(
                 meta,
-                sandbox.list_products(who, id, &params.typed()?, &edge),
+                sandbox.list_products(who, &req.id(), &params.typed()?, &edge),
             )
         }
-        E::GetProduct => graph_result(meta, sandbox.get_product(who, id, fields)),
+        E::GetProduct => graph_result(meta, sandbox.get_product(who, &req.id(), fields)),
         E::UpdateProduct => graph_result(
             meta,
-            sandbox.update_product(who, id, &params.typed()?).await,
+            sandbox
+                .update_product(who, &req.id(), &params.typed()?)
+                .await,
         ),
-        E::DeleteProduct => graph_result(meta, sandbox.delete_product(who, id).await),
-        E::ItemsBatch => graph_result(meta, sandbox.items_batch(who, id, &params.typed()?).await),
-        E::BatchStatus => graph_result(meta, sandbox.batch_status(who, id, &params.typed()?).await),
-        E::WabaCatalogs => graph_result(meta, sandbox.waba_catalogs(who, id, fields)),
+        E::DeleteProduct => graph_result(meta, sandbox.delete_product(who, &req.id()).await),
+        E::ItemsBatch => graph_result(
+            meta,
+            sandbox.items_batch(who, &req.id(), &params.typed()?).await,
+        ),
+        E::BatchStatus => graph_result(
+            meta,
+            sandbox.batch_status(who, &req.id(), &params.typed()?).await,
+        ),
+        E::WabaCatalogs => graph_result(meta, sandbox.waba_catalogs(who, &req.id(), fields)),
         E::ConnectCatalog => graph_result(
             meta,
-            sandbox.connect_catalog(who, id, &params.typed()?).await,
+            sandbox
+                .connect_catalog(who, &req.id(), &params.typed()?)
+                .await,
         ),
         E::DisconnectCatalog => graph_result(
             meta,
-            sandbox.disconnect_catalog(who, id, &params.typed()?).await,
+            sandbox
+                .disconnect_catalog(who, &req.id(), &params.typed()?)
+                .await,
         ),
-        E::GetCommerceSettings => graph_result(meta, sandbox.commerce_settings(who, id)),
+        E::GetCommerceSettings => graph_result(meta, sandbox.commerce_settings(who, &req.id())),
         E::SetCommerceSettings => graph_result(
             meta,
             sandbox
-                .set_commerce_settings(who, id, &params.typed()?)
+                .set_commerce_settings(who, &req.id(), &params.typed()?)
                 .await,
         ),
     })

@@ -32,8 +32,10 @@ pub async fn upload(req: GraphRequest, headers: &HeaderMap, body: Option<Body>) 
         node_id,
         params,
     } = req;
+    // The route resolved the node to a phone number.
+    let phone_number_id = vitrine_core::id::PhoneNumberId::from(node_id);
     let sandbox = &state.sandbox;
-    if let Err(e) = sandbox.may_upload_media(&principal, &node_id) {
+    if let Err(e) = sandbox.may_upload_media(&principal, &phone_number_id) {
         return graph_error(&meta, &e);
     }
     let mut params = params.map;
@@ -46,7 +48,7 @@ pub async fn upload(req: GraphRequest, headers: &HeaderMap, body: Option<Body>) 
             .unwrap_or("");
         let result = read_multipart(
             sandbox,
-            &node_id,
+            &phone_number_id,
             content_type,
             body,
             &mut params,
@@ -82,7 +84,7 @@ pub async fn upload(req: GraphRequest, headers: &HeaderMap, body: Option<Body>) 
 
 async fn read_multipart(
     sandbox: &Sandbox,
-    phone_number_id: &str,
+    phone_number_id: &vitrine_core::id::PhoneNumberId,
     content_type: &str,
     body: Body,
     params: &mut serde_json::Map<String, Value>,

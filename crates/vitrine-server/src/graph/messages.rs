@@ -19,7 +19,11 @@ pub async fn send(req: GraphRequest) -> Response {
     if params.get("status").is_some() {
         return match state
             .sandbox
-            .mark_message_read(&principal, &node_id, &MarkRead::read(&params))
+            .mark_message_read(
+                &principal,
+                &node_id.as_str().into(),
+                &MarkRead::read(&params),
+            )
             .await
         {
             Ok(ok) => graph_ok(&meta, &ok),
@@ -30,7 +34,12 @@ pub async fn send(req: GraphRequest) -> Response {
     let started = std::time::Instant::now();
     let sent = state
         .sandbox
-        .send_message(&principal, &node_id, &meta.api_version, &body)
+        .send_message(
+            &principal,
+            &node_id.as_str().into(),
+            &meta.api_version,
+            &body,
+        )
         .await;
     state.metrics.send(sent.is_ok(), started.elapsed());
     match sent {

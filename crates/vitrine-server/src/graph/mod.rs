@@ -25,8 +25,18 @@ pub struct GraphRequest {
     pub state: AppState,
     pub meta: GraphMeta,
     pub principal: Principal,
+    /// A plain string: the path segment, resolved to a node of the kind the endpoint expects
+    /// (see [`GraphRequest::id`]).
     pub node_id: String,
     pub params: Params,
+}
+
+impl GraphRequest {
+    /// The node id as the kind of id the endpoint works on (`WabaId`, `CatalogId`, ...): the
+    /// route was chosen by the kind the node resolved to.
+    pub fn id<T: for<'a> From<&'a String>>(&self) -> T {
+        T::from(&self.node_id)
+    }
 }
 
 /// `v23.0`-style version segment.
@@ -149,8 +159,9 @@ async fn serve(
                 .media_node(
                     &principal,
                     method.as_str(),
-                    &node_id,
-                    params.str("phone_number_id"),
+                    // Not a directory node: the id can only name a media.
+                    &node_id.as_str().into(),
+                    params.str("phone_number_id").map(Into::into).as_ref(),
                 )
                 .await;
             let Ok(record) = media else {
@@ -218,7 +229,7 @@ async fn serve(
             let result = req
                 .state
                 .sandbox
-                .phone_number_node(&req.principal, &req.node_id, fields);
+                .phone_number_node(&req.principal, &req.id(), fields);
             crate::response::graph_result(&req.meta, result)
         }
         Endpoint::SubscribeApp => subscriptions::subscribe_app(req).await,

@@ -17,7 +17,7 @@ pub async fn subscribe_app(req: GraphRequest) -> Response {
         .sandbox
         .subscribe_app(
             &req.principal,
-            &req.node_id,
+            &req.id(),
             &req.meta.api_version,
             &params,
             req.state.verifier.as_ref(),
@@ -28,13 +28,13 @@ pub async fn subscribe_app(req: GraphRequest) -> Response {
 
 /// GET /{app-id}/subscriptions
 pub fn app_subscriptions(req: GraphRequest) -> Response {
-    let v = req.state.sandbox.app_subscriptions(&req.node_id);
+    let v = req.state.sandbox.app_subscriptions(&req.id());
     graph_ok(&req.meta, &v)
 }
 
 /// DELETE /{app-id}/subscriptions
 pub async fn unsubscribe_app(req: GraphRequest) -> Response {
-    let result = req.state.sandbox.unsubscribe_app(&req.node_id).await;
+    let result = req.state.sandbox.unsubscribe_app(&req.id()).await;
     graph_result(&req.meta, result)
 }
 
@@ -49,7 +49,7 @@ pub async fn subscribe_waba(req: GraphRequest) -> Response {
         .sandbox
         .subscribe_waba(
             &req.principal,
-            &req.node_id,
+            &req.id(),
             &params,
             req.state.verifier.as_ref(),
         )
@@ -62,7 +62,7 @@ pub fn waba_subscribed_apps(req: GraphRequest) -> Response {
     let result = req
         .state
         .sandbox
-        .waba_subscribed_apps(&req.principal, &req.node_id);
+        .waba_subscribed_apps(&req.principal, &req.id());
     graph_result(&req.meta, result)
 }
 
@@ -71,7 +71,7 @@ pub async fn unsubscribe_waba(req: GraphRequest) -> Response {
     let result = req
         .state
         .sandbox
-        .unsubscribe_waba(&req.principal, &req.node_id)
+        .unsubscribe_waba(&req.principal, &req.id())
         .await;
     graph_result(&req.meta, result)
 }

@@ -16,28 +16,29 @@ pub enum TemplateEndpoint {
 
 pub async fn handle(endpoint: TemplateEndpoint, req: GraphRequest) -> Response {
     let sandbox = &req.state.sandbox;
-    let (who, id, params) = (&req.principal, req.node_id.as_str(), &req.params);
+    let (who, params) = (&req.principal, &req.params);
     let meta = &req.meta;
     match endpoint {
         TemplateEndpoint::Create => match params.typed() {
-            Ok(r) => graph_result(meta, sandbox.create_template(who, id, &r).await),
+            Ok(r) => graph_result(meta, sandbox.create_template(who, &req.id(), &r).await),
             Err(e) => graph_result::<()>(meta, Err(e)),
         },
         TemplateEndpoint::List => graph_result(
             meta,
             params
                 .typed()
-                .and_then(|r| sandbox.list_templates(who, id, &r)),
+                .and_then(|r| sandbox.list_templates(who, &req.id(), &r)),
         ),
         TemplateEndpoint::Delete => match params.typed() {
-            Ok(r) => graph_result(meta, sandbox.delete_templates(who, id, &r).await),
+            Ok(r) => graph_result(meta, sandbox.delete_templates(who, &req.id(), &r).await),
             Err(e) => graph_result::<()>(meta, Err(e)),
         },
-        TemplateEndpoint::Get => {
-            graph_result(meta, sandbox.get_template(who, id, params.str("fields")))
-        }
+        TemplateEndpoint::Get => graph_result(
+            meta,
+            sandbox.get_template(who, &req.id(), params.str("fields")),
+        ),
         TemplateEndpoint::Edit => match params.typed() {
-            Ok(r) => graph_result(meta, sandbox.edit_template(who, id, &r).await),
+            Ok(r) => graph_result(meta, sandbox.edit_template(who, &req.id(), &r).await),
             Err(e) => graph_result::<()>(meta, Err(e)),
         },
     }

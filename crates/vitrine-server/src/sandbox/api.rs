@@ -118,7 +118,7 @@ pub struct CustomerMessage {
 impl CustomerMessage {
     pub fn of(record: &vitrine_core::inbound::InboundRecord) -> Self {
         CustomerMessage {
-            wamid: record.wamid.clone(),
+            wamid: record.wamid.to_string(),
             timestamp: record.created_at.unix_seconds().to_string(),
             at: record.created_at.0,
             content: serde_json::to_value(&record.content).unwrap_or_default(),
@@ -271,10 +271,10 @@ impl Webhook {
         Webhook {
             id: w.id.to_string(),
             event: w.event_type.as_str().to_owned(),
-            wamid: w.wamid.clone(),
+            wamid: w.wamid.as_ref().map(ToString::to_string),
             message_status: w.status.map(|s| s.as_str().to_owned()),
-            app_id: w.app_id.clone(),
-            waba_id: w.waba_id.clone(),
+            app_id: w.app_id.to_string(),
+            waba_id: w.waba_id.to_string(),
             url: w.url.clone(),
             state: w.state.as_str().to_owned(),
             attempt_count: w.attempt_count,
@@ -367,7 +367,7 @@ pub struct Device {
 impl From<&vitrine_core::model::Customer> for Customer {
     fn from(c: &vitrine_core::model::Customer) -> Self {
         Customer {
-            wa_id: c.wa_id.clone(),
+            wa_id: c.wa_id.to_string(),
             name: c.name.clone(),
             devices: c
                 .devices
@@ -420,9 +420,9 @@ pub struct CartLine {
 impl From<vitrine_core::usecase::carts::CartView> for Cart {
     fn from(v: vitrine_core::usecase::carts::CartView) -> Self {
         Cart {
-            phone_number_id: v.phone_number_id,
+            phone_number_id: v.phone_number_id.into(),
             device_id: v.device_id,
-            catalog_id: v.catalog_id,
+            catalog_id: v.catalog_id.map(Into::into),
             items: v
                 .items
                 .into_iter()

@@ -11,6 +11,7 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use vitrine_core::catalog::feed::{looks_like_tsv, FeedReader};
+use vitrine_core::id::CatalogId;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -29,7 +30,7 @@ pub struct ImportQuery {
         body = Record)))]
 pub async fn import(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<CatalogId>,
     Query(q): Query<ImportQuery>,
     headers: HeaderMap,
     body: Bytes,

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use vitrine_core::id::{PhoneNumberId, WaId};
 use vitrine_core::seed;
 use vitrine_wire::lenient::{Lenient, Object};
 use vitrine_wire::messages::contacts::Contact;
@@ -30,7 +31,11 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Json<C
     let req: CreateCustomer = json_body(&body)?;
     let customer = state
         .sandbox
-        .upsert_customer_with(&req.wa_id, req.name.as_deref(), req.read_receipts)
+        .upsert_customer_with(
+            &req.wa_id.as_str().into(),
+            req.name.as_deref(),
+            req.read_receipts,
+        )
         .await?;
     Ok(Json(Customer::from(&customer)))
 }
@@ -41,7 +46,7 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Json<C
     responses((status = 200, description = "The customer", body = Customer)))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
 ) -> Result<Json<Customer>, OpError> {
     state
         .sandbox
@@ -79,13 +84,14 @@ pub struct About {
     responses((status = 200, description = "The message sent", body = TextSent)))]
 pub async fn send_text(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     body: Bytes,
 ) -> Result<Json<TextSent>, OpError> {
     let req: SendText = json_body(&body)?;
-    let phone = req
+    let phone: PhoneNumberId = req
         .phone_number_id
-        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned())
+        .into();
     let record = match &req.about {
         Some(About {
             forwarded: Some(peer_id),
@@ -104,7 +110,13 @@ pub async fn send_text(
         }) => {
             state
                 .sandbox
-                .customer_asks_about(&wa_id, &phone, wamid, product_retailer_id, &req.text)
+                .customer_asks_about(
+                    &wa_id,
+                    &phone,
+                    &wamid.as_str().into(),
+                    product_retailer_id,
+                    &req.text,
+                )
                 .await?
         }
         Some(_) => {
@@ -123,7 +135,7 @@ pub async fn send_text(
         timestamp: record.created_at.unix_seconds().to_string(),
         at: record.created_at.0,
         window_open_until: record.created_at.0 + vitrine_core::inbound::WINDOW_MS,
-        wamid: record.wamid,
+        wamid: record.wamid.into(),
     }))
 }
 
@@ -164,7 +176,7 @@ fn default_platform() -> String {
     responses((status = 200, description = "The customer with the device", body = Customer)))]
 pub async fn add_device(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     body: Bytes,
 ) -> Result<Json<Customer>, OpError> {
     let req: NewDevice = json_body(&body)?;
@@ -187,10 +199,11 @@ pub struct CartScope {
 }
 
 impl CartScope {
-    fn phone(&self) -> String {
+    fn phone(&self) -> PhoneNumberId {
         self.phone_number_id
-            .clone()
-            .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned())
+            .as_deref()
+            .unwrap_or(seed::PHONE_NUMBER_ID)
+            .into()
     }
 }
 
@@ -200,7 +213,7 @@ impl CartScope {
     responses((status = 200, description = "The cart", body = Cart)))]
 pub async fn view_cart(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
 ) -> Result<Json<Cart>, OpError> {
     let view = state
@@ -225,7 +238,7 @@ pub struct AddItem {
     responses((status = 200, description = "The cart", body = Cart)))]
 pub async fn add_item(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     body: Bytes,
 ) -> Result<Json<Cart>, OpError> {
     let req: AddItem = json_body(&body)?;
@@ -258,7 +271,7 @@ pub struct SetQuantity {
     responses((status = 200, description = "The cart", body = Cart)))]
 pub async fn set_quantity(
     State(state): State<AppState>,
-    Path((wa_id, rid)): Path<(String, String)>,
+    Path((wa_id, rid)): Path<(WaId, String)>,
     body: Bytes,
 ) -> Result<Json<Cart>, OpError> {
     let req: SetQuantity = json_body(&body)?;
@@ -283,7 +296,7 @@ pub async fn set_quantity(
     responses((status = 200, description = "The cart", body = Cart)))]
 pub async fn remove_item(
     State(state): State<AppState>,
-    Path((wa_id, rid)): Path<(String, String)>,
+    Path((wa_id, rid)): Path<(WaId, String)>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
 ) -> Result<Json<Cart>, OpError> {
     let cmd = vitrine_core::cart::CartCommand::Remove {
@@ -310,7 +323,7 @@ pub struct SendCart {
     responses((status = 200, description = "The order sent", body = OrderSent)))]
 pub async fn send_cart(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     body: Bytes,
 ) -> Result<Json<OrderSent>, OpError> {
     let req: SendCart = json_body(&body)?;
@@ -350,16 +363,23 @@ pub struct Reply {
     responses((status = 200, description = "The reply sent", body = CustomerMessage)))]
 pub async fn reply(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     body: Bytes,
 ) -> Result<Json<CustomerMessage>, OpError> {
     let req: Reply = json_body(&body)?;
-    let phone = req
+    let phone: PhoneNumberId = req
         .phone_number_id
-        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned())
+        .into();
     let record = state
         .sandbox
-        .customer_replies(&wa_id, &phone, &req.wamid, &req.choice, req.card)
+        .customer_replies(
+            &wa_id,
+            &phone,
+            &req.wamid.as_str().into(),
+            &req.choice,
+            req.card,
+        )
         .await?;
     Ok(Json(CustomerMessage::of(&record)))
 }
@@ -383,7 +403,7 @@ pub struct Pay {
     responses((status = 200, description = "The payment", body = CustomerMessage)))]
 pub async fn pay(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     body: Bytes,
 ) -> Result<Json<CustomerMessage>, OpError> {
     let req: Pay = json_body(&body)?;
@@ -397,15 +417,16 @@ pub async fn pay(
             .into())
         }
     };
-    let phone = req
+    let phone: PhoneNumberId = req
         .phone_number_id
-        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned())
+        .into();
     let record = state
         .sandbox
         .customer_pays(
             &wa_id,
             &phone,
-            &req.wamid,
+            &req.wamid.as_str().into(),
             captured,
             req.method.as_deref().unwrap_or("upi"),
         )
@@ -427,12 +448,13 @@ pub struct Browse {
     responses((status = 200, description = "A page of the catalog as the customer sees it", body = Record)))]
 pub async fn catalog(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     axum::extract::Query(q): axum::extract::Query<Browse>,
 ) -> Result<Json<Record>, OpError> {
-    let phone = q
+    let phone: PhoneNumberId = q
         .phone_number_id
-        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned())
+        .into();
     Ok(Json(Record(state.sandbox.browse_catalog(
         &wa_id,
         &phone,
@@ -447,7 +469,7 @@ pub async fn catalog(
     responses((status = 200, description = "The product page", body = Record)))]
 pub async fn product(
     State(state): State<AppState>,
-    Path((_wa_id, rid)): Path<(String, String)>,
+    Path((_wa_id, rid)): Path<(WaId, String)>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
 ) -> Result<Json<Record>, OpError> {
     Ok(Json(Record::of(
@@ -462,7 +484,7 @@ pub async fn product(
     responses((status = 200, description = "The chat", body = Record)))]
 pub async fn chat(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
 ) -> Result<Json<Record>, OpError> {
     Ok(Json(Record(
@@ -500,7 +522,7 @@ const DRAIN_MAX: u64 = 256 * 1024 * 1024;
     responses((status = 200, description = "The message sent", body = CustomerMessage)))]
 pub async fn send_file(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     query: Result<axum::extract::Query<FileQuery>, axum::extract::rejection::QueryRejection>,
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
@@ -514,9 +536,10 @@ pub async fn send_file(
         .filter(|m| !m.is_empty())
         .ok_or_else(|| OpError::bad_request("Send the file with its type as Content-Type."))?
         .to_owned();
-    let phone = q
+    let phone: PhoneNumberId = q
         .phone_number_id
-        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned())
+        .into();
     let file = vitrine_core::usecase::customer_messages::CustomerFile {
         kind: q.kind,
         mime_type: mime,
@@ -569,13 +592,14 @@ pub struct SendLocation {
     responses((status = 200, description = "The message sent", body = CustomerMessage)))]
 pub async fn send_location(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     body: Bytes,
 ) -> Result<Json<CustomerMessage>, OpError> {
     let req: SendLocation = json_body(&body)?;
-    let phone = req
+    let phone: PhoneNumberId = req
         .phone_number_id
-        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned())
+        .into();
     let record = state
         .sandbox
         .customer_sends_location(
@@ -610,13 +634,14 @@ pub struct SendContacts {
     responses((status = 200, description = "The message sent", body = CustomerMessage)))]
 pub async fn send_contacts(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     body: Bytes,
 ) -> Result<Json<CustomerMessage>, OpError> {
     let req: SendContacts = json_body(&body)?;
-    let phone = req
+    let phone: PhoneNumberId = req
         .phone_number_id
-        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned())
+        .into();
     let record = state
         .sandbox
         .customer_sends_contacts(&wa_id, &phone, req.contacts, req.reply_to.as_deref())
@@ -641,16 +666,22 @@ pub struct React {
     responses((status = 200, description = "The reaction sent", body = CustomerMessage)))]
 pub async fn react(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     body: Bytes,
 ) -> Result<Json<CustomerMessage>, OpError> {
     let req: React = json_body(&body)?;
-    let phone = req
+    let phone: PhoneNumberId = req
         .phone_number_id
-        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned())
+        .into();
     let record = state
         .sandbox
-        .customer_reacts(&wa_id, &phone, &req.wamid, req.emoji.as_deref())
+        .customer_reacts(
+            &wa_id,
+            &phone,
+            &req.wamid.as_str().into(),
+            req.emoji.as_deref(),
+        )
         .await?;
     Ok(Json(CustomerMessage::of(&record)))
 }
@@ -671,13 +702,14 @@ pub struct SendUnsupported {
     responses((status = 200, description = "The message sent", body = CustomerMessage)))]
 pub async fn send_unsupported(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     body: Bytes,
 ) -> Result<Json<CustomerMessage>, OpError> {
     let req: SendUnsupported = json_body(&body)?;
-    let phone = req
+    let phone: PhoneNumberId = req
         .phone_number_id
-        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned());
+        .unwrap_or_else(|| seed::PHONE_NUMBER_ID.to_owned())
+        .into();
     let record = state
         .sandbox
         .customer_sends_unsupported(&wa_id, &phone, req.kind.as_deref().unwrap_or("poll"))
@@ -707,7 +739,7 @@ pub struct Forward {
     responses((status = 200, description = "Where it was forwarded", body = Record)))]
 pub async fn forward(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
     body: Bytes,
 ) -> Result<Json<Record>, OpError> {
     let req: Forward = json_body(&body)?;
@@ -729,7 +761,7 @@ pub async fn forward(
     responses((status = 200, description = "The customers they exchanged forwards with", body = Record)))]
 pub async fn peers(
     State(state): State<AppState>,
-    Path(wa_id): Path<String>,
+    Path(wa_id): Path<WaId>,
 ) -> Result<Json<Record>, OpError> {
     Ok(Json(Record(state.sandbox.peer_chats(&wa_id).await?)))
 }
@@ -741,7 +773,7 @@ pub async fn peers(
     responses((status = 200, description = "Their chat", body = Record)))]
 pub async fn peer_chat(
     State(state): State<AppState>,
-    Path((wa_id, other)): Path<(String, String)>,
+    Path((wa_id, other)): Path<(WaId, WaId)>,
 ) -> Result<Json<Record>, OpError> {
     Ok(Json(Record(state.sandbox.peer_chat(&wa_id, &other).await?)))
 }

@@ -14,6 +14,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
+use vitrine_core::id::{PhoneNumberId, WaId};
 use vitrine_core::usecase::inspector::Activity;
 use vitrine_core::Sandbox;
 
@@ -37,7 +38,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Records>, OpErro
     responses((status = 200, description = "The thread", body = Record)))]
 pub async fn get(
     State(state): State<AppState>,
-    Path((phone, wa_id)): Path<(String, String)>,
+    Path((phone, wa_id)): Path<(PhoneNumberId, WaId)>,
 ) -> Result<Json<Record>, OpError> {
     let known = state.sandbox.read(|dir| dir.phone_number(&phone).is_some());
     if !known {
@@ -59,7 +60,7 @@ pub async fn get(
         content_type = "application/yaml", body = Record)))]
 pub async fn scenario(
     State(state): State<AppState>,
-    Path((phone, wa_id)): Path<(String, String)>,
+    Path((phone, wa_id)): Path<(PhoneNumberId, WaId)>,
 ) -> Result<axum::response::Response, OpError> {
     use axum::response::IntoResponse;
     let known = state.sandbox.read(|dir| dir.phone_number(&phone).is_some());
@@ -78,7 +79,11 @@ pub async fn scenario(
             format!("writing the scenario: {e}"),
         )
     })?;
-    let name: String = wa_id.chars().filter(char::is_ascii_alphanumeric).collect();
+    let name: String = wa_id
+        .as_str()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
     Ok((
         [
             (

@@ -5,6 +5,7 @@ use super::OpError;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use vitrine_core::id::MediaId;
 
 /// A media's bytes, as uploaded, with its type.
 #[utoipa::path(get, path = "/media/{id}", tag = "media",
@@ -13,7 +14,7 @@ use axum::response::Response;
         body = Vec<u8>)))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<MediaId>,
 ) -> Result<Response, OpError> {
     let record = state
         .sandbox

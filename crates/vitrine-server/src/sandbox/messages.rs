@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use vitrine_core::id::Wamid;
 use vitrine_core::message::MessageQuery;
 use vitrine_core::{ApiError, ErrorKind};
 
@@ -66,8 +67,8 @@ pub async fn list(
     let page = state
         .sandbox
         .list_messages(&MessageQuery {
-            phone_number_id: q.phone_number_id,
-            wa_id: q.customer,
+            phone_number_id: q.phone_number_id.map(Into::into),
+            wa_id: q.customer.map(Into::into),
             before_cursor,
             after_cursor,
             limit,
@@ -103,7 +104,7 @@ pub async fn list(
     responses((status = 200, description = "The stored message with its statuses", body = MessageWithStatuses)))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(wamid): Path<String>,
+    Path(wamid): Path<Wamid>,
 ) -> Result<Json<MessageWithStatuses>, OpError> {
     let Some(record) = state.sandbox.get_message(&wamid).await? else {
         return Err(OpError::not_found(format!("No message {wamid}.")));
@@ -134,7 +135,7 @@ pub async fn get(
     responses((status = 200, description = "The status set", body = StatusSet)))]
 pub async fn read(
     State(state): State<AppState>,
-    Path(wamid): Path<String>,
+    Path(wamid): Path<Wamid>,
 ) -> Result<Json<StatusSet>, OpError> {
     match state.sandbox.mark_read(&wamid).await? {
         Some(event) => Ok(Json(StatusSet::of(&event, false))),
@@ -156,7 +157,7 @@ pub struct FailRequest {
     responses((status = 200, description = "The status set", body = StatusSet)))]
 pub async fn fail(
     State(state): State<AppState>,
-    Path(wamid): Path<String>,
+    Path(wamid): Path<Wamid>,
     body: axum::body::Bytes,
 ) -> Result<Json<StatusSet>, OpError> {
     let req: FailRequest = super::json_body(&body)?;

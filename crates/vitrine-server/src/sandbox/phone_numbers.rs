@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use vitrine_core::id::PhoneNumberId;
 use vitrine_core::model::ThroughputLevel;
 
 /// The highest custom limit; past it, `unlimited` says what is meant.
@@ -33,7 +34,7 @@ pub struct Throughput {
     responses((status = 200, description = "The limit now enforced", body = ThroughputSetting)))]
 pub async fn throughput(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<PhoneNumberId>,
     body: Bytes,
 ) -> Result<Json<ThroughputSetting>, OpError> {
     let req: Throughput = json_body(&body)?;
@@ -60,6 +61,6 @@ pub async fn throughput(
         mps: limits.mps(&phone.throughput),
         level: phone.throughput.level.as_str().to_owned(),
         unlimited: phone.throughput.unlimited,
-        phone_number_id: phone.id,
+        phone_number_id: phone.id.into(),
     }))
 }

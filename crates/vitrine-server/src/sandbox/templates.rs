@@ -9,6 +9,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
+use vitrine_core::id::TemplateId;
 use vitrine_core::template::TemplateEvent;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -25,7 +26,7 @@ pub struct SetStatus {
     responses((status = 200, description = "The template as Graph shows it", body = Record)))]
 pub async fn set_status(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<TemplateId>,
     body: Bytes,
 ) -> Result<Json<Record>, OpError> {
     let req: SetStatus = json_body(&body)?;

@@ -45,11 +45,11 @@ pub async fn mint(
         .unwrap_or_else(|| seed::BUSINESS_ID.to_owned());
     let token = state
         .sandbox
-        .mint_token(&business, scopes, req.expires_in)
+        .mint_token(&business.into(), scopes, req.expires_in)
         .await?;
     Ok(Json(MintedToken {
         access_token: token.token,
-        business_id: token.business_id,
+        business_id: token.business_id.into(),
         scopes: token.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
         expires_at: token.expires_at,
     }))

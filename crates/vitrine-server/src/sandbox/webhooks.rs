@@ -67,7 +67,7 @@ pub async fn list(
     };
     let query = WebhookQuery {
         state: state_filter,
-        wamid: q.wamid,
+        wamid: q.wamid.map(Into::into),
         event_type: event,
         before_id: q
             .before

@@ -363,7 +363,9 @@ async fn concurrent_edits_of_one_template_are_all_counted() {
     assert_eq!(statuses(&rs), vec![200; 8], "{:?}", rs.first());
     n.run_due().await;
     for app in &n.apps {
-        let edits = app.sandbox.read(|d| d.template(&id).unwrap().edits.len());
+        let edits = app
+            .sandbox
+            .read(|d| d.template(&id.as_str().into()).unwrap().edits.len());
         assert_eq!(edits, 8, "an edit was lost");
     }
 }

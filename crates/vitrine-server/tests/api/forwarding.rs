@@ -131,7 +131,7 @@ async fn forwards_to_a_business_are_marked_and_counted() {
     app.set_webhook("http://127.0.0.1:9/").await;
     // The other business has its own app, with its own callback.
     app.sandbox
-        .set_app_callback(seed::OTHER_APP_ID, "http://127.0.0.1:9/")
+        .set_app_callback(&seed::OTHER_APP_ID.into(), "http://127.0.0.1:9/")
         .await
         .unwrap();
     let tip = delivered(&app, text("20% off everything today")).await;

@@ -368,8 +368,18 @@ async fn urls_and_media_expire_on_the_sandbox_clock() {
         .assert_error(400, unsupported("get", &id));
     // The purge removes the bytes.
     assert!(app.sandbox.purge_media().await.unwrap() >= 1);
-    assert!(app.store.get_media(&id).await.unwrap().is_none());
-    assert!(app.store.media_chunk(&id, 0).await.unwrap().is_none());
+    assert!(app
+        .store
+        .get_media(&id.as_str().into())
+        .await
+        .unwrap()
+        .is_none());
+    assert!(app
+        .store
+        .media_chunk(&id.as_str().into(), 0)
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
@@ -378,11 +388,21 @@ async fn large_uploads_are_stored_in_chunks() {
     let bytes = noise(3 * 1024 * 1024 + 17, 9);
     let id = app.upload(&bytes, "application/pdf", "catalog.pdf").await;
     assert_eq!(
-        app.store.media_chunk(&id, 0).await.unwrap().unwrap().len(),
+        app.store
+            .media_chunk(&id.as_str().into(), 0)
+            .await
+            .unwrap()
+            .unwrap()
+            .len(),
         1024 * 1024
     );
     assert_eq!(
-        app.store.media_chunk(&id, 3).await.unwrap().unwrap().len(),
+        app.store
+            .media_chunk(&id.as_str().into(), 3)
+            .await
+            .unwrap()
+            .unwrap()
+            .len(),
         17
     );
     let url = url_of(&app, &id).await;

@@ -31,7 +31,7 @@ async fn marking_read_turns_the_ticks_blue_and_shows_typing() {
         let wamid = wamid.to_owned();
         async move {
             app.store
-                .get_inbound(&wamid)
+                .get_inbound(&wamid.as_str().into())
                 .await
                 .unwrap()
                 .unwrap()
@@ -42,7 +42,11 @@ async fn marking_read_turns_the_ticks_blue_and_shows_typing() {
     let r = app.post_message(read(&first)).await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     assert_eq!(r.body, json!({ "success": true }));
-    let reads = app.store.thread_reads(PHONE, CUSTOMER).await.unwrap();
+    let reads = app
+        .store
+        .thread_reads(&PHONE.into(), &CUSTOMER.into())
+        .await
+        .unwrap();
     assert_eq!(reads.read_up_to, Some(at(&first).await));
     assert_eq!(reads.typing_at, None);
 
@@ -51,14 +55,18 @@ async fn marking_read_turns_the_ticks_blue_and_shows_typing() {
     let now = app.sandbox.clock.now().0;
     let r = app.post_message(typing).await;
     assert_eq!(r.body, json!({ "success": true }));
-    let reads = app.store.thread_reads(PHONE, CUSTOMER).await.unwrap();
+    let reads = app
+        .store
+        .thread_reads(&PHONE.into(), &CUSTOMER.into())
+        .await
+        .unwrap();
     assert_eq!(reads.read_up_to, Some(at(&second).await));
     assert!(reads.typing_at.unwrap() >= now);
     // Marking an earlier message again does not move the mark back.
     app.post_message(read(&first)).await;
     assert_eq!(
         app.store
-            .thread_reads(PHONE, CUSTOMER)
+            .thread_reads(&PHONE.into(), &CUSTOMER.into())
             .await
             .unwrap()
             .read_up_to,
@@ -109,7 +117,10 @@ async fn read_receipt_errors() {
     .await
     .assert_131009("Invalid message_id");
     assert_eq!(
-        app.store.thread_reads(PHONE, CUSTOMER).await.unwrap(),
+        app.store
+            .thread_reads(&PHONE.into(), &CUSTOMER.into())
+            .await
+            .unwrap(),
         Default::default()
     );
 }

@@ -332,7 +332,7 @@ async fn what_schemathesis_found_is_refused() {
     assert_eq!(r.status.as_u16(), 400, "{}", r.text);
     assert!(app
         .sandbox
-        .customer("16505550123")
+        .customer(&"16505550123".into())
         .unwrap()
         .devices
         .iter()

@@ -267,7 +267,7 @@ async fn the_event_stream_says_what_changed() {
     let product = app
         .sandbox
         .read(|dir| {
-            dir.catalog(CATALOG)
+            dir.catalog(&CATALOG.into())
                 .and_then(|c| c.product("tee-classic-white"))
                 .map(|p| p.id.clone())
         })

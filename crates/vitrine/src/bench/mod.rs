@@ -165,7 +165,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         let (node, listener) = Node::open(&cfg).await?;
         node.sandbox
             .set_throughput(
-                seed::PHONE_NUMBER_ID,
+                &seed::PHONE_NUMBER_ID.into(),
                 vitrine_core::model::Throughput {
                     unlimited: true,
                     ..Default::default()
@@ -209,7 +209,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         }));
         let t = Instant::now();
         let report = sandbox
-            .import_feed(seed::CATALOG_ID, rows, |_| {})
+            .import_feed(&seed::CATALOG_ID.into(), rows, |_| {})
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
         let secs = t.elapsed().as_secs_f64();

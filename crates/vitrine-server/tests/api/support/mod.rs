@@ -404,7 +404,7 @@ impl TestApp {
     /// Points the demo app's webhook at `url` (no handshake).
     pub async fn set_webhook(&self, url: &str) {
         self.sandbox
-            .set_app_callback(seed::APP_ID, url)
+            .set_app_callback(&seed::APP_ID.into(), url)
             .await
             .unwrap();
     }
