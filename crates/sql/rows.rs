@@ -13,7 +13,7 @@ use vitrine_core::catalog::batch::{BatchJob, BatchResult};
 use vitrine_core::clock::Millis;
 use vitrine_core::directory::{DirectoryChange, DirectoryData, LoadedDirectory, WindowState};
 use vitrine_core::forward::PeerMessage;
-use vitrine_core::id::{MediaId, PhoneNumberId, WaId, Wamid};
+use vitrine_core::id::{MediaId, PhoneNumberId, WaId, WabaId, Wamid};
 use vitrine_core::inbound::{InboundRecord, ThreadReads};
 use vitrine_core::media::{MediaOrigin, MediaRecord};
 use vitrine_core::message::{MessagePage, MessageQuery, MessageRecord, ProductSnapshot};
@@ -133,7 +133,7 @@ pub(crate) async fn load_directory(
     .await
     .map_err(db_err)?
     {
-        let waba_id: String = r.get(0);
+        let waba_id: WabaId = r.get(0);
         if let Some(w) = data.wabas.iter_mut().find(|w| w.id == waba_id) {
             w.subscribed_apps.push(WabaSubscription {
                 app_id: r.get(1),
@@ -941,7 +941,7 @@ async fn insert_webhooks(conn: &mut Conn, webhooks: &[(&NewWebhook, &[u8])]) -> 
                 .push_bind(w.due_at.0)
                 .push_bind(w.due_at.0)
                 .push_bind(*packed)
-                .push_bind(w.wamid.as_ref().map(|w| packed::wamid_key(w.as_str())));
+                .push_bind(w.wamid.as_ref().map(packed::wamid_key));
         });
         sql.build().execute(&mut *conn).await.map_err(db_err)?;
     }
@@ -1152,7 +1152,7 @@ pub(crate) async fn list_webhooks(pool: &Pool, q: &WebhookQuery) -> StoreResult<
         // By its key (packed rows) or itself (rows from before): rows whose key matches but
         // not their wamid are dropped below.
         sql.push(" AND (wamid_key = ")
-            .push_bind(packed::wamid_key(wamid.as_str()))
+            .push_bind(packed::wamid_key(wamid))
             .push(" OR wamid = ")
             .push_bind(wamid.clone())
             .push(")");

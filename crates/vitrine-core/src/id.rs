@@ -5,6 +5,13 @@
 //!
 //! With the `sqlx` feature (the stores') they bind and decode as `TEXT`, like a `String`.
 //!
+//! ```compile_fail
+//! use vitrine_core::id::{PhoneNumberId, WabaId};
+//! fn send_from(_number: &PhoneNumberId) {}
+//! let waba = WabaId::from("102290129340398");
+//! send_from(&waba); // a WABA id is not a phone number id
+//! ```
+//!
 //! Where a value may be any of several kinds (a Graph path segment before it is resolved), the
 //! code keeps a plain `&str` and says so.
 

@@ -123,8 +123,8 @@ pub fn snapshot_key(json: &str) -> String {
 
 /// A 64-bit key of a wamid, indexed instead of the wamid itself (a tenth of the size); rows
 /// found by it are checked against the wamid they hold.
-pub fn wamid_key(wamid: &str) -> i64 {
-    let digest = Sha256::digest(wamid.as_bytes());
+pub fn wamid_key(wamid: &crate::id::Wamid) -> i64 {
+    let digest = Sha256::digest(wamid.as_str().as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     i64::from_le_bytes(first)
