@@ -42,6 +42,9 @@ fn scopes_to_text(token: &Token) -> String {
         .join(",")
 }
 
+/// Products per page when the catalog is loaded at start-up.
+const PRODUCTS_PER_PAGE: i64 = 2_000;
+
 pub(crate) async fn load_directory(
     mut tx: Transaction<'_, Db>,
 ) -> StoreResult<Option<LoadedDirectory>> {
@@ -183,16 +186,35 @@ pub(crate) async fn load_directory(
             vertical: r.get(3),
         });
     }
-    // The catalog as one JSON array built by the database: one row to hand over instead of one
-    // per product, which is most of the start-up time with 100,000 products.
-    let products: Option<String> =
-        sqlx::query_scalar("SELECT string_agg(data, ',' ORDER BY seq) FROM products")
-            .fetch_one(&mut *tx)
+    // The catalog in pages, each one JSON array built by the database (one row to hand over
+    // instead of one per product), parsed on a blocking thread while the next page is read. One
+    // array of the whole catalog would be one allocation of ~100 MB at 100,000 products, copied
+    // several times: most of the start-up time went into the kernel zeroing its pages.
+    let mut after = 0i64;
+    let mut pages = Vec::new();
+    loop {
+        let (page, last): (Option<String>, Option<i64>) = sqlx::query_as(
+            "SELECT '[' || string_agg(data, ',' ORDER BY seq) || ']', MAX(seq) \
+             FROM (SELECT seq, data FROM products WHERE seq > $1 ORDER BY seq LIMIT $2) AS page",
+        )
+        .bind(after)
+        .bind(PRODUCTS_PER_PAGE)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let (Some(page), Some(last)) = (page, last) else {
+            break;
+        };
+        after = last;
+        pages.push(tokio::task::spawn_blocking(move || {
+            serde_json::from_str::<Vec<Product>>(&page).map_err(corrupt)
+        }));
+    }
+    for page in pages {
+        let products = page
             .await
-            .map_err(db_err)?;
-    if let Some(products) = products {
-        data.products =
-            serde_json::from_str::<Vec<Product>>(&format!("[{products}]")).map_err(corrupt)?;
+            .map_err(|e| StoreError::Database(format!("parsing the catalog: {e}")))??;
+        data.products.extend(products);
     }
     for r in sqlx::query("SELECT data FROM customers ORDER BY wa_id")
         .fetch_all(&mut *tx)

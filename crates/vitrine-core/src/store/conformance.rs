@@ -54,6 +54,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("seed_and_load_directory", |s| {
             Box::pin(seed_and_load_directory(s))
         }),
+        ("a_catalog_of_several_pages", |s| {
+            Box::pin(a_catalog_of_several_pages(s))
+        }),
         ("tokens", |s| Box::pin(tokens(s))),
         ("subscriptions", |s| Box::pin(subscriptions(s))),
         ("change_log_clock_and_products", |s| {
@@ -300,6 +303,26 @@ async fn seed_and_load_directory(store: Arc<dyn Store>) {
     assert_eq!(loaded.products, data.products, "products in creation order");
     // Seeding twice is refused, not doubled.
     assert!(store.seed(&data).await.is_err());
+}
+
+/// The catalog is read at start-up in pages: every product comes back once, in creation order.
+async fn a_catalog_of_several_pages(store: Arc<dyn Store>) {
+    let mut data = seed::demo("http://x");
+    let model = data.products[0].clone();
+    for i in 0..4_500 {
+        let mut p = model.clone();
+        p.id = format!("9{i:015}");
+        p.retailer_id = format!("generated-{i}");
+        p.price = i;
+        data.products.push(p);
+    }
+    store.seed(&data).await.unwrap();
+    let loaded = store.load_directory().await.unwrap().unwrap().data;
+    assert_eq!(loaded.products.len(), data.products.len());
+    assert!(
+        loaded.products == data.products,
+        "products in creation order"
+    );
 }
 
 async fn tokens(store: Arc<dyn Store>) {
