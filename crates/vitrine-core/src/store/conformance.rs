@@ -945,6 +945,7 @@ fn cart(items: u32) -> crate::cart::Cart {
         .map(|i| crate::cart::CartItem {
             product_retailer_id: format!("sku-{i}"),
             quantity: 1,
+            seen_revision: Some(i64::from(i)),
         })
         .collect();
     cart
