@@ -357,14 +357,16 @@ pub(crate) async fn commit(conn: &mut Conn, c: &Commit) -> StoreResult<CommitOut
     }
     if let Some(record) = &c.inbound {
         let json = serde_json::to_string(record).map_err(corrupt)?;
+        let accepted = take_message_order(conn, 1).await?;
         sqlx::query(
-            "INSERT INTO inbound_messages (wamid, phone_number_id, wa_id, created_at, record) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO inbound_messages (wamid, phone_number_id, wa_id, created_at, record, accepted) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&record.wamid)
         .bind(&record.phone_number_id)
         .bind(&record.wa_id)
         .bind(record.created_at.0)
         .bind(json)
+        .bind(accepted.first().copied())
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;
@@ -870,17 +872,24 @@ pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -
         sql.push(" ON CONFLICT (key) DO NOTHING");
         sql.build().execute(&mut *conn).await.map_err(db_err)?;
     }
-    for chunk in messages.chunks(ROWS_PER_INSERT) {
+    // Their places in the order of acceptance, shared with customers' messages, in the order
+    // given.
+    let accepted = take_message_order(conn, messages.len()).await?;
+    for (chunk, accepted) in messages
+        .chunks(ROWS_PER_INSERT)
+        .zip(accepted.chunks(ROWS_PER_INSERT))
+    {
         let mut sql: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record, packed) ",
+            "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record, packed, accepted) ",
         );
-        sql.push_values(chunk, |mut row, m| {
+        sql.push_values(chunk.iter().zip(accepted), |mut row, (m, accepted)| {
             row.push_bind(&m.wamid)
                 .push_bind(&m.phone_number_id)
                 .push_bind(&m.wa_id)
                 .push_bind(m.created_at)
                 .push("''")
-                .push_bind(&m.packed.record);
+                .push_bind(&m.packed.record)
+                .push_bind(*accepted);
         });
         sql.build().execute(&mut *conn).await.map_err(db_err)?;
     }
@@ -1351,6 +1360,37 @@ pub(crate) async fn list_inbound(
     .await
     .map_err(db_err)?;
     oldest_first(rows)
+}
+
+/// Where each of these messages (the business's or a customer's, by wamid) stands in the order
+/// of acceptance; messages written before it was kept are left out.
+pub(crate) async fn message_order(
+    pool: &Pool,
+    wamids: &[String],
+) -> StoreResult<std::collections::HashMap<String, i64>> {
+    let mut found = std::collections::HashMap::with_capacity(wamids.len());
+    for chunk in wamids.chunks(ROWS_PER_INSERT) {
+        let mut sql: QueryBuilder<Db> = QueryBuilder::new(
+            "SELECT wamid, accepted FROM messages WHERE accepted IS NOT NULL AND wamid IN (",
+        );
+        let mut list = sql.separated(", ");
+        for w in chunk {
+            list.push_bind(w);
+        }
+        sql.push(
+            ") UNION ALL SELECT wamid, accepted FROM inbound_messages \
+             WHERE accepted IS NOT NULL AND wamid IN (",
+        );
+        let mut list = sql.separated(", ");
+        for w in chunk {
+            list.push_bind(w);
+        }
+        sql.push(")");
+        for r in sql.build().fetch_all(pool).await.map_err(db_err)? {
+            found.insert(r.get::<String, _>(0), r.get::<i64, _>(1));
+        }
+    }
+    Ok(found)
 }
 
 /// JSON records in their first column, read newest first, given back oldest first.

@@ -325,6 +325,14 @@ impl Directory {
         self.versions.get(key).copied().unwrap_or(0)
     }
 
+    /// The revision of a product: the change-log number of its last change (0 for none since
+    /// the seed). It only grows, survives the product's deletion, and is the same on every node,
+    /// whatever their clocks say: what a cart compares to find the updates its customer has not
+    /// seen.
+    pub fn product_revision(&self, product: &Product) -> i64 {
+        self.version(&product_key(&product.catalog_id, &product.retailer_id))
+    }
+
     /// Applies change-log entry `seq`: the change, and the versions of what it writes.
     pub fn apply_logged(&mut self, seq: i64, change: &DirectoryChange) {
         for key in change.writes() {
