@@ -43,6 +43,9 @@ fn scopes_to_text(token: &Token) -> String {
         .join(",")
 }
 
+/// Products per page when the catalog is loaded at start-up.
+const PRODUCTS_PER_PAGE: i64 = 2_000;
+
 pub(crate) async fn load_directory(
     mut tx: Transaction<'_, Db>,
 ) -> StoreResult<Option<LoadedDirectory>> {
@@ -184,16 +187,35 @@ pub(crate) async fn load_directory(
             vertical: r.get(3),
         });
     }
-    // The catalog as one JSON array built by the database: one row to hand over instead of one
-    // per product, which is most of the start-up time with 100,000 products.
-    let products: Option<String> =
-        sqlx::query_scalar("SELECT string_agg(data, ',' ORDER BY seq) FROM products")
-            .fetch_one(&mut *tx)
+    // The catalog in pages, each one JSON array built by the database (one row to hand over
+    // instead of one per product), parsed on a blocking thread while the next page is read. One
+    // array of the whole catalog would be one allocation of ~100 MB at 100,000 products, copied
+    // several times: most of the start-up time went into the kernel zeroing its pages.
+    let mut after = 0i64;
+    let mut pages = Vec::new();
+    loop {
+        let (page, last): (Option<String>, Option<i64>) = sqlx::query_as(
+            "SELECT '[' || string_agg(data, ',' ORDER BY seq) || ']', MAX(seq) \
+             FROM (SELECT seq, data FROM products WHERE seq > $1 ORDER BY seq LIMIT $2) AS page",
+        )
+        .bind(after)
+        .bind(PRODUCTS_PER_PAGE)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let (Some(page), Some(last)) = (page, last) else {
+            break;
+        };
+        after = last;
+        pages.push(tokio::task::spawn_blocking(move || {
+            serde_json::from_str::<Vec<Product>>(&page).map_err(corrupt)
+        }));
+    }
+    for page in pages {
+        let products = page
             .await
-            .map_err(db_err)?;
-    if let Some(products) = products {
-        data.products =
-            serde_json::from_str::<Vec<Product>>(&format!("[{products}]")).map_err(corrupt)?;
+            .map_err(|e| StoreError::Database(format!("parsing the catalog: {e}")))??;
+        data.products.extend(products);
     }
     for r in sqlx::query("SELECT data FROM customers ORDER BY wa_id")
         .fetch_all(&mut *tx)
@@ -336,14 +358,16 @@ pub(crate) async fn commit(conn: &mut Conn, c: &Commit) -> StoreResult<CommitOut
     }
     if let Some(record) = &c.inbound {
         let json = serde_json::to_string(record).map_err(corrupt)?;
+        let accepted = take_message_order(conn, 1).await?;
         sqlx::query(
-            "INSERT INTO inbound_messages (wamid, phone_number_id, wa_id, created_at, record) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO inbound_messages (wamid, phone_number_id, wa_id, created_at, record, accepted) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&record.wamid)
         .bind(&record.phone_number_id)
         .bind(&record.wa_id)
         .bind(record.created_at.0)
         .bind(json)
+        .bind(accepted.first().copied())
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;
@@ -849,17 +873,24 @@ pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -
         sql.push(" ON CONFLICT (key) DO NOTHING");
         sql.build().execute(&mut *conn).await.map_err(db_err)?;
     }
-    for chunk in messages.chunks(ROWS_PER_INSERT) {
+    // Their places in the order of acceptance, shared with customers' messages, in the order
+    // given.
+    let accepted = take_message_order(conn, messages.len()).await?;
+    for (chunk, accepted) in messages
+        .chunks(ROWS_PER_INSERT)
+        .zip(accepted.chunks(ROWS_PER_INSERT))
+    {
         let mut sql: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record, packed) ",
+            "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record, packed, accepted) ",
         );
-        sql.push_values(chunk, |mut row, m| {
+        sql.push_values(chunk.iter().zip(accepted), |mut row, (m, accepted)| {
             row.push_bind(&m.wamid)
                 .push_bind(&m.phone_number_id)
                 .push_bind(&m.wa_id)
                 .push_bind(m.created_at)
                 .push("''")
-                .push_bind(&m.packed.record);
+                .push_bind(&m.packed.record)
+                .push_bind(*accepted);
         });
         sql.build().execute(&mut *conn).await.map_err(db_err)?;
     }
@@ -1330,6 +1361,37 @@ pub(crate) async fn list_inbound(
     .await
     .map_err(db_err)?;
     oldest_first(rows)
+}
+
+/// Where each of these messages (the business's or a customer's, by wamid) stands in the order
+/// of acceptance; messages written before it was kept are left out.
+pub(crate) async fn message_order(
+    pool: &Pool,
+    wamids: &[String],
+) -> StoreResult<std::collections::HashMap<String, i64>> {
+    let mut found = std::collections::HashMap::with_capacity(wamids.len());
+    for chunk in wamids.chunks(ROWS_PER_INSERT) {
+        let mut sql: QueryBuilder<Db> = QueryBuilder::new(
+            "SELECT wamid, accepted FROM messages WHERE accepted IS NOT NULL AND wamid IN (",
+        );
+        let mut list = sql.separated(", ");
+        for w in chunk {
+            list.push_bind(w);
+        }
+        sql.push(
+            ") UNION ALL SELECT wamid, accepted FROM inbound_messages \
+             WHERE accepted IS NOT NULL AND wamid IN (",
+        );
+        let mut list = sql.separated(", ");
+        for w in chunk {
+            list.push_bind(w);
+        }
+        sql.push(")");
+        for r in sql.build().fetch_all(pool).await.map_err(db_err)? {
+            found.insert(r.get::<String, _>(0), r.get::<i64, _>(1));
+        }
+    }
+    Ok(found)
 }
 
 /// JSON records in their first column, read newest first, given back oldest first.

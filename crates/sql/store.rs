@@ -169,6 +169,13 @@ impl MessageStore for ThisStore {
         rows::list_messages(&self.readers, query).await
     }
 
+    async fn message_order(
+        &self,
+        wamids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, i64>> {
+        rows::message_order(&self.readers, wamids).await
+    }
+
     async fn get_message(&self, wamid: &Wamid) -> StoreResult<Option<MessageRecord>> {
         rows::get_message(&self.readers, wamid).await
     }

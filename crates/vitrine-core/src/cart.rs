@@ -6,9 +6,17 @@
 //! or sent), each of its items is checked against the catalog as it is now; items that went out
 //! of stock, were deleted or hidden are removed, and any change since the customer last looked
 //! raises the "items in your cart have been updated" notice.
+//!
+//! "Since the customer last looked" is a product revision, not a time: each item remembers the
+//! revision of its product the customer last saw ([`Directory::product_revision`], a change-log
+//! number, the same on every node), so a change in the very millisecond of a look, with the
+//! sandbox clock frozen, is still seen.
+//!
+//! [`Directory::product_revision`]: crate::directory::Directory::product_revision
 
 use crate::clock::Millis;
 use crate::directory::CatalogIndex;
+use crate::model::Product;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_QUANTITY: u32 = 99;
@@ -26,6 +34,10 @@ pub struct CartKey {
 pub struct CartItem {
     pub product_retailer_id: String,
     pub quantity: u32,
+    /// The revision of the product the customer last saw in the cart; `None` in carts stored
+    /// before revisions were kept (those compare [`Cart::seen_at`] with the product's time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_revision: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,7 +48,8 @@ pub struct Cart {
     pub items: Vec<CartItem>,
     /// Set when an update reached the cart; cleared once the customer has seen it.
     pub notice: bool,
-    /// When the customer last looked at the cart (sandbox ms).
+    /// When the customer last looked at the cart (sandbox ms). Only items stored without a
+    /// [`CartItem::seen_revision`] are compared by it.
     pub seen_at: i64,
 }
 
@@ -158,6 +171,7 @@ impl Cart {
                     None => next.items.push(CartItem {
                         product_retailer_id: rid.clone(),
                         quantity: *quantity,
+                        seen_revision: None,
                     }),
                 }
             }
@@ -189,8 +203,13 @@ impl Cart {
     }
 
     /// The cart against the catalog as it is now: unorderable items removed, the notice raised
-    /// for any change the customer has not seen. Returns whether anything changed.
-    pub fn refresh(&mut self, catalog: Option<&CatalogIndex>) -> bool {
+    /// for any change the customer has not seen (a product at a newer `revision` than the one
+    /// its item last showed). Returns whether anything changed.
+    pub fn refresh(
+        &mut self,
+        catalog: Option<&CatalogIndex>,
+        revision: impl Fn(&Product) -> i64,
+    ) -> bool {
         let mut changed = false;
         let seen_at = self.seen_at;
         let before = self.items.len();
@@ -206,7 +225,10 @@ impl Cart {
         let updated = self.items.iter().any(|i| {
             catalog
                 .and_then(|c| c.product(&i.product_retailer_id))
-                .is_some_and(|p| p.updated_at > seen_at)
+                .is_some_and(|p| match i.seen_revision {
+                    Some(seen) => revision(p) > seen,
+                    None => p.updated_at > seen_at,
+                })
         });
         if updated && !self.notice {
             self.notice = true;
@@ -215,10 +237,37 @@ impl Cart {
         changed
     }
 
-    /// The customer has seen the cart (and its notice) at `now`.
-    pub fn seen(&mut self, now: Millis) {
+    /// The customer has seen the cart (and its notice) at `now`, its products as they are in
+    /// `catalog`.
+    pub fn seen(
+        &mut self,
+        now: Millis,
+        catalog: Option<&CatalogIndex>,
+        revision: impl Fn(&Product) -> i64,
+    ) {
         self.notice = false;
+        self.looked(now, catalog, revision);
+    }
+
+    /// The customer looked at the products of the cart at `now`, as they are in `catalog`: each
+    /// item remembers the revision it showed. A pending notice stays.
+    pub fn looked(
+        &mut self,
+        now: Millis,
+        catalog: Option<&CatalogIndex>,
+        revision: impl Fn(&Product) -> i64,
+    ) {
         self.seen_at = now.0;
+        for item in &mut self.items {
+            if let Some(p) = catalog.and_then(|c| c.product(&item.product_retailer_id)) {
+                item.seen_revision = Some(revision(p));
+            }
+        }
+    }
+
+    /// Whether an item was stored before revisions were kept: looking at the cart records them.
+    pub fn lacks_revisions(&self) -> bool {
+        self.items.iter().any(|i| i.seen_revision.is_none())
     }
 }
 
@@ -361,5 +410,80 @@ mod tests {
                 prop_assert_eq!(cart.items.len(), model.len());
             }
         }
+
+        /// Against a model of product revisions, with the clock standing still: a look shows
+        /// the notice exactly when a product in the cart changed since the cart last showed it,
+        /// and only once.
+        #[test]
+        fn every_change_since_the_last_look_is_noticed_once(ops in prop::collection::vec(
+            prop_oneof![
+                (0usize..3).prop_map(RevisionOp::Add),
+                (0usize..3).prop_map(RevisionOp::Change),
+                Just(RevisionOp::Look),
+            ], 0..60)) {
+            const ORDERABLE: [&str; 3] = ["gift-card-25", "tote-canvas-natural", "cap-canvas-navy"];
+            let dir = catalog();
+            let c = dir.catalog(&seed::CATALOG_ID.into());
+            let now = Millis(1_000);
+            let mut revisions: std::collections::BTreeMap<&str, i64> = Default::default();
+            let mut last = 0;
+            let mut cart = Cart::new(key());
+            let mut unseen = false;
+            for op in ops {
+                match op {
+                    RevisionOp::Add(s) => {
+                        // As a change of the cart does: refreshed, changed, looked at.
+                        let rev = |p: &Product| revisions.get(p.retailer_id.as_str()).copied().unwrap_or(0);
+                        cart.refresh(c, rev);
+                        let add = CartCommand::Add { product_retailer_id: ORDERABLE[s].into(), quantity: 1 };
+                        let mut next = cart.apply(&add, c, true).unwrap();
+                        next.looked(now, c, rev);
+                        cart = next;
+                    }
+                    RevisionOp::Change(s) => {
+                        last += 1;
+                        revisions.insert(ORDERABLE[s], last);
+                        unseen |= cart.quantity_of(ORDERABLE[s]) > 0;
+                    }
+                    RevisionOp::Look => {
+                        let rev = |p: &Product| revisions.get(p.retailer_id.as_str()).copied().unwrap_or(0);
+                        cart.refresh(c, rev);
+                        prop_assert_eq!(cart.notice, unseen);
+                        if cart.notice {
+                            cart.seen(now, c, rev);
+                        }
+                        unseen = false;
+                    }
+                }
+            }
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum RevisionOp {
+        Add(usize),
+        Change(usize),
+        Look,
+    }
+
+    #[test]
+    fn an_item_stored_without_a_revision_compares_times_until_looked_at() {
+        let dir = catalog();
+        let c = dir.catalog(&seed::CATALOG_ID.into());
+        let mut cart = Cart::new(key());
+        cart.items.push(CartItem {
+            product_retailer_id: "gift-card-25".into(),
+            quantity: 1,
+            seen_revision: None,
+        });
+        cart.seen_at = 5;
+        // The seed's products changed at 0, before the look at 5: nothing new.
+        assert!(!cart.refresh(c, |_| 7));
+        assert!(cart.lacks_revisions());
+        cart.looked(Millis(5), c, |_| 7);
+        assert!(!cart.lacks_revisions());
+        assert!(!cart.refresh(c, |_| 7));
+        assert!(cart.refresh(c, |_| 8), "a newer revision, at the same time");
+        assert!(cart.notice);
     }
 }

@@ -21,4 +21,17 @@ async fn notify_change(conn: &mut Conn, seq: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// `n` numbers of the order in which messages are accepted (migration 0005), ascending: one
+/// database sequence for every node.
+async fn take_message_order(conn: &mut Conn, n: usize) -> StoreResult<Vec<i64>> {
+    let n = i64::try_from(n).map_err(|e| StoreError::Database(e.to_string()))?;
+    sqlx::query_scalar(
+        "SELECT nextval('message_order') AS accepted FROM generate_series(1, $1) ORDER BY accepted",
+    )
+    .bind(n)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)
+}
+
 include!("../../sql/rows.rs");

@@ -16,4 +16,17 @@ async fn notify_change(_conn: &mut Conn, _seq: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// `n` numbers of the order in which messages are accepted (migration 0005), ascending: the
+/// one writer moves the counter inside its transaction.
+async fn take_message_order(conn: &mut Conn, n: usize) -> StoreResult<Vec<i64>> {
+    let n = i64::try_from(n).map_err(|e| StoreError::Database(e.to_string()))?;
+    let last: i64 =
+        sqlx::query_scalar("UPDATE message_order SET value = value + $1 RETURNING value")
+            .bind(n)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    Ok((last - n + 1..=last).collect())
+}
+
 include!("../../sql/rows.rs");

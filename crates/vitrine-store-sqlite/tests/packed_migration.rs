@@ -120,6 +120,13 @@ async fn rows_from_before_0004_read_as_before() {
         .unwrap();
     let listed: Vec<_> = page.items.into_iter().map(|(_, m)| m).collect();
     assert_eq!(listed, vec![new_record, old_record]);
+    // Only a message written since migration 0005 has its place in the order of acceptance;
+    // the old one is ordered by its time.
+    let order = store
+        .message_order(&["wamid.OLD".into(), "wamid.NEW".into()])
+        .await
+        .unwrap();
+    assert_eq!(order.keys().collect::<Vec<_>>(), vec!["wamid.NEW"]);
     let statuses: Vec<_> = store
         .message_statuses(&"wamid.OLD".into())
         .await

@@ -54,6 +54,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("seed_and_load_directory", |s| {
             Box::pin(seed_and_load_directory(s))
         }),
+        ("a_catalog_of_several_pages", |s| {
+            Box::pin(a_catalog_of_several_pages(s))
+        }),
         ("tokens", |s| Box::pin(tokens(s))),
         ("subscriptions", |s| Box::pin(subscriptions(s))),
         ("change_log_clock_and_products", |s| {
@@ -73,6 +76,9 @@ fn cases() -> Vec<(&'static str, Case)> {
             Box::pin(one_final_status_per_message(s))
         }),
         ("messages_and_paging", |s| Box::pin(messages_and_paging(s))),
+        ("messages_in_accepted_order", |s| {
+            Box::pin(messages_in_accepted_order(s))
+        }),
         ("messages_keep_products_as_sent", |s| {
             Box::pin(messages_keep_products_as_sent(s))
         }),
@@ -328,6 +334,26 @@ async fn seed_and_load_directory(store: Arc<dyn Store>) {
     assert!(store.seed(&data).await.is_err());
 }
 
+/// The catalog is read at start-up in pages: every product comes back once, in creation order.
+async fn a_catalog_of_several_pages(store: Arc<dyn Store>) {
+    let mut data = seed::demo("http://x");
+    let model = data.products[0].clone();
+    for i in 0..4_500 {
+        let mut p = model.clone();
+        p.id = format!("9{i:015}").into();
+        p.retailer_id = format!("generated-{i}");
+        p.price = i;
+        data.products.push(p);
+    }
+    store.seed(&data).await.unwrap();
+    let loaded = store.load_directory().await.unwrap().unwrap().data;
+    assert_eq!(loaded.products.len(), data.products.len());
+    assert!(
+        loaded.products == data.products,
+        "products in creation order"
+    );
+}
+
 async fn tokens(store: Arc<dyn Store>) {
     seeded(&store).await;
     let t = Token {
@@ -449,6 +475,67 @@ async fn heartbeats_count_live_nodes(store: Arc<dyn Store>) {
     assert_eq!(store.heartbeat("a", 11_000, 3_000).await.unwrap(), 2);
     // b went quiet.
     assert_eq!(store.heartbeat("a", 14_000, 3_000).await.unwrap(), 1);
+}
+
+async fn messages_in_accepted_order(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let inbound = |wamid: &str| Commit {
+        inbound: Some(crate::inbound::InboundRecord {
+            wamid: wamid.into(),
+            phone_number_id: seed::PHONE_NUMBER_ID.into(),
+            waba_id: seed::WABA_ID.into(),
+            wa_id: seed::CUSTOMER_WA_ID.into(),
+            content: crate::inbound::Incoming::Text { body: "hi".into() },
+            context: None,
+            created_at: Millis(5),
+        }),
+        ..Commit::default()
+    };
+    // Both directions in one millisecond, alternating; then many at once (group commits).
+    store
+        .insert_message(&message("b1", seed::CUSTOMER_WA_ID, 5), &Outbox::default())
+        .await
+        .unwrap();
+    store.commit(&inbound("c1")).await.unwrap();
+    store
+        .insert_message(&message("b2", seed::CUSTOMER_WA_ID, 5), &Outbox::default())
+        .await
+        .unwrap();
+    let mut tasks = vec![];
+    for i in 0..20 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.insert_message(
+                &message(&format!("m{i}"), seed::CUSTOMER_WA_ID, 5),
+                &Outbox::default(),
+            )
+            .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    store.commit(&inbound("c2")).await.unwrap();
+    let mut wamids: Vec<String> = ["c2", "b2", "c1", "b1", "nope"]
+        .iter()
+        .map(|w| (*w).to_owned())
+        .collect();
+    wamids.extend((0..20).map(|i| format!("m{i}")));
+    let order = store.message_order(&wamids).await.unwrap();
+    assert_eq!(order.len(), 24, "{order:?}");
+    assert!(
+        order["b1"] < order["c1"] && order["c1"] < order["b2"],
+        "{order:?}"
+    );
+    let mut numbers: Vec<i64> = (0..20).map(|i| order[&format!("m{i}")]).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 20, "one number each: {order:?}");
+    assert!(
+        numbers[0] > order["b2"] && numbers[19] < order["c2"],
+        "{order:?}"
+    );
+    assert!(store.message_order(&[]).await.unwrap().is_empty());
 }
 
 async fn messages_and_paging(store: Arc<dyn Store>) {
@@ -981,6 +1068,7 @@ fn cart(items: u32) -> crate::cart::Cart {
         .map(|i| crate::cart::CartItem {
             product_retailer_id: format!("sku-{i}"),
             quantity: 1,
+            seen_revision: Some(i64::from(i)),
         })
         .collect();
     cart

@@ -137,6 +137,15 @@ pub trait MessageStore: Send + Sync + 'static {
     /// write one.
     async fn append_final_status(&self, wamid: &Wamid, outbox: &Outbox) -> StoreResult<bool>;
     async fn list_messages(&self, query: &MessageQuery) -> StoreResult<MessagePage>;
+    /// Where each of these messages, the business's or a customer's (by wamid), stands in the
+    /// order in which messages were accepted: one number for both directions, taken from the
+    /// database when the message is written, so threads keep their order whatever the sandbox
+    /// clock says and whichever node wrote them. Messages written before it was kept (migration
+    /// 0005) are left out.
+    async fn message_order(
+        &self,
+        wamids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, i64>>;
     async fn get_message(&self, wamid: &Wamid) -> StoreResult<Option<MessageRecord>>;
     /// Every status event of a message, due or not, in time order.
     async fn message_statuses(&self, wamid: &Wamid) -> StoreResult<Vec<StatusEvent>>;

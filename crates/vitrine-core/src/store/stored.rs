@@ -48,6 +48,8 @@ fn stored_rows_load_and_are_written_alike() {
     round_trip::<crate::message::MessageRecord>("message_contacts.json");
     round_trip::<crate::inbound::InboundRecord>("inbound_contacts.json");
     round_trip::<crate::cart::Cart>("cart.json");
+    // From the product revisions on: each item keeps the revision of its product it showed.
+    round_trip::<crate::cart::Cart>("cart_revisions.json");
     round_trip::<crate::model::Customer>("customer.json");
     round_trip::<crate::model::Product>("product.json");
     round_trip::<crate::directory::DirectoryChange>("change_cart.json");

@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use crate::id::{PhoneNumberId, WaId};
 use crate::ids::Direction;
 use crate::inbound::{InboundRecord, Incoming, OrderItem};
-use crate::model::{Customer, Device};
+use crate::model::{Customer, Device, Product};
 use crate::sandbox::{Plan, Sandbox};
 use crate::usecase::customers::inbound_plan;
 use serde::Serialize;
@@ -190,14 +190,17 @@ impl Sandbox {
     ) -> Result<CartView, CustomerError> {
         self.update(|dir| {
             let (mut cart, _, _) = cart_context(dir, wa_id, phone_number_id, device)?;
-            cart.refresh(cart.catalog_id.as_ref().and_then(|id| dir.catalog(id)));
+            let catalog = cart.catalog_id.as_ref().and_then(|id| dir.catalog(id));
+            let revision = |p: &Product| dir.product_revision(p);
+            cart.refresh(catalog, revision);
             let now = self.clock.now();
             let notice = cart.notice;
             let shown = view(dir, &cart, notice, now.0);
             // Only a shown notice (every update or removal raises one) needs remembering: a look
-            // that changes nothing writes nothing, so watchers of the change log stay quiet.
-            let plan = if notice {
-                cart.seen(now);
+            // that changes nothing writes nothing, so watchers of the change log stay quiet. A
+            // cart stored before revisions were kept records them once.
+            let plan = if notice || cart.lacks_revisions() {
+                cart.seen(now, catalog, revision);
                 Plan::change(DirectoryChange::Cart(cart))
             } else {
                 Plan::none()
@@ -219,11 +222,12 @@ impl Sandbox {
             let (mut cart, enabled, connected) = cart_context(dir, wa_id, phone_number_id, device)?;
             let catalog_id = cart.catalog_id.clone().or(connected);
             let catalog = catalog_id.as_ref().and_then(|id| dir.catalog(id));
-            cart.refresh(catalog);
+            let revision = |p: &Product| dir.product_revision(p);
+            cart.refresh(catalog, revision);
             let mut next = cart.apply(&cmd, catalog, enabled)?;
             // The customer is looking at the products as they are now; a pending notice stays.
             let now = self.clock.now();
-            next.seen_at = now.0;
+            next.looked(now, catalog, revision);
             let shown = view(dir, &next, next.notice, now.0);
             Ok((Plan::change(DirectoryChange::Cart(next)), shown))
         })
@@ -247,7 +251,8 @@ impl Sandbox {
             }
             let now = self.clock.now();
             let catalog = cart.catalog_id.as_ref().and_then(|id| dir.catalog(id));
-            cart.refresh(catalog);
+            let revision = |p: &Product| dir.product_revision(p);
+            cart.refresh(catalog, revision);
             let catalog = catalog.ok_or(CartError::Empty)?;
             if cart.items.is_empty() {
                 return Err(CustomerError::Rule(CartError::Empty));
@@ -283,7 +288,7 @@ impl Sandbox {
             };
             let webhooks = self.inbound_webhooks(dir, &record, None);
             cart.items.clear();
-            cart.seen(now);
+            cart.seen(now, Some(catalog), revision);
             Ok((
                 inbound_plan(record.clone(), webhooks, vec![DirectoryChange::Cart(cart)]),
                 record,

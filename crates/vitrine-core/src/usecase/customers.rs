@@ -462,7 +462,7 @@ impl Sandbox {
             }
             entries.push((r.created_at.0, v));
         }
-        entries.sort_by_key(|(at, _)| *at);
+        self.in_accepted_order(&mut entries).await?;
         crate::usecase::inspector::fold_reactions(&mut entries);
         // "typing…" shows for 25 s after the indicator, or until the business replies.
         let typing_until = reads

@@ -64,6 +64,28 @@ fn hash_of(v: impl Hash) -> u64 {
 /// Reactions are not bubbles of their own: each target message gets `reactions` (the latest
 /// emoji of each side, an empty emoji removing it), and the reaction entries are dropped. A
 /// business reaction that failed never reached the phone.
+impl Sandbox {
+    /// Puts a thread's entries (sandbox time, message with its `wamid`) in the order their
+    /// messages were accepted, the business's and the customer's alike, not by time: with the
+    /// sandbox clock standing still, a customer's order and the business's answer share one
+    /// millisecond. Messages stored before that order was kept come first, by time.
+    pub(crate) async fn in_accepted_order(
+        &self,
+        entries: &mut [(i64, Value)],
+    ) -> Result<(), ApiError> {
+        let wamids: Vec<String> = entries
+            .iter()
+            .filter_map(|(_, e)| e["wamid"].as_str().map(str::to_owned))
+            .collect();
+        let order = self.store.message_order(&wamids).await?;
+        entries.sort_by_key(|(at, e)| {
+            let accepted = e["wamid"].as_str().and_then(|w| order.get(w).copied());
+            (accepted, *at)
+        });
+        Ok(())
+    }
+}
+
 pub(crate) fn fold_reactions(entries: &mut Vec<(i64, Value)>) {
     let mut latest: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
     for (_, e) in entries.iter() {
@@ -349,7 +371,7 @@ impl Sandbox {
             }
             entries.push((r.created_at.0, v));
         }
-        entries.sort_by_key(|(at, _)| *at);
+        self.in_accepted_order(&mut entries).await?;
         fold_reactions(&mut entries);
         let (name, window_open) = self.read(|dir| {
             (

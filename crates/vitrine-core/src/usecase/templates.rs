@@ -9,12 +9,12 @@ use crate::model::Scope;
 use crate::sandbox::{Plan, Sandbox};
 use crate::template::{self, Template, TemplateEvent, TemplateStatus};
 use crate::webhook::{plan, Outbox};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use vitrine_wire::graph::{Cursors, List, Paging, Projected, Success};
 use vitrine_wire::lenient::Object;
 use vitrine_wire::templates::{
     Component, ComponentsParam, CreateTemplate, DeleteTemplates, EditTemplate, ListTemplates,
-    TemplateCreated,
+    TemplateCreated, TemplateNode,
 };
 
 fn bad(details: impl Into<String>) -> ApiError {
@@ -31,19 +31,17 @@ fn components_param(components: &ComponentsParam) -> Result<Vec<Object<Component
 
 /// The template object of Graph reads.
 pub fn render(t: &Template, fields: Option<&str>) -> Projected {
-    let mut full = json!({
-        "name": t.name,
-        "parameter_format": t.parameter_format,
-        "components": t.components,
-        "language": t.language,
-        "status": t.status.as_str(),
-        "category": t.category,
-        "id": t.id,
-    });
-    if t.status == TemplateStatus::Rejected {
-        full["rejected_reason"] = json!(t.reason);
-    }
-    let Value::Object(full) = full else {
+    let node = TemplateNode {
+        name: t.name.clone(),
+        parameter_format: t.parameter_format.clone(),
+        components: t.components.clone(),
+        language: t.language.clone(),
+        status: t.status.as_str().to_owned(),
+        category: t.category.clone(),
+        id: t.id.to_string(),
+        rejected_reason: (t.status == TemplateStatus::Rejected).then(|| t.reason.clone()),
+    };
+    let Ok(Value::Object(full)) = serde_json::to_value(&node) else {
         return Projected::default();
     };
     match fields {
@@ -55,7 +53,7 @@ pub fn render(t: &Template, fields: Option<&str>) -> Projected {
                     out.insert(name.to_owned(), v.clone());
                 }
             }
-            out.insert("id".into(), json!(t.id));
+            out.insert("id".into(), Value::String(node.id));
             Projected(out)
         }
     }

@@ -449,6 +449,45 @@ async fn concurrent_product_updates_keep_every_field() {
 }
 
 #[tokio::test]
+async fn a_product_change_on_one_node_reaches_a_cart_seen_on_another() {
+    // The cart remembers product revisions (change-log numbers), not times: every node sees the
+    // update notice alike, whatever its clock, and once.
+    let n = nodes().await;
+    const TOTE: &str = "7337219806314518";
+    let path = format!("/_vitrine/customers/{CUSTOMER}/cart");
+    let r = post(
+        n.at(0),
+        format!("{path}/items"),
+        json!({ "product_retailer_id": "tote-canvas-natural" }),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    n.run_due().await;
+    assert!(n.at(1).get(&path).await.body["notice"].is_null());
+    let r = graph(
+        n.at(1),
+        reqwest::Method::POST,
+        TOTE,
+        json!({ "price": 2100 }),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    n.run_due().await;
+    let r = n.at(0).get(&path).await;
+    assert_eq!(
+        r.body["notice"], "One or more items in your cart have been updated",
+        "{}",
+        r.text
+    );
+    n.run_due().await;
+    for app in &n.apps {
+        let r = app.get(&path).await;
+        assert!(r.body["notice"].is_null(), "shown once: {}", r.text);
+        assert_eq!(r.body["items"][0]["price"], 2100);
+    }
+}
+
+#[tokio::test]
 async fn one_retailer_id_created_ten_times_at_once_is_one_product() {
     let n = nodes().await;
     let creates = (0..10).map(|i| {

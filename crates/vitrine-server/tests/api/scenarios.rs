@@ -109,12 +109,22 @@ async fn a_thread_exports_as_a_scenario_file() {
         json!({ "text": "after 6pm" }),
     )
     .await;
-    // The business answers a millisecond after the order (within one millisecond the thread
-    // shows the business's messages first).
-    app.tick(1);
-    app.post_message(text("Thanks! Order 123456789 is $25.00"))
+    // The business answers in the very millisecond of the order: the thread follows the order
+    // in which the messages were accepted, not their times.
+    let answer = app
+        .post_message(text("Thanks! Order 123456789 is $25.00"))
         .await
         .wamid();
+    let thread = app
+        .get(&format!("/_vitrine/conversations/{PHONE}/{CUSTOMER}"))
+        .await;
+    let messages = thread.body["messages"].as_array().unwrap();
+    let [.., order, last] = messages.as_slice() else {
+        panic!("{}", thread.text)
+    };
+    assert_eq!(order["type"], "order", "{}", thread.text);
+    assert_eq!(last["wamid"], json!(answer), "{}", thread.text);
+    assert_eq!(order["at"], last["at"], "one millisecond");
     let r = app
         .get(&format!(
             "/_vitrine/conversations/{PHONE}/{CUSTOMER}/scenario"
@@ -165,6 +175,19 @@ scenarios:
     );
     let file = vitrine_scenario::parse("exported.yaml", &r.text).unwrap();
     assert_eq!(file.scenarios[0].steps.len(), 6);
+    // The customer's chat shows them in the same order, once the answer reached the phone.
+    app.advance(app.delivered_ms());
+    let chat = app
+        .get(&format!(
+            "/_vitrine/customers/{CUSTOMER}/chat?phone_number_id={PHONE}"
+        ))
+        .await;
+    let messages = chat.body["messages"].as_array().unwrap();
+    let [.., order, last] = messages.as_slice() else {
+        panic!("{}", chat.text)
+    };
+    assert_eq!(order["content"]["type"], "order", "{}", chat.text);
+    assert_eq!(last["wamid"], json!(answer), "{}", chat.text);
     let r = app
         .get(&format!("/_vitrine/conversations/999/{CUSTOMER}/scenario"))
         .await;

@@ -143,6 +143,73 @@ async fn review_rejects_by_rule() {
     assert_eq!(get.body["rejected_reason"], "INVALID_FORMAT");
 }
 
+/// The GET answer of templates with every kind of component, byte for byte (ids masked): the
+/// keys in Meta's order, components as they were given, `rejected_reason` only when rejected.
+#[tokio::test]
+async fn the_get_answer_of_every_component_kind() {
+    let app = spawn_app().await;
+    app.post_json("/_vitrine/clock/freeze", json!({})).await;
+    let all_kinds = |name: &str| {
+        json!({
+            "name": name, "language": "en_US", "category": "MARKETING",
+            "components": [
+                { "type": "header", "format": "text", "text": "Hello {{1}}, welcome", "example": { "header_text": ["Pablo"] } },
+                { "text": "Your order {{1}} ships {{2}}.", "type": "BODY", "example": { "body_text": [["#123", "today"]] } },
+                { "type": "FOOTER", "text": "Vitrine Goods" },
+                { "type": "BUTTONS", "buttons": [
+                    { "type": "quick_reply", "text": "Stop promotions" },
+                    { "type": "URL", "text": "Track", "url": "https://shop.example/t/{{1}}", "example": ["https://shop.example/t/123"] },
+                    { "type": "PHONE_NUMBER", "text": "Call us", "phone_number": "+16505550100" },
+                    { "type": "COPY_CODE", "example": "SAVE10" },
+                    { "type": "FLOW", "text": "Book", "flow_id": 123456, "flow_action": "navigate", "navigate_screen": "START", "icon": "PROMOTION" }
+                ] }
+            ]
+        })
+    };
+    let card = |handle: &str| {
+        json!({ "components": [
+            { "type": "HEADER", "format": "IMAGE", "example": { "header_handle": [handle] } },
+            { "type": "BODY", "text": "Card {{1}} of two", "example": { "body_text": [["one"]] } },
+            { "type": "BUTTONS", "buttons": [ { "type": "QUICK_REPLY", "text": "More" } ] }
+        ] })
+    };
+    let carousel = json!({
+        "name": "carousel_kinds", "language": "en_US", "category": "MARKETING",
+        "parameter_format": "POSITIONAL",
+        "components": [
+            { "type": "BODY", "text": "Our picks" },
+            { "type": "CAROUSEL", "cards": [card("4::aW1hZ2Ux"), card("4::aW1hZ2Uy")] }
+        ]
+    });
+    let mut ids = vec![];
+    for body in [
+        all_kinds("all_kinds"),
+        carousel,
+        all_kinds("rejected_all_kinds"),
+    ] {
+        let r = app.create_template(body).await;
+        assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+        ids.push(r.body["id"].as_str().unwrap().to_owned());
+    }
+    app.advance(app.review_ms());
+    app.run_due().await;
+    let mut answers = vec![];
+    for (i, id) in ids.iter().enumerate() {
+        for query in ["", "?fields=components,status,rejected_reason"] {
+            let r = app
+                .send(
+                    app.client
+                        .get(app.url(&format!("/v23.0/{id}{query}")))
+                        .bearer_auth(TOKEN),
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+            answers.push(r.text.replace(id.as_str(), &format!("<id {i}>")));
+        }
+    }
+    insta::assert_snapshot!("template_get_answers", answers.join("\n"));
+}
+
 #[tokio::test]
 async fn creation_errors_are_metas() {
     let app = spawn_app().await;

@@ -18,6 +18,25 @@ pub struct TemplateCreated {
     pub category: String,
 }
 
+/// A template node as Graph reads answer it (`GET /{template-id}`, the `data` of
+/// `GET /{waba-id}/message_templates`): every field, in Meta's order; `fields=` picks among them
+/// ([`crate::graph::Projected`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateNode {
+    pub name: String,
+    /// `POSITIONAL` or `NAMED`.
+    pub parameter_format: String,
+    /// As created (see [`components`]).
+    pub components: Vec<Object<Component>>,
+    pub language: String,
+    pub status: String,
+    pub category: String,
+    pub id: String,
+    /// Why review rejected it (`INVALID_FORMAT`, ...): only on a rejected template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_reason: Option<String>,
+}
+
 use crate::params::Param;
 
 /// `POST /{waba-id}/message_templates`.
