@@ -57,7 +57,7 @@ impl DirectoryStore for ThisStore {
 #[async_trait]
 impl MessageStore for ThisStore {
     async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()> {
-        // Packed here, on the sender's task, so that the one writer only writes.
+        // Packed here, on the sender's task, so that the writer only writes.
         let packed = vitrine_core::store::packed::pack_message(record)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let packed_webhooks = outbox
@@ -65,7 +65,7 @@ impl MessageStore for ThisStore {
             .iter()
             .map(vitrine_core::store::packed::pack_webhook)
             .collect();
-        self.writer
+        self.message_writer()
             .insert_message(vitrine_core::store::writer::NewMessage {
                 wamid: record.wamid.clone(),
                 phone_number_id: record.phone_number_id.clone(),

@@ -36,9 +36,19 @@ use writer::SqlTransactor;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Writers (connections) that insert new messages, the main writer among them.
+const MESSAGE_WRITERS: usize = 2;
+
 pub struct PgStore {
     readers: PgPool,
+    /// Every write but new messages: the directory's commits are numbered in the change log in
+    /// the order they commit, which one connection keeps.
     writer: Writer<SqlTransactor>,
+    /// Writers beside `writer` that share the inserts of new messages with it, each with its
+    /// own group commit (a message is in no change log, and its later statuses are written
+    /// after its 200). One connection's backend was one core's worth of inserts.
+    message_writers: Vec<Writer<SqlTransactor>>,
+    next_message_writer: std::sync::atomic::AtomicUsize,
     /// Woken by `NOTIFY vitrine_directory` from any node.
     changes: Arc<Notify>,
     listener: tokio::task::JoinHandle<()>,
@@ -73,14 +83,33 @@ impl PgStore {
             .await
             .map_err(db_err)?;
         let conn = options.connect().await.map_err(db_err)?;
+        let mut message_writers = Vec::with_capacity(MESSAGE_WRITERS - 1);
+        for _ in 1..MESSAGE_WRITERS {
+            let conn = options.connect().await.map_err(db_err)?;
+            message_writers.push(Writer::spawn(SqlTransactor(conn)));
+        }
         let changes = Arc::new(Notify::new());
         let listener = tokio::spawn(listen(readers.clone(), changes.clone()));
         Ok(PgStore {
             readers,
             writer: Writer::spawn(SqlTransactor(conn)),
+            message_writers,
+            next_message_writer: std::sync::atomic::AtomicUsize::new(0),
             changes,
             listener,
         })
+    }
+
+    /// The writer of the next new message, in turn.
+    fn message_writer(&self) -> &Writer<SqlTransactor> {
+        let n = self
+            .next_message_writer
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % (self.message_writers.len() + 1);
+        match n.checked_sub(1) {
+            Some(i) => &self.message_writers[i],
+            None => &self.writer,
+        }
     }
 
     /// Applies pending migrations and returns (for `vitrine migrate`).
@@ -111,11 +140,17 @@ async fn listen(pool: PgPool, changes: Arc<Notify>) {
 impl Lifecycle for PgStore {
     async fn close(&self) {
         self.listener.abort();
+        for w in &self.message_writers {
+            w.close().await;
+        }
         self.writer.close().await;
         self.readers.close().await;
     }
 
     fn attach_telemetry(&self, telemetry: Arc<dyn vitrine_core::telemetry::Telemetry>) {
+        for w in &self.message_writers {
+            w.attach_telemetry(telemetry.clone());
+        }
         self.writer.attach_telemetry(telemetry);
     }
 }

@@ -195,6 +195,13 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// The writer of new messages: SQLite has one writer, so the one for everything.
+    fn message_writer(&self) -> &Writer<SqlTransactor> {
+        &self.writer
+    }
+}
+
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.stop_checkpoints();
