@@ -1367,8 +1367,8 @@ pub(crate) async fn list_inbound(
 /// of acceptance; messages written before it was kept are left out.
 pub(crate) async fn message_order(
     pool: &Pool,
-    wamids: &[String],
-) -> StoreResult<std::collections::HashMap<String, i64>> {
+    wamids: &[Wamid],
+) -> StoreResult<std::collections::HashMap<Wamid, i64>> {
     let mut found = std::collections::HashMap::with_capacity(wamids.len());
     for chunk in wamids.chunks(ROWS_PER_INSERT) {
         let mut sql: QueryBuilder<Db> = QueryBuilder::new(
@@ -1388,7 +1388,7 @@ pub(crate) async fn message_order(
         }
         sql.push(")");
         for r in sql.build().fetch_all(pool).await.map_err(db_err)? {
-            found.insert(r.get::<String, _>(0), r.get::<i64, _>(1));
+            found.insert(r.get::<Wamid, _>(0), r.get::<i64, _>(1));
         }
     }
     Ok(found)

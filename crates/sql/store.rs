@@ -171,8 +171,8 @@ impl MessageStore for ThisStore {
 
     async fn message_order(
         &self,
-        wamids: &[String],
-    ) -> StoreResult<std::collections::HashMap<String, i64>> {
+        wamids: &[Wamid],
+    ) -> StoreResult<std::collections::HashMap<Wamid, i64>> {
         rows::message_order(&self.readers, wamids).await
     }
 

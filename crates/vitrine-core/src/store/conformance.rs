@@ -10,6 +10,7 @@
 use super::{Commit, CommitOutcome, Store, StoreError, StoreResult};
 use crate::clock::{ClockState, Millis};
 use crate::directory::DirectoryChange;
+use crate::id::Wamid;
 use crate::message::{MessageQuery, MessageRecord, Outgoing};
 use crate::model::{AppSubscription, Scope, Token, WabaSubscription};
 use crate::seed;
@@ -296,6 +297,19 @@ pub fn webhook(wamid: &str, status: MessageStatus, due: i64) -> NewWebhook {
     }
 }
 
+/// The demo customer's text "hi" to the demo number, at sandbox millisecond 5.
+fn customer_says_hi(wamid: &str) -> crate::inbound::InboundRecord {
+    crate::inbound::InboundRecord {
+        wamid: wamid.into(),
+        phone_number_id: seed::PHONE_NUMBER_ID.into(),
+        waba_id: seed::WABA_ID.into(),
+        wa_id: seed::CUSTOMER_WA_ID.into(),
+        content: crate::inbound::Incoming::Text { body: "hi".into() },
+        context: None,
+        created_at: Millis(5),
+    }
+}
+
 async fn seeded(store: &Arc<dyn Store>) {
     store.seed(&seed::demo("http://x")).await.unwrap();
 }
@@ -480,15 +494,7 @@ async fn heartbeats_count_live_nodes(store: Arc<dyn Store>) {
 async fn messages_in_accepted_order(store: Arc<dyn Store>) {
     seeded(&store).await;
     let inbound = |wamid: &str| Commit {
-        inbound: Some(crate::inbound::InboundRecord {
-            wamid: wamid.into(),
-            phone_number_id: seed::PHONE_NUMBER_ID.into(),
-            waba_id: seed::WABA_ID.into(),
-            wa_id: seed::CUSTOMER_WA_ID.into(),
-            content: crate::inbound::Incoming::Text { body: "hi".into() },
-            context: None,
-            created_at: Millis(5),
-        }),
+        inbound: Some(customer_says_hi(wamid)),
         ..Commit::default()
     };
     // Both directions in one millisecond, alternating; then many at once (group commits).
@@ -516,18 +522,18 @@ async fn messages_in_accepted_order(store: Arc<dyn Store>) {
         t.await.unwrap().unwrap();
     }
     store.commit(&inbound("c2")).await.unwrap();
-    let mut wamids: Vec<String> = ["c2", "b2", "c1", "b1", "nope"]
+    let mut wamids: Vec<Wamid> = ["c2", "b2", "c1", "b1", "nope"]
         .iter()
-        .map(|w| (*w).to_owned())
+        .map(|w| Wamid::from(*w))
         .collect();
-    wamids.extend((0..20).map(|i| format!("m{i}")));
+    wamids.extend((0..20).map(|i| Wamid::from(format!("m{i}"))));
     let order = store.message_order(&wamids).await.unwrap();
     assert_eq!(order.len(), 24, "{order:?}");
     assert!(
         order["b1"] < order["c1"] && order["c1"] < order["b2"],
         "{order:?}"
     );
-    let mut numbers: Vec<i64> = (0..20).map(|i| order[&format!("m{i}")]).collect();
+    let mut numbers: Vec<i64> = (0..20).map(|i| order[format!("m{i}").as_str()]).collect();
     numbers.sort_unstable();
     numbers.dedup();
     assert_eq!(numbers.len(), 20, "one number each: {order:?}");
@@ -1171,15 +1177,7 @@ async fn commits_compare_and_set(store: Arc<dyn Store>) {
 
     // A customer's message goes with its changes, or not at all.
     let mut stale = cart_commit(0, 0);
-    stale.inbound = Some(crate::inbound::InboundRecord {
-        wamid: "wamid.in".into(),
-        phone_number_id: seed::PHONE_NUMBER_ID.into(),
-        waba_id: seed::WABA_ID.into(),
-        wa_id: seed::CUSTOMER_WA_ID.into(),
-        content: crate::inbound::Incoming::Text { body: "hi".into() },
-        context: None,
-        created_at: Millis(5),
-    });
+    stale.inbound = Some(customer_says_hi("wamid.in"));
     assert_eq!(store.commit(&stale).await.unwrap(), CommitOutcome::Stale);
     assert!(store
         .list_inbound(

@@ -144,8 +144,8 @@ pub trait MessageStore: Send + Sync + 'static {
     /// 0005) are left out.
     async fn message_order(
         &self,
-        wamids: &[String],
-    ) -> StoreResult<std::collections::HashMap<String, i64>>;
+        wamids: &[Wamid],
+    ) -> StoreResult<std::collections::HashMap<Wamid, i64>>;
     async fn get_message(&self, wamid: &Wamid) -> StoreResult<Option<MessageRecord>>;
     /// Every status event of a message, due or not, in time order.
     async fn message_statuses(&self, wamid: &Wamid) -> StoreResult<Vec<StatusEvent>>;

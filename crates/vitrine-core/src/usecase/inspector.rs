@@ -6,7 +6,7 @@
 //! the customer's own chat view).
 
 use crate::error::ApiError;
-use crate::id::{PhoneNumberId, WaId};
+use crate::id::{PhoneNumberId, WaId, Wamid};
 use crate::inbound::Incoming;
 use crate::message::{MessageQuery, Outgoing};
 use crate::model::Customer;
@@ -73,9 +73,9 @@ impl Sandbox {
         &self,
         entries: &mut [(i64, Value)],
     ) -> Result<(), ApiError> {
-        let wamids: Vec<String> = entries
+        let wamids: Vec<Wamid> = entries
             .iter()
-            .filter_map(|(_, e)| e["wamid"].as_str().map(str::to_owned))
+            .filter_map(|(_, e)| e["wamid"].as_str().map(Wamid::from))
             .collect();
         let order = self.store.message_order(&wamids).await?;
         entries.sort_by_key(|(at, e)| {
