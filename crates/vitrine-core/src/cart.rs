@@ -16,6 +16,7 @@
 
 use crate::clock::Millis;
 use crate::directory::CatalogIndex;
+use crate::id::RetailerId;
 use crate::model::Product;
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +33,7 @@ pub struct CartKey {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartItem {
-    pub product_retailer_id: String,
+    pub product_retailer_id: RetailerId,
     pub quantity: u32,
     /// The revision of the product the customer last saw in the cart; `None` in carts stored
     /// before revisions were kept (those compare [`Cart::seen_at`] with the product's time).
@@ -57,15 +58,15 @@ pub struct Cart {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CartCommand {
     Add {
-        product_retailer_id: String,
+        product_retailer_id: RetailerId,
         quantity: u32,
     },
     SetQuantity {
-        product_retailer_id: String,
+        product_retailer_id: RetailerId,
         quantity: u32,
     },
     Remove {
-        product_retailer_id: String,
+        product_retailer_id: RetailerId,
     },
 }
 
@@ -76,8 +77,8 @@ pub enum CartError {
     NoCatalog,
     QuantityOutOfRange(u32),
     OverLimit { in_cart: u32, adding: u32 },
-    Unavailable(String),
-    NotInCart(String),
+    Unavailable(RetailerId),
+    NotInCart(RetailerId),
     Empty,
 }
 
@@ -121,10 +122,10 @@ impl Cart {
         }
     }
 
-    pub fn quantity_of(&self, rid: &str) -> u32 {
+    pub fn quantity_of(&self, rid: &RetailerId) -> u32 {
         self.items
             .iter()
-            .find(|i| i.product_retailer_id == rid)
+            .find(|i| i.product_retailer_id == *rid)
             .map_or(0, |i| i.quantity)
     }
 
@@ -308,7 +309,7 @@ mod tests {
             })
         );
         let cart = cart.apply(&add("gift-card-25", 1), c, true).unwrap();
-        assert_eq!(cart.quantity_of("gift-card-25"), 99);
+        assert_eq!(cart.quantity_of(&"gift-card-25".into()), 99);
         assert_eq!(
             cart.apply(&add("beans-ethiopia-250g", 1), c, true),
             Err(CartError::Unavailable("beans-ethiopia-250g".into()))
@@ -335,7 +336,7 @@ mod tests {
                 true,
             )
             .unwrap();
-        assert_eq!(cart.quantity_of("gift-card-25"), 3);
+        assert_eq!(cart.quantity_of(&"gift-card-25".into()), 3);
         let cart = cart
             .apply(
                 &CartCommand::Remove {
@@ -443,7 +444,7 @@ mod tests {
                     RevisionOp::Change(s) => {
                         last += 1;
                         revisions.insert(ORDERABLE[s], last);
-                        unseen |= cart.quantity_of(ORDERABLE[s]) > 0;
+                        unseen |= cart.quantity_of(&ORDERABLE[s].into()) > 0;
                     }
                     RevisionOp::Look => {
                         let rev = |p: &Product| revisions.get(p.retailer_id.as_str()).copied().unwrap_or(0);

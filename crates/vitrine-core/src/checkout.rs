@@ -143,7 +143,7 @@ pub fn order_details(od: &OrderDetails, now: Millis) -> Result<CheckoutOrder, Ap
             Some(v) => Some(money(Some(v), &format!("{path}['sale_amount']"))?),
         };
         items.push(CheckoutItem {
-            retailer_id: retailer_id.to_owned(),
+            retailer_id: retailer_id.into(),
             name: name.to_owned(),
             amount: money(it.map(|it| &it.amount), &format!("{path}['amount']"))?,
             sale_amount,

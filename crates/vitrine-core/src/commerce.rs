@@ -3,6 +3,7 @@
 
 use crate::directory::{CatalogIndex, Directory};
 use crate::error::ApiError;
+use crate::id::RetailerId;
 use crate::message::{Outgoing, ProductSnapshot, Resolved};
 use crate::model::PhoneNumber;
 use serde::{Deserialize, Serialize};
@@ -35,7 +36,7 @@ impl MpmNoMatchDetails {
 
 /// A sendable product of `catalog`, as a message keeps it (131009 "Products not found in FB
 /// Catalog" otherwise).
-pub fn snapshot(catalog: &CatalogIndex, rid: &str) -> Result<ProductSnapshot, ApiError> {
+pub fn snapshot(catalog: &CatalogIndex, rid: &RetailerId) -> Result<ProductSnapshot, ApiError> {
     catalog
         .product(rid)
         .filter(|p| p.is_sendable())
@@ -44,7 +45,10 @@ pub fn snapshot(catalog: &CatalogIndex, rid: &str) -> Result<ProductSnapshot, Ap
 }
 
 /// A catalog thumbnail: the product named, or the catalog's first sendable one.
-pub fn thumbnail(catalog: &CatalogIndex, rid: Option<&str>) -> Result<ProductSnapshot, ApiError> {
+pub fn thumbnail(
+    catalog: &CatalogIndex,
+    rid: Option<&RetailerId>,
+) -> Result<ProductSnapshot, ApiError> {
     match rid {
         Some(rid) => snapshot(catalog, rid),
         None => catalog
@@ -58,14 +62,14 @@ pub fn thumbnail(catalog: &CatalogIndex, rid: Option<&str>) -> Result<ProductSna
 /// and recorded; none sendable → 131009 with `mpm_no_match`'s text.
 pub fn match_items<'a>(
     catalog: &CatalogIndex,
-    rids: impl IntoIterator<Item = &'a str>,
+    rids: impl IntoIterator<Item = &'a RetailerId>,
     mpm_no_match: MpmNoMatchDetails,
 ) -> Result<Resolved, ApiError> {
     let mut resolved = Resolved::default();
     for rid in rids {
         match snapshot(catalog, rid) {
             Ok(p) => resolved.products.push(p),
-            Err(_) => resolved.dropped_retailer_ids.push(rid.to_owned()),
+            Err(_) => resolved.dropped_retailer_ids.push(rid.clone()),
         }
     }
     if resolved.products.is_empty() {
@@ -110,7 +114,7 @@ pub fn resolve(
             ..
         } => Ok(one(thumbnail(
             connected,
-            thumbnail_product_retailer_id.as_deref(),
+            thumbnail_product_retailer_id.as_ref(),
         )?)),
         Outgoing::Product {
             product_retailer_id,
@@ -118,9 +122,7 @@ pub fn resolve(
         } => Ok(one(snapshot(connected, product_retailer_id)?)),
         Outgoing::ProductList { sections, .. } => match_items(
             connected,
-            sections
-                .iter()
-                .flat_map(|s| s.product_retailer_ids.iter().map(String::as_str)),
+            sections.iter().flat_map(|s| s.product_retailer_ids.iter()),
             mpm_no_match,
         ),
         Outgoing::Text { .. }

@@ -6,7 +6,9 @@
 //! Its length: the directory's indexes and the one `apply` that keeps them consistent belong
 //! together.
 
-use crate::id::{AppId, BusinessId, CatalogId, PhoneNumberId, ProductId, TemplateId, WaId, WabaId};
+use crate::id::{
+    AppId, BusinessId, CatalogId, PhoneNumberId, ProductId, RetailerId, TemplateId, WaId, WabaId,
+};
 use crate::model::{App, Business, Catalog, Customer, PhoneNumber, Product, Token, Waba};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -64,7 +66,7 @@ pub enum DirectoryChange {
     ProductDeleted {
         id: ProductId,
         catalog_id: CatalogId,
-        retailer_id: String,
+        retailer_id: RetailerId,
     },
     /// A catalog removed, with its products.
     CatalogDeleted { id: CatalogId },
@@ -130,7 +132,7 @@ fn catalog_key(id: &CatalogId) -> String {
     format!("catalog:{id}")
 }
 
-fn product_key(catalog_id: &CatalogId, retailer_id: &str) -> String {
+fn product_key(catalog_id: &CatalogId, retailer_id: &RetailerId) -> String {
     format!("product:{catalog_id}:{retailer_id}")
 }
 
@@ -148,8 +150,8 @@ pub struct LoadedDirectory {
 #[derive(Debug, Clone)]
 pub struct CatalogIndex {
     pub catalog: Catalog,
-    by_retailer: HashMap<String, (u64, Product)>,
-    order: BTreeMap<u64, String>,
+    by_retailer: HashMap<RetailerId, (u64, Product)>,
+    order: BTreeMap<u64, RetailerId>,
     next_seq: u64,
 }
 
@@ -163,7 +165,7 @@ impl CatalogIndex {
         }
     }
 
-    pub fn product(&self, retailer_id: &str) -> Option<&Product> {
+    pub fn product(&self, retailer_id: &RetailerId) -> Option<&Product> {
         self.by_retailer.get(retailer_id).map(|(_, p)| p)
     }
 
@@ -181,7 +183,7 @@ impl CatalogIndex {
         }
     }
 
-    pub fn remove(&mut self, retailer_id: &str) -> Option<Product> {
+    pub fn remove(&mut self, retailer_id: &RetailerId) -> Option<Product> {
         let (seq, product) = self.by_retailer.remove(retailer_id)?;
         self.order.remove(&seq);
         Some(product)
@@ -217,7 +219,7 @@ impl CatalogIndex {
     }
 
     /// The position of a product in creation order.
-    pub fn position(&self, retailer_id: &str) -> Option<u64> {
+    pub fn position(&self, retailer_id: &RetailerId) -> Option<u64> {
         self.by_retailer.get(retailer_id).map(|(seq, _)| *seq)
     }
 
@@ -259,7 +261,7 @@ pub struct Directory {
     phone_numbers: HashMap<PhoneNumberId, PhoneNumber>,
     catalogs: HashMap<CatalogId, CatalogIndex>,
     /// Product item id → (catalog id, retailer id).
-    product_ids: HashMap<ProductId, (CatalogId, String)>,
+    product_ids: HashMap<ProductId, (CatalogId, RetailerId)>,
     customers: HashMap<WaId, Customer>,
     /// (phone number id, wa_id) → last inbound message (sandbox ms).
     windows: HashMap<(PhoneNumberId, WaId), i64>,

@@ -1,6 +1,7 @@
 //! Messages customers send to businesses, and the 24-hour customer service window they open.
 
 use crate::clock::Millis;
+use crate::id::RetailerId;
 use serde::{Deserialize, Serialize};
 use vitrine_wire::lenient::Object;
 use vitrine_wire::messages::contacts::Contact;
@@ -141,7 +142,7 @@ pub struct Payment {
 /// One line of an order, priced as the customer saw it (minor units, kept exact).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderItem {
-    pub product_retailer_id: String,
+    pub product_retailer_id: RetailerId,
     pub quantity: u32,
     pub item_price: i64,
     pub currency: String,
@@ -192,7 +193,7 @@ impl InboundContext {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReferredProduct {
     pub catalog_id: crate::id::CatalogId,
-    pub product_retailer_id: String,
+    pub product_retailer_id: RetailerId,
 }
 
 /// A stored customer-to-business message.

@@ -2,7 +2,7 @@
 //! that is stored before the send is answered.
 
 use crate::clock::Millis;
-use crate::id::{CatalogId, PhoneNumberId, ProductId, TemplateId, WaId, WabaId, Wamid};
+use crate::id::{CatalogId, PhoneNumberId, ProductId, RetailerId, TemplateId, WaId, WabaId, Wamid};
 use crate::model::{Availability, Product};
 use serde::{Deserialize, Serialize};
 use vitrine_wire::lenient::Object;
@@ -25,7 +25,7 @@ pub enum Outgoing {
         footer: Option<String>,
         /// As sent; `None` when the first catalog item provides the thumbnail.
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        thumbnail_product_retailer_id: Option<String>,
+        thumbnail_product_retailer_id: Option<RetailerId>,
     },
     Product {
         #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -33,7 +33,7 @@ pub enum Outgoing {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         footer: Option<String>,
         catalog_id: CatalogId,
-        product_retailer_id: String,
+        product_retailer_id: RetailerId,
     },
     ProductList {
         header: String,
@@ -287,7 +287,7 @@ impl Outgoing {
 pub struct ProductSection {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub title: Option<String>,
-    pub product_retailer_ids: Vec<String>,
+    pub product_retailer_ids: Vec<RetailerId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -361,7 +361,7 @@ pub struct TemplateButton {
 pub struct TemplateCard {
     pub card_index: usize,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub product_retailer_id: Option<String>,
+    pub product_retailer_id: Option<RetailerId>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub header_media: Option<Header>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -405,7 +405,7 @@ pub struct CheckoutOrder {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutItem {
-    pub retailer_id: String,
+    pub retailer_id: RetailerId,
     pub name: String,
     pub amount: Money,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -450,7 +450,7 @@ pub struct SendRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductSnapshot {
     pub product_id: ProductId,
-    pub retailer_id: String,
+    pub retailer_id: RetailerId,
     pub name: String,
     pub price: i64,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -480,7 +480,7 @@ impl From<&Product> for ProductSnapshot {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Resolved {
     pub products: Vec<ProductSnapshot>,
-    pub dropped_retailer_ids: Vec<String>,
+    pub dropped_retailer_ids: Vec<RetailerId>,
 }
 
 /// A stored business-to-customer message.
@@ -494,7 +494,7 @@ pub struct MessageRecord {
     pub to_input: String,
     pub content: Outgoing,
     pub products: Vec<ProductSnapshot>,
-    pub dropped_retailer_ids: Vec<String>,
+    pub dropped_retailer_ids: Vec<RetailerId>,
     pub context_message_id: Option<String>,
     pub biz_opaque_callback_data: Option<String>,
     pub api_version: String,

@@ -1,7 +1,7 @@
 //! The sandbox's domain: businesses, apps, tokens, WABAs, phone numbers, catalogs and products.
 //! Strict types: a required field is never an `Option` here.
 
-use crate::id::{AppId, BusinessId, CatalogId, PhoneNumberId, ProductId, WaId, WabaId};
+use crate::id::{AppId, BusinessId, CatalogId, PhoneNumberId, ProductId, RetailerId, WaId, WabaId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -279,7 +279,7 @@ pub struct Product {
     /// Graph node id of the product item.
     pub id: ProductId,
     pub catalog_id: CatalogId,
-    pub retailer_id: String,
+    pub retailer_id: RetailerId,
     pub name: String,
     pub description: String,
     /// Minor units of `currency`.

@@ -286,7 +286,7 @@ pub fn demo(public_url: &str) -> DirectoryData {
         .map(|(i, it)| Product {
             id: format!("{}", 7_337_219_806_314_500u64 + i as u64).into(),
             catalog_id: CATALOG_ID.into(),
-            retailer_id: it.sku.to_owned(),
+            retailer_id: it.sku.into(),
             name: it.name.to_owned(),
             description: it.description.to_owned(),
             price: it.price,

@@ -27,7 +27,7 @@ async fn demo_image(State(state): State<AppState>, Path(file): Path<String>) -> 
     let sku = file.strip_suffix(".svg").unwrap_or(&file);
     let product = state.sandbox.read(|dir| {
         dir.catalog(&seed::CATALOG_ID.into())
-            .and_then(|c| c.product(sku))
+            .and_then(|c| c.product(&sku.into()))
             .map(|p| (p.name.clone(), p.category.clone()))
     });
     let Some((name, category)) = product else {

@@ -3,6 +3,7 @@
 
 use super::price::{format_price, parse_feed_price};
 use crate::error::{ApiError, ErrorKind};
+use crate::id::RetailerId;
 use crate::model::{Availability, Product, ReviewStatus, Visibility};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -63,7 +64,7 @@ const TRANSPORT: &[&str] = &[
 /// Changes to a product; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProductPatch {
-    pub retailer_id: Option<String>,
+    pub retailer_id: Option<RetailerId>,
     pub name: Option<String>,
     pub description: Option<String>,
     pub price: Option<i64>,
@@ -186,7 +187,7 @@ impl ProductPatch {
                 continue;
             }
             match k.as_str() {
-                "retailer_id" => p.retailer_id = Some(text(v, k, RETAILER_ID_MAX)?),
+                "retailer_id" => p.retailer_id = Some(text(v, k, RETAILER_ID_MAX)?.into()),
                 "name" => p.name = Some(text(v, k, NAME_MAX)?),
                 "description" => p.description = Some(text(v, k, DESCRIPTION_MAX)?),
                 "price" => p.price = Some(integer(v, k)?),
@@ -227,7 +228,9 @@ impl ProductPatch {
                 continue;
             }
             match k.as_str() {
-                "id" | "retailer_id" => p.retailer_id = Some(text(v, "id", RETAILER_ID_MAX)?),
+                "id" | "retailer_id" => {
+                    p.retailer_id = Some(text(v, "id", RETAILER_ID_MAX)?.into())
+                }
                 "title" | "name" => p.name = Some(text(v, "title", NAME_MAX)?),
                 "description" => p.description = Some(text(v, k, DESCRIPTION_MAX)?),
                 "price" => {

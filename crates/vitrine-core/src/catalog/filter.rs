@@ -149,7 +149,7 @@ fn value_of(p: &Product, field: &str) -> Val {
     let text = |s: &str| Val::Text(s.to_owned());
     match field {
         "id" => text(p.id.as_str()),
-        "retailer_id" => text(&p.retailer_id),
+        "retailer_id" => text(p.retailer_id.as_str()),
         "name" => text(&p.name),
         "description" => text(&p.description),
         "price" => Val::Num(p.price as f64),
@@ -247,7 +247,7 @@ mod tests {
             demo.products
                 .iter()
                 .filter(|p| rule.matches(p))
-                .map(|p| p.retailer_id.clone())
+                .map(|p| p.retailer_id.to_string())
                 .collect()
         };
         assert_eq!(

@@ -355,7 +355,7 @@ async fn a_catalog_of_several_pages(store: Arc<dyn Store>) {
     for i in 0..4_500 {
         let mut p = model.clone();
         p.id = format!("9{i:015}").into();
-        p.retailer_id = format!("generated-{i}");
+        p.retailer_id = format!("generated-{i}").into();
         p.price = i;
         data.products.push(p);
     }
@@ -1072,7 +1072,7 @@ fn cart(items: u32) -> crate::cart::Cart {
     });
     cart.items = (0..items)
         .map(|i| crate::cart::CartItem {
-            product_retailer_id: format!("sku-{i}"),
+            product_retailer_id: format!("sku-{i}").into(),
             quantity: 1,
             seen_revision: Some(i64::from(i)),
         })

@@ -14,6 +14,7 @@
 //! another comes: a dictionary, once released, never changes (a test pins its hash); a better
 //! one would be dictionary 2, under a new format byte, beside it.
 
+use crate::id::RetailerId;
 use crate::message::{MessageRecord, Outgoing, Pricing, ProductSnapshot};
 use crate::webhook::NewWebhook;
 use serde::{Deserialize, Serialize};
@@ -139,7 +140,7 @@ pub struct StoredMessage<'a> {
     pub content: Cow<'a, Outgoing>,
     /// [`snapshot_key`]s, in the order the message shows the products.
     pub products: Vec<String>,
-    pub dropped_retailer_ids: Cow<'a, [String]>,
+    pub dropped_retailer_ids: Cow<'a, [RetailerId]>,
     pub context_message_id: Option<Cow<'a, str>>,
     pub biz_opaque_callback_data: Option<Cow<'a, str>>,
     pub api_version: Cow<'a, str>,

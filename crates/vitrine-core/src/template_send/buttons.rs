@@ -6,6 +6,7 @@ use super::params::{format_mismatch, hydrate, one_param, too_long};
 use super::{lower, params_of, Hydrator};
 use crate::commerce;
 use crate::error::ApiError;
+use crate::id::RetailerId;
 use crate::message::TemplateButton;
 use vitrine_wire::lenient::{Lenient, NumberOrText, Object};
 use vitrine_wire::messages::template as sent;
@@ -84,9 +85,10 @@ impl Hydrator<'_> {
                     button.coupon_code = Some(code.to_owned());
                 }
                 "catalog" => {
-                    let thumb =
-                        first_action(params).and_then(|a| a.thumbnail_product_retailer_id.str());
-                    let snap = commerce::thumbnail(self.catalog()?, thumb)?;
+                    let thumb = first_action(params)
+                        .and_then(|a| a.thumbnail_product_retailer_id.str())
+                        .map(RetailerId::from);
+                    let snap = commerce::thumbnail(self.catalog()?, thumb.as_ref())?;
                     self.resolved.products.push(snap);
                 }
                 "mpm" => self.mpm(index, first_action(params))?,
@@ -115,6 +117,7 @@ impl Hydrator<'_> {
         let catalog = self.catalog()?;
         let thumb = action
             .and_then(|a| a.thumbnail_product_retailer_id.str())
+            .map(RetailerId::from)
             .ok_or_else(|| {
                 ApiError::missing(&format!(
                     "components[button index {index}]['parameters'][0]['action']['thumbnail_product_retailer_id']"
@@ -126,12 +129,13 @@ impl Hydrator<'_> {
                 "An MPM button needs 1 to 10 sections.",
             ));
         }
-        let rids: Vec<&str> = sections
+        let rids: Vec<RetailerId> = sections
             .iter()
             .filter_map(Lenient::get)
             .flat_map(|s| s.product_items.items())
             .filter_map(Lenient::get)
             .filter_map(|i| i.product_retailer_id.str())
+            .map(RetailerId::from)
             .collect();
         if rids.len() > 30 {
             return Err(ApiError::invalid_value(
@@ -141,12 +145,12 @@ impl Hydrator<'_> {
         let mut seen = std::collections::HashSet::new();
         let items = commerce::match_items(
             catalog,
-            rids.iter().copied().filter(|r| seen.insert(*r)),
+            rids.iter().filter(|r| seen.insert(*r)),
             self.options.mpm_no_match,
         )?;
         self.resolved
             .products
-            .push(commerce::snapshot(catalog, thumb)?);
+            .push(commerce::snapshot(catalog, &thumb)?);
         self.resolved.products.extend(items.products);
         self.resolved
             .dropped_retailer_ids

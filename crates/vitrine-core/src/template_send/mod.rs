@@ -19,7 +19,7 @@ use crate::clock::Millis;
 use crate::commerce::{self, MpmNoMatchDetails, CHECK_CATALOG_LINKED};
 use crate::directory::{CatalogIndex, Directory};
 use crate::error::{ApiError, ErrorKind};
-use crate::id::WabaId;
+use crate::id::{RetailerId, WabaId};
 use crate::inbound::Incoming;
 use crate::message::{CheckoutOrder, Header, Outgoing, ProductSnapshot, Resolved};
 use crate::model::PhoneNumber;
@@ -195,7 +195,7 @@ impl Hydrator<'_> {
     }
 
     /// A sendable product of the shown catalog.
-    fn product(&self, rid: &str) -> Result<ProductSnapshot, ApiError> {
+    fn product(&self, rid: &RetailerId) -> Result<ProductSnapshot, ApiError> {
         commerce::snapshot(self.catalog()?, rid)
     }
 

@@ -4,6 +4,7 @@
 use super::{lower, Hydrator};
 use crate::commerce::PRODUCTS_NOT_FOUND;
 use crate::error::{ApiError, ErrorKind};
+use crate::id::RetailerId;
 use crate::message::{Header, MediaRef};
 use crate::template::variables;
 use vitrine_wire::lenient::{Lenient, Object};
@@ -121,7 +122,11 @@ pub(super) fn media_param(part: &str, format: &str, params: &[Param]) -> Result<
 
 impl Hydrator<'_> {
     /// The retailer id of a `product` parameter, which must name the connected catalog.
-    pub(super) fn product_param(&self, part: &str, params: &[Param]) -> Result<String, ApiError> {
+    pub(super) fn product_param(
+        &self,
+        part: &str,
+        params: &[Param],
+    ) -> Result<RetailerId, ApiError> {
         let p = one_param(part, params)?.get();
         if p.map(|p| lower(&p.kind)).as_deref() != Some("product") {
             return Err(format_mismatch(part, "PRODUCT"));
@@ -139,6 +144,6 @@ impl Hydrator<'_> {
         if self.catalog()?.catalog.id != catalog_id {
             return Err(ApiError::invalid_value(PRODUCTS_NOT_FOUND));
         }
-        Ok(rid.to_owned())
+        Ok(RetailerId::from(rid))
     }
 }

@@ -3,7 +3,7 @@
 use crate::cart::{Cart, CartCommand, CartError, CartKey, UPDATED_NOTICE};
 use crate::directory::{Directory, DirectoryChange};
 use crate::error::ApiError;
-use crate::id::{PhoneNumberId, WaId};
+use crate::id::{PhoneNumberId, RetailerId, WaId};
 use crate::ids::Direction;
 use crate::inbound::{InboundRecord, Incoming, OrderItem};
 use crate::model::{Customer, Device, Product};
@@ -73,7 +73,7 @@ pub struct CartView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CartLine {
-    pub product_retailer_id: String,
+    pub product_retailer_id: RetailerId,
     pub quantity: u32,
     pub name: String,
     /// The unit price the customer pays now (the sale price while active), minor units.
@@ -301,7 +301,7 @@ impl Sandbox {
 /// A product as the customer sees it now.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProductView {
-    pub product_retailer_id: String,
+    pub product_retailer_id: RetailerId,
     pub name: String,
     pub description: String,
     pub price: i64,
@@ -336,7 +336,7 @@ impl Sandbox {
         &self,
         wa_id: &WaId,
         phone_number_id: &PhoneNumberId,
-        after: Option<&str>,
+        after: Option<&RetailerId>,
         limit: usize,
     ) -> Result<serde_json::Value, CustomerError> {
         self.read(|dir| {
@@ -371,7 +371,7 @@ impl Sandbox {
     pub fn product_page(
         &self,
         phone_number_id: &PhoneNumberId,
-        product_retailer_id: &str,
+        product_retailer_id: &RetailerId,
     ) -> Result<ProductView, CustomerError> {
         self.read(|dir| {
             let phone = dir.phone_number(phone_number_id).ok_or_else(|| {

@@ -11,7 +11,7 @@ use crate::catalog::fields::{self, ProductPatch};
 use crate::catalog::filter;
 use crate::directory::{CatalogIndex, DirectoryChange};
 use crate::error::{ApiError, ErrorKind};
-use crate::id::{BusinessId, CatalogId, PhoneNumberId, ProductId, WabaId};
+use crate::id::{BusinessId, CatalogId, PhoneNumberId, ProductId, RetailerId, WabaId};
 use crate::model::{Catalog, Product, Scope, Waba};
 use crate::sandbox::{Plan, Sandbox};
 use base64::Engine;
@@ -675,6 +675,7 @@ impl Sandbox {
                         .map(str::to_owned)
                         .unwrap_or_else(|| v.to_string())
                 })
+                .map(RetailerId::from)
                 .unwrap_or_default();
             // Each check is made where the write is, so two batches at once cannot both create.
             let upsert = job.allow_upsert;
@@ -703,7 +704,7 @@ impl Sandbox {
             if let Err(message) = outcome {
                 result.errors.push(ItemError {
                     line: i + 1,
-                    id: rid,
+                    id: rid.into_string(),
                     message,
                 });
             }

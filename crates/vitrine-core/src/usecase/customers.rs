@@ -4,7 +4,7 @@
 
 use crate::directory::{DirectoryChange, WindowState};
 use crate::error::ApiError;
-use crate::id::{PhoneNumberId, WaId, Wamid};
+use crate::id::{PhoneNumberId, RetailerId, WaId, Wamid};
 use crate::ids::Direction;
 use crate::inbound::{InboundContext, InboundRecord, Incoming};
 use crate::model::Customer;
@@ -88,7 +88,7 @@ impl Sandbox {
         wa_id: &WaId,
         phone_number_id: &PhoneNumberId,
         wamid: &Wamid,
-        product_retailer_id: &str,
+        product_retailer_id: &RetailerId,
         body: &str,
     ) -> Result<InboundRecord, ApiError> {
         if body.is_empty() {

@@ -6,7 +6,7 @@
 
 use crate::error::ApiError;
 use crate::forward::{Forwarded, PeerMessage, MAX_CHATS};
-use crate::id::{PhoneNumberId, WaId};
+use crate::id::{PhoneNumberId, RetailerId, WaId};
 use crate::ids::Direction;
 use crate::inbound::{
     InboundContext, InboundLocation, InboundMedia, InboundRecord, Incoming, ReferredProduct,
@@ -430,7 +430,7 @@ impl Sandbox {
         &self,
         wa_id: &WaId,
         peer_id: &str,
-        product_retailer_id: &str,
+        product_retailer_id: &RetailerId,
         body: &str,
     ) -> Result<InboundRecord, CustomerError> {
         if body.is_empty() {

@@ -5,7 +5,7 @@ use crate::clock::Millis;
 use crate::commerce;
 use crate::error::ApiError;
 use crate::error::ErrorKind;
-use crate::id::{PhoneNumberId, WaId, Wamid};
+use crate::id::{PhoneNumberId, RetailerId, WaId, Wamid};
 use crate::limits::PairLimitChannel;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
 use crate::model::PhoneNumber;
@@ -127,10 +127,14 @@ fn checkout_outside_india() -> ApiError {
 }
 
 /// The notice Meta's pages promise when MPM items were dropped (off by default).
-fn dropped_items_notice(dropped: &[String]) -> vitrine_wire::error::WebhookError {
+fn dropped_items_notice(dropped: &[RetailerId]) -> vitrine_wire::error::WebhookError {
     ApiError::invalid_value(format!(
         "Some products could not be sent because they are not in the catalog or not available: {}. Please update your catalog.",
-        dropped.join(", ")
+        dropped
+            .iter()
+            .map(RetailerId::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
     ))
     .to_webhook()
 }

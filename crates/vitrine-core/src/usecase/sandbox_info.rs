@@ -64,7 +64,7 @@ impl Sandbox {
                     c.products()
                         .filter(|p| p.is_sendable())
                         .take(6)
-                        .map(|p| p.retailer_id.clone())
+                        .map(|p| p.retailer_id.to_string())
                         .collect()
                 })
                 .unwrap_or_default();

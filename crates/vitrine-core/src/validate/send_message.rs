@@ -6,6 +6,7 @@
 
 use super::{chars, max_len, present, too_long};
 use crate::error::{ApiError, ErrorKind};
+use crate::id::RetailerId;
 use crate::media::MediaKind;
 use crate::message::{
     Header, ListRow, ListSection, Location, MediaContent, MediaRef, Outgoing, ProductSection,
@@ -395,8 +396,8 @@ fn catalog_message(i: &Interactive, options: SendOptions) -> Result<Outgoing, Ap
             Lenient::Valid(p) => match &p.thumbnail_product_retailer_id {
                 Lenient::Absent | Lenient::Null => None,
                 Lenient::Valid(NumberOrText::Text(s)) if s.trim().is_empty() => None,
-                Lenient::Valid(NumberOrText::Text(s)) => Some(s.clone()),
-                Lenient::Valid(NumberOrText::Number(n)) => Some(n.to_string()),
+                Lenient::Valid(NumberOrText::Text(s)) => Some(s.into()),
+                Lenient::Valid(NumberOrText::Number(n)) => Some(n.to_string().into()),
                 Lenient::Invalid(_) => return Err(ApiError::invalid_value(
                     "Param action['parameters']['thumbnail_product_retailer_id'] must be a string.",
                 )),
@@ -437,7 +438,7 @@ fn product(i: &Interactive) -> Result<Outgoing, ApiError> {
         body,
         footer,
         catalog_id: catalog_id.into(),
-        product_retailer_id: rid.to_owned(),
+        product_retailer_id: rid.into(),
     })
 }
 
@@ -495,7 +496,7 @@ fn product_list(i: &Interactive) -> Result<Outgoing, ApiError> {
             total += 1;
             // Duplicates inside or across sections are dropped silently (spec §2.7).
             if seen.insert(rid.to_owned()) {
-                ids.push(rid.to_owned());
+                ids.push(RetailerId::from(rid));
             }
         }
         if !ids.is_empty() {

@@ -337,7 +337,7 @@ pub fn inbound(
             id: c.id.clone(),
             referred_product: c.referred_product.as_ref().map(|r| WireReferredProduct {
                 catalog_id: r.catalog_id.to_string(),
-                product_retailer_id: r.product_retailer_id.clone(),
+                product_retailer_id: r.product_retailer_id.to_string(),
             }),
         }),
         from: record.wa_id.to_string(),
@@ -397,7 +397,7 @@ pub fn inbound(
                 product_items: product_items
                     .iter()
                     .map(|i| OrderLine {
-                        product_retailer_id: i.product_retailer_id.clone(),
+                        product_retailer_id: i.product_retailer_id.to_string(),
                         quantity: i.quantity,
                         item_price: major_units(i.item_price, &i.currency),
                         currency: i.currency.clone(),

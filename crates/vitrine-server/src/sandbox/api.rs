@@ -427,7 +427,7 @@ impl From<vitrine_core::usecase::carts::CartView> for Cart {
                 .items
                 .into_iter()
                 .map(|l| CartLine {
-                    product_retailer_id: l.product_retailer_id,
+                    product_retailer_id: l.product_retailer_id.into(),
                     quantity: l.quantity,
                     name: l.name,
                     price: l.price,

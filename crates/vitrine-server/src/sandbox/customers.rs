@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use vitrine_core::id::{PhoneNumberId, WaId};
+use vitrine_core::id::{PhoneNumberId, RetailerId, WaId};
 use vitrine_core::seed;
 use vitrine_wire::lenient::{Lenient, Object};
 use vitrine_wire::messages::contacts::Contact;
@@ -100,7 +100,12 @@ pub async fn send_text(
         }) => {
             state
                 .sandbox
-                .customer_asks_about_forwarded(&wa_id, peer_id, product_retailer_id, &req.text)
+                .customer_asks_about_forwarded(
+                    &wa_id,
+                    peer_id,
+                    &product_retailer_id.into(),
+                    &req.text,
+                )
                 .await?
         }
         Some(About {
@@ -114,7 +119,7 @@ pub async fn send_text(
                     &wa_id,
                     &phone,
                     &wamid.as_str().into(),
-                    product_retailer_id,
+                    &product_retailer_id.into(),
                     &req.text,
                 )
                 .await?
@@ -247,7 +252,7 @@ pub async fn add_item(
         device: req.device,
     };
     let cmd = vitrine_core::cart::CartCommand::Add {
-        product_retailer_id: req.product_retailer_id,
+        product_retailer_id: req.product_retailer_id.into(),
         quantity: req.quantity.unwrap_or(1),
     };
     let view = state
@@ -271,7 +276,7 @@ pub struct SetQuantity {
     responses((status = 200, description = "The cart", body = Cart)))]
 pub async fn set_quantity(
     State(state): State<AppState>,
-    Path((wa_id, rid)): Path<(WaId, String)>,
+    Path((wa_id, rid)): Path<(WaId, RetailerId)>,
     body: Bytes,
 ) -> Result<Json<Cart>, OpError> {
     let req: SetQuantity = json_body(&body)?;
@@ -296,7 +301,7 @@ pub async fn set_quantity(
     responses((status = 200, description = "The cart", body = Cart)))]
 pub async fn remove_item(
     State(state): State<AppState>,
-    Path((wa_id, rid)): Path<(WaId, String)>,
+    Path((wa_id, rid)): Path<(WaId, RetailerId)>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
 ) -> Result<Json<Cart>, OpError> {
     let cmd = vitrine_core::cart::CartCommand::Remove {
@@ -458,7 +463,7 @@ pub async fn catalog(
     Ok(Json(Record(state.sandbox.browse_catalog(
         &wa_id,
         &phone,
-        q.after.as_deref(),
+        q.after.map(RetailerId::from).as_ref(),
         q.limit.unwrap_or(20),
     )?)))
 }
@@ -469,7 +474,7 @@ pub async fn catalog(
     responses((status = 200, description = "The product page", body = Record)))]
 pub async fn product(
     State(state): State<AppState>,
-    Path((_wa_id, rid)): Path<(WaId, String)>,
+    Path((_wa_id, rid)): Path<(WaId, RetailerId)>,
     axum::extract::Query(scope): axum::extract::Query<CartScope>,
 ) -> Result<Json<Record>, OpError> {
     Ok(Json(Record::of(

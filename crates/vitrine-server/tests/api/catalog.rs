@@ -363,7 +363,7 @@ async fn listing_pages_filters_and_summary() {
     let expected: Vec<String> = seed::demo("x")
         .products
         .iter()
-        .map(|p| p.retailer_id.clone())
+        .map(|p| p.retailer_id.to_string())
         .collect();
     assert_eq!(all, expected);
     // Back with before.

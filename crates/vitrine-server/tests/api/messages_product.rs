@@ -545,7 +545,7 @@ async fn mpm_holds_at_most_30_products() {
         .products
         .iter()
         .filter(|p| p.visibility == vitrine_core::model::Visibility::Published)
-        .map(|p| p.retailer_id.clone())
+        .map(|p| p.retailer_id.to_string())
         .collect();
     let refs: Vec<&str> = all.iter().map(String::as_str).collect();
     let mut thirty: Vec<&str> = refs.iter().cycle().take(30).copied().collect();

@@ -268,7 +268,7 @@ async fn the_event_stream_says_what_changed() {
         .sandbox
         .read(|dir| {
             dir.catalog(&CATALOG.into())
-                .and_then(|c| c.product("tee-classic-white"))
+                .and_then(|c| c.product(&"tee-classic-white".into()))
                 .map(|p| p.id.clone())
         })
         .unwrap();
