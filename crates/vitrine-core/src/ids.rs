@@ -3,10 +3,21 @@
 use crate::id::{WaId, Wamid};
 use base64::Engine;
 use rand::{rngs::StdRng, Rng, RngCore, SeedableRng};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+
+/// Hex digits of a wamid's inner id that come from [`IdGen`]'s ordered head; the other 20 are
+/// random.
+const WAMID_HEAD_DIGITS: usize = 12;
+/// How many heads one millisecond of a process's start is worth: a process that started later
+/// starts above every head an earlier one used unless it made more than this many wamids per
+/// millisecond it ran.
+const HEADS_PER_MS: u64 = 64;
 
 pub struct IdGen {
     rng: Mutex<StdRng>,
+    /// The ordered head of the next wamid's inner id (see [`IdGen::wamid`]).
+    next_head: AtomicU64,
 }
 
 /// Which side wrote a message; Meta's wamids carry it in one byte.
@@ -22,8 +33,12 @@ const TRACE_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 
 impl IdGen {
     pub fn from_entropy() -> Self {
+        let started_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
         IdGen {
             rng: Mutex::new(StdRng::from_entropy()),
+            next_head: AtomicU64::new(started_ms.saturating_mul(HEADS_PER_MS)),
         }
     }
 
@@ -31,6 +46,7 @@ impl IdGen {
     pub fn seeded(seed: u64) -> Self {
         IdGen {
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            next_head: AtomicU64::new(0),
         }
     }
 
@@ -50,12 +66,26 @@ impl IdGen {
         })
     }
 
-    /// `wamid.` + base64 of Meta's framing around the peer's wa_id and 16 random bytes in hex.
-    /// 128 random bits: never reused in practice, and the store's unique key makes sure.
+    /// `wamid.` + base64 of Meta's framing around the peer's wa_id and a 32-digit hex inner id:
+    /// a 12-digit head that grows with every wamid this generator makes (it starts from the
+    /// process's start time), then 80 random bits. Never reused in practice, and the store's
+    /// unique key makes sure.
+    ///
+    /// The head is for the database, not for clients (to them the id stays opaque): wamids made
+    /// one after the other share a long prefix, so the unique index on them takes each new one
+    /// on the same few pages. Fully random ids land on a different page each, and every group
+    /// commit then writes (and later checkpoints) one page per message.
     pub fn wamid(&self, peer_wa_id: &WaId, direction: Direction) -> Wamid {
-        let mut random = [0u8; 16];
+        let head = self.next_head.fetch_add(1, Ordering::Relaxed);
+        let mut random = [0u8; 10];
         self.with_rng(|r| r.fill_bytes(&mut random));
-        wamid_of(peer_wa_id, direction, &hex::encode_upper(random))
+        let inner = format!(
+            "{:0width$X}{}",
+            head & ((1u64 << (4 * WAMID_HEAD_DIGITS)) - 1),
+            hex::encode_upper(random),
+            width = WAMID_HEAD_DIGITS
+        );
+        wamid_of(peer_wa_id, direction, &inner)
     }
 
     /// The `context.id` of a product inquiry that names no delivered message: Meta's own sample
@@ -121,6 +151,55 @@ mod tests {
             .decode(&a.as_str()[6..])
             .unwrap();
         assert_eq!(&raw[3..14], b"16505551234");
+    }
+
+    fn inner_id(w: &Wamid) -> String {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(&w.as_str()[6..])
+            .unwrap();
+        // the inner id sits between its length byte and the closing zero
+        String::from_utf8(raw[raw.len() - 33..raw.len() - 1].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn consecutive_wamids_share_their_head_and_differ_in_random_bits() {
+        let ids = IdGen::from_entropy();
+        let peer = WaId::from("16505551234");
+        let made: Vec<Wamid> = (0..1000)
+            .map(|_| ids.wamid(&peer, Direction::Outbound))
+            .collect();
+        let heads: Vec<u64> = made
+            .iter()
+            .map(|w| {
+                let inner = inner_id(w);
+                assert_eq!(inner.len(), 32, "{w}");
+                assert!(inner
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()));
+                u64::from_str_radix(&inner[..WAMID_HEAD_DIGITS], 16).unwrap()
+            })
+            .collect();
+        assert!(heads.windows(2).all(|w| w[1] == w[0] + 1), "{heads:?}");
+        // What the index sees: a thousand wamids in a row agree on all but their last
+        // characters, so they are stored side by side.
+        let common = made
+            .iter()
+            .map(|w| {
+                w.as_str()
+                    .bytes()
+                    .zip(made[0].as_str().bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count()
+            })
+            .min()
+            .unwrap();
+        assert!(
+            common >= made[0].as_str().len() - 40,
+            "{common} of {}",
+            made[0]
+        );
+        let unique: std::collections::HashSet<_> = made.iter().collect();
+        assert_eq!(unique.len(), made.len());
     }
 
     #[test]
