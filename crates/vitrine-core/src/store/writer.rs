@@ -191,12 +191,7 @@ async fn run<T: Transactor>(mut conn: T, mut rx: mpsc::Receiver<Job<T>>, telemet
     let mut batch: Vec<Job<T>> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.recv().await {
         batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+        gather(&mut rx, &mut batch).await;
         let shutdown = batch.iter().any(|j| matches!(j, Job::Shutdown(_)));
         commit_batch(&mut conn, &mut batch, telemetry.get()).await;
         if shutdown {
@@ -205,6 +200,32 @@ async fn run<T: Transactor>(mut conn: T, mut rx: mpsc::Receiver<Job<T>>, telemet
         }
     }
     conn.close().await;
+}
+
+/// At most this many times the writer lets ready tasks run before it closes a batch.
+const MAX_GATHER_YIELDS: usize = 8;
+
+/// Adds what is queued to `batch`, and more while it keeps coming: as long as letting the tasks
+/// that are ready run (request handlers, most likely about to queue their own write) brings new
+/// writes, the batch waits for them. Without this, the writes that arrive while a large batch
+/// commits make a batch of one or two right after it, and that batch pays a whole transaction,
+/// its pages and its fsync alone (under a steady load half the commits were of one write). A
+/// yield costs nothing when nothing else is ready, so a lone write is not delayed.
+async fn gather<T: Transactor>(rx: &mut mpsc::Receiver<Job<T>>, batch: &mut Vec<Job<T>>) {
+    let mut before_yield = None;
+    for _ in 0..=MAX_GATHER_YIELDS {
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if batch.len() >= MAX_BATCH || before_yield == Some(batch.len()) {
+            break;
+        }
+        before_yield = Some(batch.len());
+        tokio::task::yield_now().await;
+    }
 }
 
 /// Commits a batch and answers its writers, after reporting it: whoever sees a write acknowledged
