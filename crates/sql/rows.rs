@@ -1,7 +1,9 @@
 // SQL and row mapping shared by both stores: every statement is written once, for SQLite and
 // PostgreSQL alike (`$1` placeholders, `ON CONFLICT`, `RETURNING`). Each store's `rows.rs`
 // includes this file after naming its types and the few spellings that differ:
-// `Conn`, `Pool`, `Db`, `DbRow`, `GREATEST`, `SKIP_LOCKED` and `notify_change`.
+// `Conn`, `Pool`, `Db`, `DbRow`, `GREATEST`, `SKIP_LOCKED`, `notify_change`,
+// `take_message_order` and `insert_messages` (a group commit's new messages: a statement per
+// table on SQLite, one statement on PostgreSQL).
 // Row shapes never leave the store crates.
 //
 // Its length: one file, because each store includes it whole with `include!`; splitting it would
@@ -852,64 +854,6 @@ pub(crate) async fn append_final_status(
 /// Rows per multi-row `INSERT`: far under both databases' limits on bound parameters (11 per
 /// webhook row).
 const ROWS_PER_INSERT: usize = 512;
-
-/// Consecutive messages of one group commit with their statuses and webhooks: one multi-row
-/// `INSERT` per table (per [`ROWS_PER_INSERT`] rows), rows in the order given.
-pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -> StoreResult<()> {
-    // The snapshots first, each once per batch; one already kept is left as it is (its key is
-    // its content).
-    let mut snapshots: Vec<&(String, String)> = messages
-        .iter()
-        .flat_map(|m| m.packed.snapshots.iter())
-        .collect();
-    snapshots.sort_by(|a, b| a.0.cmp(&b.0));
-    snapshots.dedup_by(|a, b| a.0 == b.0);
-    for chunk in snapshots.chunks(ROWS_PER_INSERT) {
-        let mut sql: QueryBuilder<Db> =
-            QueryBuilder::new("INSERT INTO product_snapshots (key, data) ");
-        sql.push_values(chunk, |mut row, (key, data)| {
-            row.push_bind(key).push_bind(data);
-        });
-        sql.push(" ON CONFLICT (key) DO NOTHING");
-        sql.build().execute(&mut *conn).await.map_err(db_err)?;
-    }
-    // Their places in the order of acceptance, shared with customers' messages, in the order
-    // given.
-    let accepted = take_message_order(conn, messages.len()).await?;
-    for (chunk, accepted) in messages
-        .chunks(ROWS_PER_INSERT)
-        .zip(accepted.chunks(ROWS_PER_INSERT))
-    {
-        let mut sql: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record, packed, accepted) ",
-        );
-        sql.push_values(chunk.iter().zip(accepted), |mut row, (m, accepted)| {
-            row.push_bind(&m.wamid)
-                .push_bind(&m.phone_number_id)
-                .push_bind(&m.wa_id)
-                .push_bind(m.created_at)
-                .push("''")
-                .push_bind(&m.packed.record)
-                .push_bind(*accepted);
-        });
-        sql.build().execute(&mut *conn).await.map_err(db_err)?;
-    }
-    let statuses: Vec<&StatusEvent> = messages
-        .iter()
-        .flat_map(|m| m.outbox.statuses.iter())
-        .collect();
-    insert_statuses(conn, &statuses).await?;
-    let webhooks: Vec<(&NewWebhook, &[u8])> = messages
-        .iter()
-        .flat_map(|m| {
-            m.outbox
-                .webhooks
-                .iter()
-                .zip(m.packed_webhooks.iter().map(Vec::as_slice))
-        })
-        .collect();
-    insert_webhooks(conn, &webhooks).await
-}
 
 async fn insert_statuses(conn: &mut Conn, statuses: &[&StatusEvent]) -> StoreResult<()> {
     for chunk in statuses.chunks(ROWS_PER_INSERT) {

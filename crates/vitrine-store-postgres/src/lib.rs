@@ -1,7 +1,8 @@
 //! Vitrine's PostgreSQL store, for several nodes on one database.
 //!
 //! The same traits and the same group-commit writer as SQLite: each node has one writer
-//! connection that commits whatever is pending as one transaction, and a pool of readers. Due
+//! connection that commits whatever is pending as one transaction, one more that commits new
+//! messages alone, and a pool of readers. Due
 //! webhooks are claimed with `FOR UPDATE SKIP LOCKED`, so every node can dispatch and each
 //! webhook is sent by one node at a time. Migrations run under PostgreSQL's advisory lock, so
 //! nodes starting together migrate once.
@@ -36,19 +37,18 @@ use writer::SqlTransactor;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Writers (connections) that insert new messages, the main writer among them.
-const MESSAGE_WRITERS: usize = 2;
-
 pub struct PgStore {
     readers: PgPool,
     /// Every write but new messages: the directory's commits are numbered in the change log in
     /// the order they commit, which one connection keeps.
     writer: Writer<SqlTransactor>,
-    /// Writers beside `writer` that share the inserts of new messages with it, each with its
-    /// own group commit (a message is in no change log, and its later statuses are written
-    /// after its 200). One connection's backend was one core's worth of inserts.
-    message_writers: Vec<Writer<SqlTransactor>>,
-    next_message_writer: std::sync::atomic::AtomicUsize,
+    /// New messages, and nothing else: each batch is then one statement in a transaction of
+    /// its own (`SqlTransactor::insert_messages_committed`), one round trip, and other writes
+    /// never hold it back. A message is in no change log, and its later statuses are written
+    /// through `writer` after its 200, so it needs no order with the other writes. One such
+    /// writer beat two or more taking turns: the machine's cores, not the database's round
+    /// trips, are then the limit, and fewer, larger batches cost less each.
+    message_writer: Writer<SqlTransactor>,
     /// Woken by `NOTIFY vitrine_directory` from any node.
     changes: Arc<Notify>,
     listener: tokio::task::JoinHandle<()>,
@@ -83,33 +83,21 @@ impl PgStore {
             .await
             .map_err(db_err)?;
         let conn = options.connect().await.map_err(db_err)?;
-        let mut message_writers = Vec::with_capacity(MESSAGE_WRITERS - 1);
-        for _ in 1..MESSAGE_WRITERS {
-            let conn = options.connect().await.map_err(db_err)?;
-            message_writers.push(Writer::spawn(SqlTransactor(conn)));
-        }
+        let message_conn = options.connect().await.map_err(db_err)?;
         let changes = Arc::new(Notify::new());
         let listener = tokio::spawn(listen(readers.clone(), changes.clone()));
         Ok(PgStore {
             readers,
             writer: Writer::spawn(SqlTransactor(conn)),
-            message_writers,
-            next_message_writer: std::sync::atomic::AtomicUsize::new(0),
+            message_writer: Writer::spawn(SqlTransactor(message_conn)),
             changes,
             listener,
         })
     }
 
-    /// The writer of the next new message, in turn.
+    /// The writer of new messages.
     fn message_writer(&self) -> &Writer<SqlTransactor> {
-        let n = self
-            .next_message_writer
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            % (self.message_writers.len() + 1);
-        match n.checked_sub(1) {
-            Some(i) => &self.message_writers[i],
-            None => &self.writer,
-        }
+        &self.message_writer
     }
 
     /// Applies pending migrations and returns (for `vitrine migrate`).
@@ -140,17 +128,13 @@ async fn listen(pool: PgPool, changes: Arc<Notify>) {
 impl Lifecycle for PgStore {
     async fn close(&self) {
         self.listener.abort();
-        for w in &self.message_writers {
-            w.close().await;
-        }
+        self.message_writer.close().await;
         self.writer.close().await;
         self.readers.close().await;
     }
 
     fn attach_telemetry(&self, telemetry: Arc<dyn vitrine_core::telemetry::Telemetry>) {
-        for w in &self.message_writers {
-            w.attach_telemetry(telemetry.clone());
-        }
+        self.message_writer.attach_telemetry(telemetry.clone());
         self.writer.attach_telemetry(telemetry);
     }
 }

@@ -34,4 +34,164 @@ async fn take_message_order(conn: &mut Conn, n: usize) -> StoreResult<Vec<i64>> 
     .map_err(db_err)
 }
 
+/// One group commit's new messages, their statuses, webhooks and product snapshots, and their
+/// places in the order of acceptance, as one statement: arrays bound once per column and
+/// unnested, so that the statement's text (and the prepared statement sqlx keeps for it) is the
+/// same for every batch, and the batch is one round trip (and, outside a transaction block, its
+/// own transaction: see `SqlTransactor::insert_messages_committed`).
+///
+/// Rows go in in the order given: each `INSERT … SELECT` is ordered by the rows' places in
+/// their arrays, and PostgreSQL evaluates volatile expressions (the identity defaults, the
+/// `nextval` of the order of acceptance) after that sort, so both ascend in that order (a
+/// sequence's numbers only grow, whichever node takes them). Statuses name their
+/// message by the number the messages' `INSERT` returned (the statement's other parts do not
+/// see its rows in the table); a status of a message outside the batch is looked up, and keeps
+/// its wamid when there is none, as `insert_statuses` does.
+const INSERT_MESSAGES: &str = "\
+WITH snapshots AS (
+    INSERT INTO product_snapshots (key, data)
+    SELECT key, data FROM unnest($1::text[], $2::text[]) AS s(key, data)
+    ON CONFLICT (key) DO NOTHING
+), inserted AS (
+    INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record, packed, accepted)
+    SELECT m.wamid, m.phone_number_id, m.wa_id, m.created_at, '', m.packed,
+        nextval('message_order')
+    FROM unnest($3::text[], $4::text[], $5::text[], $6::int8[], $7::bytea[])
+        WITH ORDINALITY AS m(wamid, phone_number_id, wa_id, created_at, packed, n)
+    ORDER BY m.n
+    RETURNING seq, wamid
+), statuses AS (
+    INSERT INTO message_statuses (message_seq, wamid, status, at, errors)
+    SELECT found.seq, CASE WHEN found.seq IS NULL THEN s.wamid ELSE '' END, s.status, s.at, s.errors
+    FROM unnest($8::text[], $9::text[], $10::int8[], $11::text[])
+        WITH ORDINALITY AS s(wamid, status, at, errors, n)
+    LEFT JOIN inserted ON inserted.wamid = s.wamid
+    CROSS JOIN LATERAL (SELECT COALESCE(inserted.seq,
+        (SELECT seq FROM messages WHERE messages.wamid = s.wamid)) AS seq) AS found
+    ORDER BY s.n
+)
+INSERT INTO webhooks (app_id, waba_id, url, event_type, status, body, signature_256,
+    signature_1, state, attempt_count, due_at, next_attempt_at, packed, wamid_key)
+SELECT w.app_id, w.waba_id, w.url, w.event_type, w.status, '\\x'::bytea, '', '', 'pending', 0,
+    w.due_at, w.due_at, w.packed, w.wamid_key
+FROM unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::int8[],
+    $18::bytea[], $19::int8[])
+    WITH ORDINALITY AS w(app_id, waba_id, url, event_type, status, due_at, packed, wamid_key, n)
+ORDER BY w.n";
+
+/// Consecutive messages of one group commit with their statuses and webhooks, in one statement
+/// ([`INSERT_MESSAGES`]), rows in the order given.
+pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -> StoreResult<()> {
+    // Each snapshot once per batch; one already kept is left as it is (its key is its content).
+    let mut snapshots: Vec<&(String, String)> = messages
+        .iter()
+        .flat_map(|m| m.packed.snapshots.iter())
+        .collect();
+    snapshots.sort_by(|a, b| a.0.cmp(&b.0));
+    snapshots.dedup_by(|a, b| a.0 == b.0);
+    let statuses = messages.iter().flat_map(|m| m.outbox.statuses.iter());
+    let status_count = messages.iter().map(|m| m.outbox.statuses.len()).sum();
+    let mut status_errors: Vec<Option<String>> = Vec::with_capacity(status_count);
+    for e in statuses.clone() {
+        status_errors.push(if e.errors.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&e.errors).map_err(corrupt)?)
+        });
+    }
+    let webhooks: Vec<(&NewWebhook, &[u8])> = messages
+        .iter()
+        .flat_map(|m| {
+            m.outbox
+                .webhooks
+                .iter()
+                .zip(m.packed_webhooks.iter().map(Vec::as_slice))
+        })
+        .collect();
+    sqlx::query(INSERT_MESSAGES)
+        .bind(snapshots.iter().map(|s| s.0.as_str()).collect::<Vec<_>>())
+        .bind(snapshots.iter().map(|s| s.1.as_str()).collect::<Vec<_>>())
+        .bind(
+            messages
+                .iter()
+                .map(|m| m.wamid.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            messages
+                .iter()
+                .map(|m| m.phone_number_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            messages
+                .iter()
+                .map(|m| m.wa_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(messages.iter().map(|m| m.created_at).collect::<Vec<_>>())
+        .bind(
+            messages
+                .iter()
+                .map(|m| m.packed.record.as_slice())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            statuses
+                .clone()
+                .map(|e| e.wamid.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            statuses
+                .clone()
+                .map(|e| e.status.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(statuses.map(|e| e.at.0).collect::<Vec<_>>())
+        .bind(status_errors)
+        .bind(
+            webhooks
+                .iter()
+                .map(|(w, _)| w.app_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            webhooks
+                .iter()
+                .map(|(w, _)| w.waba_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            webhooks
+                .iter()
+                .map(|(w, _)| w.url.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            webhooks
+                .iter()
+                .map(|(w, _)| w.event_type.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            webhooks
+                .iter()
+                .map(|(w, _)| w.status.map(|s| s.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(webhooks.iter().map(|(w, _)| w.due_at.0).collect::<Vec<_>>())
+        .bind(webhooks.iter().map(|(_, p)| *p).collect::<Vec<_>>())
+        .bind(
+            webhooks
+                .iter()
+                .map(|(w, _)| w.wamid.as_ref().map(packed::wamid_key))
+                .collect::<Vec<_>>(),
+        )
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 include!("../../sql/rows.rs");

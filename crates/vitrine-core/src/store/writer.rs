@@ -49,6 +49,13 @@ pub trait Transactor: Send + 'static {
     /// Inserts consecutive messages of one batch, in order, with as few statements as the
     /// backend can.
     async fn insert_messages(&mut self, messages: &[&NewMessage]) -> StoreResult<()>;
+    /// Inserts a batch of nothing but new messages and commits it. By default in a transaction
+    /// of its own ([`messages_in_transaction`]); a backend that inserts them in one statement
+    /// may run that statement outside a transaction block, where it is its own transaction,
+    /// durable when answered, without the round trips of `BEGIN` and `COMMIT`.
+    async fn insert_messages_committed(&mut self, messages: &[&NewMessage]) -> StoreResult<()> {
+        messages_in_transaction(self, messages).await
+    }
     async fn commit(&mut self) -> StoreResult<()>;
     async fn rollback(&mut self);
     async fn close(self);
@@ -268,17 +275,49 @@ fn report(telemetry: Option<&Arc<dyn Telemetry>>, size: usize, started: Instant)
 /// Every job in one transaction: `Ok` when everything succeeded and committed, `Err` (rolled
 /// back) when any job or the commit failed.
 async fn run_in_transaction<T: Transactor>(conn: &mut T, jobs: &mut [Job<T>]) -> StoreResult<()> {
+    // Under load most batches are new messages alone: the backend commits those its own way.
+    if !jobs.iter().any(|j| matches!(j, Job::Write(_))) {
+        let messages: Vec<&NewMessage> = jobs
+            .iter()
+            .filter_map(|j| match j {
+                Job::Message(m, _) => Some(&**m),
+                _ => None,
+            })
+            .collect();
+        if messages.is_empty() {
+            return Ok(());
+        }
+        return conn.insert_messages_committed(&messages).await;
+    }
     conn.begin().await?;
     if let Err(e) = run_all(conn, jobs).await {
         conn.rollback().await;
         return Err(e);
     }
+    commit_or_roll_back(conn).await
+}
+
+async fn commit_or_roll_back<T: Transactor + ?Sized>(conn: &mut T) -> StoreResult<()> {
     if let Err(e) = conn.commit().await {
         tracing::error!(error = %e, "commit failed");
         conn.rollback().await;
         return Err(e);
     }
     Ok(())
+}
+
+/// New messages inserted and committed in a transaction of their own: what
+/// [`Transactor::insert_messages_committed`] does unless a backend does better.
+pub async fn messages_in_transaction<T: Transactor + ?Sized>(
+    conn: &mut T,
+    messages: &[&NewMessage],
+) -> StoreResult<()> {
+    conn.begin().await?;
+    if let Err(e) = conn.insert_messages(messages).await {
+        conn.rollback().await;
+        return Err(e);
+    }
+    commit_or_roll_back(conn).await
 }
 
 async fn run_all<T: Transactor>(conn: &mut T, jobs: &mut [Job<T>]) -> StoreResult<()> {

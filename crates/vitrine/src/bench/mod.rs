@@ -254,7 +254,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             carousel_body(&items)
         }
     };
-    let body = Arc::new(serde_json::to_vec(&body)?);
+    let body = bytes::Bytes::from(serde_json::to_vec(&body)?);
     let what = match args.kind {
         Kind::Mpm => "multi-product messages",
         Kind::Carousel => "product carousel templates",
@@ -295,9 +295,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let mut workers = vec![];
     for w in 0..senders {
         let count = per_worker.min(args.messages.saturating_sub(w * per_worker));
-        let client = client.clone();
         // Senders are spread over the nodes, as a load balancer would.
-        let url = urls[w % urls.len()].clone();
+        let target = Target::new(&urls[w % urls.len()])?;
         let body = body.clone();
         let progress = progress.clone();
         let histogram = empty.clone();
@@ -311,6 +310,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             let mut latencies = histogram;
             let mut errors = 0usize;
             let mut sent = 0usize;
+            let mut connection = None;
             loop {
                 match deadline {
                     Some(d) if Instant::now() >= d => break,
@@ -321,15 +321,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     pace.tick().await;
                 }
                 let t = Instant::now();
-                let ok = client
-                    .post(&url)
-                    .bearer_auth(seed::ACCESS_TOKEN)
-                    .header("Content-Type", "application/json")
-                    .body(body.as_ref().clone())
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false);
+                let ok = target.send(&mut connection, body.clone()).await;
                 latencies.saturating_record(t.elapsed().as_micros() as u64);
                 sent += 1;
                 if ok {
@@ -453,6 +445,82 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         anyhow::bail!("only {delivered} of {expected} webhooks were delivered");
     }
     Ok(())
+}
+
+/// Where a sender posts, over one keep-alive HTTP/1.1 connection of its own, on hyper directly:
+/// the senders share the machine's cores with the servers they measure, so they should cost as
+/// little as they can (a pooled client also parses the URL, copies the body and checks a
+/// connection out of its pool for every request).
+struct Target {
+    addr: String,
+    host: axum::http::HeaderValue,
+    path: String,
+    authorization: axum::http::HeaderValue,
+}
+
+type Connection = hyper::client::conn::http1::SendRequest<axum::body::Body>;
+
+impl Target {
+    fn new(url: &str) -> anyhow::Result<Target> {
+        let url = url::Url::parse(url)?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| anyhow::anyhow!("no host in {url}"))?;
+        let port = url
+            .port_or_known_default()
+            .ok_or_else(|| anyhow::anyhow!("no port in {url}"))?;
+        Ok(Target {
+            addr: format!("{host}:{port}"),
+            host: axum::http::HeaderValue::from_str(&format!("{host}:{port}"))?,
+            path: url.path().to_owned(),
+            authorization: axum::http::HeaderValue::from_str(&format!(
+                "Bearer {}",
+                seed::ACCESS_TOKEN
+            ))?,
+        })
+    }
+
+    async fn connect(&self) -> anyhow::Result<Connection> {
+        let stream = tokio::net::TcpStream::connect(&self.addr).await?;
+        stream.set_nodelay(true)?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(sender)
+    }
+
+    /// Posts `body` and reads the answer: whether it was a success. A connection that failed
+    /// is dropped, and the next send opens another.
+    async fn send(&self, connection: &mut Option<Connection>, body: bytes::Bytes) -> bool {
+        let sent = async {
+            let sender = match connection {
+                Some(c) => c,
+                None => connection.insert(self.connect().await?),
+            };
+            sender.ready().await?;
+            let request = axum::http::Request::post(self.path.as_str())
+                .header(axum::http::header::HOST, self.host.clone())
+                .header(
+                    axum::http::header::AUTHORIZATION,
+                    self.authorization.clone(),
+                )
+                .header(axum::http::header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from(body))?;
+            let response = sender.send_request(request).await?;
+            let ok = response.status().is_success();
+            axum::body::to_bytes(axum::body::Body::new(response.into_body()), usize::MAX).await?;
+            anyhow::Ok(ok)
+        };
+        match sent.await {
+            Ok(ok) => ok,
+            Err(_) => {
+                *connection = None;
+                false
+            }
+        }
+    }
 }
 
 fn mpm_body(items: &[String]) -> serde_json::Value {
