@@ -28,8 +28,8 @@ use vitrine_core::store::packed::{self, MessageColumns};
 use vitrine_core::store::writer::NewMessage;
 use vitrine_core::store::{Commit, CommitOutcome, StoreError, StoreResult};
 use vitrine_core::webhook::{
-    AfterAttempt, Attempt, Claimed, DeliveryState, EventType, MessageStatus, NewWebhook, Outbox,
-    StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
+    AfterAttempt, Attempt, AttemptRecord, Claimed, DeliveryState, EventType, MessageStatus,
+    NewWebhook, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
 };
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -979,45 +979,49 @@ pub(crate) async fn claim_webhooks(
         .collect()
 }
 
-pub(crate) async fn record_attempt(
+/// Attempts with what follows each: one multi-row `INSERT` of the attempts and one `UPDATE …
+/// FROM (VALUES …)` of their webhooks per [`ROWS_PER_INSERT`] attempts, whatever the outcomes
+/// (a dispatcher records what a round of deliveries gave in one write).
+pub(crate) async fn record_attempts(
     conn: &mut Conn,
-    id: i64,
-    a: &Attempt,
-    after: AfterAttempt,
+    attempts: &[AttemptRecord],
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO webhook_attempts (webhook_id, number, at, http_status, latency_ms, response, error) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id)
-    .bind(a.number)
-    .bind(a.at.0)
-    .bind(a.http_status.map(i64::from))
-    .bind(a.latency_ms)
-    .bind(&a.response)
-    .bind(&a.error)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
-    let (state, next, delivered) = match after {
-        AfterAttempt::Delivered => (DeliveryState::Delivered, None, Some(a.at.0)),
-        AfterAttempt::RetryAt(at) => (DeliveryState::Pending, Some(at.0), None),
-        AfterAttempt::Dead => (DeliveryState::Dead, None, None),
-    };
-    sqlx::query(
-        &format!(
-        "UPDATE webhooks SET state = $1, next_attempt_at = $2, delivered_at = COALESCE($3, delivered_at), \
-         leased_until = NULL, attempt_count = {GREATEST}(attempt_count, $4) WHERE id = $5"
-    ),
-    )
-    .bind(state.as_str())
-    .bind(next)
-    .bind(delivered)
-    .bind(a.number)
-    .bind(id)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
+    for chunk in attempts.chunks(ROWS_PER_INSERT) {
+        let mut sql: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO webhook_attempts (webhook_id, number, at, http_status, latency_ms, response, error) ",
+        );
+        sql.push_values(chunk, |mut row, r| {
+            let a = &r.attempt;
+            row.push_bind(r.id)
+                .push_bind(a.number)
+                .push_bind(a.at.0)
+                .push_bind(a.http_status.map(i64::from))
+                .push_bind(a.latency_ms)
+                .push_bind(&a.response)
+                .push_bind(&a.error);
+        });
+        sql.build().execute(&mut *conn).await.map_err(db_err)?;
+        // `VALUES` names its columns column1, column2, … on both databases.
+        let mut sql: QueryBuilder<Db> = QueryBuilder::new(format!(
+            "UPDATE webhooks SET state = v.column2, next_attempt_at = v.column3, \
+             delivered_at = COALESCE(v.column4, webhooks.delivered_at), leased_until = NULL, \
+             attempt_count = {GREATEST}(webhooks.attempt_count, v.column5) FROM ("
+        ));
+        sql.push_values(chunk, |mut row, r| {
+            let (state, next, delivered) = match r.after {
+                AfterAttempt::Delivered => (DeliveryState::Delivered, None, Some(r.attempt.at.0)),
+                AfterAttempt::RetryAt(at) => (DeliveryState::Pending, Some(at.0), None),
+                AfterAttempt::Dead => (DeliveryState::Dead, None, None),
+            };
+            row.push_bind(r.id)
+                .push_bind(state.as_str())
+                .push_bind(next)
+                .push_bind(delivered)
+                .push_bind(r.attempt.number);
+        });
+        sql.push(") AS v WHERE webhooks.id = v.column1");
+        sql.build().execute(&mut *conn).await.map_err(db_err)?;
+    }
     Ok(())
 }
 

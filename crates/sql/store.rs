@@ -237,15 +237,13 @@ impl WebhookStore for ThisStore {
             .await
     }
 
-    async fn record_attempt(
-        &self,
-        id: i64,
-        attempt: &Attempt,
-        after: AfterAttempt,
-    ) -> StoreResult<()> {
+    async fn record_attempts(&self, attempts: &[AttemptRecord]) -> StoreResult<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
         self.writer
-            .run(attempt.clone(), move |c, attempt| {
-                Box::pin(rows::record_attempt(c, id, attempt, after))
+            .run(attempts.to_vec(), |c, attempts| {
+                Box::pin(rows::record_attempts(c, attempts))
             })
             .await
     }

@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{watch, Semaphore};
-use vitrine_core::webhook::{Attempt, Claimed};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
+use vitrine_core::webhook::{AfterAttempt, Attempt, Claimed};
 use vitrine_core::Sandbox;
 
 /// How much of an answer the delivery log keeps.
@@ -49,24 +49,53 @@ impl Dispatcher {
     }
 }
 
+/// Claimed webhooks not yet recorded, per permit of [`WebhookSettings::concurrency`]: one claim
+/// takes up to this many (less those still unrecorded), so that a claim, which waits for a group
+/// commit, brings enough work to keep the permits busy until the next one.
+///
+/// [`WebhookSettings::concurrency`]: vitrine_core::webhook::WebhookSettings::concurrency
+const UNRECORDED_PER_PERMIT: usize = 4;
+/// What a lease adds to the delivery timeout: a claimed webhook must start its attempt within
+/// this much of being claimed, so that the attempt ends before the lease does.
+const LEASE_SLACK: Duration = Duration::from_secs(5);
+/// Most attempts recorded in one write.
+const RECORD_BATCH: usize = 1024;
+
+/// An attempt made, waiting to be recorded; `_slot` bounds the claimed webhooks not recorded yet.
+struct Done {
+    claimed: Claimed,
+    attempt: Attempt,
+    elapsed: Duration,
+    _slot: OwnedSemaphorePermit,
+}
+
 async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch::Receiver<bool>) {
     let settings = sandbox.behaviour.webhooks.clone();
     let concurrency = settings.concurrency.max(1);
+    // Attempts in flight (the setting's meaning): held while a request is under way.
     let permits = Arc::new(Semaphore::new(concurrency));
-    // Only as many webhooks are claimed as there are free permits, so each is sent at once and
-    // an attempt ends within the timeout: the lease only has to outlast that.
-    let lease_ms = (settings.timeout_ms as i64).saturating_add(5_000);
+    // Claimed webhooks until their attempt is recorded. The attempts that ended are recorded
+    // together, one write per round ([`record`]), not one write each: while a round is being
+    // committed, the next deliveries go on.
+    let unrecorded_max = concurrency.saturating_mul(UNRECORDED_PER_PERMIT);
+    let unrecorded = Arc::new(Semaphore::new(unrecorded_max));
+    let (done_tx, done_rx) = mpsc::unbounded_channel::<Done>();
+    let recorder = tokio::spawn(record(sandbox.clone(), done_rx));
+    // A claimed webhook waits for a permit at most LEASE_SLACK (else it is left to its lease,
+    // unsent, and claimed again when the lease runs out), and an attempt ends within the
+    // timeout: the lease only has to outlast both.
+    let lease_ms = (settings.timeout_ms as i64).saturating_add(LEASE_SLACK.as_millis() as i64);
     loop {
         if *stopped.borrow() {
             break;
         }
-        let mut held = tokio::select! {
-            p = permits.clone().acquire_owned() => match p { Ok(p) => vec![p], Err(_) => break },
+        let mut slots = tokio::select! {
+            s = unrecorded.clone().acquire_owned() => match s { Ok(s) => vec![s], Err(_) => break },
             _ = stopped.changed() => continue,
         };
-        while held.len() < concurrency {
-            match permits.clone().try_acquire_owned() {
-                Ok(p) => held.push(p),
+        while slots.len() < unrecorded_max {
+            match unrecorded.clone().try_acquire_owned() {
+                Ok(s) => slots.push(s),
                 Err(_) => break,
             }
         }
@@ -74,20 +103,21 @@ async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch:
         tokio::pin!(wakeup);
         wakeup.as_mut().enable();
 
+        let start_by = tokio::time::Instant::now() + LEASE_SLACK;
         let claimed = match sandbox
-            .claim_due_webhooks(held.len() as u32, lease_ms)
+            .claim_due_webhooks(slots.len() as u32, lease_ms)
             .await
         {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming webhooks failed");
-                drop(held);
+                drop(slots);
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 continue;
             }
         };
         if claimed.is_empty() {
-            drop(held);
+            drop(slots);
             let idle = match sandbox.next_webhook_due().await {
                 Ok(Some(due)) => {
                     let ms = (due.0 - sandbox.clock.now().0).clamp(1, MAX_IDLE.as_millis() as i64);
@@ -102,20 +132,77 @@ async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch:
             }
             continue;
         }
-        for (c, permit) in claimed.into_iter().zip(held) {
+        for (mut claimed, slot) in claimed.into_iter().zip(slots) {
             let sandbox = sandbox.clone();
             let client = client.clone();
+            let permits = permits.clone();
+            let done = done_tx.clone();
             tokio::spawn(async move {
-                deliver(&sandbox, &client, &c).await;
+                let Ok(Ok(permit)) =
+                    tokio::time::timeout_at(start_by, permits.acquire_owned()).await
+                else {
+                    // The endpoints are slow: no attempt, the lease runs out, it is sent later.
+                    return;
+                };
+                let (attempt, elapsed) = attempt(&sandbox, &client, &mut claimed).await;
                 drop(permit);
+                // The recorder outlives every sender of this channel.
+                let _ = done.send(Done {
+                    claimed,
+                    attempt,
+                    elapsed,
+                    _slot: slot,
+                });
             });
         }
     }
-    // Wait for attempts in flight.
-    let _ = permits.acquire_many(concurrency as u32).await;
+    // Wait for attempts in flight and their recording.
+    let _ = unrecorded.acquire_many(unrecorded_max as u32).await;
+    drop(done_tx);
+    let _ = recorder.await;
 }
 
-async fn deliver(sandbox: &Sandbox, client: &reqwest::Client, c: &Claimed) {
+/// Records the attempts that ended, all those waiting at once in one write, until every sender
+/// is gone.
+async fn record(sandbox: Arc<Sandbox>, mut done: mpsc::UnboundedReceiver<Done>) {
+    let mut round: Vec<Done> = Vec::new();
+    while done.recv_many(&mut round, RECORD_BATCH).await > 0 {
+        let pairs: Vec<(&Claimed, &Attempt)> =
+            round.iter().map(|d| (&d.claimed, &d.attempt)).collect();
+        let answers = sandbox.record_webhook_attempts(&pairs).await;
+        for (d, answer) in round.iter().zip(answers) {
+            note_recorded(&sandbox, &d.claimed, d.elapsed, answer);
+        }
+        // Frees the slots: more webhooks can be claimed.
+        round.clear();
+    }
+}
+
+fn note_recorded(
+    sandbox: &Sandbox,
+    claimed: &Claimed,
+    elapsed: Duration,
+    answer: Result<AfterAttempt, vitrine_core::ApiError>,
+) {
+    match answer {
+        Ok(after) => {
+            if let Some(t) = sandbox.telemetry() {
+                t.webhook_attempt(after.into(), elapsed);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(webhook = claimed.id, error = %e, "recording a webhook attempt failed; it will be sent again")
+        }
+    }
+}
+
+/// POSTs a claimed webhook's stored bytes with its stored signatures, once; the body is moved
+/// into the request (it is not needed to record the attempt).
+async fn attempt(
+    sandbox: &Sandbox,
+    client: &reqwest::Client,
+    c: &mut Claimed,
+) -> (Attempt, Duration) {
     let at = sandbox.clock.now();
     let started = Instant::now();
     let result = client
@@ -123,7 +210,7 @@ async fn deliver(sandbox: &Sandbox, client: &reqwest::Client, c: &Claimed) {
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("X-Hub-Signature-256", &c.signature_256)
         .header("X-Hub-Signature", &c.signature_1)
-        .body(c.body.clone())
+        .body(std::mem::take(&mut c.body))
         .send()
         .await;
     let (http_status, response, error) = match result {
@@ -154,16 +241,7 @@ async fn deliver(sandbox: &Sandbox, client: &reqwest::Client, c: &Claimed) {
         response,
         error,
     };
-    match sandbox.record_webhook_attempt(c, &attempt).await {
-        Ok(after) => {
-            if let Some(t) = sandbox.telemetry() {
-                t.webhook_attempt(after.into(), elapsed);
-            }
-        }
-        Err(e) => {
-            tracing::warn!(webhook = c.id, error = %e, "recording a webhook attempt failed; it will be sent again")
-        }
-    }
+    (attempt, elapsed)
 }
 
 fn describe(e: &reqwest::Error) -> String {
@@ -228,11 +306,22 @@ pub async fn deliver_due(
     let lease_ms = (sandbox.behaviour.webhooks.timeout_ms as i64).saturating_add(5_000);
     let mut sent = 0;
     loop {
-        let claimed = sandbox.claim_due_webhooks(256, lease_ms).await?;
+        let mut claimed = sandbox.claim_due_webhooks(256, lease_ms).await?;
         if claimed.is_empty() {
             return Ok(sent);
         }
         sent += claimed.len();
-        futures_util::future::join_all(claimed.iter().map(|c| deliver(sandbox, client, c))).await;
+        let attempts =
+            futures_util::future::join_all(claimed.iter_mut().map(|c| attempt(sandbox, client, c)))
+                .await;
+        let pairs: Vec<(&Claimed, &Attempt)> = claimed
+            .iter()
+            .zip(&attempts)
+            .map(|(c, (a, _))| (c, a))
+            .collect();
+        let answers = sandbox.record_webhook_attempts(&pairs).await;
+        for ((c, (_, elapsed)), answer) in claimed.iter().zip(&attempts).zip(answers) {
+            note_recorded(sandbox, c, *elapsed, answer);
+        }
     }
 }

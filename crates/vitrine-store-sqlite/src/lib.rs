@@ -28,7 +28,7 @@ use vitrine_core::store::{
     StoreError, StoreResult, WebhookStore,
 };
 use vitrine_core::webhook::{
-    AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
+    Attempt, AttemptRecord, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
 };
 use writer::SqlTransactor;
 

@@ -15,8 +15,8 @@ use crate::message::{MessageQuery, MessageRecord, Outgoing};
 use crate::model::{AppSubscription, Scope, Token, WabaSubscription};
 use crate::seed;
 use crate::webhook::{
-    AfterAttempt, Attempt, DeliveryState, EventType, MessageStatus, NewWebhook, Outbox,
-    StatusEvent, WebhookQuery,
+    AfterAttempt, Attempt, AttemptRecord, DeliveryState, EventType, MessageStatus, NewWebhook,
+    Outbox, StatusEvent, WebhookQuery,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -94,6 +94,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         }),
         ("attempts_retry_dead_redeliver", |s| {
             Box::pin(attempts_retry_dead_redeliver(s))
+        }),
+        ("attempts_recorded_together", |s| {
+            Box::pin(attempts_recorded_together(s))
         }),
         ("webhook_log_filters", |s| Box::pin(webhook_log_filters(s))),
         ("logs_pruned_past_retention", |s| {
@@ -903,6 +906,90 @@ async fn attempts_retry_dead_redeliver(store: Arc<dyn Store>) {
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].attempts_before, 1);
     assert!(store.get_webhook(424_242).await.unwrap().is_none());
+}
+
+/// A dispatcher records a round of attempts in one write: each webhook gets its own outcome and
+/// attempt, and a round with one bad attempt records none of them.
+async fn attempts_recorded_together(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let outbox = Outbox {
+        statuses: vec![],
+        webhooks: vec![
+            webhook("r", MessageStatus::Sent, 0),
+            webhook("r", MessageStatus::Delivered, 0),
+            webhook("r", MessageStatus::Read, 0),
+        ],
+    };
+    store
+        .insert_message(&message("r", "111", 1), &outbox)
+        .await
+        .unwrap();
+    let mut claimed = store
+        .claim_due_webhooks(Millis(0), 0, 1_000, 10)
+        .await
+        .unwrap();
+    claimed.sort_by_key(|c| c.id);
+    assert_eq!(claimed.len(), 3);
+    let attempt = |status: Option<u16>, error: Option<&str>| Attempt {
+        number: 1,
+        at: Millis(7),
+        http_status: status,
+        latency_ms: 2,
+        response: status.map(|_| "ok".to_owned()),
+        error: error.map(str::to_owned),
+    };
+    let round = vec![
+        AttemptRecord {
+            id: claimed[0].id,
+            attempt: attempt(Some(200), None),
+            after: AfterAttempt::Delivered,
+        },
+        AttemptRecord {
+            id: claimed[1].id,
+            attempt: attempt(Some(500), None),
+            after: AfterAttempt::RetryAt(Millis(10_000)),
+        },
+        AttemptRecord {
+            id: claimed[2].id,
+            attempt: attempt(None, Some("timeout")),
+            after: AfterAttempt::Dead,
+        },
+    ];
+    // The same attempt twice in one round: refused as a whole.
+    let mut twice = round.clone();
+    twice.push(round[0].clone());
+    assert!(store.record_attempts(&twice).await.is_err());
+    for c in &claimed {
+        let (rec, attempts) = store.get_webhook(c.id).await.unwrap().unwrap();
+        assert_eq!(rec.state, DeliveryState::Pending);
+        assert!(attempts.is_empty());
+    }
+    store.record_attempts(&round).await.unwrap();
+    let (delivered, attempts) = store.get_webhook(claimed[0].id).await.unwrap().unwrap();
+    assert_eq!(delivered.state, DeliveryState::Delivered);
+    assert_eq!(delivered.delivered_at, Some(Millis(7)));
+    assert_eq!(delivered.next_attempt_at, None);
+    assert_eq!(delivered.attempt_count, 1);
+    assert_eq!(attempts, vec![round[0].attempt.clone()]);
+    let (retry, attempts) = store.get_webhook(claimed[1].id).await.unwrap().unwrap();
+    assert_eq!(retry.state, DeliveryState::Pending);
+    assert_eq!(retry.next_attempt_at, Some(Millis(10_000)));
+    assert_eq!(retry.delivered_at, None);
+    assert_eq!(retry.attempt_count, 1);
+    assert_eq!(attempts, vec![round[1].attempt.clone()]);
+    let (dead, attempts) = store.get_webhook(claimed[2].id).await.unwrap().unwrap();
+    assert_eq!(dead.state, DeliveryState::Dead);
+    assert_eq!(dead.next_attempt_at, None);
+    assert_eq!(attempts, vec![round[2].attempt.clone()]);
+    // The leases are released: the retry is claimed again when due, the others never.
+    let again = store
+        .claim_due_webhooks(Millis(10_000), 0, 1_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, claimed[1].id);
+    assert_eq!(again[0].attempts_before, 1);
+    assert_eq!(store.pending_webhooks().await.unwrap(), 1);
 }
 
 async fn webhook_log_filters(store: Arc<dyn Store>) {

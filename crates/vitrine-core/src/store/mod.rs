@@ -16,7 +16,8 @@ use crate::inbound::{InboundRecord, ThreadReads};
 use crate::media::MediaRecord;
 use crate::message::{MessagePage, MessageQuery, MessageRecord};
 use crate::webhook::{
-    AfterAttempt, Attempt, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
+    AfterAttempt, Attempt, AttemptRecord, Claimed, Outbox, StatusEvent, WebhookPage, WebhookQuery,
+    WebhookRecord,
 };
 use std::sync::Arc;
 
@@ -203,13 +204,23 @@ pub trait WebhookStore: Send + Sync + 'static {
         lease_until: i64,
         limit: u32,
     ) -> StoreResult<Vec<Claimed>>;
-    /// Records an attempt and what follows it; releases the lease.
+    /// Records attempts and what follows each, in one write; releases their leases. All or
+    /// none: on an error, nothing was recorded.
+    async fn record_attempts(&self, attempts: &[AttemptRecord]) -> StoreResult<()>;
+    /// Records one attempt and what follows it; releases the lease.
     async fn record_attempt(
         &self,
         id: i64,
         attempt: &Attempt,
         after: AfterAttempt,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<()> {
+        self.record_attempts(&[AttemptRecord {
+            id,
+            attempt: attempt.clone(),
+            after,
+        }])
+        .await
+    }
     /// When the earliest pending webhook is due (sandbox time).
     async fn next_webhook_due(&self) -> StoreResult<Option<Millis>>;
     /// How many webhooks are pending (due or not, leased or not).

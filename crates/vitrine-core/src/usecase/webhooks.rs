@@ -11,8 +11,8 @@ use crate::message::MessageRecord;
 use crate::model::{AppSubscription, Scope, WabaSubscription};
 use crate::sandbox::{Plan, Sandbox};
 use crate::webhook::{
-    plan, AfterAttempt, Attempt, Claimed, MessageStatus, NewWebhook, Outbox, StatusEvent,
-    WebhookPage, WebhookQuery, WebhookRecord,
+    plan, AfterAttempt, Attempt, AttemptRecord, Claimed, MessageStatus, NewWebhook, Outbox,
+    StatusEvent, WebhookPage, WebhookQuery, WebhookRecord,
 };
 use serde_json::Value;
 use vitrine_wire::graph::{List, Success};
@@ -633,8 +633,53 @@ impl Sandbox {
         claimed: &Claimed,
         attempt: &Attempt,
     ) -> Result<AfterAttempt, ApiError> {
-        self.webhook_counters.count(claimed, attempt);
-        let after = if attempt.succeeded() {
+        let mut answers = self.record_webhook_attempts(&[(claimed, attempt)]).await;
+        answers
+            .pop()
+            .unwrap_or_else(|| Err(ApiError::internal("an attempt went unrecorded")))
+    }
+
+    /// Records attempts, in one write of the store when it can, and schedules what follows each
+    /// (delivered, retry, or dead): one answer per attempt, in their order. If that write fails
+    /// (one attempt was recorded meanwhile by another dispatcher, say), each is recorded alone,
+    /// so that one attempt's failure never sends the others again.
+    pub async fn record_webhook_attempts(
+        &self,
+        done: &[(&Claimed, &Attempt)],
+    ) -> Vec<Result<AfterAttempt, ApiError>> {
+        let records: Vec<AttemptRecord> = done
+            .iter()
+            .map(|(claimed, attempt)| {
+                self.webhook_counters.count(claimed, attempt);
+                AttemptRecord {
+                    id: claimed.id,
+                    attempt: (*attempt).clone(),
+                    after: self.after_attempt(claimed, attempt),
+                }
+            })
+            .collect();
+        match self.store.record_attempts(&records).await {
+            Ok(()) => records.iter().map(|r| Ok(r.after)).collect(),
+            Err(e) if records.len() <= 1 => records.iter().map(|_| Err(e.clone().into())).collect(),
+            Err(_) => {
+                let mut answers = Vec::with_capacity(records.len());
+                for r in &records {
+                    answers.push(
+                        self.store
+                            .record_attempts(std::slice::from_ref(r))
+                            .await
+                            .map(|()| r.after)
+                            .map_err(ApiError::from),
+                    );
+                }
+                answers
+            }
+        }
+    }
+
+    /// What follows an attempt: delivered, a retry on the schedule, or dead.
+    fn after_attempt(&self, claimed: &Claimed, attempt: &Attempt) -> AfterAttempt {
+        if attempt.succeeded() {
             AfterAttempt::Delivered
         } else {
             match self
@@ -645,11 +690,7 @@ impl Sandbox {
                 Some(at) => AfterAttempt::RetryAt(at),
                 None => AfterAttempt::Dead,
             }
-        };
-        self.store
-            .record_attempt(claimed.id, attempt, after)
-            .await?;
-        Ok(after)
+        }
     }
 
     /// When the next pending webhook is due, in sandbox time.

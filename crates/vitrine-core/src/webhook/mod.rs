@@ -209,6 +209,15 @@ pub enum AfterAttempt {
     Dead,
 }
 
+/// An attempt at a claimed webhook and what follows it, as the store records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptRecord {
+    /// The webhook's id.
+    pub id: i64,
+    pub attempt: Attempt,
+    pub after: AfterAttempt,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebhookQuery {
     pub state: Option<DeliveryState>,
