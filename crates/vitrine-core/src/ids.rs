@@ -9,11 +9,6 @@ use std::sync::Mutex;
 /// Hex digits of a wamid's inner id that come from [`IdGen`]'s ordered head; the other 20 are
 /// random.
 const WAMID_HEAD_DIGITS: usize = 12;
-/// How many heads one millisecond of a process's start is worth: a process that started later
-/// starts above every head an earlier one used unless it made more than this many wamids per
-/// millisecond it ran.
-const HEADS_PER_MS: u64 = 64;
-
 pub struct IdGen {
     rng: Mutex<StdRng>,
     /// The ordered head of the next wamid's inner id (see [`IdGen::wamid`]).
@@ -33,12 +28,12 @@ const TRACE_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 
 impl IdGen {
     pub fn from_entropy() -> Self {
-        let started_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
+        let mut rng = StdRng::from_entropy();
+        // Where a process starts does not matter, only that it goes on from there.
+        let first_head = rng.gen::<u64>();
         IdGen {
-            rng: Mutex::new(StdRng::from_entropy()),
-            next_head: AtomicU64::new(started_ms.saturating_mul(HEADS_PER_MS)),
+            rng: Mutex::new(rng),
+            next_head: AtomicU64::new(first_head),
         }
     }
 
@@ -67,8 +62,8 @@ impl IdGen {
     }
 
     /// `wamid.` + base64 of Meta's framing around the peer's wa_id and a 32-digit hex inner id:
-    /// a 12-digit head that grows with every wamid this generator makes (it starts from the
-    /// process's start time), then 80 random bits. Never reused in practice, and the store's
+    /// a 12-digit head that grows by one with every wamid this generator makes (from a random
+    /// start), then 80 random bits. Never reused in practice, and the store's
     /// unique key makes sure.
     ///
     /// The head is for the database, not for clients (to them the id stays opaque): wamids made
@@ -179,7 +174,11 @@ mod tests {
                 u64::from_str_radix(&inner[..WAMID_HEAD_DIGITS], 16).unwrap()
             })
             .collect();
-        assert!(heads.windows(2).all(|w| w[1] == w[0] + 1), "{heads:?}");
+        let wrap = 1u64 << (4 * WAMID_HEAD_DIGITS);
+        assert!(
+            heads.windows(2).all(|w| w[1] == (w[0] + 1) % wrap),
+            "{heads:?}"
+        );
         // What the index sees: a thousand wamids in a row agree on all but their last
         // characters, so they are stored side by side.
         let common = made
