@@ -83,12 +83,7 @@ ORDER BY w.n";
 /// ([`INSERT_MESSAGES`]), rows in the order given.
 pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -> StoreResult<()> {
     // Each snapshot once per batch; one already kept is left as it is (its key is its content).
-    let mut snapshots: Vec<&(String, String)> = messages
-        .iter()
-        .flat_map(|m| m.packed.snapshots.iter())
-        .collect();
-    snapshots.sort_by(|a, b| a.0.cmp(&b.0));
-    snapshots.dedup_by(|a, b| a.0 == b.0);
+    let snapshots = NewMessage::batch_snapshots(messages);
     let statuses = messages.iter().flat_map(|m| m.outbox.statuses.iter());
     let status_count = messages.iter().map(|m| m.outbox.statuses.len()).sum();
     let mut status_errors: Vec<Option<String>> = Vec::with_capacity(status_count);
@@ -99,15 +94,7 @@ pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -
             Some(serde_json::to_string(&e.errors).map_err(corrupt)?)
         });
     }
-    let webhooks: Vec<(&NewWebhook, &[u8])> = messages
-        .iter()
-        .flat_map(|m| {
-            m.outbox
-                .webhooks
-                .iter()
-                .zip(m.packed_webhooks.iter().map(Vec::as_slice))
-        })
-        .collect();
+    let webhooks = NewMessage::batch_webhooks(messages);
     sqlx::query(INSERT_MESSAGES)
         .bind(snapshots.iter().map(|s| s.0.as_str()).collect::<Vec<_>>())
         .bind(snapshots.iter().map(|s| s.1.as_str()).collect::<Vec<_>>())

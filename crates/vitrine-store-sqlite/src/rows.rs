@@ -34,12 +34,7 @@ async fn take_message_order(conn: &mut Conn, n: usize) -> StoreResult<Vec<i64>> 
 pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -> StoreResult<()> {
     // The snapshots first, each once per batch; one already kept is left as it is (its key is
     // its content).
-    let mut snapshots: Vec<&(String, String)> = messages
-        .iter()
-        .flat_map(|m| m.packed.snapshots.iter())
-        .collect();
-    snapshots.sort_by(|a, b| a.0.cmp(&b.0));
-    snapshots.dedup_by(|a, b| a.0 == b.0);
+    let snapshots = NewMessage::batch_snapshots(messages);
     for chunk in snapshots.chunks(ROWS_PER_INSERT) {
         let mut sql: QueryBuilder<Db> =
             QueryBuilder::new("INSERT INTO product_snapshots (key, data) ");
@@ -75,15 +70,7 @@ pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -
         .flat_map(|m| m.outbox.statuses.iter())
         .collect();
     insert_statuses(conn, &statuses).await?;
-    let webhooks: Vec<(&NewWebhook, &[u8])> = messages
-        .iter()
-        .flat_map(|m| {
-            m.outbox
-                .webhooks
-                .iter()
-                .zip(m.packed_webhooks.iter().map(Vec::as_slice))
-        })
-        .collect();
+    let webhooks = NewMessage::batch_webhooks(messages);
     insert_webhooks(conn, &webhooks).await
 }
 

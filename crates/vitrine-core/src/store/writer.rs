@@ -39,6 +39,36 @@ pub struct NewMessage {
     pub packed_webhooks: Vec<Vec<u8>>,
 }
 
+impl NewMessage {
+    /// The product snapshots of a batch, each key once, in key order: a snapshot already kept
+    /// is left as it is, since its key is its content.
+    pub fn batch_snapshots<'a>(messages: &[&'a NewMessage]) -> Vec<&'a (String, String)> {
+        let mut snapshots: Vec<&(String, String)> = messages
+            .iter()
+            .flat_map(|m| m.packed.snapshots.iter())
+            .collect();
+        snapshots.sort_by(|a, b| a.0.cmp(&b.0));
+        snapshots.dedup_by(|a, b| a.0 == b.0);
+        snapshots
+    }
+
+    /// The webhooks of a batch with their packed forms, in the order of the messages and of
+    /// each outbox.
+    pub fn batch_webhooks<'a>(
+        messages: &[&'a NewMessage],
+    ) -> Vec<(&'a crate::webhook::NewWebhook, &'a [u8])> {
+        messages
+            .iter()
+            .flat_map(|m| {
+                m.outbox
+                    .webhooks
+                    .iter()
+                    .zip(m.packed_webhooks.iter().map(Vec::as_slice))
+            })
+            .collect()
+    }
+}
+
 /// One connection that can run writes in a transaction.
 #[async_trait::async_trait]
 pub trait Transactor: Send + 'static {
