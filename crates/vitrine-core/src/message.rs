@@ -447,7 +447,7 @@ pub struct SendRequest {
 }
 
 /// A product as the message showed it when it was sent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ProductSnapshot {
     pub product_id: ProductId,
     pub retailer_id: RetailerId,

@@ -177,7 +177,7 @@ pub struct Catalog {
     pub vertical: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Availability {
     #[serde(rename = "in stock")]
     InStock,

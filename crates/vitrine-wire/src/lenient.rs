@@ -8,6 +8,29 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
+/// A serde error's message without the position serde_json adds when it reads JSON text
+/// (" at line 1 column 7"): where the value sits is said by its path, as when it is read from a
+/// `serde_json::Value`.
+pub fn without_position(message: String) -> String {
+    let Some(at) = message.rfind(" at line ") else {
+        return message;
+    };
+    let tail = &message[at + " at line ".len()..];
+    let is_position = tail.split_once(" column ").is_some_and(|(line, column)| {
+        !line.is_empty()
+            && !column.is_empty()
+            && line.bytes().all(|b| b.is_ascii_digit())
+            && column.bytes().all(|b| b.is_ascii_digit())
+    });
+    if is_position {
+        let mut message = message;
+        message.truncate(at);
+        message
+    } else {
+        message
+    }
+}
+
 /// A string that may have been sent as a JSON number (`"to": 16505551234`).
 pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     struct V;

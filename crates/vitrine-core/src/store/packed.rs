@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// Typical stored records and status webhooks, that zstd refers to instead of repeating them.
 pub const DICTIONARY_1: &[u8] = include_bytes!("packed/dictionary-1.txt");
@@ -148,25 +149,57 @@ pub struct StoredMessage<'a> {
     pub pricing: Option<Cow<'a, Pricing>>,
 }
 
+/// A product snapshot as its row keeps it: `(key, JSON)`.
+pub type SnapshotRow = Arc<(String, String)>;
+
 /// A message ready to be written: its packed record, and the snapshots it refers to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackedMessage {
     pub record: Vec<u8>,
-    /// `(key, snapshot JSON)`, each key once.
-    pub snapshots: Vec<(String, String)>,
+    /// Each key once.
+    pub snapshots: Vec<SnapshotRow>,
+}
+
+/// Snapshots already serialized and keyed, by content: a product is sent many times between
+/// two changes, and its JSON and SHA-256 were most of what packing a message cost.
+static SNAPSHOT_ROWS: LazyLock<Mutex<HashMap<ProductSnapshot, SnapshotRow>>> =
+    LazyLock::new(Mutex::default);
+/// The memo is emptied when it holds this many (products that changed leave old entries).
+const SNAPSHOT_ROWS_KEPT: usize = 8192;
+
+fn snapshot_memo() -> std::sync::MutexGuard<'static, HashMap<ProductSnapshot, SnapshotRow>> {
+    // A poisoned lock only means another thread panicked between two statements: the map is
+    // still whole.
+    SNAPSHOT_ROWS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `p`'s row, from the memo or made (and remembered).
+fn snapshot_row(p: &ProductSnapshot) -> Result<SnapshotRow, serde_json::Error> {
+    if let Some(row) = snapshot_memo().get(p) {
+        return Ok(row.clone());
+    }
+    let json = serde_json::to_string(p)?;
+    let row = Arc::new((snapshot_key(&json), json));
+    let mut memo = snapshot_memo();
+    if memo.len() >= SNAPSHOT_ROWS_KEPT {
+        memo.clear();
+    }
+    memo.insert(p.clone(), row.clone());
+    Ok(row)
 }
 
 /// Packs a record (see [`StoredMessage`]).
 pub fn pack_message(record: &MessageRecord) -> Result<PackedMessage, serde_json::Error> {
-    let mut snapshots: Vec<(String, String)> = Vec::with_capacity(record.products.len());
+    let mut snapshots: Vec<SnapshotRow> = Vec::with_capacity(record.products.len());
     let mut keys = Vec::with_capacity(record.products.len());
     for p in &record.products {
-        let json = serde_json::to_string(p)?;
-        let key = snapshot_key(&json);
-        if !snapshots.iter().any(|(k, _)| *k == key) {
-            snapshots.push((key.clone(), json));
+        let row = snapshot_row(p)?;
+        keys.push(row.0.clone());
+        if !snapshots.iter().any(|r| r.0 == row.0) {
+            snapshots.push(row);
         }
-        keys.push(key);
     }
     let stored = StoredMessage {
         waba_id: Cow::Borrowed(record.waba_id.as_str()),
@@ -459,8 +492,8 @@ mod tests {
             packed
                 .snapshots
                 .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, json)| serde_json::from_str(json).unwrap())
+                .find(|row| row.0 == key)
+                .map(|row| serde_json::from_str(&row.1).unwrap())
         };
         assert_eq!(
             unpack_message(columns.clone(), &packed.record, snapshot).unwrap(),

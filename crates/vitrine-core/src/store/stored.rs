@@ -79,8 +79,8 @@ fn a_packed_record_is_the_pinned_shape() {
         packed
             .snapshots
             .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, json)| serde_json::from_str(json).unwrap())
+            .find(|row| row.0 == key)
+            .map(|row| serde_json::from_str(&row.1).unwrap())
     })
     .unwrap();
     assert_eq!(unpacked, record);

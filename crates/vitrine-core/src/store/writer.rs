@@ -45,7 +45,7 @@ impl NewMessage {
     pub fn batch_snapshots<'a>(messages: &[&'a NewMessage]) -> Vec<&'a (String, String)> {
         let mut snapshots: Vec<&(String, String)> = messages
             .iter()
-            .flat_map(|m| m.packed.snapshots.iter())
+            .flat_map(|m| m.packed.snapshots.iter().map(|row| &**row))
             .collect();
         snapshots.sort_by(|a, b| a.0.cmp(&b.0));
         snapshots.dedup_by(|a, b| a.0 == b.0);

@@ -38,7 +38,7 @@ pub async fn upload(req: GraphRequest, headers: &HeaderMap, body: Option<Body>) 
     if let Err(e) = sandbox.may_upload_media(&principal, &phone_number_id) {
         return graph_error(&meta, &e);
     }
-    let mut params = params.map;
+    let mut params = params.into_map();
     let mut fields = UploadFields::default();
     let mut upload: Option<MediaUpload> = None;
     if let Some(body) = body {
@@ -63,10 +63,7 @@ pub async fn upload(req: GraphRequest, headers: &HeaderMap, body: Option<Body>) 
             return graph_error(&meta, &e);
         }
     }
-    let params = crate::params::Params {
-        map: params,
-        body_error: None,
-    };
+    let params = crate::params::Params::from_map(params);
     let params = match params.typed() {
         Ok(p) => p,
         Err(e) => {

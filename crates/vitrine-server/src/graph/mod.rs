@@ -132,7 +132,7 @@ async fn serve(
     }
     let creds = Credentials {
         access_token: params::access_token(&headers, &params),
-        appsecret_proof: match params.map.get("appsecret_proof") {
+        appsecret_proof: match params.get("appsecret_proof") {
             None => Proof::Absent,
             Some(serde_json::Value::String(proof)) => Proof::Given(proof),
             Some(_) => Proof::NotAString,

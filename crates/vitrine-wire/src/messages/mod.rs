@@ -13,7 +13,8 @@ pub use interactive::Interactive;
 pub use template::TemplateMessage;
 
 /// The request body of a send. Unknown fields (for example `recipient_identity_key_hash`, sent by
-/// some SDKs) are kept in `other` and tolerated.
+/// some SDKs) are tolerated. (They are not collected: a `flatten` here would make serde buffer
+/// the whole body before reading a field.)
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SendMessage {
     #[serde(default, deserialize_with = "lenient::string")]
@@ -52,8 +53,6 @@ pub struct SendMessage {
     pub context: Option<Context>,
     #[serde(default, deserialize_with = "lenient::string")]
     pub biz_opaque_callback_data: Option<String>,
-    #[serde(flatten)]
-    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// A send body as the HTTP layer read it: the request, or why it is not one (reported after the
@@ -78,9 +77,15 @@ impl SendMessage {
         if !params.is_object() {
             return Err(Unreadable::NotAnObject);
         }
+        SendMessage::read_from(params)
+    }
+
+    /// Reads a send from a map of its parameters (the HTTP layer's, which reads each from its
+    /// JSON text).
+    pub fn read_from<'de, D: serde::Deserializer<'de>>(params: D) -> SendBody {
         serde_path_to_error::deserialize(params).map_err(|e| Unreadable::WrongType {
             path: e.path().to_string(),
-            reason: e.inner().to_string(),
+            reason: lenient::without_position(e.inner().to_string()),
         })
     }
 }
