@@ -41,6 +41,10 @@ def vit(vitrine):
     finally:
         v.terminate(); v.wait()
 
+def label(path):
+    """`dir/vitrine` when binaries share their file name (builds kept as `before/vitrine`, ...)."""
+    return os.path.join(os.path.basename(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+
 def main():
     bins = sys.argv[1:]
     tmp = tempfile.mkdtemp(prefix="ratio-")
@@ -62,7 +66,7 @@ def main():
     print(f"ceiling store  {st[0]:8.0f} req/s  p99 {st[2]:6.1f} ms  ({st[0] / e[0]:.2f} E)", flush=True)
     for b in bins:
         v, rss = vit(b)
-        print(f"{os.path.basename(b):14s} {v[0]:8.0f} req/s  p99 {v[2]:6.1f} ms  non-2xx {v[1]:.2%}  RSS {rss} MiB"
+        print(f"{label(b):14s} {v[0]:8.0f} req/s  p99 {v[2]:6.1f} ms  non-2xx {v[1]:.2%}  RSS {rss} MiB"
               f"  = {v[0] / e[0]:.2f} E = {v[0] / st[0]:.2f} x store, p99 {v[2] / st[2]:.2f} x store's", flush=True)
 
 main()
