@@ -47,5 +47,9 @@ fn main() {
     }
     out.truncate(written);
     std::fs::write(packed.join("dictionary-2.zdict"), &out).expect("write");
-    println!("dictionary-2.zdict: {} bytes from {} samples", out.len(), docs.len());
+    println!(
+        "dictionary-2.zdict: {} bytes from {} samples",
+        out.len(),
+        docs.len()
+    );
 }
