@@ -161,9 +161,10 @@ fn merge_pairs(params: &mut Params, pairs: Vec<(String, String)>) {
 
 /// A JSON body's top-level keys into `params`, or why the body is not a JSON object.
 fn merge_json(params: &mut Params, body: &[u8]) -> Result<(), String> {
-    // Reading a value as JSON text knows no depth limit: a body deeper than the shallowest
-    // limit goes through a whole parse, which refuses past serde_json's 128 levels.
-    if nesting_depth(body) < SHALLOW {
+    // Reading a value as JSON text knows no depth limit and checks no number's range: a body
+    // that could meet either goes through a whole parse, which refuses past serde_json's 128
+    // levels and numbers out of range, as it always did.
+    if !needs_whole_parse(body) {
         if let Ok(obj) = serde_json::from_slice::<IndexMap<String, Box<RawValue>>>(body) {
             for (k, raw) in obj {
                 params.insert(k, Param::from_raw(raw));
@@ -186,14 +187,22 @@ fn merge_json(params: &mut Params, body: &[u8]) -> Result<(), String> {
 
 /// Nesting below which a body is surely within serde_json's limit of 128.
 const SHALLOW: usize = 100;
+/// Digits in a row below which a number surely fits an `f64` (a longer one may not).
+const SHORT_NUMBER: usize = 300;
 
-/// How deep `{` and `[` nest in `json`, outside strings (the text need not be valid).
-fn nesting_depth(json: &[u8]) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
+/// Whether `json` must be read by a whole parse to be judged as one: nested [`SHALLOW`] deep or
+/// more, or holding a number that may be out of range (with an exponent, or very long), which
+/// reading a value as JSON text does not check. Counted outside strings; the text need not be
+/// valid.
+fn needs_whole_parse(json: &[u8]) -> bool {
+    let mut depth = 0usize;
     let (mut in_string, mut escaped) = (false, false);
-    for &b in json {
+    let (mut digits, mut previous) = (0usize, b' ');
+    for (i, &b) in json.iter().enumerate() {
         if in_string {
             match b {
+                // `\uD800`–`\uDFFF`: half of a surrogate pair, which must be checked whole.
+                b'u' if escaped && is_surrogate_escape(&json[i + 1..]) => return true,
                 _ if escaped => escaped = false,
                 b'\\' => escaped = true,
                 b'"' => in_string = false,
@@ -205,13 +214,29 @@ fn nesting_depth(json: &[u8]) -> usize {
             b'"' => in_string = true,
             b'{' | b'[' => {
                 depth += 1;
-                deepest = deepest.max(depth);
+                if depth >= SHALLOW {
+                    return true;
+                }
             }
             b'}' | b']' => depth = depth.saturating_sub(1),
+            b'e' | b'E' if previous.is_ascii_digit() || previous == b'.' => return true,
             _ => {}
         }
+        digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
+        if digits >= SHORT_NUMBER {
+            return true;
+        }
+        previous = b;
     }
-    deepest
+    false
+}
+
+/// Whether hex digits start with `D8`–`DF` (a UTF-16 surrogate).
+fn is_surrogate_escape(hex: &[u8]) -> bool {
+    matches!(
+        hex,
+        [b'd' | b'D', b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F', ..]
+    )
 }
 
 pub async fn parse(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Params {
@@ -298,6 +323,7 @@ mod fuzz {
     use super::*;
     use proptest::prelude::*;
     use vitrine_core::fuzz::mutated;
+    use vitrine_wire::messages::{SendBody, SendMessage};
 
     fn run(query: &str, input: &str) -> Params {
         let (content_type, body) = input.split_once('\n').unwrap_or(("", input));
@@ -325,11 +351,104 @@ mod fuzz {
         }
     }
 
+    /// A send read from the JSON texts is what it is read from the merged object, error
+    /// details included.
+    fn read_both_ways(params: &Params) -> (SendBody, SendBody) {
+        (
+            SendMessage::read_from(params.deserializer()),
+            SendMessage::read(&Value::Object(params.map().clone())),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn sends_read_alike_from_texts_and_from_the_object(
+            input in mutated(env!("CARGO_MANIFEST_DIR"), "params", 12),
+            query in mutated(env!("CARGO_MANIFEST_DIR"), "params", 4),
+        ) {
+            let params = run(&query, &input);
+            let (texts, object) = read_both_ways(&params);
+            prop_assert_eq!(texts, object);
+        }
+    }
+
     #[test]
-    fn nesting_is_counted_outside_strings() {
-        assert_eq!(nesting_depth(br#"{"a":[1,{"b":"[[{{"}]}"#), 3);
-        assert_eq!(nesting_depth(br#"{"a":"\"[["}"#), 1);
-        assert_eq!(nesting_depth(b"not json"), 0);
+    fn sends_of_every_shape_read_alike_from_texts_and_from_the_object() {
+        let bodies = [
+            r#"{"messaging_product":"whatsapp","to":16505550123,"type":"text","text":{"body":5,"preview_url":"true"}}"#,
+            r#"{"to":"1","type":"interactive","interactive":{"type":"product_list","action":{"sections":"nope"}}}"#,
+            r#"{"to":"1","type":"interactive","interactive":{"type":"product_list","action":{"sections":[{"product_items":[{"product_retailer_id":7}]},null]}}}"#,
+            r#"{"to":"1","type":"interactive","interactive":[1,2]}"#,
+            r#"{"to":1.5,"type":["text"],"text":"hi","context":{"message_id":{}}}"#,
+            r#"{"to":"1","type":"image","image":{"link":"https://x/a.png","voice":"maybe","extra":[1]}}"#,
+            r#"{"to":"1","type":"location","location":{"latitude":"1.5","longitude":-2.25}}"#,
+            r#"{"to":"1","type":"template","template":{"name":"t","language":{"code":"en"},"components":"x"}}"#,
+            r#"{"to":"1","type":"contacts","contacts":[{"name":{"formatted_name":3}}],"biz_opaque_callback_data":{"a":1}}"#,
+            r#"{"to":"1","type":"reaction","reaction":{"message_id":"wamid.x","emoji":"\ud83d\udc4d"},"to":"2"}"#,
+        ];
+        for body in bodies {
+            let params = run("", &format!("application/json\n{body}"));
+            assert_eq!(params.body_error, None, "{body}");
+            let (texts, object) = read_both_ways(&params);
+            assert_eq!(texts, object, "{body}");
+        }
+        // The query's values too (form encodings hold JSON in strings).
+        let params = run(
+            "to=16505550123&type=text&text=%7B%22body%22%3A%22hi%22%7D",
+            "application/json\n{\"messaging_product\":\"whatsapp\"}",
+        );
+        let (texts, object) = read_both_ways(&params);
+        assert!(texts.is_ok());
+        assert_eq!(texts, object);
+    }
+
+    #[test]
+    fn bodies_a_text_reading_cannot_judge_are_parsed_whole() {
+        assert!(!needs_whole_parse(
+            br#"{"a":[1,{"b":"[[{{1e5"}],"t":true,"f":false,"n":-0.5}"#
+        ));
+        assert!(needs_whole_parse(br#"{"a":1e400}"#));
+        assert!(needs_whole_parse(br#"{"a":1.E3}"#));
+        assert!(!needs_whole_parse(br#"{"a":"\"[[1e9"}"#));
+        assert!(needs_whole_parse(
+            format!("{{\"a\":{}}}", "9".repeat(400)).as_bytes()
+        ));
+        assert!(needs_whole_parse(
+            format!("{}{}", "[".repeat(120), "]".repeat(120)).as_bytes()
+        ));
+        assert!(!needs_whole_parse(b"not json"));
+        assert!(!needs_whole_parse(br#"{"a":"\u00e9\\ud83d"}"#));
+        assert!(needs_whole_parse(br#"{"a":"x\uD83D\udc4d"}"#));
+    }
+
+    #[test]
+    fn a_body_is_refused_exactly_when_a_whole_parse_refuses_it() {
+        let bodies = [
+            r#"{"a":1e400}"#.to_owned(),
+            r#"{"a":-1e400,"b":1}"#.to_owned(),
+            r#"{"a":"\ud83d"}"#.to_owned(),
+            r#"{"a":{"b":"\ud83d x"}}"#.to_owned(),
+            r#"{"a":{"b":"\x"}}"#.to_owned(),
+            "{\"a\":{\"b\":\"tab\tinside\"}}".to_owned(),
+            r#"{"a":{"b":01}}"#.to_owned(),
+            r#"{"a":{"b":1.}}"#.to_owned(),
+            r#"{"a":{"b":[1,]}}"#.to_owned(),
+            r#"{"a":{"b":NaN}}"#.to_owned(),
+            r#"{"a":1} x"#.to_owned(),
+            format!("{{\"a\":{}}}", "9".repeat(400)),
+            format!("{{\"a\":{}1{}}}", "[".repeat(130), "]".repeat(130)),
+            r#"{"a":{"b":18446744073709551616}}"#.to_owned(),
+        ];
+        for body in bodies {
+            let whole = serde_json::from_str::<Value>(&body);
+            let params = run("", &format!("application/json\n{body}"));
+            assert_eq!(
+                params.body_error.is_none(),
+                whole.is_ok(),
+                "{body}: {:?}",
+                params.body_error
+            );
+        }
     }
 
     #[test]
