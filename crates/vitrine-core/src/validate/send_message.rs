@@ -487,15 +487,15 @@ fn product_list(i: &Interactive) -> Result<Outgoing, ApiError> {
         }
         let mut ids = Vec::with_capacity(items.len());
         for (p, item) in items.iter().enumerate() {
-            let rid = required(
-                &item.product_retailer_id,
-                &format!(
+            // The path is written only for an error: this runs for every item of every send.
+            let Some(rid) = present(&item.product_retailer_id) else {
+                return Err(ApiError::missing(&format!(
                     "interactive['action']['sections'][{s}]['product_items'][{p}]['product_retailer_id']"
-                ),
-            )?;
+                )));
+            };
             total += 1;
             // Duplicates inside or across sections are dropped silently (spec §2.7).
-            if seen.insert(rid.to_owned()) {
+            if seen.insert(rid) {
                 ids.push(RetailerId::from(rid));
             }
         }
@@ -530,13 +530,16 @@ fn check_section_count(n: usize) -> Result<(), ApiError> {
 }
 
 fn section_title(section: &wi::Section, s: usize, multi: bool) -> Result<Option<String>, ApiError> {
-    let path = format!("interactive['action']['sections'][{s}]['title']");
-    let title = present(&section.title).map(str::to_owned);
-    if title.is_none() && multi {
-        return Err(ApiError::missing(&path));
+    let path = || format!("interactive['action']['sections'][{s}]['title']");
+    let title = present(&section.title);
+    match title {
+        None if multi => return Err(ApiError::missing(&path())),
+        Some(t) if chars(t) > SECTION_TITLE_MAX => {
+            return Err(too_long(&path(), SECTION_TITLE_MAX))
+        }
+        _ => {}
     }
-    max_len(title.as_deref(), &path, SECTION_TITLE_MAX)?;
-    Ok(title)
+    Ok(title.map(str::to_owned))
 }
 
 fn optional_header(i: &Interactive, allow_media: bool) -> Result<Option<Header>, ApiError> {
