@@ -159,7 +159,7 @@ pub struct StoredMessage<'a> {
     pub to_input: Cow<'a, str>,
     pub content: Cow<'a, Outgoing>,
     /// [`snapshot_key`]s, in the order the message shows the products.
-    pub products: Vec<String>,
+    pub products: Vec<Cow<'a, str>>,
     pub dropped_retailer_ids: Cow<'a, [RetailerId]>,
     pub context_message_id: Option<Cow<'a, str>>,
     pub biz_opaque_callback_data: Option<Cow<'a, str>>,
@@ -211,13 +211,16 @@ fn snapshot_row(p: &ProductSnapshot) -> Result<SnapshotRow, serde_json::Error> {
 
 /// Packs a record (see [`StoredMessage`]).
 pub fn pack_message(record: &MessageRecord) -> Result<PackedMessage, serde_json::Error> {
-    let mut snapshots: Vec<SnapshotRow> = Vec::with_capacity(record.products.len());
-    let mut keys = Vec::with_capacity(record.products.len());
-    for p in &record.products {
-        let row = snapshot_row(p)?;
-        keys.push(row.0.clone());
+    let rows = record
+        .products
+        .iter()
+        .map(snapshot_row)
+        .collect::<Result<Vec<SnapshotRow>, _>>()?;
+    let keys = rows.iter().map(|r| Cow::Borrowed(r.0.as_str())).collect();
+    let mut snapshots: Vec<SnapshotRow> = Vec::with_capacity(rows.len());
+    for row in &rows {
         if !snapshots.iter().any(|r| r.0 == row.0) {
-            snapshots.push(row);
+            snapshots.push(row.clone());
         }
     }
     let stored = StoredMessage {
@@ -371,10 +374,8 @@ pub fn pack_webhook(w: &NewWebhook) -> Vec<u8> {
 pub fn unpack_webhook(packed: &[u8]) -> Result<WebhookParts, String> {
     let mut rest = packed;
     let head = take(&mut rest, 2)?;
+    // `decompress` refuses a format it does not know.
     let (format, flags) = (head[0], head[1]);
-    if format != FORMAT_ZSTD_1 && format != FORMAT_ZSTD_2 {
-        return Err(format!("unknown packed webhook format {format}"));
-    }
     let signature_256 = if flags & SHA256_DIGEST != 0 {
         format!("sha256={}", hex::encode(take(&mut rest, 32)?))
     } else {
