@@ -512,6 +512,43 @@ mod tests {
     }
 
     #[test]
+    fn snapshot_rows_are_right_whoever_makes_them_first() {
+        // Threads pack the same products and, between them, a changed version of one: the memo
+        // hands each the row its content gives, never another version's.
+        let demo = crate::seed::demo("http://x");
+        let base = ProductSnapshot::from(&demo.products[2]);
+        let mut changed = base.clone();
+        changed.price += 1;
+        let expected = |p: &ProductSnapshot| {
+            let json = serde_json::to_string(p).unwrap();
+            (snapshot_key(&json), json)
+        };
+        let rows: Vec<(SnapshotRow, SnapshotRow)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..200)
+                            .map(|_| {
+                                (
+                                    snapshot_row(&base).unwrap(),
+                                    snapshot_row(&changed).unwrap(),
+                                )
+                            })
+                            .last()
+                            .unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (b, c) in rows {
+            assert_eq!(*b, expected(&base));
+            assert_eq!(*c, expected(&changed));
+            assert_ne!(b.0, c.0);
+        }
+    }
+
+    #[test]
     fn a_message_round_trips_with_its_snapshots_kept_apart() {
         let demo = crate::seed::demo("http://x");
         let mut record = MessageRecord {
