@@ -527,19 +527,21 @@ mod tests {
             let handles: Vec<_> = (0..8)
                 .map(|_| {
                     scope.spawn(|| {
-                        (0..200)
-                            .map(|_| {
-                                (
-                                    snapshot_row(&base).unwrap(),
-                                    snapshot_row(&changed).unwrap(),
-                                )
-                            })
-                            .last()
-                            .unwrap()
+                        let mut rows = Vec::with_capacity(200);
+                        for _ in 0..200 {
+                            rows.push((
+                                snapshot_row(&base).unwrap(),
+                                snapshot_row(&changed).unwrap(),
+                            ));
+                        }
+                        rows
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
         });
         for (b, c) in rows {
             assert_eq!(*b, expected(&base));
