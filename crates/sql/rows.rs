@@ -855,17 +855,21 @@ pub(crate) async fn append_final_status(
 /// webhook row).
 const ROWS_PER_INSERT: usize = 512;
 
+/// A status's `errors` column: its error objects as JSON, `NULL` for none.
+fn status_errors(e: &StatusEvent) -> StoreResult<Option<String>> {
+    if e.errors.is_empty() {
+        Ok(None)
+    } else {
+        serde_json::to_string(&e.errors).map(Some).map_err(corrupt)
+    }
+}
+
 async fn insert_statuses(conn: &mut Conn, statuses: &[&StatusEvent]) -> StoreResult<()> {
     for chunk in statuses.chunks(ROWS_PER_INSERT) {
         let errors = chunk
             .iter()
-            .map(|e| {
-                if e.errors.is_empty() {
-                    Ok(None)
-                } else {
-                    serde_json::to_string(&e.errors).map(Some).map_err(corrupt)
-                }
-            })
+            .copied()
+            .map(status_errors)
             .collect::<StoreResult<Vec<Option<String>>>>()?;
         // A status names its message by number; one whose message is not there keeps its
         // wamid.

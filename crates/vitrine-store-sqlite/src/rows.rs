@@ -47,6 +47,10 @@ pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -
     // Their places in the order of acceptance, shared with customers' messages, in the order
     // given.
     let accepted = take_message_order(conn, messages.len()).await?;
+    // Each message's `seq`, for its statuses. The one writer inserts a chunk's rows in one
+    // statement, and `AUTOINCREMENT` numbers each new row one past the largest ever: a chunk's
+    // rows get consecutive numbers that end at the last row inserted.
+    let mut seqs: Vec<i64> = Vec::with_capacity(messages.len());
     for (chunk, accepted) in messages
         .chunks(ROWS_PER_INSERT)
         .zip(accepted.chunks(ROWS_PER_INSERT))
@@ -63,15 +67,58 @@ pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -
                 .push_bind(&m.packed.record)
                 .push_bind(*accepted);
         });
-        sql.build().execute(&mut *conn).await.map_err(db_err)?;
+        let done = sql.build().execute(&mut *conn).await.map_err(db_err)?;
+        let last = done.last_insert_rowid();
+        let rows = i64::try_from(chunk.len()).map_err(corrupt)?;
+        if done.rows_affected() != chunk.len() as u64 {
+            return Err(corrupt(
+                "a message insert took fewer rows than it was given",
+            ));
+        }
+        seqs.extend(last - rows + 1..=last);
     }
-    let statuses: Vec<&StatusEvent> = messages
-        .iter()
-        .flat_map(|m| m.outbox.statuses.iter())
-        .collect();
-    insert_statuses(conn, &statuses).await?;
+    // A new message's statuses name it by that number, without looking it up; any other
+    // status (none is expected) goes the usual way.
+    let mut own: Vec<(i64, &StatusEvent)> = Vec::with_capacity(2 * messages.len());
+    let mut others: Vec<&StatusEvent> = Vec::new();
+    for (m, seq) in messages.iter().zip(&seqs) {
+        for status in &m.outbox.statuses {
+            if status.wamid == m.wamid {
+                own.push((*seq, status));
+            } else {
+                others.push(status);
+            }
+        }
+    }
+    insert_statuses_by_seq(conn, &own).await?;
+    insert_statuses(conn, &others).await?;
     let webhooks = NewMessage::batch_webhooks(messages);
     insert_webhooks(conn, &webhooks).await
+}
+
+/// Statuses of messages whose `seq` is known: the message's number, and an empty `wamid`.
+async fn insert_statuses_by_seq(
+    conn: &mut Conn,
+    statuses: &[(i64, &StatusEvent)],
+) -> StoreResult<()> {
+    for chunk in statuses.chunks(ROWS_PER_INSERT) {
+        let errors = chunk
+            .iter()
+            .map(|(_, e)| status_errors(e))
+            .collect::<StoreResult<Vec<Option<String>>>>()?;
+        let mut sql: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO message_statuses (message_seq, wamid, status, at, errors) ",
+        );
+        sql.push_values(chunk.iter().zip(errors), |mut row, ((seq, e), errors)| {
+            row.push_bind(*seq)
+                .push("''")
+                .push_bind(e.status.as_str())
+                .push_bind(e.at.0)
+                .push_bind(errors);
+        });
+        sql.build().execute(&mut *conn).await.map_err(db_err)?;
+    }
+    Ok(())
 }
 
 include!("../../sql/rows.rs");
