@@ -54,10 +54,13 @@ pub type Entries<'a> = std::iter::Map<
 /// The merged parameters as a serde map, for typed requests of `vitrine_wire`.
 pub type ParamsDeserializer<'a> = MapDeserializer<'a, Entries<'a>, serde_json::Error>;
 
+/// Parameters by name, in the order given (hashed with foldhash: a request is read once).
+type ParamMap = IndexMap<String, Param, foldhash::fast::RandomState>;
+
 /// The merged parameters, and the body's parse error if there was one (reported after
 /// authentication, as Meta does).
 pub struct Params {
-    params: IndexMap<String, Param>,
+    params: ParamMap,
     merged: OnceLock<Map<String, Value>>,
     pub body_error: Option<String>,
 }
@@ -165,7 +168,10 @@ fn merge_json(params: &mut Params, body: &[u8]) -> Result<(), String> {
     // that could meet either goes through a whole parse, which refuses past serde_json's 128
     // levels and numbers out of range, as it always did.
     if !needs_whole_parse(body) {
-        if let Ok(obj) = serde_json::from_slice::<IndexMap<String, Box<RawValue>>>(body) {
+        if let Ok(obj) = serde_json::from_slice::<
+            IndexMap<String, Box<RawValue>, foldhash::fast::RandomState>,
+        >(body)
+        {
             for (k, raw) in obj {
                 params.insert(k, Param::from_raw(raw));
             }
@@ -196,22 +202,35 @@ const SHORT_NUMBER: usize = 300;
 /// valid.
 fn needs_whole_parse(json: &[u8]) -> bool {
     let mut depth = 0usize;
-    let (mut in_string, mut escaped) = (false, false);
     let (mut digits, mut previous) = (0usize, b' ');
-    for (i, &b) in json.iter().enumerate() {
-        if in_string {
-            match b {
+    let mut i = 0;
+    while let Some(&b) = json.get(i) {
+        if b == b'"' {
+            // A string, skipped to its closing quote: only its escapes matter.
+            i += 1;
+            loop {
+                let Some(found) = json
+                    .get(i..)
+                    .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                else {
+                    // Unterminated: the parse refuses it either way.
+                    return false;
+                };
+                i += found;
+                if json[i] == b'"' {
+                    break;
+                }
                 // `\uD800`–`\uDFFF`: half of a surrogate pair, which must be checked whole.
-                b'u' if escaped && is_surrogate_escape(&json[i + 1..]) => return true,
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
+                if json.get(i + 1) == Some(&b'u') && is_surrogate_escape(&json[i + 2..]) {
+                    return true;
+                }
+                i += 2;
             }
+            (digits, previous) = (0, b'"');
+            i += 1;
             continue;
         }
         match b {
-            b'"' => in_string = true,
             b'{' | b'[' => {
                 depth += 1;
                 if depth >= SHALLOW {
@@ -227,6 +246,7 @@ fn needs_whole_parse(json: &[u8]) -> bool {
             return true;
         }
         previous = b;
+        i += 1;
     }
     false
 }
@@ -241,7 +261,7 @@ fn is_surrogate_escape(hex: &[u8]) -> bool {
 
 pub async fn parse(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Params {
     let mut params = Params {
-        params: IndexMap::new(),
+        params: ParamMap::default(),
         merged: OnceLock::new(),
         body_error: None,
     };
@@ -421,6 +441,57 @@ mod fuzz {
         assert!(!needs_whole_parse(b"not json"));
         assert!(!needs_whole_parse(br#"{"a":"\u00e9\\ud83d"}"#));
         assert!(needs_whole_parse(br#"{"a":"x\uD83D\udc4d"}"#));
+    }
+
+    /// The scan read byte by byte, as it first was: what the skipping scan must agree with.
+    fn needs_whole_parse_bytewise(json: &[u8]) -> bool {
+        let mut depth = 0usize;
+        let (mut in_string, mut escaped) = (false, false);
+        let (mut digits, mut previous) = (0usize, b' ');
+        for (i, &b) in json.iter().enumerate() {
+            if in_string {
+                match b {
+                    b'u' if escaped && is_surrogate_escape(&json[i + 1..]) => return true,
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => {
+                    depth += 1;
+                    if depth >= SHALLOW {
+                        return true;
+                    }
+                }
+                b'}' | b']' => depth = depth.saturating_sub(1),
+                b'e' | b'E' if previous.is_ascii_digit() || previous == b'.' => return true,
+                _ => {}
+            }
+            digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
+            if digits >= SHORT_NUMBER {
+                return true;
+            }
+            previous = b;
+        }
+        false
+    }
+
+    proptest! {
+        #[test]
+        fn the_scan_skipping_strings_agrees_with_the_bytewise_one(
+            text in "[\"\\\\{}\\[\\]eE0-9.:,udD8a ]{0,80}",
+            nested in 95usize..105,
+        ) {
+            prop_assert_eq!(needs_whole_parse(text.as_bytes()), needs_whole_parse_bytewise(text.as_bytes()));
+            let deep = format!("{}{text}", "[".repeat(nested));
+            prop_assert_eq!(needs_whole_parse(deep.as_bytes()), needs_whole_parse_bytewise(deep.as_bytes()));
+            let long = format!("{text}{}", "7".repeat(300));
+            prop_assert_eq!(needs_whole_parse(long.as_bytes()), needs_whole_parse_bytewise(long.as_bytes()));
+        }
     }
 
     #[test]

@@ -471,7 +471,7 @@ fn product_list(i: &Interactive) -> Result<Outgoing, ApiError> {
     check_section_count(sections.len())?;
     let multi = sections.len() > 1;
     let mut total = 0usize;
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<&str, foldhash::fast::RandomState> = HashSet::default();
     let mut out = Vec::with_capacity(sections.len());
     for (s, section) in sections.iter().enumerate() {
         let title = section_title(section, s, multi)?;

@@ -82,10 +82,14 @@ impl SendMessage {
 
     /// Reads a send from a map of its parameters (the HTTP layer's, which reads each from its
     /// JSON text).
-    pub fn read_from<'de, D: serde::Deserializer<'de>>(params: D) -> SendBody {
-        serde_path_to_error::deserialize(params).map_err(|e| Unreadable::WrongType {
-            path: e.path().to_string(),
-            reason: lenient::without_position(e.inner().to_string()),
+    pub fn read_from<'de, D: serde::Deserializer<'de> + Clone>(params: D) -> SendBody {
+        // Tracking the path copies every key it passes: it is done only for a body that fails,
+        // by reading it again (the same reading, so the same error, now with its path).
+        SendMessage::deserialize(params.clone()).or_else(|_| {
+            serde_path_to_error::deserialize(params).map_err(|e| Unreadable::WrongType {
+                path: e.path().to_string(),
+                reason: lenient::without_position(e.inner().to_string()),
+            })
         })
     }
 }
