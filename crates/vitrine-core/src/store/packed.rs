@@ -36,6 +36,10 @@ pub const DICTIONARY_2: &[u8] = include_bytes!("packed/dictionary-2.zdict");
 const FORMAT_ZSTD_1: u8 = 1;
 /// A packed value that is zstd with [`DICTIONARY_2`].
 const FORMAT_ZSTD_2: u8 = 2;
+/// A message record: the keys of its snapshots as bytes (a count, then 16 bytes each), then
+/// zstd with [`DICTIONARY_2`] of the rest, whose `products` are left empty. As hex inside the
+/// JSON the keys were a quarter of what zstd was given, and nothing it could compress.
+const FORMAT_KEYS_ZSTD_2: u8 = 3;
 /// The format values are packed in.
 const FORMAT_WRITTEN: u8 = FORMAT_ZSTD_2;
 /// Compression level: fast, and the dictionary does most of the work on small documents.
@@ -139,7 +143,14 @@ pub fn unpack(packed: &[u8]) -> Result<Vec<u8>, String> {
 /// snapshots share one row; a product that changes gets a new one, and messages sent before
 /// keep showing the one they were sent with.
 pub fn snapshot_key(json: &str) -> String {
-    hex::encode(&Sha256::digest(json.as_bytes())[..16])
+    hex::encode(snapshot_key_bytes(json))
+}
+
+/// [`snapshot_key`] as bytes, as format 3 keeps it.
+fn snapshot_key_bytes(json: &str) -> [u8; KEY_BYTES] {
+    let mut key = [0u8; KEY_BYTES];
+    key.copy_from_slice(&Sha256::digest(json.as_bytes())[..KEY_BYTES]);
+    key
 }
 
 /// A 64-bit key of a wamid, indexed instead of the wamid itself (a tenth of the size); rows
@@ -158,7 +169,9 @@ pub struct StoredMessage<'a> {
     pub waba_id: Cow<'a, str>,
     pub to_input: Cow<'a, str>,
     pub content: Cow<'a, Outgoing>,
-    /// [`snapshot_key`]s, in the order the message shows the products.
+    /// [`snapshot_key`]s, in the order the message shows the products (empty in the JSON of
+    /// format 3, which keeps them before it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub products: Vec<Cow<'a, str>>,
     pub dropped_retailer_ids: Cow<'a, [RetailerId]>,
     pub context_message_id: Option<Cow<'a, str>>,
@@ -179,14 +192,22 @@ pub struct PackedMessage {
     pub snapshots: Vec<SnapshotRow>,
 }
 
+/// A snapshot's row, and its key as bytes.
+#[derive(Debug, Clone)]
+struct Snapshot {
+    row: SnapshotRow,
+    key: [u8; KEY_BYTES],
+}
+
 /// Snapshots already serialized and keyed, by content: a product is sent many times between
 /// two changes, and its JSON and SHA-256 were most of what packing a message cost.
-static SNAPSHOT_ROWS: LazyLock<Mutex<HashMap<ProductSnapshot, SnapshotRow>>> =
-    LazyLock::new(Mutex::default);
+static SNAPSHOT_ROWS: LazyLock<Mutex<SnapshotMemo>> = LazyLock::new(Mutex::default);
+/// Hashed with foldhash: SipHash over a snapshot's strings was a fifth of packing a message.
+type SnapshotMemo = HashMap<ProductSnapshot, Snapshot, foldhash::fast::RandomState>;
 /// The memo is emptied when it holds this many (products that changed leave old entries).
 const SNAPSHOT_ROWS_KEPT: usize = 8192;
 
-fn snapshot_memo() -> std::sync::MutexGuard<'static, HashMap<ProductSnapshot, SnapshotRow>> {
+fn snapshot_memo() -> std::sync::MutexGuard<'static, SnapshotMemo> {
     // A poisoned lock only means another thread panicked between two statements: the map is
     // still whole.
     SNAPSHOT_ROWS
@@ -194,40 +215,43 @@ fn snapshot_memo() -> std::sync::MutexGuard<'static, HashMap<ProductSnapshot, Sn
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// `p`'s row, from the memo or made (and remembered).
-fn snapshot_row(p: &ProductSnapshot) -> Result<SnapshotRow, serde_json::Error> {
-    if let Some(row) = snapshot_memo().get(p) {
-        return Ok(row.clone());
+/// `p`'s row and key, from the memo or made (and remembered).
+fn snapshot(p: &ProductSnapshot) -> Result<Snapshot, serde_json::Error> {
+    if let Some(known) = snapshot_memo().get(p) {
+        return Ok(known.clone());
     }
     let json = serde_json::to_string(p)?;
-    let row = Arc::new((snapshot_key(&json), json));
+    let key = snapshot_key_bytes(&json);
+    let made = Snapshot {
+        row: Arc::new((hex::encode(key), json)),
+        key,
+    };
     let mut memo = snapshot_memo();
     if memo.len() >= SNAPSHOT_ROWS_KEPT {
         memo.clear();
     }
-    memo.insert(p.clone(), row.clone());
-    Ok(row)
+    memo.insert(p.clone(), made.clone());
+    Ok(made)
 }
 
 /// Packs a record (see [`StoredMessage`]).
 pub fn pack_message(record: &MessageRecord) -> Result<PackedMessage, serde_json::Error> {
-    let rows = record
+    let shown = record
         .products
         .iter()
-        .map(snapshot_row)
-        .collect::<Result<Vec<SnapshotRow>, _>>()?;
-    let keys = rows.iter().map(|r| Cow::Borrowed(r.0.as_str())).collect();
-    let mut snapshots: Vec<SnapshotRow> = Vec::with_capacity(rows.len());
-    for row in &rows {
-        if !snapshots.iter().any(|r| r.0 == row.0) {
-            snapshots.push(row.clone());
+        .map(snapshot)
+        .collect::<Result<Vec<Snapshot>, _>>()?;
+    let mut snapshots: Vec<SnapshotRow> = Vec::with_capacity(shown.len());
+    for s in &shown {
+        if !snapshots.iter().any(|r| r.0 == s.row.0) {
+            snapshots.push(s.row.clone());
         }
     }
-    let stored = StoredMessage {
+    let mut stored = StoredMessage {
         waba_id: Cow::Borrowed(record.waba_id.as_str()),
         to_input: Cow::Borrowed(&record.to_input),
         content: Cow::Borrowed(&record.content),
-        products: keys,
+        products: Vec::new(),
         dropped_retailer_ids: Cow::Borrowed(&record.dropped_retailer_ids),
         context_message_id: record.context_message_id.as_deref().map(Cow::Borrowed),
         biz_opaque_callback_data: record
@@ -237,10 +261,64 @@ pub fn pack_message(record: &MessageRecord) -> Result<PackedMessage, serde_json:
         api_version: Cow::Borrowed(&record.api_version),
         pricing: record.pricing.as_ref().map(Cow::Borrowed),
     };
-    Ok(PackedMessage {
-        record: pack(&serde_json::to_vec(&stored)?),
-        snapshots,
-    })
+    let record = match keys_as_bytes(&shown) {
+        Some(keys) => {
+            let json = serde_json::to_vec(&stored)?;
+            let mut out = Vec::with_capacity(keys.len() + json.len() / 3 + 16);
+            out.push(FORMAT_KEYS_ZSTD_2);
+            out.extend_from_slice(&keys);
+            compress_into(&mut out, &json);
+            out
+        }
+        // Keys of another shape, or too many to count in a byte: inside the JSON, as format 2.
+        None => {
+            stored.products = shown
+                .iter()
+                .map(|s| Cow::Borrowed(s.row.0.as_str()))
+                .collect();
+            pack(&serde_json::to_vec(&stored)?)
+        }
+    };
+    Ok(PackedMessage { record, snapshots })
+}
+
+/// Bytes of a key ([`snapshot_key`] is their hex).
+const KEY_BYTES: usize = 16;
+
+/// The count of `shown`, then each one's key, if there are at most 255.
+fn keys_as_bytes(shown: &[Snapshot]) -> Option<Vec<u8>> {
+    let count = u8::try_from(shown.len()).ok()?;
+    let mut out = Vec::with_capacity(1 + shown.len() * KEY_BYTES);
+    out.push(count);
+    for s in shown {
+        out.extend_from_slice(&s.key);
+    }
+    Some(out)
+}
+
+/// A packed record's JSON, and the keys of its snapshots when they are kept before it
+/// (format 3; in the JSON's `products` otherwise).
+pub(crate) fn open_message(packed: &[u8]) -> Result<(Option<Vec<String>>, Vec<u8>), String> {
+    match packed.split_first() {
+        Some((&FORMAT_KEYS_ZSTD_2, rest)) => {
+            let (keys, frame) = split_keys(rest)?;
+            let keys = keys.chunks_exact(KEY_BYTES).map(hex::encode).collect();
+            Ok((Some(keys), decompress(FORMAT_ZSTD_2, frame)?))
+        }
+        _ => Ok((None, unpack(packed)?)),
+    }
+}
+
+/// Format 3's keys (16 bytes each) and the frame after them.
+fn split_keys(rest: &[u8]) -> Result<(&[u8], &[u8]), String> {
+    let (&count, rest) = rest
+        .split_first()
+        .ok_or_else(|| "a packed record without its key count".to_owned())?;
+    let len = usize::from(count) * KEY_BYTES;
+    if rest.len() < len {
+        return Err(format!("a packed record claims {count} keys"));
+    }
+    Ok(rest.split_at(len))
 }
 
 /// The columns of a message row that [`StoredMessage`] leaves out.
@@ -258,11 +336,11 @@ pub fn unpack_message(
     packed: &[u8],
     snapshot: impl Fn(&str) -> Option<ProductSnapshot>,
 ) -> Result<MessageRecord, String> {
-    let json = unpack(packed)?;
+    let (keys, json) = open_message(packed)?;
     let stored: StoredMessage<'static> =
         serde_json::from_slice(&json).map_err(|e| e.to_string())?;
-    let products = stored
-        .products
+    let keys = keys.unwrap_or_else(|| stored.products.iter().map(|k| k.to_string()).collect());
+    let products = keys
         .iter()
         .map(|key| snapshot(key).ok_or_else(|| format!("product snapshot {key} is missing")))
         .collect::<Result<Vec<_>, _>>()?;
@@ -287,7 +365,12 @@ pub fn unpack_message(
 pub fn message_snapshot_keys(packed: &[u8]) -> Result<Vec<String>, String> {
     #[derive(Deserialize)]
     struct Keys {
+        #[serde(default)]
         products: Vec<String>,
+    }
+    if let Some((&FORMAT_KEYS_ZSTD_2, rest)) = packed.split_first() {
+        let (keys, _) = split_keys(rest)?;
+        return Ok(keys.chunks_exact(KEY_BYTES).map(hex::encode).collect());
     }
     let json = unpack(packed)?;
     serde_json::from_slice::<Keys>(&json)
@@ -523,16 +606,13 @@ mod tests {
             let json = serde_json::to_string(p).unwrap();
             (snapshot_key(&json), json)
         };
-        let rows: Vec<(SnapshotRow, SnapshotRow)> = std::thread::scope(|scope| {
+        let rows: Vec<(Snapshot, Snapshot)> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..8)
                 .map(|_| {
                     scope.spawn(|| {
                         let mut rows = Vec::with_capacity(200);
                         for _ in 0..200 {
-                            rows.push((
-                                snapshot_row(&base).unwrap(),
-                                snapshot_row(&changed).unwrap(),
-                            ));
+                            rows.push((snapshot(&base).unwrap(), snapshot(&changed).unwrap()));
                         }
                         rows
                     })
@@ -544,9 +624,11 @@ mod tests {
                 .collect()
         });
         for (b, c) in rows {
-            assert_eq!(*b, expected(&base));
-            assert_eq!(*c, expected(&changed));
-            assert_ne!(b.0, c.0);
+            assert_eq!(*b.row, expected(&base));
+            assert_eq!(*c.row, expected(&changed));
+            assert_ne!(b.row.0, c.row.0);
+            assert_eq!(hex::encode(b.key), b.row.0);
+            assert_eq!(hex::encode(c.key), c.row.0);
         }
     }
 
@@ -599,6 +681,56 @@ mod tests {
             unpack_message(columns.clone(), &packed.record, snapshot).unwrap(),
             record
         );
-        assert!(unpack_message(columns, &packed.record, |_| None).is_err());
+        assert!(unpack_message(columns.clone(), &packed.record, |_| None).is_err());
+        assert_eq!(packed.record[0], FORMAT_KEYS_ZSTD_2);
+
+        // Format 2 (the keys inside the JSON), as records were written before format 3.
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&open_message(&packed.record).unwrap().1).unwrap();
+        json["products"] = serde_json::json!(keys);
+        let format_2 = pack(&serde_json::to_vec(&json).unwrap());
+        assert_eq!(format_2[0], FORMAT_ZSTD_2);
+        assert_eq!(message_snapshot_keys(&format_2).unwrap(), keys);
+        assert_eq!(
+            unpack_message(columns.clone(), &format_2, snapshot).unwrap(),
+            record
+        );
+
+        // A key section cut short is refused, not read past.
+        assert!(message_snapshot_keys(&packed.record[..20]).is_err());
+        assert!(unpack_message(columns, &packed.record[..20], snapshot).is_err());
+    }
+
+    #[test]
+    fn keys_that_do_not_fit_a_byte_stay_in_the_json() {
+        let demo = crate::seed::demo("http://x");
+        let mut record = MessageRecord {
+            wamid: "w1".into(),
+            phone_number_id: "1".into(),
+            waba_id: "2".into(),
+            wa_id: "111".into(),
+            to_input: "111".into(),
+            content: Outgoing::Text {
+                body: "many".into(),
+                preview_url: false,
+                catalog_link: None,
+            },
+            products: vec![ProductSnapshot::from(&demo.products[0]); 255],
+            dropped_retailer_ids: vec![],
+            context_message_id: None,
+            biz_opaque_callback_data: None,
+            api_version: "v23.0".into(),
+            created_at: Millis(5),
+            pricing: None,
+        };
+        assert_eq!(pack_message(&record).unwrap().record[0], FORMAT_KEYS_ZSTD_2);
+        record
+            .products
+            .push(ProductSnapshot::from(&demo.products[1]));
+        let packed = pack_message(&record).unwrap();
+        assert_eq!(packed.record[0], FORMAT_ZSTD_2);
+        let keys = message_snapshot_keys(&packed.record).unwrap();
+        assert_eq!(keys.len(), 256);
+        assert_eq!(keys[255], packed.snapshots[1].0);
     }
 }

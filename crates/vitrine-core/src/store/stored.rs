@@ -63,10 +63,18 @@ fn a_packed_record_is_the_pinned_shape() {
     let record: crate::message::MessageRecord =
         serde_json::from_str(&read("message_mpm.json")).unwrap();
     let packed = super::packed::pack_message(&record).unwrap();
-    let json = super::packed::unpack(&packed.record).unwrap();
+    let (keys, json) = super::packed::open_message(&packed.record).unwrap();
     assert_eq!(
         String::from_utf8(json).unwrap(),
         read("message_mpm_packed.json")
+    );
+    assert_eq!(
+        keys.unwrap(),
+        [
+            "018102228bbbeef24b4ea2936ffad247",
+            "f962c98e5c8db50ebc7550a6bdf9da2f"
+        ],
+        "the snapshots' keys are kept before the JSON"
     );
     assert_eq!(packed.snapshots[1].1, read("product_snapshot.json"));
     let columns = super::packed::MessageColumns {
