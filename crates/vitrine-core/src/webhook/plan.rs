@@ -29,7 +29,9 @@ pub fn status_webhooks(
     default_version: &str,
     rng: &mut impl Rng,
 ) -> Vec<NewWebhook> {
-    if events.is_empty() {
+    let targets = dir.webhook_targets(&msg.waba_id, "messages");
+    // Without a subscriber nothing below is needed (the conversation id is a SHA-256).
+    if events.is_empty() || targets.is_empty() {
         return vec![];
     }
     let display = dir
@@ -46,7 +48,7 @@ pub fn status_webhooks(
         .clone()
         .unwrap_or_else(crate::message::Pricing::service);
     let mut out = vec![];
-    for target in dir.webhook_targets(&msg.waba_id, "messages") {
+    for target in targets {
         let version = target.version.as_deref().unwrap_or(default_version);
         let ctx = StatusContext {
             waba_id: &msg.waba_id,
