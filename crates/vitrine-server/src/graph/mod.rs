@@ -181,7 +181,7 @@ async fn serve(
             return if method == Method::GET {
                 media::get(req, &record)
             } else {
-                media::delete(req, &record).await
+                Box::pin(media::delete(req, &record)).await
             };
         }
         Err(e) => return graph_error(&meta, &e),
@@ -221,9 +221,11 @@ async fn serve(
         node_id,
         params,
     };
+    // Each endpoint's future is boxed: inline, this future would be as large as the largest of
+    // them, and it is moved (copied whole) into a box by every layer it passes.
     match endpoint {
-        Endpoint::SendMessage => messages::send(req).await,
-        Endpoint::UploadMedia => media::upload(req, &headers, upload_body).await,
+        Endpoint::SendMessage => Box::pin(messages::send(req)).await,
+        Endpoint::UploadMedia => Box::pin(media::upload(req, &headers, upload_body)).await,
         Endpoint::PhoneNumber => {
             let fields = req.params.str("fields");
             let result = req
@@ -232,14 +234,14 @@ async fn serve(
                 .phone_number_node(&req.principal, &req.id(), fields);
             crate::response::graph_result(&req.meta, result)
         }
-        Endpoint::SubscribeApp => subscriptions::subscribe_app(req).await,
+        Endpoint::SubscribeApp => Box::pin(subscriptions::subscribe_app(req)).await,
         Endpoint::AppSubscriptions => subscriptions::app_subscriptions(req),
-        Endpoint::UnsubscribeApp => subscriptions::unsubscribe_app(req).await,
-        Endpoint::SubscribeWaba => subscriptions::subscribe_waba(req).await,
+        Endpoint::UnsubscribeApp => Box::pin(subscriptions::unsubscribe_app(req)).await,
+        Endpoint::SubscribeWaba => Box::pin(subscriptions::subscribe_waba(req)).await,
         Endpoint::WabaSubscribedApps => subscriptions::waba_subscribed_apps(req),
-        Endpoint::UnsubscribeWaba => subscriptions::unsubscribe_waba(req).await,
-        Endpoint::Catalog(e) => catalog::handle(e, req).await,
-        Endpoint::Templates(e) => templates::handle(e, req).await,
+        Endpoint::UnsubscribeWaba => Box::pin(subscriptions::unsubscribe_waba(req)).await,
+        Endpoint::Catalog(e) => Box::pin(catalog::handle(e, req)).await,
+        Endpoint::Templates(e) => Box::pin(templates::handle(e, req)).await,
     }
 }
 
