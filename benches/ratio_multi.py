@@ -1,14 +1,26 @@
 #!/usr/bin/env python3
-"""ratio.py's measurement (../shared/bench/ratio.py) with several Vitrine binaries beside one
-measurement of the ceilings, so that builds are compared within one run:
+"""ratio.py's measurement (../shared/bench/ratio.py) with several Vitrine binaries beside the
+ceilings, so that builds are compared within one run:
 
     python3 benches/ratio_multi.py old/vitrine new/vitrine
+
+The servers (the ceiling's and one per binary, each on a scratch database, all pinned to core 1
+as ratio.py pins them) run side by side, idle but for the one measured. Each of ROUNDS rounds
+(5 by default) measures echo, store and every binary in turn for DUR seconds (ratio.py's, 10 by
+default; after one warm-up round), so that a ratio compares measurements seconds apart: on a
+shared machine the speed of the same binary moves by a third within minutes. Printed: each
+round's figures, then per binary the median over the rounds of its req/s, its p99 and its
+ratios to the same round's ceilings.
 """
-import json, os, sys, subprocess, tempfile, urllib.request
+import json, os, statistics, sys, subprocess, tempfile, urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "bench"))
 import ratio
 
-def vit(vitrine):
+ROUNDS = int(os.environ.get("ROUNDS", "5"))
+
+
+def start_vitrine(vitrine):
+    """A `vitrine serve` on a scratch database, throughput lifted; returns (process, url, lua script)."""
     tmp = tempfile.mkdtemp(prefix="ratio-")
     port = ratio.free_port()
     cfg = os.path.join(tmp, "bench.toml")
@@ -17,33 +29,34 @@ def vit(vitrine):
                VITRINE_CONFIG=cfg, RUST_LOG="warn")
     v = subprocess.Popen(["taskset", "-c", "1", vitrine, "serve"], env=env, cwd=tmp,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        ratio.wait_http(base + "/_vitrine/health")
-        sb = json.load(urllib.request.urlopen(base + "/_vitrine/sandbox"))
-        req = urllib.request.Request(f"{base}/_vitrine/phone_numbers/{sb['phone_number_id']}/throughput",
-                                     data=b'{"unlimited": true}', headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req)
-        skus = sb["retailer_ids"]
-        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": sb["customer"]["wa_id"],
-                "type": "interactive", "interactive": {
-                    "type": "product_list", "header": {"type": "text", "text": "Summer collection"},
-                    "body": {"text": "This week's picks from our catalog. Tap a product to see details."},
-                    "footer": {"text": "Prices include VAT."},
-                    "action": {"catalog_id": sb["catalog_id"], "sections": [
-                        {"title": "First", "product_items": [{"product_retailer_id": s} for s in skus[:6]]},
-                        {"title": "Second", "product_items": [{"product_retailer_id": s} for s in skus[:3]]}]}}}
-        bpath = os.path.join(tmp, "mpm.json")
-        json.dump(body, open(bpath, "w"))
-        r = ratio.series(base, ratio.lua(tmp, f"/v23.0/{sb['phone_number_id']}/messages", sb["access_token"], bpath))
-        rss = int(open(f"/proc/{v.pid}/status").read().split("VmRSS:")[1].split()[0]) // 1024
-        return r, rss
-    finally:
-        v.terminate(); v.wait()
+    base = f"http://127.0.0.1:{port}"
+    ratio.wait_http(base + "/_vitrine/health")
+    sb = json.load(urllib.request.urlopen(base + "/_vitrine/sandbox"))
+    req = urllib.request.Request(f"{base}/_vitrine/phone_numbers/{sb['phone_number_id']}/throughput",
+                                 data=b'{"unlimited": true}', headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req)
+    skus = sb["retailer_ids"]
+    body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": sb["customer"]["wa_id"],
+            "type": "interactive", "interactive": {
+                "type": "product_list", "header": {"type": "text", "text": "Summer collection"},
+                "body": {"text": "This week's picks from our catalog. Tap a product to see details."},
+                "footer": {"text": "Prices include VAT."},
+                "action": {"catalog_id": sb["catalog_id"], "sections": [
+                    {"title": "First", "product_items": [{"product_retailer_id": s} for s in skus[:6]]},
+                    {"title": "Second", "product_items": [{"product_retailer_id": s} for s in skus[:3]]}]}}}
+    bpath = os.path.join(tmp, "mpm.json")
+    json.dump(body, open(bpath, "w"))
+    return v, base, ratio.lua(tmp, f"/v23.0/{sb['phone_number_id']}/messages", sb["access_token"], bpath)
+
+
+def rss_mib(pid):
+    return int(open(f"/proc/{pid}/status").read().split("VmRSS:")[1].split()[0]) // 1024
+
 
 def label(path):
     """`dir/vitrine` when binaries share their file name (builds kept as `before/vitrine`, ...)."""
     return os.path.join(os.path.basename(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+
 
 def main():
     bins = sys.argv[1:]
@@ -52,21 +65,45 @@ def main():
     tdir = os.environ.get("CEILING_TARGET", os.path.abspath(os.path.join("target", "ceiling")))
     subprocess.run(["cargo", "build", "--release", "-q", "--bins", "--target-dir", tdir], cwd=ceil, check=True)
     port = ratio.free_port()
-    c = subprocess.Popen(["taskset", "-c", "1", os.path.join(tdir, "release", "server")],
-                         env=dict(os.environ, ADDR=f"127.0.0.1:{port}", DB=os.path.join(tmp, "c.db")),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs = [subprocess.Popen(["taskset", "-c", "1", os.path.join(tdir, "release", "server")],
+                              env=dict(os.environ, ADDR=f"127.0.0.1:{port}", DB=os.path.join(tmp, "c.db")),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
-        ratio.wait_http(f"http://127.0.0.1:{port}/ping")
+        ceiling = f"http://127.0.0.1:{port}"
+        ratio.wait_http(ceiling + "/ping")
         sample = os.path.join(ceil, "sample.json")
-        e = ratio.series(f"http://127.0.0.1:{port}", ratio.lua(tmp, "/echo", "x", sample))
-        st = ratio.series(f"http://127.0.0.1:{port}", ratio.lua(tmp, "/store", "x", sample))
+        targets = [("ceiling echo", ceiling, ratio.lua(tmp, "/echo", "x", sample)),
+                   ("ceiling store", ceiling, ratio.lua(tmp, "/store", "x", sample))]
+        for b in bins:
+            v, base, script = start_vitrine(b)
+            procs.append(v)
+            targets.append((label(b), base, script))
+        for _, url, script in targets:  # warm-up
+            ratio.wrk(url, script, 3)
+        rounds = []
+        for r in range(ROUNDS):
+            got = {name: ratio.wrk(url, script, ratio.DUR) for name, url, script in targets}
+            rounds.append(got)
+            print(f"round {r + 1}: " + ", ".join(f"{n} {g[0]:.0f}" for n, g in got.items()), flush=True)
+        rss = {label(b): rss_mib(p.pid) for b, p in zip(bins, procs[1:])}
     finally:
-        c.terminate(); c.wait()
-    print(f"ceiling echo   {e[0]:8.0f} req/s  p99 {e[2]:6.1f} ms", flush=True)
-    print(f"ceiling store  {st[0]:8.0f} req/s  p99 {st[2]:6.1f} ms  ({st[0] / e[0]:.2f} E)", flush=True)
+        for p in procs:
+            p.terminate(); p.wait()
+
+    def med(name, i):
+        return statistics.median(g[name][i] for g in rounds)
+
+    print(f"ceiling echo   {med('ceiling echo', 0):8.0f} req/s  p99 {med('ceiling echo', 2):6.1f} ms")
+    print(f"ceiling store  {med('ceiling store', 0):8.0f} req/s  p99 {med('ceiling store', 2):6.1f} ms")
     for b in bins:
-        v, rss = vit(b)
-        print(f"{label(b):14s} {v[0]:8.0f} req/s  p99 {v[2]:6.1f} ms  non-2xx {v[1]:.2%}  RSS {rss} MiB"
-              f"  = {v[0] / e[0]:.2f} E = {v[0] / st[0]:.2f} x store, p99 {v[2] / st[2]:.2f} x store's", flush=True)
+        n = label(b)
+        to_store = statistics.median(g[n][0] / g["ceiling store"][0] for g in rounds)
+        to_echo = statistics.median(g[n][0] / g["ceiling echo"][0] for g in rounds)
+        p99 = statistics.median(g[n][2] / g["ceiling store"][2] for g in rounds)
+        non2xx = max(g[n][1] for g in rounds)
+        print(f"{n:14s} {med(n, 0):8.0f} req/s  p99 {med(n, 2):6.1f} ms  non-2xx {non2xx:.2%}  RSS {rss[n]} MiB"
+              f"  = {to_echo:.2f} E = {to_store:.2f} x store, p99 {p99:.2f} x store's (medians of per-round ratios)",
+              flush=True)
+
 
 main()
