@@ -42,8 +42,9 @@ const FORMAT_ZSTD_2: u8 = 2;
 const FORMAT_KEYS_ZSTD_2: u8 = 3;
 /// The format values are packed in.
 const FORMAT_WRITTEN: u8 = FORMAT_ZSTD_2;
-/// Compression level: fast, and the dictionary does most of the work on small documents.
-const LEVEL: i32 = 3;
+/// Compression level: the fastest strategy, since the dictionary does most of the work on small
+/// documents (level 3 took 13% more time for 2% smaller records and equal webhooks).
+const LEVEL: i32 = 1;
 /// Nothing unpacks past this (a corrupt length must not allocate gigabytes).
 const MAX_UNPACKED: usize = 64 << 20;
 
