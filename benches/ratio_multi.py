@@ -11,12 +11,25 @@ default; after one warm-up round), so that a ratio compares measurements seconds
 shared machine the speed of the same binary moves by a third within minutes. Printed: each
 round's figures, then per binary the median over the rounds of its req/s, its p99 and its
 ratios to the same round's ceilings.
+
+WEBHOOKS=1 subscribes a receiver to each Vitrine (`vitrine webhooks listen`, which checks every
+signature, pinned to core 0 with wrk) and schedules `sent` and `delivered` at once, so that two
+status webhooks per message are delivered live while it sends; printed besides: the webhooks
+delivered per second and the backlog (`vitrine_webhooks_pending`) after each round.
 """
-import json, os, statistics, sys, subprocess, tempfile, urllib.request
+import json, os, statistics, sys, subprocess, tempfile, time, urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "bench"))
 import ratio
 
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
+WEBHOOKS = os.environ.get("WEBHOOKS") == "1"
+
+
+def metric(base, name):
+    """A metric's value summed over its series, from `/_vitrine/metrics`."""
+    text = urllib.request.urlopen(base + "/_vitrine/metrics").read().decode()
+    return sum(float(l.split()[-1]) for l in text.splitlines()
+               if l.startswith(name) and (l[len(name)] in " {"))
 
 
 def start_vitrine(vitrine):
@@ -24,7 +37,15 @@ def start_vitrine(vitrine):
     tmp = tempfile.mkdtemp(prefix="ratio-")
     port = ratio.free_port()
     cfg = os.path.join(tmp, "bench.toml")
-    open(cfg, "w").write("[behaviour.limits]\npair_limit = false\n")
+    conf = "[behaviour.limits]\npair_limit = false\n"
+    receiver = None
+    if WEBHOOKS:
+        hook = ratio.free_port()
+        receiver = subprocess.Popen(["taskset", "-c", "0", vitrine, "webhooks", "listen", "--port", str(hook)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        conf = (f'webhook_url = "http://127.0.0.1:{hook}/"\n' + conf +
+                "[behaviour.webhooks]\nsent_after_ms = 0\ndelivered_after_ms = 0\n")
+    open(cfg, "w").write(conf)
     env = dict(os.environ, VITRINE_LISTEN=f"127.0.0.1:{port}", VITRINE_DATABASE_URL=f"sqlite://{tmp}/v.db",
                VITRINE_CONFIG=cfg, RUST_LOG="warn")
     v = subprocess.Popen(["taskset", "-c", "1", vitrine, "serve"], env=env, cwd=tmp,
@@ -46,7 +67,8 @@ def start_vitrine(vitrine):
                     {"title": "Second", "product_items": [{"product_retailer_id": s} for s in skus[:3]]}]}}}
     bpath = os.path.join(tmp, "mpm.json")
     json.dump(body, open(bpath, "w"))
-    return v, base, ratio.lua(tmp, f"/v23.0/{sb['phone_number_id']}/messages", sb["access_token"], bpath)
+    return [p for p in (v, receiver) if p], base, ratio.lua(tmp, f"/v23.0/{sb['phone_number_id']}/messages",
+                                                           sb["access_token"], bpath)
 
 
 def rss_mib(pid):
@@ -74,18 +96,31 @@ def main():
         sample = os.path.join(ceil, "sample.json")
         targets = [("ceiling echo", ceiling, ratio.lua(tmp, "/echo", "x", sample)),
                    ("ceiling store", ceiling, ratio.lua(tmp, "/store", "x", sample))]
+        servers = {}
         for b in bins:
-            v, base, script = start_vitrine(b)
-            procs.append(v)
+            started, base, script = start_vitrine(b)
+            procs.extend(started)
+            servers[label(b)] = (started[0], base)
             targets.append((label(b), base, script))
         for _, url, script in targets:  # warm-up
             ratio.wrk(url, script, 3)
         rounds = []
+        hooks = {n: [] for n in servers}
         for r in range(ROUNDS):
-            got = {name: ratio.wrk(url, script, ratio.DUR) for name, url, script in targets}
+            got = {}
+            for name, url, script in targets:
+                if WEBHOOKS and name in servers:
+                    before = (metric(url, "vitrine_webhook_attempts_total"), time.monotonic())
+                got[name] = ratio.wrk(url, script, ratio.DUR)
+                if WEBHOOKS and name in servers:
+                    after = (metric(url, "vitrine_webhook_attempts_total"), time.monotonic())
+                    hooks[name].append(((after[0] - before[0]) / (after[1] - before[1]),
+                                        metric(url, "vitrine_webhooks_pending")))
             rounds.append(got)
-            print(f"round {r + 1}: " + ", ".join(f"{n} {g[0]:.0f}" for n, g in got.items()), flush=True)
-        rss = {label(b): rss_mib(p.pid) for b, p in zip(bins, procs[1:])}
+            print(f"round {r + 1}: " + ", ".join(f"{n} {g[0]:.0f}" for n, g in got.items()) +
+                  "".join(f"; {n} webhooks {h[-1][0]:.0f}/s, backlog {h[-1][1]:.0f}" for n, h in hooks.items() if h),
+                  flush=True)
+        rss = {n: rss_mib(p.pid) for n, (p, _) in servers.items()}
     finally:
         for p in procs:
             p.terminate(); p.wait()
@@ -104,6 +139,9 @@ def main():
         print(f"{n:14s} {med(n, 0):8.0f} req/s  p99 {med(n, 2):6.1f} ms  non-2xx {non2xx:.2%}  RSS {rss[n]} MiB"
               f"  = {to_echo:.2f} E = {to_store:.2f} x store, p99 {p99:.2f} x store's (medians of per-round ratios)",
               flush=True)
+        if WEBHOOKS:
+            print(f"{'':14s} webhook attempts {statistics.median(h[0] for h in hooks[n]):8.0f}/s, backlog after each round "
+                  + " ".join(f"{h[1]:.0f}" for h in hooks[n]), flush=True)
 
 
 main()
