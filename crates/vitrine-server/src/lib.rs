@@ -40,9 +40,13 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// fields or about 400 KiB of them with a bare 431.
 pub const MAX_HEADERS_TOTAL_BYTES: usize = 64 * 1024;
 
-/// What every handler can reach.
+/// What every handler can reach: one `Arc`, since axum clones the state for every request (and
+/// its layers again), and each field's own `Arc` was an atomic count up and down each time.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The fields of [`AppState`].
+pub struct Shared {
     pub sandbox: Arc<Sandbox>,
     /// When set, `/_vitrine/` requires `Authorization: Bearer <admin token>`; otherwise it answers
     /// loopback clients only.
@@ -69,14 +73,22 @@ impl AppState {
         if !sandbox.attach_telemetry(metrics.clone()) {
             tracing::debug!("the sandbox reports to another server's metrics");
         }
-        AppState {
+        AppState(Arc::new(Shared {
             sandbox,
             admin_token: admin_token.map(Arc::from),
             public_url: Arc::from(public_url),
             verifier: Arc::new(dispatcher::HttpVerifier { client, ids }),
             events: Arc::default(),
             metrics,
-        }
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 
