@@ -81,6 +81,10 @@ impl serde_json::ser::Formatter for AsciiFormatter {
         fragment: &str,
     ) -> io::Result<()> {
         let bytes = fragment.as_bytes();
+        // Nearly every fragment is ASCII: checked a word at a time, not decoded char by char.
+        if fragment.is_ascii() {
+            return w.write_all(bytes);
+        }
         let mut start = 0;
         for (i, ch) in fragment.char_indices() {
             if !ch.is_ascii() {
