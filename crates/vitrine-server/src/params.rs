@@ -201,54 +201,71 @@ const SHORT_NUMBER: usize = 300;
 /// reading a value as JSON text does not check. Counted outside strings; the text need not be
 /// valid.
 fn needs_whole_parse(json: &[u8]) -> bool {
-    let mut depth = 0usize;
-    let (mut digits, mut previous) = (0usize, b' ');
+    let mut outside = Outside::default();
     let mut i = 0;
     while let Some(&b) = json.get(i) {
-        if b == b'"' {
-            // A string, skipped to its closing quote: only its escapes matter.
-            i += 1;
-            loop {
-                let Some(found) = json
-                    .get(i..)
-                    .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-                else {
-                    // Unterminated: the parse refuses it either way.
-                    return false;
-                };
-                i += found;
-                if json[i] == b'"' {
-                    break;
-                }
-                // `\uD800`–`\uDFFF`: half of a surrogate pair, which must be checked whole.
-                if json.get(i + 1) == Some(&b'u') && is_surrogate_escape(&json[i + 2..]) {
-                    return true;
-                }
-                i += 2;
-            }
-            (digits, previous) = (0, b'"');
-            i += 1;
-            continue;
-        }
-        match b {
-            b'{' | b'[' => {
-                depth += 1;
-                if depth >= SHALLOW {
-                    return true;
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            b'e' | b'E' if previous.is_ascii_digit() || previous == b'.' => return true,
-            _ => {}
-        }
-        digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
-        if digits >= SHORT_NUMBER {
+        if outside.byte(b) {
             return true;
         }
-        previous = b;
+        i += 1;
+        if b != b'"' {
+            continue;
+        }
+        // A string, skipped to its closing quote: only its escapes matter.
+        loop {
+            let Some(found) = json
+                .get(i..)
+                .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+            else {
+                // Unterminated: the parse refuses it either way.
+                return false;
+            };
+            i += found;
+            if json[i] == b'"' {
+                break;
+            }
+            // `\uD800`–`\uDFFF`: half of a surrogate pair, which must be checked whole.
+            if json.get(i + 1) == Some(&b'u') && is_surrogate_escape(&json[i + 2..]) {
+                return true;
+            }
+            i += 2;
+        }
         i += 1;
     }
     false
+}
+
+/// What [`needs_whole_parse`] counts outside strings.
+#[derive(Default)]
+struct Outside {
+    depth: usize,
+    digits: usize,
+    previous: u8,
+}
+
+impl Outside {
+    /// Counts one byte outside a string (a `"` that opens one included): whether the body must
+    /// be parsed whole.
+    fn byte(&mut self, b: u8) -> bool {
+        match b {
+            b'{' | b'[' => {
+                self.depth += 1;
+                if self.depth >= SHALLOW {
+                    return true;
+                }
+            }
+            b'}' | b']' => self.depth = self.depth.saturating_sub(1),
+            b'e' | b'E' if self.previous.is_ascii_digit() || self.previous == b'.' => return true,
+            _ => {}
+        }
+        self.digits = if b.is_ascii_digit() {
+            self.digits + 1
+        } else {
+            0
+        };
+        self.previous = b;
+        self.digits >= SHORT_NUMBER
+    }
 }
 
 /// Whether hex digits start with `D8`–`DF` (a UTF-16 surrogate).
@@ -443,11 +460,11 @@ mod fuzz {
         assert!(needs_whole_parse(br#"{"a":"x\uD83D\udc4d"}"#));
     }
 
-    /// The scan read byte by byte, as it first was: what the skipping scan must agree with.
+    /// The scan read byte by byte, strings included, as it first was: what the skipping scan
+    /// must agree with.
     fn needs_whole_parse_bytewise(json: &[u8]) -> bool {
-        let mut depth = 0usize;
+        let mut outside = Outside::default();
         let (mut in_string, mut escaped) = (false, false);
-        let (mut digits, mut previous) = (0usize, b' ');
         for (i, &b) in json.iter().enumerate() {
             if in_string {
                 match b {
@@ -459,23 +476,10 @@ mod fuzz {
                 }
                 continue;
             }
-            match b {
-                b'"' => in_string = true,
-                b'{' | b'[' => {
-                    depth += 1;
-                    if depth >= SHALLOW {
-                        return true;
-                    }
-                }
-                b'}' | b']' => depth = depth.saturating_sub(1),
-                b'e' | b'E' if previous.is_ascii_digit() || previous == b'.' => return true,
-                _ => {}
-            }
-            digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
-            if digits >= SHORT_NUMBER {
+            in_string = b == b'"';
+            if outside.byte(b) {
                 return true;
             }
-            previous = b;
         }
         false
     }

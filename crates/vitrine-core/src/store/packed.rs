@@ -633,10 +633,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_message_round_trips_with_its_snapshots_kept_apart() {
-        let demo = crate::seed::demo("http://x");
-        let mut record = MessageRecord {
+    /// A text message with no products, and with every optional field but one set.
+    fn text_record() -> MessageRecord {
+        MessageRecord {
             wamid: "w1".into(),
             phone_number_id: "1".into(),
             waba_id: "2".into(),
@@ -654,7 +653,13 @@ mod tests {
             api_version: "v23.0".into(),
             created_at: Millis(5),
             pricing: Some(Pricing::service()),
-        };
+        }
+    }
+
+    #[test]
+    fn a_message_round_trips_with_its_snapshots_kept_apart() {
+        let demo = crate::seed::demo("http://x");
+        let mut record = text_record();
         record.products = vec![
             ProductSnapshot::from(&demo.products[0]),
             ProductSnapshot::from(&demo.products[1]),
@@ -705,25 +710,8 @@ mod tests {
     #[test]
     fn keys_that_do_not_fit_a_byte_stay_in_the_json() {
         let demo = crate::seed::demo("http://x");
-        let mut record = MessageRecord {
-            wamid: "w1".into(),
-            phone_number_id: "1".into(),
-            waba_id: "2".into(),
-            wa_id: "111".into(),
-            to_input: "111".into(),
-            content: Outgoing::Text {
-                body: "many".into(),
-                preview_url: false,
-                catalog_link: None,
-            },
-            products: vec![ProductSnapshot::from(&demo.products[0]); 255],
-            dropped_retailer_ids: vec![],
-            context_message_id: None,
-            biz_opaque_callback_data: None,
-            api_version: "v23.0".into(),
-            created_at: Millis(5),
-            pricing: None,
-        };
+        let mut record = text_record();
+        record.products = vec![ProductSnapshot::from(&demo.products[0]); 255];
         assert_eq!(pack_message(&record).unwrap().record[0], FORMAT_KEYS_ZSTD_2);
         record
             .products
