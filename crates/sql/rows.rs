@@ -25,7 +25,7 @@ use vitrine_core::model::{
 };
 use vitrine_core::settings::Retention;
 use vitrine_core::store::packed::{self, MessageColumns};
-use vitrine_core::store::writer::NewMessage;
+use vitrine_core::store::writer::{NewMessage, WebhookRow};
 use vitrine_core::store::{Commit, CommitOutcome, StoreError, StoreResult};
 use vitrine_core::webhook::{
     AfterAttempt, Attempt, AttemptRecord, Claimed, DeliveryState, EventType, MessageStatus,
@@ -897,16 +897,21 @@ async fn insert_statuses(conn: &mut Conn, statuses: &[&StatusEvent]) -> StoreRes
 /// An empty `body` (a packed webhook keeps its body in `packed`).
 const NO_BYTES: &[u8] = &[];
 
-/// Webhooks with their packed form ([`packed::pack_webhook`]): the wamid, signatures and body
-/// columns stay empty.
-async fn insert_webhooks(conn: &mut Conn, webhooks: &[(&NewWebhook, &[u8])]) -> StoreResult<()> {
+/// Webhooks with their rows ([`packed::pack_webhook`], and a lease or none): the wamid,
+/// signatures and body columns stay empty. Returns each statement's result with the number of
+/// rows it was given.
+async fn insert_webhooks(
+    conn: &mut Conn,
+    webhooks: &[(&NewWebhook, &WebhookRow)],
+) -> StoreResult<Vec<(usize, <Db as sqlx::Database>::QueryResult)>> {
+    let mut results = Vec::with_capacity(webhooks.len().div_ceil(ROWS_PER_INSERT));
     for chunk in webhooks.chunks(ROWS_PER_INSERT) {
         let mut sql: QueryBuilder<Db> = QueryBuilder::new(
             "INSERT INTO webhooks (app_id, waba_id, url, event_type, status, body, \
              signature_256, signature_1, state, attempt_count, due_at, next_attempt_at, \
-             packed, wamid_key) ",
+             packed, wamid_key, leased_until) ",
         );
-        sql.push_values(chunk, |mut row, (w, packed)| {
+        sql.push_values(chunk, |mut row, (w, r)| {
             row.push_bind(&w.app_id)
                 .push_bind(&w.waba_id)
                 .push_bind(&w.url)
@@ -919,24 +924,30 @@ async fn insert_webhooks(conn: &mut Conn, webhooks: &[(&NewWebhook, &[u8])]) -> 
                 .push("0")
                 .push_bind(w.due_at.0)
                 .push_bind(w.due_at.0)
-                .push_bind(*packed)
-                .push_bind(w.wamid.as_ref().map(packed::wamid_key));
+                .push_bind(r.packed.as_slice())
+                .push_bind(w.wamid.as_ref().map(packed::wamid_key))
+                .push_bind(r.leased_until);
         });
-        sql.build().execute(&mut *conn).await.map_err(db_err)?;
+        let done = sql.build().execute(&mut *conn).await.map_err(db_err)?;
+        results.push((chunk.len(), done));
     }
-    Ok(())
+    Ok(results)
 }
 
 pub(crate) async fn write_outbox(conn: &mut Conn, outbox: &Outbox) -> StoreResult<()> {
     let statuses: Vec<&StatusEvent> = outbox.statuses.iter().collect();
     insert_statuses(conn, &statuses).await?;
-    let packed: Vec<Vec<u8>> = outbox.webhooks.iter().map(packed::pack_webhook).collect();
-    let webhooks: Vec<(&NewWebhook, &[u8])> = outbox
+    let rows: Vec<WebhookRow> = outbox
         .webhooks
         .iter()
-        .zip(packed.iter().map(Vec::as_slice))
+        .map(|w| WebhookRow {
+            packed: packed::pack_webhook(w),
+            leased_until: None,
+        })
         .collect();
-    insert_webhooks(conn, &webhooks).await
+    let webhooks: Vec<(&NewWebhook, &WebhookRow)> = outbox.webhooks.iter().zip(&rows).collect();
+    insert_webhooks(conn, &webhooks).await?;
+    Ok(())
 }
 
 pub(crate) async fn claim_webhooks(
@@ -1070,12 +1081,15 @@ pub(crate) async fn message_statuses(pool: &Pool, wamid: &Wamid) -> StoreResult<
         .collect()
 }
 
-pub(crate) async fn next_webhook_due(pool: &Pool) -> StoreResult<Option<Millis>> {
-    let at: Option<i64> =
-        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM webhooks WHERE state = 'pending'")
-            .fetch_one(pool)
-            .await
-            .map_err(db_err)?;
+pub(crate) async fn next_webhook_due(pool: &Pool, wall_now: i64) -> StoreResult<Option<Millis>> {
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(next_attempt_at) FROM webhooks WHERE state = 'pending' \
+         AND (leased_until IS NULL OR leased_until < $1)",
+    )
+    .bind(wall_now)
+    .fetch_one(pool)
+    .await
+    .map_err(db_err)?;
     Ok(at.map(Millis))
 }
 

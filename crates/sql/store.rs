@@ -56,14 +56,23 @@ impl DirectoryStore for ThisStore {
 
 #[async_trait]
 impl MessageStore for ThisStore {
-    async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()> {
+    async fn insert_message(
+        &self,
+        record: &MessageRecord,
+        outbox: &Outbox,
+        leased_until: &[Option<i64>],
+    ) -> StoreResult<Vec<i64>> {
         // Packed here, on the sender's task, so that the writer only writes.
         let packed = vitrine_core::store::packed::pack_message(record)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let packed_webhooks = outbox
+        let webhook_rows = outbox
             .webhooks
             .iter()
-            .map(vitrine_core::store::packed::pack_webhook)
+            .enumerate()
+            .map(|(i, w)| vitrine_core::store::writer::WebhookRow {
+                packed: vitrine_core::store::packed::pack_webhook(w),
+                leased_until: leased_until.get(i).copied().flatten(),
+            })
             .collect();
         self.message_writer()
             .insert_message(vitrine_core::store::writer::NewMessage {
@@ -73,7 +82,7 @@ impl MessageStore for ThisStore {
                 created_at: record.created_at.0,
                 packed,
                 outbox: outbox.clone(),
-                packed_webhooks,
+                webhook_rows,
             })
             .await
     }
@@ -248,8 +257,8 @@ impl WebhookStore for ThisStore {
             .await
     }
 
-    async fn next_webhook_due(&self) -> StoreResult<Option<Millis>> {
-        rows::next_webhook_due(&self.readers).await
+    async fn next_webhook_due(&self, wall_now: i64) -> StoreResult<Option<Millis>> {
+        rows::next_webhook_due(&self.readers, wall_now).await
     }
 
     async fn pending_webhooks(&self) -> StoreResult<i64> {

@@ -23,11 +23,14 @@ impl Transactor for SqlTransactor {
         Ok(())
     }
 
-    async fn insert_messages(&mut self, messages: &[&NewMessage]) -> StoreResult<()> {
+    async fn insert_messages(&mut self, messages: &[&NewMessage]) -> StoreResult<Vec<i64>> {
         rows::insert_messages(&mut self.0, messages).await
     }
 
-    async fn insert_messages_committed(&mut self, messages: &[&NewMessage]) -> StoreResult<()> {
+    async fn insert_messages_committed(
+        &mut self,
+        messages: &[&NewMessage],
+    ) -> StoreResult<Vec<i64>> {
         if MESSAGES_IN_ONE_STATEMENT {
             // Outside a transaction block the one statement is its own transaction.
             rows::insert_messages(&mut self.0, messages).await

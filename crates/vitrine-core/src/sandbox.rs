@@ -33,6 +33,8 @@ pub struct Sandbox {
     fidelity_rng: Mutex<StdRng>,
     /// Woken whenever webhooks are enqueued, so dispatchers need not poll hard.
     pub webhook_wakeup: tokio::sync::Notify,
+    /// Webhooks due as their message is accepted go to this node's dispatcher in memory.
+    pub webhook_handover: crate::webhook::handover::Handover,
     /// Which changes of the store's change log are applied here.
     follow: Mutex<Follow>,
     /// This process's id among the nodes sharing the database.
@@ -172,6 +174,7 @@ impl Sandbox {
             behaviour: options.behaviour,
             public_url: options.public_url.trim_end_matches('/').to_owned(),
             webhook_wakeup: tokio::sync::Notify::new(),
+            webhook_handover: Default::default(),
             revision: AtomicU64::new(0),
             sends: Default::default(),
             webhook_counters: Default::default(),

@@ -7,6 +7,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
+use vitrine_core::clock::Millis;
+use vitrine_core::webhook::handover::Handed;
 use vitrine_core::webhook::{AfterAttempt, Attempt, Claimed};
 use vitrine_core::Sandbox;
 
@@ -69,11 +71,76 @@ struct Done {
     _slot: OwnedSemaphorePermit,
 }
 
+/// What every delivery needs: the client, the permits of attempts in flight, and where finished
+/// attempts go to be recorded.
+#[derive(Clone)]
+struct Deliveries {
+    sandbox: Arc<Sandbox>,
+    client: reqwest::Client,
+    permits: Arc<Semaphore>,
+    done: mpsc::UnboundedSender<Done>,
+}
+
+impl Deliveries {
+    /// Sends a claimed webhook once, in a task of its own, once it is due (a handed-over one may
+    /// not be yet) and a permit is free, unless that is not by `start_by`: then it is left to
+    /// its lease, unsent, and claimed again when the lease runs out. Passes the attempt on to be
+    /// recorded.
+    fn spawn(&self, mut claimed: Claimed, slot: OwnedSemaphorePermit, start_by: Instant) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let start_by = tokio::time::Instant::from_std(start_by);
+            if !until_due(&this.sandbox, claimed.due_at, start_by).await {
+                return;
+            }
+            let Ok(Ok(permit)) =
+                tokio::time::timeout_at(start_by, this.permits.clone().acquire_owned()).await
+            else {
+                return;
+            };
+            let (attempt, elapsed) = attempt(&this.sandbox, &this.client, &mut claimed).await;
+            drop(permit);
+            // The recorder outlives every sender of this channel.
+            let _ = this.done.send(Done {
+                claimed,
+                attempt,
+                elapsed,
+                _slot: slot,
+            });
+        });
+    }
+}
+
+/// Waits until sandbox time reaches `due`, looking again at least every [`MAX_IDLE`] (the clock
+/// may be moved meanwhile); `false` if it is not due by `start_by`.
+async fn until_due(sandbox: &Sandbox, due: Millis, start_by: tokio::time::Instant) -> bool {
+    loop {
+        let ahead = due.0.saturating_sub(sandbox.clock.now().0);
+        if ahead <= 0 {
+            return true;
+        }
+        let wake = tokio::time::Instant::now() + Duration::from_millis(ahead as u64).min(MAX_IDLE);
+        if wake > start_by {
+            return false;
+        }
+        tokio::time::sleep_until(wake).await;
+    }
+}
+
+/// Delivers the webhooks sends hand over in memory, until the handover is detached and what was
+/// handed before is taken.
+async fn handed(deliveries: Deliveries, mut from: mpsc::UnboundedReceiver<Handed>) {
+    let mut round = Vec::new();
+    while from.recv_many(&mut round, RECORD_BATCH).await > 0 {
+        for h in round.drain(..) {
+            deliveries.spawn(h.claimed, h.slot, h.start_by);
+        }
+    }
+}
+
 async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch::Receiver<bool>) {
     let settings = sandbox.behaviour.webhooks.clone();
     let concurrency = settings.concurrency.max(1);
-    // Attempts in flight (the setting's meaning): held while a request is under way.
-    let permits = Arc::new(Semaphore::new(concurrency));
     // Claimed webhooks until their attempt is recorded. The attempts that ended are recorded
     // together, one write per round ([`record`]), not one write each: while a round is being
     // committed, the next deliveries go on.
@@ -81,10 +148,23 @@ async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch:
     let unrecorded = Arc::new(Semaphore::new(unrecorded_max));
     let (done_tx, done_rx) = mpsc::unbounded_channel::<Done>();
     let recorder = tokio::spawn(record(sandbox.clone(), done_rx));
-    // A claimed webhook waits for a permit at most LEASE_SLACK (else it is left to its lease,
-    // unsent, and claimed again when the lease runs out), and an attempt ends within the
-    // timeout: the lease only has to outlast both.
+    let deliveries = Deliveries {
+        sandbox: sandbox.clone(),
+        client,
+        // Attempts in flight (the setting's meaning): held while a request is under way.
+        permits: Arc::new(Semaphore::new(concurrency)),
+        done: done_tx,
+    };
+    // A claimed webhook waits for a permit at most LEASE_SLACK (else it is left to its lease),
+    // and an attempt ends within the timeout: the lease only has to outlast both.
     let lease_ms = (settings.timeout_ms as i64).saturating_add(LEASE_SLACK.as_millis() as i64);
+    // Webhooks due as their message is accepted come from the sends themselves, sharing the
+    // slots of claimed ones.
+    let from_sends = sandbox
+        .webhook_handover
+        .attach(unrecorded.clone(), lease_ms, LEASE_SLACK);
+    let handed = tokio::spawn(handed(deliveries.clone(), from_sends));
+    let claim_max = (unrecorded_max / 2).max(1);
     loop {
         if *stopped.borrow() {
             break;
@@ -93,7 +173,9 @@ async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch:
             s = unrecorded.clone().acquire_owned() => match s { Ok(s) => vec![s], Err(_) => break },
             _ = stopped.changed() => continue,
         };
-        while slots.len() < unrecorded_max {
+        // A claim takes at most half the slots, so that sends can still hand over theirs
+        // while a backlog is being claimed.
+        while slots.len() < claim_max {
             match unrecorded.clone().try_acquire_owned() {
                 Ok(s) => slots.push(s),
                 Err(_) => break,
@@ -103,7 +185,7 @@ async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch:
         tokio::pin!(wakeup);
         wakeup.as_mut().enable();
 
-        let start_by = tokio::time::Instant::now() + LEASE_SLACK;
+        let start_by = Instant::now() + LEASE_SLACK;
         let claimed = match sandbox
             .claim_due_webhooks(slots.len() as u32, lease_ms)
             .await
@@ -132,33 +214,15 @@ async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch:
             }
             continue;
         }
-        for (mut claimed, slot) in claimed.into_iter().zip(slots) {
-            let sandbox = sandbox.clone();
-            let client = client.clone();
-            let permits = permits.clone();
-            let done = done_tx.clone();
-            tokio::spawn(async move {
-                let Ok(Ok(permit)) =
-                    tokio::time::timeout_at(start_by, permits.acquire_owned()).await
-                else {
-                    // The endpoints are slow: no attempt, the lease runs out, it is sent later.
-                    return;
-                };
-                let (attempt, elapsed) = attempt(&sandbox, &client, &mut claimed).await;
-                drop(permit);
-                // The recorder outlives every sender of this channel.
-                let _ = done.send(Done {
-                    claimed,
-                    attempt,
-                    elapsed,
-                    _slot: slot,
-                });
-            });
+        for (claimed, slot) in claimed.into_iter().zip(slots) {
+            deliveries.spawn(claimed, slot, start_by);
         }
     }
-    // Wait for attempts in flight and their recording.
+    // Wait for what was handed over, the attempts in flight and their recording.
+    sandbox.webhook_handover.detach();
+    let _ = handed.await;
     let _ = unrecorded.acquire_many(unrecorded_max as u32).await;
-    drop(done_tx);
+    drop(deliveries);
     let _ = recorder.await;
 }
 

@@ -71,17 +71,23 @@ WITH snapshots AS (
     ORDER BY s.n
 )
 INSERT INTO webhooks (app_id, waba_id, url, event_type, status, body, signature_256,
-    signature_1, state, attempt_count, due_at, next_attempt_at, packed, wamid_key)
+    signature_1, state, attempt_count, due_at, next_attempt_at, packed, wamid_key, leased_until)
 SELECT w.app_id, w.waba_id, w.url, w.event_type, w.status, '\\x'::bytea, '', '', 'pending', 0,
-    w.due_at, w.due_at, w.packed, w.wamid_key
+    w.due_at, w.due_at, w.packed, w.wamid_key, w.leased_until
 FROM unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::int8[],
-    $18::bytea[], $19::int8[])
-    WITH ORDINALITY AS w(app_id, waba_id, url, event_type, status, due_at, packed, wamid_key, n)
-ORDER BY w.n";
+    $18::bytea[], $19::int8[], $20::int8[])
+    WITH ORDINALITY AS w(app_id, waba_id, url, event_type, status, due_at, packed, wamid_key,
+        leased_until, n)
+ORDER BY w.n
+RETURNING id";
 
 /// Consecutive messages of one group commit with their statuses and webhooks, in one statement
-/// ([`INSERT_MESSAGES`]), rows in the order given.
-pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -> StoreResult<()> {
+/// ([`INSERT_MESSAGES`]), rows in the order given; returns the webhooks' ids in that order (their
+/// identity numbers ascend in it, as the statement's documentation says).
+pub(crate) async fn insert_messages(
+    conn: &mut Conn,
+    messages: &[&NewMessage],
+) -> StoreResult<Vec<i64>> {
     // Each snapshot once per batch; one already kept is left as it is (its key is its content).
     let snapshots = NewMessage::batch_snapshots(messages);
     let statuses = messages.iter().flat_map(|m| m.outbox.statuses.iter());
@@ -95,7 +101,7 @@ pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -
         });
     }
     let webhooks = NewMessage::batch_webhooks(messages);
-    sqlx::query(INSERT_MESSAGES)
+    let ids = sqlx::query(INSERT_MESSAGES)
         .bind(snapshots.iter().map(|s| s.0.as_str()).collect::<Vec<_>>())
         .bind(snapshots.iter().map(|s| s.1.as_str()).collect::<Vec<_>>())
         .bind(
@@ -168,17 +174,35 @@ pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -
                 .collect::<Vec<_>>(),
         )
         .bind(webhooks.iter().map(|(w, _)| w.due_at.0).collect::<Vec<_>>())
-        .bind(webhooks.iter().map(|(_, p)| *p).collect::<Vec<_>>())
+        .bind(
+            webhooks
+                .iter()
+                .map(|(_, r)| r.packed.as_slice())
+                .collect::<Vec<_>>(),
+        )
         .bind(
             webhooks
                 .iter()
                 .map(|(w, _)| w.wamid.as_ref().map(packed::wamid_key))
                 .collect::<Vec<_>>(),
         )
-        .execute(&mut *conn)
+        .bind(
+            webhooks
+                .iter()
+                .map(|(_, r)| r.leased_until)
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(&mut *conn)
         .await
         .map_err(db_err)?;
-    Ok(())
+    if ids.len() != webhooks.len() {
+        return Err(corrupt(
+            "a message insert took fewer webhooks than it was given",
+        ));
+    }
+    let mut ids: Vec<i64> = ids.iter().map(|r| r.get(0)).collect();
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 include!("../../sql/rows.rs");

@@ -31,7 +31,10 @@ async fn take_message_order(conn: &mut Conn, n: usize) -> StoreResult<Vec<i64>> 
 
 /// Consecutive messages of one group commit with their statuses and webhooks: one multi-row
 /// `INSERT` per table (per [`ROWS_PER_INSERT`] rows), rows in the order given.
-pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -> StoreResult<()> {
+pub(crate) async fn insert_messages(
+    conn: &mut Conn,
+    messages: &[&NewMessage],
+) -> StoreResult<Vec<i64>> {
     // The snapshots first, each once per batch; one already kept is left as it is (its key is
     // its content).
     let snapshots = NewMessage::batch_snapshots(messages);
@@ -68,14 +71,7 @@ pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -
                 .push_bind(*accepted);
         });
         let done = sql.build().execute(&mut *conn).await.map_err(db_err)?;
-        let last = done.last_insert_rowid();
-        let rows = i64::try_from(chunk.len()).map_err(corrupt)?;
-        if done.rows_affected() != chunk.len() as u64 {
-            return Err(corrupt(
-                "a message insert took fewer rows than it was given",
-            ));
-        }
-        seqs.extend(last - rows + 1..=last);
+        seqs.extend(inserted_numbers(chunk.len(), &done)?);
     }
     // A new message's statuses name it by that number, without looking it up; any other
     // status (none is expected) goes the usual way.
@@ -92,8 +88,27 @@ pub(crate) async fn insert_messages(conn: &mut Conn, messages: &[&NewMessage]) -
     }
     insert_statuses_by_seq(conn, &own).await?;
     insert_statuses(conn, &others).await?;
+    // The webhooks' ids come the same way as the messages' numbers.
     let webhooks = NewMessage::batch_webhooks(messages);
-    insert_webhooks(conn, &webhooks).await
+    let mut ids = Vec::with_capacity(webhooks.len());
+    for (rows, done) in insert_webhooks(conn, &webhooks).await? {
+        ids.extend(inserted_numbers(rows, &done)?);
+    }
+    Ok(ids)
+}
+
+/// The numbers an `AUTOINCREMENT` table gave the `rows` rows of one multi-row insert by the one
+/// writer: consecutive, ending at the last row inserted.
+fn inserted_numbers(
+    rows: usize,
+    done: &sqlx::sqlite::SqliteQueryResult,
+) -> StoreResult<std::ops::RangeInclusive<i64>> {
+    if done.rows_affected() != rows as u64 {
+        return Err(corrupt("an insert took fewer rows than it was given"));
+    }
+    let last = done.last_insert_rowid();
+    let rows = i64::try_from(rows).map_err(corrupt)?;
+    Ok(last - rows + 1..=last)
 }
 
 /// Statuses of messages whose `seq` is known: the message's number, and an empty `wamid`.

@@ -103,6 +103,7 @@ async fn rows_from_before_0004_read_as_before() {
                 }],
                 webhooks: vec![new_hook.clone()],
             },
+            &[],
         )
         .await
         .unwrap();

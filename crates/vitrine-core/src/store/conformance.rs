@@ -92,6 +92,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("claims_lease_due_rows_once", |s| {
             Box::pin(claims_lease_due_rows_once(s))
         }),
+        ("inserts_leased_for_the_handover", |s| {
+            Box::pin(inserts_leased_for_the_handover(s))
+        }),
         ("attempts_retry_dead_redeliver", |s| {
             Box::pin(attempts_retry_dead_redeliver(s))
         }),
@@ -502,12 +505,20 @@ async fn messages_in_accepted_order(store: Arc<dyn Store>) {
     };
     // Both directions in one millisecond, alternating; then many at once (group commits).
     store
-        .insert_message(&message("b1", seed::CUSTOMER_WA_ID, 5), &Outbox::default())
+        .insert_message(
+            &message("b1", seed::CUSTOMER_WA_ID, 5),
+            &Outbox::default(),
+            &[],
+        )
         .await
         .unwrap();
     store.commit(&inbound("c1")).await.unwrap();
     store
-        .insert_message(&message("b2", seed::CUSTOMER_WA_ID, 5), &Outbox::default())
+        .insert_message(
+            &message("b2", seed::CUSTOMER_WA_ID, 5),
+            &Outbox::default(),
+            &[],
+        )
         .await
         .unwrap();
     let mut tasks = vec![];
@@ -517,6 +528,7 @@ async fn messages_in_accepted_order(store: Arc<dyn Store>) {
             s.insert_message(
                 &message(&format!("m{i}"), seed::CUSTOMER_WA_ID, 5),
                 &Outbox::default(),
+                &[],
             )
             .await
         }));
@@ -552,7 +564,7 @@ async fn messages_and_paging(store: Arc<dyn Store>) {
     for i in 0..7 {
         let wa = if i % 2 == 0 { "111" } else { "222" };
         store
-            .insert_message(&message(&format!("w{i}"), wa, i), &Outbox::default())
+            .insert_message(&message(&format!("w{i}"), wa, i), &Outbox::default(), &[])
             .await
             .unwrap();
     }
@@ -608,7 +620,7 @@ async fn messages_and_paging(store: Arc<dyn Store>) {
     assert!(!only.has_more);
     assert!(matches!(
         store
-            .insert_message(&message("w1", "111", 9), &Outbox::default())
+            .insert_message(&message("w1", "111", 9), &Outbox::default(), &[])
             .await,
         Err(StoreError::Conflict(_))
     ));
@@ -631,7 +643,7 @@ async fn messages_keep_products_as_sent(store: Arc<dyn Store>) {
     };
     let before = showing("w1", 1, &[&mug, &beans, &mug]);
     store
-        .insert_message(&before, &Outbox::default())
+        .insert_message(&before, &Outbox::default(), &[])
         .await
         .unwrap();
     let mut changed = mug.clone();
@@ -644,11 +656,11 @@ async fn messages_keep_products_as_sent(store: Arc<dyn Store>) {
     let after = showing("w2", 2, &[&changed, &beans]);
     let same = showing("w3", 3, &[&beans]);
     store
-        .insert_message(&after, &Outbox::default())
+        .insert_message(&after, &Outbox::default(), &[])
         .await
         .unwrap();
     store
-        .insert_message(&same, &Outbox::default())
+        .insert_message(&same, &Outbox::default(), &[])
         .await
         .unwrap();
     assert_eq!(
@@ -693,7 +705,7 @@ async fn statuses_in_time_order(store: Arc<dyn Store>) {
         webhooks: vec![],
     };
     store
-        .insert_message(&message("w", "111", 1), &outbox)
+        .insert_message(&message("w", "111", 1), &outbox, &[])
         .await
         .unwrap();
     let failed = StatusEvent::failed(&"w".into(), Millis(30), &err);
@@ -730,8 +742,12 @@ async fn failing_write_keeps_its_batch(store: Arc<dyn Store>) {
     for i in 0..20 {
         let s = store.clone();
         tasks.push(tokio::spawn(async move {
-            s.insert_message(&message(&format!("m{i}"), "111", i), &Outbox::default())
-                .await
+            s.insert_message(
+                &message(&format!("m{i}"), "111", i),
+                &Outbox::default(),
+                &[],
+            )
+            .await
         }));
     }
     let s = store.clone();
@@ -759,10 +775,10 @@ async fn claims_lease_due_rows_once(store: Arc<dyn Store>) {
         ],
     };
     store
-        .insert_message(&message("w", "111", 1), &outbox)
+        .insert_message(&message("w", "111", 1), &outbox, &[])
         .await
         .unwrap();
-    assert_eq!(store.next_webhook_due().await.unwrap(), Some(Millis(100)));
+    assert_eq!(store.next_webhook_due(0).await.unwrap(), Some(Millis(100)));
     assert_eq!(store.pending_webhooks().await.unwrap(), 2);
     let first = store
         .claim_due_webhooks(Millis(200), 0, 10_000, 10)
@@ -807,6 +823,76 @@ async fn claims_lease_due_rows_once(store: Arc<dyn Store>) {
     assert_eq!(ids.len(), 2);
 }
 
+/// A send's webhooks leased by their insert (the handover to this node's dispatcher): the insert
+/// returns each row's id in the outbox's order, over several messages of one batch; a leased row
+/// is neither claimed nor due until its lease runs out, and is then claimed like any other.
+async fn inserts_leased_for_the_handover(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let mut tasks = vec![];
+    for i in 0..8 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let wamid = format!("h{i}");
+            let outbox = Outbox {
+                statuses: vec![],
+                webhooks: vec![
+                    webhook(&wamid, MessageStatus::Sent, 10),
+                    webhook(&wamid, MessageStatus::Delivered, 10),
+                    webhook(&wamid, MessageStatus::Read, 9_000),
+                ],
+            };
+            let ids = s
+                .insert_message(
+                    &message(&wamid, "111", i),
+                    &outbox,
+                    &[Some(5_000), Some(5_000), None],
+                )
+                .await
+                .unwrap();
+            (wamid, ids)
+        }));
+    }
+    let mut all = vec![];
+    for t in tasks {
+        let (wamid, ids) = t.await.unwrap();
+        assert_eq!(ids.len(), 3);
+        for (id, status) in ids.iter().zip(["sent", "delivered", "read"]) {
+            let (rec, _) = store.get_webhook(*id).await.unwrap().unwrap();
+            assert_eq!(
+                (rec.wamid.as_ref().map(|w| w.as_str()), rec.status),
+                (Some(wamid.as_str()), MessageStatus::parse(status)),
+                "webhook {id}"
+            );
+        }
+        all.extend(ids);
+    }
+    assert_eq!(store.pending_webhooks().await.unwrap(), 24);
+    assert_eq!(
+        store.next_webhook_due(1_000).await.unwrap(),
+        Some(Millis(9_000))
+    );
+    assert_eq!(
+        store.next_webhook_due(5_001).await.unwrap(),
+        Some(Millis(10))
+    );
+    assert!(store
+        .claim_due_webhooks(Millis(100), 1_000, 20_000, 100)
+        .await
+        .unwrap()
+        .is_empty());
+    let mut claimed: Vec<i64> = store
+        .claim_due_webhooks(Millis(100), 5_001, 20_000, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    claimed.sort();
+    let mut leased: Vec<i64> = all.chunks(3).flat_map(|ids| ids[..2].to_vec()).collect();
+    leased.sort();
+    assert_eq!(claimed, leased, "once the lease ran out");
+}
+
 async fn attempts_retry_dead_redeliver(store: Arc<dyn Store>) {
     seeded(&store).await;
     let outbox = Outbox {
@@ -817,7 +903,7 @@ async fn attempts_retry_dead_redeliver(store: Arc<dyn Store>) {
         ],
     };
     store
-        .insert_message(&message("w", "111", 1), &outbox)
+        .insert_message(&message("w", "111", 1), &outbox, &[])
         .await
         .unwrap();
     let claimed = store
@@ -889,7 +975,7 @@ async fn attempts_retry_dead_redeliver(store: Arc<dyn Store>) {
     assert_eq!(dead.state, DeliveryState::Dead);
     assert_eq!(dead.next_attempt_at, None);
     assert_eq!(dead_attempts, vec![conn_err]);
-    assert_eq!(store.next_webhook_due().await.unwrap(), None);
+    assert_eq!(store.next_webhook_due(0).await.unwrap(), None);
     assert_eq!(store.pending_webhooks().await.unwrap(), 0);
     assert!(store
         .redeliver_webhook(dead.id, Millis(50_000))
@@ -921,7 +1007,7 @@ async fn attempts_recorded_together(store: Arc<dyn Store>) {
         ],
     };
     store
-        .insert_message(&message("r", "111", 1), &outbox)
+        .insert_message(&message("r", "111", 1), &outbox, &[])
         .await
         .unwrap();
     let mut claimed = store
@@ -1003,7 +1089,7 @@ async fn webhook_log_filters(store: Arc<dyn Store>) {
             ],
         };
         store
-            .insert_message(&message(w, "111", i as i64), &outbox)
+            .insert_message(&message(w, "111", i as i64), &outbox, &[])
             .await
             .unwrap();
     }
@@ -1318,7 +1404,7 @@ async fn concurrent_commits_one_wins(store: Arc<dyn Store>) {
 async fn one_final_status_per_message(store: Arc<dyn Store>) {
     seeded(&store).await;
     store
-        .insert_message(&message("fin", "111", 1), &Outbox::default())
+        .insert_message(&message("fin", "111", 1), &Outbox::default(), &[])
         .await
         .unwrap();
     let mut tasks = vec![];
@@ -1373,7 +1459,7 @@ async fn logs_pruned_past_retention(store: Arc<dyn Store>) {
             webhooks: vec![webhook(&w, MessageStatus::Sent, i * 1_000)],
         };
         store
-            .insert_message(&message(&w, "111", i * 1_000), &outbox)
+            .insert_message(&message(&w, "111", i * 1_000), &outbox, &[])
             .await
             .unwrap();
     }

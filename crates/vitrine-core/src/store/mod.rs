@@ -130,7 +130,15 @@ pub trait DirectoryStore: Send + Sync + 'static {
 /// outbox (status events and webhook rows) in the same transaction.
 #[async_trait::async_trait]
 pub trait MessageStore: Send + Sync + 'static {
-    async fn insert_message(&self, record: &MessageRecord, outbox: &Outbox) -> StoreResult<()>;
+    /// A new message with its outbox; `leased_until` leases its webhooks (in the outbox's order;
+    /// empty for none) for this node's dispatcher ([`crate::webhook::handover`]). Returns the
+    /// ids its webhooks took, in the outbox's order.
+    async fn insert_message(
+        &self,
+        record: &MessageRecord,
+        outbox: &Outbox,
+        leased_until: &[Option<i64>],
+    ) -> StoreResult<Vec<i64>>;
     /// Status events and webhooks that follow a change made elsewhere.
     async fn append_outbox(&self, outbox: &Outbox) -> StoreResult<()>;
     /// A final status of message `wamid` (`read` or `failed`) with its webhooks, unless the
@@ -221,8 +229,8 @@ pub trait WebhookStore: Send + Sync + 'static {
         }])
         .await
     }
-    /// When the earliest pending webhook is due (sandbox time).
-    async fn next_webhook_due(&self) -> StoreResult<Option<Millis>>;
+    /// When the next pending webhook that no one holds a lease on at `wall_now` is due.
+    async fn next_webhook_due(&self, wall_now: i64) -> StoreResult<Option<Millis>>;
     /// How many webhooks are pending (due or not, leased or not).
     async fn pending_webhooks(&self) -> StoreResult<i64>;
     async fn list_webhooks(&self, query: &WebhookQuery) -> StoreResult<WebhookPage>;

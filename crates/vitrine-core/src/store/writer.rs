@@ -26,8 +26,8 @@ const QUEUE: usize = 8192;
 /// The future of one write on the writer's connection.
 pub type WriteFuture<'a, R> = Pin<Box<dyn Future<Output = StoreResult<R>> + Send + 'a>>;
 
-/// A message row to insert, its record already packed, with its outbox and each webhook's
-/// packed form (in the outbox's order): the sender's task packs, not the writer.
+/// A message row to insert, its record already packed, with its outbox and each webhook's row
+/// (in the outbox's order): the sender's task packs, not the writer.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub wamid: crate::id::Wamid,
@@ -36,7 +36,16 @@ pub struct NewMessage {
     pub created_at: i64,
     pub packed: super::packed::PackedMessage,
     pub outbox: Outbox,
-    pub packed_webhooks: Vec<Vec<u8>>,
+    pub webhook_rows: Vec<WebhookRow>,
+}
+
+/// What a new message's webhook row holds besides its [`NewWebhook`](crate::webhook::NewWebhook):
+/// its packed form, and the lease of a webhook this node's dispatcher is handed in memory
+/// ([`crate::webhook::handover`]), taken by the insert itself (wall ms).
+#[derive(Debug, Clone)]
+pub struct WebhookRow {
+    pub packed: Vec<u8>,
+    pub leased_until: Option<i64>,
 }
 
 impl NewMessage {
@@ -52,19 +61,14 @@ impl NewMessage {
         snapshots
     }
 
-    /// The webhooks of a batch with their packed forms, in the order of the messages and of
-    /// each outbox.
+    /// The webhooks of a batch with their rows, in the order of the messages and of each
+    /// outbox.
     pub fn batch_webhooks<'a>(
         messages: &[&'a NewMessage],
-    ) -> Vec<(&'a crate::webhook::NewWebhook, &'a [u8])> {
+    ) -> Vec<(&'a crate::webhook::NewWebhook, &'a WebhookRow)> {
         messages
             .iter()
-            .flat_map(|m| {
-                m.outbox
-                    .webhooks
-                    .iter()
-                    .zip(m.packed_webhooks.iter().map(Vec::as_slice))
-            })
+            .flat_map(|m| m.outbox.webhooks.iter().zip(&m.webhook_rows))
             .collect()
     }
 }
@@ -77,13 +81,17 @@ pub trait Transactor: Send + 'static {
     fn conn(&mut self) -> &mut Self::Conn;
     async fn begin(&mut self) -> StoreResult<()>;
     /// Inserts consecutive messages of one batch, in order, with as few statements as the
-    /// backend can.
-    async fn insert_messages(&mut self, messages: &[&NewMessage]) -> StoreResult<()>;
+    /// backend can, and returns the ids of their webhooks in [`NewMessage::batch_webhooks`]'
+    /// order.
+    async fn insert_messages(&mut self, messages: &[&NewMessage]) -> StoreResult<Vec<i64>>;
     /// Inserts a batch of nothing but new messages and commits it. By default in a transaction
     /// of its own ([`messages_in_transaction`]); a backend that inserts them in one statement
     /// may run that statement outside a transaction block, where it is its own transaction,
     /// durable when answered, without the round trips of `BEGIN` and `COMMIT`.
-    async fn insert_messages_committed(&mut self, messages: &[&NewMessage]) -> StoreResult<()> {
+    async fn insert_messages_committed(
+        &mut self,
+        messages: &[&NewMessage],
+    ) -> StoreResult<Vec<i64>> {
         messages_in_transaction(self, messages).await
     }
     async fn commit(&mut self) -> StoreResult<()>;
@@ -136,8 +144,16 @@ where
 enum Job<T: Transactor> {
     /// Answered once everything queued before it is committed; stops the writer.
     Shutdown(oneshot::Sender<()>),
-    Message(Box<NewMessage>, oneshot::Sender<StoreResult<()>>),
+    Message(Box<MessageJob>),
     Write(Box<dyn Pending<T>>),
+}
+
+/// A message insert waiting in a batch, with the ids its webhooks took, kept until its
+/// transaction commits.
+struct MessageJob {
+    message: NewMessage,
+    webhook_ids: Vec<i64>,
+    done: oneshot::Sender<StoreResult<Vec<i64>>>,
 }
 
 impl<T: Transactor> Job<T> {
@@ -146,8 +162,11 @@ impl<T: Transactor> Job<T> {
             Job::Shutdown(done) => {
                 let _ = done.send(());
             }
-            Job::Message(_, done) => {
-                let _ = done.send(ended);
+            Job::Message(job) => {
+                let MessageJob {
+                    webhook_ids, done, ..
+                } = *job;
+                let _ = done.send(ended.map(|()| webhook_ids));
             }
             Job::Write(op) => op.answer(ended),
         }
@@ -201,10 +220,16 @@ impl<T: Transactor> Writer<T> {
         wait.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Inserts a message with its outbox inside the next group commit.
-    pub async fn insert_message(&self, message: NewMessage) -> StoreResult<()> {
+    /// Inserts a message with its outbox inside the next group commit; returns its webhooks'
+    /// ids, in the outbox's order.
+    pub async fn insert_message(&self, message: NewMessage) -> StoreResult<Vec<i64>> {
         let (done, wait) = oneshot::channel();
-        self.queue(Job::Message(Box::new(message), done)).await?;
+        let job = MessageJob {
+            message,
+            webhook_ids: Vec::new(),
+            done,
+        };
+        self.queue(Job::Message(Box::new(job))).await?;
         wait.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -307,17 +332,12 @@ fn report(telemetry: Option<&Arc<dyn Telemetry>>, size: usize, started: Instant)
 async fn run_in_transaction<T: Transactor>(conn: &mut T, jobs: &mut [Job<T>]) -> StoreResult<()> {
     // Under load most batches are new messages alone: the backend commits those its own way.
     if !jobs.iter().any(|j| matches!(j, Job::Write(_))) {
-        let messages: Vec<&NewMessage> = jobs
-            .iter()
-            .filter_map(|j| match j {
-                Job::Message(m, _) => Some(&**m),
-                _ => None,
-            })
-            .collect();
-        if messages.is_empty() {
+        if !jobs.iter().any(|j| matches!(j, Job::Message(_))) {
             return Ok(());
         }
-        return conn.insert_messages_committed(&messages).await;
+        let messages = message_run(jobs);
+        let ids = conn.insert_messages_committed(&messages).await?;
+        return hand_out_ids(jobs, ids);
     }
     conn.begin().await?;
     if let Err(e) = run_all(conn, jobs).await {
@@ -341,13 +361,43 @@ async fn commit_or_roll_back<T: Transactor + ?Sized>(conn: &mut T) -> StoreResul
 pub async fn messages_in_transaction<T: Transactor + ?Sized>(
     conn: &mut T,
     messages: &[&NewMessage],
-) -> StoreResult<()> {
+) -> StoreResult<Vec<i64>> {
     conn.begin().await?;
-    if let Err(e) = conn.insert_messages(messages).await {
-        conn.rollback().await;
-        return Err(e);
+    match conn.insert_messages(messages).await {
+        Ok(ids) => commit_or_roll_back(conn).await.map(|()| ids),
+        Err(e) => {
+            conn.rollback().await;
+            Err(e)
+        }
     }
-    commit_or_roll_back(conn).await
+}
+
+/// The messages of `jobs` (the other jobs left out), in order.
+fn message_run<T: Transactor>(jobs: &[Job<T>]) -> Vec<&NewMessage> {
+    jobs.iter()
+        .filter_map(|j| match j {
+            Job::Message(m) => Some(&m.message),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Gives each message of `jobs` its webhooks' ids, taken in order from `ids` (a backend's
+/// answer for those messages, in the same order).
+fn hand_out_ids<T: Transactor>(jobs: &mut [Job<T>], ids: Vec<i64>) -> StoreResult<()> {
+    let mut ids = ids.into_iter();
+    for job in jobs {
+        if let Job::Message(m) = job {
+            let n = m.message.outbox.webhooks.len();
+            m.webhook_ids = ids.by_ref().take(n).collect();
+            if m.webhook_ids.len() != n {
+                return Err(StoreError::Corrupt(
+                    "a message insert returned fewer webhook ids than it was given".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn run_all<T: Transactor>(conn: &mut T, jobs: &mut [Job<T>]) -> StoreResult<()> {
@@ -356,12 +406,12 @@ async fn run_all<T: Transactor>(conn: &mut T, jobs: &mut [Job<T>]) -> StoreResul
         match &mut jobs[i] {
             Job::Message(..) => {
                 // A run of message inserts goes to the backend at once.
-                let mut messages: Vec<&NewMessage> = Vec::new();
-                while let Some(Job::Message(m, _)) = jobs.get(i) {
-                    messages.push(m);
+                let start = i;
+                while let Some(Job::Message(_)) = jobs.get(i) {
                     i += 1;
                 }
-                conn.insert_messages(&messages).await?;
+                let ids = conn.insert_messages(&message_run(&jobs[start..i])).await?;
+                hand_out_ids(&mut jobs[start..i], ids)?;
             }
             Job::Write(op) => {
                 op.run(conn.conn()).await?;

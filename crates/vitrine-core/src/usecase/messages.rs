@@ -250,7 +250,7 @@ impl Sandbox {
         if closed {
             self.sync_directory().await?;
         }
-        let outbox = self.read(|dir| {
+        let mut outbox = self.read(|dir| {
             // Every type sent here is free-form: it needs an open customer service window.
             let is_template = matches!(record.content, crate::message::Outgoing::Template { .. });
             let in_window = crate::inbound::window_open(
@@ -306,7 +306,19 @@ impl Sandbox {
             let webhooks = self.status_webhooks(dir, &record, &statuses);
             Outbox { statuses, webhooks }
         });
-        self.store.insert_message(&record, &outbox).await?;
+        let leases = self
+            .webhook_handover
+            .lease(
+                &outbox.webhooks,
+                &self.clock,
+                std::time::Duration::from_millis(self.behaviour.webhooks.dispatch_wait_ms),
+            )
+            .await;
+        let ids = self
+            .store
+            .insert_message(&record, &outbox, leases.leased_until())
+            .await?;
+        let all_handed = leases.hand_over(&mut outbox.webhooks, &ids);
         let failed_code = outbox
             .statuses
             .iter()
@@ -322,7 +334,7 @@ impl Sandbox {
                 *c.failed.entry(code).or_default() += 1;
             }
         });
-        if !outbox.webhooks.is_empty() {
+        if !all_handed {
             self.webhook_wakeup.notify_waiters();
         }
         Ok(SendMessageResponse {

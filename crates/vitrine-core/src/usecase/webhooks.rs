@@ -693,9 +693,10 @@ impl Sandbox {
         }
     }
 
-    /// When the next pending webhook is due, in sandbox time.
+    /// When the next pending webhook is due, in sandbox time, of those no dispatcher holds (a
+    /// lease that runs out is noticed on the dispatcher's next look).
     pub async fn next_webhook_due(&self) -> Result<Option<crate::clock::Millis>, ApiError> {
-        Ok(self.store.next_webhook_due().await?)
+        Ok(self.store.next_webhook_due(self.clock.wall_ms()).await?)
     }
 }
 

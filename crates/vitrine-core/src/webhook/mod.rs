@@ -4,6 +4,7 @@
 //! An event and its webhook rows are written in one transaction (outbox). Each row's body is
 //! serialized once, at enqueue, and those exact bytes are signed and sent on every attempt.
 
+pub mod handover;
 pub mod payload;
 pub mod plan;
 pub mod schedule;

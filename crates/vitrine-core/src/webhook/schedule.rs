@@ -21,6 +21,11 @@ pub struct WebhookSettings {
     pub timeout_ms: u64,
     /// Attempts in flight at once, per node.
     pub concurrency: usize,
+    /// How long a send may wait for this node's dispatcher to have room for its webhooks that
+    /// are due within a second (`sent`, `delivered`), before it leaves them to the outbox (0:
+    /// never waits). Under a flood of sends this keeps sends to the pace at which webhooks are
+    /// delivered, so that the backlog stays flat.
+    pub dispatch_wait_ms: u64,
     /// Fidelity: probability that a webhook is delivered twice.
     pub duplicate_probability: f64,
     /// Fidelity: probability that a message's `delivered` goes out before its `sent`.
@@ -41,6 +46,7 @@ impl Default for WebhookSettings {
             give_up_after_s: 7 * 86_400,
             timeout_ms: 10_000,
             concurrency: 64,
+            dispatch_wait_ms: 250,
             duplicate_probability: 0.0,
             reorder_probability: 0.0,
             batch_statuses: false,
