@@ -22,8 +22,8 @@ pub struct WebhookSettings {
     /// Attempts in flight at once, per node.
     pub concurrency: usize,
     /// How long a send may wait for this node's dispatcher to have room for its webhooks that
-    /// are due within a second (`sent`, `delivered`), before it leaves them to the outbox (0:
-    /// never waits). Under a flood of sends this keeps sends to the pace at which webhooks are
+    /// are due at once (`sent` and `delivered` with `sent_after_ms` and `delivered_after_ms` of
+    /// 0), before it leaves them to the outbox (0: never waits). Under a flood of sends this keeps sends to the pace at which webhooks are
     /// delivered, so that the backlog stays flat.
     pub dispatch_wait_ms: u64,
     /// Fidelity: probability that a webhook is delivered twice.
