@@ -89,4 +89,10 @@ pub trait Telemetry: Send + Sync + 'static {
     fn webhook_attempt(&self, outcome: AttemptOutcome, elapsed: Duration) {
         let _ = (outcome, elapsed);
     }
+
+    /// A send handed `n` webhooks to this node's dispatcher in memory
+    /// ([`crate::webhook::handover`]) instead of leaving them to be claimed.
+    fn webhooks_handed_over(&self, n: usize) {
+        let _ = n;
+    }
 }

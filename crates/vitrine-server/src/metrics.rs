@@ -132,6 +132,7 @@ pub struct Metrics {
     webhook_attempts: Family<OutcomeLabels, Counter>,
     webhook_duration: HistogramFamily<OutcomeLabels>,
     webhooks_pending: Gauge,
+    webhooks_handed_over: Counter,
     limiter_rejections: Family<LimitLabels, Counter>,
     changelog_lag: Family<NodeLabels, Gauge>,
 }
@@ -210,6 +211,13 @@ impl Metrics {
              time)",
             webhooks_pending.clone(),
         );
+        let webhooks_handed_over = Counter::default();
+        registry.register(
+            "webhooks_handed_over",
+            "Webhooks due at once that sends handed to this node's dispatcher in memory, leased \
+             by their insert, instead of leaving them to be claimed from the outbox",
+            webhooks_handed_over.clone(),
+        );
         let limiter_rejections = Family::<LimitLabels, Counter>::default();
         registry.register(
             "limiter_rejections",
@@ -263,6 +271,7 @@ impl Metrics {
             webhook_attempts,
             webhook_duration,
             webhooks_pending,
+            webhooks_handed_over,
             limiter_rejections,
             changelog_lag,
         }
@@ -341,6 +350,10 @@ impl Telemetry for Metrics {
             .get_or_create(&labels)
             .observe(elapsed.as_secs_f64());
         self.webhook_attempts.get_or_create(&labels).inc();
+    }
+
+    fn webhooks_handed_over(&self, n: usize) {
+        self.webhooks_handed_over.inc_by(n as u64);
     }
 }
 

@@ -318,7 +318,7 @@ impl Sandbox {
             .store
             .insert_message(&record, &outbox, leases.leased_until())
             .await?;
-        let all_handed = leases.hand_over(&mut outbox.webhooks, &ids);
+        let handed = leases.hand_over(&mut outbox.webhooks, &ids);
         let failed_code = outbox
             .statuses
             .iter()
@@ -327,6 +327,9 @@ impl Sandbox {
             .map(|e| e.code);
         if let Some(t) = self.telemetry() {
             t.message_accepted(record.content.kind());
+            if handed > 0 {
+                t.webhooks_handed_over(handed);
+            }
         }
         self.sends.with(|c| {
             c.accepted += 1;
@@ -334,7 +337,7 @@ impl Sandbox {
                 *c.failed.entry(code).or_default() += 1;
             }
         });
-        if !all_handed {
+        if handed < outbox.webhooks.len() {
             self.webhook_wakeup.notify_waiters();
         }
         Ok(SendMessageResponse {

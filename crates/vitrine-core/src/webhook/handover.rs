@@ -161,15 +161,14 @@ impl Leases {
 
     /// Once the insert is durable: hands the leased webhooks (their bodies moved out of
     /// `webhooks`) to the dispatcher with the ids their rows took (`ids`, in the same order).
-    /// Returns whether every webhook was handed over, so that no dispatcher needs waking.
-    pub fn hand_over(self, webhooks: &mut [NewWebhook], ids: &[i64]) -> bool {
+    /// Returns how many were handed over (each of the others needs a dispatcher to claim it).
+    pub fn hand_over(self, webhooks: &mut [NewWebhook], ids: &[i64]) -> usize {
         let Some(to) = self.to else {
-            return webhooks.is_empty();
+            return 0;
         };
-        let mut all = true;
+        let mut handed = 0;
         for ((w, lease), id) in webhooks.iter_mut().zip(self.leases).zip(ids) {
             let Some(Lease { start_by, slot, .. }) = lease else {
-                all = false;
                 continue;
             };
             let claimed = Claimed {
@@ -187,8 +186,9 @@ impl Leases {
                 slot,
                 start_by,
             });
+            handed += 1;
         }
-        all
+        handed
     }
 }
 
@@ -229,7 +229,7 @@ mod tests {
         let mut hooks = vec![webhook(1_000)];
         let leases = handover.lease(&hooks, &clock, NO_WAIT).await;
         assert!(leases.leased_until().is_empty());
-        assert!(!leases.hand_over(&mut hooks, &[7]));
+        assert_eq!(leases.hand_over(&mut hooks, &[7]), 0);
         assert_eq!(hooks[0].body, b"{}");
     }
 
@@ -244,7 +244,7 @@ mod tests {
         let leases = handover.lease(&hooks, &clock, NO_WAIT).await;
         assert_eq!(leases.leased_until(), &[Some(16_000), Some(16_000), None]);
         assert_eq!(slots.available_permits(), 6);
-        assert!(!leases.hand_over(&mut hooks, &[4, 5, 6]));
+        assert_eq!(leases.hand_over(&mut hooks, &[4, 5, 6]), 2);
         let first = from.try_recv().unwrap();
         assert_eq!(
             (first.claimed.id, first.claimed.body.as_slice()),

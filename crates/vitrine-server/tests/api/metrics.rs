@@ -57,6 +57,7 @@ async fn metrics_are_named_and_typed_in_prometheus_text_format() {
         ("vitrine_webhook_attempts_total", "counter"),
         ("vitrine_webhook_attempt_duration_seconds", "histogram"),
         ("vitrine_webhooks_pending", "gauge"),
+        ("vitrine_webhooks_handed_over_total", "counter"),
         ("vitrine_limiter_rejections_total", "counter"),
         ("vitrine_changelog_lag", "gauge"),
     ] {

@@ -317,6 +317,81 @@ async fn failing_endpoint_gets_identical_bytes_on_every_retry() {
     assert!(at[1] - at[0] >= 10_000 && at[2] - at[1] >= 30_000, "{at:?}");
 }
 
+/// Statuses due as the message is accepted go from the send to the dispatcher in memory (leased
+/// by their insert, never claimed): they arrive signed, each recorded with its one attempt,
+/// and one that fails is retried from the outbox like any other.
+#[tokio::test]
+async fn webhooks_due_at_once_are_handed_to_the_dispatcher() {
+    let rx = Receiver::start(Rx {
+        fail_first: 1,
+        ..Default::default()
+    })
+    .await;
+    // Live on purpose: the handover only exists while a dispatcher runs.
+    let app = spawn_with(Options {
+        live: true,
+        ..with_webhooks(WebhookSettings {
+            sent_after_ms: 0,
+            delivered_after_ms: 0,
+            ..Default::default()
+        })
+    })
+    .await;
+    app.set_webhook(&rx.url).await;
+    let sends = (0..8).map(|i| app.post_message(text(&format!("hi {i}"))));
+    let wamids: Vec<String> = futures_util::future::join_all(sends)
+        .await
+        .into_iter()
+        .map(|r| r.wamid())
+        .collect();
+    // 16 statuses; the first POST failed.
+    let got = rx.wait_for(15).await;
+    for r in &got {
+        assert_eq!(
+            r.headers["x-hub-signature-256"],
+            hmac256(seed::APP_SECRET, &r.body)
+        );
+    }
+    let rows = app
+        .wait_webhooks("event=status", |w| {
+            w.len() == 16 && w.iter().filter(|w| w["state"] == "delivered").count() == 15
+        })
+        .await;
+    let failed: Vec<&Value> = rows.iter().filter(|w| w["state"] == "pending").collect();
+    assert_eq!(failed.len(), 1, "{rows:#?}");
+    assert!(rows.iter().all(|w| w["attempt_count"] == 1), "{rows:#?}");
+    for wamid in &wamids {
+        assert_eq!(
+            rows.iter().filter(|w| w["wamid"] == wamid.as_str()).count(),
+            2
+        );
+    }
+    // None of them was claimed: all 16 were handed over.
+    let metrics = app.get("/_vitrine/metrics").await.text;
+    assert!(
+        metrics.contains("\nvitrine_webhooks_handed_over_total 16\n"),
+        "{metrics}"
+    );
+    // The failed one is retried on the schedule, claimed from the outbox.
+    app.advance(10_000);
+    rx.wait_for(16).await;
+    app.wait_webhooks("event=status&status=delivered", |w| w.len() == 16)
+        .await;
+    let detail = app
+        .get(&format!(
+            "/_vitrine/webhooks/{}",
+            failed[0]["id"].as_str().unwrap()
+        ))
+        .await;
+    let codes: Vec<_> = detail.body["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["http_status"].clone())
+        .collect();
+    assert_eq!(codes, vec![json!(500), json!(200)]);
+}
+
 #[tokio::test]
 async fn endpoint_that_never_succeeds_ends_dead_after_the_schedule() {
     let rx = Receiver::start(Rx {
