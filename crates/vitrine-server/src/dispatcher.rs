@@ -86,27 +86,29 @@ impl Deliveries {
     /// not be yet) and a permit is free, unless that is not by `start_by`: then it is left to
     /// its lease, unsent, and claimed again when the lease runs out. Passes the attempt on to be
     /// recorded.
-    fn spawn(&self, mut claimed: Claimed, slot: OwnedSemaphorePermit, start_by: Instant) {
+    fn spawn(&self, claimed: Claimed, slot: OwnedSemaphorePermit, start_by: Instant) {
         let this = self.clone();
-        tokio::spawn(async move {
-            let start_by = tokio::time::Instant::from_std(start_by);
-            if !until_due(&this.sandbox, claimed.due_at, start_by).await {
-                return;
-            }
-            let Ok(Ok(permit)) =
-                tokio::time::timeout_at(start_by, this.permits.clone().acquire_owned()).await
-            else {
-                return;
-            };
-            let (attempt, elapsed) = attempt(&this.sandbox, &this.client, &mut claimed).await;
-            drop(permit);
-            // The recorder outlives every sender of this channel.
-            let _ = this.done.send(Done {
-                claimed,
-                attempt,
-                elapsed,
-                _slot: slot,
-            });
+        tokio::spawn(async move { this.deliver(claimed, slot, start_by).await });
+    }
+
+    async fn deliver(&self, mut claimed: Claimed, slot: OwnedSemaphorePermit, start_by: Instant) {
+        let start_by = tokio::time::Instant::from_std(start_by);
+        if !until_due(&self.sandbox, claimed.due_at, start_by).await {
+            return;
+        }
+        let Ok(Ok(permit)) =
+            tokio::time::timeout_at(start_by, self.permits.clone().acquire_owned()).await
+        else {
+            return;
+        };
+        let (attempt, elapsed) = attempt(&self.sandbox, &self.client, &mut claimed).await;
+        drop(permit);
+        // The recorder outlives every sender of this channel.
+        let _ = self.done.send(Done {
+            claimed,
+            attempt,
+            elapsed,
+            _slot: slot,
         });
     }
 }
@@ -128,13 +130,16 @@ async fn until_due(sandbox: &Sandbox, due: Millis, start_by: tokio::time::Instan
 }
 
 /// Delivers the webhooks sends hand over in memory, until the handover is detached and what was
-/// handed before is taken.
-async fn handed(deliveries: Deliveries, mut from: mpsc::UnboundedReceiver<Handed>) {
-    let mut round = Vec::new();
-    while from.recv_many(&mut round, RECORD_BATCH).await > 0 {
-        for h in round.drain(..) {
-            deliveries.spawn(h.claimed, h.slot, h.start_by);
-        }
+/// handed before is taken. A send's webhooks go one after the other, in its outbox's order
+/// (`sent` reaches the endpoint before `delivered`); sends go side by side.
+async fn handed(deliveries: Deliveries, mut from: mpsc::UnboundedReceiver<Vec<Handed>>) {
+    while let Some(send) = from.recv().await {
+        let deliveries = deliveries.clone();
+        tokio::spawn(async move {
+            for h in send {
+                deliveries.deliver(h.claimed, h.slot, h.start_by).await;
+            }
+        });
     }
 }
 

@@ -39,7 +39,7 @@ pub struct Handed {
 
 /// The running dispatcher's side: where handed webhooks go, and its slots.
 struct Attached {
-    to: mpsc::UnboundedSender<Handed>,
+    to: mpsc::UnboundedSender<Vec<Handed>>,
     slots: Arc<Semaphore>,
     lease_ms: i64,
     start_within: Duration,
@@ -60,7 +60,7 @@ impl Handover {
         slots: Arc<Semaphore>,
         lease_ms: i64,
         start_within: Duration,
-    ) -> mpsc::UnboundedReceiver<Handed> {
+    ) -> mpsc::UnboundedReceiver<Vec<Handed>> {
         let (to, from) = mpsc::unbounded_channel();
         *self.lock() = Some(Attached {
             to,
@@ -142,7 +142,7 @@ impl Handover {
 pub struct Leases {
     until: Vec<Option<i64>>,
     leases: Vec<Option<Lease>>,
-    to: Option<mpsc::UnboundedSender<Handed>>,
+    to: Option<mpsc::UnboundedSender<Vec<Handed>>>,
 }
 
 #[derive(Debug)]
@@ -160,13 +160,14 @@ impl Leases {
     }
 
     /// Once the insert is durable: hands the leased webhooks (their bodies moved out of
-    /// `webhooks`) to the dispatcher with the ids their rows took (`ids`, in the same order).
+    /// `webhooks`) to the dispatcher with the ids their rows took (`ids`, in the same order),
+    /// together, to be sent in that order.
     /// Returns how many were handed over (each of the others needs a dispatcher to claim it).
     pub fn hand_over(self, webhooks: &mut [NewWebhook], ids: &[i64]) -> usize {
         let Some(to) = self.to else {
             return 0;
         };
-        let mut handed = 0;
+        let mut handed = Vec::new();
         for ((w, lease), id) in webhooks.iter_mut().zip(self.leases).zip(ids) {
             let Some(Lease { start_by, slot, .. }) = lease else {
                 continue;
@@ -180,15 +181,18 @@ impl Leases {
                 attempts_before: 0,
                 due_at: w.due_at,
             };
-            // A dispatcher that stopped meanwhile leaves the row to its lease.
-            let _ = to.send(Handed {
+            handed.push(Handed {
                 claimed,
                 slot,
                 start_by,
             });
-            handed += 1;
         }
-        handed
+        let n = handed.len();
+        if n > 0 {
+            // A dispatcher that stopped meanwhile leaves the rows to their leases.
+            let _ = to.send(handed);
+        }
+        n
     }
 }
 
@@ -245,14 +249,19 @@ mod tests {
         assert_eq!(leases.leased_until(), &[Some(16_000), Some(16_000), None]);
         assert_eq!(slots.available_permits(), 6);
         assert_eq!(leases.hand_over(&mut hooks, &[4, 5, 6]), 2);
-        let first = from.try_recv().unwrap();
+        let mut send = from.try_recv().unwrap();
+        assert!(
+            from.try_recv().is_err(),
+            "one send's webhooks come together"
+        );
+        let second = send.pop().unwrap();
+        let first = send.pop().unwrap();
+        assert!(send.is_empty());
         assert_eq!(
             (first.claimed.id, first.claimed.body.as_slice()),
             (4, &b"{}"[..])
         );
-        let second = from.try_recv().unwrap();
         assert_eq!(second.claimed.id, 5);
-        assert!(from.try_recv().is_err());
         // The webhook due later keeps its body for the outbox's claim.
         assert_eq!(hooks[2].body, b"{}");
         // A slot is held until its webhook's attempt is recorded (the handed value dropped).

@@ -344,13 +344,22 @@ async fn webhooks_due_at_once_are_handed_to_the_dispatcher() {
         .into_iter()
         .map(|r| r.wamid())
         .collect();
-    // 16 statuses; the first POST failed.
-    let got = rx.wait_for(15).await;
+    // 16 statuses (the first POST failed), each message's `sent` before its `delivered`.
+    let got = rx.wait_for(16).await;
     for r in &got {
         assert_eq!(
             r.headers["x-hub-signature-256"],
             hmac256(seed::APP_SECRET, &r.body)
         );
+    }
+    for wamid in &wamids {
+        let order: Vec<String> = got
+            .iter()
+            .map(statuses)
+            .filter(|s| s[0]["id"] == wamid.as_str())
+            .map(|s| s[0]["status"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(order, vec!["sent", "delivered"], "{wamid}");
     }
     let rows = app
         .wait_webhooks("event=status", |w| {
@@ -374,7 +383,7 @@ async fn webhooks_due_at_once_are_handed_to_the_dispatcher() {
     );
     // The failed one is retried on the schedule, claimed from the outbox.
     app.advance(10_000);
-    rx.wait_for(16).await;
+    rx.wait_for(17).await;
     app.wait_webhooks("event=status&status=delivered", |w| w.len() == 16)
         .await;
     let detail = app
