@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
-use vitrine_core::clock::Millis;
 use vitrine_core::webhook::handover::Handed;
 use vitrine_core::webhook::{AfterAttempt, Attempt, Claimed};
 use vitrine_core::Sandbox;
@@ -82,10 +81,9 @@ struct Deliveries {
 }
 
 impl Deliveries {
-    /// Sends a claimed webhook once, in a task of its own, once it is due (a handed-over one may
-    /// not be yet) and a permit is free, unless that is not by `start_by`: then it is left to
-    /// its lease, unsent, and claimed again when the lease runs out. Passes the attempt on to be
-    /// recorded.
+    /// Sends a claimed webhook once, in a task of its own, once a permit is free, unless none is
+    /// by `start_by`: then it is left to its lease, unsent, and claimed again when the lease
+    /// runs out. Passes the attempt on to be recorded.
     fn spawn(&self, claimed: Claimed, slot: OwnedSemaphorePermit, start_by: Instant) {
         let this = self.clone();
         tokio::spawn(async move { this.deliver(claimed, slot, start_by).await });
@@ -93,9 +91,6 @@ impl Deliveries {
 
     async fn deliver(&self, mut claimed: Claimed, slot: OwnedSemaphorePermit, start_by: Instant) {
         let start_by = tokio::time::Instant::from_std(start_by);
-        if !until_due(&self.sandbox, claimed.due_at, start_by).await {
-            return;
-        }
         let Ok(Ok(permit)) =
             tokio::time::timeout_at(start_by, self.permits.clone().acquire_owned()).await
         else {
@@ -110,22 +105,6 @@ impl Deliveries {
             elapsed,
             _slot: slot,
         });
-    }
-}
-
-/// Waits until sandbox time reaches `due`, looking again at least every [`MAX_IDLE`] (the clock
-/// may be moved meanwhile); `false` if it is not due by `start_by`.
-async fn until_due(sandbox: &Sandbox, due: Millis, start_by: tokio::time::Instant) -> bool {
-    loop {
-        let ahead = due.0.saturating_sub(sandbox.clock.now().0);
-        if ahead <= 0 {
-            return true;
-        }
-        let wake = tokio::time::Instant::now() + Duration::from_millis(ahead as u64).min(MAX_IDLE);
-        if wake > start_by {
-            return false;
-        }
-        tokio::time::sleep_until(wake).await;
     }
 }
 

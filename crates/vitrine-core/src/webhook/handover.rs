@@ -18,22 +18,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
-/// Webhooks due within this much sandbox time of their send are handed over. Zero: only those
-/// due at once (`sent_after_ms` and `delivered_after_ms` of 0). Holding webhooks due later (the
-/// default schedule's 100 and 400 ms) would keep the dispatcher's slots busy while they wait,
-/// and sends waiting for slots would slow to that pace (measured: 4 times slower); they go
-/// through the outbox. The dispatcher still holds a webhook that is not due when it gets it
-/// (the clock moved back meanwhile), and the lease covers the hold.
-pub const HOLD_MS: i64 = 0;
-
 /// A webhook handed to the dispatcher, its row leased, with the slot it holds until its attempt
 /// is recorded.
 #[derive(Debug)]
 pub struct Handed {
     pub claimed: Claimed,
     pub slot: OwnedSemaphorePermit,
-    /// Its attempt must start by then (it may be due later than it is handed over), so that it
-    /// ends before the lease does.
+    /// Its attempt must start by then, so that it ends before the lease does.
     pub start_by: Instant,
 }
 
@@ -77,10 +68,14 @@ impl Handover {
         *self.lock() = None;
     }
 
-    /// Leases for those of `webhooks` due within [`HOLD_MS`] of the sandbox's now, as many as
-    /// the dispatcher has slots for. When it has none free, waits up to `wait` for them (so that
-    /// under a flood sends keep to the pace at which webhooks are delivered, and the backlog
-    /// stays flat); after that the webhooks are left to the outbox.
+    /// Leases for those of `webhooks` due now (sandbox time), as many as the dispatcher has slots
+    /// for. When it has none free, waits up to `wait` for them (so that under a flood sends keep
+    /// to the pace at which webhooks are delivered, and the backlog stays flat); after that the
+    /// webhooks are left to the outbox.
+    ///
+    /// Only webhooks due at once (`sent_after_ms` and `delivered_after_ms` of 0): holding those
+    /// due later (the default schedule's 100 and 400 ms) kept the slots busy while they waited,
+    /// and sends waiting for slots fell to a quarter of their pace. They go through the outbox.
     pub async fn lease(
         &self,
         webhooks: &[NewWebhook],
@@ -88,6 +83,11 @@ impl Handover {
         wait: Duration,
     ) -> Leases {
         let mut leases = Leases::default();
+        let now = clock.now();
+        let due = webhooks.iter().filter(|w| w.due_at <= now).count();
+        let Ok(held @ 1..) = u32::try_from(due) else {
+            return leases;
+        };
         let Some((semaphore, lease_ms, start_within, to)) = self
             .lock()
             .as_ref()
@@ -95,14 +95,6 @@ impl Handover {
         else {
             return leases;
         };
-        let soon = clock.now().0.saturating_add(HOLD_MS);
-        let held = webhooks.iter().filter(|w| w.due_at.0 <= soon).count();
-        let Ok(held) = u32::try_from(held) else {
-            return leases;
-        };
-        if held == 0 {
-            return leases;
-        }
         let mut slots = match semaphore.clone().try_acquire_many_owned(held) {
             Ok(s) => s,
             Err(_) if !wait.is_zero() => {
@@ -113,18 +105,18 @@ impl Handover {
             }
             Err(_) => return leases,
         };
-        let (now, wall, started) = (clock.now(), clock.wall_ms(), Instant::now());
+        // The lease counts from when the slots were had, not from the send.
+        let until = clock.wall_ms().saturating_add(lease_ms);
+        let start_by = Instant::now() + start_within;
         for w in webhooks {
-            let lease = if w.due_at.0 <= soon {
-                let ahead = w.due_at.0.saturating_sub(now.0).max(0);
-                slots.split(1).map(|slot| Lease {
-                    until: wall.saturating_add(ahead).saturating_add(lease_ms),
-                    start_by: started + Duration::from_millis(ahead as u64) + start_within,
+            let lease = (w.due_at <= now)
+                .then(|| slots.split(1))
+                .flatten()
+                .map(|slot| Lease {
+                    until,
+                    start_by,
                     slot,
-                })
-            } else {
-                None
-            };
+                });
             leases.until.push(lease.as_ref().map(|l| l.until));
             leases.leases.push(lease);
         }
@@ -244,7 +236,7 @@ mod tests {
         let slots = Arc::new(Semaphore::new(8));
         let mut from = handover.attach(slots.clone(), 15_000, Duration::from_secs(5));
         // Due now, and later.
-        let mut hooks = vec![webhook(1_000), webhook(1_000), webhook(1_000 + HOLD_MS + 1)];
+        let mut hooks = vec![webhook(1_000), webhook(1_000), webhook(1_001)];
         let leases = handover.lease(&hooks, &clock, NO_WAIT).await;
         assert_eq!(leases.leased_until(), &[Some(16_000), Some(16_000), None]);
         assert_eq!(slots.available_permits(), 6);
