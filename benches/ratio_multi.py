@@ -144,4 +144,5 @@ def main():
                   + " ".join(f"{h[1]:.0f}" for h in hooks[n]), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -444,6 +444,54 @@ async fn endpoint_that_never_succeeds_ends_dead_after_the_schedule() {
     assert_eq!(dead.body["data"].as_array().unwrap().len(), 1);
 }
 
+/// A redirect is not followed (WhatsApp's senders do not follow them): the 3xx is a failed
+/// attempt, retried at the same URL on the schedule.
+#[tokio::test]
+async fn a_redirect_is_a_failed_attempt_not_followed() {
+    let rx = Receiver::start(Rx {
+        redirect_first: 1,
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_with(with_webhooks(WebhookSettings {
+        retry_schedule_s: vec![10],
+        delivered_after_ms: 3_600_000,
+        ..Default::default()
+    }))
+    .await;
+    app.set_webhook(&rx.url).await;
+    let wamid = app.post_message(text("hi")).await.wamid();
+    app.tick_and_run(app.sent_ms()).await;
+    let rows = app
+        .wait_webhooks(&format!("wamid={wamid}"), |w| {
+            w.iter().any(|w| w["attempt_count"] == 1)
+        })
+        .await;
+    assert_eq!(rows[0]["state"], "pending", "{rows:?}");
+    assert!(rx.moved().is_empty(), "the redirect was followed");
+    app.tick_and_run(10_000).await;
+    let rows = app
+        .wait_webhooks(&format!("wamid={wamid}&status=delivered"), |w| {
+            !w.is_empty()
+        })
+        .await;
+    let detail = app
+        .get(&format!(
+            "/_vitrine/webhooks/{}",
+            rows[0]["id"].as_str().unwrap()
+        ))
+        .await;
+    let codes: Vec<_> = detail.body["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["http_status"].clone())
+        .collect();
+    assert_eq!(codes, vec![json!(307), json!(200)]);
+    assert_eq!(rx.received().len(), 2);
+    assert!(rx.moved().is_empty());
+}
+
 #[tokio::test]
 async fn endpoint_that_never_answers_times_out_and_is_retried() {
     let rx = Receiver::start(Rx {

@@ -27,6 +27,8 @@ impl Received {
 pub struct Behaviour {
     /// Answer 500 to this many POSTs first.
     pub fail_first: usize,
+    /// Answer this many POSTs first with a 307 to `/moved` (which records and answers 200).
+    pub redirect_first: usize,
     /// Never answer POSTs (until the client times out).
     pub hang: bool,
     /// Echo the handshake challenge only for this token (`None`: refuse every handshake).
@@ -37,6 +39,7 @@ struct Inner {
     behaviour: Behaviour,
     posts: AtomicUsize,
     received: Mutex<Vec<Received>>,
+    moved: Mutex<Vec<Received>>,
     handshakes: Mutex<Vec<HashMap<String, String>>>,
 }
 
@@ -56,10 +59,12 @@ impl Receiver {
             behaviour,
             posts: AtomicUsize::new(0),
             received: Mutex::new(vec![]),
+            moved: Mutex::new(vec![]),
             handshakes: Mutex::new(vec![]),
         });
         let app = Router::new()
             .route("/hook", get(handshake).post(receive))
+            .route("/moved", axum::routing::any(moved))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
@@ -71,6 +76,11 @@ impl Receiver {
 
     pub fn received(&self) -> Vec<Received> {
         self.inner.received.lock().unwrap().clone()
+    }
+
+    /// What reached `/moved`, where redirects point.
+    pub fn moved(&self) -> Vec<Received> {
+        self.inner.moved.lock().unwrap().clone()
     }
 
     pub fn handshakes(&self) -> Vec<HashMap<String, String>> {
@@ -110,21 +120,39 @@ async fn handshake(
     }
 }
 
-async fn receive(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let n = inner.posts.fetch_add(1, Ordering::SeqCst);
-    inner.received.lock().unwrap().push(Received {
+fn record(headers: &HeaderMap, body: &Bytes) -> Received {
+    Received {
         headers: headers
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
             .collect(),
         body: body.to_vec(),
-    });
+    }
+}
+
+async fn receive(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, HeaderMap) {
+    let n = inner.posts.fetch_add(1, Ordering::SeqCst);
+    inner.received.lock().unwrap().push(record(&headers, &body));
     if inner.behaviour.hang {
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
-    if n < inner.behaviour.fail_first {
+    let mut answer = HeaderMap::new();
+    let status = if n < inner.behaviour.redirect_first {
+        answer.insert(axum::http::header::LOCATION, "/moved".parse().unwrap());
+        StatusCode::TEMPORARY_REDIRECT
+    } else if n < inner.behaviour.fail_first {
         StatusCode::INTERNAL_SERVER_ERROR
     } else {
         StatusCode::OK
-    }
+    };
+    (status, answer)
+}
+
+async fn moved(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    inner.moved.lock().unwrap().push(record(&headers, &body));
+    StatusCode::OK
 }
