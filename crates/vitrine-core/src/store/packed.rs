@@ -262,17 +262,21 @@ pub fn pack_message(record: &MessageRecord) -> Result<PackedMessage, serde_json:
         api_version: Cow::Borrowed(&record.api_version),
         pricing: record.pricing.as_ref().map(Cow::Borrowed),
     };
-    let record = match keys_as_bytes(&shown) {
-        Some(keys) => {
+    let record = match u8::try_from(shown.len()) {
+        Ok(count) => {
             let json = serde_json::to_vec(&stored)?;
-            let mut out = Vec::with_capacity(keys.len() + json.len() / 3 + 16);
+            let mut out = Vec::with_capacity(2 + shown.len() * KEY_BYTES + json.len() / 3 + 16);
             out.push(FORMAT_KEYS_ZSTD_2);
-            out.extend_from_slice(&keys);
+            // The count of `shown`, then each one's key.
+            out.push(count);
+            for s in &shown {
+                out.extend_from_slice(&s.key);
+            }
             compress_into(&mut out, &json);
             out
         }
-        // Keys of another shape, or too many to count in a byte: inside the JSON, as format 2.
-        None => {
+        // Too many keys to count in a byte: inside the JSON, as format 2.
+        Err(_) => {
             stored.products = shown
                 .iter()
                 .map(|s| Cow::Borrowed(s.row.0.as_str()))
@@ -285,17 +289,6 @@ pub fn pack_message(record: &MessageRecord) -> Result<PackedMessage, serde_json:
 
 /// Bytes of a key ([`snapshot_key`] is their hex).
 const KEY_BYTES: usize = 16;
-
-/// The count of `shown`, then each one's key, if there are at most 255.
-fn keys_as_bytes(shown: &[Snapshot]) -> Option<Vec<u8>> {
-    let count = u8::try_from(shown.len()).ok()?;
-    let mut out = Vec::with_capacity(1 + shown.len() * KEY_BYTES);
-    out.push(count);
-    for s in shown {
-        out.extend_from_slice(&s.key);
-    }
-    Some(out)
-}
 
 /// A packed record's JSON, and the keys of its snapshots when they are kept before it
 /// (format 3; in the JSON's `products` otherwise).
