@@ -27,6 +27,25 @@ fn with_webhooks(settings: WebhookSettings) -> Options {
     }
 }
 
+/// `GET /_vitrine/webhooks/{id}` of a row of the delivery log.
+async fn detail(app: &TestApp, row: &Value) -> Resp {
+    app.get(&format!(
+        "/_vitrine/webhooks/{}",
+        row["id"].as_str().unwrap()
+    ))
+    .await
+}
+
+/// The HTTP status of each attempt in a webhook's detail, in order.
+fn attempt_codes(detail: &Resp) -> Vec<Value> {
+    detail.body["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["http_status"].clone())
+        .collect()
+}
+
 fn statuses(r: &crate::support::receiver::Received) -> Vec<Value> {
     r.json()["entry"][0]["changes"][0]["value"]["statuses"]
         .as_array()
@@ -297,15 +316,12 @@ async fn failing_endpoint_gets_identical_bytes_on_every_retry() {
             !w.is_empty()
         })
         .await;
-    let detail = app
-        .get(&format!(
-            "/_vitrine/webhooks/{}",
-            rows[0]["id"].as_str().unwrap()
-        ))
-        .await;
+    let detail = detail(&app, &rows[0]).await;
     let attempts = detail.body["attempts"].as_array().unwrap();
-    let codes: Vec<_> = attempts.iter().map(|a| a["http_status"].clone()).collect();
-    assert_eq!(codes, vec![json!(500), json!(500), json!(200)]);
+    assert_eq!(
+        attempt_codes(&detail),
+        vec![json!(500), json!(500), json!(200)]
+    );
     assert_eq!(detail.body["state"], "delivered");
     assert_eq!(
         detail.body["body"].as_str().unwrap().as_bytes(),
@@ -386,19 +402,8 @@ async fn webhooks_due_at_once_are_handed_to_the_dispatcher() {
     rx.wait_for(17).await;
     app.wait_webhooks("event=status&status=delivered", |w| w.len() == 16)
         .await;
-    let detail = app
-        .get(&format!(
-            "/_vitrine/webhooks/{}",
-            failed[0]["id"].as_str().unwrap()
-        ))
-        .await;
-    let codes: Vec<_> = detail.body["attempts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["http_status"].clone())
-        .collect();
-    assert_eq!(codes, vec![json!(500), json!(200)]);
+    let detail = detail(&app, failed[0]).await;
+    assert_eq!(attempt_codes(&detail), vec![json!(500), json!(200)]);
 }
 
 #[tokio::test]
@@ -475,19 +480,8 @@ async fn a_redirect_is_a_failed_attempt_not_followed() {
             !w.is_empty()
         })
         .await;
-    let detail = app
-        .get(&format!(
-            "/_vitrine/webhooks/{}",
-            rows[0]["id"].as_str().unwrap()
-        ))
-        .await;
-    let codes: Vec<_> = detail.body["attempts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["http_status"].clone())
-        .collect();
-    assert_eq!(codes, vec![json!(307), json!(200)]);
+    let detail = detail(&app, &rows[0]).await;
+    assert_eq!(attempt_codes(&detail), vec![json!(307), json!(200)]);
     assert_eq!(rx.received().len(), 2);
     assert!(rx.moved().is_empty());
 }
@@ -515,12 +509,7 @@ async fn endpoint_that_never_answers_times_out_and_is_retried() {
         })
         .await;
     let sent = rows.iter().find(|w| w["message_status"] == "sent").unwrap();
-    let detail = app
-        .get(&format!(
-            "/_vitrine/webhooks/{}",
-            sent["id"].as_str().unwrap()
-        ))
-        .await;
+    let detail = detail(&app, sent).await;
     assert_eq!(detail.body["state"], "pending", "{}", detail.text);
     assert_eq!(
         detail.body["attempts"][0]["error"], "timeout",
@@ -559,12 +548,7 @@ async fn pending_deliveries_survive_a_restart() {
             w.len() == 2 && w.iter().all(|w| w["attempt_count"] == 1)
         })
         .await;
-    let detail = app
-        .get(&format!(
-            "/_vitrine/webhooks/{}",
-            rows[0]["id"].as_str().unwrap()
-        ))
-        .await;
+    let detail = detail(&app, &rows[0]).await;
     assert!(detail.body["attempts"][0]["error"]
         .as_str()
         .unwrap()
