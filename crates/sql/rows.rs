@@ -1148,9 +1148,12 @@ pub(crate) async fn list_webhooks(pool: &Pool, q: &WebhookQuery) -> StoreResult<
     if let Some(wamid) = &q.wamid {
         // By its key (packed rows) or itself (rows from before): rows whose key matches but
         // not their wamid are dropped below.
-        sql.push(" AND (wamid_key = ")
-            .push_bind(packed::wamid_key(wamid))
-            .push(" OR wamid = ")
+        let [key, hashed] = packed::wamid_lookup_keys(wamid);
+        sql.push(" AND (wamid_key IN (")
+            .push_bind(key)
+            .push(", ")
+            .push_bind(hashed)
+            .push(") OR wamid = ")
             .push_bind(wamid.clone())
             .push(")");
     }

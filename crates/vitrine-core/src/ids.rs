@@ -109,6 +109,27 @@ fn wamid_of(peer_wa_id: &WaId, direction: Direction, inner: &str) -> Wamid {
     ))
 }
 
+/// Where a wamid [`IdGen::wamid`] made stands in the order they were made: the 48-bit head of
+/// its inner id, then the 15 bits after it, as one non-negative number. Wamids made one after
+/// the other have ascending orders (until the head wraps, every 2^48 wamids). `None` for a wamid
+/// of another shape.
+pub fn wamid_order(wamid: &Wamid) -> Option<i64> {
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(wamid.as_str().strip_prefix("wamid.")?)
+        .ok()?;
+    // A 32-digit inner id after its length byte, then the closing zero.
+    let start = raw.len().checked_sub(33)?;
+    if start == 0 || raw[start - 1] != 32 || raw[raw.len() - 1] != 0 {
+        return None;
+    }
+    let digits = &raw[start..start + 16];
+    if !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let bits = u64::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()?;
+    Some((bits >> 1) as i64)
+}
+
 impl IdGen {
     /// An opaque trace id, 23 characters of `[A-Za-z0-9_-]`.
     pub fn trace_id(&self) -> String {
@@ -199,6 +220,38 @@ mod tests {
         );
         let unique: std::collections::HashSet<_> = made.iter().collect();
         assert_eq!(unique.len(), made.len());
+    }
+
+    #[test]
+    fn wamids_made_one_after_the_other_have_ascending_orders() {
+        let ids = IdGen::from_entropy();
+        let customers = [WaId::from("16505551234"), WaId::from("447700900123")];
+        let orders: Vec<i64> = (0..1000)
+            .map(|i| {
+                let w = ids.wamid(&customers[i % 2], Direction::Outbound);
+                let order = wamid_order(&w).unwrap();
+                // The head, whatever the customer or the random bits after it.
+                assert_eq!(
+                    order >> 15,
+                    u64::from_str_radix(&inner_id(&w)[..WAMID_HEAD_DIGITS], 16).unwrap() as i64
+                );
+                order
+            })
+            .collect();
+        let wrapped = orders.windows(2).filter(|w| w[1] <= w[0]).count();
+        assert!(wrapped <= 1, "{wrapped} steps down");
+        assert!(orders.iter().all(|o| *o >= 0));
+        for other in [
+            "wamid.OLD",
+            "not a wamid",
+            "wamid.!!!",
+            "wamid.",
+            IdGen::seeded(1)
+                .product_inquiry_wamid(&customers[0])
+                .as_str(),
+        ] {
+            assert_eq!(wamid_order(&Wamid::from(other)), None, "{other}");
+        }
     }
 
     #[test]

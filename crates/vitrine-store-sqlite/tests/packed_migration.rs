@@ -12,7 +12,7 @@ use vitrine_core::message::{MessageQuery, ProductSnapshot};
 use vitrine_core::seed;
 use vitrine_core::settings::Retention;
 use vitrine_core::store::conformance::{message, webhook};
-use vitrine_core::store::{MediaStore, MessageStore, WebhookStore};
+use vitrine_core::store::{Lifecycle, MediaStore, MessageStore, WebhookStore};
 use vitrine_core::webhook::{MessageStatus, Outbox, StatusEvent, WebhookQuery};
 use vitrine_store_sqlite::SqliteStore;
 
@@ -219,4 +219,71 @@ async fn rows_from_before_0004_read_as_before() {
         1
     );
     vitrine_core::store::Lifecycle::close(&store).await;
+}
+
+/// Packed webhooks written before their wamids were keyed in order kept the hash as their key:
+/// they are still found by wamid.
+#[tokio::test]
+async fn webhooks_keyed_by_hash_are_still_found_by_wamid() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("v.db").display());
+    let store = SqliteStore::open(&url).await.unwrap();
+    let ids = vitrine_core::ids::IdGen::seeded(9);
+    let wamid = ids.wamid(
+        &"16505550123".into(),
+        vitrine_core::ids::Direction::Outbound,
+    );
+    let new_hook = webhook(wamid.as_str(), MessageStatus::Delivered, 9);
+    store
+        .append_outbox(&Outbox {
+            statuses: vec![],
+            webhooks: vec![new_hook],
+        })
+        .await
+        .unwrap();
+    store.close().await;
+
+    let pool = SqlitePool::connect(&url).await.unwrap();
+    let old_hook = webhook(wamid.as_str(), MessageStatus::Sent, 6);
+    sqlx::query(
+        "INSERT INTO webhooks (app_id, waba_id, url, event_type, status, body, signature_256, \
+         signature_1, state, attempt_count, due_at, next_attempt_at, packed, wamid_key) \
+         VALUES ($1, $2, $3, 'status', 'sent', x'', '', '', 'pending', 0, 6, 6, $4, $5)",
+    )
+    .bind(&old_hook.app_id)
+    .bind(&old_hook.waba_id)
+    .bind(&old_hook.url)
+    .bind(vitrine_core::store::packed::pack_webhook(&old_hook))
+    .bind(vitrine_core::store::packed::hashed_wamid_key(&wamid))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let keys: Vec<i64> = sqlx::query_scalar("SELECT wamid_key FROM webhooks ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys,
+        vec![
+            vitrine_core::store::packed::wamid_key(&wamid),
+            vitrine_core::store::packed::hashed_wamid_key(&wamid)
+        ]
+    );
+    pool.close().await;
+
+    let store = SqliteStore::open(&url).await.unwrap();
+    let page = store
+        .list_webhooks(&WebhookQuery {
+            wamid: Some(wamid.clone()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let statuses: Vec<_> = page.items.iter().map(|w| w.status).collect();
+    assert_eq!(
+        statuses,
+        vec![Some(MessageStatus::Sent), Some(MessageStatus::Delivered)]
+    );
+    store.close().await;
 }
