@@ -905,3 +905,26 @@ fn bench_json_prints_one_report_on_stdout() {
     assert_eq!(report["webhooks"]["expected"], 40);
     assert_eq!(report["webhooks"]["delivered"], 40);
 }
+
+/// `vitrine bench --customers N`: the messages go to N customers in turn, each of whom opened
+/// their customer service window first (else their messages would fail, not be delivered).
+#[test]
+fn bench_spreads_messages_over_customers() {
+    let out = vitrine(&[
+        "bench",
+        "--json",
+        "--messages",
+        "20",
+        "--concurrency",
+        "2",
+        "--customers",
+        "5",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("to 5 customer(s)"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["setup"]["customers"], 5);
+    assert_eq!(report["sends"]["accepted"], 20);
+    assert_eq!(report["webhooks"]["delivered"], 40);
+}

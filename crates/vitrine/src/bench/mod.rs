@@ -41,6 +41,12 @@ pub struct BenchArgs {
     /// timed); the messages then show products from its far end
     #[arg(long)]
     catalog_size: Option<usize>,
+    /// Spread the messages over this many customers (the demo customer and generated ones, each
+    /// of whom says "Hi" first so that its customer service window is open), as a load test's
+    /// simulated shoppers would: each customer's messages have their own place in the
+    /// database's per-customer indexes
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    customers: u64,
     /// What to send: a multi-product message, or a product card carousel template (approved
     /// first) with the same products
     #[arg(long, value_enum, default_value_t = Kind::Mpm)]
@@ -245,27 +251,38 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         .iter()
         .map(|b| format!("{b}/v23.0/{}/messages", seed::PHONE_NUMBER_ID))
         .collect();
-    let body = match args.kind {
-        Kind::Mpm => mpm_body(&items),
-        Kind::Carousel => {
-            approve_carousel(&client, &bases[0]).await?;
-            // Let the other nodes catch up with the change log.
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            carousel_body(&items)
-        }
-    };
-    let body = bytes::Bytes::from(serde_json::to_vec(&body)?);
+    if args.kind == Kind::Carousel {
+        approve_carousel(&client, &bases[0]).await?;
+    }
+    let sandbox = first_sandbox.ok_or_else(|| anyhow::anyhow!("no node"))?;
+    let customers = open_windows(&sandbox, args.customers).await?;
+    if args.kind == Kind::Carousel || customers.len() > 1 {
+        // Let the other nodes catch up with the change log.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let bodies = customers
+        .iter()
+        .map(|to| {
+            let body = match args.kind {
+                Kind::Mpm => mpm_body(&items, to),
+                Kind::Carousel => carousel_body(&items, to),
+            };
+            Ok(bytes::Bytes::from(serde_json::to_vec(&body)?))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let bodies = Arc::new(bodies);
     let what = match args.kind {
         Kind::Mpm => "multi-product messages",
         Kind::Carousel => "product carousel templates",
     };
     say!(
         json,
-        "vitrine bench: {} {what}, {} concurrent senders, {nodes} node(s), {database}",
+        "vitrine bench: {} {what} to {} customer(s), {} concurrent senders, {nodes} node(s), {database}",
         match args.duration {
             Some(secs) => format!("{secs} s of"),
             None => args.messages.to_string(),
         },
+        customers.len(),
         args.concurrency
     );
 
@@ -277,7 +294,6 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     }
     let senders = args.concurrency.max(1);
     let (stop_sampling, sampling) = tokio::sync::oneshot::channel();
-    let sandbox = first_sandbox.ok_or_else(|| anyhow::anyhow!("no node"))?;
     let sampler = args.duration.map(|_| {
         tokio::spawn(soak::sample(
             sandbox.clone(),
@@ -297,7 +313,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         let count = per_worker.min(args.messages.saturating_sub(w * per_worker));
         // Senders are spread over the nodes, as a load balancer would.
         let target = Target::new(&urls[w % urls.len()])?;
-        let body = body.clone();
+        let bodies = bodies.clone();
         let progress = progress.clone();
         let histogram = empty.clone();
         // Each sender takes its share of the rate.
@@ -321,7 +337,9 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     pace.tick().await;
                 }
                 let t = Instant::now();
-                let ok = target.send(&mut connection, body.clone()).await;
+                // The senders take the customers in turn.
+                let body = bodies[(w + sent * senders) % bodies.len()].clone();
+                let ok = target.send(&mut connection, body).await;
                 latencies.saturating_record(t.elapsed().as_micros() as u64);
                 sent += 1;
                 if ok {
@@ -368,6 +386,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         setup: BenchSetup {
             messages: sent,
             concurrency: args.concurrency,
+            customers: customers.len(),
             nodes,
             kind: args.kind,
             webhooks: !args.no_webhooks,
@@ -523,10 +542,10 @@ impl Target {
     }
 }
 
-fn mpm_body(items: &[String]) -> serde_json::Value {
+fn mpm_body(items: &[String], to: &str) -> serde_json::Value {
     serde_json::json!({
         "messaging_product": "whatsapp",
-        "to": seed::CUSTOMER_WA_ID,
+        "to": to,
         "type": "interactive",
         "interactive": {
             "type": "product_list",
@@ -542,20 +561,56 @@ fn mpm_body(items: &[String]) -> serde_json::Value {
 
 const CAROUSEL_TEMPLATE: &str = "bench_carousel";
 
-fn carousel_body(items: &[String]) -> serde_json::Value {
+fn carousel_body(items: &[String], to: &str) -> serde_json::Value {
     let card = |i: usize| {
         serde_json::json!({ "card_index": i, "components": [ { "type": "header", "parameters": [
             { "type": "product", "product": { "product_retailer_id": items[i], "catalog_id": seed::CATALOG_ID } } ] } ] })
     };
     serde_json::json!({
         "messaging_product": "whatsapp",
-        "to": seed::CUSTOMER_WA_ID,
+        "to": to,
         "type": "template",
         "template": { "name": CAROUSEL_TEMPLATE, "language": { "code": "en_US" }, "components": [
             { "type": "body", "parameters": [ { "type": "text", "text": "Alex" } ] },
             { "type": "carousel", "cards": [ card(0), card(1) ] } ] }
     })
 }
+
+/// The numbers of `count` customers whose customer service window with the demo number is open:
+/// the demo customer (who said "Hi" when the sandbox was seeded), then generated ones, each
+/// created and saying "Hi" now.
+async fn open_windows(sandbox: &vitrine_core::Sandbox, count: u64) -> anyhow::Result<Vec<String>> {
+    use futures_util::StreamExt;
+    let generated: Vec<String> = (1..count)
+        .map(|i| (GENERATED_CUSTOMERS + i).to_string())
+        .collect();
+    let phone = vitrine_core::id::PhoneNumberId::from(seed::PHONE_NUMBER_ID);
+    let greeted = futures_util::stream::iter(generated.iter().map(|wa_id| {
+        let phone = &phone;
+        async move {
+            let wa_id = vitrine_core::id::WaId::from(wa_id.as_str());
+            sandbox.upsert_customer(&wa_id, None).await?;
+            sandbox
+                .customer_sends_text(&wa_id, phone, "Hi", None)
+                .await
+                .map(|_| ())
+        }
+    }))
+    .buffer_unordered(64)
+    .collect::<Vec<_>>()
+    .await;
+    for g in greeted {
+        g.map_err(|e| {
+            anyhow::anyhow!("opening a bench customer's window failed: {}", e.message())
+        })?;
+    }
+    Ok(std::iter::once(seed::CUSTOMER_WA_ID.to_owned())
+        .chain(generated)
+        .collect())
+}
+
+/// The bench's generated customers are numbered from here (`--customers`).
+const GENERATED_CUSTOMERS: u64 = 16_500_000_000;
 
 /// Creates the bench's product carousel template through the Graph API and approves it through
 /// the operator API, as a test would.

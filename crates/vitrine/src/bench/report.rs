@@ -39,11 +39,22 @@ pub struct Sample {
     pub rss_mib: f64,
 }
 
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
+
 /// What was measured.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BenchSetup {
     pub messages: usize,
     pub concurrency: usize,
+    /// `--customers`: how many customers the messages went to, in turn; absent for one.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub customers: usize,
     pub nodes: usize,
     /// `mpm` or `carousel`.
     pub kind: Kind,
@@ -190,6 +201,9 @@ pub fn table_of(reports: &[BenchReport]) -> String {
         } else {
             ", no subscriber"
         });
+        if s.customers > 1 {
+            setup.push_str(&format!(", {} customers", thousands(s.customers as f64)));
+        }
         if let Some(size) = s.catalog_size {
             setup.push_str(&format!(", {}-product catalog", thousands(size as f64)));
         }
@@ -236,6 +250,7 @@ mod tests {
             setup: BenchSetup {
                 messages: 100,
                 concurrency: 4,
+                customers: 1,
                 nodes: 1,
                 kind: Kind::Carousel,
                 webhooks: true,
@@ -275,6 +290,7 @@ mod tests {
         pg.setup.nodes = 2;
         pg.setup.kind = Kind::Mpm;
         pg.sends.per_second = 1_760.4;
+        pg.setup.customers = 1_000;
         let mut quiet = sample();
         quiet.setup.webhooks = false;
         quiet.setup.catalog_size = Some(100_000);
@@ -282,7 +298,7 @@ mod tests {
             table_of(&[pg, quiet]),
             "| Setup | Messages | Accepted messages/s | p50 / p99 latency | Webhooks delivered/s |\n\
              |---|---|---|---|---|\n\
-             | PostgreSQL, 2 nodes, webhooks flowing | 100 | 1,760 | 1.5 / 4.0 ms | 267 |\n\
+             | PostgreSQL, 2 nodes, webhooks flowing, 1,000 customers | 100 | 1,760 | 1.5 / 4.0 ms | 267 |\n\
              | SQLite, no subscriber, 100,000-product catalog, product carousel templates | 100 | 200 | 1.5 / 4.0 ms | – |\n"
         );
         assert_eq!(thousands(1234567.0), "1,234,567");
