@@ -805,11 +805,23 @@ pub(crate) async fn list_messages(pool: &Pool, q: &MessageQuery) -> StoreResult<
     Ok(MessagePage { items, has_more })
 }
 
+/// A `messages` row by its wamid: by the wamid's key ([`packed::wamid_key`], every row since
+/// migration 0006) or, for a row from before (no key), by the wamid itself, checked against the
+/// wamid either way. `wamid` and `key` are the placeholders they are bound to.
+fn message_of(wamid: &str, key: &str) -> String {
+    format!(
+        "((messages.wamid_key = {key} AND messages.wamid = {wamid}) \
+         OR (messages.wamid_key IS NULL AND messages.wamid = {wamid}))"
+    )
+}
+
 pub(crate) async fn get_message(pool: &Pool, wamid: &Wamid) -> StoreResult<Option<MessageRecord>> {
     let row = sqlx::query(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE wamid = $1"
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {}",
+        message_of("$1", "$2")
     ))
     .bind(wamid)
+    .bind(packed::wamid_key(wamid))
     .fetch_optional(pool)
     .await
     .map_err(db_err)?;
@@ -827,20 +839,25 @@ pub(crate) async fn append_final_status(
     wamid: &Wamid,
     outbox: &Outbox,
 ) -> StoreResult<bool> {
+    let key = packed::wamid_key(wamid);
     sqlx::query(&format!(
-        "SELECT seq FROM messages WHERE wamid = $1 {FOR_UPDATE}"
+        "SELECT seq FROM messages WHERE {} {FOR_UPDATE}",
+        message_of("$1", "$2")
     ))
     .bind(wamid)
+    .bind(key)
     .fetch_optional(&mut *conn)
     .await
     .map_err(db_err)?;
-    let finals: i64 = sqlx::query_scalar(
+    let finals: i64 = sqlx::query_scalar(&format!(
         "SELECT (SELECT COUNT(*) FROM message_statuses WHERE status IN ('read', 'failed') \
-         AND message_seq = (SELECT seq FROM messages WHERE wamid = $1)) \
+         AND message_seq = (SELECT seq FROM messages WHERE {})) \
          + (SELECT COUNT(*) FROM message_statuses WHERE status IN ('read', 'failed') \
          AND wamid = $1 AND wamid <> '')",
-    )
+        message_of("$1", "$2")
+    ))
     .bind(wamid)
+    .bind(key)
     .fetch_one(&mut *conn)
     .await
     .map_err(db_err)?;
@@ -877,13 +894,23 @@ async fn insert_statuses(conn: &mut Conn, statuses: &[&StatusEvent]) -> StoreRes
             "INSERT INTO message_statuses (message_seq, wamid, status, at, errors) ",
         );
         sql.push_values(chunk.iter().zip(errors), |mut row, (e, errors)| {
-            row.push("(SELECT seq FROM messages WHERE wamid = ")
-                .push_bind_unseparated(&e.wamid)
-                .push_unseparated(")")
-                .push("COALESCE((SELECT CAST('' AS TEXT) FROM messages WHERE wamid = ")
-                .push_bind_unseparated(&e.wamid)
-                .push_unseparated("), ")
-                .push_bind_unseparated(&e.wamid)
+            // `message_of`, bound in place.
+            let key = packed::wamid_key(&e.wamid);
+            for (select, close) in [
+                ("(SELECT seq FROM messages WHERE ", ")"),
+                ("COALESCE((SELECT CAST('' AS TEXT) FROM messages WHERE ", "), "),
+            ] {
+                row.push(select)
+                    .push_unseparated("((messages.wamid_key = ")
+                    .push_bind_unseparated(key)
+                    .push_unseparated(" AND messages.wamid = ")
+                    .push_bind_unseparated(&e.wamid)
+                    .push_unseparated(") OR (messages.wamid_key IS NULL AND messages.wamid = ")
+                    .push_bind_unseparated(&e.wamid)
+                    .push_unseparated("))")
+                    .push_unseparated(close);
+            }
+            row.push_bind_unseparated(&e.wamid)
                 .push_unseparated(")")
                 .push_bind(e.status.as_str())
                 .push_bind(e.at.0)
@@ -1053,13 +1080,15 @@ pub(crate) async fn redeliver(conn: &mut Conn, id: i64, now: Millis) -> StoreRes
 }
 
 pub(crate) async fn message_statuses(pool: &Pool, wamid: &Wamid) -> StoreResult<Vec<StatusEvent>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT status, at, errors, seq FROM message_statuses \
-         WHERE message_seq = (SELECT seq FROM messages WHERE wamid = $1) \
+         WHERE message_seq = (SELECT seq FROM messages WHERE {}) \
          UNION ALL SELECT status, at, errors, seq FROM message_statuses \
          WHERE wamid = $1 AND wamid <> '' ORDER BY 2, 4",
-    )
+        message_of("$1", "$2")
+    ))
     .bind(wamid)
+    .bind(packed::wamid_key(wamid))
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
@@ -1340,15 +1369,22 @@ pub(crate) async fn message_order(
 ) -> StoreResult<std::collections::HashMap<Wamid, i64>> {
     let mut found = std::collections::HashMap::with_capacity(wamids.len());
     for chunk in wamids.chunks(ROWS_PER_INSERT) {
+        // By key, or by wamid for rows from before (`message_of` for many).
         let mut sql: QueryBuilder<Db> = QueryBuilder::new(
-            "SELECT wamid, accepted FROM messages WHERE accepted IS NOT NULL AND wamid IN (",
+            "SELECT wamid, accepted FROM messages WHERE accepted IS NOT NULL AND \
+             (wamid_key IS NOT NULL AND wamid_key IN (",
         );
+        let mut list = sql.separated(", ");
+        for w in chunk {
+            list.push_bind(packed::wamid_key(w));
+        }
+        sql.push(") OR wamid_key IS NULL AND wamid IN (");
         let mut list = sql.separated(", ");
         for w in chunk {
             list.push_bind(w);
         }
         sql.push(
-            ") UNION ALL SELECT wamid, accepted FROM inbound_messages \
+            ")) UNION ALL SELECT wamid, accepted FROM inbound_messages \
              WHERE accepted IS NOT NULL AND wamid IN (",
         );
         let mut list = sql.separated(", ");
@@ -1357,7 +1393,11 @@ pub(crate) async fn message_order(
         }
         sql.push(")");
         for r in sql.build().fetch_all(pool).await.map_err(db_err)? {
-            found.insert(r.get::<Wamid, _>(0), r.get::<i64, _>(1));
+            // A key another wamid shares finds that one too.
+            let wamid: Wamid = r.get(0);
+            if chunk.contains(&wamid) {
+                found.insert(wamid, r.get::<i64, _>(1));
+            }
         }
     }
     Ok(found)

@@ -53,21 +53,24 @@ WITH snapshots AS (
     SELECT key, data FROM unnest($1::text[], $2::text[]) AS s(key, data)
     ON CONFLICT (key) DO NOTHING
 ), inserted AS (
-    INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record, packed, accepted)
-    SELECT m.wamid, m.phone_number_id, m.wa_id, m.created_at, '', m.packed,
+    INSERT INTO messages (wamid, wamid_key, phone_number_id, wa_id, created_at, record, packed,
+        accepted)
+    SELECT m.wamid, m.wamid_key, m.phone_number_id, m.wa_id, m.created_at, '', m.packed,
         nextval('message_order')
-    FROM unnest($3::text[], $4::text[], $5::text[], $6::int8[], $7::bytea[])
-        WITH ORDINALITY AS m(wamid, phone_number_id, wa_id, created_at, packed, n)
+    FROM unnest($3::text[], $21::int8[], $4::text[], $5::text[], $6::int8[], $7::bytea[])
+        WITH ORDINALITY AS m(wamid, wamid_key, phone_number_id, wa_id, created_at, packed, n)
     ORDER BY m.n
     RETURNING seq, wamid
 ), statuses AS (
     INSERT INTO message_statuses (message_seq, wamid, status, at, errors)
     SELECT found.seq, CASE WHEN found.seq IS NULL THEN s.wamid ELSE '' END, s.status, s.at, s.errors
-    FROM unnest($8::text[], $9::text[], $10::int8[], $11::text[])
-        WITH ORDINALITY AS s(wamid, status, at, errors, n)
+    FROM unnest($8::text[], $22::int8[], $9::text[], $10::int8[], $11::text[])
+        WITH ORDINALITY AS s(wamid, wamid_key, status, at, errors, n)
     LEFT JOIN inserted ON inserted.wamid = s.wamid
     CROSS JOIN LATERAL (SELECT COALESCE(inserted.seq,
-        (SELECT seq FROM messages WHERE messages.wamid = s.wamid)) AS seq) AS found
+        (SELECT seq FROM messages WHERE (messages.wamid_key = s.wamid_key
+            AND messages.wamid = s.wamid) OR (messages.wamid_key IS NULL
+            AND messages.wamid = s.wamid))) AS seq) AS found
     ORDER BY s.n
 )
 INSERT INTO webhooks (app_id, waba_id, url, event_type, status, body, signature_256,
@@ -91,6 +94,7 @@ pub(crate) async fn insert_messages(
     // Each snapshot once per batch; one already kept is left as it is (its key is its content).
     let snapshots = NewMessage::batch_snapshots(messages);
     let statuses = messages.iter().flat_map(|m| m.outbox.statuses.iter());
+    let statuses_for_keys = statuses.clone();
     let status_count = messages.iter().map(|m| m.outbox.statuses.len()).sum();
     let mut status_errors: Vec<Option<String>> = Vec::with_capacity(status_count);
     for e in statuses.clone() {
@@ -190,6 +194,17 @@ pub(crate) async fn insert_messages(
             webhooks
                 .iter()
                 .map(|(_, r)| r.leased_until)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            messages
+                .iter()
+                .map(|m| packed::wamid_key(&m.wamid))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            statuses_for_keys
+                .map(|e| packed::wamid_key(&e.wamid))
                 .collect::<Vec<_>>(),
         )
         .fetch_all(&mut *conn)

@@ -59,10 +59,11 @@ pub(crate) async fn insert_messages(
         .zip(accepted.chunks(ROWS_PER_INSERT))
     {
         let mut sql: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO messages (wamid, phone_number_id, wa_id, created_at, record, packed, accepted) ",
+            "INSERT INTO messages (wamid, wamid_key, phone_number_id, wa_id, created_at, record, packed, accepted) ",
         );
         sql.push_values(chunk.iter().zip(accepted), |mut row, (m, accepted)| {
             row.push_bind(&m.wamid)
+                .push_bind(packed::wamid_key(&m.wamid))
                 .push_bind(&m.phone_number_id)
                 .push_bind(&m.wa_id)
                 .push_bind(m.created_at)
