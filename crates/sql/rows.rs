@@ -898,7 +898,10 @@ async fn insert_statuses(conn: &mut Conn, statuses: &[&StatusEvent]) -> StoreRes
             let key = packed::wamid_key(&e.wamid);
             for (select, close) in [
                 ("(SELECT seq FROM messages WHERE ", ")"),
-                ("COALESCE((SELECT CAST('' AS TEXT) FROM messages WHERE ", "), "),
+                (
+                    "COALESCE((SELECT CAST('' AS TEXT) FROM messages WHERE ",
+                    "), ",
+                ),
             ] {
                 row.push(select)
                     .push_unseparated("((messages.wamid_key = ")
