@@ -815,6 +815,21 @@ fn message_of(wamid: &str, key: &str) -> String {
     )
 }
 
+/// [`message_of`] with its values bound in place, inside one row of a multi-row statement.
+fn push_message_of<'q, Sep: std::fmt::Display>(
+    row: &mut sqlx::query_builder::Separated<'_, 'q, Db, Sep>,
+    wamid: &'q Wamid,
+    key: i64,
+) {
+    row.push_unseparated("((messages.wamid_key = ")
+        .push_bind_unseparated(key)
+        .push_unseparated(" AND messages.wamid = ")
+        .push_bind_unseparated(wamid)
+        .push_unseparated(") OR (messages.wamid_key IS NULL AND messages.wamid = ")
+        .push_bind_unseparated(wamid)
+        .push_unseparated("))");
+}
+
 pub(crate) async fn get_message(pool: &Pool, wamid: &Wamid) -> StoreResult<Option<MessageRecord>> {
     let row = sqlx::query(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {}",
@@ -894,25 +909,13 @@ async fn insert_statuses(conn: &mut Conn, statuses: &[&StatusEvent]) -> StoreRes
             "INSERT INTO message_statuses (message_seq, wamid, status, at, errors) ",
         );
         sql.push_values(chunk.iter().zip(errors), |mut row, (e, errors)| {
-            // `message_of`, bound in place.
             let key = packed::wamid_key(&e.wamid);
-            for (select, close) in [
-                ("(SELECT seq FROM messages WHERE ", ")"),
-                (
-                    "COALESCE((SELECT CAST('' AS TEXT) FROM messages WHERE ",
-                    "), ",
-                ),
-            ] {
-                row.push(select)
-                    .push_unseparated("((messages.wamid_key = ")
-                    .push_bind_unseparated(key)
-                    .push_unseparated(" AND messages.wamid = ")
-                    .push_bind_unseparated(&e.wamid)
-                    .push_unseparated(") OR (messages.wamid_key IS NULL AND messages.wamid = ")
-                    .push_bind_unseparated(&e.wamid)
-                    .push_unseparated("))")
-                    .push_unseparated(close);
-            }
+            row.push("(SELECT seq FROM messages WHERE ");
+            push_message_of(&mut row, &e.wamid, key);
+            row.push_unseparated(")")
+                .push("COALESCE((SELECT CAST('' AS TEXT) FROM messages WHERE ");
+            push_message_of(&mut row, &e.wamid, key);
+            row.push_unseparated("), ");
             row.push_bind_unseparated(&e.wamid)
                 .push_unseparated(")")
                 .push_bind(e.status.as_str())
