@@ -11,25 +11,20 @@ use vitrine_core::webhook::handover::Handed;
 use vitrine_core::webhook::{AfterAttempt, Attempt, Claimed};
 use vitrine_core::Sandbox;
 
+use crate::webhook_client::{Target, WebhookClient};
+use hyper::header::{HeaderName, HeaderValue};
+
 /// How much of an answer the delivery log keeps.
 const RESPONSE_SNIPPET: usize = 1024;
+/// Most of a handshake's answer read (the challenge is a number).
+const CHALLENGE_ANSWER: usize = 4096;
 /// Longest sleep between looks at the outbox (sandbox time can jump when the clock is moved).
 const MAX_IDLE: Duration = Duration::from_millis(200);
 
-/// The HTTP client webhooks (and callback handshakes) are sent with: keep-alive connections,
-/// `http://` and self-signed `https://` endpoints accepted (this is a sandbox). Redirects are not
-/// followed, as WhatsApp's webhook senders do not follow them: a 3xx answer is a failed attempt.
-pub fn http_client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
-        .user_agent("facebookexternalua")
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(5)))
-        .pool_max_idle_per_host(64)
-        .danger_accept_invalid_certs(true)
-        .no_proxy()
-        .build()
-        .unwrap_or_else(|_| reqwest::Client::new())
+/// The client webhooks (and callback handshakes) are sent with, each attempt ending within
+/// `timeout`.
+pub fn http_client(timeout: Duration) -> WebhookClient {
+    WebhookClient::new(timeout)
 }
 
 /// A running dispatcher; dropping the handle does not stop it, [`Dispatcher::stop`] does.
@@ -39,7 +34,7 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    pub fn spawn(sandbox: Arc<Sandbox>, client: reqwest::Client) -> Dispatcher {
+    pub fn spawn(sandbox: Arc<Sandbox>, client: WebhookClient) -> Dispatcher {
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(run(sandbox, client, stopped));
         Dispatcher { stop, task }
@@ -79,7 +74,7 @@ struct Done {
 #[derive(Clone)]
 struct Deliveries {
     sandbox: Arc<Sandbox>,
-    client: reqwest::Client,
+    client: WebhookClient,
     urls: Arc<Urls>,
     permits: Arc<Semaphore>,
     done: mpsc::UnboundedSender<Done>,
@@ -117,26 +112,22 @@ impl Deliveries {
 /// Endpoint URLs, each parsed once: parsing the URL of every request was a fifth of what the
 /// client spent on one.
 #[derive(Default)]
-struct Urls(std::sync::Mutex<std::collections::HashMap<String, reqwest::Url>>);
+struct Urls(std::sync::Mutex<std::collections::HashMap<String, Arc<Target>>>);
 
 impl Urls {
     /// The URL parsed, or why it does not parse.
-    fn parsed(&self, url: &str) -> Result<reqwest::Url, String> {
+    fn parsed(&self, url: &str) -> Result<Arc<Target>, String> {
         let mut urls = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(u) = urls.get(url) {
             return Ok(u.clone());
         }
-        let u = parse_url(url)?;
+        let u = Arc::new(Target::parse(url)?);
         if urls.len() >= URLS_KEPT {
             urls.clear();
         }
         urls.insert(url.to_owned(), u.clone());
         Ok(u)
     }
-}
-
-fn parse_url(url: &str) -> Result<reqwest::Url, String> {
-    reqwest::Url::parse(url).map_err(|e| format!("invalid URL: {e}"))
 }
 
 /// Delivers the webhooks sends hand over in memory, until the handover is detached and what was
@@ -153,7 +144,7 @@ async fn handed(deliveries: Deliveries, mut from: mpsc::UnboundedReceiver<Vec<Ha
     }
 }
 
-async fn run(sandbox: Arc<Sandbox>, client: reqwest::Client, mut stopped: watch::Receiver<bool>) {
+async fn run(sandbox: Arc<Sandbox>, client: WebhookClient, mut stopped: watch::Receiver<bool>) {
     let settings = sandbox.behaviour.webhooks.clone();
     let concurrency = settings.concurrency.max(1);
     // Claimed webhooks until their attempt is recorded. The attempts that ended are recorded
@@ -276,46 +267,38 @@ fn note_recorded(
     }
 }
 
-/// POSTs a claimed webhook's stored bytes with its stored signatures to its endpoint (`url`, the
-/// claimed one parsed), once; the body is moved into the request (it is not needed to record the
-/// attempt).
+/// POSTs a claimed webhook's stored bytes with its stored signatures to its endpoint (`target`,
+/// the claimed URL parsed), once; the body is moved into the request (it is not needed to record
+/// the attempt).
 async fn attempt(
     sandbox: &Sandbox,
-    client: &reqwest::Client,
-    url: Result<reqwest::Url, String>,
+    client: &WebhookClient,
+    target: Result<Arc<Target>, String>,
     c: &mut Claimed,
 ) -> (Attempt, Duration) {
     let at = sandbox.clock.now();
     let started = Instant::now();
-    let result = match url {
-        Ok(url) => client
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("X-Hub-Signature-256", &c.signature_256)
-            .header("X-Hub-Signature", &c.signature_1)
-            .body(std::mem::take(&mut c.body))
-            .send()
-            .await
-            .map_err(|e| describe(&e)),
-        Err(e) => Err(e),
+    let result = match (target, signatures(c)) {
+        (Ok(target), Ok(headers)) => {
+            let body = bytes::Bytes::from(std::mem::take(&mut c.body));
+            client
+                .send(
+                    hyper::Method::POST,
+                    &target,
+                    &headers,
+                    body,
+                    RESPONSE_SNIPPET,
+                )
+                .await
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
     let (http_status, response, error) = match result {
-        Ok(mut resp) => {
-            let status = resp.status().as_u16();
-            let mut snippet = Vec::new();
-            while snippet.len() < RESPONSE_SNIPPET {
-                match resp.chunk().await {
-                    Ok(Some(chunk)) => snippet.extend_from_slice(&chunk),
-                    _ => break,
-                }
-            }
-            snippet.truncate(RESPONSE_SNIPPET);
-            (
-                Some(status),
-                Some(String::from_utf8_lossy(&snippet).into_owned()),
-                None,
-            )
-        }
+        Ok(answer) => (
+            Some(answer.status),
+            Some(String::from_utf8_lossy(&answer.body).into_owned()),
+            None,
+        ),
         Err(e) => (None, None, Some(e)),
     };
     let elapsed = started.elapsed();
@@ -330,19 +313,28 @@ async fn attempt(
     (attempt, elapsed)
 }
 
-fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timeout".to_owned()
-    } else if e.is_connect() {
-        format!("connection failed: {e}")
-    } else {
-        e.to_string()
-    }
+/// A webhook's headers: its type and its stored signatures.
+fn signatures(c: &Claimed) -> Result<[(HeaderName, HeaderValue); 3], String> {
+    let value = |s: &str| HeaderValue::from_str(s).map_err(|e| format!("invalid signature: {e}"));
+    Ok([
+        (
+            hyper::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ),
+        (
+            HeaderName::from_static("x-hub-signature-256"),
+            value(&c.signature_256)?,
+        ),
+        (
+            HeaderName::from_static("x-hub-signature"),
+            value(&c.signature_1)?,
+        ),
+    ])
 }
 
 /// Meta's verification handshake, over the same client.
 pub struct HttpVerifier {
-    pub client: reqwest::Client,
+    pub client: WebhookClient,
     pub ids: Arc<vitrine_core::ids::IdGen>,
 }
 
@@ -359,15 +351,20 @@ impl vitrine_core::usecase::webhooks::CallbackVerifier for HttpVerifier {
             .append_pair("hub.mode", "subscribe")
             .append_pair("hub.challenge", &challenge)
             .append_pair("hub.verify_token", verify_token);
-        let resp = self
+        let answer = self
             .client
-            .get(target)
-            .send()
-            .await
-            .map_err(|e| describe(&e))?;
-        let status = resp.status();
-        let body = resp.text().await.unwrap_or_default();
-        if status.as_u16() != 200 {
+            .send(
+                hyper::Method::GET,
+                &Target::of(&target)?,
+                &[],
+                bytes::Bytes::new(),
+                CHALLENGE_ANSWER,
+            )
+            .await?;
+        let status = hyper::StatusCode::from_u16(answer.status)
+            .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+        let body = String::from_utf8_lossy(&answer.body);
+        if status != hyper::StatusCode::OK {
             return Err(format!(
                 "HTTP Status Code = {}; HTTP Message = {}",
                 status.as_u16(),
@@ -387,7 +384,7 @@ impl vitrine_core::usecase::webhooks::CallbackVerifier for HttpVerifier {
 /// same continuously.
 pub async fn deliver_due(
     sandbox: &Sandbox,
-    client: &reqwest::Client,
+    client: &WebhookClient,
 ) -> Result<usize, vitrine_core::ApiError> {
     let lease_ms = (sandbox.behaviour.webhooks.timeout_ms as i64).saturating_add(5_000);
     let mut sent = 0;
@@ -398,8 +395,8 @@ pub async fn deliver_due(
         }
         sent += claimed.len();
         let attempts = futures_util::future::join_all(claimed.iter_mut().map(|c| {
-            let url = parse_url(&c.url);
-            attempt(sandbox, client, url, c)
+            let target = Target::parse(&c.url).map(Arc::new);
+            attempt(sandbox, client, target, c)
         }))
         .await;
         let pairs: Vec<(&Claimed, &Attempt)> = claimed

@@ -20,6 +20,7 @@ mod response;
 pub mod sandbox;
 pub mod tls;
 mod ui;
+pub mod webhook_client;
 
 use axum::{Router, ServiceExt};
 use std::net::SocketAddr;
@@ -66,7 +67,7 @@ impl AppState {
         sandbox: Arc<Sandbox>,
         admin_token: Option<&str>,
         public_url: &str,
-        client: reqwest::Client,
+        client: webhook_client::WebhookClient,
     ) -> AppState {
         let ids = sandbox.ids.clone();
         let metrics = Arc::new(metrics::Metrics::new(&sandbox.node_id));

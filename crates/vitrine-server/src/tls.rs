@@ -55,7 +55,7 @@ fn ca_err(context: impl fmt::Display, e: impl fmt::Display) -> CaError {
 }
 
 /// The crypto every TLS object here uses (explicit, so that no process-wide default is needed).
-fn provider() -> Arc<CryptoProvider> {
+pub(crate) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 

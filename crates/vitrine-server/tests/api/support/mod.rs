@@ -119,7 +119,7 @@ pub struct TestApp {
     /// The manual wall clock (milliseconds), when the test drives time.
     time: Option<Arc<std::sync::atomic::AtomicI64>>,
     /// What webhooks are sent with.
-    hooks: reqwest::Client,
+    hooks: vitrine_server::webhook_client::WebhookClient,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     /// Transparent mode, when the test asked for it.
