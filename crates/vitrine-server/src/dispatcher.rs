@@ -90,11 +90,18 @@ impl Deliveries {
     }
 
     async fn deliver(&self, mut claimed: Claimed, slot: OwnedSemaphorePermit, start_by: Instant) {
-        let start_by = tokio::time::Instant::from_std(start_by);
-        let Ok(Ok(permit)) =
-            tokio::time::timeout_at(start_by, self.permits.clone().acquire_owned()).await
-        else {
-            return;
+        // A free permit is taken at once; only a wait needs the deadline's timer.
+        let permit = match self.permits.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                let start_by = tokio::time::Instant::from_std(start_by);
+                let Ok(Ok(p)) =
+                    tokio::time::timeout_at(start_by, self.permits.clone().acquire_owned()).await
+                else {
+                    return;
+                };
+                p
+            }
         };
         let url = self.urls.parsed(&claimed.url);
         let (attempt, elapsed) = attempt(&self.sandbox, &self.client, url, &mut claimed).await;

@@ -403,12 +403,14 @@ const SHA1_DIGEST: u8 = 4;
 
 /// A signature header as its digest (`prefix` then lowercase hex of `len` bytes), if it has
 /// that form exactly.
-fn digest_of(header: &str, prefix: &str, len: usize) -> Option<Vec<u8>> {
+fn digest_of<const LEN: usize>(header: &str, prefix: &str) -> Option<[u8; LEN]> {
     let hex_part = header.strip_prefix(prefix)?;
-    if hex_part.len() != 2 * len || hex_part.bytes().any(|b| b.is_ascii_uppercase()) {
+    if hex_part.len() != 2 * LEN || hex_part.bytes().any(|b| b.is_ascii_uppercase()) {
         return None;
     }
-    hex::decode(hex_part).ok()
+    let mut digest = [0; LEN];
+    hex::decode_to_slice(hex_part, &mut digest).ok()?;
+    Some(digest)
 }
 
 fn put_text(out: &mut Vec<u8>, text: &str) {
@@ -438,8 +440,8 @@ fn take_text(bytes: &mut &[u8]) -> Result<String, String> {
 /// format byte, flags, each signature as its digest or as text, then zstd of the wamid and the
 /// body (the body holds the wamid again, which costs nothing once compressed).
 pub fn pack_webhook(w: &NewWebhook) -> Vec<u8> {
-    let sha256 = digest_of(&w.signature_256, "sha256=", 32);
-    let sha1 = digest_of(&w.signature_1, "sha1=", 20);
+    let sha256 = digest_of::<32>(&w.signature_256, "sha256=");
+    let sha1 = digest_of::<20>(&w.signature_1, "sha1=");
     let flags = w.wamid.as_ref().map_or(0, |_| HAS_WAMID)
         | sha256.as_ref().map_or(0, |_| SHA256_DIGEST)
         | sha1.as_ref().map_or(0, |_| SHA1_DIGEST);
