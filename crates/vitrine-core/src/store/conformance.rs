@@ -1076,6 +1076,38 @@ async fn attempts_recorded_together(store: Arc<dyn Store>) {
     assert_eq!(again[0].id, claimed[1].id);
     assert_eq!(again[0].attempts_before, 1);
     assert_eq!(store.pending_webhooks().await.unwrap(), 1);
+    // A webhook delivered at once, sent again: its attempts are the first and the new one, in
+    // order, and the first cannot be recorded a second time.
+    assert!(store
+        .record_attempts(&round[..1])
+        .await
+        .is_err_and(|e| matches!(e, StoreError::Conflict(_))));
+    assert!(store
+        .redeliver_webhook(claimed[0].id, Millis(20_000))
+        .await
+        .unwrap());
+    let resent = store
+        .claim_due_webhooks(Millis(20_000), 2_000, 3_000, 10)
+        .await
+        .unwrap();
+    let resent = resent.iter().find(|c| c.id == claimed[0].id).unwrap();
+    assert_eq!(resent.attempts_before, 1);
+    let second = Attempt {
+        number: 2,
+        at: Millis(20_000),
+        http_status: Some(204),
+        latency_ms: 5,
+        response: Some(String::new()),
+        error: None,
+    };
+    store
+        .record_attempt(resent.id, &second, AfterAttempt::Delivered)
+        .await
+        .unwrap();
+    let (again, attempts) = store.get_webhook(claimed[0].id).await.unwrap().unwrap();
+    assert_eq!(again.state, DeliveryState::Delivered);
+    assert_eq!(again.delivered_at, Some(Millis(20_000)));
+    assert_eq!(attempts, vec![round[0].attempt.clone(), second]);
 }
 
 async fn webhook_log_filters(store: Arc<dyn Store>) {
