@@ -285,7 +285,13 @@ async fn attempt(
 ) -> (Attempt, Duration) {
     let at = sandbox.clock.now();
     let started = Instant::now();
-    let result = match (target, signatures(c)) {
+    let result = match (
+        target,
+        signatures(
+            std::mem::take(&mut c.signature_256),
+            std::mem::take(&mut c.signature_1),
+        ),
+    ) {
         (Ok(target), Ok(headers)) => {
             let body = bytes::Bytes::from(std::mem::take(&mut c.body));
             client
@@ -320,9 +326,16 @@ async fn attempt(
     (attempt, elapsed)
 }
 
-/// A webhook's headers: its type and its stored signatures.
-fn signatures(c: &Claimed) -> Result<[(HeaderName, HeaderValue); 3], String> {
-    let value = |s: &str| HeaderValue::from_str(s).map_err(|e| format!("invalid signature: {e}"));
+/// A webhook's headers: its type and its stored signatures (moved in: the attempt is recorded
+/// without them).
+fn signatures(
+    signature_256: String,
+    signature_1: String,
+) -> Result<[(HeaderName, HeaderValue); 3], String> {
+    let value = |s: String| {
+        HeaderValue::from_maybe_shared(bytes::Bytes::from(s))
+            .map_err(|e| format!("invalid signature: {e}"))
+    };
     Ok([
         (
             hyper::header::CONTENT_TYPE,
@@ -330,11 +343,11 @@ fn signatures(c: &Claimed) -> Result<[(HeaderName, HeaderValue); 3], String> {
         ),
         (
             HeaderName::from_static("x-hub-signature-256"),
-            value(&c.signature_256)?,
+            value(signature_256)?,
         ),
         (
             HeaderName::from_static("x-hub-signature"),
-            value(&c.signature_1)?,
+            value(signature_1)?,
         ),
     ])
 }

@@ -237,13 +237,17 @@ impl WebhookClient {
         if sender.is_closed() {
             return;
         }
-        let mut idle = self.0.idle.lock().unwrap_or_else(|e| e.into_inner());
-        let kept = idle.entry(origin.clone()).or_default();
-        if kept.len() < IDLE_PER_ORIGIN {
-            kept.push(Idle {
-                sender,
-                since: Instant::now(),
-            });
+        let idle = Idle {
+            sender,
+            since: Instant::now(),
+        };
+        let mut kept = self.0.idle.lock().unwrap_or_else(|e| e.into_inner());
+        match kept.get_mut(origin) {
+            Some(list) if list.len() < IDLE_PER_ORIGIN => list.push(idle),
+            Some(_) => {}
+            None => {
+                kept.insert(origin.clone(), vec![idle]);
+            }
         }
     }
 
