@@ -21,12 +21,6 @@ const CHALLENGE_ANSWER: usize = 4096;
 /// Longest sleep between looks at the outbox (sandbox time can jump when the clock is moved).
 const MAX_IDLE: Duration = Duration::from_millis(200);
 
-/// The client webhooks (and callback handshakes) are sent with, each attempt ending within
-/// `timeout`.
-pub fn http_client(timeout: Duration) -> WebhookClient {
-    WebhookClient::new(timeout)
-}
-
 /// A running dispatcher; dropping the handle does not stop it, [`Dispatcher::stop`] does.
 pub struct Dispatcher {
     stop: watch::Sender<bool>,

@@ -15,6 +15,10 @@ use hyper::body::Body as _;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{HeaderName, HeaderValue};
 use hyper_util::rt::TokioIo;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -68,19 +72,12 @@ impl Target {
         let port = url
             .port_or_known_default()
             .ok_or_else(|| "invalid URL: no port".to_owned())?;
-        let authority = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_owned(),
-            (None, _) => unreachable!("the host was read above"),
-        };
-        let path = match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_owned(),
-        };
+        // `host[:port]` and `path[?query]` as the URL spells them (no user, no fragment).
+        let authority = &url[url::Position::BeforeHost..url::Position::AfterPort];
+        let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
         Ok(Target {
             origin: Origin { https, host, port },
-            authority: HeaderValue::from_str(&authority)
-                .map_err(|e| format!("invalid URL: {e}"))?,
+            authority: HeaderValue::from_str(authority).map_err(|e| format!("invalid URL: {e}"))?,
             path: path.parse().map_err(|e| format!("invalid URL: {e}"))?,
         })
     }
@@ -117,17 +114,16 @@ struct Conn {
 impl WebhookClient {
     /// A client whose requests (connecting, sending and reading the answer) end within `timeout`.
     pub fn new(timeout: Duration) -> WebhookClient {
-        let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
+        let provider = crate::tls::provider();
+        let mut tls = match rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .map(|b| {
-                b.dangerous()
-                    .with_custom_certificate_verifier(Arc::new(AnyCertificate(
-                        crate::tls::provider(),
-                    )))
-                    .with_no_client_auth()
-            })
-            .unwrap_or_else(|_| unreachable!("ring's provider supports the default versions"));
-        let mut tls = tls;
+        {
+            Ok(b) => b
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+                .with_no_client_auth(),
+            Err(_) => unreachable!("ring's provider supports the default versions"),
+        };
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
         WebhookClient(Arc::new(Inner {
             timeout,
@@ -262,7 +258,7 @@ impl WebhookClient {
         .map_err(|e| format!("connection failed: {e}"))?;
         let _ = tcp.set_nodelay(true);
         let sender = if origin.https {
-            let name = rustls::pki_types::ServerName::try_from(origin.host.clone())
+            let name = ServerName::try_from(origin.host.clone())
                 .map_err(|e| format!("connection failed: {e}"))?;
             let tls = self
                 .0
@@ -323,49 +319,41 @@ fn request(
 /// Accepts any server certificate (endpoints in a sandbox are self-signed), while still checking
 /// that the server holds the certificate's key.
 #[derive(Debug)]
-struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+struct AnyCertificate(Arc<CryptoProvider>);
 
-impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+impl ServerCertVerifier for AnyCertificate {
     fn verify_server_cert(
         &self,
-        _end_entity: &rustls::pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
-        _server_name: &rustls::pki_types::ServerName<'_>,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
         &self,
         message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algorithms = &self.0.signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms)
     }
 
     fn verify_tls13_signature(
         &self,
         message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algorithms = &self.0.signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
     }
 
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }

@@ -10,9 +10,10 @@ use vitrine_core::clock::SandboxClock;
 use vitrine_core::ids::IdGen;
 use vitrine_core::store::Store;
 use vitrine_core::{Sandbox, SandboxOptions};
-use vitrine_server::dispatcher::{self, Dispatcher};
+use vitrine_server::dispatcher::Dispatcher;
 use vitrine_server::proxy::{Off, Transparent};
 use vitrine_server::tls::{LocalCa, Tls};
+use vitrine_server::webhook_client::WebhookClient;
 use vitrine_server::AppState;
 use vitrine_store_postgres::PgStore;
 use vitrine_store_sqlite::{SqliteStore, Synchronous};
@@ -148,7 +149,7 @@ impl Node {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let client = dispatcher::http_client(Duration::from_millis(
+        let client = WebhookClient::new(Duration::from_millis(
             self.sandbox.behaviour.webhooks.timeout_ms,
         ));
         let dispatcher = Dispatcher::spawn(self.sandbox.clone(), client.clone());

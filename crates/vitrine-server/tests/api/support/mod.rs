@@ -217,9 +217,9 @@ pub async fn spawn_with(options: Options) -> TestApp {
         // after it): what the test does is newer than the greeting.
         t.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
-    let client = vitrine_server::dispatcher::http_client(std::time::Duration::from_millis(
-        sandbox.behaviour.webhooks.timeout_ms,
-    ));
+    let client = vitrine_server::webhook_client::WebhookClient::new(
+        std::time::Duration::from_millis(sandbox.behaviour.webhooks.timeout_ms),
+    );
     let (dispatcher, cluster) = if options.live {
         (
             Some(vitrine_server::dispatcher::Dispatcher::spawn(
