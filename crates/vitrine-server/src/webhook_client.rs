@@ -488,6 +488,37 @@ mod tests {
         assert_eq!(e.connections.load(Ordering::SeqCst), 1);
     }
 
+    /// Many requests at once share the pool: each gets its own answer, no connection serves two
+    /// at a time (there are never more connections than requests in flight), and the
+    /// connections are kept for the next round instead of opened again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_at_once_share_the_pool() {
+        let e = endpoint(false, ok).await;
+        let client = WebhookClient::new(Duration::from_secs(5));
+        for round in 0..3 {
+            let sends = (0..32).map(|n| {
+                let (client, url) = (client.clone(), e.url.clone());
+                tokio::spawn(async move {
+                    let a = post(&client, &url, &format!("{{\"n\":{n}}}"), 1024)
+                        .await
+                        .unwrap();
+                    assert_eq!(a.status, 200);
+                    assert!(String::from_utf8(a.body)
+                        .unwrap()
+                        .ends_with(&format!("body={{\"n\":{n}}}")));
+                })
+            });
+            for s in futures_util::future::join_all(sends).await {
+                s.unwrap();
+            }
+            let opened = e.connections.load(Ordering::SeqCst);
+            assert!(
+                (1..=32).contains(&opened),
+                "round {round}: {opened} connections"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn posts_to_self_signed_https() {
         let e = endpoint(true, ok).await;
