@@ -855,8 +855,8 @@ pub(crate) async fn append_final_status(
     outbox: &Outbox,
 ) -> StoreResult<bool> {
     let key = packed::wamid_key(wamid);
-    sqlx::query(&format!(
-        "SELECT seq FROM messages WHERE {} {FOR_UPDATE}",
+    let own: Option<Option<String>> = sqlx::query_scalar(&format!(
+        "SELECT statuses FROM messages WHERE {} {FOR_UPDATE}",
         message_of("$1", "$2")
     ))
     .bind(wamid)
@@ -864,6 +864,15 @@ pub(crate) async fn append_final_status(
     .fetch_optional(&mut *conn)
     .await
     .map_err(db_err)?;
+    if let Some(own) = own.flatten() {
+        let own = packed::unpack_own_statuses(wamid, &own).map_err(corrupt)?;
+        if own
+            .iter()
+            .any(|e| matches!(e.status, MessageStatus::Read | MessageStatus::Failed))
+        {
+            return Ok(false);
+        }
+    }
     let finals: i64 = sqlx::query_scalar(&format!(
         "SELECT (SELECT COUNT(*) FROM message_statuses WHERE status IN ('read', 'failed') \
          AND message_seq = (SELECT seq FROM messages WHERE {})) \
@@ -1086,6 +1095,8 @@ pub(crate) async fn redeliver(conn: &mut Conn, id: i64, now: Millis) -> StoreRes
 }
 
 pub(crate) async fn message_statuses(pool: &Pool, wamid: &Wamid) -> StoreResult<Vec<StatusEvent>> {
+    // The later statuses first, then the message's own (which never change once its row is
+    // there): read in that order, two snapshots still give a state the message was in.
     let rows = sqlx::query(&format!(
         "SELECT status, at, errors, seq FROM message_statuses \
          WHERE message_seq = (SELECT seq FROM messages WHERE {}) \
@@ -1098,22 +1109,36 @@ pub(crate) async fn message_statuses(pool: &Pool, wamid: &Wamid) -> StoreResult<
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
-    rows.into_iter()
-        .map(|r| {
-            let status: String = r.get(0);
-            let errors: Option<String> = r.get(2);
-            Ok(StatusEvent {
-                wamid: wamid.to_owned(),
-                status: MessageStatus::parse(&status)
-                    .ok_or_else(|| corrupt(format!("status {status}")))?,
-                at: Millis(r.get(1)),
-                errors: match errors {
-                    Some(e) => serde_json::from_str(&e).map_err(corrupt)?,
-                    None => vec![],
-                },
-            })
-        })
-        .collect()
+    let own: Option<Option<String>> = sqlx::query_scalar(&format!(
+        "SELECT statuses FROM messages WHERE {}",
+        message_of("$1", "$2")
+    ))
+    .bind(wamid)
+    .bind(packed::wamid_key(wamid))
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    let mut all = match own.flatten() {
+        Some(own) => packed::unpack_own_statuses(wamid, &own).map_err(corrupt)?,
+        None => Vec::new(),
+    };
+    for r in rows {
+        let status: String = r.get(0);
+        let errors: Option<String> = r.get(2);
+        all.push(StatusEvent {
+            wamid: wamid.to_owned(),
+            status: MessageStatus::parse(&status)
+                .ok_or_else(|| corrupt(format!("status {status}")))?,
+            at: Millis(r.get(1)),
+            errors: match errors {
+                Some(e) => serde_json::from_str(&e).map_err(corrupt)?,
+                None => vec![],
+            },
+        });
+    }
+    // In time order; at the same time, the own statuses (written first) before the rows.
+    all.sort_by_key(|e| e.at);
+    Ok(all)
 }
 
 pub(crate) async fn next_webhook_due(pool: &Pool, wall_now: i64) -> StoreResult<Option<Millis>> {

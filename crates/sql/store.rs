@@ -63,28 +63,9 @@ impl MessageStore for ThisStore {
         leased_until: &[Option<i64>],
     ) -> StoreResult<Vec<i64>> {
         // Packed here, on the sender's task, so that the writer only writes.
-        let packed = vitrine_core::store::packed::pack_message(record)
+        let message = vitrine_core::store::writer::NewMessage::pack(record, outbox, leased_until)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let webhook_rows = outbox
-            .webhooks
-            .iter()
-            .enumerate()
-            .map(|(i, w)| vitrine_core::store::writer::WebhookRow {
-                packed: vitrine_core::store::packed::pack_webhook(w),
-                leased_until: leased_until.get(i).copied().flatten(),
-            })
-            .collect();
-        self.message_writer()
-            .insert_message(vitrine_core::store::writer::NewMessage {
-                wamid: record.wamid.clone(),
-                phone_number_id: record.phone_number_id.clone(),
-                wa_id: record.wa_id.clone(),
-                created_at: record.created_at.0,
-                packed,
-                outbox: outbox.clone(),
-                webhook_rows,
-            })
-            .await
+        self.message_writer().insert_message(message).await
     }
 
     async fn mark_thread_read(

@@ -43,10 +43,11 @@ async fn take_message_order(conn: &mut Conn, n: usize) -> StoreResult<Vec<i64>> 
 /// Rows go in in the order given: each `INSERT … SELECT` is ordered by the rows' places in
 /// their arrays, and PostgreSQL evaluates volatile expressions (the identity defaults, the
 /// `nextval` of the order of acceptance) after that sort, so both ascend in that order (a
-/// sequence's numbers only grow, whichever node takes them). Statuses name their
-/// message by the number the messages' `INSERT` returned (the statement's other parts do not
-/// see its rows in the table); a status of a message outside the batch is looked up, and keeps
-/// its wamid when there is none, as `insert_statuses` does.
+/// sequence's numbers only grow, whichever node takes them). A message's own statuses are a
+/// column of its row; a status of another message (none is expected) names it by the number
+/// the messages' `INSERT` returned when it is in the batch (the statement's other parts do not
+/// see its rows in the table), is looked up otherwise, and keeps its wamid when there is none,
+/// as `insert_statuses` does.
 const INSERT_MESSAGES: &str = "\
 WITH snapshots AS (
     INSERT INTO product_snapshots (key, data)
@@ -54,11 +55,13 @@ WITH snapshots AS (
     ON CONFLICT (key) DO NOTHING
 ), inserted AS (
     INSERT INTO messages (wamid, wamid_key, phone_number_id, wa_id, created_at, record, packed,
-        accepted)
+        accepted, statuses)
     SELECT m.wamid, m.wamid_key, m.phone_number_id, m.wa_id, m.created_at, '', m.packed,
-        nextval('message_order')
-    FROM unnest($3::text[], $21::int8[], $4::text[], $5::text[], $6::int8[], $7::bytea[])
-        WITH ORDINALITY AS m(wamid, wamid_key, phone_number_id, wa_id, created_at, packed, n)
+        nextval('message_order'), m.statuses
+    FROM unnest($3::text[], $21::int8[], $4::text[], $5::text[], $6::int8[], $7::bytea[],
+        $23::text[])
+        WITH ORDINALITY AS m(wamid, wamid_key, phone_number_id, wa_id, created_at, packed,
+            statuses, n)
     ORDER BY m.n
     RETURNING seq, wamid
 ), statuses AS (
@@ -93,17 +96,13 @@ pub(crate) async fn insert_messages(
 ) -> StoreResult<Vec<i64>> {
     // Each snapshot once per batch; one already kept is left as it is (its key is its content).
     let snapshots = NewMessage::batch_snapshots(messages);
-    let statuses = messages.iter().flat_map(|m| m.outbox.statuses.iter());
+    // A message's own statuses are in its row; any other (none is expected) is a row.
+    let statuses = messages.iter().flat_map(|m| m.other_statuses());
     let statuses_for_keys = statuses.clone();
-    let status_count = messages.iter().map(|m| m.outbox.statuses.len()).sum();
-    let mut status_errors: Vec<Option<String>> = Vec::with_capacity(status_count);
-    for e in statuses.clone() {
-        status_errors.push(if e.errors.is_empty() {
-            None
-        } else {
-            Some(serde_json::to_string(&e.errors).map_err(corrupt)?)
-        });
-    }
+    let status_errors = statuses
+        .clone()
+        .map(status_errors)
+        .collect::<StoreResult<Vec<Option<String>>>>()?;
     let webhooks = NewMessage::batch_webhooks(messages);
     let ids = sqlx::query(INSERT_MESSAGES)
         .bind(snapshots.iter().map(|s| s.0.as_str()).collect::<Vec<_>>())
@@ -205,6 +204,12 @@ pub(crate) async fn insert_messages(
         .bind(
             statuses_for_keys
                 .map(|e| packed::wamid_key(&e.wamid))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            messages
+                .iter()
+                .map(|m| m.statuses.as_deref())
                 .collect::<Vec<_>>(),
         )
         .fetch_all(&mut *conn)

@@ -50,16 +50,12 @@ pub(crate) async fn insert_messages(
     // Their places in the order of acceptance, shared with customers' messages, in the order
     // given.
     let accepted = take_message_order(conn, messages.len()).await?;
-    // Each message's `seq`, for its statuses. The one writer inserts a chunk's rows in one
-    // statement, and `AUTOINCREMENT` numbers each new row one past the largest ever: a chunk's
-    // rows get consecutive numbers that end at the last row inserted.
-    let mut seqs: Vec<i64> = Vec::with_capacity(messages.len());
     for (chunk, accepted) in messages
         .chunks(ROWS_PER_INSERT)
         .zip(accepted.chunks(ROWS_PER_INSERT))
     {
         let mut sql: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO messages (wamid, wamid_key, phone_number_id, wa_id, created_at, record, packed, accepted) ",
+            "INSERT INTO messages (wamid, wamid_key, phone_number_id, wa_id, created_at, record, packed, accepted, statuses) ",
         );
         sql.push_values(chunk.iter().zip(accepted), |mut row, (m, accepted)| {
             row.push_bind(&m.wamid)
@@ -69,27 +65,18 @@ pub(crate) async fn insert_messages(
                 .push_bind(m.created_at)
                 .push("''")
                 .push_bind(&m.packed.record)
-                .push_bind(*accepted);
+                .push_bind(*accepted)
+                .push_bind(&m.statuses);
         });
         let done = sql.build().execute(&mut *conn).await.map_err(db_err)?;
-        seqs.extend(inserted_numbers(chunk.len(), &done)?);
-    }
-    // A new message's statuses name it by that number, without looking it up; any other
-    // status (none is expected) goes the usual way.
-    let mut own: Vec<(i64, &StatusEvent)> = Vec::with_capacity(2 * messages.len());
-    let mut others: Vec<&StatusEvent> = Vec::new();
-    for (m, seq) in messages.iter().zip(&seqs) {
-        for status in &m.outbox.statuses {
-            if status.wamid == m.wamid {
-                own.push((*seq, status));
-            } else {
-                others.push(status);
-            }
+        if done.rows_affected() != chunk.len() as u64 {
+            return Err(corrupt("an insert took fewer rows than it was given"));
         }
     }
-    insert_statuses_by_seq(conn, &own).await?;
+    // A message's own statuses are in its row; any other (none is expected) is a row.
+    let others: Vec<&StatusEvent> = messages.iter().flat_map(|m| m.other_statuses()).collect();
     insert_statuses(conn, &others).await?;
-    // The webhooks' ids come the same way as the messages' numbers.
+    // The webhooks' ids: each insert's rows are numbered consecutively.
     let webhooks = NewMessage::batch_webhooks(messages);
     let mut ids = Vec::with_capacity(webhooks.len());
     for (rows, done) in insert_webhooks(conn, &webhooks).await? {
@@ -110,31 +97,6 @@ fn inserted_numbers(
     let last = done.last_insert_rowid();
     let rows = i64::try_from(rows).map_err(corrupt)?;
     Ok(last - rows + 1..=last)
-}
-
-/// Statuses of messages whose `seq` is known: the message's number, and an empty `wamid`.
-async fn insert_statuses_by_seq(
-    conn: &mut Conn,
-    statuses: &[(i64, &StatusEvent)],
-) -> StoreResult<()> {
-    for chunk in statuses.chunks(ROWS_PER_INSERT) {
-        let errors = chunk
-            .iter()
-            .map(|(_, e)| status_errors(e))
-            .collect::<StoreResult<Vec<Option<String>>>>()?;
-        let mut sql: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO message_statuses (message_seq, wamid, status, at, errors) ",
-        );
-        sql.push_values(chunk.iter().zip(errors), |mut row, ((seq, e), errors)| {
-            row.push_bind(*seq)
-                .push("''")
-                .push_bind(e.status.as_str())
-                .push_bind(e.at.0)
-                .push_bind(errors);
-        });
-        sql.build().execute(&mut *conn).await.map_err(db_err)?;
-    }
-    Ok(())
 }
 
 include!("../../sql/rows.rs");

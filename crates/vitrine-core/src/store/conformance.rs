@@ -76,6 +76,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("one_final_status_per_message", |s| {
             Box::pin(one_final_status_per_message(s))
         }),
+        ("failed_when_accepted_is_final", |s| {
+            Box::pin(failed_when_accepted_is_final(s))
+        }),
         ("messages_and_paging", |s| Box::pin(messages_and_paging(s))),
         ("messages_in_accepted_order", |s| {
             Box::pin(messages_in_accepted_order(s))
@@ -1472,6 +1475,63 @@ async fn one_final_status_per_message(store: Arc<dyn Store>) {
         1
     );
     assert_eq!(webhook_count(&store).await, 1);
+}
+
+/// A message accepted with its own statuses (kept in its row) and a status of another message
+/// in the same outbox: each message lists its own, and a `failed` the message had when it was
+/// accepted is its final status.
+async fn failed_when_accepted_is_final(store: Arc<dyn Store>) {
+    seeded(&store).await;
+    let err = crate::ApiError::new(crate::ErrorKind::MessageUndeliverable).with_details("d");
+    store
+        .insert_message(&message("earlier", "111", 1), &Outbox::default(), &[])
+        .await
+        .unwrap();
+    let failed = StatusEvent::failed(&"late".into(), Millis(5), &err);
+    let other = StatusEvent {
+        wamid: "earlier".into(),
+        status: MessageStatus::Sent,
+        at: Millis(5),
+        errors: vec![],
+    };
+    store
+        .insert_message(
+            &message("late", "111", 2),
+            &Outbox {
+                statuses: vec![other.clone(), failed.clone()],
+                webhooks: vec![],
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.message_statuses(&"late".into()).await.unwrap(),
+        vec![failed.clone()]
+    );
+    assert_eq!(
+        store.message_statuses(&"earlier".into()).await.unwrap(),
+        vec![other]
+    );
+    let read = StatusEvent {
+        wamid: "late".into(),
+        status: MessageStatus::Read,
+        at: Millis(9),
+        errors: vec![],
+    };
+    let outbox = Outbox {
+        statuses: vec![read],
+        webhooks: vec![webhook("late", MessageStatus::Read, 0)],
+    };
+    assert!(!store
+        .append_final_status(&"late".into(), &outbox)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.message_statuses(&"late".into()).await.unwrap(),
+        vec![failed]
+    );
+    assert_eq!(webhook_count(&store).await, 0);
 }
 
 /// `--retain`: the oldest messages (with their statuses) and finished webhooks (with their

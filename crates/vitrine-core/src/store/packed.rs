@@ -17,13 +17,14 @@
 
 use crate::id::RetailerId;
 use crate::message::{MessageRecord, Outgoing, Pricing, ProductSnapshot};
-use crate::webhook::NewWebhook;
+use crate::webhook::{MessageStatus, NewWebhook, StatusEvent};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
+use vitrine_wire::error::WebhookError;
 
 /// Typical stored records and status webhooks, that zstd refers to instead of repeating them.
 pub const DICTIONARY_1: &[u8] = include_bytes!("packed/dictionary-1.txt");
@@ -496,6 +497,54 @@ pub fn unpack_webhook(packed: &[u8]) -> Result<WebhookParts, String> {
     })
 }
 
+/// A status a message reached, as its row keeps it among the statuses it had when it was
+/// accepted (the message's wamid is the row's).
+#[derive(Debug, Serialize, Deserialize)]
+struct OwnStatus<'a> {
+    status: MessageStatus,
+    at: i64,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    errors: Cow<'a, [WebhookError]>,
+}
+
+/// The statuses a message has when it is accepted (normally `sent` and `delivered`, scheduled;
+/// or `failed`), as the message row's `statuses` column keeps them (from migration 0007 on): a
+/// JSON array of `{"status", "at", "errors"?}` in their order, `None` for none. Kept in the row
+/// they cost one column instead of a row and an index entry each, on the send path; statuses
+/// that come later (`read`, a later `failed`) are rows of `message_statuses`.
+pub fn pack_own_statuses<'a>(
+    statuses: impl Iterator<Item = &'a StatusEvent>,
+) -> Result<Option<String>, serde_json::Error> {
+    let own: Vec<OwnStatus> = statuses
+        .map(|e| OwnStatus {
+            status: e.status,
+            at: e.at.0,
+            errors: Cow::Borrowed(&e.errors),
+        })
+        .collect();
+    if own.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(&own).map(Some)
+}
+
+/// The statuses [`pack_own_statuses`] kept for message `wamid`.
+pub fn unpack_own_statuses(
+    wamid: &crate::id::Wamid,
+    packed: &str,
+) -> Result<Vec<StatusEvent>, serde_json::Error> {
+    let own: Vec<OwnStatus> = serde_json::from_str(packed)?;
+    Ok(own
+        .into_iter()
+        .map(|s| StatusEvent {
+            wamid: wamid.clone(),
+            status: s.status,
+            at: crate::clock::Millis(s.at),
+            errors: s.errors.into_owned(),
+        })
+        .collect())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -747,5 +796,39 @@ mod tests {
         let keys = message_snapshot_keys(&packed.record).unwrap();
         assert_eq!(keys.len(), 256);
         assert_eq!(keys[255], packed.snapshots[1].0);
+    }
+
+    #[test]
+    fn a_message_s_own_statuses_round_trip_in_a_fixed_form() {
+        let wamid: crate::id::Wamid = "wamid.X".into();
+        let at = |status, ms| StatusEvent {
+            wamid: wamid.clone(),
+            status,
+            at: Millis(ms),
+            errors: vec![],
+        };
+        let statuses = vec![
+            at(MessageStatus::Sent, 1_000),
+            at(MessageStatus::Delivered, 1_250),
+        ];
+        let packed = pack_own_statuses(statuses.iter()).unwrap().unwrap();
+        assert_eq!(
+            packed,
+            r#"[{"status":"sent","at":1000},{"status":"delivered","at":1250}]"#
+        );
+        assert_eq!(unpack_own_statuses(&wamid, &packed).unwrap(), statuses);
+
+        let failed = StatusEvent::failed(
+            &wamid,
+            Millis(7),
+            &crate::error::ApiError::new(crate::error::ErrorKind::MessageUndeliverable),
+        );
+        let packed = pack_own_statuses(std::iter::once(&failed))
+            .unwrap()
+            .unwrap();
+        assert_eq!(unpack_own_statuses(&wamid, &packed).unwrap(), vec![failed]);
+
+        assert_eq!(pack_own_statuses(std::iter::empty()).unwrap(), None);
+        assert!(unpack_own_statuses(&wamid, "[{\"status\":\"lost\",\"at\":1}]").is_err());
     }
 }

@@ -26,8 +26,8 @@ const QUEUE: usize = 8192;
 /// The future of one write on the writer's connection.
 pub type WriteFuture<'a, R> = Pin<Box<dyn Future<Output = StoreResult<R>> + Send + 'a>>;
 
-/// A message row to insert, its record already packed, with its outbox and each webhook's row
-/// (in the outbox's order): the sender's task packs, not the writer.
+/// A message row to insert, its record and its own statuses already packed, with its outbox
+/// and each webhook's row (in the outbox's order): the sender's task packs, not the writer.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub wamid: crate::id::Wamid,
@@ -35,6 +35,9 @@ pub struct NewMessage {
     pub wa_id: crate::id::WaId,
     pub created_at: i64,
     pub packed: super::packed::PackedMessage,
+    /// The outbox's statuses of this message, for its row's `statuses` column
+    /// ([`packed::pack_own_statuses`](super::packed::pack_own_statuses)).
+    pub statuses: Option<String>,
     pub outbox: Outbox,
     pub webhook_rows: Vec<WebhookRow>,
 }
@@ -49,6 +52,47 @@ pub struct WebhookRow {
 }
 
 impl NewMessage {
+    /// Packs a message for the writer: its record, its own statuses, and its webhooks' rows
+    /// (`leased_until[i]` is the lease of the `i`th webhook, if this node's dispatcher is
+    /// handed it).
+    pub fn pack(
+        record: &crate::message::MessageRecord,
+        outbox: &Outbox,
+        leased_until: &[Option<i64>],
+    ) -> Result<NewMessage, serde_json::Error> {
+        use super::packed;
+        let webhook_rows = outbox
+            .webhooks
+            .iter()
+            .enumerate()
+            .map(|(i, w)| WebhookRow {
+                packed: packed::pack_webhook(w),
+                leased_until: leased_until.get(i).copied().flatten(),
+            })
+            .collect();
+        Ok(NewMessage {
+            wamid: record.wamid.clone(),
+            phone_number_id: record.phone_number_id.clone(),
+            wa_id: record.wa_id.clone(),
+            created_at: record.created_at.0,
+            packed: packed::pack_message(record)?,
+            statuses: packed::pack_own_statuses(
+                outbox.statuses.iter().filter(|e| e.wamid == record.wamid),
+            )?,
+            outbox: outbox.clone(),
+            webhook_rows,
+        })
+    }
+
+    /// The outbox's statuses of other messages than this one (none is expected), which are
+    /// rows of `message_statuses`.
+    pub fn other_statuses(&self) -> impl Iterator<Item = &crate::webhook::StatusEvent> + Clone {
+        self.outbox
+            .statuses
+            .iter()
+            .filter(move |e| e.wamid != self.wamid)
+    }
+
     /// The product snapshots of a batch, each key once, in key order: a snapshot already kept
     /// is left as it is, since its key is its content.
     pub fn batch_snapshots<'a>(messages: &[&'a NewMessage]) -> Vec<&'a (String, String)> {
