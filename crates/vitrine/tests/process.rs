@@ -884,7 +884,16 @@ fn scenario_files_are_checked_before_anything_runs() {
 /// standard error. (A tiny run: the shape is tested here, never the speed.)
 #[test]
 fn bench_json_prints_one_report_on_stdout() {
-    let out = vitrine(&["bench", "--json", "--messages", "20", "--concurrency", "2"]);
+    let out = vitrine(&[
+        "bench",
+        "--json",
+        "--messages",
+        "20",
+        "--concurrency",
+        "2",
+        "--warmup",
+        "6",
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("POST /messages"), "{stderr}");
@@ -894,6 +903,7 @@ fn bench_json_prints_one_report_on_stdout() {
     assert_eq!(report["format"], 1);
     assert_eq!(report["setup"]["messages"], 20);
     assert_eq!(report["setup"]["concurrency"], 2);
+    assert_eq!(report["setup"]["warmup"], 6);
     assert_eq!(report["setup"]["kind"], "mpm");
     assert_eq!(report["setup"]["database"], "sqlite");
     assert_eq!(report["catalog_import"], serde_json::Value::Null);
@@ -902,6 +912,7 @@ fn bench_json_prints_one_report_on_stdout() {
     for key in ["p50", "p99", "max"] {
         assert!(report["sends"]["latency_ms"][key].is_number(), "{report}");
     }
+    // The warm-up's messages and their webhooks are not counted.
     assert_eq!(report["webhooks"]["expected"], 40);
     assert_eq!(report["webhooks"]["delivered"], 40);
 }
@@ -919,6 +930,8 @@ fn bench_spreads_messages_over_customers() {
         "2",
         "--customers",
         "5",
+        "--warmup",
+        "0",
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");

@@ -28,6 +28,11 @@ pub struct BenchArgs {
     /// Concurrent senders (keep-alive connections)
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
+    /// Messages sent before the clock starts, with their webhooks delivered, and not counted:
+    /// each sender's connection, the database's connections and statement caches are warm
+    /// when the measured messages go, as in a load test that has been running for a while
+    #[arg(long, default_value_t = 2_000)]
+    warmup: usize,
     /// Database URL [default: a fresh SQLite file in a temporary directory]
     #[arg(long)]
     database: Option<String>,
@@ -277,13 +282,14 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     };
     say!(
         json,
-        "vitrine bench: {} {what} to {} customer(s), {} concurrent senders, {nodes} node(s), {database}",
+        "vitrine bench: {} {what} to {} customer(s), {} concurrent senders, {nodes} node(s), {database}; {} more first, not counted",
         match args.duration {
             Some(secs) => format!("{secs} s of"),
             None => args.messages.to_string(),
         },
         customers.len(),
-        args.concurrency
+        args.concurrency,
+        args.warmup
     );
 
     if let Some(rate) = args.rate {
@@ -293,6 +299,14 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         );
     }
     let senders = args.concurrency.max(1);
+    let connections = warm_up(
+        &urls,
+        &bodies,
+        senders,
+        args.warmup,
+        (!args.no_webhooks).then_some(&progress),
+    )
+    .await?;
     let (stop_sampling, sampling) = tokio::sync::oneshot::channel();
     let sampler = args.duration.map(|_| {
         tokio::spawn(soak::sample(
@@ -309,7 +323,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     // the run (a soak run samples this process's memory).
     let empty = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     let mut workers = vec![];
-    for w in 0..senders {
+    for (w, mut connection) in connections.into_iter().enumerate() {
         let count = per_worker.min(args.messages.saturating_sub(w * per_worker));
         // Senders are spread over the nodes, as a load balancer would.
         let target = Target::new(&urls[w % urls.len()])?;
@@ -326,7 +340,6 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             let mut latencies = histogram;
             let mut errors = 0usize;
             let mut sent = 0usize;
-            let mut connection = None;
             loop {
                 match deadline {
                     Some(d) if Instant::now() >= d => break,
@@ -386,6 +399,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         setup: BenchSetup {
             messages: sent,
             concurrency: args.concurrency,
+            warmup: args.warmup,
             customers: customers.len(),
             nodes,
             kind: args.kind,
@@ -464,6 +478,55 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         anyhow::bail!("only {delivered} of {expected} webhooks were delivered");
     }
     Ok(())
+}
+
+/// Sends `messages` messages from `senders` senders, each on a connection of its own, before
+/// the clock starts; waits for their status webhooks when `webhooks` counts them (and then sets
+/// the count back to zero); returns the senders' connections, to go on with.
+async fn warm_up(
+    urls: &[String],
+    bodies: &Arc<Vec<bytes::Bytes>>,
+    senders: usize,
+    messages: usize,
+    webhooks: Option<&Arc<soak::Progress>>,
+) -> anyhow::Result<Vec<Option<Connection>>> {
+    let per_sender = messages.div_ceil(senders);
+    let mut tasks = Vec::with_capacity(senders);
+    for w in 0..senders {
+        let count = per_sender.min(messages.saturating_sub(w * per_sender));
+        let target = Target::new(&urls[w % urls.len()])?;
+        let bodies = bodies.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut connection = None;
+            let mut accepted = 0u64;
+            for i in 0..count {
+                let body = bodies[(w + i * senders) % bodies.len()].clone();
+                if target.send(&mut connection, body).await {
+                    accepted += 1;
+                }
+            }
+            (connection, accepted)
+        }));
+    }
+    let mut connections = Vec::with_capacity(senders);
+    let mut accepted = 0;
+    for task in tasks {
+        let (connection, ok) = task.await?;
+        connections.push(connection);
+        accepted += ok;
+    }
+    if let Some(progress) = webhooks {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while progress.webhooks.load(Ordering::Relaxed) < 2 * accepted {
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the warm-up's webhooks did not all arrive within 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        progress.webhooks.store(0, Ordering::Relaxed);
+    }
+    Ok(connections)
 }
 
 /// Where a sender posts, over one keep-alive HTTP/1.1 connection of its own, on hyper directly:

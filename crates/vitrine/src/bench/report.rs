@@ -52,6 +52,10 @@ fn is_one(n: &usize) -> bool {
 pub struct BenchSetup {
     pub messages: usize,
     pub concurrency: usize,
+    /// `--warmup`: messages sent before the clock started, not counted (0 in reports from
+    /// before it was kept).
+    #[serde(default)]
+    pub warmup: usize,
     /// `--customers`: how many customers the messages went to, in turn; absent for one.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub customers: usize,
@@ -248,6 +252,7 @@ mod tests {
             format: REPORT_FORMAT,
             vitrine_version: "0.1.0".into(),
             setup: BenchSetup {
+                warmup: 0,
                 messages: 100,
                 concurrency: 4,
                 customers: 1,
