@@ -529,18 +529,26 @@ async fn warm_up(
     Ok(connections)
 }
 
-/// Where a sender posts, over one keep-alive HTTP/1.1 connection of its own, on hyper directly:
-/// the senders share the machine's cores with the servers they measure, so they should cost as
-/// little as they can (a pooled client also parses the URL, copies the body and checks a
-/// connection out of its pool for every request).
+/// Where a sender posts, over one keep-alive HTTP/1.1 connection of its own. The senders share
+/// the machine's cores with the servers they measure, so they cost as little as they can, as
+/// wrk does: a request is its prepared head, the body's length and the body, written at once;
+/// an answer is read into the sender's buffer and its head parsed with `httparse` (a full HTTP
+/// client also parses the URL, builds header maps, and drives each connection from a task of
+/// its own, which wakes twice per request).
 struct Target {
     addr: String,
-    host: axum::http::HeaderValue,
-    path: String,
-    authorization: axum::http::HeaderValue,
+    /// `POST {path} HTTP/1.1` and the headers, up to `Content-Length: `.
+    head: Vec<u8>,
 }
 
-type Connection = hyper::client::conn::http1::SendRequest<axum::body::Body>;
+/// A sender's connection and the buffer it writes requests and reads answers in.
+struct Connection {
+    stream: tokio::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+/// Headers an answer may have that a sender looks at.
+const ANSWER_HEADERS: usize = 32;
 
 impl Target {
     fn new(url: &str) -> anyhow::Result<Target> {
@@ -551,55 +559,88 @@ impl Target {
         let port = url
             .port_or_known_default()
             .ok_or_else(|| anyhow::anyhow!("no port in {url}"))?;
+        let head = format!(
+            "POST {} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: ",
+            &url[url::Position::BeforePath..url::Position::AfterQuery],
+            seed::ACCESS_TOKEN
+        );
         Ok(Target {
             addr: format!("{host}:{port}"),
-            host: axum::http::HeaderValue::from_str(&format!("{host}:{port}"))?,
-            path: url.path().to_owned(),
-            authorization: axum::http::HeaderValue::from_str(&format!(
-                "Bearer {}",
-                seed::ACCESS_TOKEN
-            ))?,
+            head: head.into_bytes(),
         })
     }
 
     async fn connect(&self) -> anyhow::Result<Connection> {
         let stream = tokio::net::TcpStream::connect(&self.addr).await?;
         stream.set_nodelay(true)?;
-        let (sender, connection) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        Ok(sender)
+        Ok(Connection {
+            stream,
+            buf: Vec::with_capacity(4096),
+        })
     }
 
-    /// Posts `body` and reads the answer: whether it was a success. A connection that failed
-    /// is dropped, and the next send opens another.
+    /// Posts `body` and reads the answer: whether it was a success. A connection that failed,
+    /// or that the server will close, is dropped, and the next send opens another.
     async fn send(&self, connection: &mut Option<Connection>, body: bytes::Bytes) -> bool {
         let sent = async {
-            let sender = match connection {
+            let c = match connection {
                 Some(c) => c,
                 None => connection.insert(self.connect().await?),
             };
-            sender.ready().await?;
-            let request = axum::http::Request::post(self.path.as_str())
-                .header(axum::http::header::HOST, self.host.clone())
-                .header(
-                    axum::http::header::AUTHORIZATION,
-                    self.authorization.clone(),
-                )
-                .header(axum::http::header::CONTENT_TYPE, "application/json")
-                .body(axum::body::Body::from(body))?;
-            let response = sender.send_request(request).await?;
-            let ok = response.status().is_success();
-            axum::body::to_bytes(axum::body::Body::new(response.into_body()), usize::MAX).await?;
-            anyhow::Ok(ok)
+            self.exchange(c, &body).await
         };
         match sent.await {
-            Ok(ok) => ok,
+            Ok((ok, keep)) => {
+                if !keep {
+                    *connection = None;
+                }
+                ok
+            }
             Err(_) => {
                 *connection = None;
                 false
+            }
+        }
+    }
+
+    /// One request and its answer on `c`: (the status was a success, the connection stays).
+    async fn exchange(&self, c: &mut Connection, body: &[u8]) -> anyhow::Result<(bool, bool)> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        c.buf.clear();
+        c.buf.extend_from_slice(&self.head);
+        c.buf
+            .extend_from_slice(format!("{}\r\n\r\n", body.len()).as_bytes());
+        c.buf.extend_from_slice(body);
+        c.stream.write_all(&c.buf).await?;
+        c.buf.clear();
+        loop {
+            let mut headers = [httparse::EMPTY_HEADER; ANSWER_HEADERS];
+            let mut answer = httparse::Response::new(&mut headers);
+            if let httparse::Status::Complete(head) = answer.parse(&c.buf)? {
+                let status = answer.code.unwrap_or(0);
+                let mut length = None;
+                let mut keep = answer.version == Some(1);
+                for h in answer.headers.iter() {
+                    if h.name.eq_ignore_ascii_case("content-length") {
+                        length = Some(std::str::from_utf8(h.value)?.trim().parse::<usize>()?);
+                    } else if h.name.eq_ignore_ascii_case("connection") {
+                        keep = !h.value.eq_ignore_ascii_case(b"close");
+                    }
+                }
+                // Vitrine's answers have a length (never chunked).
+                let length =
+                    length.ok_or_else(|| anyhow::anyhow!("an answer without Content-Length"))?;
+                while c.buf.len() < head + length {
+                    if c.stream.read_buf(&mut c.buf).await? == 0 {
+                        anyhow::bail!("the connection closed inside an answer");
+                    }
+                }
+                anyhow::ensure!(c.buf.len() == head + length, "more bytes than the answer");
+                return Ok(((200..300).contains(&status), keep));
+            }
+            if c.stream.read_buf(&mut c.buf).await? == 0 {
+                anyhow::bail!("the connection closed before an answer");
             }
         }
     }
@@ -707,4 +748,72 @@ async fn approve_carousel(client: &reqwest::Client, base: &str) -> anyhow::Resul
         approved.text().await?
     );
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Reads one request of `body_len` body bytes from `s`, whatever pieces it comes in.
+    async fn request(s: &mut tokio::net::TcpStream, body_len: usize) -> String {
+        let mut got = Vec::new();
+        loop {
+            if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                if got.len() >= end + 4 + body_len {
+                    return String::from_utf8(got).unwrap();
+                }
+            }
+            let mut buf = [0u8; 1024];
+            let n = s.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed inside a request");
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    /// A sender keeps its connection over an answer that came in pieces, reads a 4xx as a
+    /// failure, and drops a connection the server closes.
+    #[tokio::test]
+    async fn a_sender_frames_requests_and_answers() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let first = request(&mut s, 7).await;
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Le").await.unwrap();
+            s.flush().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            s.write_all(b"ngth: 5\r\n\r\nhel").await.unwrap();
+            s.flush().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            s.write_all(b"lo").await.unwrap();
+            let second = request(&mut s, 2).await;
+            s.write_all(
+                b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            )
+            .await
+            .unwrap();
+            (first, second)
+        });
+        let target = Target::new(&format!("http://{addr}/v23.0/1/messages")).unwrap();
+        let mut connection = None;
+        assert!(target.send(&mut connection, "{\"a\":1}".into()).await);
+        assert!(connection.is_some(), "kept after a whole answer");
+        assert!(!target.send(&mut connection, "{}".into()).await);
+        assert!(connection.is_none(), "dropped: the server closes it");
+        let (first, second) = server.await.unwrap();
+        assert_eq!(
+            first,
+            format!(
+                "POST /v23.0/1/messages HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 7\r\n\r\n{{\"a\":1}}",
+                seed::ACCESS_TOKEN
+            )
+        );
+        assert!(second.ends_with("Content-Length: 2\r\n\r\n{}"), "{second}");
+        // Nothing listens any more: a failure, and no connection.
+        assert!(!target.send(&mut connection, "{}".into()).await);
+        assert!(connection.is_none());
+    }
 }
