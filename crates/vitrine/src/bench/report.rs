@@ -252,8 +252,8 @@ mod tests {
             format: REPORT_FORMAT,
             vitrine_version: "0.1.0".into(),
             setup: BenchSetup {
-                warmup: 0,
                 messages: 100,
+                warmup: 1_000,
                 concurrency: 4,
                 customers: 1,
                 nodes: 1,
@@ -320,7 +320,8 @@ mod tests {
                 "format": 1,
                 "vitrine_version": "0.1.0",
                 "setup": {
-                    "messages": 100, "concurrency": 4, "nodes": 1, "kind": "carousel",
+                    "messages": 100, "concurrency": 4, "warmup": 1000, "nodes": 1,
+                    "kind": "carousel",
                     "webhooks": true, "database": "sqlite", "catalog_size": null,
                     "retain": null
                 },
@@ -332,7 +333,12 @@ mod tests {
                 "webhooks": { "expected": 200, "delivered": 200, "seconds": 0.75, "per_second": 266.7 }
             })
         );
-        let back: BenchReport = serde_json::from_value(value).unwrap();
+        let back: BenchReport = serde_json::from_value(value.clone()).unwrap();
         assert_eq!(back, sample());
+        // A report from before the warm-up was kept reads as one without.
+        let mut older = value;
+        older["setup"].as_object_mut().unwrap().remove("warmup");
+        let back: BenchReport = serde_json::from_value(older).unwrap();
+        assert_eq!(back.setup.warmup, 0);
     }
 }
