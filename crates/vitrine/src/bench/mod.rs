@@ -610,8 +610,7 @@ impl Target {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         c.buf.clear();
         c.buf.extend_from_slice(&self.head);
-        c.buf
-            .extend_from_slice(format!("{}\r\n\r\n", body.len()).as_bytes());
+        std::io::Write::write_fmt(&mut c.buf, format_args!("{}\r\n\r\n", body.len()))?;
         c.buf.extend_from_slice(body);
         c.stream.write_all(&c.buf).await?;
         c.buf.clear();
