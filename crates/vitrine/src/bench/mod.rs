@@ -31,7 +31,8 @@ pub struct BenchArgs {
     /// Messages sent before the clock starts, with their webhooks delivered, and not counted:
     /// the measured messages go as in a load test that has been running for a while, with warm
     /// connections and statement caches, and past a fresh database's first pages (on
-    /// PostgreSQL, 5,000 messages sent after 2,000 went at 14–16k/s, after 20,000 at 20k/s)
+    /// PostgreSQL, 5,000 messages sent after 2,000 went at 14–16k/s, after 20,000 at 20k/s).
+    /// Sent as fast as the server answers, also with --rate; 0 for none
     #[arg(long, default_value_t = 20_000)]
     warmup: usize,
     /// Database URL [default: a fresh SQLite file in a temporary directory]
