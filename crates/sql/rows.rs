@@ -847,31 +847,41 @@ pub(crate) async fn get_message(pool: &Pool, wamid: &Wamid) -> StoreResult<Optio
         .map(|(_, m)| m))
 }
 
+/// The statuses message `wamid` had when it was accepted (its row's `statuses`); none when it
+/// has none kept there or there is no such message. `lock` follows the `SELECT`.
+async fn own_statuses<'e, E>(ex: E, wamid: &Wamid, lock: &str) -> StoreResult<Vec<StatusEvent>>
+where
+    E: sqlx::Executor<'e, Database = Db>,
+{
+    let own: Option<Option<String>> = sqlx::query_scalar(&format!(
+        "SELECT statuses FROM messages WHERE {} {lock}",
+        message_of("$1", "$2")
+    ))
+    .bind(wamid)
+    .bind(packed::wamid_key(wamid))
+    .fetch_optional(ex)
+    .await
+    .map_err(db_err)?;
+    match own.flatten() {
+        Some(own) => packed::unpack_own_statuses(wamid, &own).map_err(corrupt),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// Writes a final status (and its webhooks) unless the message has one; the message row is
-/// locked first, so two nodes deciding at once take turns.
+/// locked first (with its own statuses read), so two nodes deciding at once take turns.
 pub(crate) async fn append_final_status(
     conn: &mut Conn,
     wamid: &Wamid,
     outbox: &Outbox,
 ) -> StoreResult<bool> {
     let key = packed::wamid_key(wamid);
-    let own: Option<Option<String>> = sqlx::query_scalar(&format!(
-        "SELECT statuses FROM messages WHERE {} {FOR_UPDATE}",
-        message_of("$1", "$2")
-    ))
-    .bind(wamid)
-    .bind(key)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db_err)?;
-    if let Some(own) = own.flatten() {
-        let own = packed::unpack_own_statuses(wamid, &own).map_err(corrupt)?;
-        if own
-            .iter()
-            .any(|e| matches!(e.status, MessageStatus::Read | MessageStatus::Failed))
-        {
-            return Ok(false);
-        }
+    let own = own_statuses(&mut *conn, wamid, FOR_UPDATE).await?;
+    if own
+        .iter()
+        .any(|e| matches!(e.status, MessageStatus::Read | MessageStatus::Failed))
+    {
+        return Ok(false);
     }
     let finals: i64 = sqlx::query_scalar(&format!(
         "SELECT (SELECT COUNT(*) FROM message_statuses WHERE status IN ('read', 'failed') \
@@ -1109,19 +1119,7 @@ pub(crate) async fn message_statuses(pool: &Pool, wamid: &Wamid) -> StoreResult<
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
-    let own: Option<Option<String>> = sqlx::query_scalar(&format!(
-        "SELECT statuses FROM messages WHERE {}",
-        message_of("$1", "$2")
-    ))
-    .bind(wamid)
-    .bind(packed::wamid_key(wamid))
-    .fetch_optional(pool)
-    .await
-    .map_err(db_err)?;
-    let mut all = match own.flatten() {
-        Some(own) => packed::unpack_own_statuses(wamid, &own).map_err(corrupt)?,
-        None => Vec::new(),
-    };
+    let mut all = own_statuses(pool, wamid, "").await?;
     for r in rows {
         let status: String = r.get(0);
         let errors: Option<String> = r.get(2);
