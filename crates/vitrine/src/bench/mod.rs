@@ -301,7 +301,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         );
     }
     let senders = args.concurrency.max(1);
-    let connections = warm_up(
+    let ready = warm_up(
         &urls,
         &bodies,
         senders,
@@ -325,10 +325,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     // the run (a soak run samples this process's memory).
     let empty = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     let mut workers = vec![];
-    for (w, mut connection) in connections.into_iter().enumerate() {
+    for (w, (target, mut connection)) in ready.into_iter().enumerate() {
         let count = per_worker.min(args.messages.saturating_sub(w * per_worker));
-        // Senders are spread over the nodes, as a load balancer would.
-        let target = Target::new(&urls[w % urls.len()])?;
         let bodies = bodies.clone();
         let progress = progress.clone();
         let histogram = empty.clone();
@@ -352,8 +350,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     pace.tick().await;
                 }
                 let t = Instant::now();
-                // The senders take the customers in turn.
-                let body = bodies[(w + sent * senders) % bodies.len()].clone();
+                let body = body_for(&bodies, w, sent, senders);
                 let ok = target.send(&mut connection, body).await;
                 latencies.saturating_record(t.elapsed().as_micros() as u64);
                 sent += 1;
@@ -382,10 +379,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     } else {
         2 * accepted as u64
     };
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while progress.webhooks.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_webhooks(&progress, expected, Duration::from_secs(300)).await;
     let all_elapsed = started.elapsed();
     let delivered = progress.webhooks.load(Ordering::Relaxed);
     let _ = stop_sampling.send(());
@@ -484,51 +478,68 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
 
 /// Sends `messages` messages from `senders` senders, each on a connection of its own, before
 /// the clock starts; waits for their status webhooks when `webhooks` counts them (and then sets
-/// the count back to zero); returns the senders' connections, to go on with.
+/// the count back to zero); returns each sender's target and connection, to go on with.
 async fn warm_up(
     urls: &[String],
     bodies: &Arc<Vec<bytes::Bytes>>,
     senders: usize,
     messages: usize,
     webhooks: Option<&Arc<soak::Progress>>,
-) -> anyhow::Result<Vec<Option<Connection>>> {
+) -> anyhow::Result<Vec<(Target, Option<Connection>)>> {
     let per_sender = messages.div_ceil(senders);
     let mut tasks = Vec::with_capacity(senders);
     for w in 0..senders {
         let count = per_sender.min(messages.saturating_sub(w * per_sender));
+        // Senders are spread over the nodes, as a load balancer would.
         let target = Target::new(&urls[w % urls.len()])?;
         let bodies = bodies.clone();
         tasks.push(tokio::spawn(async move {
             let mut connection = None;
             let mut accepted = 0u64;
             for i in 0..count {
-                let body = bodies[(w + i * senders) % bodies.len()].clone();
+                let body = body_for(&bodies, w, i, senders);
                 if target.send(&mut connection, body).await {
                     accepted += 1;
                 }
             }
-            (connection, accepted)
+            (target, connection, accepted)
         }));
     }
-    let mut connections = Vec::with_capacity(senders);
+    let mut ready = Vec::with_capacity(senders);
     let mut accepted = 0;
     for task in tasks {
-        let (connection, ok) = task.await?;
-        connections.push(connection);
+        let (target, connection, ok) = task.await?;
+        ready.push((target, connection));
         accepted += ok;
     }
     if let Some(progress) = webhooks {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while progress.webhooks.load(Ordering::Relaxed) < 2 * accepted {
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "the warm-up's webhooks did not all arrive within 60 s"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        anyhow::ensure!(
+            wait_for_webhooks(progress, 2 * accepted, Duration::from_secs(60)).await,
+            "the warm-up's webhooks did not all arrive within 60 s"
+        );
         progress.webhooks.store(0, Ordering::Relaxed);
     }
-    Ok(connections)
+    Ok(ready)
+}
+
+/// Waits until the receiver counted `expected` status webhooks, at most `within`: whether they
+/// all arrived.
+async fn wait_for_webhooks(progress: &soak::Progress, expected: u64, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    loop {
+        if progress.webhooks.load(Ordering::Relaxed) >= expected {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The body sender `sender` (of `senders`) posts `nth`: the senders take the customers in turn.
+fn body_for(bodies: &[bytes::Bytes], sender: usize, nth: usize, senders: usize) -> bytes::Bytes {
+    bodies[(sender + nth * senders) % bodies.len()].clone()
 }
 
 /// Where a sender posts, over one keep-alive HTTP/1.1 connection of its own. The senders share
