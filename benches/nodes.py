@@ -4,8 +4,9 @@
     python3 benches/nodes.py [path/to/vitrine]            # default target/release/vitrine
     QUOTA=0.5 python3 benches/nodes.py                    # each node held to half a core
 
-Each of ROUNDS rounds (3 by default) measures one node, then two, on a fresh database
-(`nodes_bench` on PG_URL, default postgres://postgres@127.0.0.1:5432, dropped and recreated):
+Each of ROUNDS rounds (3 by default) measures one node, then two (NODES, "1 2" by default), each
+on a fresh database (`nodes_bench` on PG_URL, default postgres://postgres@127.0.0.1:5432, dropped
+and recreated):
 `vitrine serve` per node, the validated multi-product message of ratio.py posted by `wrk` with
 CONNS connections (64 by default) shared out over the nodes for DUR seconds (10 by default) after
 a warm-up of 8 s. Nothing is pinned: nodes, PostgreSQL and wrk share the machine's cores.
@@ -28,6 +29,7 @@ ROUNDS = int(os.environ.get("ROUNDS", "3"))
 CONNS = int(os.environ.get("CONNS", "64"))
 DUR = int(os.environ.get("DUR", "10"))
 QUOTA = float(os.environ.get("QUOTA", "0"))
+NODES = [int(n) for n in os.environ.get("NODES", "1 2").split()]
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
 DB = "nodes_bench"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -179,16 +181,18 @@ def main():
     vitrine = sys.argv[1] if len(sys.argv) > 1 else "target/release/vitrine"
     print(f"{os.cpu_count()} cores; {CONNS} connections; {DUR} s a measurement; "
           + (f"each node held to {QUOTA} cores" if QUOTA else "nodes unbounded"), flush=True)
-    got = {1: [], 2: []}
+    got = {n: [] for n in NODES}
     for r in range(ROUNDS):
-        for nodes in (1, 2):
+        for nodes in NODES:
             got[nodes].append(measure(vitrine, nodes))
             print(f"round {r + 1}: {show(nodes, got[nodes][-1])}", flush=True)
     med = {n: {k: statistics.median(m[k] for m in ms) for k in ms[0]} for n, ms in got.items()}
-    for n in (1, 2):
+    for n in NODES:
         print(f"median:  {show(n, med[n])}")
-    ratios = [two["per_second"] / one["per_second"] for one, two in zip(got[1], got[2])]
-    print(f"two nodes / one: {statistics.median(ratios):.2f} (per round: {', '.join(f'{x:.2f}' for x in ratios)})")
+    for n in NODES[1:]:
+        ratios = [many["per_second"] / first["per_second"] for first, many in zip(got[NODES[0]], got[n])]
+        print(f"{n} nodes / {NODES[0]}: {statistics.median(ratios):.2f} "
+              f"(per round: {', '.join(f'{x:.2f}' for x in ratios)})")
 
 
 if __name__ == "__main__":
