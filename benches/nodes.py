@@ -20,10 +20,11 @@ nodes with cores of their own would have: then the nodes, not the machine, are w
 CPU, and the ratio shows whether anything the nodes share (the database, its locks, the change
 log) keeps a second node from adding its own share.
 """
-import json, os, statistics, subprocess, sys, tempfile, time, urllib.request
+import os, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "bench"))
 import ratio
+from ratio_multi import mpm_script
 
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 CONNS = int(os.environ.get("CONNS", "64"))
@@ -89,26 +90,6 @@ class Budget:
             os.rmdir(self.dir)
         except OSError:
             pass
-
-
-def mpm_script(tmp, base):
-    sb = json.load(urllib.request.urlopen(base + "/_vitrine/sandbox"))
-    urllib.request.urlopen(urllib.request.Request(
-        f"{base}/_vitrine/phone_numbers/{sb['phone_number_id']}/throughput",
-        data=b'{"unlimited": true}', headers={"Content-Type": "application/json"}))
-    skus = sb["retailer_ids"]
-    body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": sb["customer"]["wa_id"],
-            "type": "interactive", "interactive": {
-                "type": "product_list", "header": {"type": "text", "text": "Summer collection"},
-                "body": {"text": "This week's picks from our catalog. Tap a product to see details."},
-                "footer": {"text": "Prices include VAT."},
-                "action": {"catalog_id": sb["catalog_id"], "sections": [
-                    {"title": "First", "product_items": [{"product_retailer_id": s} for s in skus[:6]]},
-                    {"title": "Second", "product_items": [{"product_retailer_id": s} for s in skus[:3]]}]}}}
-    path = os.path.join(tmp, "mpm.json")
-    with open(path, "w") as f:
-        json.dump(body, f)
-    return ratio.lua(tmp, f"/v23.0/{sb['phone_number_id']}/messages", sb["access_token"], path)
 
 
 def wrk_all(bases, script, secs):

@@ -52,6 +52,12 @@ def start_vitrine(vitrine):
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     ratio.wait_http(base + "/_vitrine/health")
+    return [p for p in (v, receiver) if p], base, mpm_script(tmp, base)
+
+
+def mpm_script(tmp, base):
+    """A wrk script posting ratio.py's validated multi-product message to the Vitrine at `base`,
+    whose demo number's throughput limit it lifts."""
     sb = json.load(urllib.request.urlopen(base + "/_vitrine/sandbox"))
     req = urllib.request.Request(f"{base}/_vitrine/phone_numbers/{sb['phone_number_id']}/throughput",
                                  data=b'{"unlimited": true}', headers={"Content-Type": "application/json"})
@@ -66,9 +72,9 @@ def start_vitrine(vitrine):
                     {"title": "First", "product_items": [{"product_retailer_id": s} for s in skus[:6]]},
                     {"title": "Second", "product_items": [{"product_retailer_id": s} for s in skus[:3]]}]}}}
     bpath = os.path.join(tmp, "mpm.json")
-    json.dump(body, open(bpath, "w"))
-    return [p for p in (v, receiver) if p], base, ratio.lua(tmp, f"/v23.0/{sb['phone_number_id']}/messages",
-                                                           sb["access_token"], bpath)
+    with open(bpath, "w") as f:
+        json.dump(body, f)
+    return ratio.lua(tmp, f"/v23.0/{sb['phone_number_id']}/messages", sb["access_token"], bpath)
 
 
 def rss_mib(pid):
